@@ -1,0 +1,83 @@
+# luartc build. Every runtime/*/*.c goes into librtc (position-independent, so the
+# same objects serve rtc.so and the luartc runner); every tests/unit/*_test.c is a
+# test binary linked against it. New modules need no Makefile change.
+
+BUILD ?= build
+CC ?= cc
+LUAJIT_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
+LUAJIT_LIBS := $(shell pkg-config --libs luajit 2>/dev/null || echo -lluajit-5.1)
+OPT ?= -O2
+SAN ?=
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=gnu11 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime $(SAN)
+LDFLAGS += $(SAN)
+LIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lusrsctp -lsrtp2 -luv -lm
+
+RUNTIME_SRC := $(wildcard runtime/*/*.c)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+BINDINGS_SRC := $(filter-out bindings/luartc_main.c,$(wildcard bindings/*.c))
+BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/*_test.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format
+
+all: $(BUILD)/librtc.a $(BUILD)/rtc.so $(BUILD)/luartc
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LUAJIT_CFLAGS) -I/usr/include/lua5.1 -MMD -MP -c $< -o $@
+
+$(BUILD)/librtc.a: $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/rtc.so: $(BINDINGS_OBJ) $(BUILD)/librtc.a
+	$(CC) -shared $(LDFLAGS) -o $@ $(BINDINGS_OBJ) $(BUILD)/librtc.a $(LIBS)
+
+$(BUILD)/luartc: $(BUILD)/obj/bindings/luartc_main.o $(BINDINGS_OBJ) $(BUILD)/librtc.a
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS) -ldl
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/librtc.a $(LDFLAGS) $(LIBS)
+
+deps:
+	@bash tools/deps.sh
+
+unit: $(UNIT_BIN)
+	@bash tests/run_unit.sh $(BUILD)
+
+lua-test: all
+	@bash tests/run_lua.sh $(BUILD)
+
+run: deps all
+	$(BUILD)/luartc examples/hello.lua
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@bash tests/run_all.sh $(BUILD)
+
+interop: deps all
+	@bash tests/interop/run.sh $(BUILD)
+
+asan-test: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  all $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=0 RTC_ASAN=1 bash tests/run_all.sh build-asan --no-interop
+
+bench: deps all
+	@bash bench/run.sh $(B)
+
+fuzz:
+	@bash tests/fuzz/build.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan
+
+-include $(RUNTIME_OBJ:.o=.d) $(BINDINGS_OBJ:.o=.d)

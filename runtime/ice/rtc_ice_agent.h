@@ -1,0 +1,126 @@
+/* ICE agent (RFC 8445, full implementation, one component: WebRTC always muxes
+ * RTCP and bundles), sans-IO. It never touches a socket or a clock: the owner
+ * feeds it received STUN datagrams and the time, and polls it for datagrams to
+ * send, events and its next deadline.
+ *
+ * Local candidates are the addresses of sockets the owner has bound (host
+ * candidates); the agent computes their foundation and priority. Remote
+ * candidates come from signaling (numeric addresses only: the owner resolves
+ * or drops FQDN/mDNS ones) or are learnt as peer-reflexive from incoming checks.
+ *
+ * Checks run as soon as there is a pair and remote credentials; checks received
+ * before the remote credentials are known are answered at once (the response
+ * needs only the local password) and remembered as triggered checks to send
+ * when the credentials arrive (RFC 8445 section 7.2.5.2 / 7.3.1.4 sense).
+ * Regular nomination by the controlling agent (USE-CANDIDATE on a check of the
+ * pair it picks after it succeeded); the controlled agent selects the nominated
+ * pair. Role conflicts are repaired with the tie-breaker (487). Consent freshness
+ * (RFC 7675): checks on the selected pair every ~5 s (randomised), disconnected
+ * after RTC_ICE_DISCONNECTED_MS without a response, failed after 30 s.
+ *
+ * Limits: RTC_ICE_MAX_LOCAL local and RTC_ICE_MAX_REMOTE remote candidates,
+ * RTC_ICE_MAX_PAIRS pairs; beyond them additions fail with RTC_ELIMIT. */
+#ifndef RTC_ICE_AGENT_H
+#define RTC_ICE_AGENT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rtc_addr.h"
+#include "base/rtc_transmit.h"
+#include "ice/rtc_ice_candidate.h"
+
+#define RTC_ICE_MAX_LOCAL 16
+#define RTC_ICE_MAX_REMOTE 64
+#define RTC_ICE_MAX_PAIRS 256
+
+typedef struct rtc_ice_agent rtc_ice_agent_t;
+
+/* W3C RTCIceTransportState / RTCIceConnectionState values. */
+typedef enum rtc_ice_state {
+  RTC_ICE_NEW = 0,
+  RTC_ICE_CHECKING,
+  RTC_ICE_CONNECTED,
+  RTC_ICE_COMPLETED,
+  RTC_ICE_FAILED,
+  RTC_ICE_DISCONNECTED,
+  RTC_ICE_CLOSED,
+} rtc_ice_state_t;
+
+typedef struct rtc_ice_config {
+  bool controlling;
+  uint64_t tie_breaker;   /* 0: random */
+  const char *local_ufrag; /* copied; NULL: random 4+ chars (RFC 8839 minimum) */
+  const char *local_pwd;   /* copied; NULL: random 24 chars */
+  uint32_t ta_ms;          /* check pacing; 0: default */
+  uint32_t failed_timeout_ms; /* checking -> failed when no pair works; 0: default */
+} rtc_ice_config_t;
+
+typedef enum rtc_ice_event_type {
+  RTC_ICE_EVENT_STATE,         /* state changed: ev.state */
+  RTC_ICE_EVENT_SELECTED_PAIR, /* selected pair (re)chosen: ev.local / ev.remote */
+} rtc_ice_event_type_t;
+
+typedef struct rtc_ice_event {
+  rtc_ice_event_type_t type;
+  rtc_ice_state_t state;
+  rtc_addr_t local, remote;
+} rtc_ice_event_t;
+
+/* Returns NULL on allocation failure. */
+rtc_ice_agent_t *rtc_ice_agent_create(const rtc_ice_config_t *cfg, uint64_t now_us);
+void rtc_ice_agent_destroy(rtc_ice_agent_t *ice); /* NULL is fine */
+
+const char *rtc_ice_agent_local_ufrag(const rtc_ice_agent_t *ice);
+const char *rtc_ice_agent_local_pwd(const rtc_ice_agent_t *ice);
+void rtc_ice_agent_set_controlling(rtc_ice_agent_t *ice, bool controlling);
+bool rtc_ice_agent_is_controlling(const rtc_ice_agent_t *ice);
+
+/* A socket the owner bound: becomes a host candidate, written to *out (for
+ * signaling). Pairs with already-known remote candidates are formed. */
+int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
+                                 rtc_ice_candidate_t *out);
+/* RTC_EINVAL for empty or over-long values (RFC 8839: ufrag 4..256, pwd 22..256). */
+int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag,
+                                         const char *pwd);
+/* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).
+ * A duplicate is ignored (returns 0). */
+int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candidate_t *c);
+/* The peer signalled end-of-candidates: lets the agent fail once every pair failed. */
+void rtc_ice_agent_set_remote_gathering_done(rtc_ice_agent_t *ice);
+/* The owner has no more local candidates coming. */
+void rtc_ice_agent_set_local_gathering_done(rtc_ice_agent_t *ice);
+
+/* A STUN datagram that arrived on the socket bound to `local`, from `from`.
+ * Malformed or unauthenticated messages are counted and dropped (returns 0). */
+int rtc_ice_agent_handle_datagram(rtc_ice_agent_t *ice, uint64_t now_us, const rtc_addr_t *local,
+                                  const rtc_addr_t *from, const uint8_t *p, size_t len);
+int rtc_ice_agent_handle_timeout(rtc_ice_agent_t *ice, uint64_t now_us);
+uint64_t rtc_ice_agent_poll_timeout(const rtc_ice_agent_t *ice); /* RTC_NEVER when idle */
+/* The next datagram to send; out->data borrowed until the next call. */
+bool rtc_ice_agent_poll_transmit(rtc_ice_agent_t *ice, rtc_transmit_t *out);
+bool rtc_ice_agent_poll_event(rtc_ice_agent_t *ice, rtc_ice_event_t *out);
+
+rtc_ice_state_t rtc_ice_agent_state(const rtc_ice_agent_t *ice);
+/* The selected pair (false when none yet). */
+bool rtc_ice_agent_get_selected(const rtc_ice_agent_t *ice, rtc_addr_t *local, rtc_addr_t *remote);
+/* Smoothed round-trip time of the selected pair's checks in ms; 0 when unknown. */
+uint32_t rtc_ice_agent_rtt_ms(const rtc_ice_agent_t *ice);
+/* True when (local, remote) is a pair that has passed a connectivity check in either
+ * direction: the owner accepts non-STUN datagrams only from such pairs. */
+bool rtc_ice_agent_is_valid_pair(const rtc_ice_agent_t *ice, const rtc_addr_t *local,
+                                 const rtc_addr_t *remote);
+/* Non-STUN traffic from the selected pair counts as consent-fresh activity? No:
+ * RFC 7675 requires STUN responses. This only updates "last received" for the
+ * disconnected heuristic. */
+void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us);
+/* Stops checks; state becomes closed. */
+void rtc_ice_agent_close(rtc_ice_agent_t *ice);
+
+typedef struct rtc_ice_stats {
+  uint64_t stun_dropped;      /* malformed or failed integrity */
+  uint64_t checks_sent, checks_received, responses_received;
+} rtc_ice_stats_t;
+void rtc_ice_agent_get_stats(const rtc_ice_agent_t *ice, rtc_ice_stats_t *out);
+
+#endif

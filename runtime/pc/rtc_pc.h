@@ -1,0 +1,204 @@
+/* RTCPeerConnection core: JSEP signaling state machine (RFC 8829), the transport
+ * stack under it (ICE -> DTLS -> SCTP, demultiplexed per RFC 7983) and data
+ * channels, sans-IO. This is the C API the Lua binding maps one to one.
+ *
+ * Driving it (what runtime/io does): after any call, poll
+ *   - rtc_pc_poll_gather: the pc wants host candidates; bind sockets and report
+ *     them with rtc_pc_add_local_address, then rtc_pc_set_gathering_done;
+ *   - rtc_pc_poll_transmit until false;  - rtc_pc_poll_timeout for the next deadline;
+ *   - rtc_pc_poll_event until false (deliver to the application AFTER the input is
+ *     fully processed: handlers may call back into the pc).
+ *
+ * Errors: functions return 0 or a negative RTC_E*; rtc_pc_error() then gives a
+ * message naming the problem ("setRemoteDescription: SDP line 3: ..."), valid until
+ * the next call. A failed call changes nothing.
+ *
+ * Lifetime: rtc_pc_destroy frees the pc and every data channel it still owns;
+ * rtc_dc_t handles the application holds (rtc_dc_ref) stay valid as objects but
+ * report closed. */
+#ifndef RTC_PC_H
+#define RTC_PC_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rtc_addr.h"
+#include "base/rtc_transmit.h"
+#include "dtls/rtc_dtls_cert.h"
+
+typedef struct rtc_pc rtc_pc_t;
+typedef struct rtc_dc rtc_dc_t;
+
+typedef enum rtc_signaling_state {
+  RTC_SIGNALING_STABLE = 0,
+  RTC_SIGNALING_HAVE_LOCAL_OFFER,
+  RTC_SIGNALING_HAVE_REMOTE_OFFER,
+  RTC_SIGNALING_HAVE_LOCAL_PRANSWER,
+  RTC_SIGNALING_HAVE_REMOTE_PRANSWER,
+  RTC_SIGNALING_CLOSED,
+} rtc_signaling_state_t;
+
+typedef enum rtc_gathering_state {
+  RTC_GATHERING_NEW = 0,
+  RTC_GATHERING_GATHERING,
+  RTC_GATHERING_COMPLETE,
+} rtc_gathering_state_t;
+
+/* RTCIceConnectionState uses rtc_ice_state_t (ice/rtc_ice_agent.h) values:
+ * new checking connected completed failed disconnected closed. */
+
+typedef enum rtc_connection_state {
+  RTC_CONNECTION_NEW = 0,
+  RTC_CONNECTION_CONNECTING,
+  RTC_CONNECTION_CONNECTED,
+  RTC_CONNECTION_DISCONNECTED,
+  RTC_CONNECTION_FAILED,
+  RTC_CONNECTION_CLOSED,
+} rtc_connection_state_t;
+
+typedef enum rtc_dc_state {
+  RTC_DC_CONNECTING = 0,
+  RTC_DC_OPEN,
+  RTC_DC_CLOSING,
+  RTC_DC_CLOSED,
+} rtc_dc_state_t;
+
+typedef enum rtc_sdp_type {
+  RTC_SDP_OFFER = 0,
+  RTC_SDP_PRANSWER,
+  RTC_SDP_ANSWER,
+  RTC_SDP_ROLLBACK,
+} rtc_sdp_type_t;
+
+typedef struct rtc_pc_config {
+  rtc_dtls_cert_t *cert;     /* NULL: the process-wide default certificate */
+  bool ice_transport_relay;  /* iceTransportPolicy "relay" (no relay yet: gathers nothing) */
+  int bundle_policy;         /* 0 balanced, 1 max-compat, 2 max-bundle (one transport either way) */
+  /* Addresses to gather host candidates on ("127.0.0.1", "::1", "eth0"? no: numeric
+   * addresses only). n_gather_addresses == 0: every usable interface. */
+  const char *const *gather_addresses;
+  size_t n_gather_addresses;
+  uint16_t port_min, port_max; /* 0, 0: any port */
+  size_t max_message_size;     /* our a=max-message-size; 0: 262144 */
+} rtc_pc_config_t;
+
+typedef enum rtc_pc_event_type {
+  RTC_PC_EVENT_ICE_CANDIDATE,          /* candidate (NULL = end of candidates), mid, mline_index */
+  RTC_PC_EVENT_ICE_CANDIDATE_ERROR,    /* text: errorText; address/port/url where known */
+  RTC_PC_EVENT_ICE_GATHERING_STATE,    /* state */
+  RTC_PC_EVENT_ICE_CONNECTION_STATE,   /* state */
+  RTC_PC_EVENT_CONNECTION_STATE,       /* state */
+  RTC_PC_EVENT_SIGNALING_STATE,        /* state */
+  RTC_PC_EVENT_NEGOTIATION_NEEDED,
+  RTC_PC_EVENT_DATACHANNEL,            /* dc: a channel the peer opened (new reference for the app) */
+  RTC_PC_EVENT_DC_OPEN,                /* dc */
+  RTC_PC_EVENT_DC_MESSAGE,             /* dc, binary, data, len */
+  RTC_PC_EVENT_DC_BUFFERED_AMOUNT_LOW, /* dc */
+  RTC_PC_EVENT_DC_ERROR,               /* dc, text */
+  RTC_PC_EVENT_DC_CLOSING,             /* dc */
+  RTC_PC_EVENT_DC_CLOSE,               /* dc */
+} rtc_pc_event_type_t;
+
+/* Everything borrowed until the next rtc_pc_poll_event call. */
+typedef struct rtc_pc_event {
+  rtc_pc_event_type_t type;
+  int state;               /* the new state for *_STATE events */
+  const char *candidate;   /* "candidate:..." or NULL for end-of-candidates */
+  const char *mid;
+  int mline_index;
+  const char *text;        /* error text */
+  rtc_dc_t *dc;
+  bool binary;
+  const uint8_t *data;
+  size_t len;
+} rtc_pc_event_t;
+
+/* NULL on allocation or certificate failure. */
+rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us);
+void rtc_pc_destroy(rtc_pc_t *pc); /* NULL is fine */
+const char *rtc_pc_error(const rtc_pc_t *pc);
+uint32_t rtc_pc_id(const rtc_pc_t *pc); /* for logs */
+
+/* Signaling. *sdp_out is malloc'd (caller frees). ice_restart: new credentials. */
+int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out);
+int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out);
+/* sdp NULL (or "") = implicit: create the offer/answer the state calls for. */
+int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp);
+int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp);
+/* candidate NULL or "" = end of candidates. mid may be NULL when mline_index >= 0. */
+int rtc_pc_add_ice_candidate(rtc_pc_t *pc, const char *candidate, const char *mid, int mline_index);
+/* Current descriptions (NULL when none); type in *type. Owned by the pc. */
+const char *rtc_pc_local_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+const char *rtc_pc_remote_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+const char *rtc_pc_pending_local_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+const char *rtc_pc_pending_remote_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+const char *rtc_pc_current_local_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+const char *rtc_pc_current_remote_description(const rtc_pc_t *pc, rtc_sdp_type_t *type);
+/* RTCPeerConnection.canTrickleIceCandidates: -1 null (no remote description), 0, 1. */
+int rtc_pc_can_trickle(const rtc_pc_t *pc);
+
+rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc);
+rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc);
+int rtc_pc_ice_connection_state(const rtc_pc_t *pc); /* rtc_ice_state_t */
+rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc);
+
+/* W3C close(): everything to closed, no further state events except the ones the
+ * spec fires (none for the pc itself; channels get close). */
+void rtc_pc_close(rtc_pc_t *pc);
+
+/* Data channels. init NULL fields: label "" protocol "", ordered true, no limits. */
+typedef struct rtc_dc_init {
+  const char *label;
+  const char *protocol;
+  bool ordered;
+  int max_retransmits;      /* -1: unset */
+  int max_packet_life_time; /* -1: unset; both set -> RTC_EINVAL (W3C TypeError) */
+  bool negotiated;
+  int id;                   /* -1: unset (required when negotiated) */
+} rtc_dc_init_t;
+void rtc_dc_init_defaults(rtc_dc_init_t *init);
+/* Returns a new channel with one reference for the caller, or NULL (rtc_pc_error). */
+rtc_dc_t *rtc_pc_create_data_channel(rtc_pc_t *pc, const rtc_dc_init_t *init);
+
+rtc_dc_t *rtc_dc_ref(rtc_dc_t *dc);
+void rtc_dc_unref(rtc_dc_t *dc); /* NULL is fine */
+const char *rtc_dc_label(const rtc_dc_t *dc);
+const char *rtc_dc_protocol(const rtc_dc_t *dc);
+int rtc_dc_id(const rtc_dc_t *dc); /* -1 while null */
+bool rtc_dc_ordered(const rtc_dc_t *dc);
+int rtc_dc_max_retransmits(const rtc_dc_t *dc);     /* -1 null */
+int rtc_dc_max_packet_life_time(const rtc_dc_t *dc); /* -1 null */
+bool rtc_dc_negotiated(const rtc_dc_t *dc);
+rtc_dc_state_t rtc_dc_ready_state(const rtc_dc_t *dc);
+size_t rtc_dc_buffered_amount(const rtc_dc_t *dc);
+size_t rtc_dc_buffered_amount_low_threshold(const rtc_dc_t *dc);
+void rtc_dc_set_buffered_amount_low_threshold(rtc_dc_t *dc, size_t v);
+/* Errors: RTC_ESTATE (not open; message says so), RTC_ETOOBIG (above the peer's
+ * max-message-size). Error text via rtc_dc_error. */
+int rtc_dc_send(rtc_dc_t *dc, bool binary, const uint8_t *p, size_t len);
+int rtc_dc_close(rtc_dc_t *dc);
+const char *rtc_dc_error(const rtc_dc_t *dc);
+/* The pc the channel belongs to, NULL once that pc is destroyed. */
+rtc_pc_t *rtc_dc_pc(const rtc_dc_t *dc);
+/* One opaque pointer for the binding (its Lua object). */
+void rtc_dc_set_userdata(rtc_dc_t *dc, void *ud);
+void *rtc_dc_get_userdata(const rtc_dc_t *dc);
+
+/* Driving. */
+/* True (once per gathering) when the pc needs host candidates now. */
+bool rtc_pc_poll_gather(rtc_pc_t *pc);
+const rtc_pc_config_t *rtc_pc_config(const rtc_pc_t *pc);
+/* A socket the io layer bound for this pc. */
+int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr);
+void rtc_pc_set_gathering_done(rtc_pc_t *pc);
+/* A datagram received on the socket bound to `local`. */
+int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *local,
+                           const rtc_addr_t *from, const uint8_t *p, size_t len);
+int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us);
+uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc);
+bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
+bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out);
+/* The pc holds no live transport and nothing to deliver: the io layer may release it. */
+bool rtc_pc_is_finished(const rtc_pc_t *pc);
+
+#endif

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every suite, summed: C unit tests, Lua tests, interop (unless --no-interop).
+# The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
+BUILD=${1:-build}
+shift
+suites="unit lua interop"
+for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua"; done
+passed=0; failed=0; skipped=0
+for s in $suites; do
+  case $s in
+    unit) script=tests/run_unit.sh ;;
+    lua) script=tests/run_lua.sh ;;
+    interop) script=tests/interop/run.sh ;;
+  esac
+  [ -f "$script" ] || continue
+  log=$(mktemp)
+  bash "$script" "$BUILD" 2>&1 | tee "$log"
+  line=$(grep '^RESULT' "$log" | tail -1)
+  rm -f "$log"
+  if [ -z "$line" ]; then echo "suite $s printed no RESULT"; failed=$((failed + 1)); continue; fi
+  p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p'); f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+  k=$(echo "$line" | sed -n 's/.*skipped=\([0-9]*\).*/\1/p')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${k:-0}))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
