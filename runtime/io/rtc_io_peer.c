@@ -1,0 +1,292 @@
+/* Drives one sans-IO rtc_pc_t on a libuv loop: sockets, one timer, event delivery. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_log.h"
+#include "base/rtc_time.h"
+#include "io/rtc_io.h"
+#include "io/rtc_io_internal.h"
+
+#define IO_MAX_SOCKETS 16
+
+typedef struct io_socket {
+  uv_udp_t udp;
+  rtc_addr_t local;
+  rtc_io_peer_t *peer;
+  bool open;
+} io_socket_t;
+
+struct rtc_io_peer {
+  uv_loop_t *loop;
+  rtc_pc_t *pc;
+  rtc_io_events_cb cb;
+  void *ud;
+  uv_timer_t timer;
+  uv_idle_t idle; /* delivers events on the next loop turn after an API call */
+  io_socket_t *socks[IO_MAX_SOCKETS];
+  size_t n_socks;
+  int open_handles;
+  bool handles_closed; /* the transport is finished: sockets and timer closed */
+  bool destroying;
+  bool in_dispatch;
+  rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
+};
+
+static rtc_io_peer_t *io_peers;
+
+uint64_t rtc_io_now_us(void) { return uv_hrtime() / 1000; }
+
+static void io_handle_closed(uv_handle_t *h) {
+  rtc_io_peer_t *peer = h->data;
+  if (h->type == UV_UDP) free(((io_socket_t *)((char *)h - offsetof(io_socket_t, udp))));
+  if (--peer->open_handles > 0 || !peer->destroying) return;
+  rtc_pc_destroy(peer->pc);
+  free(peer);
+}
+
+static void io_close_handles(rtc_io_peer_t *peer) {
+  if (peer->handles_closed) return;
+  peer->handles_closed = true;
+  for (size_t i = 0; i < peer->n_socks; i++) {
+    uv_udp_recv_stop(&peer->socks[i]->udp);
+    uv_close((uv_handle_t *)&peer->socks[i]->udp, io_handle_closed);
+  }
+  peer->n_socks = 0;
+  uv_close((uv_handle_t *)&peer->timer, io_handle_closed);
+  uv_close((uv_handle_t *)&peer->idle, io_handle_closed);
+  if (peer->prev) peer->prev->next = peer->next;
+  else if (io_peers == peer) io_peers = peer->next;
+  if (peer->next) peer->next->prev = peer->prev;
+  peer->next = peer->prev = NULL;
+}
+
+static io_socket_t *io_find_socket(rtc_io_peer_t *peer, const rtc_addr_t *local) {
+  for (size_t i = 0; i < peer->n_socks; i++)
+    if (rtc_addr_equal(&peer->socks[i]->local, local)) return peer->socks[i];
+  return NULL;
+}
+
+static void io_flush(rtc_io_peer_t *peer) {
+  rtc_transmit_t tx;
+  while (rtc_pc_poll_transmit(peer->pc, &tx)) {
+    io_socket_t *s = io_find_socket(peer, &tx.local);
+    if (!s) continue;
+    uv_buf_t buf = uv_buf_init((char *)tx.data, (unsigned)tx.len);
+    int r = uv_udp_try_send(&s->udp, &buf, 1, &tx.remote.u.sa);
+    /* A full socket buffer drops the datagram as the network would: every layer
+     * above retransmits. */
+    if (r < 0 && r != UV_EAGAIN)
+      RTC_LOG(RTC_LOG_DEBUG, "io", "pc %u: send failed: %s", rtc_pc_id(peer->pc), uv_strerror(r));
+  }
+}
+
+static void io_on_timer(uv_timer_t *t);
+
+static void io_arm_timer(rtc_io_peer_t *peer) {
+  if (peer->handles_closed) return;
+  uint64_t deadline = rtc_pc_poll_timeout(peer->pc);
+  if (deadline == RTC_NEVER) {
+    uv_timer_stop(&peer->timer);
+    return;
+  }
+  uint64_t now = rtc_io_now_us();
+  uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
+  uv_timer_start(&peer->timer, io_on_timer, ms, 0);
+}
+
+static void io_deliver(rtc_io_peer_t *peer) {
+  if (peer->in_dispatch || peer->destroying) return;
+  peer->in_dispatch = true;
+  peer->cb(peer, peer->ud);
+  peer->in_dispatch = false;
+}
+
+/* After input or a timer: send, re-arm, hand events to the owner, and release the
+ * sockets once the pc is finished. The owner's handlers may call back into the pc
+ * (which only queues) or destroy the peer (which is deferred to close callbacks). */
+static void io_after(rtc_io_peer_t *peer) {
+  io_flush(peer);
+  io_arm_timer(peer);
+  io_deliver(peer);
+  if (peer->destroying) return;
+  io_flush(peer);
+  io_arm_timer(peer);
+  rtc__io_sctp_timer_arm(peer->loop);
+  if (rtc_pc_is_finished(peer->pc)) io_close_handles(peer);
+}
+
+static void io_on_timer(uv_timer_t *t) {
+  rtc_io_peer_t *peer = t->data;
+  rtc_pc_handle_timeout(peer->pc, rtc_io_now_us());
+  io_after(peer);
+}
+
+static void io_on_idle(uv_idle_t *h) {
+  rtc_io_peer_t *peer = h->data;
+  uv_idle_stop(h);
+  io_after(peer);
+}
+
+static void io_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  /* One buffer for every socket: a datagram is fully processed before the next read. */
+  static char recv_buf[65536];
+  buf->base = recv_buf;
+  buf->len = sizeof(recv_buf);
+}
+
+static void io_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
+                       unsigned flags) {
+  io_socket_t *s = u->data == NULL ? NULL : (io_socket_t *)((char *)u - offsetof(io_socket_t, udp));
+  if (!s || nread <= 0 || !from || (flags & UV_UDP_PARTIAL)) return;
+  rtc_io_peer_t *peer = s->peer;
+  rtc_addr_t src;
+  memset(&src, 0, sizeof(src));
+  memcpy(&src, from, from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+  rtc_pc_handle_datagram(peer->pc, rtc_io_now_us(), &s->local, &src, (const uint8_t *)buf->base,
+                         (size_t)nread);
+  io_after(peer);
+}
+
+static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
+  if (peer->n_socks >= IO_MAX_SOCKETS) return RTC_ELIMIT;
+  io_socket_t *s = calloc(1, sizeof(*s));
+  if (!s) return RTC_ENOMEM;
+  s->peer = peer;
+  uv_udp_init(peer->loop, &s->udp);
+  s->udp.data = peer;
+  peer->open_handles++;
+  const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
+  rtc_addr_t a = *addr;
+  int r = UV_EADDRINUSE;
+  if (cfg->port_min && cfg->port_max >= cfg->port_min) {
+    for (unsigned p = cfg->port_min; p <= cfg->port_max && r == UV_EADDRINUSE; p++) {
+      rtc_addr_set_port(&a, (uint16_t)p);
+      r = uv_udp_bind(&s->udp, &a.u.sa, 0);
+    }
+  } else {
+    rtc_addr_set_port(&a, 0);
+    r = uv_udp_bind(&s->udp, &a.u.sa, 0);
+  }
+  int len = sizeof(s->local.u);
+  if (r == 0) r = uv_udp_getsockname(&s->udp, &s->local.u.sa, &len);
+  if (r == 0) r = uv_udp_recv_start(&s->udp, io_alloc, io_on_recv);
+  if (r != 0) {
+    char ip[RTC_ADDR_STRLEN] = "?";
+    rtc_addr_to_string(addr, ip, sizeof(ip));
+    RTC_LOG(RTC_LOG_WARN, "io", "pc %u: cannot use %s: %s", rtc_pc_id(peer->pc), ip, uv_strerror(r));
+    uv_close((uv_handle_t *)&s->udp, io_handle_closed);
+    return RTC_EIO;
+  }
+  peer->socks[peer->n_socks++] = s;
+  return rtc_pc_add_local_address(peer->pc, &s->local);
+}
+
+/* Host candidates: the configured addresses, or every usable interface address
+ * (RFC 8445 5.1.1.1: no loopback, no IPv6 link-local unless nothing else exists). */
+static void io_gather(rtc_io_peer_t *peer) {
+  const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
+  if (cfg->ice_transport_relay) {
+    rtc_pc_set_gathering_done(peer->pc);
+    return;
+  }
+  if (cfg->n_gather_addresses) {
+    for (size_t i = 0; i < cfg->n_gather_addresses; i++) {
+      rtc_addr_t a;
+      if (rtc_addr_set(&a, cfg->gather_addresses[i], 0) < 0) {
+        RTC_LOG(RTC_LOG_WARN, "io", "gather address '%s' is not a numeric address",
+                cfg->gather_addresses[i]);
+        continue;
+      }
+      io_bind_one(peer, &a);
+    }
+  } else {
+    uv_interface_address_t *ifs = NULL;
+    int n = 0, used = 0;
+    if (uv_interface_addresses(&ifs, &n) == 0) {
+      for (int pass = 0; pass < 2 && used == 0; pass++) {
+        for (int i = 0; i < n; i++) {
+          rtc_addr_t a;
+          memset(&a, 0, sizeof(a));
+          memcpy(&a, &ifs[i].address, ifs[i].address.address4.sin_family == AF_INET6
+                                          ? sizeof(struct sockaddr_in6)
+                                          : sizeof(struct sockaddr_in));
+          bool loop = ifs[i].is_internal || rtc_addr_is_loopback(&a);
+          bool ll = rtc_addr_is_link_local(&a);
+          /* Pass 0: routable addresses; pass 1 (nothing else exists): loopback. */
+          if (pass == 0 && (loop || ll)) continue;
+          if (pass == 1 && !loop) continue;
+          if (io_find_socket(peer, &a)) continue;
+          if (io_bind_one(peer, &a) == 0) used++;
+        }
+      }
+      uv_free_interface_addresses(ifs, n);
+    }
+  }
+  rtc_pc_set_gathering_done(peer->pc);
+}
+
+rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg,
+                                  rtc_io_events_cb cb, void *ud) {
+  rtc_io_peer_t *peer = calloc(1, sizeof(*peer));
+  if (!peer) return NULL;
+  peer->pc = rtc_pc_create(cfg, rtc_io_now_us());
+  if (!peer->pc) {
+    free(peer);
+    return NULL;
+  }
+  peer->loop = loop;
+  peer->cb = cb;
+  peer->ud = ud;
+  uv_timer_init(loop, &peer->timer);
+  peer->timer.data = peer;
+  uv_idle_init(loop, &peer->idle);
+  peer->idle.data = peer;
+  peer->open_handles = 2;
+  peer->next = io_peers;
+  if (io_peers) io_peers->prev = peer;
+  io_peers = peer;
+  return peer;
+}
+
+rtc_pc_t *rtc_io_peer_pc(rtc_io_peer_t *peer) { return peer->pc; }
+
+void rtc_io_peer_kick(rtc_io_peer_t *peer) {
+  if (peer->destroying || peer->handles_closed) return;
+  if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
+  io_flush(peer);
+  io_arm_timer(peer);
+  rtc__io_sctp_timer_arm(peer->loop);
+  /* Events are handed over from a fresh loop callback, never inside the API call. */
+  uv_idle_start(&peer->idle, io_on_idle);
+}
+
+bool rtc_io_peer_is_active(const rtc_io_peer_t *peer) {
+  return !peer->handles_closed && !peer->destroying;
+}
+
+void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
+  if (!peer || peer->destroying) return;
+  peer->destroying = true;
+  if (!peer->pc) return;
+  rtc_pc_close(peer->pc);
+  io_flush(peer);
+  if (!peer->handles_closed) {
+    io_close_handles(peer);
+    return;
+  }
+  if (peer->open_handles == 0) {
+    rtc_pc_destroy(peer->pc);
+    free(peer);
+  }
+}
+
+/* usrsctp's one timer wheel may wake any association: let every live peer act. */
+void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
+  for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
+    next = p->next;
+    if (p->destroying || p->handles_closed) continue;
+    rtc_pc_handle_timeout(p->pc, now_us);
+    io_after(p);
+  }
+}

@@ -1,0 +1,149 @@
+/* RTCPeerConnection: creation, attributes, the W3C aggregate states, close. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_log.h"
+#include "base/rtc_random.h"
+#include "base/rtc_time.h"
+#include "pc/rtc_pc_internal.h"
+
+static uint32_t pc_next_id = 1;
+
+int rtc__pc_fail(rtc_pc_t *pc, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(pc->errbuf, sizeof(pc->errbuf), fmt, ap);
+  va_end(ap);
+  return err;
+}
+
+const char *rtc_pc_error(const rtc_pc_t *pc) { return pc->errbuf; }
+uint32_t rtc_pc_id(const rtc_pc_t *pc) { return pc->id; }
+const rtc_pc_config_t *rtc_pc_config(const rtc_pc_t *pc) { return &pc->cfg; }
+
+static int pc_copy_config(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
+  pc->cfg = *cfg;
+  pc->cfg.gather_addresses = NULL;
+  pc->cfg.n_gather_addresses = 0;
+  if (!pc->cfg.max_message_size) pc->cfg.max_message_size = RTC_PC_DEFAULT_MMS;
+  if (cfg->n_gather_addresses == 0) return 0;
+  pc->gather_addresses = calloc(cfg->n_gather_addresses, sizeof(char *));
+  if (!pc->gather_addresses) return RTC_ENOMEM;
+  for (size_t i = 0; i < cfg->n_gather_addresses; i++) {
+    pc->gather_addresses[i] = strdup(cfg->gather_addresses[i]);
+    if (!pc->gather_addresses[i]) return RTC_ENOMEM;
+    pc->cfg.n_gather_addresses = i + 1;
+  }
+  pc->cfg.gather_addresses = (const char *const *)pc->gather_addresses;
+  return 0;
+}
+
+rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us) {
+  static const rtc_pc_config_t defaults;
+  rtc_pc_t *pc = calloc(1, sizeof(*pc));
+  if (!pc) return NULL;
+  pc->id = pc_next_id++;
+  pc->now_us = now_us;
+  pc->transport_mline = -1;
+  pc->transport_local_mline = -1;
+  if (pc_copy_config(pc, cfg ? cfg : &defaults) != 0) goto fail;
+  pc->cert = pc->cfg.cert ? rtc_dtls_cert_ref(pc->cfg.cert) : rtc_dtls_cert_default();
+  pc->cfg.cert = pc->cert;
+  if (!pc->cert) goto fail;
+  /* JSEP 5.2.1: the session id is a random 63-bit number (so it fits a signed 64-bit). */
+  pc->session_id = rtc_random_u64() >> 1;
+  pc->session_version = 1;
+  rtc_ice_config_t icfg = {.controlling = true};
+  pc->ice = rtc_ice_agent_create(&icfg, now_us);
+  if (!pc->ice) goto fail;
+  RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u created", pc->id);
+  return pc;
+fail:
+  rtc_pc_destroy(pc);
+  return NULL;
+}
+
+void rtc_pc_destroy(rtc_pc_t *pc) {
+  if (!pc) return;
+  rtc__pc_dc_detach_all(pc);
+  rtc_sctp_destroy(pc->sctp);
+  rtc_dtls_destroy(pc->dtls);
+  rtc_ice_agent_destroy(pc->ice);
+  for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
+  rtc__pc_desc_clear(&pc->current_local);
+  rtc__pc_desc_clear(&pc->pending_local);
+  rtc__pc_desc_clear(&pc->current_remote);
+  rtc__pc_desc_clear(&pc->pending_remote);
+  free(pc->last_offer);
+  free(pc->last_answer);
+  free(pc->transport_mid);
+  free(pc->transport_local_mid);
+  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  free(pc->remote_ufrag);
+  free(pc->remote_fp_alg);
+  free(pc->remote_fp);
+  rtc__pc_events_free(pc);
+  if (pc->gather_addresses) {
+    for (size_t i = 0; i < pc->cfg.n_gather_addresses; i++) free(pc->gather_addresses[i]);
+    free(pc->gather_addresses);
+  }
+  rtc_dtls_cert_unref(pc->cert);
+  free(pc);
+}
+
+rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc) { return pc->signaling; }
+rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc) { return pc->gathering; }
+int rtc_pc_ice_connection_state(const rtc_pc_t *pc) { return (int)pc->ice_state; }
+rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc) { return pc->conn_state; }
+
+/* W3C RTCPeerConnectionState from the one ICE and one DTLS transport we have. */
+static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
+  if (pc->closed) return RTC_CONNECTION_CLOSED;
+  rtc_dtls_state_t ds = pc->dtls ? rtc_dtls_state(pc->dtls) : RTC_DTLS_NEW;
+  if (!pc->dtls_started && ds == RTC_DTLS_NEW) ds = RTC_DTLS_NEW;
+  rtc_ice_state_t is = pc->ice_state;
+  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED) return RTC_CONNECTION_FAILED;
+  if (is == RTC_ICE_DISCONNECTED) return RTC_CONNECTION_DISCONNECTED;
+  bool ice_new = is == RTC_ICE_NEW || is == RTC_ICE_CLOSED;
+  bool dtls_new = ds == RTC_DTLS_NEW || ds == RTC_DTLS_CLOSED;
+  if (ice_new && dtls_new) return RTC_CONNECTION_NEW;
+  bool ice_up = is == RTC_ICE_CONNECTED || is == RTC_ICE_COMPLETED || is == RTC_ICE_CLOSED;
+  bool dtls_up = ds == RTC_DTLS_CONNECTED || ds == RTC_DTLS_CLOSED;
+  if (ice_up && dtls_up) return RTC_CONNECTION_CONNECTED;
+  return RTC_CONNECTION_CONNECTING;
+}
+
+void rtc__pc_update_states(rtc_pc_t *pc) {
+  if (pc->closed) return; /* W3C close(): no state events */
+  rtc_ice_state_t is = rtc_ice_agent_state(pc->ice);
+  if (is != pc->ice_state) {
+    pc->ice_state = is;
+    rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE)->ev.state = (int)is;
+  }
+  rtc_connection_state_t cs = pc_compute_connection_state(pc);
+  if (cs != pc->conn_state) {
+    pc->conn_state = cs;
+    rtc__pc_event_push(pc, RTC_PC_EVENT_CONNECTION_STATE)->ev.state = (int)cs;
+  }
+}
+
+void rtc_pc_close(rtc_pc_t *pc) {
+  if (pc->closed) return;
+  /* W3C close(): channels are closed (and told so), transports stopped, states set
+   * to closed without firing state events. */
+  rtc__pc_dc_close_all(pc, true);
+  rtc__pc_transport_close(pc);
+  pc->closed = true;
+  pc->signaling = RTC_SIGNALING_CLOSED;
+  pc->ice_state = RTC_ICE_CLOSED;
+  pc->conn_state = RTC_CONNECTION_CLOSED;
+  pc->want_gather = false;
+}
+
+bool rtc_pc_is_finished(const rtc_pc_t *pc) {
+  if (!pc->closed) return false;
+  return pc->ev_head == NULL;
+}

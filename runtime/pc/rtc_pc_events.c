@@ -1,0 +1,66 @@
+/* The pc's event queue: events are queued while input is processed and drained by
+ * the owner afterwards (never a callback from the middle of processing). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_log.h"
+#include "pc/rtc_pc_internal.h"
+
+static void event_node_free(rtc_pc_event_node_t *n) {
+  if (!n) return;
+  rtc_dc_unref(n->ev.dc);
+  free(n->owned_text);
+  free(n->owned_mid);
+  free(n->owned_data);
+  free(n);
+}
+
+/* Never fails for the caller: an allocation failure degrades into a dummy node
+ * that is not queued (the event is lost and logged). */
+rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) {
+  static rtc_pc_event_node_t sink;
+  rtc_pc_event_node_t *n = calloc(1, sizeof(*n));
+  if (!n) {
+    RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
+    memset(&sink, 0, sizeof(sink));
+    return &sink;
+  }
+  n->ev.type = type;
+  n->ev.mline_index = -1;
+  if (pc->ev_tail) pc->ev_tail->next = n;
+  else pc->ev_head = n;
+  pc->ev_tail = n;
+  pc->n_events++;
+  return n;
+}
+
+void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
+  if (n->ev.type != type) return;
+  n->ev.dc = rtc_dc_ref(dc); /* the event keeps the channel alive until drained */
+}
+
+bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
+  event_node_free(pc->ev_lent);
+  pc->ev_lent = NULL;
+  rtc_pc_event_node_t *n = pc->ev_head;
+  if (!n) return false;
+  pc->ev_head = n->next;
+  if (!pc->ev_head) pc->ev_tail = NULL;
+  pc->n_events--;
+  pc->ev_lent = n;
+  *out = n->ev;
+  return true;
+}
+
+void rtc__pc_events_free(rtc_pc_t *pc) {
+  event_node_free(pc->ev_lent);
+  pc->ev_lent = NULL;
+  while (pc->ev_head) {
+    rtc_pc_event_node_t *n = pc->ev_head;
+    pc->ev_head = n->next;
+    event_node_free(n);
+  }
+  pc->ev_tail = NULL;
+  pc->n_events = 0;
+}

@@ -1,0 +1,148 @@
+/* Private state of the peer connection, shared by the pc/ files. */
+#ifndef RTC_PC_INTERNAL_H
+#define RTC_PC_INTERNAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rtc_addr.h"
+#include "dtls/rtc_dtls.h"
+#include "ice/rtc_ice_agent.h"
+#include "pc/rtc_pc.h"
+#include "sctp/rtc_sctp.h"
+#include "sdp/rtc_sdp.h"
+
+#define RTC_PC_MAX_CHANNELS 1024     /* data channels per connection */
+#define RTC_PC_MAX_EARLY_DTLS 8      /* DTLS datagrams kept before the transport starts */
+#define RTC_PC_MAX_EVENTS 65536      /* queued events before new messages are dropped */
+#define RTC_PC_SCTP_PORT 5000        /* RFC 8841: the default, what every browser uses */
+#define RTC_PC_DEFAULT_MMS 262144
+#define RTC_PC_RFC8841_DEFAULT_MMS 65536 /* when the peer announces none (RFC 8841 6.1) */
+
+typedef struct rtc_pc_event_node {
+  struct rtc_pc_event_node *next;
+  rtc_pc_event_t ev;
+  char *owned_text;     /* candidate / text, owned */
+  char *owned_mid;
+  uint8_t *owned_data;
+} rtc_pc_event_node_t;
+
+struct rtc_dc {
+  int refs;
+  rtc_pc_t *pc; /* NULL once the pc is gone */
+  char *label, *protocol;
+  bool ordered, negotiated;
+  int max_retransmits, max_packet_life_time;
+  int id;                 /* -1 while null */
+  rtc_dc_state_t state;
+  bool opened_in_sctp;    /* rtc_sctp_channel_open done (or remote-created) */
+  size_t low_threshold;
+  char error[160];
+  void *userdata;
+};
+
+typedef struct rtc_pc_desc {
+  rtc_sdp_type_t type;
+  rtc_sdp_t *sdp; /* NULL: none */
+  char *text;     /* cache of the serialized form, NULL when stale */
+} rtc_pc_desc_t;
+
+typedef struct rtc_pc_early {
+  uint8_t *data;
+  size_t len;
+  rtc_addr_t local, remote;
+} rtc_pc_early_t;
+
+struct rtc_pc {
+  uint32_t id;
+  rtc_pc_config_t cfg;
+  char **gather_addresses; /* owned copies behind cfg.gather_addresses */
+  rtc_dtls_cert_t *cert;
+  char errbuf[512];
+  uint64_t now_us;
+  bool closed;
+
+  /* Signaling. */
+  rtc_signaling_state_t signaling;
+  rtc_pc_desc_t current_local, pending_local, current_remote, pending_remote;
+  char *last_offer, *last_answer; /* text produced by createOffer/createAnswer */
+  uint64_t session_id;
+  uint64_t session_version;
+  bool negotiation_needed;
+  bool negotiation_needed_fired;
+  bool is_offerer; /* role in the negotiation that set up the transport */
+
+  /* Transport (one: everything is bundled, RFC 8843). */
+  rtc_ice_agent_t *ice;
+  char *transport_mid;       /* the mid whose transport we use */
+  int transport_mline;       /* its m-line index in the remote description */
+  bool have_application;     /* an application m-line is negotiated */
+  bool remote_creds_set;
+  char *remote_ufrag;
+  rtc_gathering_state_t gathering;
+  char *local_cands[RTC_ICE_MAX_LOCAL]; /* a=candidate values we gathered */
+  size_t n_local_cands;
+  bool local_gather_done;
+  char *transport_local_mid; /* mid of our m-line carrying the transport */
+  int transport_local_mline;
+  bool want_gather, gather_started;
+  rtc_ice_state_t ice_state;
+  rtc_connection_state_t conn_state;
+  int remote_sctp_port;
+  bool remote_ice_lite;
+  size_t remote_mms;
+
+  rtc_dtls_t *dtls;
+  bool dtls_started;
+  bool dtls_role_known;
+  rtc_dtls_role_t dtls_role;
+  char *remote_fp_alg, *remote_fp;
+  rtc_addr_t dtls_local, dtls_remote; /* where DTLS talks when ICE has not selected yet */
+  bool dtls_addr_known;
+  rtc_pc_early_t early[RTC_PC_MAX_EARLY_DTLS];
+  size_t n_early;
+
+  rtc_sctp_t *sctp;
+  bool sctp_started;
+
+  /* Data channels, indexed by nothing: a small array (bounded). */
+  rtc_dc_t **dcs;
+  size_t n_dcs, cap_dcs;
+
+  /* Outgoing datagram being lent to the caller of poll_transmit. */
+  rtc_transmit_t tx;
+
+  /* Events. */
+  rtc_pc_event_node_t *ev_head, *ev_tail, *ev_lent;
+  size_t n_events;
+
+  /* Counters. */
+  uint64_t dropped_datagrams;
+};
+
+/* rtc_pc.c */
+int rtc__pc_fail(rtc_pc_t *pc, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void rtc__pc_update_states(rtc_pc_t *pc);
+/* rtc_pc_events.c */
+rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type);
+void rtc__pc_events_free(rtc_pc_t *pc);
+void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc);
+/* rtc_pc_transport.c */
+int rtc__pc_transport_apply(rtc_pc_t *pc); /* after a description is applied */
+void rtc__pc_pump(rtc_pc_t *pc);
+void rtc__pc_transport_close(rtc_pc_t *pc);
+/* rtc_pc_dc.c */
+void rtc__pc_dc_open_pending(rtc_pc_t *pc);
+void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev);
+void rtc__pc_dc_close_all(rtc_pc_t *pc, bool fire);
+rtc_dc_t *rtc__pc_dc_find(rtc_pc_t *pc, int id);
+void rtc__pc_dc_detach_all(rtc_pc_t *pc);
+/* rtc_pc_jsep.c */
+void rtc__pc_desc_clear(rtc_pc_desc_t *d);
+const rtc_sdp_t *rtc__pc_remote_sdp(const rtc_pc_t *pc);
+const rtc_sdp_t *rtc__pc_local_sdp(const rtc_pc_t *pc);
+void rtc__pc_local_add_candidate(rtc_pc_t *pc, const char *cand_value);
+void rtc__pc_local_end_of_candidates(rtc_pc_t *pc);
+void rtc__pc_update_negotiation_needed(rtc_pc_t *pc);
+
+#endif
