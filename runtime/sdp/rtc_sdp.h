@@ -45,7 +45,15 @@ typedef struct rtc_sdp_attr {
 /* Fields that JSEP reads at media level fall back to the session level when
  * absent there (ice-ufrag, ice-pwd, ice-options, fingerprint, setup): the parser
  * copies session-level values into each media section that lacks them, so users
- * of a parsed rtc_sdp_t read media-level fields only. */
+ * of a parsed rtc_sdp_t read media-level fields only. The same holds for a
+ * session-level direction (RFC 8866 6.7) and end-of-candidates (RFC 8840), and
+ * a session-level ice-lite sets ice_lite in every section. Such session-level
+ * attributes are consumed (not kept in rtc_sdp_t.attrs); only their first
+ * occurrence counts. A repeated media-level WebRTC attribute (a second a=mid,
+ * a=setup, ...) is kept verbatim in attrs; the first one sets the field.
+ * a=sctp-port / a=sctpmap set sctp_port on SCTP m-lines only (kept in attrs on
+ * others); a consumed a=sctpmap is rewritten by rtc_sdp_serialize for the
+ * "DTLS/SCTP" proto only. */
 typedef struct rtc_sdp_media {
   char *type;   /* "audio", "video", "application", ... */
   uint16_t port; /* 0 = rejected (or bundle-only) */
@@ -108,7 +116,13 @@ void rtc_sdp_free(rtc_sdp_t *sdp);
  * string (caller frees) or NULL on allocation failure. */
 char *rtc_sdp_serialize(const rtc_sdp_t *sdp);
 
-/* Building: a zeroed rtc_sdp_t from rtc_sdp_new, then helpers. All copy their strings. */
+/* Building: a zeroed rtc_sdp_t from rtc_sdp_new, then helpers. All copy their strings
+ * and refuse (RTC_EINVAL / NULL) a value containing CR or LF, which would break the
+ * line structure of the serialized SDP. rtc_sdp_add_media returns NULL at
+ * RTC_SDP_MAX_MEDIA, on allocation failure, or when fmts holds no format (RFC 8866
+ * 5.14 requires one); it sets port_count 1, sctp_port and max_message_size -1, and
+ * invalidates earlier pointers into sdp->media. rtc_sdp_add_attr and
+ * rtc_sdp_media_add_candidate return RTC_ELIMIT at their bounds. */
 rtc_sdp_t *rtc_sdp_new(void);
 rtc_sdp_media_t *rtc_sdp_add_media(rtc_sdp_t *sdp, const char *type, uint16_t port,
                                    const char *proto, const char *fmts /* space-separated */);
