@@ -5,7 +5,7 @@
  * - The peer's certificate is checked against the fingerprint from its SDP; a
  *   mismatch fails the handshake (event FAILED) and no data is ever delivered.
  * - The DTLS-SRTP extension (RFC 5764) is offered/accepted with
- *   SRTP_AEAD_AES_128_GCM and SRTP_AES128_CM_SHA1_80; the keying material is
+ *   SRTP_AES128_CM_SHA1_80 (mbedTLS 2.28 has no GCM profile id); the keying material is
  *   exported for media.
  * - Retransmission starts from initial_rto_ms (set from the ICE RTT), not a fixed second.
  * - Server role: a ClientHello split over several handshake fragments/datagrams

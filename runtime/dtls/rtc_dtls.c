@@ -1,0 +1,662 @@
+/* DTLS 1.2 over mbedTLS 2.28 with in-memory I/O, sans-IO (see rtc_dtls.h). */
+#include "dtls/rtc_dtls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/md.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_log.h"
+#include "base/rtc_time.h"
+#include "dtls/rtc_dtls_internal.h"
+#include "dtls/rtc_dtls_reassembly.h"
+
+#define DTLS_DEFAULT_RTO_MS 100
+#define DTLS_DEFAULT_MAX_RTO_MS 3000
+#define DTLS_DEFAULT_MTU 1200
+/* Bounds on what a peer (or a stalled owner) can make us hold. */
+#define DTLS_EARLY_MAX 16
+#define DTLS_EARLY_MAX_BYTES (64 * 1024)
+#define DTLS_OUT_MAX 64
+#define DTLS_EV_MAX 64
+
+typedef struct dtls_buf {
+  uint8_t *p;
+  size_t len;
+} dtls_buf_t;
+
+typedef struct dtls_ev {
+  rtc_dtls_event_type_t type;
+  uint8_t *data;
+  size_t len;
+} dtls_ev_t;
+
+struct rtc_dtls {
+  rtc_dtls_cert_t *cert;
+  rtc_dtls_state_t state;
+  rtc_dtls_role_t role;
+  uint32_t rto_ms, max_rto_ms;
+  uint16_t mtu;
+  uint64_t now_us;
+
+  /* mbedTLS timer on our clock: started at the now_us of set_timer. */
+  uint64_t timer_start_us;
+  uint32_t timer_int_ms, timer_fin_ms;
+
+  /* One config per connection: it is a few hundred bytes of pointers and lets
+   * each connection have its own certificate, RTO and callback contexts. */
+  mbedtls_ssl_config conf;
+  mbedtls_ssl_context ssl;
+
+  /* The peer's fingerprint from SDP. */
+  mbedtls_md_type_t fp_md;
+  uint8_t fp[64];
+  size_t fp_len;
+  bool fp_ok;       /* the peer's certificate matched */
+  bool fp_mismatch; /* a certificate was seen and did not match */
+
+  /* Keying material captured during the handshake (RFC 5764 4.2). */
+  bool have_master;
+  mbedtls_tls_prf_types prf;
+  uint8_t master[48];
+  uint8_t randoms[64]; /* client_random + server_random */
+  bool have_keys;
+  rtc_dtls_srtp_keys_t keys;
+
+  /* The datagram mbedTLS is reading, for the recv callback. */
+  const uint8_t *in_p;
+  size_t in_len;
+
+  dtls_buf_t early[DTLS_EARLY_MAX];
+  size_t early_n, early_bytes;
+
+  dtls_buf_t out[DTLS_OUT_MAX];
+  size_t out_head, out_n;
+  uint8_t *out_borrowed;
+
+  dtls_ev_t ev[DTLS_EV_MAX];
+  size_t ev_head, ev_n;
+  uint8_t *ev_borrowed;
+  char reason[128];
+
+  rtc_dtls_reasm_t reasm;
+  uint32_t dropped_in, dropped_out, dropped_ev;
+};
+
+/* What browsers negotiate: ECDHE-ECDSA with AEAD ciphers (RFC 8827 6.5). */
+static const int dtls_ciphersuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+#if defined(MBEDTLS_CHACHAPOLY_C)
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    0,
+};
+
+static const mbedtls_ecp_group_id dtls_curves[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+    MBEDTLS_ECP_DP_CURVE25519,
+#endif
+    MBEDTLS_ECP_DP_SECP256R1,
+    MBEDTLS_ECP_DP_NONE,
+};
+
+/* mbedTLS 2.28 has no SRTP_AEAD_AES_128_GCM (RFC 7714) profile value, so only
+ * SRTP_AES128_CM_HMAC_SHA1_80, which every WebRTC endpoint supports. */
+static const mbedtls_ssl_srtp_profile dtls_srtp_profiles[] = {
+    MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80,
+    MBEDTLS_TLS_SRTP_UNSET,
+};
+
+/* mbedTLS reads into a buffer of this size at most: one record. Static since
+ * there are no threads and the bytes are copied into the event at once. */
+static uint8_t dtls_read_buf[16384];
+
+/* ---- queues ----------------------------------------------------------------- */
+
+static void dtls_push_event(rtc_dtls_t *d, rtc_dtls_event_type_t type, const uint8_t *p,
+                            size_t len) {
+  if (d->ev_n == DTLS_EV_MAX) {
+    d->dropped_ev++;
+    return;
+  }
+  uint8_t *copy = NULL;
+  if (len) {
+    copy = malloc(len);
+    if (!copy) {
+      d->dropped_ev++;
+      return;
+    }
+    memcpy(copy, p, len);
+  }
+  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % DTLS_EV_MAX];
+  e->type = type;
+  e->data = copy;
+  e->len = len;
+  d->ev_n++;
+}
+
+static void dtls_fail(rtc_dtls_t *d, const char *reason, int ret) {
+  if (d->state == RTC_DTLS_FAILED || d->state == RTC_DTLS_CLOSED) return;
+  if (ret) {
+    char e[80];
+    mbedtls_strerror(ret, e, sizeof e);
+    snprintf(d->reason, sizeof d->reason, "%s (-0x%04x %s)", reason, (unsigned)-ret, e);
+  } else {
+    snprintf(d->reason, sizeof d->reason, "%s", reason);
+  }
+  RTC_LOG(RTC_LOG_INFO, "dtls", "failed: %s", d->reason);
+  d->state = RTC_DTLS_FAILED;
+  d->timer_fin_ms = 0;
+  dtls_push_event(d, RTC_DTLS_EVENT_FAILED, NULL, 0);
+}
+
+/* ---- mbedTLS callbacks -------------------------------------------------------- */
+
+static int dtls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
+  rtc_dtls_t *d = ctx;
+  /* A full queue drops like a full socket buffer would: DTLS retransmits. */
+  uint8_t *copy = d->out_n < DTLS_OUT_MAX ? malloc(len ? len : 1) : NULL;
+  if (!copy) {
+    d->dropped_out++;
+    return (int)len;
+  }
+  memcpy(copy, buf, len);
+  dtls_buf_t *b = &d->out[(d->out_head + d->out_n) % DTLS_OUT_MAX];
+  b->p = copy;
+  b->len = len;
+  d->out_n++;
+  return (int)len;
+}
+
+static int dtls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
+  rtc_dtls_t *d = ctx;
+  if (!d->in_p) return MBEDTLS_ERR_SSL_WANT_READ;
+  size_t n = d->in_len < len ? d->in_len : len;
+  memcpy(buf, d->in_p, n);
+  d->in_p = NULL;
+  d->in_len = 0;
+  return (int)n;
+}
+
+static void dtls_set_timer(void *ctx, uint32_t int_ms, uint32_t fin_ms) {
+  rtc_dtls_t *d = ctx;
+  d->timer_start_us = d->now_us;
+  d->timer_int_ms = int_ms;
+  d->timer_fin_ms = fin_ms;
+}
+
+static int dtls_get_timer(void *ctx) {
+  rtc_dtls_t *d = ctx;
+  if (d->timer_fin_ms == 0) return -1;
+  uint64_t el = d->now_us > d->timer_start_us ? d->now_us - d->timer_start_us : 0;
+  if (el >= RTC_MS(d->timer_fin_ms)) return 2;
+  if (el >= RTC_MS(d->timer_int_ms)) return 1;
+  return 0;
+}
+
+static bool dtls_fp_matches(const rtc_dtls_t *d, const uint8_t *der, size_t len) {
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(d->fp_md);
+  uint8_t h[64];
+  if (!md || mbedtls_md_get_size(md) != d->fp_len) return false;
+  if (mbedtls_md(md, der, len, h) != 0) return false;
+  /* Not secret, but compare in constant time anyway. */
+  uint8_t diff = 0;
+  for (size_t i = 0; i < d->fp_len; i++)
+    diff |= (uint8_t)(h[i] ^ d->fp[i]);
+  return diff == 0;
+}
+
+/* WebRTC certificates are self-signed: trust comes from the SDP fingerprint
+ * (RFC 8842 5, RFC 8122 5), so the chain errors are cleared and the leaf's
+ * digest decides. A mismatch aborts the handshake with an alert: the error is
+ * not one that VERIFY_OPTIONAL ignores. */
+static int dtls_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+  rtc_dtls_t *d = ctx;
+  if (depth != 0) {
+    *flags = 0;
+    return 0;
+  }
+  if (dtls_fp_matches(d, crt->raw.p, crt->raw.len)) {
+    d->fp_ok = true;
+    *flags = 0;
+    return 0;
+  }
+  d->fp_mismatch = true;
+  *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+  return MBEDTLS_ERR_X509_FATAL_ERROR;
+}
+
+static int dtls_export_keys(void *ctx, const unsigned char *ms, const unsigned char *kb,
+                            size_t maclen, size_t keylen, size_t ivlen,
+                            const unsigned char client_random[32],
+                            const unsigned char server_random[32], mbedtls_tls_prf_types prf) {
+  rtc_dtls_t *d = ctx;
+  memcpy(d->master, ms, 48);
+  memcpy(d->randoms, client_random, 32);
+  memcpy(d->randoms + 32, server_random, 32);
+  d->prf = prf;
+  d->have_master = true;
+  return 0;
+}
+
+/* ---- handshake completion ------------------------------------------------------ */
+
+static void dtls_derive_srtp(rtc_dtls_t *d) {
+  mbedtls_dtls_srtp_info info;
+  mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &info);
+  if (info.chosen_dtls_srtp_profile == MBEDTLS_TLS_SRTP_UNSET || !d->have_master) return;
+  /* RFC 5764 4.2: keying material = PRF(master_secret, "EXTRACTOR-dtls_srtp",
+   * client_random + server_random), split as client key, server key, client
+   * salt, server salt. AES128_CM_HMAC_SHA1_80: 16-byte keys, 14-byte salts. */
+  const size_t kl = 16, sl = 14;
+  uint8_t km[2 * (16 + 14)];
+  if (mbedtls_ssl_tls_prf(d->prf, d->master, 48, "EXTRACTOR-dtls_srtp", d->randoms, 64, km,
+                          sizeof km) != 0)
+    return;
+  memset(&d->keys, 0, sizeof d->keys);
+  d->keys.profile = info.chosen_dtls_srtp_profile;
+  d->keys.key_len = kl;
+  d->keys.salt_len = sl;
+  memcpy(d->keys.client_key, km, kl);
+  memcpy(d->keys.server_key, km + kl, kl);
+  memcpy(d->keys.client_salt, km + 2 * kl, sl);
+  memcpy(d->keys.server_salt, km + 2 * kl + sl, sl);
+  mbedtls_platform_zeroize(km, sizeof km);
+  d->have_keys = true;
+}
+
+static void dtls_handshake_done(rtc_dtls_t *d) {
+  /* Belt and braces: the verify callback may not have run (a client that sent
+   * no certificate), and then VERIFY_OPTIONAL lets the handshake finish. */
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&d->ssl);
+  if (!peer || !d->fp_ok || !dtls_fp_matches(d, peer->raw.p, peer->raw.len)) {
+    mbedtls_ssl_send_alert_message(&d->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                   MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+    dtls_fail(d, peer ? "fingerprint mismatch" : "no peer certificate", 0);
+    return;
+  }
+  dtls_derive_srtp(d);
+  mbedtls_platform_zeroize(d->master, sizeof d->master);
+  d->have_master = false;
+  d->state = RTC_DTLS_CONNECTED;
+  /* The MTU only shapes handshake flights; an application record is one record
+   * of up to 16384 bytes (the owner's choice, e.g. SCTP's own MTU). */
+  mbedtls_ssl_set_mtu(&d->ssl, 0);
+  RTC_LOG(RTC_LOG_DEBUG, "dtls", "connected, %s, srtp profile %u",
+          mbedtls_ssl_get_ciphersuite(&d->ssl), (unsigned)d->keys.profile);
+  dtls_push_event(d, RTC_DTLS_EVENT_CONNECTED, NULL, 0);
+}
+
+/* A server that has not accepted a ClientHello yet has lost nothing when it
+ * reads a malformed one (a stray or forged datagram): it is dropped, mbedTLS
+ * is reset and the real ClientHello still works. Errors that mean "no common
+ * parameters" are real failures and still fail the handshake. */
+static bool dtls_drop_bad_client_hello(rtc_dtls_t *d, int ret, size_t out_before) {
+  if (d->role != RTC_DTLS_ROLE_SERVER || d->ssl.state > MBEDTLS_SSL_CLIENT_HELLO) return false;
+  if (ret != MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO && ret != MBEDTLS_ERR_SSL_INVALID_RECORD &&
+      ret != MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE && ret != MBEDTLS_ERR_SSL_UNEXPECTED_RECORD &&
+      ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE && ret != MBEDTLS_ERR_SSL_BAD_INPUT_DATA &&
+      ret != MBEDTLS_ERR_SSL_INVALID_MAC)
+    return false;
+  if (mbedtls_ssl_session_reset(&d->ssl) != 0) return false;
+  /* The alert mbedTLS queued would reach the real client and kill it. */
+  while (d->out_n > out_before) {
+    d->out_n--;
+    free(d->out[(d->out_head + d->out_n) % DTLS_OUT_MAX].p);
+  }
+  rtc_dtls_reasm_close(&d->reasm);
+  rtc_dtls_reasm_init(&d->reasm);
+  d->timer_fin_ms = 0;
+  d->dropped_in++;
+  RTC_LOG(RTC_LOG_DEBUG, "dtls", "malformed ClientHello dropped (-0x%04x)", (unsigned)-ret);
+  return true;
+}
+
+/* mbedtls_ssl_handshake() step by step (that is all it does in 2.28), so that
+ * a peer which sent no certificate is refused before our Finished goes out:
+ * VERIFY_OPTIONAL (needed for self-signed certificates on any curve) would
+ * otherwise let the handshake complete without one (RFC 8842 5 requires it). */
+#define DTLS_ERR_NO_PEER_CERT (-0x7fff)
+static int dtls_handshake(rtc_dtls_t *d) {
+  const int cert_state = d->role == RTC_DTLS_ROLE_SERVER ? MBEDTLS_SSL_CLIENT_CERTIFICATE
+                                                         : MBEDTLS_SSL_SERVER_CERTIFICATE;
+  int ret = 0;
+  while (d->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if ((ret = mbedtls_ssl_handshake_step(&d->ssl)) != 0) break;
+    if (d->ssl.state > cert_state && !d->fp_ok) {
+      mbedtls_ssl_send_alert_message(&d->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                     MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+      return DTLS_ERR_NO_PEER_CERT;
+    }
+  }
+  return ret;
+}
+
+/* Runs mbedTLS on whatever input is set (possibly none: a timer). */
+static void dtls_drive(rtc_dtls_t *d) {
+  int ret;
+  if (d->state == RTC_DTLS_CONNECTING) {
+    size_t out_before = d->out_n;
+    ret = dtls_handshake(d);
+    if (ret == 0) {
+      dtls_handshake_done(d);
+    } else if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      return;
+    } else if (dtls_drop_bad_client_hello(d, ret, out_before)) {
+      return;
+    } else if (d->fp_mismatch) {
+      dtls_fail(d, "fingerprint mismatch", 0);
+    } else if (ret == DTLS_ERR_NO_PEER_CERT) {
+      dtls_fail(d, "no peer certificate", 0);
+    } else if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
+      dtls_fail(d, "handshake timeout", 0);
+    } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+      dtls_fail(d, "fatal alert received", ret);
+    } else {
+      dtls_fail(d, "handshake failed", ret);
+    }
+  }
+  while (d->state == RTC_DTLS_CONNECTED) {
+    ret = mbedtls_ssl_read(&d->ssl, dtls_read_buf, sizeof dtls_read_buf);
+    if (ret > 0) {
+      dtls_push_event(d, RTC_DTLS_EVENT_DATA, dtls_read_buf, (size_t)ret);
+    } else if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+      d->state = RTC_DTLS_CLOSED;
+      d->timer_fin_ms = 0;
+      dtls_push_event(d, RTC_DTLS_EVENT_CLOSED, NULL, 0);
+    } else if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
+               ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_CLIENT_RECONNECT) {
+      break;
+    } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+      dtls_fail(d, "fatal alert received", ret);
+    } else {
+      dtls_fail(d, "read failed", ret);
+    }
+  }
+}
+
+static void dtls_feed(rtc_dtls_t *d, const uint8_t *p, size_t len) {
+  d->in_p = p;
+  d->in_len = len;
+  dtls_drive(d);
+  d->in_p = NULL;
+  d->in_len = 0;
+}
+
+/* ---- API ----------------------------------------------------------------------- */
+
+rtc_dtls_t *rtc_dtls_create(const rtc_dtls_config_t *cfg) {
+  rtc_dtls_t *d = NULL;
+  if (!cfg || !cfg->cert) goto fail;
+  d = calloc(1, sizeof *d);
+  if (!d) goto fail;
+  mbedtls_ssl_config_init(&d->conf);
+  mbedtls_ssl_init(&d->ssl);
+  rtc_dtls_reasm_init(&d->reasm);
+  d->cert = rtc_dtls_cert_ref(cfg->cert);
+  d->state = RTC_DTLS_NEW;
+  d->rto_ms = cfg->initial_rto_ms ? cfg->initial_rto_ms : DTLS_DEFAULT_RTO_MS;
+  d->max_rto_ms = cfg->max_rto_ms ? cfg->max_rto_ms : DTLS_DEFAULT_MAX_RTO_MS;
+  if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
+  d->mtu = cfg->mtu ? cfg->mtu : DTLS_DEFAULT_MTU;
+  if (!rtc__dtls_drbg()) goto fail;
+  return d;
+fail:
+  rtc_dtls_destroy(d);
+  return NULL;
+}
+
+void rtc_dtls_destroy(rtc_dtls_t *d) {
+  if (!d) return;
+  mbedtls_ssl_free(&d->ssl);
+  mbedtls_ssl_config_free(&d->conf);
+  rtc_dtls_reasm_close(&d->reasm);
+  for (size_t i = 0; i < d->early_n; i++)
+    free(d->early[i].p);
+  for (size_t i = 0; i < d->out_n; i++)
+    free(d->out[(d->out_head + i) % DTLS_OUT_MAX].p);
+  free(d->out_borrowed);
+  for (size_t i = 0; i < d->ev_n; i++)
+    free(d->ev[(d->ev_head + i) % DTLS_EV_MAX].data);
+  free(d->ev_borrowed);
+  mbedtls_platform_zeroize(d->master, sizeof d->master);
+  mbedtls_platform_zeroize(&d->keys, sizeof d->keys);
+  rtc_dtls_cert_unref(d->cert);
+  free(d);
+}
+
+static int dtls_hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* "AB:CD:..." -> bytes; RFC 8122 5: uppercase in SDP, compared case-insensitively. */
+static int dtls_parse_fp(rtc_dtls_t *d, const char *alg, const char *fp) {
+  static const struct {
+    const char *name;
+    mbedtls_md_type_t md;
+  } algs[] = {{"sha-1", MBEDTLS_MD_SHA1},
+              {"sha-224", MBEDTLS_MD_SHA224},
+              {"sha-256", MBEDTLS_MD_SHA256},
+              {"sha-384", MBEDTLS_MD_SHA384},
+              {"sha-512", MBEDTLS_MD_SHA512}};
+  d->fp_md = MBEDTLS_MD_NONE;
+  for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+    if (strcasecmp(alg, algs[i].name) == 0) d->fp_md = algs[i].md;
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(d->fp_md);
+  if (!md) return RTC_ENOTSUP;
+  size_t n = 0;
+  const char *s = fp;
+  while (*s) {
+    int hi = dtls_hexval(s[0]), lo = hi >= 0 ? dtls_hexval(s[1]) : -1;
+    if (hi < 0 || lo < 0 || n == sizeof d->fp) return RTC_EINVAL;
+    d->fp[n++] = (uint8_t)(hi << 4 | lo);
+    s += 2;
+    if (*s == ':')
+      s++;
+    else if (*s)
+      return RTC_EINVAL;
+  }
+  if (n != mbedtls_md_get_size(md)) return RTC_EINVAL;
+  d->fp_len = n;
+  return 0;
+}
+
+int rtc_dtls_start(rtc_dtls_t *d, uint64_t now_us, rtc_dtls_role_t role, const char *fp_alg,
+                   const char *fingerprint) {
+  int err = RTC_EINVAL;
+  if (!d || !fp_alg || !fingerprint) return RTC_EINVAL;
+  if (d->state != RTC_DTLS_NEW) return RTC_ESTATE;
+  d->now_us = now_us;
+  d->role = role;
+  if ((err = dtls_parse_fp(d, fp_alg, fingerprint)) != 0) goto fail;
+  err = RTC_ECRYPTO;
+  mbedtls_ssl_config *c = &d->conf;
+  if (mbedtls_ssl_config_defaults(
+          c, role == RTC_DTLS_ROLE_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+          MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+    goto fail;
+  /* DTLS 1.2 only (RFC 8827 6.5). */
+  mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, rtc__dtls_drbg());
+  mbedtls_ssl_conf_ciphersuites(c, dtls_ciphersuites);
+  mbedtls_ssl_conf_curves(c, dtls_curves);
+  /* Both sides must present a certificate (RFC 8842 5); OPTIONAL + our verify
+   * callback because it is self-signed and checked against the fingerprint. */
+  mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
+  if (mbedtls_ssl_conf_own_cert(c, rtc__dtls_cert_crt(d->cert), rtc__dtls_cert_key(d->cert)) != 0)
+    goto fail;
+  mbedtls_ssl_conf_handshake_timeout(c, d->rto_ms, d->max_rto_ms);
+  mbedtls_ssl_conf_export_keys_ext_cb(c, dtls_export_keys, d);
+  if (mbedtls_ssl_conf_dtls_srtp_protection_profiles(c, dtls_srtp_profiles) != 0) goto fail;
+  /* No HelloVerifyRequest: ICE connectivity checks already proved the peer's
+   * address (RFC 8842 does not require cookies; browsers do not use them). */
+  if (role == RTC_DTLS_ROLE_SERVER) mbedtls_ssl_conf_dtls_cookies(c, NULL, NULL, NULL);
+
+  if (mbedtls_ssl_setup(&d->ssl, c) != 0) goto fail;
+  mbedtls_ssl_set_bio(&d->ssl, d, dtls_bio_send, dtls_bio_recv, NULL);
+  mbedtls_ssl_set_timer_cb(&d->ssl, d, dtls_set_timer, dtls_get_timer);
+  mbedtls_ssl_set_verify(&d->ssl, dtls_verify, d);
+  mbedtls_ssl_set_mtu(&d->ssl, d->mtu);
+
+  d->state = RTC_DTLS_CONNECTING;
+  dtls_drive(d); /* the client sends its ClientHello now */
+  /* Datagrams that came before start, in arrival order. */
+  for (size_t i = 0; i < d->early_n; i++) {
+    if (d->state == RTC_DTLS_CONNECTING || d->state == RTC_DTLS_CONNECTED)
+      rtc_dtls_handle_datagram(d, now_us, d->early[i].p, d->early[i].len);
+    free(d->early[i].p);
+  }
+  d->early_n = d->early_bytes = 0;
+  return 0;
+fail:
+  RTC_LOG(RTC_LOG_WARN, "dtls", "start failed: %s", rtc_err_name(err));
+  return err;
+}
+
+void rtc_dtls_set_rto(rtc_dtls_t *d, uint32_t initial_rto_ms) {
+  if (!d || !initial_rto_ms) return;
+  d->rto_ms = initial_rto_ms;
+  if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
+  if (d->state == RTC_DTLS_NEW) return;
+  mbedtls_ssl_conf_handshake_timeout(&d->conf, d->rto_ms, d->max_rto_ms);
+  /* The running handshake copied hs_timeout_min at setup; update it too (the
+   * field is public in 2.28's ssl_internal.h). */
+  if (d->ssl.handshake) d->ssl.handshake->retransmit_timeout = d->rto_ms;
+}
+
+int rtc_dtls_handle_datagram(rtc_dtls_t *d, uint64_t now_us, const uint8_t *p, size_t len) {
+  if (!d || (!p && len)) return RTC_EINVAL;
+  d->now_us = now_us;
+  /* RFC 7983: DTLS records start with 20..63; a record header is 13 bytes. */
+  if (len < 13 || p[0] < 20 || p[0] > 63) {
+    d->dropped_in++;
+    return 0;
+  }
+  if (d->state == RTC_DTLS_NEW) {
+    if (d->early_n == DTLS_EARLY_MAX || d->early_bytes + len > DTLS_EARLY_MAX_BYTES) {
+      d->dropped_in++;
+      return 0;
+    }
+    uint8_t *copy = malloc(len);
+    if (!copy) return RTC_ENOMEM;
+    memcpy(copy, p, len);
+    d->early[d->early_n].p = copy;
+    d->early[d->early_n].len = len;
+    d->early_n++;
+    d->early_bytes += len;
+    return 0;
+  }
+  if (d->state != RTC_DTLS_CONNECTING && d->state != RTC_DTLS_CONNECTED) {
+    d->dropped_in++;
+    return 0;
+  }
+  if (d->role == RTC_DTLS_ROLE_SERVER && !rtc_dtls_reasm_done(&d->reasm)) {
+    const uint8_t *ch = NULL;
+    size_t ch_len = 0;
+    switch (rtc_dtls_reasm_feed(&d->reasm, p, len, &ch, &ch_len)) {
+    case RTC_DTLS_REASM_HELD: return 0;
+    case RTC_DTLS_REASM_READY:
+      p = ch;
+      len = ch_len;
+      break;
+    case RTC_DTLS_REASM_PASS:
+      /* No ClientHello in it: before one, the server has no use for it, and
+       * mbedTLS 2.28 would take anything else as a fatal error. */
+      if (!rtc_dtls_reasm_done(&d->reasm)) {
+        d->dropped_in++;
+        return 0;
+      }
+      break;
+    }
+  }
+  dtls_feed(d, p, len);
+  return 0;
+}
+
+int rtc_dtls_handle_timeout(rtc_dtls_t *d, uint64_t now_us) {
+  if (!d) return RTC_EINVAL;
+  d->now_us = now_us;
+  if (d->state != RTC_DTLS_CONNECTING && d->state != RTC_DTLS_CONNECTED) return 0;
+  if (dtls_get_timer(d) != 2) return 0;
+  dtls_drive(d);
+  /* A timer mbedTLS left armed after the handshake would spin the owner's loop. */
+  if (d->state == RTC_DTLS_CONNECTED && dtls_get_timer(d) == 2) d->timer_fin_ms = 0;
+  return 0;
+}
+
+uint64_t rtc_dtls_poll_timeout(const rtc_dtls_t *d) {
+  if (!d || d->timer_fin_ms == 0) return RTC_NEVER;
+  if (d->state != RTC_DTLS_CONNECTING && d->state != RTC_DTLS_CONNECTED) return RTC_NEVER;
+  return d->timer_start_us + RTC_MS(d->timer_fin_ms);
+}
+
+bool rtc_dtls_poll_transmit(rtc_dtls_t *d, const uint8_t **p, size_t *len) {
+  if (!d) return false;
+  free(d->out_borrowed);
+  d->out_borrowed = NULL;
+  if (d->out_n == 0) return false;
+  dtls_buf_t *b = &d->out[d->out_head];
+  d->out_head = (d->out_head + 1) % DTLS_OUT_MAX;
+  d->out_n--;
+  d->out_borrowed = b->p;
+  *p = b->p;
+  *len = b->len;
+  return true;
+}
+
+bool rtc_dtls_poll_event(rtc_dtls_t *d, rtc_dtls_event_t *out) {
+  if (!d) return false;
+  free(d->ev_borrowed);
+  d->ev_borrowed = NULL;
+  if (d->ev_n == 0) return false;
+  dtls_ev_t *e = &d->ev[d->ev_head];
+  d->ev_head = (d->ev_head + 1) % DTLS_EV_MAX;
+  d->ev_n--;
+  d->ev_borrowed = e->data;
+  memset(out, 0, sizeof *out);
+  out->type = e->type;
+  out->data = e->data;
+  out->len = e->len;
+  out->reason = e->type == RTC_DTLS_EVENT_FAILED ? d->reason : NULL;
+  return true;
+}
+
+int rtc_dtls_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
+  if (!d || (!p && len)) return RTC_EINVAL;
+  if (d->state != RTC_DTLS_CONNECTED) return RTC_ESTATE;
+  if (len > 16384) return RTC_ETOOBIG;
+  int ret = mbedtls_ssl_write(&d->ssl, p, len);
+  if (ret >= 0) return 0;
+  if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) return RTC_EAGAIN;
+  if (ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA) return RTC_ETOOBIG;
+  dtls_fail(d, "write failed", ret);
+  return RTC_EIO;
+}
+
+void rtc_dtls_close(rtc_dtls_t *d) {
+  if (!d) return;
+  if (d->state == RTC_DTLS_CONNECTED) mbedtls_ssl_close_notify(&d->ssl);
+  if (d->state != RTC_DTLS_FAILED) d->state = RTC_DTLS_CLOSED;
+  d->timer_fin_ms = 0;
+}
+
+rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d ? d->state : RTC_DTLS_FAILED; }
+
+int rtc_dtls_get_srtp_keys(const rtc_dtls_t *d, rtc_dtls_srtp_keys_t *out) {
+  if (!d || !out) return RTC_EINVAL;
+  if (d->state != RTC_DTLS_CONNECTED && d->state != RTC_DTLS_CLOSED) return RTC_ESTATE;
+  if (!d->have_keys) return RTC_ENOTFOUND;
+  *out = d->keys;
+  return 0;
+}

@@ -1,0 +1,17 @@
+/* Shared between the dtls files only: the process-wide DRBG and the mbedTLS
+ * objects behind a certificate. */
+#ifndef RTC_DTLS_INTERNAL_H
+#define RTC_DTLS_INTERNAL_H
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "dtls/rtc_dtls_cert.h"
+
+/* One CTR-DRBG per process, seeded once from rtc_random_bytes (getrandom) on
+ * first use; NULL if seeding failed. No threads in the core, so no lock. */
+mbedtls_ctr_drbg_context *rtc__dtls_drbg(void);
+mbedtls_x509_crt *rtc__dtls_cert_crt(rtc_dtls_cert_t *c);
+mbedtls_pk_context *rtc__dtls_cert_key(rtc_dtls_cert_t *c);
+
+#endif
