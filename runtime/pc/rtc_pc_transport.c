@@ -69,7 +69,8 @@ static void transport_maybe_start_dtls(rtc_pc_t *pc) {
       !rtc_ice_agent_get_selected(pc->ice, &sel_local, &sel_remote) && !pc->dtls_addr_known)
     return;
   if (!pc->dtls) {
-    rtc_dtls_config_t dc = {.cert = pc->cert};
+    /* mbedTLS gives up once the RTO would pass max_rto_ms: ~16 s of retries here. */
+    rtc_dtls_config_t dc = {.cert = pc->cert, .max_rto_ms = 8000};
     pc->dtls = rtc_dtls_create(&dc);
     if (!pc->dtls) {
       RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: DTLS could not be created", pc->id);

@@ -36,6 +36,13 @@ typedef struct rtc_sctp_config {
   bool dtls_client;     /* decides even/odd stream ids */
   size_t remote_max_message_size; /* peer's a=max-message-size; 0 = no limit (RFC 8841: 0 means "any size") */
   size_t local_max_message_size;  /* what we accept (our a=max-message-size) */
+  /* Added by sctp. local_max_message_size 0 means RTC_SCTP_DEFAULT_MAX_MESSAGE_SIZE
+   * (the reassembly buffer must stay bounded). max_streams: streams negotiated each
+   * way (SCTP_INITMSG), so channel ids are 0..max_streams-1 (capped to what the
+   * peer announces). 0 = RTC_SCTP_MAX_CHANNELS.
+   * usrsctp keeps ~100 bytes per stream pair: 1024 streams cost ~100 KiB per
+   * association, 256 ~25 KiB; a peer (Chrome) can only open ids below our count. */
+  uint16_t max_streams;
 } rtc_sctp_config_t;
 
 typedef enum rtc_sctp_event_type {

@@ -1,0 +1,143 @@
+/* Shared between the sctp module's files; not part of the public contract. */
+#ifndef RTC_SCTP_INTERNAL_H
+#define RTC_SCTP_INTERNAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sctp/rtc_sctp.h"
+
+/* usrsctp's send space per association (sysctl sctp_sendspace). A non-blocking
+ * socket refuses (EMSGSIZE) a message larger than this without explicit EOR, so it
+ * is also the largest message we can send, whatever the peer's max-message-size. */
+#define RTC__SCTP_SNDBUF (1024u * 1024u)
+#define RTC__SCTP_RCVBUF (1024u * 1024u)
+/* Bytes one channel may hold in its own queue (not yet taken by usrsctp). */
+#define RTC__SCTP_CHAN_QUEUE_MAX (16u * 1024u * 1024u)
+
+struct socket; /* usrsctp's */
+
+/* Transmit queue bound: packets waiting for DTLS. usrsctp releases at most a burst
+ * (max_burst) per event, so 256 is plenty; beyond it a packet is dropped (SCTP
+ * retransmits it) rather than memory growing without bound. */
+#define RTC__SCTP_TXQ_MAX 256
+/* Events waiting for the owner, bounded by bytes: beyond 4 MiB undelivered we stop
+ * reading the socket, so usrsctp's receive window closes and the peer slows down
+ * (backpressure, no loss); reading resumes when the owner has polled the queue
+ * empty. The queue thus holds at most this plus one message (<= local mms). */
+#define RTC__SCTP_EVQ_MAX_BYTES (4u * 1024 * 1024)
+/* One scratch buffer for usrsctp_recvv for all associations (single thread):
+ * larger messages arrive in pieces and are reassembled per association. */
+#define RTC__SCTP_RECV_CHUNK 65536
+/* SCTP packets of at most 1200 bytes: DTLS 1.2 with AES-GCM adds 13 + 8 + 16 = 37
+ * bytes, UDP/IPv6 48: 1200 + 37 + 48 = 1285, so IPv4 paths stay under 1280 and any
+ * real path (1500) carries it unfragmented. PMTU discovery is off: DTLS sits between.
+ * usrsctp adds the 12-byte common header on top of spp_pathmtu for AF_CONN
+ * (measured: 1200 gives 1212-byte packets), hence 1188. */
+#define RTC__SCTP_PATH_MTU 1188
+
+typedef enum rtc__sctp_chan_state {
+  RTC__SCTP_CHAN_OPENING, /* our OPEN queued or sent, no ACK yet */
+  RTC__SCTP_CHAN_OPEN,
+  RTC__SCTP_CHAN_CLOSING,   /* close asked: flush the queue, then reset the outgoing stream */
+  RTC__SCTP_CHAN_RESETTING, /* outgoing reset requested; waiting for the peer's reset */
+} rtc__sctp_chan_state_t;
+
+typedef struct rtc__sctp_msg {
+  struct rtc__sctp_msg *next;
+  uint32_t ppid;
+  bool control; /* DCEP: ordered, reliable, not counted in buffered_amount */
+  size_t len;
+  uint8_t data[];
+} rtc__sctp_msg_t;
+
+typedef struct rtc__sctp_chan {
+  uint16_t stream;
+  rtc__sctp_chan_state_t state;
+  bool negotiated, local;
+  bool acked;          /* RFC 8832 6: unordered sends only once the ACK came */
+  bool open_emitted;   /* CHANNEL_OPEN / REMOTE_OPEN reported */
+  bool closed_emitted; /* CHANNEL_CLOSED reported */
+  bool reset_sent;     /* our outgoing stream reset requested */
+  bool reset_in;       /* the peer reset its outgoing stream */
+  bool ordered;
+  int max_retransmits, max_packet_life_time;
+  rtc__sctp_msg_t *head, *tail;
+  size_t buffered, low_threshold;
+} rtc__sctp_chan_t;
+
+typedef struct rtc__sctp_pkt {
+  struct rtc__sctp_pkt *next;
+  size_t len;
+  uint8_t data[];
+} rtc__sctp_pkt_t;
+
+typedef struct rtc__sctp_ev {
+  struct rtc__sctp_ev *next;
+  rtc_sctp_event_t ev;
+  size_t size;    /* bytes charged to the event queue */
+  char strings[]; /* data, label, protocol copies */
+} rtc__sctp_ev_t;
+
+struct rtc_sctp {
+  rtc_sctp_config_t cfg;
+  void *handle; /* sconn_addr registered with usrsctp */
+  bool registered;
+  struct socket *sock;
+  bool started, connected, disconnected;
+  bool readable; /* upcall said so */
+  bool blocked;  /* last sendv said EWOULDBLOCK */
+  bool reset_wanted;
+  bool in_drain;
+  bool rx_paused; /* event queue full: socket left unread (backpressure) */
+  /* transmit queue: a list, so that an idle association holds nothing */
+  rtc__sctp_pkt_t *txq_head, *txq_tail, *tx_cur; /* tx_cur: borrowed by the owner */
+  unsigned txq_n;
+  /* events */
+  rtc__sctp_ev_t *ev_head, *ev_tail, *ev_cur;
+  size_t ev_bytes;
+  /* channels: unsorted, searched linearly (<= max_streams <= RTC_SCTP_MAX_CHANNELS) */
+  uint16_t max_streams;
+  rtc__sctp_chan_t **chans;
+  unsigned nchans, capchans, rr;
+  uint16_t next_stream;
+  /* reassembly of a message that usrsctp hands out in pieces (no MSG_EOR yet) */
+  uint8_t *rx_buf;
+  size_t rx_len, rx_cap;
+  uint16_t rx_stream;
+  uint32_t rx_ppid;
+  bool rx_active, rx_discard;
+  rtc_sctp_stats_t stats;
+};
+
+/* Shared between rtc_sctp.c (association, receive path) and rtc_sctp_channel.c. */
+rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
+                                  size_t extra);
+void rtc__sctp_ev_simple(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
+                         const char *reason);
+rtc__sctp_chan_t *rtc__sctp_chan_find(const rtc_sctp_t *s, uint16_t stream);
+void rtc__sctp_chan_remove(rtc_sctp_t *s, rtc__sctp_chan_t *c);
+void rtc__sctp_flush(rtc_sctp_t *s);
+void rtc__sctp_chan_emit_open(rtc_sctp_t *s, rtc__sctp_chan_t *c);
+void rtc__sctp_handle_message(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint8_t *p,
+                              size_t len);
+void rtc__sctp_chan_close_now(rtc_sctp_t *s, rtc__sctp_chan_t *c);
+
+/* The global registry: usrsctp identifies an AF_CONN association by an opaque
+ * sconn_addr and may call conn_output for it at any time (from a timer). We hand it
+ * a handle (slot | generation << 32) rather than the object's pointer so that a late
+ * callback for a destroyed association is recognised and dropped, never a
+ * use-after-free. O(1) both ways. */
+int rtc__sctp_registry_add(rtc_sctp_t *s, void **handle_out);
+void rtc__sctp_registry_remove(void *handle);
+rtc_sctp_t *rtc__sctp_registry_get(void *handle);
+/* Called by the global timer for every live association after usrsctp ran. */
+void rtc__sctp_after_timers(rtc_sctp_t *s);
+/* Called from conn_output: copy the packet into s's transmit queue. */
+void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
+
+/* Tests only: sends raw bytes with any PPID on a stream (e.g. a garbage DCEP
+ * message), bypassing the channel layer. 0 or a negative RTC_E*. */
+int rtc__sctp_send_raw(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint8_t *p, size_t len);
+
+#endif
