@@ -1,0 +1,164 @@
+/* Event delivery: the io peer calls rtc_lua_events_cb from a fresh loop callback
+ * when the pc has events; we drain rtc_pc_poll_event and call each handler with an
+ * event table. Everything borrowed from the event is copied into Lua values before
+ * any handler runs (a handler may call back into the pc, even close() it). */
+#include <string.h>
+
+#include "rtc_lua.h"
+
+/* "ufrag X" in a candidate line (RFC 8839 extension attribute), or NULL. */
+static void push_ufrag(lua_State *L, const char *cand) {
+  const char *s = cand;
+  while ((s = strstr(s, " ufrag ")) != NULL) {
+    s += 7;
+    size_t n = strcspn(s, " ");
+    if (n > 0) {
+      lua_pushlstring(L, s, n);
+      return;
+    }
+  }
+  lua_pushnil(L);
+}
+
+static void push_candidate(lua_State *L, const rtc_pc_event_t *ev) {
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, ev->candidate);
+  lua_setfield(L, -2, "candidate");
+  if (ev->mid) {
+    lua_pushstring(L, ev->mid);
+    lua_setfield(L, -2, "sdpMid");
+  }
+  if (ev->mline_index >= 0) {
+    lua_pushinteger(L, ev->mline_index);
+    lua_setfield(L, -2, "sdpMLineIndex");
+  }
+  push_ufrag(L, ev->candidate);
+  lua_setfield(L, -2, "usernameFragment");
+}
+
+/* Removes the strong reference the pc (at pci) holds on the channel (at di). */
+static void drop_channel(lua_State *L, int pci, int di) {
+  rtc_lua_getenv(L, pci);
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_channels);
+  lua_rawget(L, -2);
+  if (lua_istable(L, -1)) {
+    lua_pushvalue(L, di);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 2);
+}
+
+/* Event type and handler name, indexed by rtc_pc_event_type_t. */
+static const struct {
+  const char *type, *handler;
+  bool dc; /* delivered to the channel object */
+} ev_names[] = {
+    [RTC_PC_EVENT_ICE_CANDIDATE] = {"icecandidate", "onicecandidate", false},
+    [RTC_PC_EVENT_ICE_CANDIDATE_ERROR] = {"icecandidateerror", "onicecandidateerror", false},
+    [RTC_PC_EVENT_ICE_GATHERING_STATE] = {"icegatheringstatechange", "onicegatheringstatechange",
+                                          false},
+    [RTC_PC_EVENT_ICE_CONNECTION_STATE] = {"iceconnectionstatechange", "oniceconnectionstatechange",
+                                           false},
+    [RTC_PC_EVENT_CONNECTION_STATE] = {"connectionstatechange", "onconnectionstatechange", false},
+    [RTC_PC_EVENT_SIGNALING_STATE] = {"signalingstatechange", "onsignalingstatechange", false},
+    [RTC_PC_EVENT_NEGOTIATION_NEEDED] = {"negotiationneeded", "onnegotiationneeded", false},
+    [RTC_PC_EVENT_DATACHANNEL] = {"datachannel", "ondatachannel", false},
+    [RTC_PC_EVENT_DC_OPEN] = {"open", "onopen", true},
+    [RTC_PC_EVENT_DC_MESSAGE] = {"message", "onmessage", true},
+    [RTC_PC_EVENT_DC_BUFFERED_AMOUNT_LOW] = {"bufferedamountlow", "onbufferedamountlow", true},
+    [RTC_PC_EVENT_DC_ERROR] = {"error", "onerror", true},
+    [RTC_PC_EVENT_DC_CLOSING] = {"closing", "onclosing", true},
+    [RTC_PC_EVENT_DC_CLOSE] = {"close", "onclose", true},
+};
+
+/* Dispatches one event; the stack above pci is scratch. */
+static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
+  if ((unsigned)ev->type >= sizeof(ev_names) / sizeof(ev_names[0]) || !ev_names[ev->type].type)
+    return;
+  const char *type = ev_names[ev->type].type;
+  bool is_dc = ev_names[ev->type].dc;
+  int target = pci;
+  if (ev->type == RTC_PC_EVENT_DATACHANNEL)
+    rtc_lua_dc_push_new(L, ev->dc, pci); /* takes the reference */
+  int chan = 0;
+  if (ev->type == RTC_PC_EVENT_DATACHANNEL) chan = lua_gettop(L);
+  if (is_dc) {
+    void *ud = ev->dc ? rtc_dc_get_userdata(ev->dc) : NULL;
+    if (!ud) return;
+    rtc_lua_obj_push(L, ud);
+    if (lua_isnil(L, -1)) return;
+    target = lua_gettop(L);
+  }
+  /* The handler: env["on" .. type]. */
+  rtc_lua_getenv(L, target);
+  lua_pushstring(L, ev_names[ev->type].handler);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  if (lua_isfunction(L, -1)) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, type);
+    lua_setfield(L, -2, "type");
+    lua_pushvalue(L, target);
+    lua_setfield(L, -2, "target");
+    switch (ev->type) {
+    case RTC_PC_EVENT_ICE_CANDIDATE:
+      if (ev->candidate && *ev->candidate) {
+        push_candidate(L, ev);
+        lua_setfield(L, -2, "candidate");
+      }
+      break;
+    case RTC_PC_EVENT_ICE_CANDIDATE_ERROR:
+      lua_pushstring(L, ev->text ? ev->text : "");
+      lua_setfield(L, -2, "errorText");
+      lua_pushinteger(L, 701); /* W3C: no STUN/TURN error code: 701 */
+      lua_setfield(L, -2, "errorCode");
+      break;
+    case RTC_PC_EVENT_DATACHANNEL:
+      lua_pushvalue(L, chan);
+      lua_setfield(L, -2, "channel");
+      break;
+    case RTC_PC_EVENT_DC_MESSAGE:
+      lua_pushlstring(L, (const char *)ev->data, ev->len);
+      lua_setfield(L, -2, "data");
+      lua_pushboolean(L, ev->binary);
+      lua_setfield(L, -2, "binary");
+      break;
+    case RTC_PC_EVENT_DC_ERROR:
+      lua_pushstring(L, ev->text ? ev->text : "error");
+      lua_setfield(L, -2, "error");
+      break;
+    default: break;
+    }
+    rtc_lua_pcall(L, 1);
+  } else {
+    lua_pop(L, 1);
+  }
+  if (ev->type == RTC_PC_EVENT_DC_CLOSE) drop_channel(L, pci, target);
+}
+
+void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud) {
+  rtc_lua_pc_t *p = ud;
+  lua_State *L = p->L;
+  int top = lua_gettop(L);
+  if (!lua_checkstack(L, 24)) return;
+  rtc_pc_t *pc = rtc_io_peer_pc(peer);
+  rtc_pc_event_t ev;
+  rtc_lua_obj_push(L, p);
+  if (lua_isnil(L, -1)) {
+    /* The object is unreachable and waits for __gc: drop what is queued. */
+    while (rtc_pc_poll_event(pc, &ev))
+      if (ev.type == RTC_PC_EVENT_DATACHANNEL) rtc_dc_unref(ev.dc);
+    lua_settop(L, top);
+    return;
+  }
+  int pci = lua_gettop(L);
+  while (p->peer && rtc_pc_poll_event(pc, &ev)) {
+    dispatch(L, pci, &ev);
+    lua_settop(L, pci);
+  }
+  if (p->peer && (rtc_pc_signaling_state(pc) == RTC_SIGNALING_CLOSED ||
+                  rtc_pc_connection_state(pc) == RTC_CONNECTION_CLOSED))
+    rtc_lua_pc_release(L, p);
+  lua_settop(L, top);
+}

@@ -1,0 +1,351 @@
+/* RTCPeerConnection userdata: { rtc_io_peer_t *peer; int self_ref; }.
+ * Methods are the plain C calls (lua/rtc wraps them into W3C shapes and the callback
+ * form); after every call that may change state the io peer is kicked so that it
+ * sends, re-arms its timer and schedules event delivery. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "rtc_lua.h"
+
+#define PC_MAX_GATHER 32
+
+static rtc_lua_pc_t *pc_check(lua_State *L, int idx) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, idx, RTC_LUA_PC_MT);
+  if (!p->peer) luaL_argerror(L, idx, "RTCPeerConnection is destroyed");
+  return p;
+}
+
+static rtc_pc_t *pc_of(rtc_lua_pc_t *p) { return rtc_io_peer_pc(p->peer); }
+
+static int pc_fail(lua_State *L, rtc_lua_pc_t *p, int err) {
+  const char *msg = rtc_pc_error(pc_of(p));
+  lua_pushnil(L);
+  if (msg && *msg)
+    lua_pushstring(L, msg);
+  else
+    lua_pushstring(L, rtc_strerror(err));
+  lua_pushstring(L, rtc_err_name(err));
+  return 3;
+}
+
+/* Releases the self reference: the object lives on only while the script holds it. */
+void rtc_lua_pc_release(lua_State *L, rtc_lua_pc_t *p) {
+  if (p->self_ref == LUA_NOREF) return;
+  luaL_unref(L, LUA_REGISTRYINDEX, p->self_ref);
+  p->self_ref = LUA_NOREF;
+}
+
+static int opt_field_int(lua_State *L, int t, const char *k, int def) {
+  lua_getfield(L, t, k);
+  int v = lua_isnil(L, -1) ? def : (int)luaL_checkinteger(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* core.RTCPeerConnection(cfg): cfg is already normalized by lua/rtc:
+ * { certificate = cert|nil, iceTransportPolicy = "all"|"relay",
+ *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
+ *   portMin = n, portMax = n, maxMessageSize = n } */
+int rtc_lua_pc_new(lua_State *L) {
+  static const char *const policies[] = {"all", "relay", NULL};
+  static const char *const bundles[] = {"balanced", "max-compat", "max-bundle", NULL};
+  const char *gather[PC_MAX_GATHER];
+  rtc_pc_config_t cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_State *main_L;
+  uv_loop_t *loop = rtc_lua_loop(L, &main_L);
+
+  lua_getfield(L, 1, "certificate"); /* 2 */
+  if (!lua_isnil(L, 2)) cfg.cert = rtc_lua_cert_check(L, 2);
+  lua_getfield(L, 1, "iceTransportPolicy");
+  cfg.ice_transport_relay = luaL_checkoption(L, -1, "all", policies) == 1;
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "bundlePolicy");
+  cfg.bundle_policy = luaL_checkoption(L, -1, "balanced", bundles);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "gatherAddresses"); /* 3: keeps the strings alive */
+  if (!lua_isnil(L, 3)) {
+    luaL_argcheck(L, lua_istable(L, 3), 1, "gatherAddresses must be a list of addresses");
+    size_t n = lua_objlen(L, 3);
+    luaL_argcheck(L, n <= PC_MAX_GATHER, 1, "too many gatherAddresses");
+    for (size_t i = 0; i < n; i++) {
+      lua_rawgeti(L, 3, (int)i + 1);
+      luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 1, "gatherAddresses must hold strings");
+      gather[i] = lua_tostring(L, -1);
+      lua_pop(L, 1); /* still referenced by the table */
+    }
+    cfg.gather_addresses = gather;
+    cfg.n_gather_addresses = n;
+  }
+  int pmin = opt_field_int(L, 1, "portMin", 0), pmax = opt_field_int(L, 1, "portMax", 0);
+  luaL_argcheck(L, pmin >= 0 && pmax <= 65535 && pmin <= pmax, 1, "bad portRange");
+  cfg.port_min = (uint16_t)pmin;
+  cfg.port_max = (uint16_t)pmax;
+  int mms = opt_field_int(L, 1, "maxMessageSize", 0);
+  luaL_argcheck(L, mms >= 0, 1, "bad maxMessageSize");
+  cfg.max_message_size = (size_t)mms;
+
+  rtc_lua_pc_t *p = lua_newuserdata(L, sizeof(*p)); /* 4 */
+  memset(p, 0, sizeof(*p));
+  p->self_ref = LUA_NOREF;
+  p->L = main_L;
+  luaL_getmetatable(L, RTC_LUA_PC_MT);
+  lua_setmetatable(L, -2);
+  lua_createtable(L, 0, 4);
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_channels);
+  lua_newtable(L);
+  lua_rawset(L, -3);
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_owner); /* keeps the certificate alive */
+  lua_pushvalue(L, 2);
+  lua_rawset(L, -3);
+  rtc_lua_setenv(L, -2);
+  p->peer = rtc_io_peer_create(loop, &cfg, rtc_lua_events_cb, p);
+  if (!p->peer) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "RTCPeerConnection: cannot create (certificate or memory)");
+    return 2;
+  }
+  rtc_lua_live_pcs++;
+  rtc_lua_obj_register(L, p, -1);
+  lua_pushvalue(L, -1);
+  p->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 1;
+}
+
+static int pc_gc(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  if (!p->peer) return 0;
+  rtc_lua_in_gc++;
+  rtc_io_peer_destroy(p->peer);
+  rtc_lua_in_gc--;
+  p->peer = NULL;
+  rtc_lua_live_pcs--;
+  return 0;
+}
+
+static int pc_tostring(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  if (p->peer)
+    lua_pushfstring(L, "RTCPeerConnection (%d): %p", (int)rtc_pc_id(pc_of(p)), (void *)p);
+  else
+    lua_pushfstring(L, "RTCPeerConnection (destroyed): %p", (void *)p);
+  return 1;
+}
+
+static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int r, char *sdp) {
+  rtc_io_peer_kick(p->peer);
+  if (r < 0) {
+    free(sdp);
+    return pc_fail(L, p, r);
+  }
+  lua_pushstring(L, sdp ? sdp : "");
+  free(sdp);
+  return 1;
+}
+
+/* createOffer(iceRestart) -> sdp | nil, err */
+static int pc_create_offer(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  bool restart = lua_toboolean(L, 2);
+  char *sdp = NULL;
+  int r = rtc_pc_create_offer(pc_of(p), restart, &sdp);
+  return pc_sdp_result(L, p, r, sdp);
+}
+
+static int pc_create_answer(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  char *sdp = NULL;
+  int r = rtc_pc_create_answer(pc_of(p), &sdp);
+  return pc_sdp_result(L, p, r, sdp);
+}
+
+static int pc_ok(lua_State *L, rtc_lua_pc_t *p, int r) {
+  rtc_io_peer_kick(p->peer);
+  if (r < 0) return pc_fail(L, p, r);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* setLocalDescription(type, sdp|nil) -> true | nil, err (sdp nil: implicit). */
+static int pc_set_local(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  int type = luaL_checkoption(L, 2, NULL, rtc_lua_sdp_type_names);
+  const char *sdp = luaL_optstring(L, 3, NULL);
+  return pc_ok(L, p, rtc_pc_set_local_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
+}
+
+static int pc_set_remote(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  int type = luaL_checkoption(L, 2, NULL, rtc_lua_sdp_type_names);
+  const char *sdp = luaL_optstring(L, 3, NULL);
+  return pc_ok(L, p, rtc_pc_set_remote_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
+}
+
+/* addIceCandidate(candidate|nil, mid|nil, mlineIndex|nil) -> true | nil, err */
+static int pc_add_candidate(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  const char *cand = luaL_optstring(L, 2, NULL);
+  const char *mid = luaL_optstring(L, 3, NULL);
+  int idx = (int)luaL_optinteger(L, 4, -1);
+  return pc_ok(L, p, rtc_pc_add_ice_candidate(pc_of(p), cand, mid, idx));
+}
+
+static int opt_bool_field(lua_State *L, int t, const char *k, bool def) {
+  lua_getfield(L, t, k);
+  bool v = lua_isnil(L, -1) ? def : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* createDataChannel(label, init) -> channel | nil, err */
+static int pc_create_dc(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  rtc_dc_init_t init;
+  rtc_dc_init_defaults(&init);
+  init.label = luaL_checkstring(L, 2);
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    init.ordered = opt_bool_field(L, 3, "ordered", true);
+    init.negotiated = opt_bool_field(L, 3, "negotiated", false);
+    init.max_retransmits = opt_field_int(L, 3, "maxRetransmits", -1);
+    init.max_packet_life_time = opt_field_int(L, 3, "maxPacketLifeTime", -1);
+    init.id = opt_field_int(L, 3, "id", -1);
+    luaL_argcheck(L, init.max_retransmits >= -1 && init.max_packet_life_time >= -1, 3,
+                  "maxRetransmits/maxPacketLifeTime must be >= 0");
+    luaL_argcheck(L, init.max_retransmits < 0 || init.max_packet_life_time < 0, 3,
+                  "maxRetransmits and maxPacketLifeTime cannot both be set");
+    luaL_argcheck(L, init.id >= -1 && init.id <= 65534, 3, "id must be 0..65534");
+    luaL_argcheck(L, !init.negotiated || init.id >= 0, 3, "a negotiated channel needs an id");
+    lua_getfield(L, 3, "protocol");
+    if (!lua_isnil(L, -1)) init.protocol = luaL_checkstring(L, -1);
+    lua_pop(L, 1); /* the string stays referenced by the init table */
+  }
+  if (rtc_pc_signaling_state(pc_of(p)) == RTC_SIGNALING_CLOSED || p->closed)
+    return luaL_error(L, "InvalidStateError: createDataChannel on a closed RTCPeerConnection");
+  lua_checkstack(L, 8);
+  rtc_dc_t *dc = rtc_pc_create_data_channel(pc_of(p), &init);
+  rtc_io_peer_kick(p->peer);
+  if (!dc) return pc_fail(L, p, RTC_EINVAL);
+  rtc_lua_dc_push_new(L, dc, 1);
+  return 1;
+}
+
+static int pc_close(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  if (!p->peer || p->closed) return 0;
+  p->closed = true;
+  rtc_pc_close(pc_of(p));
+  rtc_io_peer_kick(p->peer);
+  /* Delivery of the channels' close events releases the self reference (events.c);
+   * a peer whose transport already ended gets no more delivery. */
+  if (!rtc_io_peer_is_active(p->peer)) rtc_lua_pc_release(L, p);
+  return 0;
+}
+
+/* ---- attributes ---- */
+
+static int push_enum(lua_State *L, const char *const *names, int n, int v) {
+  if (v < 0 || v >= n) return lua_pushnil(L), 1;
+  lua_pushstring(L, names[v]);
+  return 1;
+}
+
+static int g_signaling(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  return push_enum(L, rtc_lua_signaling_names, 6,
+                   p->peer ? (int)rtc_pc_signaling_state(pc_of(p)) : RTC_SIGNALING_CLOSED);
+}
+static int g_gathering(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  return push_enum(L, rtc_lua_gathering_names, 3,
+                   p->peer ? (int)rtc_pc_gathering_state(pc_of(p)) : RTC_GATHERING_COMPLETE);
+}
+static int g_ice(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  return push_enum(L, rtc_lua_ice_names, 7, p->peer ? rtc_pc_ice_connection_state(pc_of(p)) : 6);
+}
+static int g_connection(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  return push_enum(L, rtc_lua_connection_names, 6,
+                   p->peer ? (int)rtc_pc_connection_state(pc_of(p)) : RTC_CONNECTION_CLOSED);
+}
+
+typedef const char *(*desc_fn)(const rtc_pc_t *, rtc_sdp_type_t *);
+
+static int push_desc(lua_State *L, desc_fn fn) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  rtc_sdp_type_t type = RTC_SDP_OFFER;
+  const char *sdp = p->peer ? fn(pc_of(p), &type) : NULL;
+  if (!sdp) return lua_pushnil(L), 1;
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, rtc_lua_sdp_type_names[type]);
+  lua_setfield(L, -2, "type");
+  lua_pushstring(L, sdp);
+  lua_setfield(L, -2, "sdp");
+  return 1;
+}
+static int g_local(lua_State *L) { return push_desc(L, rtc_pc_local_description); }
+static int g_remote(lua_State *L) { return push_desc(L, rtc_pc_remote_description); }
+static int g_pending_local(lua_State *L) { return push_desc(L, rtc_pc_pending_local_description); }
+static int g_pending_remote(lua_State *L) {
+  return push_desc(L, rtc_pc_pending_remote_description);
+}
+static int g_current_local(lua_State *L) { return push_desc(L, rtc_pc_current_local_description); }
+static int g_current_remote(lua_State *L) {
+  return push_desc(L, rtc_pc_current_remote_description);
+}
+
+static int g_can_trickle(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  int v = p->peer ? rtc_pc_can_trickle(pc_of(p)) : -1;
+  if (v < 0)
+    lua_pushnil(L);
+  else
+    lua_pushboolean(L, v);
+  return 1;
+}
+
+static int g_id(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  if (!p->peer) return lua_pushnil(L), 1;
+  lua_pushinteger(L, (lua_Integer)rtc_pc_id(pc_of(p)));
+  return 1;
+}
+
+static const luaL_Reg pc_methods[] = {
+    {"createOffer", pc_create_offer},
+    {"createAnswer", pc_create_answer},
+    {"setLocalDescription", pc_set_local},
+    {"setRemoteDescription", pc_set_remote},
+    {"addIceCandidate", pc_add_candidate},
+    {"createDataChannel", pc_create_dc},
+    {"close", pc_close},
+    {NULL, NULL},
+};
+
+static const luaL_Reg pc_getters[] = {
+    {"signalingState", g_signaling},
+    {"iceGatheringState", g_gathering},
+    {"iceConnectionState", g_ice},
+    {"connectionState", g_connection},
+    {"localDescription", g_local},
+    {"remoteDescription", g_remote},
+    {"pendingLocalDescription", g_pending_local},
+    {"pendingRemoteDescription", g_pending_remote},
+    {"currentLocalDescription", g_current_local},
+    {"currentRemoteDescription", g_current_remote},
+    {"canTrickleIceCandidates", g_can_trickle},
+    {"id", g_id},
+    {NULL, NULL},
+};
+
+void rtc_lua_pc_open(lua_State *L) {
+  rtc_lua_class(L, RTC_LUA_PC_MT, pc_methods, pc_getters, NULL, pc_gc, pc_tostring);
+}

@@ -1,0 +1,347 @@
+-- luartc: W3C-shaped WebRTC for Lua. The C core (rtc.core) is mapped one to one;
+-- this file holds the policy: configuration defaults, description tables, the
+-- callback form of the promise methods, coroutines (spawn/sleep/wait) and error
+-- reporting. Everything runs on luv's loop: `require "luv"` gives the same loop.
+local uv = require "luv"
+local core = require "rtc.core"
+
+local unpack = unpack or table.unpack
+local select, type, tostring, error, pairs = select, type, tostring, error, pairs
+local co_create, co_resume, co_running, co_yield, co_status =
+  coroutine.create, coroutine.resume, coroutine.running, coroutine.yield, coroutine.status
+
+local rtc = { core = core, _VERSION = "0.1.0" }
+
+---------------------------------------------------------------------------
+-- Errors raised by handlers and callbacks: reported, the loop goes on.
+
+function rtc.onerror(msg)
+  io.stderr:write("luartc: ", tostring(msg), "\n")
+end
+
+local function report(msg)
+  local h = rtc.onerror
+  if type(h) == "function" then
+    local ok, err = pcall(h, msg)
+    if ok then return end
+    io.stderr:write("luartc: error in rtc.onerror: ", tostring(err), "\n")
+  end
+  io.stderr:write("luartc: ", tostring(msg), "\n")
+end
+rtc._report = report
+core.setErrorReporter(report)
+
+-- Runs fn(...) under xpcall with a traceback; reports an error.
+local function protected(fn, ...)
+  local ok, err = xpcall(fn, debug.traceback, ...)
+  if not ok then report(err) end
+  return ok
+end
+
+---------------------------------------------------------------------------
+-- Coroutines.
+
+local main_co -- the runner's main chunk: an error there ends the process
+
+local function resume(co, ...)
+  local ok, err = co_resume(co, ...)
+  if not ok then
+    local tb = debug.traceback(co, tostring(err))
+    if co == main_co then
+      io.stdout:flush()
+      io.stderr:write("luartc: ", tb, "\n")
+      io.stderr:flush()
+      os.exit(1)
+    end
+    report(tb)
+  end
+  return ok, err
+end
+rtc._resume = resume
+
+-- Runs fn(...) as a new coroutine, now; returns the coroutine.
+function rtc.spawn(fn, ...)
+  if type(fn) ~= "function" then error("rtc.spawn: function expected", 2) end
+  local co = co_create(fn)
+  resume(co, ...)
+  return co
+end
+
+local function current(what)
+  local co = co_running()
+  if not co then error(what .. ": not in a coroutine (use rtc.spawn)", 3) end
+  return co
+end
+
+-- Waits ms milliseconds on the loop (in a coroutine).
+function rtc.sleep(ms)
+  local co = current("rtc.sleep")
+  local t = uv.new_timer()
+  t:start(ms or 0, 0, function()
+    t:close()
+    resume(co)
+  end)
+  return co_yield()
+end
+
+-- Generic await: start(done) starts an operation that calls done(...) once;
+-- returns done's arguments. Works whether done is called before or after the yield.
+function rtc.await(start)
+  local co = current("rtc.await")
+  local state, result = "running", nil
+  start(function(...)
+    if state == "done" then return end
+    if state == "waiting" then
+      state = "done"
+      resume(co, ...)
+    else
+      state = "done"
+      result = { n = select("#", ...), ... }
+    end
+  end)
+  if state == "done" then return unpack(result, 1, result.n) end
+  state = "waiting"
+  return co_yield()
+end
+
+-- Waits for the next `name` event on obj (e.g. rtc.wait(dc, "open")); returns the
+-- event, or nil, "timeout" after timeout_ms. A handler already set keeps running.
+function rtc.wait(obj, name, timeout_ms)
+  local key = "on" .. name
+  if name == "open" and obj.readyState == "open" then return { type = "open", target = obj } end
+  return rtc.await(function(done)
+    local prev = obj[key]
+    local timer
+    local finished = false
+    local function finish(...)
+      if finished then return end
+      finished = true
+      obj[key] = prev
+      if timer then
+        timer:close()
+        timer = nil
+      end
+      done(...)
+    end
+    obj[key] = function(ev)
+      if prev then prev(ev) end
+      finish(ev)
+    end
+    if timeout_ms then
+      timer = uv.new_timer()
+      timer:start(timeout_ms, 0, function() finish(nil, "timeout") end)
+    end
+  end)
+end
+
+---------------------------------------------------------------------------
+-- Callbacks of the promise methods: called later from the loop, in order.
+
+local pending, pending_timer = {}, nil
+
+local function flush()
+  local list = pending
+  pending = {}
+  for i = 1, #list do
+    local e = list[i]
+    protected(e[1], e[2], e[3])
+  end
+end
+
+local function defer(cb, res, err)
+  pending[#pending + 1] = { cb, res, err }
+  if #pending == 1 then
+    if not pending_timer then pending_timer = uv.new_timer() end
+    pending_timer:start(0, 0, flush)
+  end
+end
+rtc._defer = defer
+
+-- fn(self, ...) -> result | nil, err. The wrapper also accepts a trailing callback
+-- function(result, err), called from the loop after the call returns.
+local function promise(fn)
+  return function(...)
+    local n = select("#", ...)
+    local cb = n > 0 and select(n, ...) or nil
+    if type(cb) ~= "function" then return fn(...) end
+    local args = { ... }
+    local res, err = fn(unpack(args, 1, n - 1))
+    if res == nil and err == nil then err = "failed" end
+    defer(cb, res, err)
+  end
+end
+rtc.promise = promise
+
+---------------------------------------------------------------------------
+-- RTCPeerConnection
+
+local pcm = core.pc_methods
+local raw = {}
+for k, v in pairs(pcm) do raw[k] = v end
+
+local function pc_createOffer(self, options)
+  if options ~= nil and type(options) ~= "table" then
+    error("createOffer: options must be a table", 3)
+  end
+  local sdp, err = raw.createOffer(self, options ~= nil and options.iceRestart or false)
+  if not sdp then return nil, err end
+  return { type = "offer", sdp = sdp }
+end
+
+local function pc_createAnswer(self, options)
+  local sdp, err = raw.createAnswer(self)
+  if not sdp then return nil, err end
+  return { type = "answer", sdp = sdp }
+end
+
+local function pc_setLocalDescription(self, desc)
+  local t, sdp
+  if desc ~= nil then
+    if type(desc) ~= "table" then error("setLocalDescription: description must be a table", 3) end
+    t, sdp = desc.type, desc.sdp
+    if sdp == "" then sdp = nil end
+  end
+  if t == nil then
+    local s = self.signalingState
+    t = (s == "have-remote-offer" or s == "have-local-pranswer") and "answer" or "offer"
+  end
+  local ok, err = raw.setLocalDescription(self, t, sdp)
+  if not ok then return nil, err end
+  return true
+end
+
+local function pc_setRemoteDescription(self, desc)
+  if type(desc) ~= "table" or type(desc.type) ~= "string" then
+    error("setRemoteDescription: description {type = ..., sdp = ...} expected", 3)
+  end
+  if desc.type ~= "rollback" and type(desc.sdp) ~= "string" then
+    error("setRemoteDescription: description.sdp must be a string", 3)
+  end
+  local ok, err = raw.setRemoteDescription(self, desc.type, desc.sdp)
+  if not ok then return nil, err end
+  return true
+end
+
+local function pc_addIceCandidate(self, cand)
+  local c, mid, idx
+  if type(cand) == "string" then
+    c = cand
+    idx = 0
+  elseif type(cand) == "table" then
+    c, mid, idx = cand.candidate, cand.sdpMid, cand.sdpMLineIndex
+    if c ~= nil and type(c) ~= "string" then error("addIceCandidate: candidate must be a string", 3) end
+  elseif cand ~= nil then
+    error("addIceCandidate: candidate table expected", 3)
+  end
+  if c == "" then c = nil end
+  if c ~= nil and mid == nil and idx == nil then
+    error("addIceCandidate: TypeError: sdpMid and sdpMLineIndex are both null", 3)
+  end
+  if mid ~= nil then mid = tostring(mid) end
+  local ok, err = raw.addIceCandidate(self, c, mid, idx)
+  if not ok then return nil, err end
+  return true
+end
+
+local configs = setmetatable({}, { __mode = "k" })
+
+pcm.createOffer = promise(pc_createOffer)
+pcm.createAnswer = promise(pc_createAnswer)
+pcm.setLocalDescription = promise(pc_setLocalDescription)
+pcm.setRemoteDescription = promise(pc_setRemoteDescription)
+pcm.addIceCandidate = promise(pc_addIceCandidate)
+pcm.createDataChannel = function(self, label, init)
+  if label == nil then label = "" end
+  if type(label) ~= "string" then error("createDataChannel: label must be a string", 2) end
+  if init ~= nil and type(init) ~= "table" then error("createDataChannel: init must be a table", 2) end
+  return raw.createDataChannel(self, label, init)
+end
+pcm.getConfiguration = function(self)
+  local c = configs[self] or {}
+  local copy = {}
+  for k, v in pairs(c) do copy[k] = v end
+  return copy
+end
+
+local function default_gather()
+  local env = os.getenv("LUARTC_GATHER_ADDRESSES")
+  if not env or env == "" then return nil end
+  local list = {}
+  for a in env:gmatch("[^,%s]+") do list[#list + 1] = a end
+  return #list > 0 and list or nil
+end
+
+function rtc.RTCPeerConnection(config)
+  if config == nil then config = {} end
+  if type(config) ~= "table" then error("RTCPeerConnection: config must be a table", 2) end
+  if config.iceServers ~= nil and type(config.iceServers) ~= "table" then
+    error("RTCPeerConnection: iceServers must be a list", 2)
+  end
+  local c = {
+    iceTransportPolicy = config.iceTransportPolicy or "all",
+    bundlePolicy = config.bundlePolicy or "balanced",
+    gatherAddresses = config.gatherAddresses or default_gather(),
+    maxMessageSize = config.maxMessageSize,
+  }
+  if config.certificates ~= nil then
+    if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end
+    c.certificate = config.certificates[1]
+  end
+  if config.portRange ~= nil then
+    if type(config.portRange) ~= "table" then error("RTCPeerConnection: portRange must be {min=, max=}", 2) end
+    c.portMin, c.portMax = config.portRange.min, config.portRange.max
+  end
+  local pc, err = core.RTCPeerConnection(c)
+  if not pc then return nil, err end
+  local copy = {}
+  for k, v in pairs(config) do copy[k] = v end
+  if copy.iceTransportPolicy == nil then copy.iceTransportPolicy = c.iceTransportPolicy end
+  if copy.bundlePolicy == nil then copy.bundlePolicy = c.bundlePolicy end
+  configs[pc] = copy
+  return pc
+end
+
+---------------------------------------------------------------------------
+-- Certificates, logging, the loop.
+
+rtc.generateCertificate = promise(function(keygenAlgorithm) return core.generateCertificate() end)
+rtc.certificateFromPEM = core.certificateFromPEM
+rtc.setLogLevel = core.setLogLevel
+rtc.setLogHandler = core.setLogHandler
+
+-- Under the runner the loop already runs (or will, once the main chunk yields):
+-- rtc.run() in a coroutine then waits until the loop has nothing left to do, as
+-- uv.run() would return under plain luajit.
+local run_waiters
+
+function rtc.run(mode)
+  if run_waiters and mode == nil and co_running() then
+    run_waiters[#run_waiters + 1] = co_running()
+    return co_yield()
+  end
+  return uv.run(mode)
+end
+function rtc.now() return uv.hrtime() / 1e6 end -- ms, monotonic
+
+function rtc.exit(code)
+  io.stdout:flush()
+  io.stderr:flush()
+  os.exit(code or 0)
+end
+
+-- The runner: the main chunk as a coroutine, then the loop until nothing is alive.
+function rtc._main(chunk, ...)
+  run_waiters = {}
+  main_co = co_create(chunk)
+  resume(main_co, ...)
+  while true do
+    uv.run()
+    if #run_waiters == 0 then break end
+    local waiters = run_waiters
+    run_waiters = {}
+    for i = 1, #waiters do resume(waiters[i], true) end
+  end
+  return 0
+end
+
+return rtc

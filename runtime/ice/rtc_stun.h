@@ -1,0 +1,98 @@
+/* STUN message codec (RFC 8489), only what ICE (RFC 8445) and consent (RFC 7675)
+ * need: parse with bounds checks, build, MESSAGE-INTEGRITY (short-term
+ * credentials: the key is the password) and FINGERPRINT. Pure functions. */
+#ifndef RTC_STUN_H
+#define RTC_STUN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rtc_addr.h"
+
+#define RTC_STUN_HEADER_LEN 20
+#define RTC_STUN_MAGIC 0x2112A442u
+#define RTC_STUN_TID_LEN 12
+
+/* RFC 8489 5: class bits C1 (0x100) and C0 (0x010) of the message type. */
+#define RTC_STUN_CLASS_MASK 0x0110u
+#define RTC_STUN_REQUEST 0x0000u
+#define RTC_STUN_INDICATION 0x0010u
+#define RTC_STUN_SUCCESS 0x0100u
+#define RTC_STUN_ERROR 0x0110u
+#define RTC_STUN_BINDING 0x0001u
+
+/* Attribute types (RFC 8489 18.3, RFC 8445 16.1). */
+#define RTC_STUN_ATTR_MAPPED_ADDRESS 0x0001
+#define RTC_STUN_ATTR_USERNAME 0x0006
+#define RTC_STUN_ATTR_MESSAGE_INTEGRITY 0x0008
+#define RTC_STUN_ATTR_ERROR_CODE 0x0009
+#define RTC_STUN_ATTR_UNKNOWN_ATTRIBUTES 0x000A
+#define RTC_STUN_ATTR_REALM 0x0014
+#define RTC_STUN_ATTR_NONCE 0x0015
+#define RTC_STUN_ATTR_XOR_MAPPED_ADDRESS 0x0020
+#define RTC_STUN_ATTR_PRIORITY 0x0024
+#define RTC_STUN_ATTR_USE_CANDIDATE 0x0025
+#define RTC_STUN_ATTR_SOFTWARE 0x8022
+#define RTC_STUN_ATTR_FINGERPRINT 0x8028
+#define RTC_STUN_ATTR_ICE_CONTROLLED 0x8029
+#define RTC_STUN_ATTR_ICE_CONTROLLING 0x802A
+
+/* RFC 8489 14.8: USERNAME is less than 513 bytes. */
+#define RTC_STUN_MAX_USERNAME 512
+
+/* A parsed message. Offsets point into the datagram that was parsed. */
+typedef struct rtc_stun_msg {
+  uint16_t type;   /* full message type */
+  uint16_t method; /* RTC_STUN_BINDING ... */
+  uint16_t cls;    /* RTC_STUN_REQUEST ... */
+  uint8_t tid[RTC_STUN_TID_LEN];
+  char username[RTC_STUN_MAX_USERNAME + 1];
+  bool has_username;
+  bool has_priority;
+  uint32_t priority;
+  bool use_candidate;
+  bool has_controlling, has_controlled;
+  uint64_t tie_breaker;
+  bool has_xor_mapped, has_mapped;
+  rtc_addr_t xor_mapped, mapped;
+  uint16_t error_code; /* 0 when absent; else class*100 + number */
+  bool has_integrity, has_fingerprint;
+  size_t integrity_off;   /* offset of the MESSAGE-INTEGRITY attribute header */
+  size_t fingerprint_off; /* offset of the FINGERPRINT attribute header */
+  int unknown_required;   /* comprehension-required attributes we do not know */
+} rtc_stun_msg_t;
+
+/* Quick demux test (RFC 7983 first byte 0..3 + RFC 8489 magic cookie + length). */
+bool rtc_stun_is_stun(const uint8_t *p, size_t len);
+/* RTC_EPARSE on anything malformed: bad header, cookie, length, truncated or
+ * mis-sized attributes, attributes after FINGERPRINT. */
+int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m);
+/* 0 if MESSAGE-INTEGRITY is present and matches HMAC-SHA1(key); else RTC_EAUTH. */
+int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
+                             const uint8_t *key, size_t keylen);
+/* 0 if FINGERPRINT is present and right; else RTC_EAUTH. */
+int rtc_stun_check_fingerprint(const uint8_t *p, size_t len, const rtc_stun_msg_t *m);
+/* Plain CRC-32 (ISO-HDLC, as zlib). */
+uint32_t rtc_stun_crc32(const uint8_t *p, size_t len);
+
+/* Builder on caller memory. Errors are sticky: rtc_stun_writer_finish reports them. */
+typedef struct rtc_stun_writer {
+  uint8_t *buf;
+  size_t cap, len;
+  int err;
+} rtc_stun_writer_t;
+
+void rtc_stun_writer_init(rtc_stun_writer_t *w, uint8_t *buf, size_t cap, uint16_t type,
+                          const uint8_t tid[RTC_STUN_TID_LEN]);
+void rtc_stun_put_attr(rtc_stun_writer_t *w, uint16_t type, const void *data, size_t len);
+void rtc_stun_put_u32(rtc_stun_writer_t *w, uint16_t type, uint32_t v);
+void rtc_stun_put_u64(rtc_stun_writer_t *w, uint16_t type, uint64_t v);
+void rtc_stun_put_string(rtc_stun_writer_t *w, uint16_t type, const char *s);
+void rtc_stun_put_addr(rtc_stun_writer_t *w, uint16_t type, const rtc_addr_t *a, bool xored);
+void rtc_stun_put_error(rtc_stun_writer_t *w, uint16_t code, const char *reason);
+void rtc_stun_put_integrity(rtc_stun_writer_t *w, const uint8_t *key, size_t keylen);
+void rtc_stun_put_fingerprint(rtc_stun_writer_t *w);
+/* Length of the message, or RTC_ETOOBIG / RTC_ECRYPTO. */
+int rtc_stun_writer_finish(const rtc_stun_writer_t *w);
+
+#endif

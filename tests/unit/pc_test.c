@@ -1,0 +1,236 @@
+/* Two peer connections wired together in memory on a virtual clock: the whole
+ * stack (JSEP, ICE, DTLS, SCTP, data channels) without a socket, in milliseconds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_time.h"
+#include "pc/rtc_pc.h"
+#include "rtc_test.h"
+#include "sctp/rtc_sctp.h"
+
+typedef struct side {
+  rtc_pc_t *pc;
+  rtc_addr_t addr;
+  int opens, closes, datachannels, messages, failed, connected;
+  char last_msg[256];
+  bool last_binary;
+  rtc_dc_t *remote_dc;
+  char *cands[16];
+  int n_cands;
+  bool end_of_cands;
+} side_t;
+
+static uint64_t now_us = 1000000;
+
+static void side_init(side_t *s, const char *ip, uint16_t port) {
+  memset(s, 0, sizeof(*s));
+  s->pc = rtc_pc_create(NULL, now_us);
+  rtc_addr_set(&s->addr, ip, port);
+}
+
+static void side_free(side_t *s) {
+  rtc_dc_unref(s->remote_dc);
+  for (int i = 0; i < s->n_cands; i++) free(s->cands[i]);
+  rtc_pc_destroy(s->pc);
+}
+
+static void drain_events(side_t *s) {
+  rtc_pc_event_t ev;
+  while (rtc_pc_poll_event(s->pc, &ev)) {
+    switch (ev.type) {
+    case RTC_PC_EVENT_ICE_CANDIDATE:
+      if (ev.candidate && s->n_cands < 16) s->cands[s->n_cands++] = strdup(ev.candidate);
+      if (!ev.candidate) s->end_of_cands = true;
+      break;
+    case RTC_PC_EVENT_CONNECTION_STATE:
+      if (ev.state == RTC_CONNECTION_FAILED) s->failed++;
+      if (ev.state == RTC_CONNECTION_CONNECTED) s->connected++;
+      break;
+    case RTC_PC_EVENT_DATACHANNEL:
+      s->datachannels++;
+      rtc_dc_unref(s->remote_dc);
+      s->remote_dc = ev.dc; /* the event's reference is ours */
+      break;
+    case RTC_PC_EVENT_DC_OPEN: s->opens++; break;
+    case RTC_PC_EVENT_DC_CLOSE: s->closes++; break;
+    case RTC_PC_EVENT_DC_MESSAGE:
+      s->messages++;
+      s->last_binary = ev.binary;
+      snprintf(s->last_msg, sizeof(s->last_msg), "%.*s", (int)ev.len, (const char *)ev.data);
+      break;
+    default: break;
+    }
+  }
+}
+
+static void gather(side_t *s) {
+  if (rtc_pc_poll_gather(s->pc)) {
+    rtc_pc_add_local_address(s->pc, &s->addr);
+    rtc_pc_set_gathering_done(s->pc);
+  }
+}
+
+/* Moves datagrams between the two until quiet, advancing the virtual clock. */
+static void run(side_t *a, side_t *b, uint64_t duration_us) {
+  uint64_t end = now_us + duration_us;
+  side_t *sides[2] = {a, b};
+  while (now_us < end) {
+    bool moved = false;
+    for (int i = 0; i < 2; i++) {
+      gather(sides[i]);
+      rtc_transmit_t tx;
+      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
+        side_t *to = sides[1 - i];
+        if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
+        uint8_t copy[65536];
+        memcpy(copy, tx.data, tx.len);
+        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
+        moved = true;
+      }
+      drain_events(sides[i]);
+    }
+    if (moved) continue;
+    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
+    next = rtc_time_min(next, rtc_sctp_global_poll_timeout(now_us));
+    if (next == RTC_NEVER || next > end) next = end;
+    if (next > now_us) now_us = next;
+    rtc_sctp_global_handle_timeout(now_us);
+    rtc_pc_handle_timeout(a->pc, now_us);
+    rtc_pc_handle_timeout(b->pc, now_us);
+  }
+}
+
+static void negotiate(side_t *a, side_t *b, bool tamper_fingerprint) {
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a->pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a->pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b->pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b->pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b->pc, RTC_SDP_ANSWER, answer), 0);
+  if (tamper_fingerprint) {
+    char *fp = strstr(answer, "a=fingerprint:sha-256 ");
+    if (fp) fp[22] = fp[22] == 'A' ? 'B' : 'A';
+  }
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a->pc, RTC_SDP_ANSWER, answer), 0);
+  free(offer);
+  free(answer);
+  /* trickle */
+  gather(a);
+  gather(b);
+  drain_events(a);
+  drain_events(b);
+  for (int i = 0; i < a->n_cands; i++) CHECK_EQ_INT(rtc_pc_add_ice_candidate(b->pc, a->cands[i], "0", 0), 0);
+  for (int i = 0; i < b->n_cands; i++) CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], "0", 0), 0);
+  CHECK(a->end_of_cands && b->end_of_cands);
+}
+
+static void test_connect_and_echo(void) {
+  side_t a, b;
+  side_init(&a, "10.0.0.1", 1000);
+  side_init(&b, "10.0.0.2", 2000);
+  rtc_dc_init_t init;
+  rtc_dc_init_defaults(&init);
+  init.label = "chat";
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, &init);
+  CHECK(dc != NULL);
+  uint64_t t0 = now_us;
+  negotiate(&a, &b, false);
+  run(&a, &b, RTC_MS(200));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(a.opens, 1);
+  CHECK_EQ_INT(b.datachannels, 1);
+  CHECK(b.remote_dc && strcmp(rtc_dc_label(b.remote_dc), "chat") == 0);
+  CHECK_EQ_INT(rtc_dc_send(dc, false, (const uint8_t *)"hello", 5), 0);
+  run(&a, &b, RTC_MS(50));
+  CHECK_EQ_INT(b.messages, 1);
+  CHECK_STR(b.last_msg, "hello");
+  if (b.remote_dc) rtc_dc_send(b.remote_dc, true, (const uint8_t *)"echo", 4);
+  run(&a, &b, RTC_MS(50));
+  CHECK_EQ_INT(a.messages, 1);
+  CHECK_STR(a.last_msg, "echo");
+  CHECK(a.last_binary);
+  printf("  virtual time to open + echo: %.1f ms\n", (now_us - t0) / 1000.0);
+  rtc_dc_close(dc);
+  run(&a, &b, RTC_MS(500));
+  CHECK_EQ_INT(a.closes, 1);
+  CHECK_EQ_INT(b.closes, 1);
+  rtc_dc_unref(dc);
+  rtc_pc_close(a.pc);
+  run(&a, &b, RTC_MS(50));
+  side_free(&a);
+  side_free(&b);
+}
+
+static void test_fingerprint_mismatch(void) {
+  side_t a, b;
+  side_init(&a, "10.0.0.1", 1001);
+  side_init(&b, "10.0.0.2", 2001);
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, NULL);
+  negotiate(&a, &b, true);
+  run(&a, &b, RTC_MS(3000));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_FAILED);
+  CHECK_EQ_INT(a.opens, 0);
+  CHECK_EQ_INT(b.messages + a.messages, 0);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
+static void test_errors_leave_pc_usable(void) {
+  side_t a;
+  side_init(&a, "10.0.0.1", 1002);
+  CHECK(rtc_pc_set_remote_description(a.pc, RTC_SDP_OFFER, "v=0\r\nthis is not sdp\r\n") < 0);
+  CHECK(strstr(rtc_pc_error(a.pc), "malformed SDP") != NULL);
+  CHECK(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, "v=0\r\n") == RTC_ESTATE);
+  CHECK(strstr(rtc_pc_error(a.pc), "state stable") != NULL);
+  CHECK(rtc_pc_add_ice_candidate(a.pc, "candidate:1 1 udp 1 1.2.3.4 5 typ host", "0", 0) == RTC_ESTATE);
+  CHECK_EQ_INT(rtc_pc_signaling_state(a.pc), RTC_SIGNALING_STABLE);
+  char *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  free(offer);
+  side_free(&a);
+}
+
+static void test_fixture_offers_answered(void) {
+  const char *files[] = {"chromium-156-offer-datachannel.sdp", "firefox-153-offer-datachannel.sdp",
+                         "aiortc-1.4-offer-datachannel.sdp", "gstreamer-1.22-offer-datachannel.sdp",
+                         "pion-3.1-offer-datachannel.sdp", "werift-0.24-offer-datachannel.sdp",
+                         "libwebrtc-m106-offer-datachannel.sdp", "libdatachannel-0.24-offer-datachannel.sdp",
+                         "chromium-156-offer-audio-video-datachannel.sdp",
+                         "firefox-153-offer-audio-video-datachannel.sdp",
+                         "aiortc-1.4-offer-audio-video-datachannel.sdp",
+                         "gstreamer-1.22-offer-audio-video-datachannel.sdp",
+                         "chromium-156-offer-datachannel-mdns.sdp"};
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    char path[256];
+    snprintf(path, sizeof(path), RTC_TEST_FIXTURES "/%s", files[i]);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) continue;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    rtc_pc_t *pc = rtc_pc_create(NULL, now_us);
+    int r = rtc_pc_set_remote_description(pc, RTC_SDP_OFFER, buf);
+    if (r != 0) fprintf(stderr, "  %s: %s\n", files[i], rtc_pc_error(pc));
+    CHECK_EQ_INT(r, 0);
+    char *answer = NULL;
+    CHECK_EQ_INT(rtc_pc_create_answer(pc, &answer), 0);
+    CHECK(answer && strstr(answer, "a=setup:active") != NULL);
+    CHECK(answer && strstr(answer, "m=application 9 ") != NULL);
+    CHECK_EQ_INT(rtc_pc_set_local_description(pc, RTC_SDP_ANSWER, answer), 0);
+    free(answer);
+    rtc_pc_destroy(pc);
+  }
+}
+
+int main(void) {
+  RUN_TEST(test_errors_leave_pc_usable);
+  RUN_TEST(test_fixture_offers_answered);
+  RUN_TEST(test_connect_and_echo);
+  RUN_TEST(test_fingerprint_mismatch);
+  TEST_MAIN_END();
+}
