@@ -72,6 +72,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc_sctp_destroy(pc->sctp);
   rtc_dtls_destroy(pc->dtls);
   rtc_ice_agent_destroy(pc->ice);
+  rtc_ice_agent_destroy(pc->ice_next);
   for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);

@@ -74,6 +74,10 @@ struct rtc_pc {
 
   /* Transport (one: everything is bundled, RFC 8843). */
   rtc_ice_agent_t *ice;
+  rtc_ice_agent_t *ice_next; /* made by createOffer({iceRestart}), live at setLocalDescription */
+  bool regather;             /* ICE restarted: give the new agent our sockets again */
+  rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets io bound for us */
+  size_t n_local_addrs;
   char *transport_mid;       /* the mid whose transport we use */
   int transport_mline;       /* its m-line index in the remote description */
   bool have_application;     /* an application m-line is negotiated */
@@ -131,6 +135,9 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc);
 int rtc__pc_transport_apply(rtc_pc_t *pc); /* after a description is applied */
 void rtc__pc_pump(rtc_pc_t *pc);
 void rtc__pc_transport_close(rtc_pc_t *pc);
+/* ICE restart: `next` replaces the agent; DTLS and SCTP go on over its pairs. */
+void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next);
+void rtc__pc_regather(rtc_pc_t *pc);
 /* rtc_pc_dc.c */
 void rtc__pc_dc_open_pending(rtc_pc_t *pc);
 void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev);

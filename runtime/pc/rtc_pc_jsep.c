@@ -97,10 +97,11 @@ static void set_origin(rtc_pc_t *pc, rtc_sdp_t *s) {
 static int fill_transport(rtc_pc_t *pc, rtc_sdp_media_t *m, rtc_sdp_setup_t setup) {
   char mms[24];
   int r = 0;
+  rtc_ice_agent_t *ice = pc->ice_next ? pc->ice_next : pc->ice;
   r |= rtc_sdp_set_str(&m->conn_addr, "0.0.0.0");
   r |= rtc_sdp_set_str(&m->conn_addrtype, "IP4");
-  r |= rtc_sdp_set_str(&m->ice_ufrag, rtc_ice_agent_local_ufrag(pc->ice));
-  r |= rtc_sdp_set_str(&m->ice_pwd, rtc_ice_agent_local_pwd(pc->ice));
+  r |= rtc_sdp_set_str(&m->ice_ufrag, rtc_ice_agent_local_ufrag(ice));
+  r |= rtc_sdp_set_str(&m->ice_pwd, rtc_ice_agent_local_pwd(ice));
   r |= rtc_sdp_set_str(&m->ice_options, "trickle");
   r |= rtc_sdp_set_str(&m->fingerprint_alg, "sha-256");
   r |= rtc_sdp_set_str(&m->fingerprint, rtc_dtls_cert_fingerprint(pc->cert));
@@ -108,6 +109,7 @@ static int fill_transport(rtc_pc_t *pc, rtc_sdp_media_t *m, rtc_sdp_setup_t setu
   m->sctp_port = RTC_PC_SCTP_PORT;
   snprintf(mms, sizeof(mms), "%zu", pc->cfg.max_message_size);
   m->max_message_size = (int64_t)pc->cfg.max_message_size;
+  if (pc->ice_next) return r ? RTC_ENOMEM : 0; /* a restart offers no old candidates */
   for (size_t i = 0; i < pc->n_local_cands && r == 0; i++)
     r |= rtc_sdp_media_add_candidate(m, pc->local_cands[i]);
   m->end_of_candidates = pc->local_gather_done;
@@ -140,9 +142,12 @@ static bool mid_used(const rtc_sdp_t *s, const char *mid) { return rtc_sdp_find_
 int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
   *sdp_out = NULL;
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "createOffer: the connection is closed");
-  if (ice_restart)
-    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: ICE restart is not supported yet; offering the same credentials",
-            pc->id);
+  if (ice_restart && !pc->ice_next && pc->have_application) {
+    /* RFC 8445 9: new credentials; the new agent takes over at setLocalDescription. */
+    rtc_ice_config_t icfg = {.controlling = true};
+    pc->ice_next = rtc_ice_agent_create(&icfg, pc->now_us);
+    if (!pc->ice_next) return rtc__pc_fail(pc, RTC_ENOMEM, "createOffer: out of memory");
+  }
   rtc_sdp_t *s = rtc_sdp_new();
   if (!s) return rtc__pc_fail(pc, RTC_ENOMEM, "createOffer: out of memory");
   set_origin(pc, s);
@@ -323,10 +328,15 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   free(pc->transport_mid);
   pc->transport_mid = strdup(m->mid);
   pc->transport_mline = app;
+  if (pc->remote_ufrag && strcmp(pc->remote_ufrag, m->ice_ufrag) != 0) {
+    /* The peer restarts ICE (RFC 8445 9): we answer with new credentials too, from a
+     * new agent in the same role; DTLS and SCTP go on over its pairs. */
+    RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: ICE restart by the peer", pc->id);
+    rtc_ice_config_t icfg = {.controlling = rtc_ice_agent_is_controlling(pc->ice)};
+    rtc_ice_agent_t *next = rtc_ice_agent_create(&icfg, pc->now_us);
+    if (next) rtc__pc_ice_replace(pc, next);
+  }
   if (!pc->remote_ufrag || strcmp(pc->remote_ufrag, m->ice_ufrag) != 0) {
-    if (pc->remote_ufrag)
-      RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: the peer changed its ICE credentials (ICE restart is not supported yet)",
-              pc->id);
     free(pc->remote_ufrag);
     pc->remote_ufrag = strdup(m->ice_ufrag);
     rtc_ice_agent_set_remote_credentials(pc->ice, m->ice_ufrag, m->ice_pwd);
@@ -420,6 +430,12 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
   }
   if ((r = parse_desc(pc, what, sdp, &s)) < 0) goto out;
   int app = find_app_mline(s);
+  if (app >= 0 && offer && pc->ice_next && s->media[app].ice_ufrag &&
+      strcmp(s->media[app].ice_ufrag, rtc_ice_agent_local_ufrag(pc->ice_next)) == 0) {
+    rtc_ice_agent_t *next = pc->ice_next;
+    pc->ice_next = NULL;
+    rtc__pc_ice_replace(pc, next);
+  }
   if (app >= 0 && (!s->media[app].ice_ufrag ||
                    strcmp(s->media[app].ice_ufrag, rtc_ice_agent_local_ufrag(pc->ice)) != 0)) {
     r = rtc__pc_fail(pc, RTC_EINVAL, "%s: the ICE credentials differ from the ones createOffer/createAnswer made",
@@ -444,6 +460,7 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
     set_signaling(pc, RTC_SIGNALING_STABLE);
   }
   start_gathering(pc, rtc__pc_local_sdp(pc));
+  rtc__pc_regather(pc);
   rtc__pc_transport_apply(pc);
   rtc__pc_update_negotiation_needed(pc);
 out:

@@ -23,6 +23,9 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   rtc_ice_candidate_t c;
   int r = rtc_ice_agent_add_local_host(pc->ice, addr, &c);
   if (r < 0) return r;
+  bool known = false;
+  for (size_t i = 0; i < pc->n_local_addrs; i++) known |= rtc_addr_equal(&pc->local_addrs[i], addr);
+  if (!known && pc->n_local_addrs < RTC_ICE_MAX_LOCAL) pc->local_addrs[pc->n_local_addrs++] = *addr;
   char text[512];
   if (rtc_ice_candidate_format(&c, false, text, sizeof(text)) < 0) return RTC_EINVAL;
   rtc__pc_local_add_candidate(pc, text);
@@ -41,6 +44,31 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   }
   rtc__pc_pump(pc);
   return 0;
+}
+
+void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next) {
+  rtc_ice_agent_destroy(pc->ice);
+  pc->ice = next;
+  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  pc->n_local_cands = 0;
+  pc->local_gather_done = false;
+  free(pc->remote_ufrag);
+  pc->remote_ufrag = NULL;
+  pc->regather = true;
+}
+
+/* After an ICE restart, the sockets we have become the new agent's host candidates
+ * (W3C: gathering starts again with setLocalDescription). */
+void rtc__pc_regather(rtc_pc_t *pc) {
+  if (!pc->regather) return;
+  pc->regather = false;
+  pc->gathering = RTC_GATHERING_GATHERING;
+  rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_GATHERING_STATE)->ev.state = RTC_GATHERING_GATHERING;
+  size_t n = pc->n_local_addrs;
+  rtc_addr_t addrs[RTC_ICE_MAX_LOCAL];
+  memcpy(addrs, pc->local_addrs, n * sizeof(addrs[0]));
+  for (size_t i = 0; i < n; i++) rtc_pc_add_local_address(pc, &addrs[i]);
+  rtc_pc_set_gathering_done(pc);
 }
 
 void rtc_pc_set_gathering_done(rtc_pc_t *pc) {
@@ -223,7 +251,10 @@ int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *loca
   if (b <= 3) { /* RFC 7983: STUN */
     rtc_ice_agent_handle_datagram(pc->ice, now_us, local, from, p, len);
   } else if (b >= 20 && b <= 63) { /* DTLS */
-    if (!rtc_ice_agent_is_valid_pair(pc->ice, local, from)) {
+    /* Only from a pair ICE validated; or, across an ICE restart, the path DTLS used. */
+    bool same_path = pc->dtls_addr_known && rtc_addr_equal(&pc->dtls_remote, from) &&
+                     rtc_addr_equal(&pc->dtls_local, local);
+    if (!same_path && !rtc_ice_agent_is_valid_pair(pc->ice, local, from)) {
       pc->dropped_datagrams++;
       return 0;
     }
