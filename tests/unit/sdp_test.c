@@ -439,7 +439,7 @@ static void test_limits(void) {
   /* 64 formats fit, 65 do not. */
   char line[512] = HDR "m=audio 9 RTP/AVP";
   for (int i = 0; i < RTC_SDP_MAX_FMTS; i++)
-    snprintf(line + strlen(line), 8, " %d", i);
+    snprintf(line + strlen(line), sizeof(line) - strlen(line), " %d", i);
   rtc_sdp_t *s = NULL;
   char err[160];
   CHECK_EQ_INT(parse_str(line, &s, err, sizeof(err)), 0);
@@ -451,7 +451,7 @@ static void test_limits(void) {
   /* BUNDLE group with 65 mids. */
   char grp[1024] = HDR "a=group:BUNDLE";
   for (int i = 0; i <= RTC_SDP_MAX_MEDIA; i++)
-    snprintf(grp + strlen(grp), 8, " m%d", i);
+    snprintf(grp + strlen(grp), sizeof(grp) - strlen(grp), " m%d", i);
   CHECK_EQ_INT(parse_str(grp, &s, err, sizeof(err)), RTC_ELIMIT);
   CHECK(strstr(err, "line 5: more than 64 mids") != NULL);
 }

@@ -1,0 +1,512 @@
+/* Two ICE agents wired together in memory on a fake clock: connection, loss, role
+ * conflict, late candidates, checks before credentials, peer-reflexive discovery,
+ * wrong passwords, consent loss and recovery. */
+#include <stdlib.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_time.h"
+#include "ice/rtc_ice_agent.h"
+#include "ice/rtc_stun.h"
+#include "rtc_test.h"
+
+typedef struct net {
+  rtc_ice_agent_t *a[2];
+  rtc_addr_t addr[2];
+  rtc_addr_t extra[2]; /* a second reachable address per agent (family 0: none) */
+  uint64_t now;
+  int drop_every; /* drop every Nth datagram (0: none) */
+  bool blocked;   /* drop everything */
+  int sent, dropped;
+  uint64_t latency_us; /* one-way delay; 0: delivered at once */
+  struct {
+    int to;
+    rtc_addr_t local, from;
+    uint64_t at;
+    size_t len;
+    uint8_t data[700];
+  } wire[256];
+  int n_wire;
+  rtc_ice_state_t state[2];
+  int selected_events[2];
+  uint64_t connected_at[2], failed_at[2];
+} net_t;
+
+static const char *PWD[2] = {"passwordOfAgentA0123456", "passwordOfAgentB0123456"};
+static const char *UFRAG[2] = {"ufrA", "ufrB"};
+
+static void drain_events(net_t *n) {
+  for (int i = 0; i < 2; i++) {
+    rtc_ice_event_t ev;
+    while (rtc_ice_agent_poll_event(n->a[i], &ev)) {
+      if (ev.type == RTC_ICE_EVENT_STATE) {
+        n->state[i] = ev.state;
+        if (ev.state == RTC_ICE_CONNECTED && n->connected_at[i] == RTC_NEVER)
+          n->connected_at[i] = n->now;
+        if (ev.state == RTC_ICE_FAILED && n->failed_at[i] == RTC_NEVER) n->failed_at[i] = n->now;
+      } else {
+        n->selected_events[i]++;
+      }
+    }
+  }
+}
+
+static void pump(net_t *n) {
+  bool any = true;
+  while (any) {
+    any = false;
+    for (int i = 0; i < 2; i++) {
+      rtc_transmit_t t;
+      while (rtc_ice_agent_poll_transmit(n->a[i], &t)) {
+        any = true;
+        n->sent++;
+        if (n->blocked || (n->drop_every && n->sent % n->drop_every == 0)) {
+          n->dropped++;
+          continue;
+        }
+        int j = 1 - i;
+        CHECK(rtc_addr_equal(&t.local, &n->addr[i]) || rtc_addr_equal(&t.local, &n->extra[i]));
+        if (!rtc_addr_equal(&t.remote, &n->addr[j]) && !rtc_addr_equal(&t.remote, &n->extra[j]))
+          continue; /* nobody there */
+        if (n->latency_us && n->n_wire < 256 && t.len <= sizeof n->wire[0].data) {
+          n->wire[n->n_wire].to = j;
+          n->wire[n->n_wire].local = t.remote;
+          n->wire[n->n_wire].from = t.local;
+          n->wire[n->n_wire].at = n->now + n->latency_us;
+          n->wire[n->n_wire].len = t.len;
+          memcpy(n->wire[n->n_wire].data, t.data, t.len);
+          n->n_wire++;
+          continue;
+        }
+        rtc_ice_agent_handle_datagram(n->a[j], n->now, &t.remote, &t.local, t.data, t.len);
+      }
+    }
+    /* Datagrams whose delay has elapsed (in sending order). */
+    for (int k = 0; k < n->n_wire; k++) {
+      if (n->wire[k].at > n->now) continue;
+      rtc_ice_agent_handle_datagram(n->a[n->wire[k].to], n->now, &n->wire[k].local,
+                                    &n->wire[k].from, n->wire[k].data, n->wire[k].len);
+      memmove(&n->wire[k], &n->wire[k + 1], (size_t)(n->n_wire - k - 1) * sizeof n->wire[0]);
+      n->n_wire--;
+      k--;
+      any = true;
+    }
+  }
+  drain_events(n);
+}
+
+static uint64_t wire_deadline(const net_t *n) {
+  uint64_t d = RTC_NEVER;
+  for (int k = 0; k < n->n_wire; k++)
+    d = rtc_time_min(d, n->wire[k].at);
+  return d;
+}
+
+/* Runs the two agents until the fake clock reaches `until`. */
+static void run_until(net_t *n, uint64_t until) {
+  for (int guard = 0; guard < 1000000; guard++) {
+    pump(n);
+    uint64_t d =
+        rtc_time_min(rtc_ice_agent_poll_timeout(n->a[0]), rtc_ice_agent_poll_timeout(n->a[1]));
+    d = rtc_time_min(d, wire_deadline(n));
+    if (d > until) break;
+    if (d > n->now) n->now = d;
+    for (int i = 0; i < 2; i++)
+      if (rtc_ice_agent_poll_timeout(n->a[i]) <= n->now)
+        rtc_ice_agent_handle_timeout(n->a[i], n->now);
+  }
+  pump(n);
+  if (until > n->now) n->now = until;
+}
+
+static bool both(const net_t *n, rtc_ice_state_t s) { return n->state[0] == s && n->state[1] == s; }
+
+static bool is_up(rtc_ice_state_t s) { return s == RTC_ICE_CONNECTED || s == RTC_ICE_COMPLETED; }
+
+static void run_until_connected(net_t *n, uint64_t limit) {
+  while (n->now < limit && !(is_up(n->state[0]) && is_up(n->state[1])))
+    run_until(n, n->now + 1000);
+}
+
+static rtc_ice_candidate_t cand[2];
+
+/* flags: which steps to do at set-up. */
+enum { CREDS_A = 1, CREDS_B = 2, CAND_A = 4, CAND_B = 8, ALL = 15 };
+
+static void net_init(net_t *n, bool a_controlling, bool b_controlling, int flags) {
+  memset(n, 0, sizeof *n);
+  n->connected_at[0] = n->connected_at[1] = RTC_NEVER;
+  n->failed_at[0] = n->failed_at[1] = RTC_NEVER;
+  n->now = 1000000;
+  for (int i = 0; i < 2; i++) {
+    rtc_ice_config_t cfg = {.controlling = i == 0 ? a_controlling : b_controlling,
+                            .local_ufrag = UFRAG[i],
+                            .local_pwd = PWD[i]};
+    n->a[i] = rtc_ice_agent_create(&cfg, n->now);
+    rtc_addr_set(&n->addr[i], "127.0.0.1", (uint16_t)(10000 + i));
+    CHECK_EQ_INT(rtc_ice_agent_add_local_host(n->a[i], &n->addr[i], &cand[i]), 0);
+  }
+  /* flag CREDS_A: A learns B's credentials; CAND_A: A learns B's candidate. */
+  if (flags & CREDS_A)
+    CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(n->a[0], UFRAG[1], PWD[1]), 0);
+  if (flags & CREDS_B)
+    CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(n->a[1], UFRAG[0], PWD[0]), 0);
+  if (flags & CAND_A) CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n->a[0], &cand[1]), 0);
+  if (flags & CAND_B) CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n->a[1], &cand[0]), 0);
+}
+
+static void net_free(net_t *n) {
+  rtc_ice_agent_destroy(n->a[0]);
+  rtc_ice_agent_destroy(n->a[1]);
+}
+
+static void check_same_pair(net_t *n) {
+  rtc_addr_t l0, r0, l1, r1;
+  CHECK(rtc_ice_agent_get_selected(n->a[0], &l0, &r0));
+  CHECK(rtc_ice_agent_get_selected(n->a[1], &l1, &r1));
+  CHECK(rtc_addr_equal(&l0, &r1) && rtc_addr_equal(&r0, &l1));
+  CHECK(rtc_ice_agent_is_valid_pair(n->a[0], &l0, &r0));
+  CHECK(rtc_ice_agent_is_valid_pair(n->a[1], &l1, &r1));
+  CHECK(n->selected_events[0] >= 1 && n->selected_events[1] >= 1);
+}
+
+static void test_host_priority_and_foundation(void) {
+  rtc_ice_agent_t *a = rtc_ice_agent_create(NULL, 0);
+  rtc_addr_t v4, v4b, v6;
+  rtc_ice_candidate_t c4, c4b, c6;
+  rtc_addr_set(&v4, "192.0.2.1", 5000);
+  rtc_addr_set(&v4b, "192.0.2.1", 5001);
+  rtc_addr_set(&v6, "2001:db8::1", 5000);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_host(a, &v4, &c4), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_host(a, &v4b, &c4b), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_host(a, &v6, &c6), 0);
+  CHECK_EQ_INT(c4.priority >> 24, 126);
+  CHECK_EQ_INT(c4.priority & 0xFF, 255);
+  CHECK(c6.priority > c4.priority);
+  CHECK(c4.priority > c4b.priority);
+  CHECK_STR(c4.foundation, c4b.foundation); /* same base IP and type */
+  CHECK(strcmp(c4.foundation, c6.foundation) != 0);
+  CHECK(strlen(rtc_ice_agent_local_ufrag(a)) >= 4);
+  CHECK(strlen(rtc_ice_agent_local_pwd(a)) >= 22);
+  CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(a, "abc", "0123456789012345678901"),
+               RTC_EINVAL);
+  CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(a, "abcd", "short"), RTC_EINVAL);
+  rtc_ice_candidate_t tcp = c4;
+  tcp.transport = RTC_ICE_TCP;
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(a, &tcp), RTC_ENOTSUP);
+  rtc_ice_candidate_t mdns = c4;
+  mdns.address_is_ip = false;
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(a, &mdns), RTC_ENOTSUP);
+  /* Remote table is bounded. */
+  int r = 0;
+  for (int i = 0; i < RTC_ICE_MAX_REMOTE + 5 && r == 0; i++) {
+    rtc_ice_candidate_t c = c4;
+    rtc_addr_set_port(&c.addr, (uint16_t)(20000 + i));
+    r = rtc_ice_agent_add_remote_candidate(a, &c);
+  }
+  CHECK_EQ_INT(r, RTC_ELIMIT);
+  CHECK_EQ_INT(rtc_ice_agent_state(a), RTC_ICE_NEW);
+  rtc_ice_agent_close(a);
+  CHECK_EQ_INT(rtc_ice_agent_state(a), RTC_ICE_CLOSED);
+  CHECK(rtc_ice_agent_poll_timeout(a) == RTC_NEVER);
+  rtc_ice_agent_destroy(a);
+  rtc_ice_agent_destroy(NULL);
+}
+
+static void test_connect_fast(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  uint64_t t0 = n.now;
+  run_until_connected(&n, t0 + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  uint64_t t = (n.connected_at[0] > n.connected_at[1] ? n.connected_at[0] : n.connected_at[1]) - t0;
+  printf("  connected after %.3f ms on the fake clock (%d datagrams)\n", (double)t / 1000.0,
+         n.sent);
+  CHECK(t < RTC_MS(5));
+  CHECK(rtc_ice_agent_is_controlling(n.a[0]) && !rtc_ice_agent_is_controlling(n.a[1]));
+  /* Completed once both sides say gathering is done. */
+  for (int i = 0; i < 2; i++) {
+    rtc_ice_agent_set_local_gathering_done(n.a[i]);
+    rtc_ice_agent_set_remote_gathering_done(n.a[i]);
+  }
+  run_until(&n, n.now + RTC_MS(10));
+  CHECK(both(&n, RTC_ICE_COMPLETED));
+  /* Stays up for a minute of consent checks. */
+  run_until(&n, n.now + RTC_MS(60000));
+  CHECK(both(&n, RTC_ICE_COMPLETED));
+  rtc_ice_stats_t st;
+  rtc_ice_agent_get_stats(n.a[0], &st);
+  CHECK(st.checks_sent >= 10 && st.responses_received >= 10 && st.stun_dropped == 0);
+  net_free(&n);
+}
+
+/* 20 ms each way: connected in about two round trips, RTT measured. */
+static void test_latency_and_rtt(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  n.latency_us = RTC_MS(20);
+  uint64_t t0 = n.now;
+  run_until_connected(&n, n.now + RTC_MS(2000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  printf("  connected after %.1f / %.1f ms with 40 ms RTT, rtt_ms %u / %u\n",
+         (double)(n.connected_at[0] - t0) / 1000.0, (double)(n.connected_at[1] - t0) / 1000.0,
+         rtc_ice_agent_rtt_ms(n.a[0]), rtc_ice_agent_rtt_ms(n.a[1]));
+  CHECK(n.connected_at[0] - t0 <= RTC_MS(81) && n.connected_at[1] - t0 <= RTC_MS(101));
+  CHECK_EQ_INT(rtc_ice_agent_rtt_ms(n.a[0]), 40);
+  run_until(&n, n.now + RTC_MS(20000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  CHECK_EQ_INT(rtc_ice_agent_rtt_ms(n.a[1]), 40);
+  net_free(&n);
+  /* 300 ms RTT, longer than the initial RTO: still connects, RTT converges. */
+  net_init(&n, true, false, ALL);
+  n.latency_us = RTC_MS(150);
+  run_until_connected(&n, n.now + RTC_MS(5000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  run_until(&n, n.now + RTC_MS(60000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  printf("  300 ms path: rtt_ms %u / %u\n", rtc_ice_agent_rtt_ms(n.a[0]),
+         rtc_ice_agent_rtt_ms(n.a[1]));
+  CHECK(rtc_ice_agent_rtt_ms(n.a[0]) >= 300 && rtc_ice_agent_rtt_ms(n.a[0]) <= 400);
+  net_free(&n);
+}
+
+static void test_packet_loss(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  n.drop_every = 3;
+  run_until_connected(&n, n.now + RTC_MS(10000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  run_until(&n, n.now + RTC_MS(60000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  printf("  %d of %d datagrams dropped\n", n.dropped, n.sent);
+  net_free(&n);
+}
+
+static void test_role_conflict(void) {
+  for (int both_controlling = 1; both_controlling >= 0; both_controlling--) {
+    net_t n;
+    net_init(&n, both_controlling, both_controlling, ALL);
+    run_until_connected(&n, n.now + RTC_MS(2000));
+    CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+    check_same_pair(&n);
+    CHECK(rtc_ice_agent_is_controlling(n.a[0]) != rtc_ice_agent_is_controlling(n.a[1]));
+    net_free(&n);
+  }
+}
+
+static void test_late_candidates(void) {
+  net_t n;
+  net_init(&n, true, false, CREDS_A | CREDS_B);
+  run_until(&n, n.now + RTC_MS(200));
+  CHECK(both(&n, 0) && n.sent == 0); /* nothing to check yet: still new */
+  uint64_t t0 = n.now;
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &cand[0]), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[0], &cand[1]), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[0], &cand[1]), 0); /* duplicate */
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  CHECK(n.connected_at[1] - t0 < RTC_MS(5));
+  check_same_pair(&n);
+  net_free(&n);
+}
+
+static void test_check_before_credentials(void) {
+  net_t n;
+  /* B (controlled) knows neither A's credentials nor A's candidate yet. */
+  net_init(&n, true, false, CREDS_A | CAND_A);
+  run_until(&n, n.now + RTC_MS(50));
+  CHECK_EQ_INT(n.state[1], RTC_ICE_NEW);
+  rtc_ice_stats_t st;
+  rtc_ice_agent_get_stats(n.a[1], &st);
+  CHECK(st.checks_received >= 1);
+  CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(n.a[1], UFRAG[0], PWD[0]), 0);
+  run_until_connected(&n, n.now + RTC_MS(2000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  /* The signalled candidate arriving late upgrades the peer-reflexive one. */
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &cand[0]), 0);
+  net_free(&n);
+}
+
+static void test_peer_reflexive(void) {
+  net_t n;
+  /* B never learns A's candidate: it discovers A from A's checks. */
+  net_init(&n, true, false, CREDS_A | CREDS_B | CAND_A);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  net_free(&n);
+  /* Same with the controlled side the only one knowing a candidate. */
+  net_init(&n, true, false, CREDS_A | CREDS_B | CAND_B);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  net_free(&n);
+}
+
+static void test_wrong_password(void) {
+  net_t n;
+  net_init(&n, true, false, CAND_A | CAND_B);
+  CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(n.a[0], UFRAG[1], "wrongwrongwrongwrong0123"),
+               0);
+  CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(n.a[1], UFRAG[0], "wrongwrongwrongwrong4567"),
+               0);
+  rtc_ice_agent_set_remote_gathering_done(n.a[0]);
+  rtc_ice_agent_set_remote_gathering_done(n.a[1]);
+  uint64_t t0 = n.now;
+  run_until(&n, n.now + RTC_MS(20000));
+  CHECK(n.connected_at[0] == RTC_NEVER && n.connected_at[1] == RTC_NEVER);
+  CHECK(both(&n, RTC_ICE_FAILED));
+  CHECK_EQ_INT(rtc_ice_agent_poll_timeout(n.a[0]), RTC_NEVER);
+  rtc_ice_stats_t st;
+  rtc_ice_agent_get_stats(n.a[0], &st);
+  CHECK(st.stun_dropped > 0);
+  printf("  failed after %.1f s / %.1f s\n", (double)(n.failed_at[0] - t0) / 1e6,
+         (double)(n.failed_at[1] - t0) / 1e6);
+  CHECK(n.failed_at[0] - t0 < RTC_MS(10000) && n.failed_at[1] - t0 < RTC_MS(10000));
+  net_free(&n);
+  /* Without end-of-candidates: failed at the failed timeout. */
+  net_init(&n, true, false, CAND_A | CAND_B);
+  rtc_ice_agent_set_remote_credentials(n.a[0], UFRAG[1], "wrongwrongwrongwrong0123");
+  rtc_ice_agent_set_remote_credentials(n.a[1], UFRAG[0], "wrongwrongwrongwrong4567");
+  run_until(&n, n.now + RTC_MS(25000));
+  CHECK(both(&n, RTC_ICE_CHECKING));
+  run_until(&n, n.now + RTC_MS(6000));
+  CHECK(both(&n, RTC_ICE_FAILED));
+  net_free(&n);
+}
+
+static void test_consent_loss_and_recovery(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  CHECK(rtc_ice_agent_rtt_ms(n.a[0]) <= 1);
+  /* Blocked for 8 s: disconnected, then back when responses return. */
+  n.blocked = true;
+  run_until(&n, n.now + RTC_MS(1900));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  run_until(&n, n.now + RTC_MS(6100));
+  CHECK(both(&n, RTC_ICE_DISCONNECTED));
+  n.blocked = false;
+  run_until(&n, n.now + RTC_MS(3000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  /* Blocked for good: disconnected, then failed 30 s after the last response. */
+  n.blocked = true;
+  uint64_t t0 = n.now;
+  run_until(&n, t0 + RTC_MS(7000));
+  CHECK(both(&n, RTC_ICE_DISCONNECTED));
+  run_until(&n, t0 + RTC_MS(25000));
+  CHECK(both(&n, RTC_ICE_DISCONNECTED));
+  run_until(&n, t0 + RTC_MS(31000));
+  CHECK(both(&n, RTC_ICE_FAILED));
+  net_free(&n);
+}
+
+/* A has IPv4 and IPv6 loopback; B has IPv4 only and also signals an unreachable
+ * address with a higher priority. Pairs are formed per family; the dead pair does
+ * not delay the connection. */
+static void test_multiple_candidates(void) {
+  net_t n;
+  net_init(&n, true, false, CREDS_A | CREDS_B);
+  rtc_ice_candidate_t c6, dead;
+  rtc_addr_set(&n.extra[0], "::1", 10000);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_host(n.a[0], &n.extra[0], &c6), 0);
+  CHECK(c6.priority > cand[0].priority);
+  dead = cand[1];
+  rtc_addr_set(&dead.addr, "192.0.2.55", 9);
+  dead.priority = cand[1].priority + 1000;
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[0], &dead), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[0], &cand[1]), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &c6), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &cand[0]), 0);
+  uint64_t t0 = n.now;
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  check_same_pair(&n);
+  CHECK(n.connected_at[0] - t0 < RTC_MS(5) && n.connected_at[1] - t0 < RTC_MS(5));
+  rtc_addr_t l, r;
+  rtc_ice_agent_get_selected(n.a[0], &l, &r);
+  CHECK(rtc_addr_equal(&l, &n.addr[0]) && rtc_addr_equal(&r, &n.addr[1]));
+  CHECK(!rtc_ice_agent_is_valid_pair(n.a[0], &n.addr[0], &dead.addr));
+  /* Gathering done: completed once the dead pair's retransmissions stop. */
+  for (int i = 0; i < 2; i++) {
+    rtc_ice_agent_set_local_gathering_done(n.a[i]);
+    rtc_ice_agent_set_remote_gathering_done(n.a[i]);
+  }
+  run_until(&n, n.now + RTC_MS(10000));
+  if (!both(&n, RTC_ICE_COMPLETED)) fprintf(stderr, "  states %d %d\n", n.state[0], n.state[1]);
+  CHECK(both(&n, RTC_ICE_COMPLETED));
+  net_free(&n);
+}
+
+static void test_hostile_input(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  rtc_addr_t evil;
+  rtc_addr_set(&evil, "127.0.0.1", 6666);
+  uint8_t junk[64] = {0};
+  rtc_ice_agent_handle_datagram(n.a[1], n.now, &n.addr[1], &evil, junk, sizeof junk);
+  /* A well-formed check with the wrong password: 401, no state, no pair. */
+  uint8_t buf[256], tid[12] = {1};
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, buf, sizeof buf, RTC_STUN_BINDING, tid);
+  rtc_stun_put_string(&w, RTC_STUN_ATTR_USERNAME, "ufrB:ufrA");
+  rtc_stun_put_u32(&w, RTC_STUN_ATTR_PRIORITY, 1000);
+  rtc_stun_put_u64(&w, RTC_STUN_ATTR_ICE_CONTROLLING, 1);
+  rtc_stun_put_integrity(&w, (const uint8_t *)"nope", 4);
+  rtc_stun_put_fingerprint(&w);
+  int len = rtc_stun_writer_finish(&w);
+  rtc_ice_agent_handle_datagram(n.a[1], n.now, &n.addr[1], &evil, buf, (size_t)len);
+  /* A check without FINGERPRINT. */
+  rtc_ice_agent_handle_datagram(n.a[1], n.now, &n.addr[1], &evil, buf, (size_t)len - 8);
+  rtc_ice_stats_t st;
+  rtc_ice_agent_get_stats(n.a[1], &st);
+  CHECK_EQ_INT(st.stun_dropped, 3);
+  CHECK(!rtc_ice_agent_is_valid_pair(n.a[1], &n.addr[1], &evil));
+  /* Among what B sends (its own first check too): exactly one 401, to the attacker. */
+  rtc_transmit_t t;
+  int n401 = 0;
+  while (rtc_ice_agent_poll_transmit(n.a[1], &t)) {
+    rtc_stun_msg_t m;
+    CHECK_EQ_INT(rtc_stun_parse(t.data, t.len, &m), 0);
+    if (m.error_code == 401 && rtc_addr_equal(&t.remote, &evil)) n401++;
+  }
+  CHECK_EQ_INT(n401, 1);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  /* Random datagrams never crash a connected agent. */
+  srand(3);
+  for (int i = 0; i < 5000; i++) {
+    uint8_t g[128];
+    size_t gl = 20 + (size_t)(rand() % 100);
+    for (size_t k = 0; k < gl; k++)
+      g[k] = (uint8_t)rand();
+    g[0] &= 0x01;
+    g[2] = 0;
+    g[3] = (uint8_t)((gl - 20) & ~3u);
+    g[4] = 0x21, g[5] = 0x12, g[6] = 0xa4, g[7] = 0x42;
+    rtc_ice_agent_handle_datagram(n.a[0], n.now, &n.addr[0], &n.addr[1], g, 20 + g[3]);
+  }
+  run_until(&n, n.now + RTC_MS(100));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  net_free(&n);
+}
+
+int main(void) {
+  RUN_TEST(test_host_priority_and_foundation);
+  RUN_TEST(test_connect_fast);
+  RUN_TEST(test_latency_and_rtt);
+  RUN_TEST(test_packet_loss);
+  RUN_TEST(test_role_conflict);
+  RUN_TEST(test_late_candidates);
+  RUN_TEST(test_check_before_credentials);
+  RUN_TEST(test_peer_reflexive);
+  RUN_TEST(test_wrong_password);
+  RUN_TEST(test_consent_loss_and_recovery);
+  RUN_TEST(test_multiple_candidates);
+  RUN_TEST(test_hostile_input);
+  TEST_MAIN_END();
+}
