@@ -15,8 +15,8 @@
  * Regular nomination by the controlling agent (USE-CANDIDATE on a check of the
  * pair it picks after it succeeded); the controlled agent selects the nominated
  * pair. Role conflicts are repaired with the tie-breaker (487). Consent freshness
- * (RFC 7675): checks on the selected pair every ~5 s (randomised), disconnected
- * after RTC_ICE_DISCONNECTED_MS without a response, failed after 30 s.
+ * (RFC 7675): checks on the selected pair every 2-3 s (randomised; libwebrtc's
+ * pace), disconnected after 5 s without a response, failed after 30 s.
  *
  * Limits: RTC_ICE_MAX_LOCAL local and RTC_ICE_MAX_REMOTE remote candidates,
  * RTC_ICE_MAX_PAIRS pairs; beyond them additions fail with RTC_ELIMIT. */

@@ -96,16 +96,24 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
 }
 
 rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc) { return pc->signaling; }
-rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc) { return pc->gathering; }
-int rtc_pc_ice_connection_state(const rtc_pc_t *pc) { return (int)pc->ice_state; }
-rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc) { return pc->conn_state; }
+rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc) {
+  return pc->closed ? pc->gathering : pc->shown_gathering;
+}
+int rtc_pc_ice_connection_state(const rtc_pc_t *pc) {
+  return (int)(pc->closed ? RTC_ICE_CLOSED : pc->shown_ice_state);
+}
+rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc) {
+  return pc->closed ? RTC_CONNECTION_CLOSED : pc->shown_conn_state;
+}
 
 /* W3C RTCPeerConnectionState from the one ICE and one DTLS transport we have. */
 static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
   if (pc->closed) return RTC_CONNECTION_CLOSED;
   rtc_dtls_state_t ds = pc->dtls ? rtc_dtls_state(pc->dtls) : RTC_DTLS_NEW;
-  if (!pc->dtls_started && ds == RTC_DTLS_NEW) ds = RTC_DTLS_NEW;
   rtc_ice_state_t is = pc->ice_state;
+  /* A DTLS server "starts" at negotiation but its handshake begins after ICE: count it
+   * as new until then, as Chromium does. */
+  if (ds == RTC_DTLS_CONNECTING && (is == RTC_ICE_NEW || is == RTC_ICE_CHECKING)) ds = RTC_DTLS_NEW;
   if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED) return RTC_CONNECTION_FAILED;
   if (is == RTC_ICE_DISCONNECTED) return RTC_CONNECTION_DISCONNECTED;
   bool ice_new = is == RTC_ICE_NEW || is == RTC_ICE_CLOSED;
@@ -119,11 +127,6 @@ static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
 
 void rtc__pc_update_states(rtc_pc_t *pc) {
   if (pc->closed) return; /* W3C close(): no state events */
-  rtc_ice_state_t is = rtc_ice_agent_state(pc->ice);
-  if (is != pc->ice_state) {
-    pc->ice_state = is;
-    rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE)->ev.state = (int)is;
-  }
   rtc_connection_state_t cs = pc_compute_connection_state(pc);
   if (cs != pc->conn_state) {
     pc->conn_state = cs;

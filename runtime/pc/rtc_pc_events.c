@@ -50,6 +50,12 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   pc->n_events--;
   pc->ev_lent = n;
   *out = n->ev;
+  switch (n->ev.type) {
+  case RTC_PC_EVENT_ICE_CONNECTION_STATE: pc->shown_ice_state = (rtc_ice_state_t)n->ev.state; break;
+  case RTC_PC_EVENT_CONNECTION_STATE: pc->shown_conn_state = (rtc_connection_state_t)n->ev.state; break;
+  case RTC_PC_EVENT_ICE_GATHERING_STATE: pc->shown_gathering = (rtc_gathering_state_t)n->ev.state; break;
+  default: break;
+  }
   return true;
 }
 

@@ -92,6 +92,12 @@ struct rtc_pc {
   bool want_gather, gather_started;
   rtc_ice_state_t ice_state;
   rtc_connection_state_t conn_state;
+  /* What the attributes show: updated as each state event is handed to the app, so a
+   * handler reads the state its event announced (as in browsers, where the task that
+   * fires the event also sets the attribute). */
+  rtc_ice_state_t shown_ice_state;
+  rtc_connection_state_t shown_conn_state;
+  rtc_gathering_state_t shown_gathering;
   int remote_sctp_port;
   bool remote_ice_lite;
   size_t remote_mms;

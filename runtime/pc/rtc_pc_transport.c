@@ -166,6 +166,13 @@ static void pump_ice(rtc_pc_t *pc, bool *again) {
   while (rtc_ice_agent_poll_event(pc->ice, &ev)) {
     *again = true;
     if (ev.type == RTC_ICE_EVENT_SELECTED_PAIR) transport_maybe_start_dtls(pc);
+    /* Every step is an event (checking -> connected -> completed), as browsers fire them,
+     * and the aggregate connection state follows each one. */
+    if (ev.type == RTC_ICE_EVENT_STATE && !pc->closed && ev.state != pc->ice_state) {
+      pc->ice_state = ev.state;
+      rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE)->ev.state = (int)ev.state;
+      rtc__pc_update_states(pc);
+    }
   }
 }
 
