@@ -9,6 +9,7 @@
 #include "io/rtc_io_internal.h"
 
 #define IO_MAX_SOCKETS 16
+#define IO_SOCKET_BUFFER (2 * 1024 * 1024)
 
 typedef struct io_socket {
   uv_udp_t udp;
@@ -170,7 +171,15 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
   }
   int len = sizeof(s->local.u);
   if (r == 0) r = uv_udp_getsockname(&s->udp, &s->local.u.sa, &len);
-  if (r == 0) r = uv_udp_recv_start(&s->udp, io_alloc, io_on_recv);
+  if (r == 0) {
+    /* SCTP bursts a whole congestion window at once; the default 208 KiB receive buffer
+     * drops part of it on loopback, and each loss costs a retransmission timeout. The
+     * kernel caps this at net.core.rmem_max; memory is only used while data waits. */
+    int rcv = IO_SOCKET_BUFFER, snd = IO_SOCKET_BUFFER;
+    uv_recv_buffer_size((uv_handle_t *)&s->udp, &rcv);
+    uv_send_buffer_size((uv_handle_t *)&s->udp, &snd);
+    r = uv_udp_recv_start(&s->udp, io_alloc, io_on_recv);
+  }
   if (r != 0) {
     char ip[RTC_ADDR_STRLEN] = "?";
     rtc_addr_to_string(addr, ip, sizeof(ip));
