@@ -220,6 +220,9 @@ void rtc__pc_dc_close_all(rtc_pc_t *pc, bool fire) {
   while (pc->n_dcs > 0) {
     rtc_dc_t *dc = pc->dcs[pc->n_dcs - 1];
     bool was_closed = dc->state == RTC_DC_CLOSED;
+    /* Chromium fires closing, then close, when the transport goes away. */
+    if (fire && !was_closed && dc->state != RTC_DC_CLOSING)
+      rtc__pc_event_dc(pc, RTC_PC_EVENT_DC_CLOSING, dc);
     dc->state = RTC_DC_CLOSED;
     if (fire && !was_closed) rtc__pc_event_dc(pc, RTC_PC_EVENT_DC_CLOSE, dc);
     dc_remove(pc, dc);

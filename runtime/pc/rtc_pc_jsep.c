@@ -219,7 +219,12 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
       err = RTC_ENOMEM;
       break;
     }
-    err = fill_transport(pc, m, answer_setup(om->setup));
+    /* Once DTLS roles are set they stay (RFC 8842 5.5): a re-offer's actpass is
+     * answered with the role we have, or the peer refuses the answer. */
+    rtc_sdp_setup_t setup = answer_setup(om->setup);
+    if (pc->dtls_role_known)
+      setup = pc->dtls_role == RTC_DTLS_ROLE_CLIENT ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE;
+    err = fill_transport(pc, m, setup);
     if (!err && offer->has_bundle_group && om->mid) err = add_bundle(s, om->mid);
   }
   if (!err) {

@@ -153,7 +153,17 @@ int rtc__pc_transport_apply(rtc_pc_t *pc) {
 }
 
 void rtc__pc_transport_close(rtc_pc_t *pc) {
-  if (pc->dtls && rtc_dtls_state(pc->dtls) == RTC_DTLS_CONNECTED) rtc_dtls_close(pc->dtls);
+  /* Chromium's order: SCTP ABORT (peers such as aiortc ignore close_notify alone),
+   * then DTLS close_notify. */
+  bool dtls_up = pc->dtls && rtc_dtls_state(pc->dtls) == RTC_DTLS_CONNECTED;
+  if (pc->sctp) {
+    rtc_sctp_abort(pc->sctp);
+    const uint8_t *p;
+    size_t len;
+    while (rtc_sctp_poll_transmit(pc->sctp, &p, &len))
+      if (dtls_up) rtc_dtls_send(pc->dtls, p, len);
+  }
+  if (dtls_up) rtc_dtls_close(pc->dtls);
   rtc_sctp_destroy(pc->sctp);
   pc->sctp = NULL;
   rtc_ice_agent_close(pc->ice);

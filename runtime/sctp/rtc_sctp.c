@@ -22,16 +22,56 @@ static uint8_t sctp_recv_scratch[RTC__SCTP_RECV_CHUNK];
 
 /* ---------- queues ---------- */
 
+/* Packet nodes: one per outgoing packet, ~1.2 KB, above glibc's tcache sizes, so
+ * malloc/free took their slow path for each. Nodes of the common size come from a
+ * small process-wide free list (no threads), bounded so that idle memory stays
+ * small (~100 KB). */
+#define SCTP_PKT_CLASS 1536
+#if defined(__SANITIZE_ADDRESS__) /* ASan sees every use after free */
+#define SCTP_PKT_KEEP 0
+#else
+#define SCTP_PKT_KEEP 64
+#endif
+
+static rtc__sctp_pkt_t *sctp_pkt_idle;
+static unsigned sctp_pkt_idle_n;
+
+static rtc__sctp_pkt_t *sctp_pkt_get(size_t len) {
+  rtc__sctp_pkt_t *k;
+  if (len <= SCTP_PKT_CLASS && sctp_pkt_idle) {
+    k = sctp_pkt_idle;
+    sctp_pkt_idle = k->next;
+    sctp_pkt_idle_n--;
+  } else {
+    k = malloc(sizeof *k + (len <= SCTP_PKT_CLASS ? SCTP_PKT_CLASS : len));
+    if (!k) return NULL;
+  }
+  k->cap = len <= SCTP_PKT_CLASS ? SCTP_PKT_CLASS : len;
+  return k;
+}
+
+static void sctp_pkt_put(rtc__sctp_pkt_t *k) {
+  if (!k) return;
+  if (k->cap != SCTP_PKT_CLASS || sctp_pkt_idle_n >= SCTP_PKT_KEEP) {
+    free(k);
+    return;
+  }
+  k->next = sctp_pkt_idle;
+  sctp_pkt_idle = k;
+  sctp_pkt_idle_n++;
+}
+
 void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len) {
   if (s->txq_n == RTC__SCTP_TXQ_MAX) {
     s->stats.packets_dropped++;
     return;
   }
-  rtc__sctp_pkt_t *k = malloc(sizeof *k + len);
+  rtc__sctp_pkt_t *k = sctp_pkt_get(len);
   if (!k) return;
   k->next = NULL;
   k->len = len;
   memcpy(k->data, buf, len);
+  if (rtc__sctp_own_crc32c) rtc__sctp_fill_crc32c(k->data, len);
   if (s->txq_tail)
     s->txq_tail->next = k;
   else
@@ -43,8 +83,11 @@ void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len) {
 rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
                                   size_t extra) {
   size_t size = sizeof(rtc__sctp_ev_t) + extra;
-  rtc__sctp_ev_t *e = calloc(1, size);
+  /* malloc, not calloc: a message event is up to 64 KiB+ that the caller fills
+   * at once; zeroing it first cost one memset per received byte. */
+  rtc__sctp_ev_t *e = malloc(size);
   if (!e) return NULL;
+  memset(e, 0, sizeof *e);
   e->size = size;
   e->ev.type = type;
   e->ev.stream = stream;
@@ -382,10 +425,10 @@ void rtc_sctp_destroy(rtc_sctp_t *s) {
   rtc__sctp_pkt_t *k = s->txq_head;
   while (k) {
     rtc__sctp_pkt_t *n = k->next;
-    free(k);
+    sctp_pkt_put(k);
     k = n;
   }
-  free(s->tx_cur);
+  sctp_pkt_put(s->tx_cur);
   rtc__sctp_ev_t *e = s->ev_head;
   while (e) {
     rtc__sctp_ev_t *n = e->next;
@@ -425,7 +468,7 @@ int rtc_sctp_handle_packet(rtc_sctp_t *s, const uint8_t *p, size_t len) {
 }
 
 bool rtc_sctp_poll_transmit(rtc_sctp_t *s, const uint8_t **p, size_t *len) {
-  free(s->tx_cur);
+  sctp_pkt_put(s->tx_cur);
   s->tx_cur = NULL;
   rtc__sctp_pkt_t *k = s->txq_head;
   if (!k) return false;
@@ -458,3 +501,13 @@ bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out) {
 }
 
 bool rtc_sctp_is_connected(const rtc_sctp_t *s) { return s && s->connected; }
+
+/* Closing the socket with linger 0 makes usrsctp send an ABORT through the output
+ * callback; it stays queued here so the owner can still send it (through DTLS,
+ * before close_notify, as Chromium does) and destroy afterwards. */
+void rtc_sctp_abort(rtc_sctp_t *s) {
+  if (!s || !s->sock) return;
+  usrsctp_set_upcall(s->sock, NULL, NULL);
+  usrsctp_close(s->sock);
+  s->sock = NULL;
+}

@@ -79,6 +79,9 @@ typedef struct rtc_sctp_event {
 
 rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg);
 void rtc_sctp_destroy(rtc_sctp_t *s); /* NULL is fine; aborts the association */
+/* Aborts the association now; the ABORT packet stays available from
+ * rtc_sctp_poll_transmit until destroy. Nothing else works afterwards. */
+void rtc_sctp_abort(rtc_sctp_t *s);
 /* Both sides connect (simultaneous open works, RFC 8841). Call once DTLS is up. */
 int rtc_sctp_start(rtc_sctp_t *s);
 /* A decrypted DTLS application-data record. */

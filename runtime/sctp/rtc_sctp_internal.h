@@ -69,6 +69,7 @@ typedef struct rtc__sctp_chan {
 typedef struct rtc__sctp_pkt {
   struct rtc__sctp_pkt *next;
   size_t len;
+  size_t cap; /* bytes of data[] (rtc_sctp.c's free list) */
   uint8_t data[];
 } rtc__sctp_pkt_t;
 
@@ -135,6 +136,13 @@ rtc_sctp_t *rtc__sctp_registry_get(void *handle);
 void rtc__sctp_after_timers(rtc_sctp_t *s);
 /* Called from conn_output: copy the packet into s's transmit queue. */
 void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
+
+/* CRC32c over a whole SCTP packet (RFC 4960 appendix B), as usrsctp_crc32c. When
+ * rtc__sctp_own_crc32c is set, usrsctp computes no checksum and every outgoing
+ * packet gets one from rtc__sctp_fill_crc32c (see rtc_sctp_global.c). */
+extern bool rtc__sctp_own_crc32c;
+uint32_t rtc__sctp_crc32c(const uint8_t *p, size_t len);
+void rtc__sctp_fill_crc32c(uint8_t *pkt, size_t len);
 
 /* Tests only: sends raw bytes with any PPID on a stream (e.g. a garbage DCEP
  * message), bypassing the channel layer. 0 or a negative RTC_E*. */

@@ -1,0 +1,554 @@
+#!/usr/bin/env node
+// luartc interop driver: runs every scenario with luartc (tests/interop/peer.lua)
+// on one side and a real peer on the other (headless Chromium through
+// playwright-core, or aiortc).  Prints "ok NAME", "FAIL NAME: why" or
+// "skip NAME: why" per test and "RESULT passed=N failed=M skipped=K" at the end.
+//
+//   node driver.mjs --peer chromium|aiortc [--mdns on|off] [--build build]
+//                   [--only REGEX] [--local luartc|aiortc|chromium]
+//
+// --local replaces luartc with another implementation (harness self-check).
+// The caller (run.sh) runs this inside a network namespace it created.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  HERE, LOGDIR, ProcPeer, PagePeer, Link, TestError, sleep, gen, adler32, candidatesIn,
+} from './lib.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : true]);
+  return acc;
+}, []));
+const PEER = args.peer || 'chromium';
+const MDNS = args.mdns || 'off';
+const LOCAL = args.local || 'luartc';
+const BUILD = path.resolve(args.build || 'build');
+const ONLY = args.only ? new RegExp(args.only) : null;
+const GATHER = process.env.INTEROP_ADDRESSES || '127.0.0.1';
+const TEST_TIMEOUT = Number(process.env.INTEROP_TEST_TIMEOUT || 60000);
+const ROOT = path.resolve(HERE, '..', '..');
+
+let browserCtx = null;
+let userDataDir = null;
+let counter = 0;
+
+async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-chromium-'));
+  const flags = [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    '--allow-loopback-in-peer-connection',
+  ];
+  if (MDNS === 'off') flags.push('--disable-features=WebRtcHideLocalIpsWithMdns');
+  browserCtx = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: flags, timeout: 60000,
+  });
+}
+
+function makeLog(name) {
+  const file = path.join(LOGDIR, `${name.replace(/[^\w.-]+/g, '_')}.log`);
+  fs.writeFileSync(file, '');
+  const t0 = Date.now();
+  const f = (line) => fs.appendFileSync(file, `${((Date.now() - t0) / 1000).toFixed(3)} ${line}\n`);
+  f.testName = name;
+  return f;
+}
+
+async function makePeer(kind, name, log) {
+  const tag = `${log.testName || 'x'}-${name}-${kind}`.replace(/[^\w.-]+/g, '_');
+  if (kind === 'luartc') {
+    return new ProcPeer(`luartc`, [path.join(BUILD, 'luartc'), path.join(HERE, 'peer.lua')], {
+      log, cwd: ROOT, errName: tag, env: { LUARTC_GATHER_ADDRESSES: GATHER, INTEROP_TAG: tag },
+    });
+  }
+  if (kind === 'aiortc') {
+    return new ProcPeer(`aiortc`, ['/usr/bin/python3', path.join(HERE, 'aiortc_peer.py')], {
+      log, errName: tag, env: { INTEROP_ADDRESSES: GATHER },
+    });
+  }
+  if (kind === 'chromium') return PagePeer.create('chromium', browserCtx, log);
+  throw new Error('unknown peer kind ' + kind);
+}
+
+const CAPS = {
+  chromium: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
+  aiortc: { iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: false },
+  luartc: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
+};
+
+// ---------------------------------------------------------------- helpers
+async function setup(t, { trickle = true, lConfig = {}, pConfig = {} } = {}) {
+  t.L = await makePeer(LOCAL, 'L', t.log);
+  t.P = await makePeer(PEER, 'P', t.log);
+  t.link = new Link(t.L, t.P, { trickle });
+  t.L.cmd({ op: 'init', trickle, config: lConfig });
+  t.P.cmd({ op: 'init', trickle, config: pConfig });
+  await t.L.wait((e) => e.ev === 'ready', { what: 'ready', timeout: 10000 });
+  await t.P.wait((e) => e.ev === 'ready', { what: 'ready', timeout: 10000 });
+  return t;
+}
+async function bothConnected(t, timeout = 15000) {
+  await Promise.all([t.L.waitState('connectionState', 'connected', { timeout }),
+    t.P.waitState('connectionState', 'connected', { timeout })]);
+}
+function dcOpen(peer, label, opts = {}) {
+  return peer.wait((e) => e.ev === 'open' && e.label === label, Object.assign({ what: `open ${label}` }, opts));
+}
+async function say(from, to, label, text, { binary = false, timeout = 10000 } = {}) {
+  const m = to.mark();
+  from.cmd({ op: 'send', label, text, binary });
+  const bytes = Buffer.from(text, 'utf8');
+  const sum = adler32(bytes);
+  const got = await to.wait((e) => e.ev === 'msg' && e.label === label && !!e.binary === binary &&
+    (binary ? e.len === bytes.length && e.sum === sum : e.text === text),
+    { since: m, timeout, what: `message ${JSON.stringify(text).slice(0, 40)} on ${label}` });
+  return got;
+}
+async function sendOk(from, c, what) {
+  const r = await from.request(Object.assign({ op: 'send' }, c), (e) => e.ev === 'sent' && e.label === c.label, { what: `sent ${what || c.label}` });
+  return r;
+}
+// connect with a channel "chat" created by the offerer before the offer
+async function basicConnect(t, offerSide, { trickle = true } = {}) {
+  await setup(t, { trickle });
+  const [O, A] = offerSide === 'L' ? [t.L, t.P] : [t.P, t.L];
+  O.cmd({ op: 'dc', label: 'chat' });
+  const { offer, answer } = await t.link.negotiate(O, A);
+  t.offer = offer; t.answer = answer; t.offerer = O;
+  await bothConnected(t);
+  await Promise.all([dcOpen(O, 'chat'), dcOpen(A, 'chat')]);
+  return [O, A];
+}
+function assert(cond, msg) { if (!cond) throw new TestError(msg); }
+const setupOf = (sdp) => (/a=setup:(\w+)/.exec(sdp) || [])[1];
+// luartc's DTLS role after the first exchange (basicConnect)
+function luartcRole(t) {
+  const lOffered = t.offer && t.L === t.offerer;
+  if (lOffered) return setupOf(t.answer.sdp) === 'active' ? 'passive' : 'active';
+  return setupOf(t.answer.sdp);
+}
+// an answer to a re-offer keeps the DTLS role (RFC 8842 5.3, JSEP 5.3.1)
+function checkReanswerRole(t, answer, answerer) {
+  if (answerer !== t.L) return;
+  const role = luartcRole(t);
+  const now = setupOf(answer.sdp);
+  assert(now === role, `luartc answered the re-offer with a=setup:${now} but its DTLS role is ${role === 'active' ? 'active (client)' : 'passive (server)'}: the roles flip and the peer refuses the answer`);
+}
+
+// ---------------------------------------------------------------- tests
+const tests = [];
+function test(name, fn, { only, skip } = {}) { tests.push({ name, fn, only, skip }); }
+
+for (const side of ['L', 'P']) {
+  for (const trickle of [true, false]) {
+    const who = side === 'L' ? 'luartc' : 'peer';
+    test(`offer-${who}-${trickle ? 'trickle' : 'nontrickle'}`, async (t) => {
+      const [O, A] = await basicConnect(t, side, { trickle });
+      if (!trickle) {
+        // all candidates must be in the SDPs, none trickled
+        for (const [p, d] of [[O, t.offer], [A, t.answer]]) {
+          if (p === t.P && PEER === 'aiortc') continue;
+          assert(candidatesIn(d.sdp).length > 0, `${p.name}'s non-trickle ${d.type} has no candidates`);
+        }
+        assert(!t.L.find((e) => e.ev === 'cand'), 'luartc emitted candidates in non-trickle mode');
+      } else if (CAPS[LOCAL].trickles) {
+        const lc = t.L.filter((e) => e.ev === 'cand');
+        assert(lc.length >= 2 && lc[lc.length - 1].candidate === null,
+          `luartc trickled ${lc.length} candidate events, last not end-of-candidates`);
+      }
+      await say(t.L, t.P, 'chat', 'hello from luartc');
+      await say(t.P, t.L, 'chat', 'hello from peer');
+      const li = await t.L.info(); const pi = await t.P.info();
+      assert(li.connectionState === 'connected' && pi.connectionState === 'connected',
+        `states: luartc ${li.connectionState}, peer ${pi.connectionState}`);
+      assert(li.iceConnectionState === 'connected' || li.iceConnectionState === 'completed',
+        `luartc iceConnectionState ${li.iceConnectionState}`);
+    });
+  }
+}
+
+test('mdns-host-candidates', async (t) => {
+  // with obfuscation on, Chromium's host candidates are <uuid>.local names;
+  // luartc must come up anyway (peer-reflexive candidates learnt from checks)
+  for (const side of ['L', 'P']) {
+    const tt = { log: t.log };
+    t.sub = tt;
+    const [O, A] = await basicConnect(tt, side);
+    const pc = tt.P.filter((e) => e.ev === 'cand' && e.candidate).map((e) => e.candidate.candidate);
+    const sdpP = side === 'P' ? tt.offer.sdp : tt.answer.sdp;
+    const all = pc.concat(candidatesIn(sdpP));
+    const local = all.filter((c) => /\s[0-9a-f-]{36}\.local\s/.test(c));
+    t.log(`peer candidates: ${JSON.stringify(all)}`);
+    if (MDNS === 'on') assert(local.length > 0, `no .local candidate from Chromium: ${JSON.stringify(all)}`);
+    else assert(local.length === 0, `.local candidates with obfuscation off: ${JSON.stringify(all)}`);
+    await say(tt.L, tt.P, 'chat', 'mdns ' + side);
+    await say(tt.P, tt.L, 'chat', 'mdns back ' + side);
+    await tt.L.stop(); await tt.P.stop();
+  }
+}, { only: ['chromium'] });
+
+test('data-text-binary-empty', async (t) => {
+  await basicConnect(t, 'L');
+  for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+    await say(a, b, 'chat', 'text é ü 中文 ' + a.name);
+    await say(a, b, 'chat', 'binary ' + a.name, { binary: true });
+    await say(a, b, 'chat', '');
+    await say(a, b, 'chat', '', { binary: true });
+    const m = b.mark();
+    // order of mixed kinds
+    for (const [text, binary] of [['x1', false], ['', true], ['x2', true], ['', false], ['x3', false]]) a.cmd({ op: 'send', label: 'chat', text, binary });
+    await b.waitCount((e) => e.ev === 'msg' && e.label === 'chat', 5, { since: m, what: 'mixed messages' });
+    const got = b.filter((e) => e.ev === 'msg', m).map((e) => `${e.binary ? 'b' : 't'}:${e.text ?? ''}`);
+    // binary messages carry no text field; rebuild from len for the empty one
+    const exp = ['t:x1', 'b:', 'b:', 't:', 't:x3'];
+    const gotShape = b.filter((e) => e.ev === 'msg', m).map((e) => `${e.binary ? 'b' : 't'}:${e.binary ? '' : e.text}`);
+    assert(JSON.stringify(gotShape) === JSON.stringify(exp), `${b.name} got ${JSON.stringify(got)}`);
+    const lens = b.filter((e) => e.ev === 'msg', m).map((e) => e.len);
+    assert(JSON.stringify(lens) === JSON.stringify([2, 0, 2, 0, 2]), `${b.name} lengths ${JSON.stringify(lens)}`);
+  }
+});
+
+test('data-sizes', async (t) => {
+  // the peer offers: Chromium announces a=max-message-size only in offers
+  await basicConnect(t, 'P');
+  const sizes = [1, 2, 100, 1200, 16383, 16384, 16385, 65535, 65536, 100000, 200000, 262143, 262144];
+  for (const [a, b, limit] of [[t.L, t.P, announcedMax(t.offer.sdp)], [t.P, t.L, announcedMax(t.answer.sdp)]]) {
+    let seed = 0;
+    for (const size of sizes) {
+      if (size > limit) continue;
+      for (const binary of [true, false]) {
+        seed++;
+        const m = b.mark();
+        const s = await sendOk(a, { label: 'chat', gen: { size, seed }, binary }, `${size}`);
+        assert(s.ok, `${a.name} send ${size} bytes failed: ${s.err}`);
+        const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: `${size}-byte message` });
+        const want = adler32(gen(size, seed, binary));
+        assert(e.len === size && e.sum === want && !!e.binary === binary,
+          `${a.name}->${b.name} ${size} ${binary ? 'binary' : 'text'}: got len ${e.len} sum ${e.sum} binary ${e.binary}, want sum ${want}`);
+      }
+    }
+  }
+});
+
+test('data-10000-in-order', async (t) => {
+  await basicConnect(t, 'L');
+  const N = 10000;
+  for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+    const m = b.mark();
+    a.cmd({ op: 'sendmany', label: 'chat', count: N, prefix: 'n' });
+    await b.waitCount((e) => e.ev === 'msg' && e.label === 'chat', N, { since: m, timeout: 60000, what: `${N} messages` });
+    const got = b.filter((e) => e.ev === 'msg' && e.label === 'chat', m);
+    for (let i = 0; i < N; i++) assert(got[i].text === 'n' + i, `${b.name} message ${i} is ${got[i].text}`);
+    const s = await a.wait((e) => e.ev === 'sent' && e.count !== undefined, { what: 'sendmany done' });
+    assert(s.ok, `${a.name} sendmany: ${s.err}`);
+    a.events = a.events.filter((e) => !(e.ev === 'sent'));
+  }
+});
+
+test('data-unordered-partial', async (t) => {
+  await basicConnect(t, 'L');
+  const kinds = [
+    ['unord', { ordered: false, protocol: 'x-unordered' }],
+    ['rexmit0', { ordered: false, maxRetransmits: 0 }],
+    ['lifetime', { ordered: true, maxPacketLifeTime: 500 }],
+  ];
+  for (const [creator, other] of [[t.L, t.P], [t.P, t.L]]) {
+    for (const [base, init] of kinds) {
+      const label = `${base}-${creator.name}`;
+      const m = other.mark();
+      creator.cmd({ op: 'dc', label, init });
+      const d = await other.wait((e) => e.ev === 'dc' && e.label === label, { since: m, what: `datachannel ${label}` });
+      assert(d.ordered === (init.ordered !== false), `${other.name} sees ${label} ordered=${d.ordered}`);
+      assert(d.protocol === (init.protocol || ''), `${other.name} sees ${label} protocol=${JSON.stringify(d.protocol)}`);
+      if (init.maxRetransmits !== undefined) assert(d.maxRetransmits === init.maxRetransmits, `${other.name} sees ${label} maxRetransmits=${d.maxRetransmits}`);
+      if (init.maxPacketLifeTime !== undefined) assert(d.maxPacketLifeTime === init.maxPacketLifeTime, `${other.name} sees ${label} maxPacketLifeTime=${d.maxPacketLifeTime}`);
+      await dcOpen(creator, label);
+      await dcOpen(other, label);
+      for (const [a, b] of [[creator, other], [other, creator]]) {
+        const mm = b.mark();
+        a.cmd({ op: 'sendmany', label, count: 500, prefix: 'u' });
+        // a reliable unordered channel delivers all; a partially reliable one
+        // may drop (a receiver that falls behind loses messages even on
+        // loopback), but never duplicates, and keeps order when ordered
+        const reliable = init.maxRetransmits === undefined && init.maxPacketLifeTime === undefined;
+        if (reliable) {
+          await b.waitCount((e) => e.ev === 'msg' && e.label === label, 500, { since: mm, timeout: 20000, what: `500 on ${label}` });
+        } else {
+          await b.wait((e) => e.ev === 'msg' && e.label === label && e.text === 'u499', { since: mm, timeout: 5000, what: `last message on ${label}` }).catch(() => {});
+          await sleep(300);
+        }
+        const texts = b.filter((e) => e.ev === 'msg' && e.label === label, mm).map((e) => e.text);
+        const got = new Set(texts);
+        assert(got.size === texts.length, `${b.name} got duplicates on ${label}`);
+        if (reliable) assert(got.size === 500, `${b.name} got ${got.size} distinct messages on ${label}`);
+        else assert(got.size > 0, `${b.name} got nothing on ${label}`);
+        if (init.ordered !== false) {
+          const idx = texts.map((x) => Number(x.slice(1)));
+          assert(idx.every((v, i) => i === 0 || v > idx[i - 1]), `${b.name}: ordered ${label} out of order`);
+        }
+        t.log(`${a.name}->${b.name} ${label}: ${got.size}/500 delivered`);
+        if (!reliable) t.note = (t.note ? t.note + ', ' : '') + `${a.name}->${b.name} ${label} ${got.size}/500`;
+      }
+    }
+  }
+});
+
+for (const side of ['L', 'P']) {
+  test(`channels-before-and-after-connect-${side === 'L' ? 'luartc' : 'peer'}-offers`, async (t) => {
+    await setup(t);
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    const oc = `${O.name}-before`, ac = `${A.name}-before`;
+    O.cmd({ op: 'dc', label: oc });
+    const mo = O.mark();
+    O.cmd({ op: 'offer' });
+    const offer = await O.wait((e) => e.ev === 'sdp', { since: mo, what: 'offer' });
+    const ma = A.mark();
+    t.link.setRemote(A, offer);
+    const answer = await A.wait((e) => e.ev === 'sdp', { since: ma, what: 'answer' });
+    // the answerer creates one before the connection is up
+    A.cmd({ op: 'dc', label: ac });
+    t.link.setRemote(O, answer);
+    await bothConnected(t);
+    t.L.cmd({ op: 'dc', label: 'luartc-after' });
+    t.P.cmd({ op: 'dc', label: 'peer-after' });
+    const labels = [oc, ac, 'luartc-after', 'peer-after'];
+    for (const label of labels) {
+      await dcOpen(t.L, label); await dcOpen(t.P, label);
+      await say(t.L, t.P, label, 'to peer on ' + label);
+      await say(t.P, t.L, label, 'to luartc on ' + label);
+    }
+    // both sides agree on the stream ids (even for the DTLS client, odd for the server)
+    const li = await t.L.info(); const pi = await t.P.info();
+    for (const label of labels) {
+      assert(li.channels[label] && pi.channels[label] && li.channels[label].id === pi.channels[label].id,
+        `ids differ for ${label}: luartc ${li.channels[label] && li.channels[label].id} peer ${pi.channels[label] && pi.channels[label].id}`);
+    }
+  });
+}
+
+test('negotiated-channels', async (t) => {
+  await basicConnect(t, 'P');
+  for (const [label, id] of [['neg5', 5], ['neg6', 6], ['neg1000', 1000]]) {
+    t.L.cmd({ op: 'dc', label, init: { negotiated: true, id } });
+    t.P.cmd({ op: 'dc', label, init: { negotiated: true, id } });
+    await dcOpen(t.L, label); await dcOpen(t.P, label);
+    await say(t.L, t.P, label, 'neg from luartc');
+    await say(t.P, t.L, label, 'neg from peer');
+  }
+  assert(!t.L.find((e) => e.ev === 'dc' && e.label.startsWith('neg')) && !t.P.find((e) => e.ev === 'dc' && e.label.startsWith('neg')),
+    'a negotiated channel raised a datachannel event');
+});
+
+// RFC 8841 6.1: a description without a=max-message-size means 65536
+function announcedMax(sdp) {
+  const m = /a=max-message-size:(\d+)/.exec(sdp);
+  return m ? Number(m[1]) : 65536;
+}
+for (const side of ['L', 'P']) {
+  test(`max-message-size-${side === 'L' ? 'luartc' : 'peer'}-offers`, async (t) => {
+    // luartc offers announcing 131072 (Chromium must refuse more), or the peer
+    // offers and luartc answers with its default 262144. Either way luartc
+    // must refuse to send more than the peer announced (65536 when absent).
+    const lmax = side === 'L' ? 131072 : 262144;
+    await setup(t, { lConfig: side === 'L' ? { maxMessageSize: 131072 } : {} });
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    O.cmd({ op: 'dc', label: 'chat' });
+    const { offer, answer } = await t.link.negotiate(O, A);
+    await bothConnected(t);
+    await dcOpen(t.L, 'chat'); await dcOpen(t.P, 'chat');
+    const lsdp = side === 'L' ? offer.sdp : answer.sdp;
+    const psdp = side === 'L' ? answer.sdp : offer.sdp;
+    assert(announcedMax(lsdp) === lmax, `luartc's ${side === 'L' ? 'offer' : 'answer'} announces ${announcedMax(lsdp)}, not ${lmax}`);
+    const plim = announcedMax(psdp);
+    t.note = `peer announces ${/a=max-message-size:\d+/.test(psdp) ? plim : 'nothing (65536)'}`;
+    let r = await sendOk(t.L, { label: 'chat', gen: { size: plim + 1, seed: 1 }, binary: true });
+    assert(!r.ok, `luartc sent ${plim + 1} bytes to a peer whose limit is ${plim}${/a=max-message-size/.test(psdp) ? '' : ' (no a=max-message-size in its SDP: RFC 8841 default)'}`);
+    r = await sendOk(t.L, { label: 'chat', gen: { size: plim, seed: 2 }, binary: true });
+    assert(r.ok, `luartc could not send ${plim} bytes: ${r.err}`);
+    await t.P.wait((e) => e.ev === 'msg' && e.len === plim, { what: `${plim}-byte message` });
+    assert(!t.P.find((e) => e.ev === 'msg' && e.len > plim), `the peer received a message above its limit`);
+    if (CAPS[PEER].enforcesRemoteMax) {
+      r = await sendOk(t.P, { label: 'chat', gen: { size: lmax + 1, seed: 3 }, binary: true });
+      assert(!r.ok, `peer sent ${lmax + 1} bytes past luartc's ${lmax} limit`);
+      t.log(`peer refused: ${r.err}`);
+    }
+    r = await sendOk(t.P, { label: 'chat', gen: { size: lmax, seed: 4 }, binary: true });
+    assert(r.ok, `peer send ${lmax} failed: ${r.err}`);
+    await t.L.wait((e) => e.ev === 'msg' && e.len === lmax, { what: `${lmax}-byte message` });
+    await say(t.L, t.P, 'chat', 'still alive');
+  });
+}
+
+for (const side of ['L', 'P']) {
+  test(`channel-close-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
+    await basicConnect(t, 'L');
+    t.P.cmd({ op: 'dc', label: 'second' });
+    await dcOpen(t.L, 'second'); await dcOpen(t.P, 'second');
+    const [a, b] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    a.cmd({ op: 'dcclose', label: 'chat' });
+    await a.wait((e) => e.ev === 'close' && e.label === 'chat', { what: 'own close event' });
+    await b.wait((e) => e.ev === 'close' && e.label === 'chat', { what: 'remote close event' });
+    const ai = await a.info(); const bi = await b.info();
+    assert(ai.channels.chat.readyState === 'closed' && bi.channels.chat.readyState === 'closed',
+      `readyState ${ai.channels.chat.readyState} / ${bi.channels.chat.readyState}`);
+    assert(ai.connectionState === 'connected' && bi.connectionState === 'connected', 'connection dropped with the channel');
+    await say(t.L, t.P, 'second', 'other channel still works');
+    await say(t.P, t.L, 'second', 'yes');
+    const r = await sendOk(t.L, { label: 'chat', text: 'after close' });
+    assert(!r.ok, 'luartc send on a closed channel succeeded');
+  });
+}
+
+for (const side of ['L', 'P']) {
+  test(`pc-close-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
+    await basicConnect(t, 'L');
+    const [a, b] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    const m = b.mark();
+    a.cmd({ op: 'close' });
+    await a.wait((e) => e.ev === 'closed', { what: 'close done' });
+    const ai = await a.info();
+    assert(ai.connectionState === 'closed', `closing side connectionState ${ai.connectionState}`);
+    assert(ai.signalingState === 'closed', `closing side signalingState ${ai.signalingState}`);
+    await b.wait((e) => e.ev === 'close' && e.label === 'chat', { since: m, timeout: 15000, what: 'channel close on the other side' });
+    // Chromium notices within seconds (disconnected, consent freshness);
+    // aiortc has no consent checks: it only goes failed some 30 s later, so
+    // for it the channel close is what is required.
+    const tc = a.find((e) => e.ev === 'closed').t;
+    if (b === t.P && PEER === 'aiortc') {
+      await sleep(500);
+    } else {
+      await b.waitState('connectionState', ['disconnected', 'failed', 'closed'], { since: m, timeout: 40000 });
+    }
+    const seq = b.filter((e) => e.ev === 'state' && e.name === 'connectionState', m);
+    t.note = `${b.name} went ${seq.map((e) => `${e.value} (${((e.t - tc) / 1000).toFixed(1)}s)`).join(' > ') || 'nowhere yet'}`;
+  });
+}
+
+for (const side of ['L', 'P']) {
+  test(`renegotiate-add-channel-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
+    await setup(t);
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    // a first offer/answer with nothing in it, then a channel is added
+    await t.link.negotiate(O, A);
+    O.cmd({ op: 'dc', label: 'late' });
+    const { offer } = await t.link.negotiate(O, A);
+    assert(/m=application/.test(offer.sdp), 'second offer has no m=application');
+    await bothConnected(t);
+    await dcOpen(O, 'late'); await dcOpen(A, 'late');
+    await say(O, A, 'late', 'late channel ' + side);
+    await say(A, O, 'late', 'late channel back ' + side);
+  }, { skip: side === 'P' && PEER === 'aiortc' ? 'aiortc cannot create an offer with no media and no data channel' : null });
+}
+
+for (const side of ['L', 'P']) {
+  test(`reoffer-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
+    await basicConnect(t, 'L');
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    O.cmd({ op: 'dc', label: 'more' });
+    const re = await t.link.negotiate(O, A);
+    checkReanswerRole(t, re.answer, A);
+    await dcOpen(A, 'more');
+    await say(O, A, 'more', 'after reoffer');
+    await say(A, O, 'chat', 'old channel after reoffer');
+    const li = await t.L.info();
+    assert(li.signalingState === 'stable' && li.connectionState === 'connected', `luartc ${li.signalingState} ${li.connectionState}`);
+  });
+}
+
+for (const side of ['P', 'L']) {
+  test(`ice-restart-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
+    await basicConnect(t, 'L');
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    const mo = O.mark();
+    const { offer, answer } = await t.link.negotiate(O, A, { iceRestart: true });
+    checkReanswerRole(t, answer, A);
+    const ufrag = (s) => (s.match(/a=ice-ufrag:(\S+)/) || [])[1];
+    assert(ufrag(offer.sdp) !== ufrag(t.offer.sdp), 'restart offer kept its ufrag');
+    assert(ufrag(answer.sdp) !== ufrag(t.answer.sdp), 'restart answer kept the old ufrag');
+    await sleep(1500);
+    await say(t.L, t.P, 'chat', 'after restart');
+    await say(t.P, t.L, 'chat', 'after restart back');
+    const li = await t.L.info(); const pi = await t.P.info();
+    assert(li.connectionState === 'connected' && pi.connectionState === 'connected', `after restart: ${li.connectionState} / ${pi.connectionState}`);
+  }, { skip: !CAPS[PEER].iceRestart ? `${PEER} does not implement ICE restarts` : null });
+}
+
+// ------------------------------------------------------------ example page
+test('example-browser-chat', async (t) => {
+  // examples/browser/server.lua serves the page and answers offers over HTTP
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const srv = new ProcPeer('server', [path.join(BUILD, 'luartc'), path.join(ROOT, 'examples/browser/server.lua'), String(port)], {
+    log: t.log, cwd: ROOT, env: { LUARTC_GATHER_ADDRESSES: GATHER },
+  });
+  t.L = srv;
+  const page = await browserCtx.newPage();
+  t.page = page;
+  try {
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      try { await page.goto(`http://127.0.0.1:${port}/`, { timeout: 2000 }); ok = true; } catch { await sleep(200); }
+      if (srv.dead) throw new TestError(`server died: ${srv.stderrTail()}`);
+    }
+    assert(ok, 'page did not load');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#status').textContent === 'open', null, { timeout: 15000 });
+    await page.fill('#input', 'hello bot');
+    await page.click('#send');
+    await page.waitForFunction(() => /bot: .*hello bot/.test(document.querySelector('#log').textContent), null, { timeout: 10000 });
+  } finally {
+    await page.close().catch(() => {});
+  }
+}, { only: ['chromium'] });
+
+// ---------------------------------------------------------------- runner
+async function main() {
+  let passed = 0, failed = 0, skipped = 0;
+  const selected = tests.filter((x) => !ONLY || ONLY.test(`${PEER}/${x.name}`));
+  if (PEER === 'chromium') {
+    try { await launchChromium(); } catch (e) {
+      for (const x of selected) { console.log(`FAIL ${PEER}/${x.name}: chromium did not launch: ${e.message.split('\n')[0]}`); failed++; }
+      console.log(`RESULT passed=${passed} failed=${failed} skipped=${skipped}`);
+      process.exit(1);
+    }
+  }
+  const onlyMdns = MDNS === 'on';
+  for (const x of selected) {
+    const name = `${PEER}${PEER === 'chromium' ? (onlyMdns ? '-mdns' : '') : ''}/${x.name}`;
+    // with mDNS on: the mDNS test and the basic offer/answer ones
+    if (onlyMdns && x.name !== 'mdns-host-candidates' && !x.name.startsWith('offer-')) continue;
+    if (x.only && !x.only.includes(PEER)) continue;
+    if (x.skip) { console.log(`skip ${name}: ${x.skip}`); skipped++; continue; }
+    if (LOCAL !== 'luartc' && x.name.startsWith('example')) continue;
+    const t = { log: makeLog(name) };
+    const t0 = Date.now();
+    let timer;
+    try {
+      await Promise.race([x.fn(t), new Promise((_, rej) => { timer = setTimeout(() => rej(new TestError(`test timeout ${TEST_TIMEOUT} ms`)), TEST_TIMEOUT); })]);
+      // an operation that failed while nobody was waiting still fails the test
+      for (const p of [t.L, t.P]) {
+        const err = p && !p.expectErrors && p.find((e) => e.ev === 'error' && !e.seen);
+        if (err) throw new TestError(`${p.name}: ${err.op}: ${err.message}`);
+      }
+      console.log(`ok ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)${t.note ? ' -- ' + t.note : ''}`);
+      passed++;
+    } catch (e) {
+      const why = e instanceof TestError ? e.message : (e.stack || String(e)).split('\n').slice(0, 3).join(' | ');
+      let extra = '';
+      for (const p of [t.L, t.P, t.sub && t.sub.L]) if (p && p.stderrTail && p.stderrTail(300).trim()) extra = ` [${p.name} stderr: ${p.stderrTail(300).trim().replace(/\n/g, ' | ')}]`;
+      console.log(`FAIL ${name}: ${why}${extra}`);
+      t.log(`FAIL ${e.stack || e}`);
+      failed++;
+    } finally {
+      clearTimeout(timer);
+      for (const p of [t.L, t.P, t.sub && t.sub.L, t.sub && t.sub.P]) if (p) await p.stop().catch(() => {});
+    }
+  }
+  if (browserCtx) await Promise.race([browserCtx.close().catch(() => {}), sleep(5000)]);
+  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  console.log(`RESULT passed=${passed} failed=${failed} skipped=${skipped}`);
+  process.exit(failed ? 1 : 0);
+}
+main();

@@ -1,0 +1,174 @@
+// The browser side of the interop protocol (see README.md in this folder).
+// Injected into a page by chromium_driver.mjs; commands arrive through
+// window.__peerCmd(cmd), events leave through window.__peerEmit(jsonArray)
+// (a function exposed by the driver), batched to keep CDP round trips down.
+(() => {
+  if (window.__peerCmd) return;
+  let pc = null;
+  let trickle = true;
+  const channels = new Map(); // label -> RTCDataChannel
+  let queue = [];
+  let flushing = false;
+  function emit(ev) {
+    queue.push(ev);
+    if (!flushing) {
+      flushing = true;
+      setTimeout(() => {
+        const batch = queue;
+        queue = [];
+        flushing = false;
+        window.__peerEmit(JSON.stringify(batch));
+      }, 0);
+    }
+  }
+  function adler32(bytes) {
+    let a = 1, b = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      a = (a + bytes[i]) % 65521;
+      b = (b + a) % 65521;
+    }
+    return b * 65536 + a;
+  }
+  function gen(size, seed, binary) {
+    const u = new Uint8Array(size);
+    for (let k = 0; k < size; k++) {
+      u[k] = binary ? (seed * 7 + k * 13 + (k >> 8)) & 255 : 97 + ((seed + k) % 26);
+    }
+    return u;
+  }
+  function wire(dc) {
+    channels.set(dc.label, dc);
+    dc.binaryType = 'arraybuffer';
+    dc.onopen = () => emit({ ev: 'open', label: dc.label, id: dc.id });
+    dc.onclosing = () => emit({ ev: 'closing', label: dc.label });
+    dc.onclose = () => emit({ ev: 'close', label: dc.label });
+    dc.onerror = (e) => emit({ ev: 'dcerror', label: dc.label, message: String(e.error && e.error.message) });
+    dc.onmessage = (e) => {
+      const d = e.data;
+      if (typeof d === 'string') {
+        const bytes = new TextEncoder().encode(d);
+        const m = { ev: 'msg', label: dc.label, binary: false, len: bytes.length, sum: adler32(bytes) };
+        if (bytes.length <= 100) m.text = d;
+        if (dc.__echo) dc.send(d);
+        emit(m);
+      } else {
+        const bytes = new Uint8Array(d);
+        emit({ ev: 'msg', label: dc.label, binary: true, len: bytes.length, sum: adler32(bytes) });
+        if (dc.__echo) dc.send(d);
+      }
+    };
+  }
+  function describe(dc) {
+    return {
+      label: dc.label, id: dc.id, ordered: dc.ordered, maxRetransmits: dc.maxRetransmits,
+      maxPacketLifeTime: dc.maxPacketLifeTime, protocol: dc.protocol, negotiated: dc.negotiated,
+      readyState: dc.readyState,
+    };
+  }
+  async function localSdp() {
+    if (!trickle && pc.iceGatheringState !== 'complete') {
+      await new Promise((resolve) => {
+        const t = setInterval(() => {
+          if (pc.iceGatheringState === 'complete') { clearInterval(t); resolve(); }
+        }, 20);
+      });
+    }
+    const d = pc.localDescription;
+    emit({ ev: 'sdp', type: d.type, sdp: d.sdp });
+  }
+  const ops = {
+    init(c) {
+      trickle = c.trickle !== false;
+      const cfg = Object.assign({ iceServers: [] }, c.config || {});
+      delete cfg.maxMessageSize; // luartc-only
+      pc = new RTCPeerConnection(cfg);
+      pc.onicecandidate = (e) => {
+        if (!trickle) return;
+        emit({ ev: 'cand', candidate: e.candidate ? e.candidate.toJSON() : null });
+      };
+      for (const n of ['connectionState', 'iceConnectionState', 'signalingState', 'iceGatheringState']) {
+        pc['on' + n.toLowerCase() + 'change'] = () => emit({ ev: 'state', name: n, value: pc[n] });
+      }
+      pc.ondatachannel = (e) => {
+        wire(e.channel);
+        emit(Object.assign({ ev: 'dc' }, describe(e.channel)));
+      };
+      emit({ ev: 'ready', agent: navigator.userAgent });
+    },
+    async offer(c) {
+      const o = await pc.createOffer({ iceRestart: !!c.iceRestart });
+      await pc.setLocalDescription(o);
+      await localSdp();
+    },
+    async remote(c) {
+      await pc.setRemoteDescription({ type: c.type, sdp: c.sdp });
+      if (c.type === 'offer') {
+        await pc.setLocalDescription(await pc.createAnswer());
+        await localSdp();
+      }
+    },
+    async cand(c) {
+      await pc.addIceCandidate(c.candidate || null);
+    },
+    dc(c) {
+      const dc = pc.createDataChannel(c.label, c.init || {});
+      wire(dc);
+      if (c.echo) dc.__echo = true;
+      emit(Object.assign({ ev: 'dccreated' }, describe(dc)));
+    },
+    echo(c) { channels.get(c.label).__echo = true; },
+    send(c) {
+      const dc = channels.get(c.label);
+      let data;
+      if (c.gen) data = gen(c.gen.size, c.gen.seed || 0, !!c.binary);
+      else data = new TextEncoder().encode(c.text || '');
+      if (!c.binary) data = new TextDecoder().decode(data);
+      try {
+        dc.send(data);
+        emit({ ev: 'sent', label: c.label, ok: true });
+      } catch (e) {
+        emit({ ev: 'sent', label: c.label, ok: false, err: String(e.name + ': ' + e.message) });
+      }
+    },
+    async sendmany(c) {
+      const dc = channels.get(c.label);
+      let i = 0;
+      try {
+        for (; i < c.count; i++) {
+          while (dc.bufferedAmount > 1 << 20) await new Promise((r) => setTimeout(r, 5));
+          dc.send((c.prefix || '') + i);
+        }
+        emit({ ev: 'sent', label: c.label, ok: true, count: i });
+      } catch (e) {
+        emit({ ev: 'sent', label: c.label, ok: false, count: i, err: String(e) });
+      }
+    },
+    dcclose(c) { channels.get(c.label).close(); },
+    close() { pc.close(); emit({ ev: 'closed' }); },
+    info() {
+      const chans = {};
+      for (const [l, dc] of channels) chans[l] = describe(dc);
+      emit({
+        ev: 'info', connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
+        signalingState: pc.signalingState, channels: chans,
+        maxMessageSize: pc.sctp ? pc.sctp.maxMessageSize : null,
+      });
+    },
+    async stats() {
+      const r = await pc.getStats();
+      const out = [];
+      r.forEach((s) => { if (s.type === 'candidate-pair' || s.type === 'local-candidate' || s.type === 'remote-candidate') out.push(s); });
+      emit({ ev: 'stats', stats: out });
+    },
+  };
+  let chain = Promise.resolve();
+  window.__peerCmd = (c) => {
+    chain = chain.then(async () => {
+      try {
+        await ops[c.op](c);
+      } catch (e) {
+        emit({ ev: 'error', op: c.op, message: String(e && (e.name + ': ' + e.message)) });
+      }
+    });
+  };
+})();

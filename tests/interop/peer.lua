@@ -1,0 +1,275 @@
+-- luartc side of the interop protocol (see README.md in this folder): a bot
+-- reading JSON command lines on stdin and writing JSON event lines on stdout,
+-- both through luv pipes on the loop.
+--   build/luartc tests/interop/peer.lua
+-- Host candidates: LUARTC_GATHER_ADDRESSES (set by the driver).
+local rtc = require "rtc"
+local uv = require "luv"
+local cjson = require "cjson"
+local bit = require "bit"
+
+cjson.encode_invalid_numbers(true)
+
+local stdin = uv.new_pipe(false)
+stdin:open(0)
+local stdout = uv.new_pipe(false)
+stdout:open(1)
+
+local function emit(ev)
+  stdout:write(cjson.encode(ev) .. "\n")
+end
+
+rtc.onerror = function(msg)
+  io.stderr:write("luartc handler error: ", tostring(msg), "\n")
+  emit({ ev = "error", op = "handler", message = tostring(msg) })
+end
+
+local function adler32(s)
+  local a, b = 1, 0
+  local byte = string.byte
+  for i = 1, #s do
+    a = (a + byte(s, i)) % 65521
+    b = (b + a) % 65521
+  end
+  return b * 65536 + a
+end
+
+local function gen(size, seed, binary)
+  local parts, chunk, n = {}, {}, 0
+  for k = 0, size - 1 do
+    n = n + 1
+    if binary then
+      chunk[n] = bit.band(seed * 7 + k * 13 + bit.rshift(k, 8), 255)
+    else
+      chunk[n] = 97 + (seed + k) % 26
+    end
+    if n == 4096 then
+      parts[#parts + 1] = string.char(unpack(chunk, 1, n))
+      n = 0
+    end
+  end
+  if n > 0 then parts[#parts + 1] = string.char(unpack(chunk, 1, n)) end
+  return table.concat(parts)
+end
+
+local pc
+local trickle = true
+local channels = {}
+local echo = {}
+
+local function null(v)
+  if v == nil then return cjson.null end
+  return v
+end
+
+local function describe(dc)
+  return {
+    label = dc.label, id = null(dc.id), ordered = dc.ordered,
+    maxRetransmits = null(dc.maxRetransmits), maxPacketLifeTime = null(dc.maxPacketLifeTime),
+    protocol = dc.protocol, negotiated = dc.negotiated, readyState = dc.readyState,
+  }
+end
+
+local function wire(dc)
+  local label = dc.label
+  channels[label] = dc
+  dc.onopen = function() emit({ ev = "open", label = label, id = null(dc.id) }) end
+  dc.onclosing = function() emit({ ev = "closing", label = label }) end
+  dc.onclose = function() emit({ ev = "close", label = label }) end
+  dc.onerror = function(e) emit({ ev = "dcerror", label = label, message = tostring(e.error) }) end
+  dc.onmessage = function(e)
+    local d = e.data
+    local m = { ev = "msg", label = label, binary = e.binary and true or false, len = #d, sum = adler32(d) }
+    if not e.binary and #d <= 100 then m.text = d end
+    emit(m)
+    if echo[label] then dc:send(d, e.binary and "binary" or nil) end
+  end
+end
+
+local function local_sdp()
+  if not trickle then
+    local t0 = uv.now()
+    while pc.iceGatheringState ~= "complete" and uv.now() - t0 < 10000 do rtc.sleep(10) end
+  end
+  local d = pc.localDescription
+  emit({ ev = "sdp", type = d.type, sdp = d.sdp })
+end
+
+local function check(ok, err)
+  if not ok then error(err or "failed", 0) end
+  return ok
+end
+
+local ops = {}
+
+function ops.init(c)
+  trickle = c.trickle ~= false
+  local config = {}
+  for k, v in pairs(c.config or {}) do config[k] = v end
+  pc = rtc.RTCPeerConnection(config)
+  pc.onicecandidate = function(e)
+    if not trickle then return end
+    emit({ ev = "cand", candidate = null(e.candidate) })
+  end
+  for _, n in ipairs({ "connectionState", "iceConnectionState", "signalingState", "iceGatheringState" }) do
+    pc["on" .. n:lower() .. "change"] = function() emit({ ev = "state", name = n, value = pc[n] }) end
+  end
+  pc.ondatachannel = function(e)
+    wire(e.channel)
+    local d = describe(e.channel)
+    d.ev = "dc"
+    emit(d)
+  end
+  emit({ ev = "ready", agent = "luartc " .. tostring(rtc._VERSION) })
+end
+
+function ops.offer(c)
+  local o = check(pc:createOffer({ iceRestart = c.iceRestart and true or nil }))
+  check(pc:setLocalDescription(o))
+  local_sdp()
+end
+
+function ops.remote(c)
+  check(pc:setRemoteDescription({ type = c.type, sdp = c.sdp }))
+  if c.type == "offer" then
+    local a = check(pc:createAnswer())
+    check(pc:setLocalDescription(a))
+    local_sdp()
+  end
+end
+
+function ops.cand(c)
+  local cand = c.candidate
+  if cand == cjson.null or cand == nil then cand = nil end
+  if cand then
+    for k, v in pairs(cand) do if v == cjson.null then cand[k] = nil end end
+  end
+  check(pc:addIceCandidate(cand))
+end
+
+function ops.dc(c)
+  local init = {}
+  for k, v in pairs(c.init or {}) do if v ~= cjson.null then init[k] = v end end
+  local dc = pc:createDataChannel(c.label, init)
+  wire(dc)
+  if c.echo then echo[c.label] = true end
+  local d = describe(dc)
+  d.ev = "dccreated"
+  emit(d)
+end
+
+function ops.echo(c) echo[c.label] = true end
+
+function ops.send(c)
+  local dc = channels[c.label]
+  local data
+  if type(c.gen) == "table" then
+    data = gen(c.gen.size, c.gen.seed or 0, c.binary)
+  else
+    data = c.text or ""
+  end
+  local ok, err = dc:send(data, c.binary and "binary" or nil)
+  emit({ ev = "sent", label = c.label, ok = ok and true or false, err = err and tostring(err) or nil })
+end
+
+function ops.sendmany(c)
+  local dc = channels[c.label]
+  local prefix = c.prefix or ""
+  for i = 0, c.count - 1 do
+    local ok, err = dc:send(prefix .. i)
+    if not ok then
+      emit({ ev = "sent", label = c.label, ok = false, count = i, err = tostring(err) })
+      return
+    end
+    if i % 200 == 199 then
+      while (dc.bufferedAmount or 0) > 1048576 do rtc.sleep(5) end
+    end
+  end
+  emit({ ev = "sent", label = c.label, ok = true, count = c.count })
+end
+
+function ops.dcclose(c) channels[c.label]:close() end
+
+function ops.close()
+  pc:close()
+  emit({ ev = "closed" })
+end
+
+function ops.info()
+  local chans = {}
+  for l, dc in pairs(channels) do chans[l] = describe(dc) end
+  if next(chans) == nil then chans = cjson.empty_array or {} end
+  emit({
+    ev = "info", connectionState = pc.connectionState, iceConnectionState = pc.iceConnectionState,
+    signalingState = pc.signalingState, channels = chans,
+  })
+end
+
+function ops.stats() emit({ ev = "stats", stats = {} }) end
+
+local function quit()
+  if pc then pcall(pc.close, pc) end
+  stdin:read_stop()
+  stdin:close()
+  stdout:shutdown(function()
+    stdout:close()
+    os.exit(0)
+  end)
+end
+
+function ops.exit() quit() end
+
+-- commands run one at a time, in order, in one coroutine
+local queue, waiting = {}, nil
+local function worker()
+  while true do
+    local c = table.remove(queue, 1)
+    if not c then
+      waiting = coroutine.running()
+      coroutine.yield()
+      waiting = nil
+    else
+      local f = ops[c.op]
+      local ok, err = xpcall(function()
+        if not f then error("unknown op " .. tostring(c.op), 0) end
+        f(c)
+      end, debug.traceback)
+      if not ok then emit({ ev = "error", op = c.op, message = tostring(err) }) end
+    end
+  end
+end
+local worker_co = coroutine.create(worker)
+local function wake()
+  local ok, err = coroutine.resume(worker_co)
+  if not ok then
+    io.stderr:write("peer.lua worker died: ", debug.traceback(worker_co, tostring(err)), "\n")
+    emit({ ev = "error", op = "worker", message = tostring(err) })
+  end
+end
+
+local function push(c)
+  queue[#queue + 1] = c
+  if waiting then wake() end
+end
+
+local buf = ""
+stdin:read_start(function(err, data)
+  if err or not data then
+    quit()
+    return
+  end
+  buf = buf .. data
+  while true do
+    local nl = buf:find("\n", 1, true)
+    if not nl then break end
+    local line = buf:sub(1, nl - 1)
+    buf = buf:sub(nl + 1)
+    if line:match("%S") then
+      local ok, c = pcall(cjson.decode, line)
+      if ok and type(c) == "table" then push(c)
+      else emit({ ev = "error", op = "parse", message = tostring(c) }) end
+    end
+  end
+end)
+
+wake()
