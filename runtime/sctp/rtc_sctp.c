@@ -52,7 +52,7 @@ static rtc__sctp_pkt_t *sctp_pkt_get(size_t len) {
 
 static void sctp_pkt_put(rtc__sctp_pkt_t *k) {
   if (!k) return;
-  if (k->cap != SCTP_PKT_CLASS || sctp_pkt_idle_n >= SCTP_PKT_KEEP) {
+  if (k->cap != SCTP_PKT_CLASS || (int)sctp_pkt_idle_n >= SCTP_PKT_KEEP) {
     free(k);
     return;
   }

@@ -9,7 +9,7 @@ OUT=build/fuzz
 mkdir -p "$OUT"
 SECS=${FUZZ_SECONDS:-30}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -Iruntime"
-LIBS="-lmbedtls -lmbedx509 -lmbedcrypto -lusrsctp -lsrtp2 -luv -lm"
+LIBS="-lmbedtls -lmbedx509 -lmbedcrypto -lcrypto -lusrsctp -lsrtp2 -luv -lm"
 SRC=$(ls runtime/*/*.c)
 for f in tests/fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
