@@ -36,6 +36,8 @@ struct rtc_io_peer {
   bool handles_closed; /* the transport is finished: sockets and timer closed */
   bool destroying;
   bool in_dispatch;
+  uint64_t armed_deadline; /* what the timer is armed for */
+  bool told_closed;        /* the owner was called after the pc closed */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
 };
 
@@ -243,6 +245,9 @@ static void io_arm_timer(rtc_io_peer_t *peer) {
     uv_timer_stop(&peer->timer);
     return;
   }
+  /* Re-arming costs a heap operation: skip it while the deadline stands. */
+  if (deadline == peer->armed_deadline && uv_is_active((uv_handle_t *)&peer->timer)) return;
+  peer->armed_deadline = deadline;
   uint64_t now = rtc_io_now_us();
   uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
   uv_timer_start(&peer->timer, io_on_timer, ms, 0);
@@ -250,6 +255,11 @@ static void io_arm_timer(rtc_io_peer_t *peer) {
 
 static void io_deliver(rtc_io_peer_t *peer) {
   if (peer->in_dispatch || peer->destroying) return;
+  /* The owner hears of every event, and once more after the pc closed (it releases
+   * what keeps the object alive then); idle turns cost it nothing. */
+  bool closed = rtc_pc_signaling_state(peer->pc) == RTC_SIGNALING_CLOSED;
+  if (!rtc_pc_has_events(peer->pc) && (!closed || peer->told_closed)) return;
+  peer->told_closed = closed;
   peer->in_dispatch = true;
   peer->cb(peer, peer->ud);
   peer->in_dispatch = false;
@@ -460,7 +470,7 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
 void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
   for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
     next = p->next;
-    if (p->destroying || p->handles_closed) continue;
+    if (p->destroying || p->handles_closed || !rtc_pc_needs_service(p->pc, now_us)) continue;
     rtc_pc_handle_timeout(p->pc, now_us);
     io_after(p);
   }

@@ -198,6 +198,11 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us);
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc);
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out);
+/* Events are queued (O(1)): the io layer calls the owner only then. */
+bool rtc_pc_has_events(const rtc_pc_t *pc);
+/* Whether the pc has work after usrsctp's shared timer ticked or its own deadline
+ * passed: lets the io layer skip the idle ones (thousands per process). O(1). */
+bool rtc_pc_needs_service(const rtc_pc_t *pc, uint64_t now_us);
 /* The pc holds no live transport and nothing to deliver: the io layer may release it. */
 bool rtc_pc_is_finished(const rtc_pc_t *pc);
 

@@ -330,3 +330,10 @@ bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
   out->len = len;
   return true;
 }
+
+bool rtc_pc_has_events(const rtc_pc_t *pc) { return pc->ev_head != NULL; }
+
+bool rtc_pc_needs_service(const rtc_pc_t *pc, uint64_t now_us) {
+  if (pc->ev_head || (pc->sctp && rtc_sctp_has_pending(pc->sctp))) return true;
+  return rtc_pc_poll_timeout(pc) <= now_us;
+}

@@ -511,3 +511,8 @@ void rtc_sctp_abort(rtc_sctp_t *s) {
   usrsctp_close(s->sock);
   s->sock = NULL;
 }
+
+/* Cheap: lets the owner skip an idle association after the shared timer tick. */
+bool rtc_sctp_has_pending(const rtc_sctp_t *s) {
+  return s && (s->txq_head || s->ev_head || (s->readable && !s->rx_paused));
+}

@@ -90,6 +90,8 @@ int rtc_sctp_handle_packet(rtc_sctp_t *s, const uint8_t *p, size_t len);
 bool rtc_sctp_poll_transmit(rtc_sctp_t *s, const uint8_t **p, size_t *len);
 bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out);
 bool rtc_sctp_is_connected(const rtc_sctp_t *s);
+/* Packets or events are waiting (after input or the global timer). O(1). */
+bool rtc_sctp_has_pending(const rtc_sctp_t *s);
 
 /* Opens a channel. stream < 0: pick the next free id of our parity and write it to
  * *stream_out, send DCEP OPEN. negotiated: no DCEP, stream must be >= 0, usable at once
