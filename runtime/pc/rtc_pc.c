@@ -114,7 +114,7 @@ static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
   /* A DTLS server "starts" at negotiation but its handshake begins after ICE: count it
    * as new until then, as Chromium does. */
   if (ds == RTC_DTLS_CONNECTING && (is == RTC_ICE_NEW || is == RTC_ICE_CHECKING)) ds = RTC_DTLS_NEW;
-  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED) return RTC_CONNECTION_FAILED;
+  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED || pc->dtls_failed) return RTC_CONNECTION_FAILED;
   if (is == RTC_ICE_DISCONNECTED) return RTC_CONNECTION_DISCONNECTED;
   bool ice_new = is == RTC_ICE_NEW || is == RTC_ICE_CLOSED;
   bool dtls_new = ds == RTC_DTLS_NEW || ds == RTC_DTLS_CLOSED;

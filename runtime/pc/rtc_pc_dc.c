@@ -67,6 +67,15 @@ rtc_dc_t *rtc__pc_dc_find(rtc_pc_t *pc, int id) {
   return NULL;
 }
 
+/* The error event owns a copy of the text: dc->error changes with the next failure. */
+static void dc_push_error(rtc_pc_t *pc, rtc_dc_t *dc) {
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_ERROR);
+  if (n->ev.type != RTC_PC_EVENT_DC_ERROR) return;
+  n->ev.dc = rtc_dc_ref(dc);
+  n->owned_text = strdup(dc->error);
+  n->ev.text = n->owned_text ? n->owned_text : "channel error";
+}
+
 static void dc_sctp_open(rtc_pc_t *pc, rtc_dc_t *dc) {
   rtc_sctp_channel_params_t p = {
       .label = dc->label,
@@ -82,9 +91,7 @@ static void dc_sctp_open(rtc_pc_t *pc, rtc_dc_t *dc) {
             rtc_strerror(r));
     snprintf(dc->error, sizeof(dc->error), "could not open the channel: %s", rtc_strerror(r));
     dc->state = RTC_DC_CLOSED;
-    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_ERROR);
-    n->ev.dc = rtc_dc_ref(dc);
-    n->ev.text = dc->error;
+    dc_push_error(pc, dc);
     rtc__pc_event_dc(pc, RTC_PC_EVENT_DC_CLOSE, dc);
     dc_remove(pc, dc);
     return;
@@ -96,11 +103,17 @@ static void dc_sctp_open(rtc_pc_t *pc, rtc_dc_t *dc) {
 
 void rtc__pc_dc_open_pending(rtc_pc_t *pc) {
   if (!pc->sctp) return;
-  /* Iterate over a snapshot count: dc_sctp_open may remove a failing channel. */
-  for (size_t i = pc->n_dcs; i-- > 0;) {
-    if (i >= pc->n_dcs) continue;
-    rtc_dc_t *dc = pc->dcs[i];
-    if (!dc->opened_in_sctp && dc->state == RTC_DC_CONNECTING) dc_sctp_open(pc, dc);
+  /* Negotiated channels first: their ids are fixed, and an in-band channel must not
+   * be given one of them. In creation order; dc_sctp_open may remove a failing
+   * channel (swapping the last one in), so each pass restarts after a removal. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < pc->n_dcs;) {
+      rtc_dc_t *dc = pc->dcs[i];
+      size_t before = pc->n_dcs;
+      if (!dc->opened_in_sctp && dc->state == RTC_DC_CONNECTING && dc->negotiated == (pass == 0))
+        dc_sctp_open(pc, dc);
+      i = pc->n_dcs < before ? 0 : i + 1;
+    }
   }
 }
 
@@ -198,11 +211,7 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
   case RTC_SCTP_EVENT_CHANNEL_ERROR:
     if (!dc) return;
     snprintf(dc->error, sizeof(dc->error), "%s", ev->reason ? ev->reason : "channel error");
-    {
-      rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_ERROR);
-      n->ev.dc = rtc_dc_ref(dc);
-      n->ev.text = dc->error;
-    }
+    dc_push_error(pc, dc);
     return;
   case RTC_SCTP_EVENT_CHANNEL_CLOSED:
     if (!dc) return;

@@ -23,6 +23,7 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) 
   if (!n) {
     RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
     memset(&sink, 0, sizeof(sink));
+    sink.ev.type = (rtc_pc_event_type_t)-1; /* matches no type check of the callers */
     return &sink;
   }
   n->ev.type = type;

@@ -104,6 +104,7 @@ struct rtc_pc {
 
   rtc_dtls_t *dtls;
   bool dtls_started;
+  bool dtls_failed; /* could not even start: the connection is failed, no retries */
   bool dtls_role_known;
   rtc_dtls_role_t dtls_role;
   char *remote_fp_alg, *remote_fp;

@@ -1,6 +1,7 @@
 /* JSEP (RFC 8829): offers, answers, the signaling state machine, trickled
  * candidates. One bundled transport carries everything; audio/video m-lines are
  * answered as rejected (port 0) until media lands. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,10 +95,11 @@ static void set_origin(rtc_pc_t *pc, rtc_sdp_t *s) {
 }
 
 /* ICE, DTLS and SCTP attributes of our transport m-line. */
-static int fill_transport(rtc_pc_t *pc, rtc_sdp_media_t *m, rtc_sdp_setup_t setup) {
+/* ice: the agent whose credentials go out (a restart offer's new agent, else ours). */
+static int fill_transport(rtc_pc_t *pc, rtc_ice_agent_t *ice, rtc_sdp_media_t *m,
+                          rtc_sdp_setup_t setup) {
   char mms[24];
   int r = 0;
-  rtc_ice_agent_t *ice = pc->ice_next ? pc->ice_next : pc->ice;
   r |= rtc_sdp_set_str(&m->conn_addr, "0.0.0.0");
   r |= rtc_sdp_set_str(&m->conn_addrtype, "IP4");
   r |= rtc_sdp_set_str(&m->ice_ufrag, rtc_ice_agent_local_ufrag(ice));
@@ -109,7 +111,7 @@ static int fill_transport(rtc_pc_t *pc, rtc_sdp_media_t *m, rtc_sdp_setup_t setu
   m->sctp_port = RTC_PC_SCTP_PORT;
   snprintf(mms, sizeof(mms), "%zu", pc->cfg.max_message_size);
   m->max_message_size = (int64_t)pc->cfg.max_message_size;
-  if (pc->ice_next) return r ? RTC_ENOMEM : 0; /* a restart offers no old candidates */
+  if (ice != pc->ice) return r ? RTC_ENOMEM : 0; /* a restart offers no old candidates */
   for (size_t i = 0; i < pc->n_local_cands && r == 0; i++)
     r |= rtc_sdp_media_add_candidate(m, pc->local_cands[i]);
   m->end_of_candidates = pc->local_gather_done;
@@ -148,6 +150,7 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
     pc->ice_next = rtc_ice_agent_create(&icfg, pc->now_us);
     if (!pc->ice_next) return rtc__pc_fail(pc, RTC_ENOMEM, "createOffer: out of memory");
   }
+  rtc_ice_agent_t *offer_ice = pc->ice_next ? pc->ice_next : pc->ice;
   rtc_sdp_t *s = rtc_sdp_new();
   if (!s) return rtc__pc_fail(pc, RTC_ENOMEM, "createOffer: out of memory");
   set_origin(pc, s);
@@ -161,7 +164,7 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
         media_accepted(pm)) {
       rtc_sdp_media_t *m = rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
       err = !m || rtc_sdp_set_str(&m->mid, pm->mid ? pm->mid : "0") ? RTC_ENOMEM
-                                                                   : fill_transport(pc, m, RTC_SDP_SETUP_ACTPASS);
+                                                                   : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
       if (!err) err = add_bundle(s, m->mid);
       have_app = true;
     } else {
@@ -175,7 +178,7 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
       if (!mid_used(s, mid)) break;
     }
     rtc_sdp_media_t *m = rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
-    err = !m || rtc_sdp_set_str(&m->mid, mid) ? RTC_ENOMEM : fill_transport(pc, m, RTC_SDP_SETUP_ACTPASS);
+    err = !m || rtc_sdp_set_str(&m->mid, mid) ? RTC_ENOMEM : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
     if (!err) err = add_bundle(s, mid);
   }
   if (!err) {
@@ -224,7 +227,7 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
     rtc_sdp_setup_t setup = answer_setup(om->setup);
     if (pc->dtls_role_known)
       setup = pc->dtls_role == RTC_DTLS_ROLE_CLIENT ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE;
-    err = fill_transport(pc, m, setup);
+    err = fill_transport(pc, pc->ice, m, setup);
     if (!err && offer->has_bundle_group && om->mid) err = add_bundle(s, om->mid);
   }
   if (!err) {
@@ -264,6 +267,16 @@ static int parse_desc(rtc_pc_t *pc, const char *what, const char *sdp, rtc_sdp_t
   return 0;
 }
 
+/* RFC 8122: "AB:CD:..." with exactly the digest's length in bytes. */
+static bool fingerprint_well_formed(const char *fp, size_t bytes) {
+  for (size_t i = 0; i < bytes; i++) {
+    const char *b = fp + 3 * i;
+    if (!isxdigit((unsigned char)b[0]) || !isxdigit((unsigned char)b[1])) return false;
+    if (b[2] != (i + 1 < bytes ? ':' : '\0')) return false;
+  }
+  return true;
+}
+
 /* Checks what we need from a remote description's transport m-line. */
 static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
   const rtc_sdp_t *local = rtc__pc_local_sdp(pc);
@@ -300,6 +313,13 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
     return rtc__pc_fail(pc, RTC_ENOTSUP,
                         "setRemoteDescription: unsupported fingerprint algorithm '%s'",
                         m->fingerprint_alg);
+  size_t want = !strcmp(m->fingerprint_alg, "sha-1")     ? 20
+                : !strcmp(m->fingerprint_alg, "sha-256") ? 32
+                : !strcmp(m->fingerprint_alg, "sha-384") ? 48
+                                                         : 64;
+  if (!fingerprint_well_formed(m->fingerprint, want))
+    return rtc__pc_fail(pc, RTC_EINVAL,
+                        "setRemoteDescription: a=fingerprint is not %zu hex bytes separated by ':'", want);
   if (type != RTC_SDP_OFFER && m->setup == RTC_SDP_SETUP_ACTPASS)
     return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: an answer cannot use a=setup:actpass");
   return 0;

@@ -89,7 +89,9 @@ void rtc_pc_set_gathering_done(rtc_pc_t *pc) {
 /* ---- starting the layers ---- */
 
 static void transport_maybe_start_dtls(rtc_pc_t *pc) {
-  if (pc->dtls_started || !pc->dtls_role_known || !pc->remote_fp || !pc->have_application) return;
+  if (pc->dtls_started || pc->dtls_failed || !pc->dtls_role_known || !pc->remote_fp ||
+      !pc->have_application)
+    return;
   /* The client speaks first, so it waits for a working ICE pair; the server can start
    * at once and answer whatever ClientHello arrives. */
   rtc_addr_t sel_local, sel_remote;
@@ -111,6 +113,9 @@ static void transport_maybe_start_dtls(rtc_pc_t *pc) {
   if (rtt) rtc_dtls_set_rto(pc->dtls, rtt * 2 + 20 < 50 ? 50 : rtt * 2 + 20);
   if (rtc_dtls_start(pc->dtls, pc->now_us, pc->dtls_role, pc->remote_fp_alg, pc->remote_fp) < 0) {
     RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: DTLS could not start", pc->id);
+    pc->dtls_failed = true;
+    for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
+    pc->n_early = 0;
     return;
   }
   pc->dtls_started = true;

@@ -227,6 +227,7 @@ static void handle_piece(rtc_sctp_t *s, const struct sctp_rcvinfo *ri, const uin
     s->stats.packets_dropped++;
     s->rx_len = 0;
     s->rx_discard = false;
+    s->rx_active = false; /* the new piece starts a message of its own stream */
   }
   if (!s->rx_active) {
     s->rx_active = true;
