@@ -73,6 +73,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc_dtls_destroy(pc->dtls);
   rtc_ice_agent_destroy(pc->ice);
   rtc_ice_agent_destroy(pc->ice_next);
+  rtc__pc_ice_commit(pc);
   for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);

@@ -76,6 +76,13 @@ struct rtc_pc {
   rtc_ice_agent_t *ice;
   rtc_ice_agent_t *ice_next; /* made by createOffer({iceRestart}), live at setLocalDescription */
   bool regather;             /* ICE restarted: give the new agent our sockets again */
+  /* The agent an ICE restart replaced, kept (with what it knew) until the
+   * negotiation completes, so that a rollback can bring it back. */
+  rtc_ice_agent_t *ice_prev;
+  char *prev_remote_ufrag;
+  char *prev_local_cands[RTC_ICE_MAX_LOCAL];
+  size_t prev_n_local_cands;
+  bool prev_local_gather_done;
   rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets io bound for us */
   size_t n_local_addrs;
   char *transport_mid;       /* the mid whose transport we use */
@@ -145,6 +152,9 @@ void rtc__pc_transport_close(rtc_pc_t *pc);
 /* ICE restart: `next` replaces the agent; DTLS and SCTP go on over its pairs. */
 void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next);
 void rtc__pc_regather(rtc_pc_t *pc);
+/* Negotiation done: the replaced agent goes. Rollback: it comes back. */
+void rtc__pc_ice_commit(rtc_pc_t *pc);
+void rtc__pc_ice_rollback(rtc_pc_t *pc);
 /* rtc_pc_dc.c */
 void rtc__pc_dc_open_pending(rtc_pc_t *pc);
 void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev);

@@ -379,6 +379,7 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
 
 /* After an answer (local or remote) completes a negotiation. */
 static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote) {
+  rtc__pc_ice_commit(pc);
   int app = find_app_mline(remote);
   bool accepted = app >= 0 && app < (int)local->n_media && media_accepted(&local->media[app]);
   if (accepted && !pc->dtls_role_known) {
@@ -428,6 +429,7 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
       return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
                           signaling_names[pc->signaling]);
     rtc__pc_desc_clear(&pc->pending_local);
+    rtc__pc_ice_rollback(pc);
     set_signaling(pc, RTC_SIGNALING_STABLE);
     return 0;
   }
@@ -502,6 +504,7 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
       return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
                           signaling_names[pc->signaling]);
     rtc__pc_desc_clear(&pc->pending_remote);
+    rtc__pc_ice_rollback(pc);
     set_signaling(pc, RTC_SIGNALING_STABLE);
     return 0;
   }

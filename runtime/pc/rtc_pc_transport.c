@@ -46,15 +46,43 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   return 0;
 }
 
+void rtc__pc_ice_commit(rtc_pc_t *pc) {
+  rtc_ice_agent_destroy(pc->ice_prev);
+  pc->ice_prev = NULL;
+  free(pc->prev_remote_ufrag);
+  pc->prev_remote_ufrag = NULL;
+  for (size_t i = 0; i < pc->prev_n_local_cands; i++) free(pc->prev_local_cands[i]);
+  pc->prev_n_local_cands = 0;
+}
+
 void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next) {
-  rtc_ice_agent_destroy(pc->ice);
+  rtc__pc_ice_commit(pc); /* a restart on top of a restart: the oldest goes */
+  pc->ice_prev = pc->ice;
   pc->ice = next;
-  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  memcpy(pc->prev_local_cands, pc->local_cands, sizeof(pc->local_cands));
+  pc->prev_n_local_cands = pc->n_local_cands;
+  pc->prev_local_gather_done = pc->local_gather_done;
   pc->n_local_cands = 0;
   pc->local_gather_done = false;
-  free(pc->remote_ufrag);
+  pc->prev_remote_ufrag = pc->remote_ufrag;
   pc->remote_ufrag = NULL;
   pc->regather = true;
+}
+
+void rtc__pc_ice_rollback(rtc_pc_t *pc) {
+  if (!pc->ice_prev) return;
+  rtc_ice_agent_destroy(pc->ice);
+  pc->ice = pc->ice_prev;
+  pc->ice_prev = NULL;
+  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  memcpy(pc->local_cands, pc->prev_local_cands, sizeof(pc->local_cands));
+  pc->n_local_cands = pc->prev_n_local_cands;
+  pc->prev_n_local_cands = 0;
+  pc->local_gather_done = pc->prev_local_gather_done;
+  free(pc->remote_ufrag);
+  pc->remote_ufrag = pc->prev_remote_ufrag;
+  pc->prev_remote_ufrag = NULL;
+  pc->regather = false;
 }
 
 /* After an ICE restart, the sockets we have become the new agent's host candidates
