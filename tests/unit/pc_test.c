@@ -227,10 +227,139 @@ static void test_fixture_offers_answered(void) {
   }
 }
 
+static void connect_pair(side_t *a, side_t *b, const char *ipa, const char *ipb, uint16_t port,
+                         rtc_dc_t **dc) {
+  side_init(a, ipa, port);
+  side_init(b, ipb, (uint16_t)(port + 1000));
+  *dc = rtc_pc_create_data_channel(a->pc, NULL);
+  negotiate(a, b, false);
+  run(a, b, RTC_MS(300));
+  CHECK_EQ_INT(rtc_pc_connection_state(a->pc), RTC_CONNECTION_CONNECTED);
+}
+
+/* A prepared ICE-restart offer that is never applied (glare) must not leak into
+ * answers: the answer carries the live agent's credentials. */
+static void test_unused_restart_offer_does_not_break_answers(void) {
+  side_t a, b;
+  rtc_dc_t *dc;
+  connect_pair(&a, &b, "10.0.1.1", "10.0.1.2", 1100, &dc);
+  char *unused = NULL, *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(b.pc, true, &unused), 0);
+  free(unused);
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, NULL), 0);
+  CHECK_EQ_INT(rtc_pc_signaling_state(b.pc), RTC_SIGNALING_STABLE);
+  free(offer);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* An ICE-restart offer rolled back leaves the connection as it was. */
+static void test_ice_restart_rollback_keeps_connection(void) {
+  side_t a, b;
+  rtc_dc_t *dc;
+  connect_pair(&a, &b, "10.0.2.1", "10.0.2.2", 1200, &dc);
+  char *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(b.pc, true, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ROLLBACK, NULL), 0);
+  free(offer);
+  run(&a, &b, RTC_MS(60000));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* An ICE restart applied by both sides: new credentials, the channel carries on. */
+static void test_ice_restart_keeps_channel(void) {
+  side_t a, b;
+  rtc_dc_t *dc;
+  connect_pair(&a, &b, "10.0.3.1", "10.0.3.2", 1300, &dc);
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, true, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), 0);
+  free(offer);
+  free(answer);
+  run(&a, &b, RTC_MS(100)); /* new candidates come as events */
+  for (int i = 0; i < a.n_cands; i++) rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
+  for (int i = 0; i < b.n_cands; i++) rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
+  run(&a, &b, RTC_MS(40000)); /* past the old agent's consent lifetime */
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  b.messages = 0;
+  CHECK_EQ_INT(rtc_dc_send(dc, false, (const uint8_t *)"after", 5), 0);
+  run(&a, &b, RTC_MS(100));
+  CHECK_EQ_INT(b.messages, 1);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* Channels made before the DTLS role is known: negotiated ids are kept, in-band
+ * channels take other ids. */
+static void test_negotiated_id_not_taken(void) {
+  side_t a, b;
+  side_init(&a, "10.0.4.1", 1400);
+  side_init(&b, "10.0.4.2", 2400);
+  rtc_dc_init_t ni;
+  rtc_dc_init_defaults(&ni);
+  ni.negotiated = true;
+  ni.id = 1; /* the odd ids are A's in-band ids here (A ends up DTLS server) */
+  rtc_dc_t *neg = rtc_pc_create_data_channel(a.pc, &ni);
+  rtc_dc_t *inb = rtc_pc_create_data_channel(a.pc, NULL);
+  negotiate(&a, &b, false);
+  run(&a, &b, RTC_MS(300));
+  CHECK_EQ_INT(rtc_dc_id(neg), 1);
+  CHECK_EQ_INT(rtc_dc_ready_state(neg), RTC_DC_OPEN);
+  CHECK(rtc_dc_id(inb) != 1);
+  CHECK_EQ_INT(rtc_dc_ready_state(inb), RTC_DC_OPEN);
+  rtc_dc_unref(neg);
+  rtc_dc_unref(inb);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* A fingerprint that is not hex is refused at setRemoteDescription (not a pc that
+ * hangs in connecting). */
+static void test_malformed_fingerprint_refused(void) {
+  side_t a, b;
+  side_init(&a, "10.0.5.1", 1500);
+  side_init(&b, "10.0.5.2", 2500);
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, NULL);
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  char *fp = strstr(answer, "a=fingerprint:sha-256 ");
+  if (fp) fp[22] = 'Z';
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), RTC_EINVAL);
+  CHECK(strstr(rtc_pc_error(a.pc), "fingerprint") != NULL);
+  CHECK_EQ_INT(rtc_pc_signaling_state(a.pc), RTC_SIGNALING_HAVE_LOCAL_OFFER);
+  free(offer);
+  free(answer);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
   RUN_TEST(test_errors_leave_pc_usable);
   RUN_TEST(test_fixture_offers_answered);
   RUN_TEST(test_connect_and_echo);
   RUN_TEST(test_fingerprint_mismatch);
+  RUN_TEST(test_unused_restart_offer_does_not_break_answers);
+  RUN_TEST(test_ice_restart_rollback_keeps_connection);
+  RUN_TEST(test_ice_restart_keeps_channel);
+  RUN_TEST(test_negotiated_id_not_taken);
+  RUN_TEST(test_malformed_fingerprint_refused);
   TEST_MAIN_END();
 }
