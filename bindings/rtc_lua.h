@@ -42,6 +42,8 @@ extern const char rtc_lua_key_owner;    /* dc env: the pc object; pc env: the ce
 extern int rtc_lua_live_pcs, rtc_lua_live_dcs, rtc_lua_live_certs;
 /* > 0 while a __gc runs: the log sink then calls no Lua (__gc never runs callbacks). */
 extern int rtc_lua_in_gc;
+/* Hands queued log lines to the Lua log handler; call only from a safe point. */
+void rtc_lua_log_flush(void);
 
 /* Module helpers (rtc_lua_module.c). */
 void rtc_lua_class(lua_State *L, const char *mt, const luaL_Reg *methods, const luaL_Reg *getters,

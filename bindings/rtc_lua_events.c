@@ -161,4 +161,5 @@ void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud) {
                   rtc_pc_connection_state(pc) == RTC_CONNECTION_CLOSED))
     rtc_lua_pc_release(L, p);
   lua_settop(L, top);
+  rtc_lua_log_flush();
 }

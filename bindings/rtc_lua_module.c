@@ -198,29 +198,62 @@ static int m_set_log_level(lua_State *L) {
   return 0;
 }
 
-/* The sink runs inside C calls made from any coroutine, or from loop callbacks.
- * It calls the handler on a thread of its own (anchored in the registry), never
- * on a thread that is suspended in coroutine.resume. */
+/* The sink runs inside the core's processing (possibly under mbedTLS or io_flush):
+ * it must not call Lua there (a handler could run a GC that finalizes a pc mid-flush).
+ * Lines wait in a bounded ring and rtc_lua_log_flush hands them to the handler from
+ * a safe point (event delivery, the loop's callback turn). */
+#define LOG_RING 64
+static struct {
+  rtc_log_level_t level;
+  char module[16];
+  char line[480];
+} log_ring[LOG_RING];
+static unsigned log_head, log_count, log_lost;
+static lua_State *log_thread;
+
 static void log_sink(rtc_log_level_t level, const char *module, const char *line, void *ud) {
-  lua_State *T = ud;
-  if (rtc_lua_in_gc > 0 || !lua_checkstack(T, 8)) {
-    fprintf(stderr, "luartc %s [%s] %s\n", log_names[level], module ? module : "",
-            line ? line : "");
+  log_thread = ud;
+  if (log_count == LOG_RING) {
+    log_lost++;
     return;
   }
-  int top = lua_gettop(T);
-  lua_pushlightuserdata(T, (void *)&key_log_handler);
-  lua_rawget(T, LUA_REGISTRYINDEX);
-  if (!lua_isfunction(T, -1)) {
+  unsigned k = (log_head + log_count++) % LOG_RING;
+  log_ring[k].level = level;
+  snprintf(log_ring[k].module, sizeof(log_ring[k].module), "%s", module ? module : "");
+  snprintf(log_ring[k].line, sizeof(log_ring[k].line), "%s", line ? line : "");
+}
+
+void rtc_lua_log_flush(void) {
+  lua_State *T = log_thread;
+  if (!T || rtc_lua_in_gc > 0 || !lua_checkstack(T, 8)) return;
+  while (log_count > 0) {
+    unsigned k = log_head;
+    log_head = (log_head + 1) % LOG_RING;
+    log_count--;
+    int top = lua_gettop(T);
+    lua_pushlightuserdata(T, (void *)&key_log_handler);
+    lua_rawget(T, LUA_REGISTRYINDEX);
+    if (!lua_isfunction(T, -1)) {
+      lua_settop(T, top);
+      fprintf(stderr, "luartc %s [%s] %s\n", log_names[log_ring[k].level], log_ring[k].module,
+              log_ring[k].line);
+      continue;
+    }
+    lua_pushstring(T, log_names[log_ring[k].level]);
+    lua_pushstring(T, log_ring[k].module);
+    lua_pushstring(T, log_ring[k].line);
+    rtc_lua_pcall(T, 3);
     lua_settop(T, top);
-    fprintf(stderr, "[%s] %s: %s\n", log_names[level], module, line);
-    return;
   }
-  lua_pushstring(T, log_names[level]);
-  lua_pushstring(T, module ? module : "");
-  lua_pushstring(T, line ? line : "");
-  rtc_lua_pcall(T, 3);
-  lua_settop(T, top);
+  if (log_lost) {
+    fprintf(stderr, "luartc: %u log lines lost (handler too slow)\n", log_lost);
+    log_lost = 0;
+  }
+}
+
+static int m_flush_log(lua_State *L) {
+  rtc_lua_log_flush();
+  return 0;
 }
 
 static int m_set_log_handler(lua_State *L) {
@@ -269,6 +302,7 @@ static const luaL_Reg core_funcs[] = {
     {"certificateFromPEM", rtc_lua_cert_from_pem},
     {"setLogLevel", m_set_log_level},
     {"setLogHandler", m_set_log_handler},
+    {"flushLog", m_flush_log},
     {"setErrorReporter", m_set_reporter},
     {"debugCounts", m_debug_counts},
     {"nowUs", m_now_us},

@@ -159,13 +159,20 @@ rtc._defer = defer
 
 -- fn(self, ...) -> result | nil, err. The wrapper also accepts a trailing callback
 -- function(result, err), called from the loop after the call returns.
+local flush_log = core.flushLog
+local function after_call(...)
+  flush_log() -- log lines the call produced: handed over now that it is done
+  return ...
+end
+
 local function promise(fn)
   return function(...)
     local n = select("#", ...)
     local cb = n > 0 and select(n, ...) or nil
-    if type(cb) ~= "function" then return fn(...) end
+    if type(cb) ~= "function" then return after_call(fn(...)) end
     local args = { ... }
     local res, err = fn(unpack(args, 1, n - 1))
+    flush_log()
     if res == nil and err == nil then err = "failed" end
     defer(cb, res, err)
   end

@@ -38,6 +38,7 @@ struct rtc_io_peer {
   bool in_dispatch;
   uint64_t armed_deadline; /* what the timer is armed for */
   bool told_closed;        /* the owner was called after the pc closed */
+  bool unlink_pending;     /* closed during a walk over io_peers: unlink after it */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
 };
 
@@ -45,12 +46,25 @@ static rtc_io_peer_t *io_peers;
 
 uint64_t rtc_io_now_us(void) { return uv_hrtime() / 1000; }
 
+static void io_unlink(rtc_io_peer_t *peer);
+
 static void io_handle_closed(uv_handle_t *h) {
   rtc_io_peer_t *peer = h->data;
   if (h->type == UV_UDP) free(((io_socket_t *)((char *)h - offsetof(io_socket_t, udp))));
   if (--peer->open_handles > 0 || !peer->destroying) return;
+  if (peer->unlink_pending) io_unlink(peer);
   rtc_pc_destroy(peer->pc);
   free(peer);
+}
+
+static int io_walking; /* rtc__io_peers_after_sctp_tick is iterating io_peers */
+
+static void io_unlink(rtc_io_peer_t *peer) {
+  if (peer->prev) peer->prev->next = peer->next;
+  else if (io_peers == peer) io_peers = peer->next;
+  if (peer->next) peer->next->prev = peer->prev;
+  peer->next = peer->prev = NULL;
+  peer->unlink_pending = false;
 }
 
 static void io_close_handles(rtc_io_peer_t *peer) {
@@ -63,10 +77,11 @@ static void io_close_handles(rtc_io_peer_t *peer) {
   peer->n_socks = 0;
   uv_close((uv_handle_t *)&peer->timer, io_handle_closed);
   uv_close((uv_handle_t *)&peer->idle, io_handle_closed);
-  if (peer->prev) peer->prev->next = peer->next;
-  else if (io_peers == peer) io_peers = peer->next;
-  if (peer->next) peer->next->prev = peer->prev;
-  peer->next = peer->prev = NULL;
+  if (io_walking) {
+    peer->unlink_pending = true; /* the walk over io_peers holds a pointer to it */
+    return;
+  }
+  io_unlink(peer);
 }
 
 static io_socket_t *io_find_socket(rtc_io_peer_t *peer, const rtc_addr_t *local) {
@@ -204,9 +219,15 @@ static void io_batch_send(rtc_io_peer_t *peer) {
   b->n = 0;
 }
 
+static bool io_flushing; /* io_batch is shared: a nested flush would corrupt it */
+
 static void io_flush(rtc_io_peer_t *peer) {
   io_batch_t *b = &io_batch;
   rtc_transmit_t tx;
+  /* Nothing in a flush calls back into Lua, so nesting means a bug elsewhere; the
+   * nested peer's datagrams then wait for its next flush instead of corrupting ours. */
+  if (io_flushing) return;
+  io_flushing = true;
   b->n = 0;
   while (rtc_pc_poll_transmit(peer->pc, &tx)) {
     io_socket_t *s = io_find_socket(peer, &tx.local);
@@ -234,6 +255,7 @@ static void io_flush(rtc_io_peer_t *peer) {
     b->msgs[k].msg_hdr.msg_iovlen = 1;
   }
   io_batch_send(peer);
+  io_flushing = false;
 }
 
 static void io_on_timer(uv_timer_t *t);
@@ -461,6 +483,7 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
     return;
   }
   if (peer->open_handles == 0) {
+    if (peer->unlink_pending) io_unlink(peer);
     rtc_pc_destroy(peer->pc);
     free(peer);
   }
@@ -468,10 +491,17 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
 
 /* usrsctp's one timer wheel may wake any association: let every live peer act. */
 void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
-  for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
-    next = p->next;
+  /* Handlers run inside io_after may close any peer, the next one included: closed
+   * peers stay linked (and skipped) until the walk is over. */
+  io_walking++;
+  for (rtc_io_peer_t *p = io_peers; p; p = p->next) {
     if (p->destroying || p->handles_closed || !rtc_pc_needs_service(p->pc, now_us)) continue;
     rtc_pc_handle_timeout(p->pc, now_us);
     io_after(p);
+  }
+  if (--io_walking > 0) return;
+  for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
+    next = p->next;
+    if (p->unlink_pending) io_unlink(p);
   }
 }
