@@ -189,10 +189,6 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     return;
   case RTC_SCTP_EVENT_MESSAGE: {
     if (!dc || dc->state != RTC_DC_OPEN) return;
-    if (pc->n_events >= RTC_PC_MAX_EVENTS) {
-      pc->dropped_datagrams++;
-      return;
-    }
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_MESSAGE);
     if (n->ev.type != RTC_PC_EVENT_DC_MESSAGE) return;
     n->owned_data = malloc(ev->len ? ev->len : 1);
@@ -202,6 +198,7 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     n->ev.binary = ev->binary;
     n->ev.data = n->owned_data;
     n->ev.len = ev->len;
+    pc->ev_bytes += ev->len;
     return;
   }
   case RTC_SCTP_EVENT_BUFFERED_LOW:

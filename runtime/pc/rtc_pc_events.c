@@ -49,6 +49,12 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   pc->ev_head = n->next;
   if (!pc->ev_head) pc->ev_tail = NULL;
   pc->n_events--;
+  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE) {
+    bool was_full = pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES;
+    pc->ev_bytes -= n->ev.len;
+    /* The application caught up: read SCTP again (its window reopens). */
+    if (was_full && pc->ev_bytes < RTC_PC_MAX_EVENT_BYTES) rtc__pc_pump(pc);
+  }
   pc->ev_lent = n;
   *out = n->ev;
   switch (n->ev.type) {
@@ -70,4 +76,5 @@ void rtc__pc_events_free(rtc_pc_t *pc) {
   }
   pc->ev_tail = NULL;
   pc->n_events = 0;
+  pc->ev_bytes = 0;
 }

@@ -14,7 +14,9 @@
 
 #define RTC_PC_MAX_CHANNELS 1024     /* data channels per connection */
 #define RTC_PC_MAX_EARLY_DTLS 8      /* DTLS datagrams kept before the transport starts */
-#define RTC_PC_MAX_EVENTS 65536      /* queued events before new messages are dropped */
+/* Message bytes queued for the application before the pc stops reading SCTP: then
+ * usrsctp's receive window closes and the sender waits (no loss on any channel). */
+#define RTC_PC_MAX_EVENT_BYTES (8u * 1024 * 1024)
 #define RTC_PC_SCTP_PORT 5000        /* RFC 8841: the default, what every browser uses */
 #define RTC_PC_DEFAULT_MMS 262144
 #define RTC_PC_RFC8841_DEFAULT_MMS 65536 /* when the peer announces none (RFC 8841 6.1) */
@@ -133,6 +135,7 @@ struct rtc_pc {
   /* Events. */
   rtc_pc_event_node_t *ev_head, *ev_tail, *ev_lent;
   size_t n_events;
+  size_t ev_bytes; /* message payload bytes queued */
 
   /* Counters. */
   uint64_t dropped_datagrams;

@@ -251,7 +251,7 @@ static void pump_dtls(rtc_pc_t *pc, bool *again) {
 static void pump_sctp(rtc_pc_t *pc, bool *again) {
   if (!pc->sctp) return;
   rtc_sctp_event_t ev;
-  while (rtc_sctp_poll_event(pc->sctp, &ev)) {
+  while (pc->ev_bytes < RTC_PC_MAX_EVENT_BYTES && rtc_sctp_poll_event(pc->sctp, &ev)) {
     *again = true;
     switch (ev.type) {
     case RTC_SCTP_EVENT_CONNECTED: RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: SCTP up", pc->id); break;
