@@ -420,19 +420,27 @@ static void start_gathering(rtc_pc_t *pc, const rtc_sdp_t *local) {
   rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_GATHERING_STATE)->ev.state = RTC_GATHERING_GATHERING;
 }
 
+/* W3C rollback, from either setLocalDescription or setRemoteDescription: the pending
+ * offer (ours or the peer's) is dropped and the state returns to stable. */
+static int rollback(rtc_pc_t *pc, const char *what) {
+  if (pc->signaling == RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+    rtc__pc_desc_clear(&pc->pending_local);
+  } else if (pc->signaling == RTC_SIGNALING_HAVE_REMOTE_OFFER) {
+    rtc__pc_desc_clear(&pc->pending_remote);
+  } else {
+    return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
+                        signaling_names[pc->signaling]);
+  }
+  rtc__pc_ice_rollback(pc);
+  set_signaling(pc, RTC_SIGNALING_STABLE);
+  return 0;
+}
+
 int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp) {
   const char *what = "setLocalDescription";
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "%s: the connection is closed", what);
   char *implicit = NULL;
-  if (type == RTC_SDP_ROLLBACK) {
-    if (pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER)
-      return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
-                          signaling_names[pc->signaling]);
-    rtc__pc_desc_clear(&pc->pending_local);
-    rtc__pc_ice_rollback(pc);
-    set_signaling(pc, RTC_SIGNALING_STABLE);
-    return 0;
-  }
+  if (type == RTC_SDP_ROLLBACK) return rollback(pc, what);
   if (!sdp || !*sdp) {
     bool answering = pc->signaling == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
                      pc->signaling == RTC_SIGNALING_HAVE_LOCAL_PRANSWER;
@@ -499,19 +507,15 @@ out:
 int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp) {
   const char *what = "setRemoteDescription";
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "%s: the connection is closed", what);
-  if (type == RTC_SDP_ROLLBACK) {
-    if (pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
-      return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
-                          signaling_names[pc->signaling]);
-    rtc__pc_desc_clear(&pc->pending_remote);
-    rtc__pc_ice_rollback(pc);
-    set_signaling(pc, RTC_SIGNALING_STABLE);
-    return 0;
-  }
+  if (type == RTC_SDP_ROLLBACK) return rollback(pc, what);
   bool offer = type == RTC_SDP_OFFER;
-  if (offer && pc->signaling != RTC_SIGNALING_STABLE && pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
-    return rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a remote offer in state %s (glare: roll back first)",
-                        what, signaling_names[pc->signaling]);
+  /* Glare: W3C setRemoteDescription rolls our pending offer back implicitly (what
+   * "perfect negotiation" relies on) once the remote offer is known to be valid. */
+  bool implicit_rollback = offer && pc->signaling == RTC_SIGNALING_HAVE_LOCAL_OFFER;
+  if (offer && !implicit_rollback && pc->signaling != RTC_SIGNALING_STABLE &&
+      pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
+    return rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a remote offer in state %s", what,
+                        signaling_names[pc->signaling]);
   if (!offer && pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER &&
       pc->signaling != RTC_SIGNALING_HAVE_REMOTE_PRANSWER)
     return rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a remote %s in state %s", what,
@@ -523,6 +527,7 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
     rtc_sdp_free(s);
     return r;
   }
+  if (implicit_rollback) rollback(pc, what);
   rtc_pc_desc_t d = {.type = type, .sdp = s};
   if (offer) {
     desc_move(&pc->pending_remote, &d);

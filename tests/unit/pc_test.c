@@ -351,6 +351,63 @@ static void test_malformed_fingerprint_refused(void) {
   side_free(&b);
 }
 
+/* Glare, W3C "perfect negotiation": both offer; the polite side's setRemoteDescription
+ * rolls its own offer back implicitly, answers, and the connection comes up. */
+static void test_glare_implicit_rollback(void) {
+  side_t a, b;
+  side_init(&a, "10.0.6.1", 1600);
+  side_init(&b, "10.0.6.2", 2600);
+  rtc_dc_t *da = rtc_pc_create_data_channel(a.pc, NULL);
+  rtc_dc_t *db = rtc_pc_create_data_channel(b.pc, NULL);
+  char *oa = NULL, *ob = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, NULL), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_OFFER, NULL), 0);
+  oa = strdup(rtc_pc_local_description(a.pc, NULL));
+  ob = strdup(rtc_pc_local_description(b.pc, NULL));
+  /* The impolite side ignores the colliding offer; the polite one takes A's. */
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, oa), 0);
+  CHECK_EQ_INT(rtc_pc_signaling_state(b.pc), RTC_SIGNALING_HAVE_REMOTE_OFFER);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), 0);
+  gather(&a);
+  gather(&b);
+  drain_events(&a);
+  drain_events(&b);
+  for (int i = 0; i < a.n_cands; i++) rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
+  for (int i = 0; i < b.n_cands; i++) rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
+  run(&a, &b, RTC_MS(300));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_dc_ready_state(da), RTC_DC_OPEN);
+  CHECK_EQ_INT(rtc_dc_ready_state(db), RTC_DC_OPEN);
+  free(oa);
+  free(ob);
+  free(answer);
+  rtc_dc_unref(da);
+  rtc_dc_unref(db);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* setLocalDescription(rollback) undoes a remote offer too (W3C). */
+static void test_rollback_remote_offer(void) {
+  side_t a, b;
+  side_init(&a, "10.0.7.1", 1700);
+  side_init(&b, "10.0.7.2", 2700);
+  rtc_dc_t *da = rtc_pc_create_data_channel(a.pc, NULL);
+  char *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ROLLBACK, NULL), 0);
+  CHECK_EQ_INT(rtc_pc_signaling_state(b.pc), RTC_SIGNALING_STABLE);
+  CHECK(rtc_pc_remote_description(b.pc, NULL) == NULL);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ROLLBACK, NULL), RTC_ESTATE);
+  free(offer);
+  rtc_dc_unref(da);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
   RUN_TEST(test_errors_leave_pc_usable);
   RUN_TEST(test_fixture_offers_answered);
@@ -361,5 +418,7 @@ int main(void) {
   RUN_TEST(test_ice_restart_keeps_channel);
   RUN_TEST(test_negotiated_id_not_taken);
   RUN_TEST(test_malformed_fingerprint_refused);
+  RUN_TEST(test_glare_implicit_rollback);
+  RUN_TEST(test_rollback_remote_offer);
   TEST_MAIN_END();
 }
