@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/rtc_err.h"
 #include "base/rtc_log.h"
@@ -296,6 +297,19 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
                           "setRemoteDescription: m-line %zu has mid '%s', the offer had '%s'", i,
                           m->mid, local->media[i].mid);
   }
+  /* RFC 8829 5.2.2 / 5.3.2: a subsequent offer keeps every m-line, in order, with its mid. */
+  const rtc_sdp_t *cur = pc->current_local.sdp;
+  if (type == RTC_SDP_OFFER && cur) {
+    if (s->n_media < cur->n_media)
+      return rtc__pc_fail(pc, RTC_EINVAL,
+                          "setRemoteDescription: the offer has %zu m-lines, the session has %zu",
+                          s->n_media, cur->n_media);
+    for (size_t i = 0; i < cur->n_media; i++)
+      if (cur->media[i].mid && s->media[i].mid && strcmp(cur->media[i].mid, s->media[i].mid) != 0)
+        return rtc__pc_fail(pc, RTC_EINVAL,
+                            "setRemoteDescription: m-line %zu changed its mid from '%s' to '%s'", i,
+                            cur->media[i].mid, s->media[i].mid);
+  }
   int app = find_app_mline(s);
   if (app < 0) return 0;
   const rtc_sdp_media_t *m = &s->media[app];
@@ -320,6 +334,11 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
   if (!fingerprint_well_formed(m->fingerprint, want))
     return rtc__pc_fail(pc, RTC_EINVAL,
                         "setRemoteDescription: a=fingerprint is not %zu hex bytes separated by ':'", want);
+  /* A new fingerprint means a new DTLS association (RFC 8842 5.5); we keep one. */
+  if (pc->dtls_started && pc->remote_fp && strcasecmp(pc->remote_fp, m->fingerprint) != 0)
+    return rtc__pc_fail(pc, RTC_ENOTSUP,
+                        "setRemoteDescription: the peer changed its DTLS fingerprint; a new DTLS "
+                        "association on a live session is not supported");
   if (type != RTC_SDP_OFFER && m->setup == RTC_SDP_SETUP_ACTPASS)
     return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: an answer cannot use a=setup:actpass");
   return 0;

@@ -408,6 +408,30 @@ static void test_rollback_remote_offer(void) {
   side_free(&b);
 }
 
+/* A subsequent offer may not drop m-lines, change mids or the DTLS fingerprint. */
+static void test_subsequent_offer_checked(void) {
+  side_t a, b;
+  rtc_dc_t *dc;
+  connect_pair(&a, &b, "10.0.8.1", "10.0.8.2", 1800, &dc);
+  char *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  char *mid = strstr(offer, "a=mid:0");
+  if (mid) mid[6] = '7';
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), RTC_EINVAL);
+  CHECK(strstr(rtc_pc_error(b.pc), "changed its mid") != NULL);
+  if (mid) mid[6] = '0';
+  char *fp = strstr(offer, "a=fingerprint:sha-256 ");
+  if (fp) fp[22] = fp[22] == 'A' ? 'B' : 'A';
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), RTC_ENOTSUP);
+  CHECK_EQ_INT(rtc_pc_signaling_state(b.pc), RTC_SIGNALING_STABLE);
+  run(&a, &b, RTC_MS(100));
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  free(offer);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
   RUN_TEST(test_errors_leave_pc_usable);
   RUN_TEST(test_fixture_offers_answered);
@@ -420,5 +444,6 @@ int main(void) {
   RUN_TEST(test_malformed_fingerprint_refused);
   RUN_TEST(test_glare_implicit_rollback);
   RUN_TEST(test_rollback_remote_offer);
+  RUN_TEST(test_subsequent_offer_checked);
   TEST_MAIN_END();
 }
