@@ -315,6 +315,8 @@ rtc.generateCertificate = promise(function(keygenAlgorithm) return core.generate
 rtc.certificateFromPEM = core.certificateFromPEM
 rtc.setLogLevel = core.setLogLevel
 rtc.setLogHandler = core.setLogHandler
+-- LUARTC_LOG=debug (error, warn, info, debug, trace) sets the level without code changes.
+if os.getenv("LUARTC_LOG") then pcall(core.setLogLevel, os.getenv("LUARTC_LOG")) end
 
 -- Under the runner the loop already runs (or will, once the main chunk yields):
 -- rtc.run() in a coroutine then waits until the loop has nothing left to do, as

@@ -12,6 +12,7 @@
 #include "base/rtc_time.h"
 #include "io/rtc_io.h"
 #include "io/rtc_io_internal.h"
+#include "ice/rtc_mdns.h"
 
 #define IO_MAX_SOCKETS 16
 #define IO_SOCKET_BUFFER (2 * 1024 * 1024)
@@ -461,6 +462,8 @@ rtc_pc_t *rtc_io_peer_pc(rtc_io_peer_t *peer) { return peer->pc; }
 void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   if (peer->destroying || peer->handles_closed) return;
   if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
+  const char *name;
+  while (rtc_pc_poll_resolve(peer->pc, &name)) rtc__io_mdns_query(peer->loop, name);
   io_flush(peer);
   io_arm_timer(peer);
   rtc__io_sctp_timer_arm(peer->loop);
@@ -490,6 +493,31 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
 }
 
 /* usrsctp's one timer wheel may wake any association: let every live peer act. */
+/* An mDNS response: every peer waiting for a name it answers gets the address. */
+void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
+  io_walking++;
+  for (rtc_io_peer_t *peer = io_peers; peer; peer = peer->next) {
+    if (peer->destroying || peer->handles_closed) continue;
+    const char *names[8];
+    size_t n = rtc_pc_pending_resolves(peer->pc, names, 8);
+    bool hit = false;
+    for (size_t i = 0; i < n; i++) {
+      rtc_addr_t addr;
+      if (rtc_mdns_parse_response(p, len, names[i], &addr) == 1) {
+        rtc_pc_resolved(peer->pc, names[i], &addr);
+        hit = true;
+        break; /* the names array is stale once one resolved */
+      }
+    }
+    if (hit) io_after(peer);
+  }
+  if (--io_walking > 0) return;
+  for (rtc_io_peer_t *q = io_peers, *next; q; q = next) {
+    next = q->next;
+    if (q->unlink_pending) io_unlink(q);
+  }
+}
+
 void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
   /* Handlers run inside io_after may close any peer, the next one included: closed
    * peers stay linked (and skipped) until the walk is over. */

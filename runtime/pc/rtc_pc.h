@@ -198,6 +198,12 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us);
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc);
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out);
+/* mDNS: the peer gave ".local" host candidates. poll_resolve returns each name to
+ * ask once (borrowed until the next call); pending_resolves lists the names still
+ * unresolved (to match answers against); resolved hands an answer in. */
+bool rtc_pc_poll_resolve(rtc_pc_t *pc, const char **name);
+size_t rtc_pc_pending_resolves(const rtc_pc_t *pc, const char **names, size_t max);
+void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr);
 /* Events are queued (O(1)): the io layer calls the owner only then. */
 bool rtc_pc_has_events(const rtc_pc_t *pc);
 /* Whether the pc has work after usrsctp's shared timer ticked or its own deadline

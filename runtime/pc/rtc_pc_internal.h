@@ -17,6 +17,7 @@
 /* Message bytes queued for the application before the pc stops reading SCTP: then
  * usrsctp's receive window closes and the sender waits (no loss on any channel). */
 #define RTC_PC_MAX_EVENT_BYTES (8u * 1024 * 1024)
+#define RTC_PC_MAX_MDNS 8           /* peer's .local names being resolved */
 #define RTC_PC_SCTP_PORT 5000        /* RFC 8841: the default, what every browser uses */
 #define RTC_PC_DEFAULT_MMS 262144
 #define RTC_PC_RFC8841_DEFAULT_MMS 65536 /* when the peer announces none (RFC 8841 6.1) */
@@ -137,6 +138,14 @@ struct rtc_pc {
   size_t n_events;
   size_t ev_bytes; /* message payload bytes queued */
 
+  /* The peer's mDNS host candidates (RFC 6762 names): resolved by the io layer, then
+   * added as ordinary candidates. Until then the peer's checks teach us its address. */
+  struct {
+    rtc_ice_candidate_t cand;
+    bool asked, done;
+  } mdns[RTC_PC_MAX_MDNS];
+  size_t n_mdns;
+
   /* Counters. */
   uint64_t dropped_datagrams;
 };
@@ -158,6 +167,8 @@ void rtc__pc_regather(rtc_pc_t *pc);
 /* Negotiation done: the replaced agent goes. Rollback: it comes back. */
 void rtc__pc_ice_commit(rtc_pc_t *pc);
 void rtc__pc_ice_rollback(rtc_pc_t *pc);
+/* rtc_pc_mdns.c */
+void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c);
 /* rtc_pc_dc.c */
 void rtc__pc_dc_open_pending(rtc_pc_t *pc);
 void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev);

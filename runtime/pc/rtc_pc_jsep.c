@@ -10,6 +10,7 @@
 #include "base/rtc_err.h"
 #include "base/rtc_log.h"
 #include "ice/rtc_ice_candidate.h"
+#include "ice/rtc_mdns.h"
 #include "pc/rtc_pc_internal.h"
 
 void rtc__pc_desc_clear(rtc_pc_desc_t *d) {
@@ -355,7 +356,11 @@ static int add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict) {
   }
   if (c.component != 1) return 0; /* RTCP component: rtcp-mux makes it useless */
   if (c.ufrag[0] && pc->remote_ufrag && strcmp(c.ufrag, pc->remote_ufrag) != 0) return 0;
-  if (!c.address_is_ip || c.transport != RTC_ICE_UDP) return 0;
+  if (c.transport != RTC_ICE_UDP) return 0;
+  if (!c.address_is_ip) {
+    if (rtc_mdns_is_local_name(c.address)) rtc__pc_mdns_want(pc, &c);
+    return 0;
+  }
   int r = rtc_ice_agent_add_remote_candidate(pc->ice, &c);
   if (r < 0 && r != RTC_ENOTSUP && r != RTC_ELIMIT && strict)
     return rtc__pc_fail(pc, r, "addIceCandidate: %s", rtc_strerror(r));

@@ -1,0 +1,53 @@
+/* The peer's mDNS host candidates ("<uuid>.local", Chromium's default): the names
+ * wait here until the io layer's query is answered, then become candidates. */
+#include <string.h>
+#include <strings.h>
+
+#include "base/rtc_log.h"
+#include "pc/rtc_pc_internal.h"
+
+void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c) {
+  for (size_t i = 0; i < pc->n_mdns; i++)
+    if (strcasecmp(pc->mdns[i].cand.address, c->address) == 0 &&
+        pc->mdns[i].cand.port == c->port)
+      return;
+  if (pc->n_mdns >= RTC_PC_MAX_MDNS) return; /* bounded: the peer controls the count */
+  pc->mdns[pc->n_mdns].cand = *c;
+  pc->mdns[pc->n_mdns].asked = false;
+  pc->mdns[pc->n_mdns].done = false;
+  pc->n_mdns++;
+}
+
+bool rtc_pc_poll_resolve(rtc_pc_t *pc, const char **name) {
+  if (pc->closed) return false;
+  for (size_t i = 0; i < pc->n_mdns; i++) {
+    if (pc->mdns[i].asked) continue;
+    pc->mdns[i].asked = true;
+    *name = pc->mdns[i].cand.address;
+    return true;
+  }
+  return false;
+}
+
+size_t rtc_pc_pending_resolves(const rtc_pc_t *pc, const char **names, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < pc->n_mdns && n < max && !pc->closed; i++)
+    if (pc->mdns[i].asked && !pc->mdns[i].done) names[n++] = pc->mdns[i].cand.address;
+  return n;
+}
+
+void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr) {
+  if (pc->closed) return;
+  for (size_t i = 0; i < pc->n_mdns; i++) {
+    if (pc->mdns[i].done || strcasecmp(pc->mdns[i].cand.address, name) != 0) continue;
+    rtc_ice_candidate_t c = pc->mdns[i].cand;
+    pc->mdns[i].done = true;
+    c.addr = *addr;
+    rtc_addr_set_port(&c.addr, c.port);
+    c.address_is_ip = true;
+    rtc_addr_to_string(addr, c.address, sizeof(c.address));
+    RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: mDNS candidate resolved", pc->id);
+    rtc_ice_agent_add_remote_candidate(pc->ice, &c);
+  }
+  rtc__pc_pump(pc);
+}
