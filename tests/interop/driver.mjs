@@ -186,6 +186,11 @@ test('mdns-host-candidates', async (t) => {
     else assert(local.length === 0, `.local candidates with obfuscation off: ${JSON.stringify(all)}`);
     await say(tt.L, tt.P, 'chat', 'mdns ' + side);
     await say(tt.P, tt.L, 'chat', 'mdns back ' + side);
+    // luartc asked the link for the name (RFC 6762) and Chromium answered: the run
+    // sets LUARTC_LOG=info so that the luartc peer logs each resolution.
+    if (MDNS === 'on' && tt.L.stderrTail)
+      assert(/mDNS candidate resolved/.test(tt.L.stderrTail(20000)),
+        'luartc did not resolve the .local candidate by mDNS');
     await tt.L.stop(); await tt.P.stop();
   }
 }, { only: ['chromium'] });

@@ -114,7 +114,7 @@ run_driver() { # label timeout args...
 # aiortc (made to gather on loopback) and luartc meet on 127.0.0.1.
 if [ -x /usr/bin/chromium ] && [ -d "$HERE/node_modules/playwright-core" ]; then
   export INTEROP_ADDRESSES=10.99.0.1; run_driver chromium 330 --peer chromium --mdns off
-  export INTEROP_ADDRESSES=10.99.0.1; run_driver chromium-mdns 90 --peer chromium --mdns on
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-mdns 90 --peer chromium --mdns on
 else
   echo "skip chromium/*: chromium or playwright-core missing"; skipped=$((skipped + 1))
 fi
