@@ -319,6 +319,98 @@ static int g_id(lua_State *L) {
   return 1;
 }
 
+/* ---- getStats: W3C webrtc-stats names, one table per stats object keyed by id ---- */
+
+static void set_num(lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void stats_new(lua_State *L, int report, const char *id, const char *type, double ts) {
+  lua_newtable(L);
+  set_str(L, "id", id);
+  set_str(L, "type", type);
+  set_num(L, "timestamp", ts);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, report, id);
+}
+
+static void set_addr(lua_State *L, const char *kaddr, const char *kport, const rtc_addr_t *a) {
+  char ip[RTC_ADDR_STRLEN];
+  if (rtc_addr_to_string(a, ip, sizeof(ip)) != 0) return;
+  set_str(L, kaddr, ip);
+  set_num(L, kport, rtc_addr_port(a));
+}
+
+static int pc_get_stats(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  lua_newtable(L);
+  if (!p->peer) return 1;
+  int report = lua_gettop(L);
+  rtc_pc_t *pc = pc_of(p);
+  rtc_pc_stats_t st;
+  rtc_pc_get_stats(pc, &st);
+  double ts = (double)rtc_io_now_us() / 1000.0;
+  static const char *dtls_names[] = {"new", "connecting", "connected", "closed", "failed"};
+
+  stats_new(L, report, "P", "peer-connection", ts);
+  set_num(L, "dataChannelsOpened", st.data_channels_opened);
+  set_num(L, "dataChannelsClosed", st.data_channels_closed);
+  lua_pop(L, 1);
+
+  stats_new(L, report, "T", "transport", ts);
+  set_num(L, "packetsSent", (double)st.packets_sent);
+  set_num(L, "packetsReceived", (double)st.packets_received);
+  set_num(L, "bytesSent", (double)st.bytes_sent);
+  set_num(L, "bytesReceived", (double)st.bytes_received);
+  set_num(L, "packetsDiscarded", (double)st.packets_discarded); /* luartc addition */
+  set_str(L, "dtlsState", st.dtls_state < 0 ? "new" : dtls_names[st.dtls_state]);
+  if (st.has_pair) set_str(L, "selectedCandidatePairId", "CP");
+  lua_pop(L, 1);
+
+  if (st.has_pair) {
+    stats_new(L, report, "CP", "candidate-pair", ts);
+    set_str(L, "transportId", "T");
+    set_str(L, "state", "succeeded");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "nominated");
+    if (st.rtt_ms) set_num(L, "currentRoundTripTime", st.rtt_ms / 1000.0);
+    set_num(L, "requestsSent", (double)st.requests_sent);
+    set_num(L, "requestsReceived", (double)st.requests_received);
+    set_num(L, "responsesReceived", (double)st.responses_received);
+    set_addr(L, "localAddress", "localPort", &st.pair_local);   /* luartc addition */
+    set_addr(L, "remoteAddress", "remotePort", &st.pair_remote); /* luartc addition */
+    lua_pop(L, 1);
+  }
+
+  rtc_dc_t *dcs[64];
+  size_t n = rtc_pc_data_channels(pc, dcs, 64);
+  static const char *dc_states[] = {"connecting", "open", "closing", "closed"};
+  for (size_t i = 0; i < n; i++) {
+    char id[32];
+    rtc_dc_stats_t ds;
+    rtc_dc_get_stats(dcs[i], &ds);
+    snprintf(id, sizeof(id), "D%zu", i);
+    stats_new(L, report, id, "data-channel", ts);
+    set_str(L, "label", rtc_dc_label(dcs[i]));
+    set_str(L, "protocol", rtc_dc_protocol(dcs[i]));
+    if (rtc_dc_id(dcs[i]) >= 0) set_num(L, "dataChannelIdentifier", rtc_dc_id(dcs[i]));
+    set_str(L, "state", dc_states[rtc_dc_ready_state(dcs[i])]);
+    set_num(L, "messagesSent", (double)ds.messages_sent);
+    set_num(L, "bytesSent", (double)ds.bytes_sent);
+    set_num(L, "messagesReceived", (double)ds.messages_received);
+    set_num(L, "bytesReceived", (double)ds.bytes_received);
+    lua_pop(L, 1);
+  }
+  lua_settop(L, report);
+  return 1;
+}
+
 static const luaL_Reg pc_methods[] = {
     {"createOffer", pc_create_offer},
     {"createAnswer", pc_create_answer},
@@ -327,6 +419,7 @@ static const luaL_Reg pc_methods[] = {
     {"addIceCandidate", pc_add_candidate},
     {"createDataChannel", pc_create_dc},
     {"close", pc_close},
+    {"getStats", pc_get_stats},
     {NULL, NULL},
 };
 

@@ -257,6 +257,7 @@ pcm.createAnswer = promise(pc_createAnswer)
 pcm.setLocalDescription = promise(pc_setLocalDescription)
 pcm.setRemoteDescription = promise(pc_setRemoteDescription)
 pcm.addIceCandidate = promise(pc_addIceCandidate)
+pcm.getStats = promise(raw.getStats)
 pcm.createDataChannel = function(self, label, init)
   if label == nil then label = "" end
   if type(label) ~= "string" then error("createDataChannel: label must be a string", 2) end

@@ -184,6 +184,25 @@ rtc_pc_t *rtc_dc_pc(const rtc_dc_t *dc);
 void rtc_dc_set_userdata(rtc_dc_t *dc, void *ud);
 void *rtc_dc_get_userdata(const rtc_dc_t *dc);
 
+/* Statistics (W3C webrtc-stats names in the Lua binding). */
+typedef struct rtc_pc_stats {
+  uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
+  uint64_t packets_discarded; /* malformed, unauthenticated or unexpected datagrams */
+  uint32_t data_channels_opened, data_channels_closed;
+  bool has_pair;              /* ICE selected a pair: */
+  rtc_addr_t pair_local, pair_remote;
+  uint32_t rtt_ms;
+  uint64_t requests_sent, requests_received, responses_received;
+  int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */
+} rtc_pc_stats_t;
+void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out);
+typedef struct rtc_dc_stats {
+  uint64_t messages_sent, bytes_sent, messages_received, bytes_received;
+} rtc_dc_stats_t;
+void rtc_dc_get_stats(const rtc_dc_t *dc, rtc_dc_stats_t *out);
+/* The channels the pc holds (not closed), borrowed; returns how many (<= max). */
+size_t rtc_pc_data_channels(const rtc_pc_t *pc, rtc_dc_t **out, size_t max);
+
 /* Driving. */
 /* True (once per gathering) when the pc needs host candidates now. */
 bool rtc_pc_poll_gather(rtc_pc_t *pc);

@@ -199,6 +199,8 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     n->ev.data = n->owned_data;
     n->ev.len = ev->len;
     pc->ev_bytes += ev->len;
+    dc->stats.messages_received++;
+    dc->stats.bytes_received += ev->len;
     return;
   }
   case RTC_SCTP_EVENT_BUFFERED_LOW:
@@ -304,6 +306,8 @@ int rtc_dc_send(rtc_dc_t *dc, bool binary, const uint8_t *p, size_t len) {
     snprintf(dc->error, sizeof(dc->error), "send: %s", rtc_strerror(r));
     return r;
   }
+  dc->stats.messages_sent++;
+  dc->stats.bytes_sent += len;
   rtc__pc_pump(pc);
   return 0;
 }
@@ -326,4 +330,12 @@ int rtc_dc_close(rtc_dc_t *dc) {
   rtc_sctp_channel_close(pc->sctp, (uint16_t)dc->id);
   rtc__pc_pump(pc);
   return 0;
+}
+
+void rtc_dc_get_stats(const rtc_dc_t *dc, rtc_dc_stats_t *out) { *out = dc->stats; }
+
+size_t rtc_pc_data_channels(const rtc_pc_t *pc, rtc_dc_t **out, size_t max) {
+  size_t n = pc->n_dcs < max ? pc->n_dcs : max;
+  for (size_t i = 0; i < n; i++) out[i] = pc->dcs[i];
+  return n;
 }

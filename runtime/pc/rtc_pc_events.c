@@ -39,6 +39,8 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
   if (n->ev.type != type) return;
   n->ev.dc = rtc_dc_ref(dc); /* the event keeps the channel alive until drained */
+  if (type == RTC_PC_EVENT_DC_OPEN) pc->dcs_opened++;
+  if (type == RTC_PC_EVENT_DC_CLOSE) pc->dcs_closed++;
 }
 
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {

@@ -42,6 +42,7 @@ struct rtc_dc {
   size_t low_threshold;
   char error[160];
   void *userdata;
+  rtc_dc_stats_t stats;
 };
 
 typedef struct rtc_pc_desc {
@@ -148,6 +149,8 @@ struct rtc_pc {
 
   /* Counters. */
   uint64_t dropped_datagrams;
+  uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
+  uint32_t dcs_opened, dcs_closed;
 };
 
 /* rtc_pc.c */

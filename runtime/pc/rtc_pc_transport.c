@@ -297,6 +297,8 @@ int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *loca
                            const rtc_addr_t *from, const uint8_t *p, size_t len) {
   pc->now_us = now_us;
   if (pc->closed || len == 0) return 0;
+  pc->packets_received++;
+  pc->bytes_received += len;
   uint8_t b = p[0];
   if (b <= 3) { /* RFC 7983: STUN */
     rtc_ice_agent_handle_datagram(pc->ice, now_us, local, from, p, len);
@@ -342,8 +344,14 @@ uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc) {
   return t;
 }
 
+static bool pc_count_sent(rtc_pc_t *pc, const rtc_transmit_t *out) {
+  pc->packets_sent++;
+  pc->bytes_sent += out->len;
+  return true;
+}
+
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
-  if (!pc->closed && rtc_ice_agent_poll_transmit(pc->ice, out)) return true;
+  if (!pc->closed && rtc_ice_agent_poll_transmit(pc->ice, out)) return pc_count_sent(pc, out);
   if (!pc->dtls) return false;
   const uint8_t *p;
   size_t len;
@@ -361,7 +369,26 @@ bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
   }
   out->data = p;
   out->len = len;
-  return true;
+  return pc_count_sent(pc, out);
+}
+
+void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
+  memset(out, 0, sizeof(*out));
+  out->packets_sent = pc->packets_sent;
+  out->packets_received = pc->packets_received;
+  out->bytes_sent = pc->bytes_sent;
+  out->bytes_received = pc->bytes_received;
+  rtc_ice_stats_t is;
+  rtc_ice_agent_get_stats(pc->ice, &is);
+  out->packets_discarded = pc->dropped_datagrams + is.stun_dropped;
+  out->data_channels_opened = pc->dcs_opened;
+  out->data_channels_closed = pc->dcs_closed;
+  out->has_pair = rtc_ice_agent_get_selected(pc->ice, &out->pair_local, &out->pair_remote);
+  out->rtt_ms = rtc_ice_agent_rtt_ms(pc->ice);
+  out->requests_sent = is.checks_sent;
+  out->requests_received = is.checks_received;
+  out->responses_received = is.responses_received;
+  out->dtls_state = pc->dtls ? (int)rtc_dtls_state(pc->dtls) : -1;
 }
 
 bool rtc_pc_has_events(const rtc_pc_t *pc) { return pc->ev_head != NULL; }
