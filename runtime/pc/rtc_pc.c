@@ -79,8 +79,6 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc__pc_desc_clear(&pc->pending_local);
   rtc__pc_desc_clear(&pc->current_remote);
   rtc__pc_desc_clear(&pc->pending_remote);
-  free(pc->last_offer);
-  free(pc->last_answer);
   free(pc->transport_mid);
   free(pc->transport_local_mid);
   for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);

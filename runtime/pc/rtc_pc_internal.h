@@ -69,7 +69,6 @@ struct rtc_pc {
   /* Signaling. */
   rtc_signaling_state_t signaling;
   rtc_pc_desc_t current_local, pending_local, current_remote, pending_remote;
-  char *last_offer, *last_answer; /* text produced by createOffer/createAnswer */
   uint64_t session_id;
   uint64_t session_version;
   bool negotiation_needed;

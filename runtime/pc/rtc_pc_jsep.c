@@ -143,6 +143,17 @@ static int add_bundle(rtc_sdp_t *s, const char *mid) {
 
 static bool mid_used(const rtc_sdp_t *s, const char *mid) { return rtc_sdp_find_mid(s, mid) >= 0; }
 
+/* Serializes a built description (consumed) unless building failed. */
+static int finish_description(rtc_pc_t *pc, const char *what, rtc_sdp_t *s, int err,
+                              char **sdp_out) {
+  if (!err) {
+    *sdp_out = rtc_sdp_serialize(s);
+    if (!*sdp_out) err = RTC_ENOMEM;
+  }
+  rtc_sdp_free(s);
+  return err ? rtc__pc_fail(pc, err, "%s: %s", what, rtc_strerror(err)) : 0;
+}
+
 int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
   *sdp_out = NULL;
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "createOffer: the connection is closed");
@@ -183,15 +194,7 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
     err = !m || rtc_sdp_set_str(&m->mid, mid) ? RTC_ENOMEM : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
     if (!err) err = add_bundle(s, mid);
   }
-  if (!err) {
-    *sdp_out = rtc_sdp_serialize(s);
-    if (!*sdp_out) err = RTC_ENOMEM;
-  }
-  rtc_sdp_free(s);
-  if (err) return rtc__pc_fail(pc, err, "createOffer: %s", rtc_strerror(err));
-  free(pc->last_offer);
-  pc->last_offer = strdup(*sdp_out);
-  return 0;
+  return finish_description(pc, "createOffer", s, err, sdp_out);
 }
 
 /* RFC 8842 5.3: an answerer to actpass takes active (DTLS client), as browsers do. */
@@ -232,15 +235,7 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
     err = fill_transport(pc, pc->ice, m, setup);
     if (!err && offer->has_bundle_group && om->mid) err = add_bundle(s, om->mid);
   }
-  if (!err) {
-    *sdp_out = rtc_sdp_serialize(s);
-    if (!*sdp_out) err = RTC_ENOMEM;
-  }
-  rtc_sdp_free(s);
-  if (err) return rtc__pc_fail(pc, err, "createAnswer: %s", rtc_strerror(err));
-  free(pc->last_answer);
-  pc->last_answer = strdup(*sdp_out);
-  return 0;
+  return finish_description(pc, "createAnswer", s, err, sdp_out);
 }
 
 static const char *const signaling_names[] = {"stable", "have-local-offer", "have-remote-offer",
