@@ -39,8 +39,10 @@ uint16_t rtc_addr_port(const rtc_addr_t *a) {
 }
 
 void rtc_addr_set_port(rtc_addr_t *a, uint16_t port) {
-  if (a->u.sa.sa_family == AF_INET) a->u.in4.sin_port = htons(port);
-  else if (a->u.sa.sa_family == AF_INET6) a->u.in6.sin6_port = htons(port);
+  if (a->u.sa.sa_family == AF_INET)
+    a->u.in4.sin_port = htons(port);
+  else if (a->u.sa.sa_family == AF_INET6)
+    a->u.in6.sin6_port = htons(port);
 }
 
 int rtc_addr_family(const rtc_addr_t *a) { return a->u.sa.sa_family; }

@@ -3,19 +3,19 @@
 #ifndef RTC_BASE_ERR_H
 #define RTC_BASE_ERR_H
 
-#define RTC_ERRNO_MAP(X)                                             \
-  X(EINVAL, -1, "invalid argument")                                  \
-  X(ENOMEM, -2, "out of memory")                                     \
-  X(ESTATE, -3, "operation not allowed in the current state")        \
-  X(EPARSE, -4, "malformed input")                                   \
-  X(EAGAIN, -5, "resource temporarily unavailable, try again later") \
-  X(ETOOBIG, -6, "message too large")                                \
-  X(EIO, -7, "input/output error")                                   \
-  X(ECRYPTO, -8, "cryptographic failure")                            \
-  X(ECLOSED, -9, "object is closed")                                 \
-  X(ENOTSUP, -10, "not supported")                                   \
-  X(ELIMIT, -11, "limit reached")                                    \
-  X(EAUTH, -12, "authentication failed")                             \
+#define RTC_ERRNO_MAP(X)                                                                           \
+  X(EINVAL, -1, "invalid argument")                                                                \
+  X(ENOMEM, -2, "out of memory")                                                                   \
+  X(ESTATE, -3, "operation not allowed in the current state")                                      \
+  X(EPARSE, -4, "malformed input")                                                                 \
+  X(EAGAIN, -5, "resource temporarily unavailable, try again later")                               \
+  X(ETOOBIG, -6, "message too large")                                                              \
+  X(EIO, -7, "input/output error")                                                                 \
+  X(ECRYPTO, -8, "cryptographic failure")                                                          \
+  X(ECLOSED, -9, "object is closed")                                                               \
+  X(ENOTSUP, -10, "not supported")                                                                 \
+  X(ELIMIT, -11, "limit reached")                                                                  \
+  X(EAUTH, -12, "authentication failed")                                                           \
   X(ENOTFOUND, -13, "not found")
 
 typedef enum rtc_errno {

@@ -24,9 +24,9 @@ void rtc_log_set_sink(rtc_log_sink_cb cb, void *ud);
 void rtc__log_write(rtc_log_level_t level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define RTC_LOG(level, module, ...)                                          \
-  do {                                                                       \
-    if ((int)(level) <= rtc__log_level) rtc__log_write((level), (module), __VA_ARGS__); \
+#define RTC_LOG(level, module, ...)                                                                \
+  do {                                                                                             \
+    if ((int)(level) <= rtc__log_level) rtc__log_write((level), (module), __VA_ARGS__);            \
   } while (0)
 
 #endif

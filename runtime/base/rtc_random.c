@@ -30,14 +30,14 @@ uint64_t rtc_random_u64(void) {
 }
 
 void rtc_random_ice_string(char *out, size_t len) {
-  static const char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   unsigned char raw[256];
   size_t i = 0;
   while (i < len) {
     size_t n = len - i < sizeof(raw) ? len - i : sizeof(raw);
     rtc_random_bytes(raw, n);
-    for (size_t k = 0; k < n; k++) out[i + k] = alphabet[raw[k] & 63];
+    for (size_t k = 0; k < n; k++)
+      out[i + k] = alphabet[raw[k] & 63];
     i += n;
   }
   out[len] = '\0';

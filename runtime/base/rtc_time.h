@@ -7,7 +7,7 @@
 
 /* A deadline that never comes: what poll_timeout returns when a layer is idle. */
 #define RTC_NEVER UINT64_MAX
-#define RTC_MS(x) ((uint64_t)(x) * 1000u)
+#define RTC_MS(x) ((uint64_t)(x)*1000u)
 
 static inline uint64_t rtc_time_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 

@@ -7,8 +7,8 @@
 #include "base/rtc_addr.h"
 
 typedef struct rtc_transmit {
-  rtc_addr_t local;  /* the socket to send from (a local host candidate's address) */
-  rtc_addr_t remote; /* destination */
+  rtc_addr_t local;    /* the socket to send from (a local host candidate's address) */
+  rtc_addr_t remote;   /* destination */
   const uint8_t *data; /* borrowed until the next poll call on the same object */
   size_t len;
 } rtc_transmit_t;

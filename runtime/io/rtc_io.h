@@ -19,8 +19,8 @@ typedef struct rtc_io_peer rtc_io_peer_t;
 typedef void (*rtc_io_events_cb)(rtc_io_peer_t *peer, void *ud);
 
 /* NULL on failure (rtc_pc_create failed). The config is copied by the pc. */
-rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg,
-                                  rtc_io_events_cb cb, void *ud);
+rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg, rtc_io_events_cb cb,
+                                  void *ud);
 rtc_pc_t *rtc_io_peer_pc(rtc_io_peer_t *peer);
 /* Call after every API call on the pc: gathers if asked, sends, re-arms the timer,
  * and schedules event delivery for the next loop iteration. */

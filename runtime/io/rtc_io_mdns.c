@@ -36,7 +36,8 @@ static int mdns_open(uv_loop_t *loop) {
   if (r == 0) r = uv_udp_recv_start(&mdns_udp, mdns_alloc, mdns_on_recv);
   uv_unref((uv_handle_t *)&mdns_udp);
   if (r != 0) {
-    RTC_LOG(RTC_LOG_INFO, "io", "mDNS unavailable (%s): .local candidates rely on peer-reflexive discovery",
+    RTC_LOG(RTC_LOG_INFO, "io",
+            "mDNS unavailable (%s): .local candidates rely on peer-reflexive discovery",
             uv_strerror(r));
     uv_close((uv_handle_t *)&mdns_udp, NULL);
     return -1;

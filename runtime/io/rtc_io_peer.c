@@ -1,18 +1,18 @@
 /* Drives one sans-IO rtc_pc_t on a libuv loop: sockets, one timer, event delivery. */
 #define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "base/rtc_err.h"
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
+#include "ice/rtc_mdns.h"
 #include "io/rtc_io.h"
 #include "io/rtc_io_internal.h"
-#include "ice/rtc_mdns.h"
 
 #define IO_MAX_SOCKETS 16
 #define IO_SOCKET_BUFFER (2 * 1024 * 1024)
@@ -37,9 +37,9 @@ struct rtc_io_peer {
   bool handles_closed; /* the transport is finished: sockets and timer closed */
   bool destroying;
   bool in_dispatch;
-  uint64_t armed_deadline; /* what the timer is armed for */
-  bool told_closed;        /* the owner was called after the pc closed */
-  bool unlink_pending;     /* closed during a walk over io_peers: unlink after it */
+  uint64_t armed_deadline;    /* what the timer is armed for */
+  bool told_closed;           /* the owner was called after the pc closed */
+  bool unlink_pending;        /* closed during a walk over io_peers: unlink after it */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
 };
 
@@ -61,8 +61,10 @@ static void io_handle_closed(uv_handle_t *h) {
 static int io_walking; /* rtc__io_peers_after_sctp_tick is iterating io_peers */
 
 static void io_unlink(rtc_io_peer_t *peer) {
-  if (peer->prev) peer->prev->next = peer->next;
-  else if (io_peers == peer) io_peers = peer->next;
+  if (peer->prev)
+    peer->prev->next = peer->next;
+  else if (io_peers == peer)
+    io_peers = peer->next;
   if (peer->next) peer->next->prev = peer->prev;
   peer->next = peer->prev = NULL;
   peer->unlink_pending = false;
@@ -340,7 +342,8 @@ static void io_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const st
   if (nread <= 0 || !from || (flags & UV_UDP_PARTIAL)) return;
   rtc_addr_t src;
   memset(&src, 0, sizeof(src));
-  memcpy(&src, from, from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+  memcpy(&src, from,
+         from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
   rtc_pc_handle_datagram(peer->pc, rtc_io_now_us(), &s->local, &src, (const uint8_t *)buf->base,
                          (size_t)nread);
   if (!(flags & UV_UDP_MMSG_CHUNK)) io_after(peer); /* a single read (no recvmmsg) */
@@ -382,7 +385,8 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
   if (r != 0) {
     char ip[RTC_ADDR_STRLEN] = "?";
     rtc_addr_to_string(addr, ip, sizeof(ip));
-    RTC_LOG(RTC_LOG_WARN, "io", "pc %u: cannot use %s: %s", rtc_pc_id(peer->pc), ip, uv_strerror(r));
+    RTC_LOG(RTC_LOG_WARN, "io", "pc %u: cannot use %s: %s", rtc_pc_id(peer->pc), ip,
+            uv_strerror(r));
     uv_close((uv_handle_t *)&s->udp, io_handle_closed);
     return RTC_EIO;
   }
@@ -416,9 +420,9 @@ static void io_gather(rtc_io_peer_t *peer) {
         for (int i = 0; i < n; i++) {
           rtc_addr_t a;
           memset(&a, 0, sizeof(a));
-          memcpy(&a, &ifs[i].address, ifs[i].address.address4.sin_family == AF_INET6
-                                          ? sizeof(struct sockaddr_in6)
-                                          : sizeof(struct sockaddr_in));
+          memcpy(&a, &ifs[i].address,
+                 ifs[i].address.address4.sin_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                : sizeof(struct sockaddr_in));
           bool loop = ifs[i].is_internal || rtc_addr_is_loopback(&a);
           bool ll = rtc_addr_is_link_local(&a);
           /* Pass 0: routable addresses; pass 1 (nothing else exists): loopback. */
@@ -434,8 +438,8 @@ static void io_gather(rtc_io_peer_t *peer) {
   rtc_pc_set_gathering_done(peer->pc);
 }
 
-rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg,
-                                  rtc_io_events_cb cb, void *ud) {
+rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg, rtc_io_events_cb cb,
+                                  void *ud) {
   rtc_io_peer_t *peer = calloc(1, sizeof(*peer));
   if (!peer) return NULL;
   peer->pc = rtc_pc_create(cfg, rtc_io_now_us());
@@ -463,7 +467,8 @@ void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   if (peer->destroying || peer->handles_closed) return;
   if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
   const char *name;
-  while (rtc_pc_poll_resolve(peer->pc, &name)) rtc__io_mdns_query(peer->loop, name);
+  while (rtc_pc_poll_resolve(peer->pc, &name))
+    rtc__io_mdns_query(peer->loop, name);
   io_flush(peer);
   io_arm_timer(peer);
   rtc__io_sctp_timer_arm(peer->loop);

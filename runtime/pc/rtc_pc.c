@@ -74,20 +74,23 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc_ice_agent_destroy(pc->ice);
   rtc_ice_agent_destroy(pc->ice_next);
   rtc__pc_ice_commit(pc);
-  for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
+  for (size_t i = 0; i < pc->n_early; i++)
+    free(pc->early[i].data);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);
   rtc__pc_desc_clear(&pc->current_remote);
   rtc__pc_desc_clear(&pc->pending_remote);
   free(pc->transport_mid);
   free(pc->transport_local_mid);
-  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  for (size_t i = 0; i < pc->n_local_cands; i++)
+    free(pc->local_cands[i]);
   free(pc->remote_ufrag);
   free(pc->remote_fp_alg);
   free(pc->remote_fp);
   rtc__pc_events_free(pc);
   if (pc->gather_addresses) {
-    for (size_t i = 0; i < pc->cfg.n_gather_addresses; i++) free(pc->gather_addresses[i]);
+    for (size_t i = 0; i < pc->cfg.n_gather_addresses; i++)
+      free(pc->gather_addresses[i]);
     free(pc->gather_addresses);
   }
   rtc_dtls_cert_unref(pc->cert);
@@ -113,7 +116,8 @@ static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
   /* A DTLS server "starts" at negotiation but its handshake begins after ICE: count it
    * as new until then, as Chromium does. */
   if (ds == RTC_DTLS_CONNECTING && (is == RTC_ICE_NEW || is == RTC_ICE_CHECKING)) ds = RTC_DTLS_NEW;
-  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED || pc->dtls_failed) return RTC_CONNECTION_FAILED;
+  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED || pc->dtls_failed)
+    return RTC_CONNECTION_FAILED;
   if (is == RTC_ICE_DISCONNECTED) return RTC_CONNECTION_DISCONNECTED;
   bool ice_new = is == RTC_ICE_NEW || is == RTC_ICE_CLOSED;
   bool dtls_new = ds == RTC_DTLS_NEW || ds == RTC_DTLS_CLOSED;

@@ -71,9 +71,9 @@ typedef enum rtc_sdp_type {
 } rtc_sdp_type_t;
 
 typedef struct rtc_pc_config {
-  rtc_dtls_cert_t *cert;     /* NULL: the process-wide default certificate */
-  bool ice_transport_relay;  /* iceTransportPolicy "relay" (no relay yet: gathers nothing) */
-  int bundle_policy;         /* 0 balanced, 1 max-compat, 2 max-bundle (one transport either way) */
+  rtc_dtls_cert_t *cert;    /* NULL: the process-wide default certificate */
+  bool ice_transport_relay; /* iceTransportPolicy "relay" (no relay yet: gathers nothing) */
+  int bundle_policy;        /* 0 balanced, 1 max-compat, 2 max-bundle (one transport either way) */
   /* Addresses to gather host candidates on ("127.0.0.1", "::1", "eth0"? no: numeric
    * addresses only). n_gather_addresses == 0: every usable interface. */
   const char *const *gather_addresses;
@@ -83,16 +83,16 @@ typedef struct rtc_pc_config {
 } rtc_pc_config_t;
 
 typedef enum rtc_pc_event_type {
-  RTC_PC_EVENT_ICE_CANDIDATE,          /* candidate (NULL = end of candidates), mid, mline_index */
-  RTC_PC_EVENT_ICE_CANDIDATE_ERROR,    /* text: errorText; address/port/url where known */
-  RTC_PC_EVENT_ICE_GATHERING_STATE,    /* state */
-  RTC_PC_EVENT_ICE_CONNECTION_STATE,   /* state */
-  RTC_PC_EVENT_CONNECTION_STATE,       /* state */
-  RTC_PC_EVENT_SIGNALING_STATE,        /* state */
+  RTC_PC_EVENT_ICE_CANDIDATE,        /* candidate (NULL = end of candidates), mid, mline_index */
+  RTC_PC_EVENT_ICE_CANDIDATE_ERROR,  /* text: errorText; address/port/url where known */
+  RTC_PC_EVENT_ICE_GATHERING_STATE,  /* state */
+  RTC_PC_EVENT_ICE_CONNECTION_STATE, /* state */
+  RTC_PC_EVENT_CONNECTION_STATE,     /* state */
+  RTC_PC_EVENT_SIGNALING_STATE,      /* state */
   RTC_PC_EVENT_NEGOTIATION_NEEDED,
-  RTC_PC_EVENT_DATACHANNEL,            /* dc: a channel the peer opened (new reference for the app) */
-  RTC_PC_EVENT_DC_OPEN,                /* dc */
-  RTC_PC_EVENT_DC_MESSAGE,             /* dc, binary, data, len */
+  RTC_PC_EVENT_DATACHANNEL, /* dc: a channel the peer opened (new reference for the app) */
+  RTC_PC_EVENT_DC_OPEN,     /* dc */
+  RTC_PC_EVENT_DC_MESSAGE,  /* dc, binary, data, len */
   RTC_PC_EVENT_DC_BUFFERED_AMOUNT_LOW, /* dc */
   RTC_PC_EVENT_DC_ERROR,               /* dc, text */
   RTC_PC_EVENT_DC_CLOSING,             /* dc */
@@ -102,11 +102,11 @@ typedef enum rtc_pc_event_type {
 /* Everything borrowed until the next rtc_pc_poll_event call. */
 typedef struct rtc_pc_event {
   rtc_pc_event_type_t type;
-  int state;               /* the new state for *_STATE events */
-  const char *candidate;   /* "candidate:..." or NULL for end-of-candidates */
+  int state;             /* the new state for *_STATE events */
+  const char *candidate; /* "candidate:..." or NULL for end-of-candidates */
   const char *mid;
   int mline_index;
-  const char *text;        /* error text */
+  const char *text; /* error text */
   rtc_dc_t *dc;
   bool binary;
   const uint8_t *data;
@@ -154,7 +154,7 @@ typedef struct rtc_dc_init {
   int max_retransmits;      /* -1: unset */
   int max_packet_life_time; /* -1: unset; both set -> RTC_EINVAL (W3C TypeError) */
   bool negotiated;
-  int id;                   /* -1: unset (required when negotiated) */
+  int id; /* -1: unset (required when negotiated) */
 } rtc_dc_init_t;
 void rtc_dc_init_defaults(rtc_dc_init_t *init);
 /* Returns a new channel with one reference for the caller, or NULL (rtc_pc_error). */
@@ -166,7 +166,7 @@ const char *rtc_dc_label(const rtc_dc_t *dc);
 const char *rtc_dc_protocol(const rtc_dc_t *dc);
 int rtc_dc_id(const rtc_dc_t *dc); /* -1 while null */
 bool rtc_dc_ordered(const rtc_dc_t *dc);
-int rtc_dc_max_retransmits(const rtc_dc_t *dc);     /* -1 null */
+int rtc_dc_max_retransmits(const rtc_dc_t *dc);      /* -1 null */
 int rtc_dc_max_packet_life_time(const rtc_dc_t *dc); /* -1 null */
 bool rtc_dc_negotiated(const rtc_dc_t *dc);
 rtc_dc_state_t rtc_dc_ready_state(const rtc_dc_t *dc);
@@ -189,7 +189,7 @@ typedef struct rtc_pc_stats {
   uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
   uint64_t packets_discarded; /* malformed, unauthenticated or unexpected datagrams */
   uint32_t data_channels_opened, data_channels_closed;
-  bool has_pair;              /* ICE selected a pair: */
+  bool has_pair; /* ICE selected a pair: */
   rtc_addr_t pair_local, pair_remote;
   uint32_t rtt_ms;
   uint64_t requests_sent, requests_received, responses_received;

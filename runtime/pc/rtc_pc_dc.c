@@ -151,7 +151,8 @@ rtc_dc_t *rtc_pc_create_data_channel(rtc_pc_t *pc, const rtc_dc_init_t *init) {
   }
   dc->ordered = init->ordered;
   dc->max_retransmits = init->max_retransmits > 65535 ? 65535 : init->max_retransmits;
-  dc->max_packet_life_time = init->max_packet_life_time > 65535 ? 65535 : init->max_packet_life_time;
+  dc->max_packet_life_time =
+      init->max_packet_life_time > 65535 ? 65535 : init->max_packet_life_time;
   dc->negotiated = init->negotiated;
   if (init->negotiated) dc->id = init->id;
   if (pc->sctp) dc_sctp_open(pc, dc);
@@ -336,6 +337,7 @@ void rtc_dc_get_stats(const rtc_dc_t *dc, rtc_dc_stats_t *out) { *out = dc->stat
 
 size_t rtc_pc_data_channels(const rtc_pc_t *pc, rtc_dc_t **out, size_t max) {
   size_t n = pc->n_dcs < max ? pc->n_dcs : max;
-  for (size_t i = 0; i < n; i++) out[i] = pc->dcs[i];
+  for (size_t i = 0; i < n; i++)
+    out[i] = pc->dcs[i];
   return n;
 }

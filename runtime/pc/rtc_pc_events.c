@@ -28,8 +28,10 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) 
   }
   n->ev.type = type;
   n->ev.mline_index = -1;
-  if (pc->ev_tail) pc->ev_tail->next = n;
-  else pc->ev_head = n;
+  if (pc->ev_tail)
+    pc->ev_tail->next = n;
+  else
+    pc->ev_head = n;
   pc->ev_tail = n;
   pc->n_events++;
   return n;
@@ -61,8 +63,12 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   *out = n->ev;
   switch (n->ev.type) {
   case RTC_PC_EVENT_ICE_CONNECTION_STATE: pc->shown_ice_state = (rtc_ice_state_t)n->ev.state; break;
-  case RTC_PC_EVENT_CONNECTION_STATE: pc->shown_conn_state = (rtc_connection_state_t)n->ev.state; break;
-  case RTC_PC_EVENT_ICE_GATHERING_STATE: pc->shown_gathering = (rtc_gathering_state_t)n->ev.state; break;
+  case RTC_PC_EVENT_CONNECTION_STATE:
+    pc->shown_conn_state = (rtc_connection_state_t)n->ev.state;
+    break;
+  case RTC_PC_EVENT_ICE_GATHERING_STATE:
+    pc->shown_gathering = (rtc_gathering_state_t)n->ev.state;
+    break;
   default: break;
   }
   return true;

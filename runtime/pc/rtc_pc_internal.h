@@ -12,20 +12,20 @@
 #include "sctp/rtc_sctp.h"
 #include "sdp/rtc_sdp.h"
 
-#define RTC_PC_MAX_CHANNELS 1024     /* data channels per connection */
-#define RTC_PC_MAX_EARLY_DTLS 8      /* DTLS datagrams kept before the transport starts */
+#define RTC_PC_MAX_CHANNELS 1024 /* data channels per connection */
+#define RTC_PC_MAX_EARLY_DTLS 8  /* DTLS datagrams kept before the transport starts */
 /* Message bytes queued for the application before the pc stops reading SCTP: then
  * usrsctp's receive window closes and the sender waits (no loss on any channel). */
 #define RTC_PC_MAX_EVENT_BYTES (8u * 1024 * 1024)
-#define RTC_PC_MAX_MDNS 8           /* peer's .local names being resolved */
-#define RTC_PC_SCTP_PORT 5000        /* RFC 8841: the default, what every browser uses */
+#define RTC_PC_MAX_MDNS 8     /* peer's .local names being resolved */
+#define RTC_PC_SCTP_PORT 5000 /* RFC 8841: the default, what every browser uses */
 #define RTC_PC_DEFAULT_MMS 262144
 #define RTC_PC_RFC8841_DEFAULT_MMS 65536 /* when the peer announces none (RFC 8841 6.1) */
 
 typedef struct rtc_pc_event_node {
   struct rtc_pc_event_node *next;
   rtc_pc_event_t ev;
-  char *owned_text;     /* candidate / text, owned */
+  char *owned_text; /* candidate / text, owned */
   char *owned_mid;
   uint8_t *owned_data;
 } rtc_pc_event_node_t;
@@ -36,9 +36,9 @@ struct rtc_dc {
   char *label, *protocol;
   bool ordered, negotiated;
   int max_retransmits, max_packet_life_time;
-  int id;                 /* -1 while null */
+  int id; /* -1 while null */
   rtc_dc_state_t state;
-  bool opened_in_sctp;    /* rtc_sctp_channel_open done (or remote-created) */
+  bool opened_in_sctp; /* rtc_sctp_channel_open done (or remote-created) */
   size_t low_threshold;
   char error[160];
   void *userdata;
@@ -88,9 +88,9 @@ struct rtc_pc {
   bool prev_local_gather_done;
   rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets io bound for us */
   size_t n_local_addrs;
-  char *transport_mid;       /* the mid whose transport we use */
-  int transport_mline;       /* its m-line index in the remote description */
-  bool have_application;     /* an application m-line is negotiated */
+  char *transport_mid;   /* the mid whose transport we use */
+  int transport_mline;   /* its m-line index in the remote description */
+  bool have_application; /* an application m-line is negotiated */
   bool remote_creds_set;
   char *remote_ufrag;
   rtc_gathering_state_t gathering;

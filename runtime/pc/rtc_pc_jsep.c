@@ -175,9 +175,11 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
     const rtc_sdp_media_t *pm = &prev->media[i];
     if (!have_app && strcmp(pm->type, "application") == 0 && is_sctp_proto(pm->proto) &&
         media_accepted(pm)) {
-      rtc_sdp_media_t *m = rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
-      err = !m || rtc_sdp_set_str(&m->mid, pm->mid ? pm->mid : "0") ? RTC_ENOMEM
-                                                                   : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
+      rtc_sdp_media_t *m =
+          rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
+      err = !m || rtc_sdp_set_str(&m->mid, pm->mid ? pm->mid : "0")
+                ? RTC_ENOMEM
+                : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
       if (!err) err = add_bundle(s, m->mid);
       have_app = true;
     } else {
@@ -190,8 +192,11 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
       snprintf(mid, sizeof(mid), "%d", k);
       if (!mid_used(s, mid)) break;
     }
-    rtc_sdp_media_t *m = rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
-    err = !m || rtc_sdp_set_str(&m->mid, mid) ? RTC_ENOMEM : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
+    rtc_sdp_media_t *m =
+        rtc_sdp_add_media(s, "application", 9, "UDP/DTLS/SCTP", "webrtc-datachannel");
+    err = !m || rtc_sdp_set_str(&m->mid, mid)
+              ? RTC_ENOMEM
+              : fill_transport(pc, offer_ice, m, RTC_SDP_SETUP_ACTPASS);
     if (!err) err = add_bundle(s, mid);
   }
   return finish_description(pc, "createOffer", s, err, sdp_out);
@@ -207,7 +212,9 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "createAnswer: the connection is closed");
   if (pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
       pc->signaling != RTC_SIGNALING_HAVE_LOCAL_PRANSWER)
-    return rtc__pc_fail(pc, RTC_ESTATE, "createAnswer: no remote offer to answer (signalingState is not have-remote-offer)");
+    return rtc__pc_fail(
+        pc, RTC_ESTATE,
+        "createAnswer: no remote offer to answer (signalingState is not have-remote-offer)");
   const rtc_sdp_t *offer = pc->pending_remote.sdp;
   rtc_sdp_t *s = rtc_sdp_new();
   if (!s) return rtc__pc_fail(pc, RTC_ENOMEM, "createAnswer: out of memory");
@@ -238,8 +245,12 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
   return finish_description(pc, "createAnswer", s, err, sdp_out);
 }
 
-static const char *const signaling_names[] = {"stable", "have-local-offer", "have-remote-offer",
-                                              "have-local-pranswer", "have-remote-pranswer", "closed"};
+static const char *const signaling_names[] = {"stable",
+                                              "have-local-offer",
+                                              "have-remote-offer",
+                                              "have-local-pranswer",
+                                              "have-remote-pranswer",
+                                              "closed"};
 
 static void set_signaling(rtc_pc_t *pc, rtc_signaling_state_t st) {
   if (pc->signaling == st) return;
@@ -277,8 +288,7 @@ static bool fingerprint_well_formed(const char *fp, size_t bytes) {
 /* Checks what we need from a remote description's transport m-line. */
 static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
   const rtc_sdp_t *local = rtc__pc_local_sdp(pc);
-  if ((type == RTC_SDP_ANSWER || type == RTC_SDP_PRANSWER) && local &&
-      s->n_media != local->n_media)
+  if ((type == RTC_SDP_ANSWER || type == RTC_SDP_PRANSWER) && local && s->n_media != local->n_media)
     return rtc__pc_fail(pc, RTC_EINVAL,
                         "setRemoteDescription: the answer has %zu m-lines, the offer had %zu",
                         s->n_media, local->n_media);
@@ -314,10 +324,12 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
                         "setRemoteDescription: m-line %d has no a=ice-ufrag/a=ice-pwd", app);
   if (strlen(m->ice_ufrag) < 4 || strlen(m->ice_pwd) < 22 || strlen(m->ice_ufrag) > 256 ||
       strlen(m->ice_pwd) > 256)
-    return rtc__pc_fail(pc, RTC_EINVAL,
-                        "setRemoteDescription: ice-ufrag must be 4..256 and ice-pwd 22..256 characters (RFC 8839)");
+    return rtc__pc_fail(
+        pc, RTC_EINVAL,
+        "setRemoteDescription: ice-ufrag must be 4..256 and ice-pwd 22..256 characters (RFC 8839)");
   if (!m->fingerprint || !m->fingerprint_alg)
-    return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: m-line %d has no a=fingerprint", app);
+    return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: m-line %d has no a=fingerprint",
+                        app);
   if (strcmp(m->fingerprint_alg, "sha-256") && strcmp(m->fingerprint_alg, "sha-1") &&
       strcmp(m->fingerprint_alg, "sha-384") && strcmp(m->fingerprint_alg, "sha-512"))
     return rtc__pc_fail(pc, RTC_ENOTSUP,
@@ -329,14 +341,16 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
                                                          : 64;
   if (!fingerprint_well_formed(m->fingerprint, want))
     return rtc__pc_fail(pc, RTC_EINVAL,
-                        "setRemoteDescription: a=fingerprint is not %zu hex bytes separated by ':'", want);
+                        "setRemoteDescription: a=fingerprint is not %zu hex bytes separated by ':'",
+                        want);
   /* A new fingerprint means a new DTLS association (RFC 8842 5.5); we keep one. */
   if (pc->dtls_started && pc->remote_fp && strcasecmp(pc->remote_fp, m->fingerprint) != 0)
     return rtc__pc_fail(pc, RTC_ENOTSUP,
                         "setRemoteDescription: the peer changed its DTLS fingerprint; a new DTLS "
                         "association on a live session is not supported");
   if (type != RTC_SDP_OFFER && m->setup == RTC_SDP_SETUP_ACTPASS)
-    return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: an answer cannot use a=setup:actpass");
+    return rtc__pc_fail(pc, RTC_EINVAL,
+                        "setRemoteDescription: an answer cannot use a=setup:actpass");
   return 0;
 }
 
@@ -385,7 +399,8 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
     pc->remote_ufrag = strdup(m->ice_ufrag);
     rtc_ice_agent_set_remote_credentials(pc->ice, m->ice_ufrag, m->ice_pwd);
   }
-  for (size_t i = 0; i < m->n_candidates; i++) add_remote_candidate(pc, m->candidates[i], false);
+  for (size_t i = 0; i < m->n_candidates; i++)
+    add_remote_candidate(pc, m->candidates[i], false);
   if (m->end_of_candidates) rtc_ice_agent_set_remote_gathering_done(pc->ice);
   free(pc->remote_fp_alg);
   free(pc->remote_fp);
@@ -393,7 +408,8 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   pc->remote_fp = strdup(m->fingerprint);
   pc->remote_sctp_port = m->sctp_port > 0 ? m->sctp_port : RTC_PC_SCTP_PORT;
   /* RFC 8841 6.1: no a=max-message-size means 64 KiB; 0 means no limit. */
-  pc->remote_mms = m->max_message_size < 0 ? RTC_PC_RFC8841_DEFAULT_MMS : (size_t)m->max_message_size;
+  pc->remote_mms =
+      m->max_message_size < 0 ? RTC_PC_RFC8841_DEFAULT_MMS : (size_t)m->max_message_size;
 }
 
 /* After an answer (local or remote) completes a negotiation. */
@@ -404,7 +420,8 @@ static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp
   if (accepted && !pc->dtls_role_known) {
     rtc_sdp_setup_t ours = local->media[app].setup;
     if (ours == RTC_SDP_SETUP_ACTPASS || ours == RTC_SDP_SETUP_NONE)
-      ours = remote->media[app].setup == RTC_SDP_SETUP_ACTIVE ? RTC_SDP_SETUP_PASSIVE : RTC_SDP_SETUP_ACTIVE;
+      ours = remote->media[app].setup == RTC_SDP_SETUP_ACTIVE ? RTC_SDP_SETUP_PASSIVE
+                                                              : RTC_SDP_SETUP_ACTIVE;
     pc->dtls_role = ours == RTC_SDP_SETUP_ACTIVE ? RTC_DTLS_ROLE_CLIENT : RTC_DTLS_ROLE_SERVER;
     pc->dtls_role_known = true;
   }
@@ -463,7 +480,8 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
   if (!sdp || !*sdp) {
     bool answering = pc->signaling == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
                      pc->signaling == RTC_SIGNALING_HAVE_LOCAL_PRANSWER;
-    int r = answering ? rtc_pc_create_answer(pc, &implicit) : rtc_pc_create_offer(pc, false, &implicit);
+    int r =
+        answering ? rtc_pc_create_answer(pc, &implicit) : rtc_pc_create_offer(pc, false, &implicit);
     if (r < 0) return r;
     type = answering ? RTC_SDP_ANSWER : RTC_SDP_OFFER;
     sdp = implicit;
@@ -471,7 +489,8 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
   int r = 0;
   rtc_sdp_t *s = NULL;
   bool offer = type == RTC_SDP_OFFER;
-  if (offer && pc->signaling != RTC_SIGNALING_STABLE && pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+  if (offer && pc->signaling != RTC_SIGNALING_STABLE &&
+      pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
     r = rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a local offer in state %s", what,
                      signaling_names[pc->signaling]);
     goto out;
@@ -492,7 +511,8 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
   }
   if (app >= 0 && (!s->media[app].ice_ufrag ||
                    strcmp(s->media[app].ice_ufrag, rtc_ice_agent_local_ufrag(pc->ice)) != 0)) {
-    r = rtc__pc_fail(pc, RTC_EINVAL, "%s: the ICE credentials differ from the ones createOffer/createAnswer made",
+    r = rtc__pc_fail(pc, RTC_EINVAL,
+                     "%s: the ICE credentials differ from the ones createOffer/createAnswer made",
                      what);
     goto out;
   }
@@ -575,7 +595,8 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
   return 0;
 }
 
-int rtc_pc_add_ice_candidate(rtc_pc_t *pc, const char *candidate, const char *mid, int mline_index) {
+int rtc_pc_add_ice_candidate(rtc_pc_t *pc, const char *candidate, const char *mid,
+                             int mline_index) {
   const char *what = "addIceCandidate";
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "%s: the connection is closed", what);
   rtc_pc_desc_t *rd = pc->pending_remote.sdp ? &pc->pending_remote : &pc->current_remote;
@@ -622,7 +643,8 @@ void rtc__pc_local_add_candidate(rtc_pc_t *pc, const char *value) {
   rtc_pc_desc_t *ds[] = {&pc->pending_local, &pc->current_local};
   for (size_t i = 0; i < 2; i++) {
     rtc_sdp_t *s = ds[i]->sdp;
-    if (!s || pc->transport_local_mline < 0 || (size_t)pc->transport_local_mline >= s->n_media) continue;
+    if (!s || pc->transport_local_mline < 0 || (size_t)pc->transport_local_mline >= s->n_media)
+      continue;
     rtc_sdp_media_add_candidate(&s->media[pc->transport_local_mline], value);
     free(ds[i]->text);
     ds[i]->text = NULL;
@@ -634,7 +656,8 @@ void rtc__pc_local_end_of_candidates(rtc_pc_t *pc) {
   rtc_pc_desc_t *ds[] = {&pc->pending_local, &pc->current_local};
   for (size_t i = 0; i < 2; i++) {
     rtc_sdp_t *s = ds[i]->sdp;
-    if (!s || pc->transport_local_mline < 0 || (size_t)pc->transport_local_mline >= s->n_media) continue;
+    if (!s || pc->transport_local_mline < 0 || (size_t)pc->transport_local_mline >= s->n_media)
+      continue;
     s->media[pc->transport_local_mline].end_of_candidates = true;
     free(ds[i]->text);
     ds[i]->text = NULL;

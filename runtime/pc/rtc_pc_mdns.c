@@ -8,8 +8,7 @@
 
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c) {
   for (size_t i = 0; i < pc->n_mdns; i++)
-    if (strcasecmp(pc->mdns[i].cand.address, c->address) == 0 &&
-        pc->mdns[i].cand.port == c->port)
+    if (strcasecmp(pc->mdns[i].cand.address, c->address) == 0 && pc->mdns[i].cand.port == c->port)
       return;
   if (pc->n_mdns >= RTC_PC_MAX_MDNS) return; /* bounded: the peer controls the count */
   pc->mdns[pc->n_mdns].cand = *c;

@@ -24,7 +24,8 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   int r = rtc_ice_agent_add_local_host(pc->ice, addr, &c);
   if (r < 0) return r;
   bool known = false;
-  for (size_t i = 0; i < pc->n_local_addrs; i++) known |= rtc_addr_equal(&pc->local_addrs[i], addr);
+  for (size_t i = 0; i < pc->n_local_addrs; i++)
+    known |= rtc_addr_equal(&pc->local_addrs[i], addr);
   if (!known && pc->n_local_addrs < RTC_ICE_MAX_LOCAL) pc->local_addrs[pc->n_local_addrs++] = *addr;
   char text[512];
   if (rtc_ice_candidate_format(&c, false, text, sizeof(text)) < 0) return RTC_EINVAL;
@@ -51,7 +52,8 @@ void rtc__pc_ice_commit(rtc_pc_t *pc) {
   pc->ice_prev = NULL;
   free(pc->prev_remote_ufrag);
   pc->prev_remote_ufrag = NULL;
-  for (size_t i = 0; i < pc->prev_n_local_cands; i++) free(pc->prev_local_cands[i]);
+  for (size_t i = 0; i < pc->prev_n_local_cands; i++)
+    free(pc->prev_local_cands[i]);
   pc->prev_n_local_cands = 0;
 }
 
@@ -74,7 +76,8 @@ void rtc__pc_ice_rollback(rtc_pc_t *pc) {
   rtc_ice_agent_destroy(pc->ice);
   pc->ice = pc->ice_prev;
   pc->ice_prev = NULL;
-  for (size_t i = 0; i < pc->n_local_cands; i++) free(pc->local_cands[i]);
+  for (size_t i = 0; i < pc->n_local_cands; i++)
+    free(pc->local_cands[i]);
   memcpy(pc->local_cands, pc->prev_local_cands, sizeof(pc->local_cands));
   pc->n_local_cands = pc->prev_n_local_cands;
   pc->prev_n_local_cands = 0;
@@ -95,7 +98,8 @@ void rtc__pc_regather(rtc_pc_t *pc) {
   size_t n = pc->n_local_addrs;
   rtc_addr_t addrs[RTC_ICE_MAX_LOCAL];
   memcpy(addrs, pc->local_addrs, n * sizeof(addrs[0]));
-  for (size_t i = 0; i < n; i++) rtc_pc_add_local_address(pc, &addrs[i]);
+  for (size_t i = 0; i < n; i++)
+    rtc_pc_add_local_address(pc, &addrs[i]);
   rtc_pc_set_gathering_done(pc);
 }
 
@@ -142,7 +146,8 @@ static void transport_maybe_start_dtls(rtc_pc_t *pc) {
   if (rtc_dtls_start(pc->dtls, pc->now_us, pc->dtls_role, pc->remote_fp_alg, pc->remote_fp) < 0) {
     RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: DTLS could not start", pc->id);
     pc->dtls_failed = true;
-    for (size_t i = 0; i < pc->n_early; i++) free(pc->early[i].data);
+    for (size_t i = 0; i < pc->n_early; i++)
+      free(pc->early[i].data);
     pc->n_early = 0;
     return;
   }
@@ -290,7 +295,8 @@ static void keep_early(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *
   uint8_t *copy = malloc(len);
   if (!copy) return;
   memcpy(copy, p, len);
-  pc->early[pc->n_early++] = (rtc_pc_early_t){.data = copy, .len = len, .local = *local, .remote = *from};
+  pc->early[pc->n_early++] =
+      (rtc_pc_early_t){.data = copy, .len = len, .local = *local, .remote = *from};
 }
 
 int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *local,

@@ -31,7 +31,8 @@ static void side_init(side_t *s, const char *ip, uint16_t port) {
 
 static void side_free(side_t *s) {
   rtc_dc_unref(s->remote_dc);
-  for (int i = 0; i < s->n_cands; i++) free(s->cands[i]);
+  for (int i = 0; i < s->n_cands; i++)
+    free(s->cands[i]);
   rtc_pc_destroy(s->pc);
 }
 
@@ -120,8 +121,10 @@ static void negotiate(side_t *a, side_t *b, bool tamper_fingerprint) {
   gather(b);
   drain_events(a);
   drain_events(b);
-  for (int i = 0; i < a->n_cands; i++) CHECK_EQ_INT(rtc_pc_add_ice_candidate(b->pc, a->cands[i], "0", 0), 0);
-  for (int i = 0; i < b->n_cands; i++) CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], "0", 0), 0);
+  for (int i = 0; i < a->n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(b->pc, a->cands[i], "0", 0), 0);
+  for (int i = 0; i < b->n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], "0", 0), 0);
   CHECK(a->end_of_cands && b->end_of_cands);
 }
 
@@ -185,7 +188,8 @@ static void test_errors_leave_pc_usable(void) {
   CHECK(strstr(rtc_pc_error(a.pc), "malformed SDP") != NULL);
   CHECK(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, "v=0\r\n") == RTC_ESTATE);
   CHECK(strstr(rtc_pc_error(a.pc), "state stable") != NULL);
-  CHECK(rtc_pc_add_ice_candidate(a.pc, "candidate:1 1 udp 1 1.2.3.4 5 typ host", "0", 0) == RTC_ESTATE);
+  CHECK(rtc_pc_add_ice_candidate(a.pc, "candidate:1 1 udp 1 1.2.3.4 5 typ host", "0", 0) ==
+        RTC_ESTATE);
   CHECK_EQ_INT(rtc_pc_signaling_state(a.pc), RTC_SIGNALING_STABLE);
   char *offer = NULL;
   CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
@@ -194,10 +198,14 @@ static void test_errors_leave_pc_usable(void) {
 }
 
 static void test_fixture_offers_answered(void) {
-  const char *files[] = {"chromium-156-offer-datachannel.sdp", "firefox-153-offer-datachannel.sdp",
-                         "aiortc-1.4-offer-datachannel.sdp", "gstreamer-1.22-offer-datachannel.sdp",
-                         "pion-3.1-offer-datachannel.sdp", "werift-0.24-offer-datachannel.sdp",
-                         "libwebrtc-m106-offer-datachannel.sdp", "libdatachannel-0.24-offer-datachannel.sdp",
+  const char *files[] = {"chromium-156-offer-datachannel.sdp",
+                         "firefox-153-offer-datachannel.sdp",
+                         "aiortc-1.4-offer-datachannel.sdp",
+                         "gstreamer-1.22-offer-datachannel.sdp",
+                         "pion-3.1-offer-datachannel.sdp",
+                         "werift-0.24-offer-datachannel.sdp",
+                         "libwebrtc-m106-offer-datachannel.sdp",
+                         "libdatachannel-0.24-offer-datachannel.sdp",
                          "chromium-156-offer-audio-video-datachannel.sdp",
                          "firefox-153-offer-audio-video-datachannel.sdp",
                          "aiortc-1.4-offer-audio-video-datachannel.sdp",
@@ -290,8 +298,10 @@ static void test_ice_restart_keeps_channel(void) {
   free(offer);
   free(answer);
   run(&a, &b, RTC_MS(100)); /* new candidates come as events */
-  for (int i = 0; i < a.n_cands; i++) rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
-  for (int i = 0; i < b.n_cands; i++) rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
+  for (int i = 0; i < a.n_cands; i++)
+    rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
+  for (int i = 0; i < b.n_cands; i++)
+    rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
   run(&a, &b, RTC_MS(40000)); /* past the old agent's consent lifetime */
   CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
   b.messages = 0;
@@ -374,8 +384,10 @@ static void test_glare_implicit_rollback(void) {
   gather(&b);
   drain_events(&a);
   drain_events(&b);
-  for (int i = 0; i < a.n_cands; i++) rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
-  for (int i = 0; i < b.n_cands; i++) rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
+  for (int i = 0; i < a.n_cands; i++)
+    rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0);
+  for (int i = 0; i < b.n_cands; i++)
+    rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0);
   run(&a, &b, RTC_MS(300));
   CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
   CHECK_EQ_INT(rtc_dc_ready_state(da), RTC_DC_OPEN);
