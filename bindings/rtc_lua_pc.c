@@ -383,7 +383,7 @@ static int pc_get_stats(lua_State *L) {
     set_num(L, "requestsSent", (double)st.requests_sent);
     set_num(L, "requestsReceived", (double)st.requests_received);
     set_num(L, "responsesReceived", (double)st.responses_received);
-    set_addr(L, "localAddress", "localPort", &st.pair_local);   /* luartc addition */
+    set_addr(L, "localAddress", "localPort", &st.pair_local);    /* luartc addition */
     set_addr(L, "remoteAddress", "remotePort", &st.pair_remote); /* luartc addition */
     lua_pop(L, 1);
   }

@@ -150,7 +150,7 @@ static uint8_t dtls_read_buf[16384];
 #else
 #define DTLS_MEM_KEEP 128 /* at most this many idle buffers kept (~200 KB) */
 #endif
-#define DTLS_MEM_HDR 16   /* keeps the bytes 16-byte aligned */
+#define DTLS_MEM_HDR 16 /* keeps the bytes 16-byte aligned */
 
 typedef union dtls_mem {
   union dtls_mem *next; /* while idle */

@@ -37,7 +37,7 @@ typedef enum rtc_dtls_state {
 } rtc_dtls_state_t;
 
 typedef struct rtc_dtls_config {
-  rtc_dtls_cert_t *cert; /* required; the dtls object takes its own reference */
+  rtc_dtls_cert_t *cert;   /* required; the dtls object takes its own reference */
   uint32_t initial_rto_ms; /* 0: default (100 ms) */
   uint32_t max_rto_ms;     /* 0: default */
   uint16_t mtu;            /* 0: default 1200 (fits any path WebRTC uses) */

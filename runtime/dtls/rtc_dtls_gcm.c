@@ -8,7 +8,9 @@
 bool rtc__gcm_supported(void) { return true; }
 
 int rtc__gcm_init(rtc__gcm_t *g, const uint8_t *key, size_t key_len) {
-  const EVP_CIPHER *c = key_len == 16 ? EVP_aes_128_gcm() : key_len == 32 ? EVP_aes_256_gcm() : NULL;
+  const EVP_CIPHER *c = key_len == 16   ? EVP_aes_128_gcm()
+                        : key_len == 32 ? EVP_aes_256_gcm()
+                                        : NULL;
   memset(g, 0, sizeof(*g));
   if (!c) return -1;
   EVP_CIPHER_CTX *enc = EVP_CIPHER_CTX_new(), *dec = EVP_CIPHER_CTX_new();

@@ -49,10 +49,10 @@ typedef enum rtc_ice_state {
 
 typedef struct rtc_ice_config {
   bool controlling;
-  uint64_t tie_breaker;   /* 0: random */
-  const char *local_ufrag; /* copied; NULL: random 4+ chars (RFC 8839 minimum) */
-  const char *local_pwd;   /* copied; NULL: random 24 chars */
-  uint32_t ta_ms;          /* check pacing; 0: default */
+  uint64_t tie_breaker;       /* 0: random */
+  const char *local_ufrag;    /* copied; NULL: random 4+ chars (RFC 8839 minimum) */
+  const char *local_pwd;      /* copied; NULL: random 24 chars */
+  uint32_t ta_ms;             /* check pacing; 0: default */
   uint32_t failed_timeout_ms; /* checking -> failed when no pair works; 0: default */
 } rtc_ice_config_t;
 
@@ -81,8 +81,7 @@ bool rtc_ice_agent_is_controlling(const rtc_ice_agent_t *ice);
 int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
                                  rtc_ice_candidate_t *out);
 /* RTC_EINVAL for empty or over-long values (RFC 8839: ufrag 4..256, pwd 22..256). */
-int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag,
-                                         const char *pwd);
+int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag, const char *pwd);
 /* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).
  * A duplicate is ignored (returns 0). */
 int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candidate_t *c);
@@ -118,7 +117,7 @@ void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us);
 void rtc_ice_agent_close(rtc_ice_agent_t *ice);
 
 typedef struct rtc_ice_stats {
-  uint64_t stun_dropped;      /* malformed or failed integrity */
+  uint64_t stun_dropped; /* malformed or failed integrity */
   uint64_t checks_sent, checks_received, responses_received;
 } rtc_ice_stats_t;
 void rtc_ice_agent_get_stats(const rtc_ice_agent_t *ice, rtc_ice_stats_t *out);

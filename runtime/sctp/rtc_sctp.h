@@ -31,10 +31,11 @@ void rtc_sctp_global_handle_timeout(uint64_t now_us);
 uint64_t rtc_sctp_global_poll_timeout(uint64_t now_us);
 
 typedef struct rtc_sctp_config {
-  uint16_t local_port;  /* a=sctp-port we announced (5000) */
-  uint16_t remote_port; /* the peer's a=sctp-port */
-  bool dtls_client;     /* decides even/odd stream ids */
-  size_t remote_max_message_size; /* peer's a=max-message-size; 0 = no limit (RFC 8841: 0 means "any size") */
+  uint16_t local_port;            /* a=sctp-port we announced (5000) */
+  uint16_t remote_port;           /* the peer's a=sctp-port */
+  bool dtls_client;               /* decides even/odd stream ids */
+  size_t remote_max_message_size; /* peer's a=max-message-size; 0 = no limit (RFC 8841: 0 means "any
+                                     size") */
   size_t local_max_message_size;  /* what we accept (our a=max-message-size) */
   /* Added by sctp. local_max_message_size 0 means RTC_SCTP_DEFAULT_MAX_MESSAGE_SIZE
    * (the reassembly buffer must stay bounded). max_streams: streams negotiated each
@@ -46,23 +47,24 @@ typedef struct rtc_sctp_config {
 } rtc_sctp_config_t;
 
 typedef enum rtc_sctp_event_type {
-  RTC_SCTP_EVENT_CONNECTED,     /* association up */
-  RTC_SCTP_EVENT_DISCONNECTED,  /* association lost/aborted */
-  RTC_SCTP_EVENT_CHANNEL_REMOTE_OPEN, /* peer's DCEP OPEN: ev.stream, ev.label, ev.protocol, params */
-  RTC_SCTP_EVENT_CHANNEL_OPEN,  /* our channel acked (or negotiated channel usable): ev.stream */
-  RTC_SCTP_EVENT_MESSAGE,       /* ev.stream, ev.binary, ev.data/ev.len (borrowed until next poll) */
-  RTC_SCTP_EVENT_CHANNEL_CLOSED,/* stream reset done (either side): ev.stream */
-  RTC_SCTP_EVENT_BUFFERED_LOW,  /* buffered amount fell to/below the threshold: ev.stream */
-  RTC_SCTP_EVENT_CHANNEL_ERROR, /* ev.stream, ev.reason (e.g. message too big from peer) */
+  RTC_SCTP_EVENT_CONNECTED,           /* association up */
+  RTC_SCTP_EVENT_DISCONNECTED,        /* association lost/aborted */
+  RTC_SCTP_EVENT_CHANNEL_REMOTE_OPEN, /* peer's DCEP OPEN: ev.stream, ev.label, ev.protocol, params
+                                       */
+  RTC_SCTP_EVENT_CHANNEL_OPEN, /* our channel acked (or negotiated channel usable): ev.stream */
+  RTC_SCTP_EVENT_MESSAGE,      /* ev.stream, ev.binary, ev.data/ev.len (borrowed until next poll) */
+  RTC_SCTP_EVENT_CHANNEL_CLOSED, /* stream reset done (either side): ev.stream */
+  RTC_SCTP_EVENT_BUFFERED_LOW,   /* buffered amount fell to/below the threshold: ev.stream */
+  RTC_SCTP_EVENT_CHANNEL_ERROR,  /* ev.stream, ev.reason (e.g. message too big from peer) */
 } rtc_sctp_event_type_t;
 
 typedef struct rtc_sctp_channel_params {
   const char *label;    /* copied; may be NULL = "" */
   const char *protocol; /* copied; may be NULL = "" */
   bool ordered;
-  int max_retransmits;       /* -1: not set */
-  int max_packet_life_time;  /* ms, -1: not set */
-  uint16_t priority;         /* DCEP priority; 0: default 256 */
+  int max_retransmits;      /* -1: not set */
+  int max_packet_life_time; /* ms, -1: not set */
+  uint16_t priority;        /* DCEP priority; 0: default 256 */
 } rtc_sctp_channel_params_t;
 
 typedef struct rtc_sctp_event {

@@ -55,17 +55,17 @@ typedef struct rtc_sdp_attr {
  * others); a consumed a=sctpmap is rewritten by rtc_sdp_serialize for the
  * "DTLS/SCTP" proto only. */
 typedef struct rtc_sdp_media {
-  char *type;   /* "audio", "video", "application", ... */
-  uint16_t port; /* 0 = rejected (or bundle-only) */
-  uint16_t port_count; /* from "port/count", else 1 */
-  char *proto;  /* "UDP/DTLS/SCTP", "DTLS/SCTP", "UDP/TLS/RTP/SAVPF", ... */
+  char *type;                   /* "audio", "video", "application", ... */
+  uint16_t port;                /* 0 = rejected (or bundle-only) */
+  uint16_t port_count;          /* from "port/count", else 1 */
+  char *proto;                  /* "UDP/DTLS/SCTP", "DTLS/SCTP", "UDP/TLS/RTP/SAVPF", ... */
   char *fmts[RTC_SDP_MAX_FMTS]; /* format tokens after proto */
   size_t n_fmts;
   char *conn_addr; /* c= address or NULL (nettype IN, addrtype IP4/IP6 in conn_addrtype) */
   char *conn_addrtype;
 
-  char *mid;        /* a=mid or NULL */
-  char *ice_ufrag;  /* NULL when absent at both levels */
+  char *mid;       /* a=mid or NULL */
+  char *ice_ufrag; /* NULL when absent at both levels */
   char *ice_pwd;
   char *ice_options; /* "trickle", "ice2,trickle", ... or NULL */
   bool ice_lite;
