@@ -49,4 +49,42 @@ test("getStats counts packets, bytes and messages", function()
   eq(db.bytesReceived, 1000)
 end)
 
+test("hostile datagrams are counted and dropped, the connection goes on", function()
+  local uv = H.uv
+  local a, b = H.pair()
+  local got = {}
+  b.ondatachannel = function(ev) ev.channel.onmessage = function(m) got[#got + 1] = m.data end end
+  local dc = a:createDataChannel("h")
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return dc.readyState == "open" end, "open")
+  local function transport(pc)
+    for _, s in pairs(pc:getStats()) do if s.type == "transport" then return s end end
+  end
+  local function pair_of(pc)
+    local r = pc:getStats()
+    for _, s in pairs(r) do if s.type == "candidate-pair" then return s end end
+  end
+  local cp = pair_of(b)
+  local before = transport(b).packetsDiscarded
+  -- From a socket ICE never validated: STUN-looking junk, a DTLS-looking record, an
+  -- RTP-looking packet, bytes outside every RFC 7983 range, and an empty datagram.
+  local u = uv.new_udp()
+  assert(u:bind("127.0.0.1", 0))
+  local junk = {
+    "\0\1\0\0" .. string.rep("\0", 16),
+    "\22\254\253" .. string.rep("\255", 40),
+    "\128\96" .. string.rep("\1", 30),
+    "\255\255\255",
+    "\0\1\0\8\33\18\164\66" .. string.rep("x", 12) .. "\0\6\0\4abcd",
+  }
+  for _, j in ipairs(junk) do assert(u:try_send(j, cp.localAddress, cp.localPort)) end
+  H.waitFor(function() return transport(b).packetsDiscarded >= before + #junk end,
+    "junk counted", 5000)
+  u:close()
+  assert(dc:send("still fine"))
+  H.waitFor(function() return got[1] end, "message after junk")
+  eq(got[1], "still fine")
+  eq(b.connectionState, "connected")
+end)
+
 H.run()
