@@ -69,6 +69,8 @@ void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next) {
   pc->prev_remote_ufrag = pc->remote_ufrag;
   pc->remote_ufrag = NULL;
   pc->regather = true;
+  /* The peer signals its candidates again for the new agent: resolve its names again. */
+  pc->n_mdns = 0;
 }
 
 void rtc__pc_ice_rollback(rtc_pc_t *pc) {
