@@ -498,6 +498,15 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
 }
 
 /* usrsctp's one timer wheel may wake any association: let every live peer act. */
+/* Ends a walk over io_peers: peers closed during it are unlinked now. */
+static void io_walk_end(void) {
+  if (--io_walking > 0) return;
+  for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
+    next = p->next;
+    if (p->unlink_pending) io_unlink(p);
+  }
+}
+
 /* An mDNS response: every peer waiting for a name it answers gets the address. */
 void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
   io_walking++;
@@ -516,11 +525,7 @@ void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
     }
     if (hit) io_after(peer);
   }
-  if (--io_walking > 0) return;
-  for (rtc_io_peer_t *q = io_peers, *next; q; q = next) {
-    next = q->next;
-    if (q->unlink_pending) io_unlink(q);
-  }
+  io_walk_end();
 }
 
 void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
@@ -532,9 +537,5 @@ void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
     rtc_pc_handle_timeout(p->pc, now_us);
     io_after(p);
   }
-  if (--io_walking > 0) return;
-  for (rtc_io_peer_t *p = io_peers, *next; p; p = next) {
-    next = p->next;
-    if (p->unlink_pending) io_unlink(p);
-  }
+  io_walk_end();
 }
