@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*_test.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format
+.PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format install pkg-test
 
 all: $(BUILD)/librtc.a $(BUILD)/rtc.so $(BUILD)/luartc
 
@@ -73,6 +73,22 @@ bench: deps all
 
 fuzz:
 	@bash tests/fuzz/build.sh
+
+# Installs into a Lua tree (luarocks make passes LUADIR/LIBDIR/BINDIR): every
+# lua/rtc/*.lua, the core as rtc/core.so, the runner.
+PREFIX ?= /usr/local
+LUADIR ?= $(PREFIX)/share/lua/5.1
+LIBDIR ?= $(PREFIX)/lib/lua/5.1
+BINDIR ?= $(PREFIX)/bin
+install: all
+	install -d $(DESTDIR)$(LUADIR)/rtc $(DESTDIR)$(LIBDIR)/rtc $(DESTDIR)$(BINDIR)
+	install -m 644 lua/rtc/*.lua $(DESTDIR)$(LUADIR)/rtc/
+	install -m 755 $(BUILD)/rtc.so $(DESTDIR)$(LIBDIR)/rtc/core.so
+	install -m 755 $(BUILD)/luartc $(DESTDIR)$(BINDIR)/luartc
+
+# luarocks make into a temporary tree, then a script outside the checkout.
+pkg-test: deps
+	@bash tests/pkg/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,5 +1,5 @@
-/* luartc: the runner. `luartc script.lua args...` (or `luartc -e 'code' [args]`)
- * runs the script as a coroutine on luv's loop (through lua/rtc's scheduler) and
+/* luartc: the runner. `luartc script.lua args...` (or `luartc -e 'code' [args]`,
+ * `luartc - [args]` for a script on stdin, `luartc --version`) runs the script as a coroutine on luv's loop (through lua/rtc's scheduler) and
  * runs the loop until nothing is left alive. Exit status 1 with the traceback when
  * the script raised; rtc.exit(code) exits at once. */
 #include <limits.h>
@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <luajit.h> /* the runner embeds LuaJIT: its version for --version */
 
 #include "rtc_lua_compat.h"
 
@@ -23,7 +25,8 @@ static void main_raise_nofile(void) {
   }
 }
 
-/* package.path: <exe dir>/../lua first, then the installed tree, then the default. */
+/* package.path: <exe dir>/../lua first (a checkout), <exe dir>/../share/lua/5.1 (a
+ * LuaRocks or `make install` tree), then /usr/local, then the default. */
 static void main_set_path(lua_State *L, const char *argv0) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -41,8 +44,9 @@ static void main_set_path(lua_State *L, const char *argv0) {
   lua_getfield(L, -1, "path");
   lua_pushfstring(L,
                   "%s/../lua/?.lua;%s/../lua/?/init.lua;"
+                  "%s/../share/lua/5.1/?.lua;%s/../share/lua/5.1/?/init.lua;"
                   "/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;%s",
-                  exe, exe, lua_tostring(L, -1));
+                  exe, exe, exe, exe, lua_tostring(L, -1));
   lua_setfield(L, -3, "path");
   lua_pop(L, 1);
   /* rtc.core is linked in. */
@@ -69,19 +73,26 @@ static int main_report(lua_State *L, int status) {
 }
 
 static int main_usage(const char *prog) {
-  fprintf(stderr, "usage: %s script.lua [args...]\n       %s -e 'code' [args...]\n", prog, prog);
+  fprintf(stderr,
+          "usage: %s script.lua [args...]\n       %s -e 'code' [args...]\n"
+          "       %s - [args...]      (script from stdin)\n       %s --version\n",
+          prog, prog, prog, prog);
   return 1;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2) return main_usage(argv[0]);
   int script = 1; /* argv index of the script (or of the -e code) */
-  bool code = false;
+  bool code = false, from_stdin = false, version = false;
   if (strcmp(argv[1], "-e") == 0) {
     if (argc < 3) return main_usage(argv[0]);
     code = true;
     script = 2;
-  } else if (strcmp(argv[1], "-") == 0 || argv[1][0] == '-') {
+  } else if (strcmp(argv[1], "-") == 0) {
+    from_stdin = true; /* as luajit: "-" runs stdin, the rest are its arguments */
+  } else if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
+    version = true;
+  } else if (argv[1][0] == '-') {
     if (strcmp(argv[1], "--") == 0 && argc > 2)
       script = 2;
     else
@@ -114,11 +125,17 @@ int main(int argc, char **argv) {
   status = lua_pcall(L, 1, 1, tb);
   if (main_report(L, status)) return 1;
   int rtc = lua_gettop(L);
+  if (version) {
+    lua_getfield(L, rtc, "version");
+    printf("luartc %s (%s)\n", lua_tostring(L, -1), LUAJIT_VERSION);
+    lua_close(L);
+    return 0;
+  }
 
   if (code)
     status = luaL_loadbuffer(L, argv[script], strlen(argv[script]), "=(command line)");
   else
-    status = luaL_loadfile(L, argv[script]);
+    status = luaL_loadfile(L, from_stdin ? NULL : argv[script]);
   if (main_report(L, status)) return 1;
   int chunk = lua_gettop(L);
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Every suite, summed: C unit tests, Lua tests, interop (unless --no-interop).
+# Every suite, summed: C unit tests, Lua tests, packaging (luarocks), interop
+# (unless --no-interop: the ASan build cannot load into a plain luajit either).
 # The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
 BUILD=${1:-build}
 shift
-suites="unit lua interop"
+suites="unit lua pkg interop"
 for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua"; done
 passed=0; failed=0; skipped=0
 for s in $suites; do
   case $s in
     unit) script=tests/run_unit.sh ;;
     lua) script=tests/run_lua.sh ;;
+    pkg) script=tests/pkg/run.sh ;;
     interop) script=tests/interop/run.sh ;;
   esac
   [ -f "$script" ] || continue

@@ -11,6 +11,7 @@ local co_create, co_resume, co_running, co_yield, co_status =
   coroutine.create, coroutine.resume, coroutine.running, coroutine.yield, coroutine.status
 
 local rtc = { core = core, _VERSION = "0.1.0" }
+rtc.version = rtc._VERSION -- the release, as in the rockspec
 
 ---------------------------------------------------------------------------
 -- Errors raised by handlers and callbacks: reported, the loop goes on.
