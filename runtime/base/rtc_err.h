@@ -16,7 +16,8 @@
   X(ENOTSUP, -10, "not supported")                                                                 \
   X(ELIMIT, -11, "limit reached")                                                                  \
   X(EAUTH, -12, "authentication failed")                                                           \
-  X(ENOTFOUND, -13, "not found")
+  X(ENOTFOUND, -13, "not found")                                                                   \
+  X(EREPLAY, -14, "replayed or too old packet")
 
 typedef enum rtc_errno {
   RTC_OK = 0,
