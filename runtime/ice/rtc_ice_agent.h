@@ -18,6 +18,17 @@
  * (RFC 7675): checks on the selected pair every 2-3 s (randomised; libwebrtc's
  * pace), disconnected after 5 s without a response, failed after 30 s.
  *
+ * Failing: the agent goes `failed` when every pair has failed and the peer signalled
+ * end-of-candidates, but not before RTC_ICE_FAILED_GRACE_MS after checking began: the
+ * peer may not have our candidates yet (our answer is still travelling) and its
+ * checks may come from an address it never signalled (a socket bound to the wildcard
+ * address of a multi-homed host, a VPN, a NAT), so our own checks failing says little.
+ * Without end-of-candidates it goes `failed` after failed_timeout_ms (30 s). An
+ * authenticated check from the peer always creates or revives its pair and triggers
+ * a check on it (RFC 8445 7.3.1.4), even after `failed`: the agent goes back to
+ * `checking`, then `connected` if that pair works (as libwebrtc does). A `failed`
+ * that followed consent expiry (RFC 7675) is final.
+ *
  * Limits: RTC_ICE_MAX_LOCAL local and RTC_ICE_MAX_REMOTE remote candidates,
  * RTC_ICE_MAX_PAIRS pairs; beyond them additions fail with RTC_ELIMIT. */
 #ifndef RTC_ICE_AGENT_H
@@ -33,6 +44,13 @@
 #define RTC_ICE_MAX_LOCAL 16
 #define RTC_ICE_MAX_REMOTE 64
 #define RTC_ICE_MAX_PAIRS 256
+/* How long after checking began the agent may go `failed` because every pair failed
+ * (see above). libwebrtc keeps a connection that never received anything for at least
+ * 10 s (MIN_CONNECTION_LIFETIME) before it may be pruned; Firefox waits 5 s for more
+ * candidates once its check list is exhausted (trickle grace period). */
+#ifndef RTC_ICE_FAILED_GRACE_MS
+#define RTC_ICE_FAILED_GRACE_MS 10000
+#endif
 
 typedef struct rtc_ice_agent rtc_ice_agent_t;
 
@@ -85,7 +103,8 @@ int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag
 /* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).
  * A duplicate is ignored (returns 0). */
 int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candidate_t *c);
-/* The peer signalled end-of-candidates: lets the agent fail once every pair failed. */
+/* The peer signalled end-of-candidates: lets the agent fail once every pair failed
+ * (no earlier than RTC_ICE_FAILED_GRACE_MS after checking began). */
 void rtc_ice_agent_set_remote_gathering_done(rtc_ice_agent_t *ice);
 /* The owner has no more local candidates coming. */
 void rtc_ice_agent_set_local_gathering_done(rtc_ice_agent_t *ice);

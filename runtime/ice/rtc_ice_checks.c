@@ -135,11 +135,20 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
   rtc__ice_pair_t *pr = &ice->pairs[pi];
   pr->received_check = true;
   if (pi == ice->selected) ice->last_received_us = now_us;
+  /* The peer is alive and checking: our own checks having all failed (non-symmetric
+   * responses, timeouts) does not end ICE while it can still reach us. Back to
+   * checking, with a fresh grace period and failed timeout; the triggered check below
+   * decides. A consent failure (a pair was selected) stays final (RFC 7675 5.1). */
+  if (ice->state == RTC_ICE_FAILED && ice->selected < 0) {
+    RTC_LOG(RTC_LOG_DEBUG, "ice", "check from the peer after failed: checking again");
+    ice->checking_since_us = now_us;
+    rtc__ice_set_state(ice, RTC_ICE_CHECKING);
+  }
   /* RFC 8445 7.3.1.5: the controlled agent notes the nomination. */
   if (m->use_candidate && !ice->controlling) pr->remote_nominated = true;
   /* RFC 8445 7.3.1.4: triggered check, unless the pair already succeeded or a
-   * transaction on it is still running (its answer will do). Remembered even without
-   * remote credentials: it goes once they are set. */
+   * transaction on it is still running (its answer will do); a Failed pair is checked
+   * again. Remembered even without remote credentials: it goes once they are set. */
   if (pr->state == RTC__PAIR_SUCCEEDED) {
     if (pr->remote_nominated && !ice->controlling) rtc__ice_select(ice, pi, now_us);
   } else if (!pr->in_flight) {
@@ -246,6 +255,19 @@ static bool checks_can_run(const rtc_ice_agent_t *ice) {
          (ice->state == RTC_ICE_NEW || ice->state == RTC_ICE_CHECKING);
 }
 
+/* When a checking agent goes failed: failed_timeout_ms after checking began, or once
+ * every pair failed and the peer has no more candidates, but not before the peer had
+ * RTC_ICE_FAILED_GRACE_MS to reach us (rtc_ice_agent.h). */
+static uint64_t fail_at(const rtc_ice_agent_t *ice) {
+  uint64_t t = ice->checking_since_us + RTC_MS(ice->failed_timeout_ms);
+  bool all_failed = ice->n_pairs > 0;
+  for (int i = 0; i < ice->n_pairs; i++)
+    if (ice->pairs[i].state != RTC__PAIR_FAILED || ice->pairs[i].triggered) all_failed = false;
+  if (all_failed && ice->remote_gathering_done)
+    t = rtc_time_min(t, ice->checking_since_us + RTC_MS(RTC_ICE_FAILED_GRACE_MS));
+  return t;
+}
+
 static void run_checks(rtc_ice_agent_t *ice, uint64_t now_us) {
   if (ice->state == RTC_ICE_NEW && ice->n_pairs > 0) {
     rtc__ice_set_state(ice, RTC_ICE_CHECKING);
@@ -269,12 +291,7 @@ static void run_checks(rtc_ice_agent_t *ice, uint64_t now_us) {
     start_tx(ice, t, now_us, false, false);
     ice->next_check_us = now_us + RTC_MS(ice->ta_ms);
   }
-  bool all_failed = ice->n_pairs > 0;
-  for (int i = 0; i < ice->n_pairs; i++)
-    if (ice->pairs[i].state != RTC__PAIR_FAILED || ice->pairs[i].triggered) all_failed = false;
-  if ((all_failed && ice->remote_gathering_done) ||
-      now_us >= ice->checking_since_us + RTC_MS(ice->failed_timeout_ms))
-    rtc__ice_set_state(ice, RTC_ICE_FAILED);
+  if (now_us >= fail_at(ice)) rtc__ice_set_state(ice, RTC_ICE_FAILED);
 }
 
 static void run_consent(rtc_ice_agent_t *ice, uint64_t now_us) {
@@ -353,8 +370,7 @@ uint64_t rtc__ice_deadline(const rtc_ice_agent_t *ice) {
     if (ice->controlling && ice->nominating < 0 && best_pair(ice, want_valid) >= 0)
       return ice->now_us;
     if (best_pair(ice, want_waiting) >= 0) d = rtc_time_min(d, ice->next_check_us);
-    if (ice->state == RTC_ICE_CHECKING)
-      d = rtc_time_min(d, ice->checking_since_us + RTC_MS(ice->failed_timeout_ms));
+    if (ice->state == RTC_ICE_CHECKING) d = rtc_time_min(d, fail_at(ice));
   } else if (ice->selected >= 0) {
     uint64_t last = ice->last_response_us > ice->last_received_us ? ice->last_response_us
                                                                   : ice->last_received_us;
