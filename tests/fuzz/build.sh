@@ -19,5 +19,6 @@ for f in tests/fuzz/fuzz_*.c; do
   mkdir -p "$corpus"
   seeds=""
   [ "$name" = fuzz_sdp ] && seeds=tests/fixtures/sdp
+  case "$name" in fuzz_rtp*) seeds=tests/fixtures/rtp ;; esac
   "$OUT/$name" -max_total_time="$SECS" -print_final_stats=0 "$corpus" $seeds 2>&1 | tail -2
 done
