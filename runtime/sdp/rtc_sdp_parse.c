@@ -15,6 +15,7 @@
 #include "base/rtc_err.h"
 #include "sdp/rtc_sdp.h"
 #include "sdp/rtc_sdp_internal.h"
+#include "sdp/rtc_sdp_rtp.h"
 
 /* Session-level values that apply to every m-section lacking its own
  * (RFC 8839 5.4, RFC 8842 5.1 / RFC 8122 5, RFC 8866 6.7, RFC 8840 6). */
@@ -277,6 +278,14 @@ static int sdp_media_attr(sdp_parser_t *p, const char *name, char *value) {
     if (m->max_message_size >= 0) return sdp_keep(p, name, value);
     m->max_message_size = (int64_t)v;
     return 0;
+  }
+  /* The typed RTP attributes (rtc_sdp_rtp.h) are kept verbatim, but a malformed
+   * one is refused here, where the line number is known. */
+  if (m->proto && strstr(m->proto, "RTP/")) {
+    char why[160];
+    int r = rtc_sdp_rtp_check_attr(name, value, why, sizeof(why));
+    if (r == RTC_ENOMEM) return sdp_fail(p, r, "out of memory");
+    if (r) return sdp_fail(p, RTC_EPARSE, "%s", why);
   }
   return sdp_keep(p, name, value);
 }

@@ -18,7 +18,7 @@ for f in tests/fuzz/fuzz_*.c; do
   corpus="$OUT/corpus-$name"
   mkdir -p "$corpus"
   seeds=""
-  [ "$name" = fuzz_sdp ] && seeds=tests/fixtures/sdp
+  case "$name" in fuzz_sdp*) seeds=tests/fixtures/sdp ;; esac
   case "$name" in fuzz_rtp*) seeds=tests/fixtures/rtp ;; esac
   "$OUT/$name" -max_total_time="$SECS" -print_final_stats=0 "$corpus" $seeds 2>&1 | tail -2
 done
