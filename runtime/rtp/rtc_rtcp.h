@@ -44,7 +44,7 @@ typedef struct rtc_rtcp_iter {
   size_t off;
 } rtc_rtcp_iter_t;
 
-/* Next packet of the compound: *pkt/*pkt_len borrow one whole RTCP packet (header
+/* Next packet of the compound: *pkt and *pkt_len borrow one whole RTCP packet (header
  * included). Returns 1 when one was found, 0 at the end, RTC_EPARSE when the next packet
  * has version != 2, a length running past the buffer or padding that does not fit. */
 int rtc_rtcp_iter_next(rtc_rtcp_iter_t *it, const uint8_t **pkt, size_t *pkt_len);
@@ -196,8 +196,9 @@ int rtc_rtcp_write_rr(uint8_t *out, size_t cap, const rtc_rtcp_rr_t *rr);
 int rtc_rtcp_write_sdes_cname(uint8_t *out, size_t cap, uint32_t ssrc, const char *cname);
 /* BYE for one SSRC, with an optional reason (NULL for none). */
 int rtc_rtcp_write_bye(uint8_t *out, size_t cap, uint32_t ssrc, const char *reason);
-/* Generic NACK for n sequence numbers (any order, duplicates allowed): packed into as few
- * PID/BLP pairs as the numbers allow, in the order of the first number of each pair. */
+/* Generic NACK for n sequence numbers (duplicates allowed): each number joins the first
+ * PID/BLP pair that covers it or opens a new one, so ascending input (what
+ * rtc_rtp_recv_poll_nack gives) packs into the fewest pairs. */
 int rtc_rtcp_write_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
                         const uint16_t *seqs, size_t n);
 int rtc_rtcp_write_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc);
@@ -209,11 +210,12 @@ int rtc_rtcp_write_fir(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t 
 int rtc_rtcp_write_remb(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint64_t bitrate_bps,
                         const uint32_t *ssrcs, uint8_t n_ssrc);
 /* TWCC feedback for `count` consecutive transport sequence numbers from base_seq.
- * arrival_us[i] is the receive time of base_seq + i on the caller's clock, or a negative
- * value when not received; the first entry must be received. Deltas are rounded to
- * 250 us; a delta beyond the large (16-bit signed) range ends the feedback early:
- * *n_written says how many packets were covered (the caller starts the next feedback
- * there). Reference time = first arrival in 64 ms units (ms clock wraps at 24 bits). */
+ * arrival_us[i] is the receive time of base_seq + i on the caller's clock (>= 0), or a
+ * negative value when not received; the first entry must be received (RTC_EINVAL).
+ * Deltas are rounded to 250 us. The feedback ends early at a delta beyond the 16-bit
+ * signed range, after 1024 packets, and before trailing lost packets: *n_written says how
+ * many were covered (the caller starts the next feedback at base_seq + *n_written).
+ * Reference time = the first arrival in 64 ms units (24 bits, wraps). */
 int rtc_rtcp_write_twcc(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
                         uint8_t fb_count, uint16_t base_seq, const int64_t *arrival_us,
                         size_t count, size_t *n_written);
