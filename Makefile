@@ -43,6 +43,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/librtc.a $(LDFLAGS) $(LIBS)
 
+# The RSA interop unit test runs OpenSSL's DTLS (libssl) as the peer.
+$(BUILD)/tests/dtls_rsa_test: LIBS += -lssl
+
 deps:
 	@bash tools/deps.sh
 

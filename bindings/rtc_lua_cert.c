@@ -1,5 +1,8 @@
 /* RTCCertificate userdata: { rtc_dtls_cert_t *cert; } holding one reference. */
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "base/rtc_err.h"
 #include "rtc_lua.h"
@@ -27,9 +30,103 @@ static int cert_fail(lua_State *L, int r, const char *what) {
   return 3;
 }
 
+/* W3C generateCertificate's keygenAlgorithm (a name or a table): ECDSA P-256
+ * (the default) or RSASSA-PKCS1-v1_5 with SHA-256 and the exponent 65537, as in
+ * browsers. Anything else is refused. Returns 0 or RTC_ENOTSUP with *why; idx is
+ * absolute and the caller restores the stack. */
+static int cert_parse_alg(lua_State *L, int idx, rtc_dtls_cert_kind_t *kind, unsigned *bits,
+                          const char **why) {
+  *kind = RTC_DTLS_CERT_ECDSA_P256;
+  *bits = 0;
+  if (lua_isnoneornil(L, idx)) return 0;
+  const char *name = NULL;
+  bool table = lua_istable(L, idx);
+  if (table) {
+    lua_getfield(L, idx, "name");
+    name = lua_tostring(L, -1);
+    lua_pop(L, 1); /* the string stays alive in the table */
+  } else {
+    name = lua_tostring(L, idx);
+  }
+  if (!name) {
+    *why = "keygenAlgorithm needs a name";
+    return RTC_ENOTSUP;
+  }
+  if (strcasecmp(name, "ECDSA") == 0) {
+    const char *curve = NULL;
+    if (table) {
+      lua_getfield(L, idx, "namedCurve");
+      curve = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    }
+    if (curve && strcmp(curve, "P-256") != 0) {
+      *why = "only the P-256 curve";
+      return RTC_ENOTSUP;
+    }
+    return 0;
+  }
+  if (strcasecmp(name, "RSASSA-PKCS1-v1_5") != 0) {
+    *why = "name must be ECDSA or RSASSA-PKCS1-v1_5";
+    return RTC_ENOTSUP;
+  }
+  *kind = RTC_DTLS_CERT_RSA;
+  if (!table) return 0;
+  lua_getfield(L, idx, "modulusLength");
+  lua_Number n = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 2048;
+  lua_pop(L, 1);
+  if (n < 1024 || n > 4096 || n != (lua_Number)(unsigned)n || (unsigned)n % 2) {
+    *why = "modulusLength must be 1024..4096";
+    return RTC_ENOTSUP;
+  }
+  *bits = (unsigned)n;
+  /* publicExponent: 65537, "\1\0\1" or {1, 0, 1} (W3C uses a Uint8Array) */
+  lua_getfield(L, idx, "publicExponent");
+  bool ok = true;
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    ok = lua_tonumber(L, -1) == 65537;
+  } else if (lua_type(L, -1) == LUA_TSTRING) {
+    size_t len;
+    const char *e = lua_tolstring(L, -1, &len);
+    ok = len == 3 && memcmp(e, "\1\0\1", 3) == 0;
+  } else if (lua_istable(L, -1)) {
+    ok = lua_objlen(L, -1) == 3;
+    for (int i = 1; ok && i <= 3; i++) {
+      lua_rawgeti(L, -1, i);
+      ok = lua_tonumber(L, -1) == (i == 2 ? 0 : 1);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  if (!ok) {
+    *why = "publicExponent must be 65537";
+    return RTC_ENOTSUP;
+  }
+  lua_getfield(L, idx, "hash"); /* "SHA-256" or {name = "SHA-256"} */
+  if (lua_istable(L, -1)) lua_getfield(L, -1, "name");
+  const char *hash = lua_tostring(L, -1);
+  ok = !hash || strcasecmp(hash, "SHA-256") == 0; /* the caller resets the stack */
+  if (!ok) {
+    *why = "hash must be SHA-256";
+    return RTC_ENOTSUP;
+  }
+  return 0;
+}
+
 int rtc_lua_cert_generate(lua_State *L) {
+  rtc_dtls_cert_kind_t kind;
+  unsigned bits;
+  const char *why = NULL;
+  int top = lua_gettop(L);
+  int r = cert_parse_alg(L, 1, &kind, &bits, &why);
+  lua_settop(L, top);
+  if (r < 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "generateCertificate: %s", why);
+    lua_pushstring(L, rtc_err_name(r));
+    return 3;
+  }
   rtc_lua_cert_t *c = cert_push(L);
-  int r = rtc_dtls_cert_generate(&c->cert);
+  r = rtc_dtls_cert_generate_kind(kind, bits, &c->cert);
   if (r < 0 || !c->cert) return cert_fail(L, r < 0 ? r : RTC_ECRYPTO, "generateCertificate");
   rtc_lua_live_certs++;
   return 1;

@@ -313,7 +313,7 @@ end
 ---------------------------------------------------------------------------
 -- Certificates, logging, the loop.
 
-rtc.generateCertificate = promise(function(keygenAlgorithm) return core.generateCertificate() end)
+rtc.generateCertificate = promise(function(keygenAlgorithm) return core.generateCertificate(keygenAlgorithm) end)
 rtc.certificateFromPEM = core.certificateFromPEM
 rtc.setLogLevel = core.setLogLevel
 rtc.setLogHandler = core.setLogHandler

@@ -110,13 +110,23 @@ struct rtc_dtls {
   uint8_t kb[2 * 32 + 2 * 4];
 };
 
-/* What browsers negotiate: ECDHE-ECDSA with AEAD ciphers (RFC 8827 6.5). */
+/* Browsers negotiate ECDHE-ECDSA with AES-GCM (RFC 8827 6.5), but peers with RSA
+ * certificates are still met (GStreamer's webrtcbin, gateways, older stacks):
+ * ECDHE-RSA is offered too. AES-GCM first (our own fast record path covers it),
+ * then ChaCha20 and, last, AES-CBC for stacks without AEAD (both through mbedTLS).
+ * One list for both roles: a server only picks the suites its own key can sign,
+ * and the client's certificate type is independent of the suite. */
 static const int dtls_ciphersuites[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 #if defined(MBEDTLS_CHACHAPOLY_C)
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 #endif
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
     0,
 };
 
@@ -329,8 +339,14 @@ static void dtls_fast_setup(rtc_dtls_t *d) {
 #if defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
   int suite = d->ssl.session ? d->ssl.session->ciphersuite : 0;
   size_t kl = d->kb_keylen;
-  bool gcm = (suite == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 && kl == 16) ||
-             (suite == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 && kl == 32);
+  /* The record format does not depend on the certificate type: ECDSA and RSA
+   * suites with the same cipher share the fast path. Others stay with mbedTLS. */
+  bool gcm = ((suite == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+               suite == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) &&
+              kl == 16) ||
+             ((suite == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
+               suite == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) &&
+              kl == 32);
   if (d->have_kb && gcm && d->ssl.conf->anti_replay == MBEDTLS_SSL_ANTI_REPLAY_ENABLED) {
     bool client = d->role == RTC_DTLS_ROLE_CLIENT;
     const uint8_t *ck = d->kb, *sk = d->kb + kl, *civ = d->kb + 2 * kl, *siv = civ + 4;
@@ -511,8 +527,12 @@ static void dtls_handshake_done(rtc_dtls_t *d) {
   /* The MTU only shapes handshake flights; an application record is one record
    * of up to 16384 bytes (the owner's choice, e.g. SCTP's own MTU). */
   mbedtls_ssl_set_mtu(&d->ssl, 0);
-  RTC_LOG(RTC_LOG_DEBUG, "dtls", "connected, %s, srtp profile %u",
-          mbedtls_ssl_get_ciphersuite(&d->ssl), (unsigned)d->keys.profile);
+  /* Once per connection: which suite and certificate types met (interop runs
+   * read it). */
+  RTC_LOG(RTC_LOG_INFO, "dtls", "connected as %s, %s (%s records), peer key %s, srtp profile %u",
+          d->role == RTC_DTLS_ROLE_CLIENT ? "client" : "server",
+          mbedtls_ssl_get_ciphersuite(&d->ssl), d->fast ? "fast" : "mbedTLS",
+          mbedtls_pk_get_name(&peer->pk), (unsigned)d->keys.profile);
   dtls_push_event(d, RTC_DTLS_EVENT_CONNECTED, NULL, 0);
 }
 
@@ -882,6 +902,13 @@ void rtc_dtls_close(rtc_dtls_t *d) {
 }
 
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d ? d->state : RTC_DTLS_FAILED; }
+
+const char *rtc_dtls_cipher_suite(const rtc_dtls_t *d) {
+  if (!d || (d->state != RTC_DTLS_CONNECTED && d->state != RTC_DTLS_CLOSED)) return NULL;
+  return mbedtls_ssl_get_ciphersuite(&d->ssl);
+}
+
+bool rtc__dtls_fast(const rtc_dtls_t *d) { return d && d->fast; }
 
 int rtc_dtls_get_srtp_keys(const rtc_dtls_t *d, rtc_dtls_srtp_keys_t *out) {
   if (!d || !out) return RTC_EINVAL;

@@ -1,4 +1,4 @@
-/* DTLS certificates: ECDSA P-256 key, self-signed X.509 v3, SHA-256 fingerprint
+/* DTLS certificates: ECDSA P-256 or RSA key, self-signed X.509 v3, SHA-256 fingerprint
  * (RFC 8122 section 5 form "AB:CD:..."), PEM import/export. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/pem.h>
+#include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 
 #include "base/rtc_err.h"
@@ -101,16 +102,44 @@ static void cert_fmt_time(char out[16], time_t t) {
 
 /* ---- API ------------------------------------------------------------------ */
 
+/* c->key: a new key of the kind asked for. */
+static int cert_gen_key(rtc_dtls_cert_t *c, rtc_dtls_cert_kind_t kind, unsigned rsa_bits,
+                        mbedtls_ctr_drbg_context *drbg) {
+  if (kind == RTC_DTLS_CERT_RSA) {
+    if (mbedtls_pk_setup(&c->key, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) != 0) return -1;
+    /* 65537: the one exponent WebRTC stacks generate and W3C examples use. */
+    return mbedtls_rsa_gen_key(mbedtls_pk_rsa(c->key), mbedtls_ctr_drbg_random, drbg, rsa_bits,
+                               65537) == 0
+               ? 0
+               : -1;
+  }
+  if (mbedtls_pk_setup(&c->key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0) return -1;
+  return mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(c->key),
+                             mbedtls_ctr_drbg_random, drbg) == 0
+             ? 0
+             : -1;
+}
+
 int rtc_dtls_cert_generate(rtc_dtls_cert_t **out) {
+  return rtc_dtls_cert_generate_kind(RTC_DTLS_CERT_ECDSA_P256, 0, out);
+}
+
+int rtc_dtls_cert_generate_kind(rtc_dtls_cert_kind_t kind, unsigned rsa_bits,
+                                rtc_dtls_cert_t **out) {
   int err = RTC_ECRYPTO;
   rtc_dtls_cert_t *c = NULL;
   mbedtls_x509write_cert w;
   mbedtls_mpi serial;
   unsigned char *der = NULL;
-  const size_t der_cap = 2048;
+  const size_t der_cap = 4096; /* a 4096-bit RSA certificate is ~1.3 KB */
+  if (!out) return RTC_EINVAL;
+  *out = NULL;
+  if (kind != RTC_DTLS_CERT_ECDSA_P256 && kind != RTC_DTLS_CERT_RSA) return RTC_EINVAL;
+  if (kind == RTC_DTLS_CERT_RSA && rsa_bits == 0) rsa_bits = 2048;
+  if (kind == RTC_DTLS_CERT_RSA && (rsa_bits < 1024 || rsa_bits > 4096 || rsa_bits % 2))
+    return RTC_EINVAL;
   mbedtls_x509write_crt_init(&w);
   mbedtls_mpi_init(&serial);
-  *out = NULL;
 
   mbedtls_ctr_drbg_context *drbg = rtc__dtls_drbg();
   if (!drbg) goto fail;
@@ -120,10 +149,7 @@ int rtc_dtls_cert_generate(rtc_dtls_cert_t **out) {
     err = RTC_ENOMEM;
     goto fail;
   }
-  if (mbedtls_pk_setup(&c->key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0) goto fail;
-  if (mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(c->key), mbedtls_ctr_drbg_random,
-                          drbg) != 0)
-    goto fail;
+  if (cert_gen_key(c, kind, rsa_bits, drbg) != 0) goto fail;
 
   /* A random positive serial of 16 bytes (RFC 5280 4.1.2.2: at most 20 octets). */
   unsigned char sb[16];
@@ -188,6 +214,11 @@ const char *rtc_dtls_cert_fingerprint(const rtc_dtls_cert_t *c) {
 }
 
 int64_t rtc_dtls_cert_expires(const rtc_dtls_cert_t *c) { return c ? c->expires : 0; }
+
+rtc_dtls_cert_kind_t rtc_dtls_cert_kind(const rtc_dtls_cert_t *c) {
+  return c && mbedtls_pk_get_type(&c->key) == MBEDTLS_PK_RSA ? RTC_DTLS_CERT_RSA
+                                                               : RTC_DTLS_CERT_ECDSA_P256;
+}
 
 mbedtls_x509_crt *rtc__dtls_cert_crt(rtc_dtls_cert_t *c) { return &c->crt; }
 mbedtls_pk_context *rtc__dtls_cert_key(rtc_dtls_cert_t *c) { return &c->key; }

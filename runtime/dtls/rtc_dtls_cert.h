@@ -1,4 +1,4 @@
-/* DTLS certificates: ECDSA P-256, self-signed, with their SHA-256 fingerprint for
+/* DTLS certificates: ECDSA P-256 (or RSA on request), self-signed, with their SHA-256 fingerprint for
  * SDP (RFC 8122 form "AB:CD:..."). Reference-counted: by default one certificate
  * per process is made once and shared by every connection (bots open hundreds;
  * key generation costs milliseconds each). */
@@ -12,6 +12,19 @@ typedef struct rtc_dtls_cert rtc_dtls_cert_t;
 /* A new key pair and certificate (CN "luartc", valid 30 days back to 1 year ahead).
  * Returns 0 and *out with one reference, or RTC_ECRYPTO/RTC_ENOMEM. */
 int rtc_dtls_cert_generate(rtc_dtls_cert_t **out);
+/* The key types of W3C generateCertificate: ECDSA P-256, or RSASSA-PKCS1-v1_5
+ * with a modulus of rsa_bits (even, 1024..4096; 0 means 2048) and the exponent
+ * 65537, signed with SHA-256. RSA key generation takes from tens of
+ * milliseconds to seconds. RTC_EINVAL on a bad kind or size. */
+typedef enum rtc_dtls_cert_kind {
+  RTC_DTLS_CERT_ECDSA_P256 = 0,
+  RTC_DTLS_CERT_RSA = 1,
+} rtc_dtls_cert_kind_t;
+int rtc_dtls_cert_generate_kind(rtc_dtls_cert_kind_t kind, unsigned rsa_bits,
+                                rtc_dtls_cert_t **out);
+/* The certificate's key type: RTC_DTLS_CERT_ECDSA_P256 or RTC_DTLS_CERT_RSA
+ * (an imported certificate on another curve also reads as ECDSA). */
+rtc_dtls_cert_kind_t rtc_dtls_cert_kind(const rtc_dtls_cert_t *c);
 /* The process-wide shared certificate, generated on first use; a new reference
  * (unref it when done). NULL only when generation failed. */
 rtc_dtls_cert_t *rtc_dtls_cert_default(void);
