@@ -56,9 +56,9 @@ rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us) {
   /* JSEP 5.2.1: the session id is a random 63-bit number (so it fits a signed 64-bit). */
   pc->session_id = rtc_random_u64() >> 1;
   pc->session_version = 1;
-  rtc_ice_config_t icfg = {.controlling = true};
-  pc->ice = rtc_ice_agent_create(&icfg, now_us);
-  if (!pc->ice) goto fail;
+  rtc_transport_config_t tcfg = {.cert = pc->cert, .controlling = true, .log_id = pc->id};
+  pc->transport = rtc_transport_create(&tcfg, now_us);
+  if (!pc->transport) goto fail;
   RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u created", pc->id);
   return pc;
 fail:
@@ -70,23 +70,13 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   if (!pc) return;
   rtc__pc_dc_detach_all(pc);
   rtc_sctp_destroy(pc->sctp);
-  rtc_dtls_destroy(pc->dtls);
-  rtc_ice_agent_destroy(pc->ice);
-  rtc_ice_agent_destroy(pc->ice_next);
-  rtc__pc_ice_commit(pc);
-  for (size_t i = 0; i < pc->n_early; i++)
-    free(pc->early[i].data);
+  rtc_transport_destroy(pc->transport);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);
   rtc__pc_desc_clear(&pc->current_remote);
   rtc__pc_desc_clear(&pc->pending_remote);
   free(pc->transport_mid);
   free(pc->transport_local_mid);
-  for (size_t i = 0; i < pc->n_local_cands; i++)
-    free(pc->local_cands[i]);
-  free(pc->remote_ufrag);
-  free(pc->remote_fp_alg);
-  free(pc->remote_fp);
   rtc__pc_events_free(pc);
   if (pc->gather_addresses) {
     for (size_t i = 0; i < pc->cfg.n_gather_addresses; i++)
@@ -111,12 +101,12 @@ rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc) {
 /* W3C RTCPeerConnectionState from the one ICE and one DTLS transport we have. */
 static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
   if (pc->closed) return RTC_CONNECTION_CLOSED;
-  rtc_dtls_state_t ds = pc->dtls ? rtc_dtls_state(pc->dtls) : RTC_DTLS_NEW;
+  rtc_dtls_state_t ds = rtc_transport_dtls_state(pc->transport);
   rtc_ice_state_t is = pc->ice_state;
   /* A DTLS server "starts" at negotiation but its handshake begins after ICE: count it
    * as new until then, as Chromium does. */
   if (ds == RTC_DTLS_CONNECTING && (is == RTC_ICE_NEW || is == RTC_ICE_CHECKING)) ds = RTC_DTLS_NEW;
-  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED || pc->dtls_failed)
+  if (is == RTC_ICE_FAILED || ds == RTC_DTLS_FAILED || rtc_transport_dtls_failed(pc->transport))
     return RTC_CONNECTION_FAILED;
   if (is == RTC_ICE_DISCONNECTED) return RTC_CONNECTION_DISCONNECTED;
   bool ice_new = is == RTC_ICE_NEW || is == RTC_ICE_CLOSED;

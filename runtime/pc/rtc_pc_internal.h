@@ -11,9 +11,9 @@
 #include "pc/rtc_pc.h"
 #include "sctp/rtc_sctp.h"
 #include "sdp/rtc_sdp.h"
+#include "transport/rtc_transport.h"
 
 #define RTC_PC_MAX_CHANNELS 1024 /* data channels per connection */
-#define RTC_PC_MAX_EARLY_DTLS 8  /* DTLS datagrams kept before the transport starts */
 /* Message bytes queued for the application before the pc stops reading SCTP: then
  * usrsctp's receive window closes and the sender waits (no loss on any channel). */
 #define RTC_PC_MAX_EVENT_BYTES (8u * 1024 * 1024)
@@ -51,12 +51,6 @@ typedef struct rtc_pc_desc {
   char *text;     /* cache of the serialized form, NULL when stale */
 } rtc_pc_desc_t;
 
-typedef struct rtc_pc_early {
-  uint8_t *data;
-  size_t len;
-  rtc_addr_t local, remote;
-} rtc_pc_early_t;
-
 struct rtc_pc {
   uint32_t id;
   rtc_pc_config_t cfg;
@@ -75,30 +69,15 @@ struct rtc_pc {
   bool negotiation_needed_fired;
   bool is_offerer; /* role in the negotiation that set up the transport */
 
-  /* Transport (one: everything is bundled, RFC 8843). */
-  rtc_ice_agent_t *ice;
-  rtc_ice_agent_t *ice_next; /* made by createOffer({iceRestart}), live at setLocalDescription */
-  bool regather;             /* ICE restarted: give the new agent our sockets again */
-  /* The agent an ICE restart replaced, kept (with what it knew) until the
-   * negotiation completes, so that a rollback can bring it back. */
-  rtc_ice_agent_t *ice_prev;
-  char *prev_remote_ufrag;
-  char *prev_local_cands[RTC_ICE_MAX_LOCAL];
-  size_t prev_n_local_cands;
-  bool prev_local_gather_done;
-  rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets io bound for us */
-  size_t n_local_addrs;
-  char *transport_mid;   /* the mid whose transport we use */
-  int transport_mline;   /* its m-line index in the remote description */
-  bool have_application; /* an application m-line is negotiated */
-  bool remote_creds_set;
-  char *remote_ufrag;
-  rtc_gathering_state_t gathering;
-  char *local_cands[RTC_ICE_MAX_LOCAL]; /* a=candidate values we gathered */
-  size_t n_local_cands;
-  bool local_gather_done;
-  char *transport_local_mid; /* mid of our m-line carrying the transport */
+  /* Transport (one: everything is bundled, RFC 8843): ICE + DTLS + SRTP. */
+  rtc_transport_t *transport;
+  char *transport_mid;    /* the peer's mid whose transport parameters we use */
+  int transport_mline;    /* its m-line index in the remote description */
+  char *transport_local_mid; /* mid of our m-line carrying the transport (BUNDLE tag) */
   int transport_local_mline;
+  bool have_transport;   /* a transport m-line is negotiated (DTLS may start) */
+  bool have_application; /* an application m-line is negotiated (SCTP runs) */
+  rtc_gathering_state_t gathering;
   bool want_gather, gather_started;
   rtc_ice_state_t ice_state;
   rtc_connection_state_t conn_state;
@@ -111,17 +90,6 @@ struct rtc_pc {
   int remote_sctp_port;
   bool remote_ice_lite;
   size_t remote_mms;
-
-  rtc_dtls_t *dtls;
-  bool dtls_started;
-  bool dtls_failed; /* could not even start: the connection is failed, no retries */
-  bool dtls_role_known;
-  rtc_dtls_role_t dtls_role;
-  char *remote_fp_alg, *remote_fp;
-  rtc_addr_t dtls_local, dtls_remote; /* where DTLS talks when ICE has not selected yet */
-  bool dtls_addr_known;
-  rtc_pc_early_t early[RTC_PC_MAX_EARLY_DTLS];
-  size_t n_early;
 
   rtc_sctp_t *sctp;
   bool sctp_started;
@@ -146,9 +114,7 @@ struct rtc_pc {
   } mdns[RTC_PC_MAX_MDNS];
   size_t n_mdns;
 
-  /* Counters. */
-  uint64_t dropped_datagrams;
-  uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
+  /* Counters (the transport counts datagrams). */
   uint32_t dcs_opened, dcs_closed;
 };
 
@@ -163,12 +129,10 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc);
 int rtc__pc_transport_apply(rtc_pc_t *pc); /* after a description is applied */
 void rtc__pc_pump(rtc_pc_t *pc);
 void rtc__pc_transport_close(rtc_pc_t *pc);
-/* ICE restart: `next` replaces the agent; DTLS and SCTP go on over its pairs. */
-void rtc__pc_ice_replace(rtc_pc_t *pc, rtc_ice_agent_t *next);
+/* After an ICE restart became live: the new agent gets our sockets again. */
 void rtc__pc_regather(rtc_pc_t *pc);
-/* Negotiation done: the replaced agent goes. Rollback: it comes back. */
-void rtc__pc_ice_commit(rtc_pc_t *pc);
-void rtc__pc_ice_rollback(rtc_pc_t *pc);
+/* Adds one remote candidate (SDP or trickled, without "candidate:"). */
+int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict);
 /* rtc_pc_mdns.c */
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c);
 /* rtc_pc_dc.c */
@@ -177,12 +141,26 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev);
 void rtc__pc_dc_close_all(rtc_pc_t *pc, bool fire);
 rtc_dc_t *rtc__pc_dc_find(rtc_pc_t *pc, int id);
 void rtc__pc_dc_detach_all(rtc_pc_t *pc);
-/* rtc_pc_jsep.c */
+/* rtc_pc_sdesc.c: descriptions, m-line rules, building blocks of offers/answers */
 void rtc__pc_desc_clear(rtc_pc_desc_t *d);
+void rtc__pc_desc_move(rtc_pc_desc_t *dst, rtc_pc_desc_t *src);
 const rtc_sdp_t *rtc__pc_remote_sdp(const rtc_pc_t *pc);
 const rtc_sdp_t *rtc__pc_local_sdp(const rtc_pc_t *pc);
 void rtc__pc_local_add_candidate(rtc_pc_t *pc, const char *cand_value);
 void rtc__pc_local_end_of_candidates(rtc_pc_t *pc);
+bool rtc__pc_is_sctp_mline(const rtc_sdp_media_t *m);
+bool rtc__pc_mline_accepted(const rtc_sdp_media_t *m);
+int rtc__pc_app_mline(const rtc_sdp_t *s);       /* first accepted data m-line, or -1 */
+int rtc__pc_transport_mline(const rtc_sdp_t *s); /* the BUNDLE tag, or -1 */
+bool rtc__pc_in_bundle(const rtc_sdp_t *s, size_t idx);
+void rtc__pc_set_origin(rtc_pc_t *pc, rtc_sdp_t *s);
+int rtc__pc_fill_transport(rtc_pc_t *pc, rtc_ice_agent_t *ice, rtc_sdp_media_t *m,
+                           rtc_sdp_setup_t setup, bool with_candidates);
+int rtc__pc_add_rejected(rtc_sdp_t *s, const rtc_sdp_media_t *src);
+int rtc__pc_add_bundle(rtc_sdp_t *s, const char *mid);
+int rtc__pc_finish_description(rtc_pc_t *pc, const char *what, rtc_sdp_t *s, int err,
+                               char **sdp_out);
+/* rtc_pc_jsep.c */
 void rtc__pc_update_negotiation_needed(rtc_pc_t *pc);
 
 #endif

@@ -46,7 +46,7 @@ void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr) {
     c.address_is_ip = true;
     rtc_addr_to_string(addr, c.address, sizeof(c.address));
     RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: mDNS candidate resolved", pc->id);
-    rtc_ice_agent_add_remote_candidate(pc->ice, &c);
+    rtc_transport_add_remote_candidate(pc->transport, pc->now_us, &c);
   }
   rtc__pc_pump(pc);
 }

@@ -1,0 +1,65 @@
+/* Private state of a transport, shared by the transport/ files. */
+#ifndef RTC_TRANSPORT_INTERNAL_H
+#define RTC_TRANSPORT_INTERNAL_H
+#include "transport/rtc_transport.h"
+
+#define RTC_TRANSPORT_MAX_ICE_EVENTS 16 /* ICE states between two drains (a handful) */
+#define RTC_TRANSPORT_MTU 1500          /* largest RTP/RTCP packet we protect or accept */
+#define RTC_TRANSPORT_SRTP_RING 64      /* protected packets waiting for poll_transmit */
+#define RTC_TRANSPORT_SRTP_OVERHEAD 160 /* libsrtp2 wants room for its largest trailer (tag + MKI) */
+
+typedef struct rtc_transport_srtp rtc_transport_srtp_t; /* rtc_transport_srtp.c */
+
+typedef struct rtc_transport_slot {
+  size_t len;
+  uint8_t data[RTC_TRANSPORT_MTU + RTC_TRANSPORT_SRTP_OVERHEAD];
+} rtc_transport_slot_t;
+
+struct rtc_transport {
+  uint32_t log_id;
+  rtc_dtls_cert_t *cert;
+  bool closed;
+
+  /* ICE: the live agent, the one a restart offer prepared, the one a restart replaced
+   * (kept with what it knew so a rollback brings it back). */
+  rtc_ice_agent_t *ice, *ice_next, *ice_prev;
+  char *remote_ufrag, *prev_remote_ufrag;
+  char *local_cands[RTC_ICE_MAX_LOCAL];
+  size_t n_local_cands;
+  bool local_gather_done;
+  char *prev_local_cands[RTC_ICE_MAX_LOCAL];
+  size_t prev_n_local_cands;
+  bool prev_local_gather_done;
+  rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets the owner bound */
+  size_t n_local_addrs;
+  bool regather;
+  rtc_ice_state_t ice_states[RTC_TRANSPORT_MAX_ICE_EVENTS];
+  size_t ice_head, n_ice_states;
+
+  /* DTLS. */
+  rtc_dtls_t *dtls;
+  bool dtls_started, dtls_failed, role_known;
+  rtc_dtls_role_t role;
+  char *fp_alg, *fp;
+  rtc_addr_t dtls_local, dtls_remote; /* where DTLS talks when ICE has not selected yet */
+  bool dtls_addr_known;
+
+  /* SRTP: sessions, one received packet being lent, the send ring. */
+  rtc_transport_srtp_t *srtp;
+  rtc_transport_slot_t rx;
+  bool rx_pending, rx_is_rtcp;
+  rtc_transport_slot_t *tx_ring; /* allocated when SRTP is keyed */
+  size_t tx_head, tx_n;
+
+  rtc_transport_stats_t stats;
+};
+
+/* rtc_transport_srtp.c: libsrtp2 sessions keyed from the DTLS export. */
+int rtc__transport_srtp_key(rtc_transport_t *t);
+void rtc__transport_srtp_free(rtc_transport_t *t);
+/* In place; *len updated. Negative on failure (auth, replay, not keyed). */
+int rtc__transport_srtp_protect(rtc_transport_t *t, bool rtcp, uint8_t *p, size_t *len,
+                                size_t cap);
+int rtc__transport_srtp_unprotect(rtc_transport_t *t, bool rtcp, uint8_t *p, size_t *len);
+
+#endif
