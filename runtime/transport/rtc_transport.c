@@ -296,7 +296,8 @@ static int send_srtp(rtc_transport_t *t, bool rtcp, const uint8_t *p, size_t len
   rtc_transport_slot_t *s = &t->tx_ring[(t->tx_head + t->tx_n) % RTC_TRANSPORT_SRTP_RING];
   memcpy(s->data, p, len);
   s->len = len;
-  int r = rtc__transport_srtp_protect(t, rtcp, s->data, &s->len, sizeof(s->data));
+  int r = rtcp ? rtc_srtp_protect_rtcp(t->srtp, s->data, len, sizeof(s->data), &s->len)
+               : rtc_srtp_protect_rtp(t->srtp, s->data, len, sizeof(s->data), &s->len);
   if (r < 0) return r;
   t->tx_n++;
   return 0;
@@ -373,14 +374,16 @@ bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
 static void handle_srtp(rtc_transport_t *t, const uint8_t *p, size_t len) {
   /* RFC 5761 4: RTCP packet types 192..223 in the second byte (with the marker bit). */
   bool rtcp = len >= 2 && p[1] >= 192 && p[1] <= 223;
-  if (!t->srtp || len < (rtcp ? 8u : 12u) || len > RTC_TRANSPORT_MTU + 64) {
+  if (!t->srtp || len < (rtcp ? 8u : 12u) || len > sizeof(t->rx.data)) {
     t->stats.packets_discarded++;
     return;
   }
   /* One packet at a time: the owner drains events after every datagram. */
   memcpy(t->rx.data, p, len);
   t->rx.len = len;
-  if (rtc__transport_srtp_unprotect(t, rtcp, t->rx.data, &t->rx.len) < 0) {
+  int r = rtcp ? rtc_srtp_unprotect_rtcp(t->srtp, t->rx.data, len, &t->rx.len)
+               : rtc_srtp_unprotect_rtp(t->srtp, t->rx.data, len, &t->rx.len);
+  if (r < 0) {
     t->stats.srtp_errors++;
     t->stats.packets_discarded++;
     return;

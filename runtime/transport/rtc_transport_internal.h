@@ -1,14 +1,13 @@
 /* Private state of a transport, shared by the transport/ files. */
 #ifndef RTC_TRANSPORT_INTERNAL_H
 #define RTC_TRANSPORT_INTERNAL_H
+#include "srtp/rtc_srtp.h"
 #include "transport/rtc_transport.h"
 
 #define RTC_TRANSPORT_MAX_ICE_EVENTS 16 /* ICE states between two drains (a handful) */
 #define RTC_TRANSPORT_MTU 1500          /* largest RTP/RTCP packet we protect or accept */
 #define RTC_TRANSPORT_SRTP_RING 64      /* protected packets waiting for poll_transmit */
-#define RTC_TRANSPORT_SRTP_OVERHEAD 160 /* libsrtp2 wants room for its largest trailer (tag + MKI) */
-
-typedef struct rtc_transport_srtp rtc_transport_srtp_t; /* rtc_transport_srtp.c */
+#define RTC_TRANSPORT_SRTP_OVERHEAD RTC_SRTP_MAX_TRAILER
 
 typedef struct rtc_transport_slot {
   size_t len;
@@ -45,7 +44,7 @@ struct rtc_transport {
   bool dtls_addr_known;
 
   /* SRTP: sessions, one received packet being lent, the send ring. */
-  rtc_transport_srtp_t *srtp;
+  rtc_srtp_t *srtp;
   rtc_transport_slot_t rx;
   bool rx_pending, rx_is_rtcp;
   rtc_transport_slot_t *tx_ring; /* allocated when SRTP is keyed */
@@ -54,12 +53,8 @@ struct rtc_transport {
   rtc_transport_stats_t stats;
 };
 
-/* rtc_transport_srtp.c: libsrtp2 sessions keyed from the DTLS export. */
+/* rtc_transport_srtp.c: the srtp/ session pair keyed from the DTLS export. */
 int rtc__transport_srtp_key(rtc_transport_t *t);
 void rtc__transport_srtp_free(rtc_transport_t *t);
-/* In place; *len updated. Negative on failure (auth, replay, not keyed). */
-int rtc__transport_srtp_protect(rtc_transport_t *t, bool rtcp, uint8_t *p, size_t *len,
-                                size_t cap);
-int rtc__transport_srtp_unprotect(rtc_transport_t *t, bool rtcp, uint8_t *p, size_t *len);
 
 #endif
