@@ -34,6 +34,7 @@ typedef struct rtc_lua_cert {
 /* Registry keys (their addresses are the keys). */
 extern const char rtc_lua_key_objects; /* weak-valued C block -> object */
 extern const char rtc_lua_key_reporter;
+extern const char rtc_lua_key_results; /* fn(pc, token) of lua/rtc: an operation's result */
 /* Keys inside a pc/dc environment table (lightuserdata: unreachable from scripts). */
 extern const char rtc_lua_key_channels; /* pc env: {channel object = true} until closed */
 extern const char rtc_lua_key_owner;    /* dc env: the pc object; pc env: the certificate */

@@ -74,6 +74,15 @@ static const struct {
 
 /* Dispatches one event; the stack above pci is scratch. */
 static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
+  if (ev->type == RTC_PC_EVENT_RESULT) { /* a callback or a waiting coroutine: lua/rtc */
+    lua_pushlightuserdata(L, (void *)&rtc_lua_key_results);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_isfunction(L, -1)) return;
+    lua_pushvalue(L, pci);
+    lua_pushinteger(L, ev->state);
+    rtc_lua_pcall(L, 2);
+    return;
+  }
   if ((unsigned)ev->type >= sizeof(ev_names) / sizeof(ev_names[0]) || !ev_names[ev->type].type)
     return;
   const char *type = ev_names[ev->type].type;

@@ -15,6 +15,7 @@
 
 const char rtc_lua_key_objects;
 const char rtc_lua_key_reporter;
+const char rtc_lua_key_results;
 const char rtc_lua_key_channels;
 const char rtc_lua_key_owner;
 static const char key_log_handler;
@@ -180,13 +181,20 @@ int rtc_lua_pcall(lua_State *L, int nargs) {
   return r;
 }
 
-static int m_set_reporter(lua_State *L) {
+static int set_registry_function(lua_State *L, const char *key) {
   if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
   lua_settop(L, 1);
-  lua_pushlightuserdata(L, (void *)&rtc_lua_key_reporter);
+  lua_pushlightuserdata(L, (void *)key);
   lua_insert(L, 1);
   lua_rawset(L, LUA_REGISTRYINDEX);
   return 0;
+}
+
+static int m_set_reporter(lua_State *L) { return set_registry_function(L, &rtc_lua_key_reporter); }
+
+/* fn(pc, token): an operation's result reached its place among the pc's events. */
+static int m_set_result_handler(lua_State *L) {
+  return set_registry_function(L, &rtc_lua_key_results);
 }
 
 /* ---- logging ---- */
@@ -304,6 +312,7 @@ static const luaL_Reg core_funcs[] = {
     {"setLogHandler", m_set_log_handler},
     {"flushLog", m_flush_log},
     {"setErrorReporter", m_set_reporter},
+    {"setResultHandler", m_set_result_handler},
     {"debugCounts", m_debug_counts},
     {"nowUs", m_now_us},
     {NULL, NULL},

@@ -139,7 +139,25 @@ static int pc_tostring(lua_State *L) {
   return 1;
 }
 
-static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int r, char *sdp) {
+/* The operations chain: a method called with a token (an integer from lua/rtc, which
+ * holds the callback or the waiting coroutine) queues its result among the pc's
+ * events (rtc_pc_queue_result), before the kick gathers candidates. */
+static int op_token(lua_State *L, int idx) {
+  return lua_type(L, idx) == LUA_TNUMBER ? (int)lua_tointeger(L, idx) : -1;
+}
+
+static int op_begin(lua_State *L, rtc_lua_pc_t *p, int idx) {
+  int token = op_token(L, idx);
+  if (token >= 0) rtc_pc_mark_operation(pc_of(p));
+  return token;
+}
+
+static void op_end(rtc_lua_pc_t *p, int token) {
+  if (token >= 0) rtc_pc_queue_result(pc_of(p), token);
+}
+
+static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int token, int r, char *sdp) {
+  op_end(p, token);
   rtc_io_peer_kick(p->peer);
   if (r < 0) {
     free(sdp);
@@ -150,51 +168,65 @@ static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int r, char *sdp) {
   return 1;
 }
 
-/* createOffer(iceRestart) -> sdp | nil, err */
+/* createOffer(iceRestart, token) -> sdp | nil, err, NAME */
 static int pc_create_offer(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   bool restart = lua_toboolean(L, 2);
   char *sdp = NULL;
+  int token = op_begin(L, p, 3);
   int r = rtc_pc_create_offer(pc_of(p), restart, &sdp);
-  return pc_sdp_result(L, p, r, sdp);
+  return pc_sdp_result(L, p, token, r, sdp);
 }
 
 static int pc_create_answer(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   char *sdp = NULL;
+  int token = op_begin(L, p, 2);
   int r = rtc_pc_create_answer(pc_of(p), &sdp);
-  return pc_sdp_result(L, p, r, sdp);
+  return pc_sdp_result(L, p, token, r, sdp);
 }
 
-static int pc_ok(lua_State *L, rtc_lua_pc_t *p, int r) {
+static int pc_ok(lua_State *L, rtc_lua_pc_t *p, int token, int r) {
+  op_end(p, token);
   rtc_io_peer_kick(p->peer);
   if (r < 0) return pc_fail(L, p, r);
   lua_pushboolean(L, 1);
   return 1;
 }
 
-/* setLocalDescription(type, sdp|nil) -> true | nil, err (sdp nil: implicit). */
+/* setLocalDescription(type, sdp|nil, token) -> true | nil, err, NAME (sdp nil: implicit). */
 static int pc_set_local(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   int type = luaL_checkoption(L, 2, NULL, rtc_lua_sdp_type_names);
   const char *sdp = luaL_optstring(L, 3, NULL);
-  return pc_ok(L, p, rtc_pc_set_local_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
+  int token = op_begin(L, p, 4);
+  return pc_ok(L, p, token, rtc_pc_set_local_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
 }
 
 static int pc_set_remote(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   int type = luaL_checkoption(L, 2, NULL, rtc_lua_sdp_type_names);
   const char *sdp = luaL_optstring(L, 3, NULL);
-  return pc_ok(L, p, rtc_pc_set_remote_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
+  int token = op_begin(L, p, 4);
+  return pc_ok(L, p, token, rtc_pc_set_remote_description(pc_of(p), (rtc_sdp_type_t)type, sdp));
 }
 
-/* addIceCandidate(candidate|nil, mid|nil, mlineIndex|nil) -> true | nil, err */
+/* addIceCandidate(candidate|nil, mid|nil, mlineIndex|nil, token) -> true | nil, err, NAME */
 static int pc_add_candidate(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   const char *cand = luaL_optstring(L, 2, NULL);
   const char *mid = luaL_optstring(L, 3, NULL);
   int idx = (int)luaL_optinteger(L, 4, -1);
-  return pc_ok(L, p, rtc_pc_add_ice_candidate(pc_of(p), cand, mid, idx));
+  int token = op_begin(L, p, 5);
+  return pc_ok(L, p, token, rtc_pc_add_ice_candidate(pc_of(p), cand, mid, idx));
+}
+
+/* _active() -> whether results can take their place among the events (the pc's
+ * transport still runs; else lua/rtc calls back from a timer). */
+static int pc_active(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  lua_pushboolean(L, p->peer && rtc_io_peer_is_active(p->peer));
+  return 1;
 }
 
 static int opt_bool_field(lua_State *L, int t, const char *k, bool def) {
@@ -349,8 +381,14 @@ static void set_addr(lua_State *L, const char *kaddr, const char *kport, const r
 
 static int pc_get_stats(lua_State *L) {
   rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  int token = op_token(L, 2);
   lua_newtable(L);
   if (!p->peer) return 1;
+  if (token >= 0 && rtc_io_peer_is_active(p->peer)) {
+    rtc_pc_mark_operation(pc_of(p));
+    rtc_pc_queue_result(pc_of(p), token);
+    rtc_io_peer_kick(p->peer);
+  }
   int report = lua_gettop(L);
   rtc_pc_t *pc = pc_of(p);
   rtc_pc_stats_t st;
@@ -420,6 +458,7 @@ static const luaL_Reg pc_methods[] = {
     {"createDataChannel", pc_create_dc},
     {"close", pc_close},
     {"getStats", pc_get_stats},
+    {"_active", pc_active},
     {NULL, NULL},
 };
 

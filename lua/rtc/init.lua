@@ -44,6 +44,10 @@ end
 
 local main_co -- the runner's main chunk: an error there ends the process
 
+-- Coroutines luartc resumes (the runner's main chunk, rtc.spawn): the promise methods
+-- wait in these; in any other coroutine they answer at once, as outside one.
+local ours = setmetatable({}, { __mode = "k" })
+
 local function resume(co, ...)
   local ok, err = co_resume(co, ...)
   if not ok then
@@ -64,6 +68,7 @@ rtc._resume = resume
 function rtc.spawn(fn, ...)
   if type(fn) ~= "function" then error("rtc.spawn: function expected", 2) end
   local co = co_create(fn)
+  ours[co] = true
   resume(co, ...)
   return co
 end
@@ -138,6 +143,8 @@ end
 ---------------------------------------------------------------------------
 -- Callbacks of the promise methods: called later from the loop, in order.
 
+local function pack(...) return { n = select("#", ...), ... } end
+
 local pending, pending_timer = {}, nil
 
 local function flush()
@@ -145,12 +152,13 @@ local function flush()
   pending = {}
   for i = 1, #list do
     local e = list[i]
-    protected(e[1], e[2], e[3])
+    protected(e.cb, unpack(e.res, 1, e.res.n))
   end
 end
 
-local function defer(cb, res, err)
-  pending[#pending + 1] = { cb, res, err }
+-- Calls cb(res...) from a loop timer (for what has no place in a pc's event order).
+local function defer(cb, ...)
+  pending[#pending + 1] = { cb = cb, res = pack(...) }
   if #pending == 1 then
     if not pending_timer then pending_timer = uv.new_timer() end
     pending_timer:start(0, 0, flush)
@@ -158,8 +166,19 @@ local function defer(cb, res, err)
 end
 rtc._defer = defer
 
--- fn(self, ...) -> result | nil, err. The wrapper also accepts a trailing callback
--- function(result, err), called from the loop after the call returns.
+-- A failure always carries message and name (nil, "why", "ENAME").
+local function outcome(...)
+  local res = pack(...)
+  if res[1] == nil then
+    if res[2] == nil then res[2] = "failed" end
+    if res[3] == nil then res[3] = "EFAILED" end
+    res.n = 3
+  end
+  return res
+end
+
+-- fn(self, ...) -> result | nil, err, NAME. The wrapper also accepts a trailing callback
+-- function(result, err, NAME), called from the loop after the call returns.
 local flush_log = core.flushLog
 local function after_call(...)
   flush_log() -- log lines the call produced: handed over now that it is done
@@ -172,13 +191,67 @@ local function promise(fn)
     local cb = n > 0 and select(n, ...) or nil
     if type(cb) ~= "function" then return after_call(fn(...)) end
     local args = { ... }
-    local res, err = fn(unpack(args, 1, n - 1))
+    local res = outcome(fn(unpack(args, 1, n - 1)))
     flush_log()
-    if res == nil and err == nil then err = "failed" end
-    defer(cb, res, err)
+    defer(cb, unpack(res, 1, res.n))
   end
 end
 rtc.promise = promise
+
+-- The operations chain of a pc (W3C): fn(self, token, ...) runs the C call at once
+-- and, given a token, the core queues the result among the pc's events, after the
+-- signalingstatechange the call caused and before the candidates and states it
+-- started. The callback (or the waiting coroutine) runs when delivery reaches it.
+local operations = setmetatable({}, { __mode = "k" }) -- pc -> { [token] = entry }
+local next_token = 0
+
+core.setResultHandler(function(pc, token)
+  local ops = operations[pc]
+  local e = ops and ops[token]
+  if not e then return end
+  ops[token] = nil
+  if e.co then
+    resume(e.co, unpack(e.res, 1, e.res.n))
+  else
+    e.cb(unpack(e.res, 1, e.res.n)) -- the binding reports an error with its traceback
+  end
+end)
+
+local pc_active -- core.pc_methods._active, set below
+
+local function operation(fn)
+  return function(self, ...)
+    local n = select("#", ...)
+    local cb = n > 0 and select(n, ...) or nil
+    local co
+    if type(cb) == "function" then
+      n = n - 1
+    else
+      cb = nil
+      co = co_running()
+      if not (co and ours[co]) then return after_call(fn(self, nil, ...)) end
+    end
+    local token
+    if pc_active(self) then
+      next_token = next_token % 0x7ffffff0 + 1
+      token = next_token
+    end
+    local args = { ... }
+    local res = outcome(fn(self, token, unpack(args, 1, n)))
+    flush_log()
+    if not token then -- the transport is gone: nothing to order against
+      if co then return unpack(res, 1, res.n) end
+      return defer(cb, unpack(res, 1, res.n))
+    end
+    local ops = operations[self]
+    if not ops then
+      ops = {}
+      operations[self] = ops
+    end
+    ops[token] = { cb = cb, co = co, res = res }
+    if co then return co_yield() end
+  end
+end
 
 ---------------------------------------------------------------------------
 -- RTCPeerConnection
@@ -187,50 +260,42 @@ local pcm = core.pc_methods
 local raw = {}
 for k, v in pairs(pcm) do raw[k] = v end
 
-local function pc_createOffer(self, options)
+local function pc_createOffer(self, token, options)
   if options ~= nil and type(options) ~= "table" then
     error("createOffer: options must be a table", 3)
   end
-  local sdp, err = raw.createOffer(self, options ~= nil and options.iceRestart or false)
-  if not sdp then return nil, err end
+  local sdp, err, name = raw.createOffer(self, options ~= nil and options.iceRestart or false, token)
+  if not sdp then return nil, err, name end
   return { type = "offer", sdp = sdp }
 end
 
-local function pc_createAnswer(self, options)
-  local sdp, err = raw.createAnswer(self)
-  if not sdp then return nil, err end
+local function pc_createAnswer(self, token, options)
+  local sdp, err, name = raw.createAnswer(self, token)
+  if not sdp then return nil, err, name end
   return { type = "answer", sdp = sdp }
 end
 
-local function pc_setLocalDescription(self, desc)
-  local t, sdp
+local function pc_setLocalDescription(self, token, desc)
+  local t, sdp = "offer", nil -- no sdp: the core picks the implicit offer or answer
   if desc ~= nil then
     if type(desc) ~= "table" then error("setLocalDescription: description must be a table", 3) end
-    t, sdp = desc.type, desc.sdp
+    t, sdp = desc.type or "offer", desc.sdp
     if sdp == "" then sdp = nil end
   end
-  if t == nil then
-    local s = self.signalingState
-    t = (s == "have-remote-offer" or s == "have-local-pranswer") and "answer" or "offer"
-  end
-  local ok, err = raw.setLocalDescription(self, t, sdp)
-  if not ok then return nil, err end
-  return true
+  return raw.setLocalDescription(self, t, sdp, token)
 end
 
-local function pc_setRemoteDescription(self, desc)
+local function pc_setRemoteDescription(self, token, desc)
   if type(desc) ~= "table" or type(desc.type) ~= "string" then
     error("setRemoteDescription: description {type = ..., sdp = ...} expected", 3)
   end
   if desc.type ~= "rollback" and type(desc.sdp) ~= "string" then
     error("setRemoteDescription: description.sdp must be a string", 3)
   end
-  local ok, err = raw.setRemoteDescription(self, desc.type, desc.sdp)
-  if not ok then return nil, err end
-  return true
+  return raw.setRemoteDescription(self, desc.type, desc.sdp, token)
 end
 
-local function pc_addIceCandidate(self, cand)
+local function pc_addIceCandidate(self, token, cand)
   local c, mid, idx
   if type(cand) == "string" then
     c = cand
@@ -246,19 +311,19 @@ local function pc_addIceCandidate(self, cand)
     error("addIceCandidate: TypeError: sdpMid and sdpMLineIndex are both null", 3)
   end
   if mid ~= nil then mid = tostring(mid) end
-  local ok, err = raw.addIceCandidate(self, c, mid, idx)
-  if not ok then return nil, err end
-  return true
+  return raw.addIceCandidate(self, c, mid, idx, token)
 end
 
 local configs = setmetatable({}, { __mode = "k" })
 
-pcm.createOffer = promise(pc_createOffer)
-pcm.createAnswer = promise(pc_createAnswer)
-pcm.setLocalDescription = promise(pc_setLocalDescription)
-pcm.setRemoteDescription = promise(pc_setRemoteDescription)
-pcm.addIceCandidate = promise(pc_addIceCandidate)
-pcm.getStats = promise(raw.getStats)
+pc_active = raw._active
+pcm._active = nil
+pcm.createOffer = operation(pc_createOffer)
+pcm.createAnswer = operation(pc_createAnswer)
+pcm.setLocalDescription = operation(pc_setLocalDescription)
+pcm.setRemoteDescription = operation(pc_setRemoteDescription)
+pcm.addIceCandidate = operation(pc_addIceCandidate)
+pcm.getStats = operation(function(self, token) return raw.getStats(self, token) end)
 pcm.createDataChannel = function(self, label, init)
   if label == nil then label = "" end
   if type(label) ~= "string" then error("createDataChannel: label must be a string", 2) end
@@ -344,6 +409,7 @@ end
 function rtc._main(chunk, ...)
   run_waiters = {}
   main_co = co_create(chunk)
+  ours[main_co] = true
   resume(main_co, ...)
   while true do
     uv.run()

@@ -97,6 +97,7 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_DC_ERROR,               /* dc, text */
   RTC_PC_EVENT_DC_CLOSING,             /* dc */
   RTC_PC_EVENT_DC_CLOSE,               /* dc */
+  RTC_PC_EVENT_RESULT, /* state: the token of rtc_pc_queue_result (an operation's answer) */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */
@@ -217,6 +218,15 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us);
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc);
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out);
+/* The W3C operations chain: an API call's answer takes its place among the events,
+ * as a browser resolves its promise in the task that fires the call's
+ * signalingstatechange, before the tasks that surface what the call started
+ * (gathering, candidates, ICE states). Call rtc_pc_mark_operation before the API call,
+ * rtc_pc_queue_result after it (before the io layer gathers): RTC_PC_EVENT_RESULT
+ * (state = token) is queued after the signaling-state events the call queued and
+ * ahead of its other events. */
+void rtc_pc_mark_operation(rtc_pc_t *pc);
+void rtc_pc_queue_result(rtc_pc_t *pc, int token);
 /* mDNS: the peer gave ".local" host candidates. poll_resolve returns each name to
  * ask once (borrowed until the next call); pending_resolves lists the names still
  * unresolved (to match answers against); resolved hands an answer in. */

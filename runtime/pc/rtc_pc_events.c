@@ -45,6 +45,52 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
   if (type == RTC_PC_EVENT_DC_CLOSE) pc->dcs_closed++;
 }
 
+static void event_append(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
+  n->next = NULL;
+  if (pc->ev_tail)
+    pc->ev_tail->next = n;
+  else
+    pc->ev_head = n;
+  pc->ev_tail = n;
+}
+
+void rtc_pc_mark_operation(rtc_pc_t *pc) {
+  pc->op_mark = pc->ev_tail;
+  pc->op_marked = true;
+}
+
+void rtc_pc_queue_result(rtc_pc_t *pc, int token) {
+  /* Nothing polls between the mark and here, so op_mark is still in the queue. */
+  rtc_pc_event_node_t *first = NULL;
+  if (pc->op_marked) first = pc->op_mark ? pc->op_mark->next : pc->ev_head;
+  if (first) { /* detach what the call queued, then put it back in W3C order */
+    pc->ev_tail = pc->op_mark;
+    if (pc->op_mark)
+      pc->op_mark->next = NULL;
+    else
+      pc->ev_head = NULL;
+  }
+  pc->op_mark = NULL;
+  pc->op_marked = false;
+  rtc_pc_event_node_t *rest = NULL, **rest_tail = &rest, *next;
+  for (rtc_pc_event_node_t *n = first; n; n = next) {
+    next = n->next;
+    n->next = NULL;
+    if (n->ev.type == RTC_PC_EVENT_SIGNALING_STATE) {
+      event_append(pc, n);
+    } else {
+      *rest_tail = n;
+      rest_tail = &n->next;
+    }
+  }
+  rtc_pc_event_node_t *r = rtc__pc_event_push(pc, RTC_PC_EVENT_RESULT);
+  if (r->ev.type == RTC_PC_EVENT_RESULT) r->ev.state = token;
+  for (rtc_pc_event_node_t *n = rest; n; n = next) {
+    next = n->next;
+    event_append(pc, n);
+  }
+}
+
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   event_node_free(pc->ev_lent);
   pc->ev_lent = NULL;

@@ -103,6 +103,8 @@ struct rtc_pc {
 
   /* Events. */
   rtc_pc_event_node_t *ev_head, *ev_tail, *ev_lent;
+  rtc_pc_event_node_t *op_mark; /* ev_tail at rtc_pc_mark_operation */
+  bool op_marked;
   size_t n_events;
   size_t ev_bytes; /* message payload bytes queued */
 
