@@ -44,20 +44,24 @@ bool rtc_rtp_codec_is_video(rtc_rtp_codec_t c);
  * H.264 parameter sets across frames). */
 typedef struct rtc_rtp_payloader {
   rtc_rtp_codec_t codec;
-  size_t max_payload;   /* bytes of RTP payload per packet (MTU minus headers/SRTP tag) */
-  uint16_t picture_id;  /* VP8/VP9: 15-bit, incremented per frame */
-  bool vp9_flexible;    /* VP9: send flexible mode (F=1) instead of non-flexible */
+  size_t max_payload;  /* bytes of RTP payload per packet (MTU minus headers/SRTP tag) */
+  uint16_t picture_id; /* VP8/VP9: 15-bit, incremented per frame */
+  bool vp9_flexible;   /* VP9: send flexible mode (F=1) instead of non-flexible */
+  bool vp9_has_size;   /* VP9 keyframe: size read from the header, sent in the SS */
+  uint16_t vp9_width, vp9_height;
   /* the current frame (borrowed until the last packet of it is taken) */
   const uint8_t *frame;
   size_t frame_len;
   bool keyframe;
-  size_t off;     /* bytes of the frame (or of the current unit) already sent */
-  bool first;     /* next packet is the first of the frame */
-  bool done;
-  /* H.264 / AV1: the unit being cut (a NAL unit / an OBU without its size field) */
-  size_t unit_start, unit_len, unit_off;
-  uint8_t unit_hdr[2];
-  size_t unit_hdr_len;
+  bool first, done;
+  size_t off; /* VP8/VP9: bytes sent; H.264/AV1: where the next unit starts */
+  /* H.264 NAL unit being cut into FU-As / AV1 OBU being cut into fragments */
+  bool unit_open;
+  const uint8_t *unit;
+  size_t unit_len, unit_off;
+  uint8_t unit_hdr[2]; /* AV1: the OBU header as sent (obu_has_size_field cleared) */
+  uint8_t unit_hdr_len;
+  bool av1_seq_hdr; /* AV1: the temporal unit holds a sequence header (N bit) */
   /* H.264: last SPS/PPS seen (RFC 6184 section 8.4: we put them before an IDR that
    * comes without them) */
   uint8_t sps[256], pps[256];
