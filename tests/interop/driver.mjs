@@ -57,11 +57,11 @@ function makeLog(name) {
   return f;
 }
 
-async function makePeer(kind, name, log) {
+async function makePeer(kind, name, log, gather = GATHER) {
   const tag = `${log.testName || 'x'}-${name}-${kind}`.replace(/[^\w.-]+/g, '_');
   if (kind === 'luartc') {
     return new ProcPeer(`luartc`, [path.join(BUILD, 'luartc'), path.join(HERE, 'peer.lua')], {
-      log, cwd: ROOT, errName: tag, env: { LUARTC_GATHER_ADDRESSES: GATHER, INTEROP_TAG: tag },
+      log, cwd: ROOT, errName: tag, env: { LUARTC_GATHER_ADDRESSES: gather, INTEROP_TAG: tag },
     });
   }
   if (kind === 'aiortc') {
@@ -80,8 +80,8 @@ const CAPS = {
 };
 
 // ---------------------------------------------------------------- helpers
-async function setup(t, { trickle = true, lConfig = {}, pConfig = {} } = {}) {
-  t.L = await makePeer(LOCAL, 'L', t.log);
+async function setup(t, { trickle = true, lConfig = {}, pConfig = {}, lGather = GATHER } = {}) {
+  t.L = await makePeer(LOCAL, 'L', t.log, lGather);
   t.P = await makePeer(PEER, 'P', t.log);
   t.link = new Link(t.L, t.P, { trickle });
   t.L.cmd({ op: 'init', trickle, config: lConfig });
@@ -480,6 +480,79 @@ for (const side of ['P', 'L']) {
     assert(li.connectionState === 'connected' && pi.connectionState === 'connected', `after restart: ${li.connectionState} / ${pi.connectionState}`);
   }, { skip: !CAPS[PEER].iceRestart ? `${PEER} does not implement ICE restarts` : null });
 }
+
+// ------------------------------------------------ asymmetric paths (issue 16)
+// Chromium's socket is bound to the wildcard address: its one candidate names v0's
+// 10.99.0.1, while its datagrams to luartc on 127.0.0.1 leave from 127.0.0.1 (tcpdump
+// in the namespace shows it, and answers to checks sent to 10.99.0.1 come back from
+// 127.0.0.1 too). Here luartc gathers on 127.0.0.1 only: its one pair fails as
+// non-symmetric (RFC 8445 7.2.5.2.1) within milliseconds, and Chromium's checks come
+// from a peer-reflexive address. Chromium's end-of-candidates reaches luartc with its
+// candidates (in the SDP, as aiortc, Pion and Firefox write it, or as the trickled
+// null candidate), and what luartc sends reaches Chromium SLOW ms later (signaling
+// takes its time): luartc must still be checking, or come back, when Chromium's
+// checks arrive.
+const ASYM_GATHER = '127.0.0.1';
+const eoc = (sdp) => (/a=end-of-candidates/.test(sdp) ? sdp : sdp.replace(/\r?\n?$/, '\r\n') + 'a=end-of-candidates\r\n');
+async function asymConnect(t, offerSide, trickle, slowMs) {
+  await setup(t, { trickle, lGather: ASYM_GATHER });
+  t.link.trickle = false; // candidates are passed on by hand, in the order wanted here
+  const [O, A] = offerSide === 'L' ? [t.L, t.P] : [t.P, t.L];
+  const fromL = (e) => e.ev === 'cand';
+  const sendCands = (src, dst, since) => { for (const e of src.filter(fromL, since)) dst.cmd({ op: 'cand', candidate: e.candidate }); };
+  O.cmd({ op: 'dc', label: 'chat' });
+  const mo = O.mark();
+  O.cmd({ op: 'offer' });
+  let offer = await O.wait((e) => e.ev === 'sdp' && e.type === 'offer', { since: mo, what: 'offer' });
+  if (trickle) await O.wait((e) => e.ev === 'cand' && e.candidate === null, { since: mo, what: `${O.name} end-of-candidates` });
+  else if (O === t.P) offer = { type: 'offer', sdp: eoc(offer.sdp) };
+  // luartc's offer carries its candidates (it gathers at once); a trickling offerer's
+  // offer usually goes before gathering, without them: they follow by trickle only
+  if (trickle && O === t.L) offer = { type: 'offer', sdp: offer.sdp.replace(/a=(candidate:[^\r\n]*|end-of-candidates)\r?\n/g, '') };
+  const ma = A.mark();
+  A.cmd({ op: 'remote', type: 'offer', sdp: offer.sdp });
+  // the offerer's candidates: to luartc at once, to Chromium SLOW ms late
+  if (trickle && O === t.P) sendCands(O, A, mo);
+  let answer = await A.wait((e) => e.ev === 'sdp' && e.type === 'answer', { since: ma, what: 'answer' });
+  if (trickle) await A.wait((e) => e.ev === 'cand' && e.candidate === null, { since: ma, what: `${A.name} end-of-candidates` });
+  else if (A === t.P) answer = { type: 'answer', sdp: eoc(answer.sdp) };
+  if (A === t.L) await sleep(slowMs); // luartc's answer travels
+  O.cmd({ op: 'remote', type: 'answer', sdp: answer.sdp });
+  if (trickle) sendCands(A, O, ma);
+  if (trickle && O === t.L) { await sleep(slowMs); sendCands(O, A, mo); } // luartc's candidates travel
+  t.offer = offer; t.answer = answer; t.offerer = O;
+  await bothConnected(t, 15000 + slowMs);
+  await Promise.all([dcOpen(O, 'chat'), dcOpen(A, 'chat')]);
+  await say(t.L, t.P, 'chat', 'hello across asymmetric paths');
+  await say(t.P, t.L, 'chat', 'hello back');
+  const li = await t.L.info();
+  assert(li.connectionState === 'connected', `luartc connectionState ${li.connectionState}`);
+  const states = (name) => t.L.filter((e) => e.ev === 'state' && e.name === name).map((e) => e.value);
+  t.iceStates = states('iceConnectionState'); t.connStates = states('connectionState');
+  t.note = `luartc iceConnectionState ${t.iceStates.join(' > ')}`;
+  return [O, A];
+}
+for (const side of ['P', 'L']) {
+  for (const trickle of [true, false]) {
+    const who = side === 'L' ? 'luartc' : 'peer';
+    test(`asym-offer-${who}-${trickle ? 'trickle' : 'nontrickle'}`, async (t) => {
+      await asymConnect(t, side, trickle, 500);
+      assert(!t.iceStates.includes('failed'), `luartc went failed before the peer could reach it: ${t.iceStates.join(' > ')}`);
+    }, { only: ['chromium'] });
+  }
+}
+// Chromium gets luartc's answer only after luartc's grace period (10 s): failed, then
+// back to checking and connected once Chromium's checks arrive; connectionState follows.
+test('asym-offer-peer-late-answer', async (t) => {
+  await asymConnect(t, 'P', true, 11000);
+  const i = t.iceStates, c = t.connStates;
+  const f = i.indexOf('failed');
+  assert(f >= 0 && i.indexOf('checking', f) > f && i.indexOf('connected', f) > f,
+    `luartc iceConnectionState ${i.join(' > ')}: wanted failed > checking > connected`);
+  const cf = c.indexOf('failed');
+  assert(cf >= 0 && c.indexOf('connecting', cf) > cf && c.indexOf('connected', cf) > cf,
+    `luartc connectionState ${c.join(' > ')}: wanted failed > connecting > connected`);
+}, { only: ['chromium'] });
 
 // ------------------------------------------------------------ example page
 test('example-browser-chat', async (t) => {
