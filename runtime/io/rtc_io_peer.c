@@ -10,7 +10,6 @@
 #include "base/rtc_err.h"
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
-#include "ice/rtc_mdns.h"
 #include "io/rtc_io.h"
 #include "io/rtc_io_internal.h"
 
@@ -512,17 +511,7 @@ void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
   io_walking++;
   for (rtc_io_peer_t *peer = io_peers; peer; peer = peer->next) {
     if (peer->destroying || peer->handles_closed) continue;
-    const char *names[8];
-    size_t n = rtc_pc_pending_resolves(peer->pc, names, 8);
-    bool hit = false;
-    for (size_t i = 0; i < n; i++) {
-      rtc_addr_t addr;
-      if (rtc_mdns_parse_response(p, len, names[i], &addr) == 1) {
-        rtc_pc_resolved(peer->pc, names[i], &addr);
-        hit = true;
-        break; /* the names array is stale once one resolved */
-      }
-    }
+    bool hit = rtc_pc_handle_mdns_response(peer->pc, p, len);
     if (hit) io_after(peer);
   }
   io_walk_end();

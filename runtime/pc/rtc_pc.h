@@ -233,6 +233,9 @@ void rtc_pc_queue_result(rtc_pc_t *pc, int token);
 bool rtc_pc_poll_resolve(rtc_pc_t *pc, const char **name);
 size_t rtc_pc_pending_resolves(const rtc_pc_t *pc, const char **names, size_t max);
 void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr);
+/* An mDNS response the io layer received: the pc matches it against the names it
+ * waits for and takes the answer (true when one resolved). */
+bool rtc_pc_handle_mdns_response(rtc_pc_t *pc, const uint8_t *p, size_t len);
 /* Events are queued (O(1)): the io layer calls the owner only then. */
 bool rtc_pc_has_events(const rtc_pc_t *pc);
 /* Whether the pc has work after usrsctp's shared timer ticked or its own deadline

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "base/rtc_log.h"
+#include "ice/rtc_mdns.h"
 #include "pc/rtc_pc_internal.h"
 
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c) {
@@ -49,4 +50,18 @@ void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr) {
     rtc_transport_add_remote_candidate(pc->transport, pc->now_us, &c);
   }
   rtc__pc_pump(pc);
+}
+
+bool rtc_pc_handle_mdns_response(rtc_pc_t *pc, const uint8_t *p, size_t len) {
+  if (pc->closed) return false;
+  for (size_t i = 0; i < pc->n_mdns; i++) {
+    if (!pc->mdns[i].asked || pc->mdns[i].done) continue;
+    rtc_addr_t addr;
+    if (rtc_mdns_parse_response(p, len, pc->mdns[i].cand.address, &addr) != 1) continue;
+    char name[sizeof(pc->mdns[i].cand.address)];
+    memcpy(name, pc->mdns[i].cand.address, sizeof(name));
+    rtc_pc_resolved(pc, name, &addr);
+    return true;
+  }
+  return false;
 }
