@@ -292,7 +292,7 @@ static int push_enum(lua_State *L, const char *const *names, int n, int v) {
 static int g_signaling(lua_State *L) {
   rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
   return push_enum(L, rtc_lua_signaling_names, 6,
-                   p->peer ? (int)rtc_pc_signaling_state(pc_of(p)) : RTC_SIGNALING_CLOSED);
+                   p->peer ? (int)rtc_pc_shown_signaling_state(pc_of(p)) : RTC_SIGNALING_CLOSED);
 }
 static int g_gathering(lua_State *L) {
   rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);

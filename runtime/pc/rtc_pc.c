@@ -88,6 +88,9 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
 }
 
 rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc) { return pc->signaling; }
+rtc_signaling_state_t rtc_pc_shown_signaling_state(const rtc_pc_t *pc) {
+  return pc->closed ? RTC_SIGNALING_CLOSED : pc->shown_signaling;
+}
 rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc) {
   return pc->closed ? pc->gathering : pc->shown_gathering;
 }
@@ -130,7 +133,9 @@ void rtc__pc_update_states(rtc_pc_t *pc) {
 void rtc_pc_close(rtc_pc_t *pc) {
   if (pc->closed) return;
   /* W3C close(): channels are closed (and told so), transports stopped, states set
-   * to closed without firing state events. */
+   * to closed without firing state events. readyState is closed at once. */
+  for (size_t i = 0; i < pc->n_dcs; i++)
+    pc->dcs[i]->shown_state = RTC_DC_CLOSED;
   rtc__pc_dc_close_all(pc, true);
   rtc__pc_transport_close(pc);
   pc->closed = true;

@@ -138,7 +138,11 @@ const char *rtc_pc_current_remote_description(const rtc_pc_t *pc, rtc_sdp_type_t
 /* RTCPeerConnection.canTrickleIceCandidates: -1 null (no remote description), 0, 1. */
 int rtc_pc_can_trickle(const rtc_pc_t *pc);
 
-rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc);
+rtc_signaling_state_t rtc_pc_signaling_state(const rtc_pc_t *pc); /* now */
+/* What RTCPeerConnection.signalingState shows: the state of the last signaling-state
+ * event polled (closed at once on close), as the gathering, ICE and connection
+ * getters below and rtc_dc_ready_state do. */
+rtc_signaling_state_t rtc_pc_shown_signaling_state(const rtc_pc_t *pc);
 rtc_gathering_state_t rtc_pc_gathering_state(const rtc_pc_t *pc);
 int rtc_pc_ice_connection_state(const rtc_pc_t *pc); /* rtc_ice_state_t */
 rtc_connection_state_t rtc_pc_connection_state(const rtc_pc_t *pc);
@@ -170,6 +174,8 @@ bool rtc_dc_ordered(const rtc_dc_t *dc);
 int rtc_dc_max_retransmits(const rtc_dc_t *dc);      /* -1 null */
 int rtc_dc_max_packet_life_time(const rtc_dc_t *dc); /* -1 null */
 bool rtc_dc_negotiated(const rtc_dc_t *dc);
+/* readyState as shown: the state of the last event polled for the channel; close()
+ * sets closing, rtc_pc_close closed, at once (W3C). */
 rtc_dc_state_t rtc_dc_ready_state(const rtc_dc_t *dc);
 size_t rtc_dc_buffered_amount(const rtc_dc_t *dc);
 size_t rtc_dc_buffered_amount_low_threshold(const rtc_dc_t *dc);

@@ -241,7 +241,7 @@ void rtc__pc_dc_close_all(rtc_pc_t *pc, bool fire) {
 void rtc__pc_dc_detach_all(rtc_pc_t *pc) {
   while (pc->n_dcs > 0) {
     rtc_dc_t *dc = pc->dcs[pc->n_dcs - 1];
-    dc->state = RTC_DC_CLOSED;
+    dc->state = dc->shown_state = RTC_DC_CLOSED;
     dc_remove(pc, dc);
   }
   free(pc->dcs);
@@ -268,7 +268,9 @@ bool rtc_dc_ordered(const rtc_dc_t *dc) { return dc->ordered; }
 int rtc_dc_max_retransmits(const rtc_dc_t *dc) { return dc->max_retransmits; }
 int rtc_dc_max_packet_life_time(const rtc_dc_t *dc) { return dc->max_packet_life_time; }
 bool rtc_dc_negotiated(const rtc_dc_t *dc) { return dc->negotiated; }
-rtc_dc_state_t rtc_dc_ready_state(const rtc_dc_t *dc) { return dc->state; }
+/* The state of the last event handed to the app (W3C: the task firing the event sets
+ * [[ReadyState]]); close() and the pc's close() set it at once, as W3C does. */
+rtc_dc_state_t rtc_dc_ready_state(const rtc_dc_t *dc) { return dc->shown_state; }
 const char *rtc_dc_error(const rtc_dc_t *dc) { return dc->error; }
 rtc_pc_t *rtc_dc_pc(const rtc_dc_t *dc) { return dc->pc; }
 void rtc_dc_set_userdata(rtc_dc_t *dc, void *ud) { dc->userdata = ud; }
@@ -314,10 +316,11 @@ int rtc_dc_send(rtc_dc_t *dc, bool binary, const uint8_t *p, size_t len) {
 }
 
 int rtc_dc_close(rtc_dc_t *dc) {
+  if (dc->shown_state < RTC_DC_CLOSING) dc->shown_state = RTC_DC_CLOSING;
   if (dc->state == RTC_DC_CLOSING || dc->state == RTC_DC_CLOSED) return 0;
   rtc_pc_t *pc = dc->pc;
   if (!pc) {
-    dc->state = RTC_DC_CLOSED;
+    dc->state = dc->shown_state = RTC_DC_CLOSED;
     return 0;
   }
   if (!dc->opened_in_sctp || !pc->sctp) {

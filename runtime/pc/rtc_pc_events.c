@@ -45,6 +45,11 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
   if (type == RTC_PC_EVENT_DC_CLOSE) pc->dcs_closed++;
 }
 
+/* readyState never goes back (a late open after close() stays closing/closed). */
+static void dc_show(rtc_dc_t *dc, rtc_dc_state_t st) {
+  if (dc && dc->shown_state < st) dc->shown_state = st;
+}
+
 static void event_append(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
   n->next = NULL;
   if (pc->ev_tail)
@@ -115,6 +120,14 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   case RTC_PC_EVENT_ICE_GATHERING_STATE:
     pc->shown_gathering = (rtc_gathering_state_t)n->ev.state;
     break;
+  case RTC_PC_EVENT_SIGNALING_STATE:
+    pc->shown_signaling = (rtc_signaling_state_t)n->ev.state;
+    break;
+  /* W3C "announce the channel": readyState is open when datachannel fires. */
+  case RTC_PC_EVENT_DATACHANNEL:
+  case RTC_PC_EVENT_DC_OPEN: dc_show(n->ev.dc, RTC_DC_OPEN); break;
+  case RTC_PC_EVENT_DC_CLOSING: dc_show(n->ev.dc, RTC_DC_CLOSING); break;
+  case RTC_PC_EVENT_DC_CLOSE: dc_show(n->ev.dc, RTC_DC_CLOSED); break;
   default: break;
   }
   return true;
@@ -126,6 +139,7 @@ void rtc__pc_events_free(rtc_pc_t *pc) {
   while (pc->ev_head) {
     rtc_pc_event_node_t *n = pc->ev_head;
     pc->ev_head = n->next;
+    if (n->ev.dc) n->ev.dc->shown_state = n->ev.dc->state; /* never delivered now */
     event_node_free(n);
   }
   pc->ev_tail = NULL;

@@ -38,6 +38,7 @@ struct rtc_dc {
   int max_retransmits, max_packet_life_time;
   int id; /* -1 while null */
   rtc_dc_state_t state;
+  rtc_dc_state_t shown_state; /* readyState: as of the last event handed to the app */
   bool opened_in_sctp; /* rtc_sctp_channel_open done (or remote-created) */
   size_t low_threshold;
   char error[160];
@@ -87,6 +88,7 @@ struct rtc_pc {
   rtc_ice_state_t shown_ice_state;
   rtc_connection_state_t shown_conn_state;
   rtc_gathering_state_t shown_gathering;
+  rtc_signaling_state_t shown_signaling;
   int remote_sctp_port;
   bool remote_ice_lite;
   size_t remote_mms;
