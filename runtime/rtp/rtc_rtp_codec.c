@@ -115,6 +115,7 @@ rtc_rtp_depayloader_t *rtc_rtp_depayloader_create(rtc_rtp_codec_t codec, size_t 
     return NULL;
   }
   d->need_definite = true;
+  d->last_pid = -1;
   return d;
 }
 
@@ -198,6 +199,7 @@ int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq,
   d->have_last = true;
   d->last_seq = ext_seq;
   if (gap) {
+    if (!d->in_frame && rtc_rtp_codec_is_video(d->codec)) d->gap_pending = true;
     res |= depay_drop(d, false);
     d->need_definite = true;
   }
@@ -217,6 +219,20 @@ int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq,
      * frame (senders that never advance the timestamp exist), except for AV1 whose
      * temporal units hold several frames. */
     if (skipped && !(k.definite_start && d->codec != RTC_RTP_CODEC_AV1)) ok = false;
+    /* Packets lost between two frames may have been whole frames: the picture id says
+     * how many (VP8/VP9); without one, assume one was when this packet starts a frame (a
+     * frame it does not start is counted below). */
+    if (d->gap_pending) {
+      uint32_t missing = ok ? 1 : 0;
+      if (k.picture_id >= 0 && d->last_pid >= 0 && k.pid_mod)
+        missing = ((uint32_t)k.picture_id - (uint32_t)d->last_pid - 1) % k.pid_mod;
+      if (missing) {
+        d->stats.frames_dropped += missing;
+        res |= RTC_RTP_DEPAY_DROPPED;
+      }
+      d->gap_pending = false;
+    }
+    if (k.picture_id >= 0) d->last_pid = k.picture_id;
     if (!ok) {
       /* The head of this frame is missing: it is lost too; count it once. */
       if (!skipped) {

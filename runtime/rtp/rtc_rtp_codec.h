@@ -113,7 +113,9 @@ typedef struct rtc_rtp_frame {
 typedef struct rtc_rtp_depayloader_stats {
   uint64_t packets;        /* pushed */
   uint64_t frames;         /* emitted */
-  uint64_t frames_dropped; /* a packet inside them was missing: dropped, not emitted */
+  uint64_t frames_dropped; /* a packet inside them was missing: dropped, not emitted;
+                              also frames lost whole between two others (counted by
+                              picture id for VP8/VP9, as one for the other video codecs) */
   uint64_t frames_too_big; /* larger than max_frame: dropped */
   uint64_t malformed;      /* packets whose payload did not parse: dropped */
 } rtc_rtp_depayloader_stats_t;
@@ -124,8 +126,8 @@ void rtc_rtp_depayloader_destroy(rtc_rtp_depayloader_t *d);
 
 /* Result bits of rtc_rtp_depayloader_push. */
 #define RTC_RTP_DEPAY_FRAME 1   /* *out holds a complete frame */
-#define RTC_RTP_DEPAY_DROPPED 2 /* a frame in progress was dropped (loss or too big): the
-                                   caller may ask for a keyframe */
+#define RTC_RTP_DEPAY_DROPPED 2 /* a frame was dropped or lost whole (loss, too big): the
+                                   caller should ask for a keyframe */
 
 /* Pushes one packet, in extended-sequence order (gaps are allowed: they are how loss is
  * seen). h is the parsed packet (payload borrowed for the call only). A gap inside a

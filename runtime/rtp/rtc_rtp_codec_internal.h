@@ -9,6 +9,7 @@ typedef struct rtc__depay_pkt {
   bool definite_start; /* surely the first packet of a frame (safe after a loss) */
   bool keyframe;       /* the frame is a keyframe (known from this packet) */
   int32_t picture_id;  /* -1 when none */
+  uint32_t pid_mod;    /* picture ids wrap at this (128 or 32768) */
   const uint8_t *data; /* VP8/VP9/audio: what to append (payload after the descriptor) */
   size_t len;
 } rtc__depay_pkt_t;
@@ -29,6 +30,8 @@ struct rtc_rtp_depayloader {
   bool need_definite; /* after a loss or at the start: only a definite start begins */
   bool skipping;      /* packets of skip_ts belong to a frame already given up */
   uint32_t skip_ts;
+  bool gap_pending;   /* packets went missing between frames: whole frames may be gone */
+  int32_t last_pid;   /* picture id of the last frame begun, -1 when none */
   /* H.264 */
   bool fu_open;
   bool has_sps, has_pps, has_idr;

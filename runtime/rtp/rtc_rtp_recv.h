@@ -51,7 +51,11 @@ int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp
 
 /* Next complete frame in order, if any: true and *out filled (data owned by r, valid until
  * the next call on r). Frames with a missing packet are dropped and counted, never
- * returned; a drop arms poll_keyframe_request. */
+ * returned; a drop arms poll_keyframe_request. Drain it after every handle_* call: the
+ * ring holds reorder_slots packets, and a packet that lands beyond it gives up (and
+ * drops) what is still waiting in front.
+ * Startup: the first packets are held min(50 ms, wait) so that earlier packets overtaken
+ * on the way can still be put in front; handle_timeout at poll_timeout ends the hold. */
 bool rtc_rtp_recv_poll_frame(rtc_rtp_recv_t *r, rtc_rtp_frame_t *out);
 
 /* Gives up on gaps older than the wait (so that later frames can go out); call it at

@@ -22,9 +22,11 @@ int rtc__vp8_classify(const uint8_t *p, size_t n, rtc__depay_pkt_t *out) {
       if (p[off] & 0x80) {
         if (off + 2 > n) return RTC_EPARSE;
         out->picture_id = rtc_rd16(p + off) & 0x7fff;
+        out->pid_mod = 32768;
         off += 2;
       } else {
         out->picture_id = p[off] & 0x7f;
+        out->pid_mod = 128;
         off += 1;
       }
     }
@@ -66,9 +68,11 @@ int rtc__vp9_classify(const uint8_t *p, size_t n, rtc__depay_pkt_t *out) {
     if (p[off] & 0x80) {
       if (off + 2 > n) return RTC_EPARSE;
       out->picture_id = rtc_rd16(p + off) & 0x7fff;
+      out->pid_mod = 32768;
       off += 2;
     } else {
       out->picture_id = p[off++] & 0x7f;
+      out->pid_mod = 128;
     }
   }
   uint8_t sid = 0;
