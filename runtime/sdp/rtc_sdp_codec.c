@@ -399,6 +399,12 @@ const rtc_sdp_codec_t *rtc_sdp_codec_primary(const rtc_sdp_codec_set_t *set) {
   return NULL;
 }
 
+const rtc_sdp_codec_t *rtc_sdp_codec_find(const rtc_sdp_codec_set_t *set, uint8_t pt) {
+  for (size_t i = 0; set && i < set->n_codecs; i++)
+    if (set->codecs[i].pt == pt) return &set->codecs[i];
+  return NULL;
+}
+
 const rtc_sdp_codec_t *rtc_sdp_codec_rtx_for(const rtc_sdp_codec_set_t *set, uint8_t pt) {
   for (size_t i = 0; set && i < set->n_codecs; i++)
     if (set->codecs[i].id == RTC_SDP_CODEC_RTX && set->codecs[i].apt == pt) return &set->codecs[i];

@@ -185,6 +185,8 @@ int rtc_sdp_codec_write(rtc_sdp_media_t *m, const rtc_sdp_codec_set_t *set);
 
 /* The codec to send: the first non-RTX codec of the set, or NULL. */
 const rtc_sdp_codec_t *rtc_sdp_codec_primary(const rtc_sdp_codec_set_t *set);
+/* The codec with payload type pt (what an incoming packet's PT means), or NULL. */
+const rtc_sdp_codec_t *rtc_sdp_codec_find(const rtc_sdp_codec_set_t *set, uint8_t pt);
 /* The RTX codec whose apt is pt, or NULL. */
 const rtc_sdp_codec_t *rtc_sdp_codec_rtx_for(const rtc_sdp_codec_set_t *set, uint8_t pt);
 /* The id of extension ext in the set, or 0. */

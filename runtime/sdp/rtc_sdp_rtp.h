@@ -120,7 +120,7 @@ typedef struct rtc_sdp_rtp {
   bool extmap_allow_mixed;
 } rtc_sdp_rtp_t;
 
-/* Builds the view of an RTP m-section. *out is malloc'd (one block, ~45 KB),
+/* Builds the view of an RTP m-section. *out is malloc'd (one block, ~40 KB),
  * freed with rtc_sdp_rtp_free; m is not referenced afterwards.
  * Attributes for payload types not on the m= line are ignored (RFC 8866 6.6).
  * Errors: RTC_EINVAL (NULL argument), RTC_EPARSE (a malformed attribute, a

@@ -74,9 +74,7 @@ static bool is_av(const rtc_sdp_media_t *m) {
 }
 
 static const rtc_sdp_codec_t *by_pt(const rtc_sdp_codec_set_t *set, uint8_t pt) {
-  for (size_t i = 0; i < set->n_codecs; i++)
-    if (set->codecs[i].pt == pt) return &set->codecs[i];
-  return NULL;
+  return rtc_sdp_codec_find(set, pt);
 }
 
 static rtc_sdp_codec_cap_t cap(const char *mime, uint32_t clock, uint8_t ch, const char *fmtp) {
@@ -187,6 +185,8 @@ static void test_offer_defaults_and_write(void) {
   CHECK(memcmp(&v, &v2, sizeof(v)) == 0);
   CHECK(rtc_sdp_codec_primary(&v) == &v.codecs[0]);
   CHECK(rtc_sdp_codec_rtx_for(&v, 108) == &v.codecs[5]);
+  CHECK(rtc_sdp_codec_find(&v, 45) == &v.codecs[8]);
+  CHECK(rtc_sdp_codec_find(&v, 111) == NULL);
   check_written(&a);
   check_written(&v);
   CHECK_EQ_INT(rtc_sdp_codec_offer(&sp, (rtc_sdp_kind_t)7, NULL, 0, &v2), RTC_EINVAL);
