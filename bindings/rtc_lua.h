@@ -76,6 +76,9 @@ rtc_dtls_cert_t *rtc_lua_cert_check(lua_State *L, int idx);
 
 /* rtc_lua_events.c */
 void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud);
+extern const char rtc_lua_key_listeners; /* env: { [type] = { {fn = f}, ... } } */
+int rtc_lua_add_listener(lua_State *L);    /* obj:addEventListener(type, fn) */
+int rtc_lua_remove_listener(lua_State *L); /* obj:removeEventListener(type, fn) */
 
 /* The W3C names of the C enums. */
 extern const char *const rtc_lua_signaling_names[];

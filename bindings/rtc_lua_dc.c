@@ -162,6 +162,8 @@ static int s_low(lua_State *L) {
 static const luaL_Reg dc_methods[] = {
     {"send", dc_send},
     {"close", dc_close},
+    {"addEventListener", rtc_lua_add_listener},
+    {"removeEventListener", rtc_lua_remove_listener},
     {NULL, NULL},
 };
 

@@ -99,13 +99,23 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     if (lua_isnil(L, -1)) return;
     target = lua_gettop(L);
   }
-  /* The handler: env["on" .. type]. */
+  /* The handler env["on" .. type], then the listeners env[listeners][type] (a list
+   * replaced, never changed, on add/remove: this snapshot is what this event sees). */
   rtc_lua_getenv(L, target);
+  int env = lua_gettop(L);
   lua_pushstring(L, ev_names[ev->type].handler);
-  lua_rawget(L, -2);
-  lua_remove(L, -2);
-  if (lua_isfunction(L, -1)) {
+  lua_rawget(L, env); /* handler: env + 1 */
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_listeners);
+  lua_rawget(L, env);
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, type);
+    lua_remove(L, -2);
+  }
+  int list = lua_gettop(L); /* listeners: a list or nil */
+  int n = lua_istable(L, list) ? (int)lua_objlen(L, list) : 0;
+  if (lua_isfunction(L, env + 1) || n > 0) {
     lua_createtable(L, 0, 4);
+    int evt = lua_gettop(L);
     lua_pushstring(L, type);
     lua_setfield(L, -2, "type");
     lua_pushvalue(L, target);
@@ -139,11 +149,101 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
       break;
     default: break;
     }
-    rtc_lua_pcall(L, 1);
-  } else {
-    lua_pop(L, 1);
+    if (lua_isfunction(L, env + 1)) {
+      lua_pushvalue(L, env + 1);
+      lua_pushvalue(L, evt);
+      rtc_lua_pcall(L, 1);
+    }
+    for (int i = 1; i <= n; i++) {
+      lua_rawgeti(L, list, i);
+      lua_getfield(L, -1, "removed"); /* removed by an earlier listener of this event */
+      bool removed = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "fn");
+      lua_remove(L, -2);
+      if (removed || !lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        continue;
+      }
+      lua_pushvalue(L, evt);
+      rtc_lua_pcall(L, 1);
+    }
   }
   if (ev->type == RTC_PC_EVENT_DC_CLOSE) drop_channel(L, pci, target);
+}
+
+const char rtc_lua_key_listeners;
+
+/* Finds env[listeners][type] for the object at 1 (creating the table when create);
+ * leaves the listeners table and the list (or nil) on the stack. */
+static void listeners_get(lua_State *L, const char *type) {
+  rtc_lua_getenv(L, 1);
+  luaL_argcheck(L, lua_istable(L, -1), 1, "RTCPeerConnection or RTCDataChannel expected");
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_listeners);
+  lua_rawget(L, -2);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushlightuserdata(L, (void *)&rtc_lua_key_listeners);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_remove(L, -2);
+  lua_getfield(L, -1, type);
+}
+
+/* obj:addEventListener(type, fn): fn(ev) runs after the on<type> handler, in the
+ * order added; adding the same fn twice for a type adds it once (DOM). */
+int rtc_lua_add_listener(lua_State *L) {
+  const char *type = luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  lua_settop(L, 3);
+  listeners_get(L, type); /* 4 listeners, 5 list */
+  int n = lua_istable(L, 5) ? (int)lua_objlen(L, 5) : 0;
+  lua_createtable(L, n + 1, 0); /* 6: the new list */
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 5, i);
+    lua_getfield(L, -1, "fn");
+    if (lua_rawequal(L, -1, 3)) return 0;
+    lua_pop(L, 1);
+    lua_rawseti(L, 6, i);
+  }
+  lua_createtable(L, 0, 1);
+  lua_pushvalue(L, 3);
+  lua_setfield(L, -2, "fn");
+  lua_rawseti(L, 6, n + 1);
+  lua_setfield(L, 4, type);
+  return 0;
+}
+
+/* obj:removeEventListener(type, fn): it is not called again, even for the event
+ * being dispatched now. */
+int rtc_lua_remove_listener(lua_State *L) {
+  const char *type = luaL_checkstring(L, 2);
+  lua_settop(L, 3);
+  listeners_get(L, type); /* 4 listeners, 5 list */
+  if (!lua_istable(L, 5)) return 0;
+  int n = (int)lua_objlen(L, 5), k = 0;
+  lua_createtable(L, n, 0); /* 6 */
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 5, i);
+    lua_getfield(L, -1, "fn");
+    bool same = lua_rawequal(L, -1, 3);
+    lua_pop(L, 1);
+    if (same) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "removed");
+      lua_pop(L, 1);
+    } else {
+      lua_rawseti(L, 6, ++k);
+    }
+  }
+  if (k == 0) { /* no listener left for the type */
+    lua_pushnil(L);
+    lua_replace(L, 6);
+  }
+  lua_setfield(L, 4, type);
+  return 0;
 }
 
 void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud) {

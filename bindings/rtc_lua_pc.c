@@ -458,6 +458,8 @@ static const luaL_Reg pc_methods[] = {
     {"createDataChannel", pc_create_dc},
     {"close", pc_close},
     {"getStats", pc_get_stats},
+    {"addEventListener", rtc_lua_add_listener},
+    {"removeEventListener", rtc_lua_remove_listener},
     {"_active", pc_active},
     {NULL, NULL},
 };

@@ -110,28 +110,82 @@ function rtc.await(start)
   return co_yield()
 end
 
--- Waits for the next `name` event on obj (e.g. rtc.wait(dc, "open")); returns the
--- event, or nil, "timeout" after timeout_ms. A handler already set keeps running.
+-- rtc.wait(obj, name, timeout_ms), in a coroutine. name is a state value or an event
+-- type. A state value of the object (a pc's connectionState, signalingState,
+-- iceGatheringState or iceConnectionState, in that order of precedence; a channel's
+-- readyState) returns at once when the attribute already shows it, else at the event
+-- that makes it so. An event type waits for the next such event. Returns the event
+-- table (at once: {type = name, target = obj}); nil, "timeout" after timeout_ms;
+-- nil, "closed" (or "failed") when the object gets there first. Built on
+-- addEventListener: handlers and listeners the script sets meanwhile are untouched.
+local pc_states = {
+  { "connectionState", "connectionstatechange",
+    { new = 1, connecting = 1, connected = 1, disconnected = 1, failed = 1, closed = 1 } },
+  { "signalingState", "signalingstatechange",
+    { stable = 1, ["have-local-offer"] = 1, ["have-remote-offer"] = 1,
+      ["have-local-pranswer"] = 1, ["have-remote-pranswer"] = 1 } },
+  { "iceGatheringState", "icegatheringstatechange", { gathering = 1, complete = 1 } },
+  { "iceConnectionState", "iceconnectionstatechange", { checking = 1, completed = 1 } },
+}
+local dc_states = { connecting = 1, open = 1, closing = 1, closed = 1 }
+
+local function is_channel(obj) return obj.readyState ~= nil end
+
 function rtc.wait(obj, name, timeout_ms)
-  local key = "on" .. name
-  if name == "open" and obj.readyState == "open" then return { type = "open", target = obj } end
+  if type(name) ~= "string" then error("rtc.wait: event type or state value expected", 2) end
+  local attr, events -- a state value: the attribute and the events that change it
+  if is_channel(obj) then
+    if dc_states[name] then attr, events = "readyState", { "open", "closing", "close" } end
+  else
+    for i = 1, #pc_states do
+      local s = pc_states[i]
+      if s[3][name] then
+        attr, events = s[1], { s[2] }
+        break
+      end
+    end
+  end
+  if attr and obj[attr] == name then return { type = name, target = obj } end
+  if not attr then events = { name } end
   return rtc.await(function(done)
-    local prev = obj[key]
     local timer
-    local finished = false
+    local listeners = {}
     local function finish(...)
-      if finished then return end
-      finished = true
-      obj[key] = prev
+      if not listeners then return end
+      for ev_type, fn in pairs(listeners) do obj:removeEventListener(ev_type, fn) end
+      listeners = nil
       if timer then
         timer:close()
         timer = nil
       end
       done(...)
     end
-    obj[key] = function(ev)
-      if prev then prev(ev) end
-      finish(ev)
+    local function listen(ev_type, fn)
+      listeners[ev_type] = fn
+      obj:addEventListener(ev_type, fn)
+    end
+    -- the end of the object ends the wait
+    local function ended()
+      if is_channel(obj) then
+        if obj.readyState == "closed" then return "closed" end
+      else
+        local cs = obj.connectionState
+        if cs == "closed" or cs == "failed" then return cs end
+      end
+    end
+    for i = 1, #events do
+      listen(events[i], function(ev)
+        if not attr or obj[attr] == name then return finish(ev) end
+        local why = ended()
+        if why then finish(nil, why) end
+      end)
+    end
+    local watch = is_channel(obj) and "close" or "connectionstatechange"
+    if not listeners[watch] then
+      listen(watch, function()
+        local why = ended()
+        if why then finish(nil, why) end
+      end)
     end
     if timeout_ms then
       timer = uv.new_timer()
