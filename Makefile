@@ -11,7 +11,7 @@ SAN ?=
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime $(SAN)
 LDFLAGS += $(SAN)
-LIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lcrypto -lusrsctp -lsrtp2 -luv -lm
+LIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lcrypto -lusrsctp -lsrtp2 -logg -luv -lm
 
 RUNTIME_SRC := $(wildcard runtime/*/*.c)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)

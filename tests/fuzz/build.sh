@@ -9,7 +9,7 @@ OUT=build/fuzz
 mkdir -p "$OUT"
 SECS=${FUZZ_SECONDS:-30}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -Iruntime"
-LIBS="-lmbedtls -lmbedx509 -lmbedcrypto -lcrypto -lusrsctp -lsrtp2 -luv -lm"
+LIBS="-lmbedtls -lmbedx509 -lmbedcrypto -lcrypto -lusrsctp -lsrtp2 -logg -luv -lm"
 SRC=$(ls runtime/*/*.c)
 for f in tests/fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
@@ -20,5 +20,6 @@ for f in tests/fuzz/fuzz_*.c; do
   seeds=""
   case "$name" in fuzz_sdp*) seeds=tests/fixtures/sdp ;; esac
   case "$name" in fuzz_rtp*) seeds=tests/fixtures/rtp ;; esac
+  case "$name" in fuzz_media_*) seeds=tests/fixtures/media ;; esac
   "$OUT/$name" -max_total_time="$SECS" -print_final_stats=0 "$corpus" $seeds 2>&1 | tail -2
 done
