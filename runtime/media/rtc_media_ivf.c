@@ -100,7 +100,10 @@ int rtc_media_ivf_open(const uint8_t *p, size_t len, rtc_media_ivf_reader_t **ou
     }
     uint32_t fsz = rtc__rd32le(p + off);
     uint64_t pts = rtc__rd64le(p + off + 4);
-    if (fsz > RTC_MEDIA_IVF_MAX_FRAME) goto fail;
+    if (fsz > RTC_MEDIA_IVF_MAX_FRAME) {
+      err = RTC_EPARSE;
+      goto fail;
+    }
     if (fsz > len - off - 12) {
       in->truncated = true;
       break;
