@@ -203,6 +203,10 @@ static void test_cut_and_hostile(void) {
   memcpy(q, p, len);
   q[32 + 3] = 0x7f; /* a frame of 2 GiB */
   CHECK_EQ_INT(rtc_media_ivf_open(q, len, &r), RTC_EPARSE);
+  memcpy(q, p, len);
+  q[32 + 12 + 4626 + 3] = 0x7f; /* the same on the second frame (fuzz_media_ivf found it) */
+  CHECK_EQ_INT(rtc_media_ivf_open(q, len, &r), RTC_EPARSE);
+  CHECK(r == NULL);
   CHECK_EQ_INT(rtc_media_ivf_open_file("/nonexistent/x.ivf", &r), RTC_EIO);
   CHECK_EQ_INT(rtc_media_ivf_open_file(MEDIA_FIXTURES "vp9.ivf", &r), 0);
   if (r) CHECK_EQ_INT(rtc_media_ivf_info(r)->frames, 60);
