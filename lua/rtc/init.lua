@@ -135,6 +135,7 @@ function rtc.wait(obj, name, timeout_ms)
   if type(name) ~= "string" then error("rtc.wait: event type or state value expected", 2) end
   local attr, events -- a state value: the attribute and the events that change it
   if is_channel(obj) then
+    if name == "close" then name = "closed" end -- a one-time event: its state
     if dc_states[name] then attr, events = "readyState", { "open", "closing", "close" } end
   else
     for i = 1, #pc_states do

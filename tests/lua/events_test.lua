@@ -119,6 +119,7 @@ test("rtc.wait for a state value: at once when already there, else when reached"
   H.waitFor(function() return err end, "message wait ended")
   eq(r, nil)
   eq(err, "closed")
+  eq(rtc.wait(dc2, "close", 1000).target, dc2, "close already happened: at once")
 end)
 
 test("rtc.wait times out with nil, \"timeout\" and leaves no listener behind", function()
