@@ -618,6 +618,69 @@ static void test_apply_renumbered_answer(void) {
   rtc_sdp_free(s);
 }
 
+/* The view of a set as written into an m-section (the SDP a peer reads). */
+static rtc_sdp_rtp_t *written_view(const rtc_sdp_codec_set_t *set, rtc_sdp_t **keep) {
+  rtc_sdp_t *s = rtc_sdp_new();
+  rtc_sdp_media_t *m = rtc_sdp_add_media(s, set->kind == RTC_SDP_AUDIO ? "audio" : "video", 9,
+                                         "UDP/TLS/RTP/SAVPF", "0");
+  CHECK(m && rtc_sdp_codec_write(m, set) == 0);
+  char *text = rtc_sdp_serialize(s);
+  rtc_sdp_free(s);
+  *keep = text ? parse_text(text) : NULL;
+  free(text);
+  return view_of(*keep, 0);
+}
+
+/* luartc offers, luartc answers (with preferences on the answerer), the offerer
+ * applies the answer: both ends agree on PTs, RTX, feedback and extension ids. */
+static void test_luartc_to_luartc(void) {
+  rtc_sdp_codec_space_t sa, sb;
+  rtc_sdp_codec_set_t offer, answer, send;
+  rtc_sdp_codec_cap_t p[2] = {
+      cap("video/H264", 90000, 0,
+          "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"),
+      cap("video/rtx", 90000, 0, NULL)};
+  rtc_sdp_codec_space_init(&sa);
+  rtc_sdp_codec_space_init(&sb);
+  for (int kind = RTC_SDP_AUDIO; kind <= RTC_SDP_VIDEO; kind++) {
+    rtc_sdp_t *so = NULL, *sn = NULL;
+    CHECK_EQ_INT(rtc_sdp_codec_offer(&sa, (rtc_sdp_kind_t)kind, NULL, 0, &offer), 0);
+    rtc_sdp_rtp_t *ov = written_view(&offer, &so);
+    bool video = kind == RTC_SDP_VIDEO;
+    CHECK(ov && rtc_sdp_codec_answer(&sb, (rtc_sdp_kind_t)kind, ov, video ? p : NULL, video ? 2 : 0,
+                                     &answer, NULL, 0) == 0);
+    rtc_sdp_rtp_t *av = written_view(&answer, &sn);
+    CHECK(av && rtc_sdp_codec_apply_answer(&sa, &offer, av, &send, NULL, 0) == 0);
+    const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(&send);
+    CHECK(c != NULL);
+    if (c && !video) {
+      CHECK_EQ_INT(c->id, RTC_SDP_CODEC_OPUS);
+      CHECK_EQ_INT(c->pt, 111);
+      CHECK_EQ_INT(send.n_codecs, 5);
+    }
+    if (c && video) {
+      /* Only what the answerer preferred: H.264 Constrained Baseline + its RTX. */
+      CHECK_EQ_INT(send.n_codecs, 2);
+      CHECK_EQ_INT(c->id, RTC_SDP_CODEC_H264);
+      CHECK_EQ_INT(c->pt, 108);
+      CHECK_EQ_INT(c->h264_remote_profile_level_id, 0x42e01f);
+      CHECK_EQ_INT(c->fb, offer.codecs[4].fb);
+      CHECK(rtc_sdp_codec_rtx_for(&send, 108) && rtc_sdp_codec_rtx_for(&send, 108)->pt == 109);
+    }
+    CHECK_EQ_INT(send.n_exts, offer.n_exts);
+    for (size_t i = 0; i < send.n_exts; i++)
+      CHECK_EQ_INT(send.exts[i].id, rtc_sdp_codec_ext_id(&offer, send.exts[i].ext));
+    CHECK(send.rtcp_rsize);
+    /* Both spaces hold the same meaning for every PT used. */
+    for (size_t i = 0; i < send.n_codecs; i++)
+      CHECK_EQ_INT(sa.pt[send.codecs[i].pt].id, sb.pt[send.codecs[i].pt].id);
+    rtc_sdp_rtp_free(ov);
+    rtc_sdp_rtp_free(av);
+    rtc_sdp_free(so);
+    rtc_sdp_free(sn);
+  }
+}
+
 int main(void) {
   RUN_TEST(test_capabilities);
   RUN_TEST(test_offer_defaults_and_write);
@@ -629,5 +692,6 @@ int main(void) {
   RUN_TEST(test_h264_profiles);
   RUN_TEST(test_fb_rtx_and_refusals);
   RUN_TEST(test_apply_renumbered_answer);
+  RUN_TEST(test_luartc_to_luartc);
   TEST_MAIN_END();
 }
