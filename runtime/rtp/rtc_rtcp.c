@@ -129,7 +129,8 @@ int rtc_rtcp_parse(const uint8_t *pkt, size_t len, rtc_rtcp_msg_t *out) {
     sr->packet_count = rtc_rd32(pkt + 20);
     sr->octet_count = rtc_rd32(pkt + 24);
     sr->rb_count = rc;
-    for (int i = 0; i < rc; i++) rtcp_parse_rb(pkt + 28 + 24 * i, &sr->rb[i]);
+    for (int i = 0; i < rc; i++)
+      rtcp_parse_rb(pkt + 28 + 24 * i, &sr->rb[i]);
     out->kind = RTC_RTCP_KIND_SR;
     return 0;
   }
@@ -137,7 +138,8 @@ int rtc_rtcp_parse(const uint8_t *pkt, size_t len, rtc_rtcp_msg_t *out) {
     if (len < 8 + 24u * rc) return RTC_EPARSE;
     out->u.rr.ssrc = rtc_rd32(pkt + 4);
     out->u.rr.rb_count = rc;
-    for (int i = 0; i < rc; i++) rtcp_parse_rb(pkt + 8 + 24 * i, &out->u.rr.rb[i]);
+    for (int i = 0; i < rc; i++)
+      rtcp_parse_rb(pkt + 8 + 24 * i, &out->u.rr.rb[i]);
     out->kind = RTC_RTCP_KIND_RR;
     return 0;
   }
@@ -148,7 +150,8 @@ int rtc_rtcp_parse(const uint8_t *pkt, size_t len, rtc_rtcp_msg_t *out) {
     if (len < 4 + 4u * rc) return RTC_EPARSE;
     rtc_rtcp_bye_t *b = &out->u.bye;
     b->count = rc;
-    for (int i = 0; i < rc; i++) b->ssrc[i] = rtc_rd32(pkt + 4 + 4 * i);
+    for (int i = 0; i < rc; i++)
+      b->ssrc[i] = rtc_rd32(pkt + 4 + 4 * i);
     size_t off = 4 + 4u * rc;
     if (off < len) {
       if (off + 1 + pkt[off] > len) return RTC_EPARSE;
@@ -183,8 +186,8 @@ size_t rtc_rtcp_nack_expand(const rtc_rtcp_nack_t *n, uint16_t *seqs, size_t cap
  * Calls back per symbol; returns the byte offset after the last chunk or RTC_EPARSE. */
 typedef struct twcc_walk {
   const rtc_rtcp_twcc_t *t;
-  size_t off;  /* next chunk */
-  uint32_t n;  /* symbols produced */
+  size_t off; /* next chunk */
+  uint32_t n; /* symbols produced */
   uint16_t chunk;
   int in_chunk; /* symbols left in the current chunk */
   int kind;     /* 0 run length, 1 one-bit vector, 2 two-bit vector */
@@ -211,9 +214,12 @@ static int twcc_next_symbol(twcc_walk_t *w) {
     }
   }
   int s;
-  if (w->kind == 0) s = (w->chunk >> 13) & 3;
-  else if (w->kind == 1) s = (w->chunk >> (13 - w->pos)) & 1;
-  else s = (w->chunk >> (12 - 2 * w->pos)) & 3;
+  if (w->kind == 0)
+    s = (w->chunk >> 13) & 3;
+  else if (w->kind == 1)
+    s = (w->chunk >> (13 - w->pos)) & 1;
+  else
+    s = (w->chunk >> (12 - 2 * w->pos)) & 3;
   w->pos++;
   w->in_chunk--;
   w->n++;

@@ -39,7 +39,8 @@ int rtc_rtcp_write_sr(uint8_t *out, size_t cap, const rtc_rtcp_sr_t *sr) {
   rtc_wr32(out + 16, sr->rtp_ts);
   rtc_wr32(out + 20, sr->packet_count);
   rtc_wr32(out + 24, sr->octet_count);
-  for (int i = 0; i < sr->rb_count; i++) rtcp_write_rb(out + 28 + 24 * i, &sr->rb[i]);
+  for (int i = 0; i < sr->rb_count; i++)
+    rtcp_write_rb(out + 28 + 24 * i, &sr->rb[i]);
   return (int)n;
 }
 
@@ -49,7 +50,8 @@ int rtc_rtcp_write_rr(uint8_t *out, size_t cap, const rtc_rtcp_rr_t *rr) {
   if (n > cap) return RTC_ETOOBIG;
   rtcp_header(out, false, rr->rb_count, RTC_RTCP_RR, n);
   rtc_wr32(out + 4, rr->ssrc);
-  for (int i = 0; i < rr->rb_count; i++) rtcp_write_rb(out + 8 + 24 * i, &rr->rb[i]);
+  for (int i = 0; i < rr->rb_count; i++)
+    rtcp_write_rb(out + 8 + 24 * i, &rr->rb[i]);
   return (int)n;
 }
 
@@ -106,7 +108,8 @@ int rtc_rtcp_write_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t
     for (size_t k = 0; k < pairs && !done; k++) {
       uint16_t pid = rtc_rd16(fci + 4 * k);
       uint16_t d = (uint16_t)(seqs[i] - pid);
-      if (d == 0) done = true;
+      if (d == 0)
+        done = true;
       else if (d <= 16) {
         rtc_wr16(fci + 4 * k + 2, (uint16_t)(rtc_rd16(fci + 4 * k + 2) | 1u << (d - 1)));
         done = true;
@@ -140,15 +143,16 @@ int rtc_rtcp_write_fir(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t 
 
 int rtc_rtcp_write_remb(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint64_t bitrate_bps,
                         const uint32_t *ssrcs, uint8_t n_ssrc) {
-  int n = rtcp_write_fb(out, cap, RTC_RTCP_PSFB, RTC_RTCP_FMT_AFB, sender_ssrc, 0,
-                        8 + 4u * n_ssrc);
+  int n = rtcp_write_fb(out, cap, RTC_RTCP_PSFB, RTC_RTCP_FMT_AFB, sender_ssrc, 0, 8 + 4u * n_ssrc);
   if (n < 0) return n;
   uint8_t exp = 0;
-  while ((bitrate_bps >> exp) > 0x3ffff) exp++;
+  while ((bitrate_bps >> exp) > 0x3ffff)
+    exp++;
   memcpy(out + 12, "REMB", 4);
   out[16] = n_ssrc;
   rtc_wr24(out + 17, (uint32_t)exp << 18 | (uint32_t)(bitrate_bps >> exp));
-  for (int i = 0; i < n_ssrc; i++) rtc_wr32(out + 20 + 4 * i, ssrcs[i]);
+  for (int i = 0; i < n_ssrc; i++)
+    rtc_wr32(out + 20 + 4 * i, ssrcs[i]);
   return n;
 }
 
@@ -182,7 +186,8 @@ int rtc_rtcp_write_twcc(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t
     delta[n] = (int16_t)q;
     prev += q * 250;
   }
-  while (n > 0 && sym[n - 1] == 0) n--; /* end on a received packet */
+  while (n > 0 && sym[n - 1] == 0)
+    n--; /* end on a received packet */
   size_t off = 20;
 #define TWCC_PUT16(v)                                                                              \
   do {                                                                                             \
@@ -192,7 +197,8 @@ int rtc_rtcp_write_twcc(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t
   } while (0)
   for (size_t i = 0; i < n;) {
     size_t run = 1;
-    while (i + run < n && sym[i + run] == sym[i] && run < 0x1fff) run++;
+    while (i + run < n && sym[i + run] == sym[i] && run < 0x1fff)
+      run++;
     if (run >= 7 || i + run == n) {
       /* run-length chunk: 0 | S(2) | length(13) */
       TWCC_PUT16((unsigned)sym[i] << 13 | run);
@@ -200,15 +206,18 @@ int rtc_rtcp_write_twcc(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t
       continue;
     }
     bool big = false;
-    for (size_t j = i; j < n && j < i + 14; j++) big |= sym[j] == 2;
+    for (size_t j = i; j < n && j < i + 14; j++)
+      big |= sym[j] == 2;
     if (!big) { /* one-bit vector of 14: 1 | 0 | 14 symbols */
       unsigned c = 0x8000;
-      for (size_t j = 0; j < 14 && i + j < n; j++) c |= (unsigned)sym[i + j] << (13 - j);
+      for (size_t j = 0; j < 14 && i + j < n; j++)
+        c |= (unsigned)sym[i + j] << (13 - j);
       TWCC_PUT16(c);
       i += 14;
     } else { /* two-bit vector of 7: 1 | 1 | 7 symbols */
       unsigned c = 0xc000;
-      for (size_t j = 0; j < 7 && i + j < n; j++) c |= (unsigned)sym[i + j] << (12 - 2 * j);
+      for (size_t j = 0; j < 7 && i + j < n; j++)
+        c |= (unsigned)sym[i + j] << (12 - 2 * j);
       TWCC_PUT16(c);
       i += 7;
     }
@@ -226,7 +235,8 @@ int rtc_rtcp_write_twcc(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t
    * sends it. */
   size_t pad = (4 - off % 4) % 4;
   if (off + pad > cap) return RTC_ETOOBIG;
-  for (size_t i = 0; i < pad; i++) out[off + i] = 0;
+  for (size_t i = 0; i < pad; i++)
+    out[off + i] = 0;
   if (pad) out[off + pad - 1] = (uint8_t)pad;
   off += pad;
   rtcp_header(out, pad != 0, RTC_RTCP_FMT_TWCC, RTC_RTCP_RTPFB, off);

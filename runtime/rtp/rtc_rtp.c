@@ -60,7 +60,8 @@ int rtc_rtp_parse(const uint8_t *p, size_t len, rtc_rtp_header_t *out) {
   out->ssrc = rtc_rd32(p + 8);
   size_t off = RTC_RTP_FIXED_HEADER + 4u * out->csrc_count;
   if (off > len) return RTC_EPARSE;
-  for (int i = 0; i < out->csrc_count; i++) out->csrc[i] = rtc_rd32(p + 12 + 4 * i);
+  for (int i = 0; i < out->csrc_count; i++)
+    out->csrc[i] = rtc_rd32(p + 12 + 4 * i);
   if (x) {
     if (off + 4 > len) return RTC_EPARSE;
     out->has_ext = true;
@@ -118,7 +119,8 @@ static bool rtp_fits_one_byte(const rtc_rtp_header_t *h) {
 static size_t rtp_ext_body(const rtc_rtp_header_t *h, bool one) {
   if (h->ext_count == 0) return h->has_ext ? h->ext_block_len : 0;
   size_t n = 0;
-  for (int i = 0; i < h->ext_count; i++) n += (one ? 1u : 2u) + h->ext[i].len;
+  for (int i = 0; i < h->ext_count; i++)
+    n += (one ? 1u : 2u) + h->ext[i].len;
   return n;
 }
 
@@ -145,7 +147,8 @@ int rtc_rtp_write_header(uint8_t *out, size_t cap, const rtc_rtp_header_t *h) {
   rtc_wr32(out + 4, h->ts);
   rtc_wr32(out + 8, h->ssrc);
   size_t off = RTC_RTP_FIXED_HEADER;
-  for (int i = 0; i < h->csrc_count; i++, off += 4) rtc_wr32(out + off, h->csrc[i]);
+  for (int i = 0; i < h->csrc_count; i++, off += 4)
+    rtc_wr32(out + off, h->csrc[i]);
   if (!x) return (int)n;
   bool one = rtp_fits_one_byte(h);
   size_t body = rtp_ext_body(h, one), words = (body + 3) / 4;
@@ -171,7 +174,8 @@ int rtc_rtp_write_header(uint8_t *out, size_t cap, const rtc_rtp_header_t *h) {
     if (e->len) memcpy(out + off, e->data, e->len);
     off += e->len;
   }
-  while (off < n) out[off++] = 0; /* RFC 8285 section 4.1: padding bytes are 0 */
+  while (off < n)
+    out[off++] = 0; /* RFC 8285 section 4.1: padding bytes are 0 */
   return (int)n;
 }
 

@@ -100,7 +100,9 @@ int rtc_rtp_write(uint8_t *out, size_t cap, const rtc_rtp_header_t *h, const uin
 
 /* --- Sequence numbers and timestamps (RFC 3550 appendix A.1, RFC 1982 serial numbers) ---
  * a is "newer" than b when the forward distance from b to a is below half the space. */
-static inline int16_t rtc_rtp_seq_diff(uint16_t a, uint16_t b) { return (int16_t)(uint16_t)(a - b); }
+static inline int16_t rtc_rtp_seq_diff(uint16_t a, uint16_t b) {
+  return (int16_t)(uint16_t)(a - b);
+}
 static inline bool rtc_rtp_seq_newer(uint16_t a, uint16_t b) { return rtc_rtp_seq_diff(a, b) > 0; }
 static inline int32_t rtc_rtp_ts_diff(uint32_t a, uint32_t b) { return (int32_t)(uint32_t)(a - b); }
 static inline bool rtc_rtp_ts_newer(uint32_t a, uint32_t b) { return rtc_rtp_ts_diff(a, b) > 0; }

@@ -185,15 +185,16 @@ int rtc__av1_set_frame(rtc_rtp_payloader_t *pl) {
 
 /* Copies bytes [from, from + k) of the current element (header as sent, then payload). */
 static void av1_elem_copy(const rtc_rtp_payloader_t *pl, size_t from, size_t k, uint8_t *out) {
-  for (; k > 0 && from < pl->unit_hdr_len; k--) *out++ = pl->unit_hdr[from++];
+  for (; k > 0 && from < pl->unit_hdr_len; k--)
+    *out++ = pl->unit_hdr[from++];
   if (k) memcpy(out, pl->unit + (from - pl->unit_hdr_len), k);
 }
 
 static bool av1_open_next(rtc_rtp_payloader_t *pl) {
   const uint8_t *u;
   size_t n;
-  if (av1_next_obu(pl->frame, pl->frame_len, &pl->off, pl->unit_hdr, &pl->unit_hdr_len, &u,
-                   &n) != 1)
+  if (av1_next_obu(pl->frame, pl->frame_len, &pl->off, pl->unit_hdr, &pl->unit_hdr_len, &u, &n) !=
+      1)
     return false;
   pl->unit = u;
   pl->unit_len = pl->unit_hdr_len + n;
@@ -219,7 +220,8 @@ int rtc__av1_next(rtc_rtp_payloader_t *pl, uint8_t *out, size_t cap, bool *marke
     }
     /* fragment: the largest f with leb128(f) + f <= space */
     size_t f = space - rtc__leb128_size(space);
-    while (rtc__leb128_size(f) + f > space) f--;
+    while (rtc__leb128_size(f) + f > space)
+      f--;
     o += rtc__leb128_write(out + o, f);
     av1_elem_copy(pl, pl->unit_off, f, out + o);
     o += f;

@@ -155,8 +155,10 @@ static int depay_drop(rtc_rtp_depayloader_t *d, bool too_big) {
   d->skipping = true;
   d->skip_ts = d->ts;
   d->need_definite = true;
-  if (too_big) d->stats.frames_too_big++;
-  else d->stats.frames_dropped++;
+  if (too_big)
+    d->stats.frames_too_big++;
+  else
+    d->stats.frames_dropped++;
   return RTC_RTP_DEPAY_DROPPED;
 }
 
@@ -187,8 +189,8 @@ static void depay_begin(rtc_rtp_depayloader_t *d, int64_t ext_seq, uint32_t ts) 
   if (d->codec == RTC_RTP_CODEC_AV1) rtc__av1_begin(d);
 }
 
-int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq,
-                             const rtc_rtp_header_t *h, rtc_rtp_frame_t *out) {
+int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq, const rtc_rtp_header_t *h,
+                             rtc_rtp_frame_t *out) {
   d->stats.packets++;
   if (d->have_last && ext_seq <= d->last_seq) {
     d->stats.malformed++; /* out of order: the reorder buffer should have fixed it */
@@ -262,8 +264,10 @@ int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq,
   }
   bool end = rtc_rtp_codec_is_video(d->codec) ? h->marker : true;
   if (!end) return res;
-  if (d->codec == RTC_RTP_CODEC_H264) rc = rtc__h264_finish(d);
-  else if (d->codec == RTC_RTP_CODEC_AV1) rc = rtc__av1_finish(d);
+  if (d->codec == RTC_RTP_CODEC_H264)
+    rc = rtc__h264_finish(d);
+  else if (d->codec == RTC_RTP_CODEC_AV1)
+    rc = rtc__av1_finish(d);
   if (rc != 0) {
     if (rc != RTC_ETOOBIG) d->stats.malformed++;
     return res | depay_drop(d, rc == RTC_ETOOBIG);

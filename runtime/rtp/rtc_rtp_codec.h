@@ -125,17 +125,18 @@ rtc_rtp_depayloader_t *rtc_rtp_depayloader_create(rtc_rtp_codec_t codec, size_t 
 void rtc_rtp_depayloader_destroy(rtc_rtp_depayloader_t *d);
 
 /* Result bits of rtc_rtp_depayloader_push. */
-#define RTC_RTP_DEPAY_FRAME 1   /* *out holds a complete frame */
-#define RTC_RTP_DEPAY_DROPPED 2 /* a frame was dropped or lost whole (loss, too big): the
-                                   caller should ask for a keyframe */
+#define RTC_RTP_DEPAY_FRAME 1 /* *out holds a complete frame */
+#define RTC_RTP_DEPAY_DROPPED                                                                      \
+  2 /* a frame was dropped or lost whole (loss, too big): the                                      \
+       caller should ask for a keyframe */
 
 /* Pushes one packet, in extended-sequence order (gaps are allowed: they are how loss is
  * seen). h is the parsed packet (payload borrowed for the call only). A gap inside a
  * frame drops that frame; after a gap the depayloader waits for a packet that starts a
  * frame. Returns a mask of RTC_RTP_DEPAY_* (0: nothing yet). A packet older than the
  * last pushed one or malformed is counted and ignored. */
-int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq,
-                             const rtc_rtp_header_t *h, rtc_rtp_frame_t *out);
+int rtc_rtp_depayloader_push(rtc_rtp_depayloader_t *d, int64_t ext_seq, const rtc_rtp_header_t *h,
+                             rtc_rtp_frame_t *out);
 /* Tells it packets up to ext_seq will never come (the reorder buffer gave up): drops a
  * frame in progress if it needed them. Returns RTC_RTP_DEPAY_DROPPED or 0. */
 int rtc_rtp_depayloader_skip_to(rtc_rtp_depayloader_t *d, int64_t ext_seq);

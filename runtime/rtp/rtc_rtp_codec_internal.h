@@ -30,8 +30,8 @@ struct rtc_rtp_depayloader {
   bool need_definite; /* after a loss or at the start: only a definite start begins */
   bool skipping;      /* packets of skip_ts belong to a frame already given up */
   uint32_t skip_ts;
-  bool gap_pending;   /* packets went missing between frames: whole frames may be gone */
-  int32_t last_pid;   /* picture id of the last frame begun, -1 when none */
+  bool gap_pending; /* packets went missing between frames: whole frames may be gone */
+  int32_t last_pid; /* picture id of the last frame begun, -1 when none */
   /* H.264 */
   bool fu_open;
   bool has_sps, has_pps, has_idr;

@@ -155,13 +155,16 @@ static bool h264_next_nal(const uint8_t *p, size_t n, size_t *off, const uint8_t
   for (;;) {
     size_t i = *off;
     /* find a start code 00 00 01 */
-    while (i + 3 <= n && !(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1)) i++;
+    while (i + 3 <= n && !(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1))
+      i++;
     if (i + 3 > n) return false;
     size_t s = i + 3, e = s;
-    while (e + 3 <= n && !(p[e] == 0 && p[e + 1] == 0 && p[e + 2] == 1)) e++;
+    while (e + 3 <= n && !(p[e] == 0 && p[e + 1] == 0 && p[e + 2] == 1))
+      e++;
     if (e + 3 > n) e = n;
     size_t end = e;
-    while (end > s && p[end - 1] == 0) end--;
+    while (end > s && p[end - 1] == 0)
+      end--;
     *off = e;
     if (end == s) continue; /* empty: skip */
     *nal = p + s;

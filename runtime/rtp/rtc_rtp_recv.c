@@ -83,7 +83,8 @@ rtc_rtp_recv_t *rtc_rtp_recv_create(const rtc_rtp_recv_config_t *cfg) {
   size_t n = r->cfg.reorder_slots ? r->cfg.reorder_slots : 512;
   if (n > 32768) n = 32768; /* half the sequence space: beyond it order is ambiguous */
   r->nslots = 1;
-  while (r->nslots < n) r->nslots <<= 1;
+  while (r->nslots < n)
+    r->nslots <<= 1;
   r->mask = r->nslots - 1;
   r->rtt_us = RTC_MS(100);
   r->slot = calloc(r->nslots, sizeof *r->slot);
@@ -93,7 +94,8 @@ rtc_rtp_recv_t *rtc_rtp_recv_create(const rtc_rtp_recv_config_t *cfg) {
     rtc_rtp_recv_destroy(r);
     return NULL;
   }
-  for (size_t i = 0; i < r->nslots; i++) r->slot[i].ext = -1;
+  for (size_t i = 0; i < r->nslots; i++)
+    r->slot[i].ext = -1;
   return r;
 }
 

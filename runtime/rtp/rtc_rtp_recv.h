@@ -45,8 +45,8 @@ void rtc_rtp_recv_destroy(rtc_rtp_recv_t *r);
  * (then its first two payload bytes are the original sequence number: RFC 4588
  * section 4). The payload is copied. Returns 0 when taken (also for a duplicate or a
  * packet too old for the buffer: counted and dropped), RTC_EINVAL for another SSRC,
- * RTC_EPARSE for an RTX packet shorter than 2 bytes or a payload above max_packet
- * (counted as malformed). */
+ * RTC_EPARSE for a 1-byte RTX payload or a payload above max_packet (counted as
+ * malformed). An RTX packet without payload (a padding-only bandwidth probe) is ignored. */
 int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h);
 
 /* Next complete frame in order, if any: true and *out filled (data owned by r, valid until

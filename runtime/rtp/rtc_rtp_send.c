@@ -44,7 +44,8 @@ rtc_rtp_send_t *rtc_rtp_send_create(const rtc_rtp_send_config_t *cfg) {
   size_t n = s->cfg.history_slots ? s->cfg.history_slots : 512;
   if (n > 32768) n = 32768;
   s->nslots = 1;
-  while (s->nslots < n) s->nslots <<= 1;
+  while (s->nslots < n)
+    s->nslots <<= 1;
   s->mask = s->nslots - 1;
   s->slot = calloc(s->nslots, sizeof *s->slot);
   s->data = malloc(s->nslots * s->cfg.max_packet);

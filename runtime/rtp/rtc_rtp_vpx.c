@@ -30,8 +30,8 @@ int rtc__vp8_classify(const uint8_t *p, size_t n, rtc__depay_pkt_t *out) {
         off += 1;
       }
     }
-    if (x & 0x40) off++;          /* L: TL0PICIDX */
-    if (x & 0x30) off++;          /* T or K: TID/Y/KEYIDX */
+    if (x & 0x40) off++; /* L: TL0PICIDX */
+    if (x & 0x30) off++; /* T or K: TID/Y/KEYIDX */
   }
   if (off >= n) return RTC_EPARSE; /* a packet without VP8 payload */
   out->data = p + off;

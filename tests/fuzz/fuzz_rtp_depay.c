@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if ((rc & RTC_RTP_DEPAY_FRAME) && (f.len > 4096 || (f.len && !f.data))) abort();
     if (rc & RTC_RTP_DEPAY_FRAME) {
       volatile uint8_t x = 0;
-      for (size_t i = 0; i < f.len; i++) x ^= f.data[i]; /* every byte readable */
+      for (size_t i = 0; i < f.len; i++)
+        x ^= f.data[i]; /* every byte readable */
     }
     off += len;
   }

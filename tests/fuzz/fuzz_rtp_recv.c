@@ -17,13 +17,25 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   rtc_rtp_codec_t codec = (rtc_rtp_codec_t)(1 + data[0] % 7);
-  rtc_rtp_recv_config_t rc = {.ssrc = 1, .codec = codec, .nack = data[1] & 1, .has_rtx = true,
-                              .rtx_ssrc = 2, .rtx_pt = 97, .reorder_slots = 64,
-                              .max_packet = 300, .max_frame = 4096,
+  rtc_rtp_recv_config_t rc = {.ssrc = 1,
+                              .codec = codec,
+                              .nack = data[1] & 1,
+                              .has_rtx = true,
+                              .rtx_ssrc = 2,
+                              .rtx_pt = 97,
+                              .reorder_slots = 64,
+                              .max_packet = 300,
+                              .max_frame = 4096,
                               .nack_max_retries = (uint32_t)(data[1] >> 4)};
   rtc_rtp_recv_t *r = rtc_rtp_recv_create(&rc);
-  rtc_rtp_send_config_t sc = {.ssrc = 1, .pt = 96, .clock_rate = 90000, .has_rtx = true,
-                              .rtx_ssrc = 2, .rtx_pt = 97, .history_slots = 32, .max_packet = 400};
+  rtc_rtp_send_config_t sc = {.ssrc = 1,
+                              .pt = 96,
+                              .clock_rate = 90000,
+                              .has_rtx = true,
+                              .rtx_ssrc = 2,
+                              .rtx_pt = 97,
+                              .history_slots = 32,
+                              .max_packet = 400};
   rtc_rtp_send_t *s = rtc_rtp_send_create(&sc);
   if (!r || !s) abort();
   uint64_t now = 1000000;
@@ -37,8 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (len > size - off) len = size - off;
     now += (uint64_t)(op >> 4) * RTC_MS(7);
     if (op & 2) ts += 3000;
-    rtc_rtp_header_t h = {.marker = op & 1, .ts = ts, .seq = seq, .ssrc = (op & 4) ? 2 : 1,
-                          .pt = 96, .payload = data + off, .payload_len = len};
+    rtc_rtp_header_t h = {.marker = op & 1,
+                          .ts = ts,
+                          .seq = seq,
+                          .ssrc = (op & 4) ? 2 : 1,
+                          .pt = 96,
+                          .payload = data + off,
+                          .payload_len = len};
     (void)rtc_rtp_recv_handle_packet(r, now, &h);
     /* the same payload through the sender, to have history to answer NACKs from */
     rtc_rtp_header_t sh = {.ts = ts, .marker = op & 1};

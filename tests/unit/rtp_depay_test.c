@@ -19,8 +19,10 @@ static bool h264_same_au(const uint8_t *a, size_t al, const uint8_t *b, size_t b
   int ka = fix_nals(a, al, na, la, 256), kb = fix_nals(b, bl, nb, lb, 256);
   int i = 0, j = 0;
   for (;;) {
-    while (i < ka && ((na[i][0] & 0x1f) == 7 || (na[i][0] & 0x1f) == 8)) i++;
-    while (j < kb && ((nb[j][0] & 0x1f) == 7 || (nb[j][0] & 0x1f) == 8)) j++;
+    while (i < ka && ((na[i][0] & 0x1f) == 7 || (na[i][0] & 0x1f) == 8))
+      i++;
+    while (j < kb && ((nb[j][0] & 0x1f) == 7 || (nb[j][0] & 0x1f) == 8))
+      j++;
     if (i == ka || j == kb) return i == ka && j == kb;
     if (la[i] != lb[j] || memcmp(na[i], nb[j], la[i]) != 0) return false;
     i++, j++;
@@ -127,7 +129,8 @@ static void check_capture(rtc_rtp_codec_t codec, const char *cap, const char *cl
    * reported, every frame emitted is still identical to the clip, and the frames that
    * kept all their packets come out (after a loss a frame needs a clear start). */
   bool drop[FIX_MAX] = {0};
-  for (int i = 2; i < pk.n; i += 7) drop[i] = true;
+  for (int i = 2; i < pk.n; i += 7)
+    drop[i] = true;
   feed(codec, &pk, &clip, drop, &r, &st);
   int lost_frames = 0;
   for (int fi = 0; fi < nc; fi++) {
@@ -149,11 +152,15 @@ out:
   fix_free(&clip);
 }
 
-static void test_vp8_gst(void) { check_capture(RTC_RTP_CODEC_VP8, "vp8-gst.rtp", "vp8.ivf", 60, 2); }
+static void test_vp8_gst(void) {
+  check_capture(RTC_RTP_CODEC_VP8, "vp8-gst.rtp", "vp8.ivf", 60, 2);
+}
 static void test_vp8_ffmpeg(void) {
   check_capture(RTC_RTP_CODEC_VP8, "vp8-ffmpeg.rtp", "vp8.ivf", 60, 2);
 }
-static void test_vp9_gst(void) { check_capture(RTC_RTP_CODEC_VP9, "vp9-gst.rtp", "vp9.ivf", 60, 2); }
+static void test_vp9_gst(void) {
+  check_capture(RTC_RTP_CODEC_VP9, "vp9-gst.rtp", "vp9.ivf", 60, 2);
+}
 static void test_h264_gst(void) {
   check_capture(RTC_RTP_CODEC_H264, "h264-gst.rtp", "h264.h264", 60, 2);
 }

@@ -46,8 +46,8 @@ static void test_parse_captured_vp8(void) {
   CHECK(!rtc_rtp_is_rtcp(f + 2, len));
   /* Every packet of every capture parses, and writing its header back gives the same
    * bytes. */
-  const char *caps[] = {"vp8-gst",  "vp8-ffmpeg",  "vp9-gst",  "h264-gst",
-                        "h264-ffmpeg", "opus-gst", "opus-ffmpeg"};
+  const char *caps[] = {"vp8-gst",     "vp8-ffmpeg", "vp9-gst",    "h264-gst",
+                        "h264-ffmpeg", "opus-gst",   "opus-ffmpeg"};
   for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
     char path[128];
     snprintf(path, sizeof path, "tests/fixtures/rtp/%s.rtp", caps[c]);
@@ -62,7 +62,8 @@ static void test_parse_captured_vp8(void) {
       if (off + pl > fl) break;
       rtc_rtp_header_t p;
       uint8_t out[1600];
-      if (rtc_rtp_parse(b + off, pl, &p) != 0) bad++;
+      if (rtc_rtp_parse(b + off, pl, &p) != 0)
+        bad++;
       else if (rtc_rtp_write(out, sizeof out, &p, p.payload, p.payload_len) != (int)pl ||
                memcmp(out, b + off, pl) != 0)
         bad++;
@@ -79,6 +80,7 @@ static void test_parse_captured_vp8(void) {
 /* RFC 8285 section 4.2 one-byte form: two elements, id 1 len 1 and id 3 len 3 (abs-send-
  * time-like), padded with a zero byte, plus one CSRC and 4 bytes of padding. */
 static void test_one_byte_ext_csrc_padding(void) {
+  /* clang-format off */
   const uint8_t pkt[] = {
       0xb1, 0xe0, 0x12, 0x34, 0, 0, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef, /* P X CC=1, M */
       0x01, 0x02, 0x03, 0x04,                                           /* CSRC */
@@ -88,6 +90,7 @@ static void test_one_byte_ext_csrc_padding(void) {
       0x00, 0x00,                                                       /* padding */
       'h',  'i',                                                        /* payload */
       0x00, 0x00, 0x00, 0x04};                                          /* RTP padding */
+  /* clang-format on */
   rtc_rtp_header_t h;
   CHECK_EQ_INT(rtc_rtp_parse(pkt, sizeof pkt, &h), 0);
   CHECK(h.marker);
@@ -129,8 +132,10 @@ static void test_two_byte_ext(void) {
   uint8_t out[64];
   int n = rtc_rtp_write(out, sizeof out, &w, (const uint8_t *)"x", 1);
   CHECK_EQ_INT(n, 25);
+  /* clang-format off */
   const uint8_t want[] = {0x90, 111, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 42,
                           0x10, 0x00, 0x00, 0x02, 5, 0, 20, 2, 0x12, 0x34, 0, 0, 'x'};
+  /* clang-format on */
   CHECK(memcmp(out, want, sizeof want) == 0);
   rtc_rtp_header_t h;
   CHECK_EQ_INT(rtc_rtp_parse(out, (size_t)n, &h), 0);
@@ -195,7 +200,8 @@ static void test_seq_unwrap(void) {
   CHECK_EQ_INT(rtc_rtp_seq_unwrap(&u, 0), b + 65536);
   /* Walk three full wraps by 1000 */
   int64_t e = 0;
-  for (uint32_t i = 0; i < 200; i++) e = rtc_rtp_seq_unwrap(&u, (uint16_t)(1 + 1000 * i));
+  for (uint32_t i = 0; i < 200; i++)
+    e = rtc_rtp_seq_unwrap(&u, (uint16_t)(1 + 1000 * i));
   CHECK_EQ_INT(e, b + 65537 + 199000);
   rtc_rtp_ts_unwrapper_t t = {0};
   int64_t tb = RTC_RTP_EXT_TS_BASE;

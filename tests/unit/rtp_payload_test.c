@@ -42,8 +42,8 @@ static void round_trip(rtc_rtp_codec_t codec, size_t mtu, const uint8_t *const *
       last_marker = marker;
       CHECK(k <= (int)mtu);
       if (k > st->max_len) st->max_len = k;
-      rtc_rtp_header_t h = {.pt = 96, .seq = seq++, .ts = 3000u * (uint32_t)i, .ssrc = 1,
-                            .marker = marker};
+      rtc_rtp_header_t h = {
+          .pt = 96, .seq = seq++, .ts = 3000u * (uint32_t)i, .ssrc = 1, .marker = marker};
       int pn = rtc_rtp_write(pkt, sizeof pkt, &h, pay, (size_t)k);
       rtc_rtp_header_t p;
       CHECK_EQ_INT(rtc_rtp_parse(pkt, (size_t)pn, &p), 0);
@@ -112,7 +112,8 @@ static void test_opus_g711(void) {
   const uint8_t *fr[5];
   size_t fl[5];
   for (int i = 0; i < 5; i++) {
-    for (int k = 0; k < 160; k++) pcm[i][k] = (uint8_t)(i * 31 + k);
+    for (int k = 0; k < 160; k++)
+      pcm[i][k] = (uint8_t)(i * 31 + k);
     fr[i] = pcm[i];
     fl[i] = 160;
   }
@@ -141,7 +142,8 @@ static void test_descriptors(void) {
   CHECK_EQ_INT(out[1], 0x80); /* I */
   uint16_t pid = (uint16_t)((out[2] << 8 | out[3]) & 0x7fff);
   CHECK(out[2] & 0x80);
-  while (rtc_rtp_payloader_next(&pl, out, sizeof out, &m) > 0) CHECK_EQ_INT(out[0], 0x80);
+  while (rtc_rtp_payloader_next(&pl, out, sizeof out, &m) > 0)
+    CHECK_EQ_INT(out[0], 0x80);
   rtc_rtp_payloader_set_frame(&pl, c.p[1], c.len[1], false);
   rtc_rtp_payloader_next(&pl, out, sizeof out, &m);
   CHECK_EQ_INT((out[2] << 8 | out[3]) & 0x7fff, (pid + 1) & 0x7fff);
@@ -173,8 +175,8 @@ static void test_descriptors(void) {
     while ((n = rtc_rtp_payloader_next(&pl, out, sizeof out, &m)) > 0) {
       CHECK(out[0] & 0x10);
       CHECK(!(out[0] & 0x02) || !(out[0] & 0x40)); /* SS only on keyframes */
-      rtc_rtp_header_t h = {.marker = m, .ts = (uint32_t)i, .payload = out,
-                            .payload_len = (size_t)n};
+      rtc_rtp_header_t h = {
+          .marker = m, .ts = (uint32_t)i, .payload = out, .payload_len = (size_t)n};
       rtc_rtp_frame_t f;
       if (rtc_rtp_depayloader_push(d, seq++, &h, &f) & RTC_RTP_DEPAY_FRAME) {
         frames++;
@@ -276,8 +278,7 @@ static size_t leb(uint8_t *p, size_t v) {
 
 /* One OBU in the low-overhead format: header (type, extension flag, has_size_field),
  * optional extension byte, LEB128 size, payload. */
-static size_t obu(uint8_t *p, int type, bool ext, bool with_size, const uint8_t *data,
-                  size_t n) {
+static size_t obu(uint8_t *p, int type, bool ext, bool with_size, const uint8_t *data, size_t n) {
   size_t o = 0;
   p[o++] = (uint8_t)(type << 3 | (ext ? 0x04 : 0) | (with_size ? 0x02 : 0));
   if (ext) p[o++] = 0x28; /* temporal_id 1, spatial_id 1 */
@@ -289,7 +290,8 @@ static size_t obu(uint8_t *p, int type, bool ext, bool with_size, const uint8_t 
 static void test_av1_round_trip(void) {
   static uint8_t tu[6][8000], norm[6][8000], payload[5000];
   size_t tl[6], nl[6];
-  for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 7 + 3);
+  for (size_t i = 0; i < sizeof payload; i++)
+    payload[i] = (uint8_t)(i * 7 + 3);
   const uint8_t td[2] = {0x12, 0x00};
   for (int f = 0; f < 6; f++) {
     size_t o = 0, q = 0;
@@ -317,7 +319,8 @@ static void test_av1_round_trip(void) {
     nl[f] = q;
   }
   const uint8_t *fp[6], *wp[6];
-  for (int f = 0; f < 6; f++) fp[f] = tu[f], wp[f] = norm[f];
+  for (int f = 0; f < 6; f++)
+    fp[f] = tu[f], wp[f] = norm[f];
   const size_t mtus[] = {1200, 129, 40};
   for (int m = 0; m < 3; m++) {
     rt_stats_t st;
@@ -373,8 +376,8 @@ static void test_frame_too_big(void) {
   for (int f = 0; f < 2; f++) {
     rtc_rtp_payloader_set_frame(&pl, frame, f == 0 ? sizeof frame : 500, false);
     while ((n = rtc_rtp_payloader_next(&pl, out, sizeof out, &m)) > 0) {
-      rtc_rtp_header_t h = {.marker = m, .ts = (uint32_t)f, .payload = out,
-                            .payload_len = (size_t)n};
+      rtc_rtp_header_t h = {
+          .marker = m, .ts = (uint32_t)f, .payload = out, .payload_len = (size_t)n};
       rtc_rtp_frame_t fr;
       res |= rtc_rtp_depayloader_push(d, seq++, &h, &fr);
     }

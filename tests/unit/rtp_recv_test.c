@@ -29,7 +29,8 @@ static void shuffled(rtc_rtp_codec_t codec, const char *cap, const char *clipnam
            : codec == RTC_RTP_CODEC_H264 ? fix_h264_aus(clipname, &clip)
                                          : fix_ivf(clipname, &clip);
   int order[FIX_MAX];
-  for (int i = 0; i < pk.n; i++) order[i] = i;
+  for (int i = 0; i < pk.n; i++)
+    order[i] = i;
   for (int i = 0; i + 1 < pk.n; i++) {
     int j = i + (int)(rnd() % 9);
     if (j >= pk.n) j = pk.n - 1;
@@ -60,7 +61,8 @@ static void shuffled(rtc_rtp_codec_t codec, const char *cap, const char *clipnam
         /* compare the slice NALs only (parameter sets are repeated by the payloader) */
         const uint8_t *a[64], *b[64];
         size_t al[64], bl[64];
-        int ka = fix_nals(f.data, f.len, a, al, 64), kb = fix_nals(clip.p[fi], clip.len[fi], b, bl, 64);
+        int ka = fix_nals(f.data, f.len, a, al, 64),
+            kb = fix_nals(clip.p[fi], clip.len[fi], b, bl, 64);
         const uint8_t *la = a[ka - 1], *lb = b[kb - 1];
         bad += !(al[ka - 1] == bl[kb - 1] && memcmp(la, lb, al[ka - 1]) == 0);
       } else {
@@ -162,8 +164,10 @@ static void link_run(link_t *l, const fix_list_t *clip, int drop_every, int *fra
       while (rtc_rtp_recv_poll_frame(l->r, &f)) {
         (*frames)++;
         *keys += f.keyframe;
-        while (fi < clip->n && f.ts != 3000u * (uint32_t)fi) fi++;
-        *bad += !(fi < clip->n && f.len == clip->len[fi] && memcmp(f.data, clip->p[fi], f.len) == 0);
+        while (fi < clip->n && f.ts != 3000u * (uint32_t)fi)
+          fi++;
+        *bad +=
+            !(fi < clip->n && f.len == clip->len[fi] && memcmp(f.data, clip->p[fi], f.len) == 0);
       }
     }
     l->now += RTC_MS(30);
@@ -174,19 +178,31 @@ static void link_run(link_t *l, const fix_list_t *clip, int drop_every, int *fra
     nack_round(l);
     rtc_rtp_recv_handle_timeout(l->r, l->now);
     rtc_rtp_frame_t f;
-    while (rtc_rtp_recv_poll_frame(l->r, &f)) (*frames)++;
+    while (rtc_rtp_recv_poll_frame(l->r, &f))
+      (*frames)++;
   }
 }
 
 static void test_nack_rtx_repairs(void) {
   fix_list_t clip;
   CHECK_EQ_INT(fix_ivf("vp8.ivf", &clip), 60);
-  rtc_rtp_send_config_t sc = {.ssrc = 0xabc, .pt = 96, .clock_rate = 90000, .first_seq = 65000,
-                              .has_rtx = true, .rtx_ssrc = 0xdef, .rtx_pt = 97,
+  rtc_rtp_send_config_t sc = {.ssrc = 0xabc,
+                              .pt = 96,
+                              .clock_rate = 90000,
+                              .first_seq = 65000,
+                              .has_rtx = true,
+                              .rtx_ssrc = 0xdef,
+                              .rtx_pt = 97,
                               .rtx_first_seq = 500};
-  rtc_rtp_recv_config_t rc = {.ssrc = 0xabc, .codec = RTC_RTP_CODEC_VP8, .nack = true,
-                              .has_rtx = true, .rtx_ssrc = 0xdef, .rtx_pt = 97};
-  link_t l = {.s = rtc_rtp_send_create(&sc), .r = rtc_rtp_recv_create(&rc), .now = 5000000,
+  rtc_rtp_recv_config_t rc = {.ssrc = 0xabc,
+                              .codec = RTC_RTP_CODEC_VP8,
+                              .nack = true,
+                              .has_rtx = true,
+                              .rtx_ssrc = 0xdef,
+                              .rtx_pt = 97};
+  link_t l = {.s = rtc_rtp_send_create(&sc),
+              .r = rtc_rtp_recv_create(&rc),
+              .now = 5000000,
               .answer_nacks = true};
   rtc_rtp_recv_set_rtt(l.r, RTC_MS(10));
   int frames, bad, keys;
@@ -222,8 +238,11 @@ static void test_loss_given_up(void) {
   fix_list_t clip;
   fix_ivf("vp8.ivf", &clip);
   rtc_rtp_send_config_t sc = {.ssrc = 0xabc, .pt = 96, .clock_rate = 90000};
-  rtc_rtp_recv_config_t rc = {.ssrc = 0xabc, .codec = RTC_RTP_CODEC_VP8, .nack = true,
-                              .nack_max_retries = 3, .max_wait_us = RTC_MS(200)};
+  rtc_rtp_recv_config_t rc = {.ssrc = 0xabc,
+                              .codec = RTC_RTP_CODEC_VP8,
+                              .nack = true,
+                              .nack_max_retries = 3,
+                              .max_wait_us = RTC_MS(200)};
   link_t l = {.s = rtc_rtp_send_create(&sc), .r = rtc_rtp_recv_create(&rc), .now = 5000000};
   rtc_rtp_recv_set_rtt(l.r, RTC_MS(30));
   int frames, bad, keys;
@@ -255,8 +274,8 @@ static void test_keyframe_request(void) {
   uint8_t p3[] = {0x90, 0x80, 0x80, 0x02, 0x11, 0x33};
   rtc_rtp_header_t h = {.ssrc = 1, .seq = 10, .ts = 100, .payload = p1, .payload_len = 6};
   CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, 1000, &h), 0);
-  h = (rtc_rtp_header_t){.ssrc = 1, .seq = 12, .ts = 200, .marker = true, .payload = p3,
-                         .payload_len = 6};
+  h = (rtc_rtp_header_t){
+      .ssrc = 1, .seq = 12, .ts = 200, .marker = true, .payload = p3, .payload_len = 6};
   CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, 2000, &h), 0);
   rtc_rtp_frame_t f;
   CHECK(!rtc_rtp_recv_poll_frame(r, &f)); /* startup: earlier packets may still come */
@@ -273,8 +292,8 @@ static void test_keyframe_request(void) {
   CHECK(rtc_rtp_recv_poll_keyframe_request(r, RTC_MS(351)));
   /* a keyframe ends the requests */
   uint8_t k[] = {0x90, 0x80, 0x80, 0x03, 0x10, 0x00}; /* P bit 0 */
-  h = (rtc_rtp_header_t){.ssrc = 1, .seq = 13, .ts = 300, .marker = true, .payload = k,
-                         .payload_len = 6};
+  h = (rtc_rtp_header_t){
+      .ssrc = 1, .seq = 13, .ts = 300, .marker = true, .payload = k, .payload_len = 6};
   CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, RTC_MS(400), &h), 0);
   CHECK(rtc_rtp_recv_poll_frame(r, &f));
   CHECK(f.keyframe);
@@ -302,8 +321,11 @@ static void test_report_block(void) {
   for (int i = 0; i < 200; i++) {
     now += RTC_MS(20);
     if (i % 10 == 9) continue;
-    rtc_rtp_header_t h = {.ssrc = 7, .seq = (uint16_t)(65436 + i), .ts = 960u * (uint32_t)i,
-                          .payload = pay, .payload_len = 10};
+    rtc_rtp_header_t h = {.ssrc = 7,
+                          .seq = (uint16_t)(65436 + i),
+                          .ts = 960u * (uint32_t)i,
+                          .payload = pay,
+                          .payload_len = 10};
     CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, now, &h), 0);
     rtc_rtp_recv_handle_timeout(r, now);
     rtc_rtp_frame_t f;
@@ -320,8 +342,11 @@ static void test_report_block(void) {
   /* next interval: 10 packets, none lost, with 5 ms of jitter on every other one */
   for (int i = 200; i < 210; i++) {
     now += RTC_MS(20);
-    rtc_rtp_header_t h = {.ssrc = 7, .seq = (uint16_t)(65436 + i), .ts = 960u * (uint32_t)i,
-                          .payload = pay, .payload_len = 10};
+    rtc_rtp_header_t h = {.ssrc = 7,
+                          .seq = (uint16_t)(65436 + i),
+                          .ts = 960u * (uint32_t)i,
+                          .payload = pay,
+                          .payload_len = 10};
     CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, now + (i % 2) * RTC_MS(5), &h), 0);
   }
   CHECK(rtc_rtp_recv_report_block(r, now, &rb));
@@ -386,9 +411,15 @@ static void test_sr_rtt_and_ntp(void) {
 /* RFC 4588 section 4: the RTX packet carries the original header (extensions, marker,
  * timestamp) under the RTX SSRC/PT/sequence, the OSN first in the payload. */
 static void test_rtx_format(void) {
-  rtc_rtp_send_config_t sc = {.ssrc = 0x10, .pt = 96, .clock_rate = 90000, .first_seq = 7,
-                              .has_rtx = true, .rtx_ssrc = 0x20, .rtx_pt = 97,
-                              .rtx_first_seq = 300, .history_slots = 4};
+  rtc_rtp_send_config_t sc = {.ssrc = 0x10,
+                              .pt = 96,
+                              .clock_rate = 90000,
+                              .first_seq = 7,
+                              .has_rtx = true,
+                              .rtx_ssrc = 0x20,
+                              .rtx_pt = 97,
+                              .rtx_first_seq = 300,
+                              .history_slots = 4};
   rtc_rtp_send_t *s = rtc_rtp_send_create(&sc);
   uint8_t pkt[200], rtx[200];
   const uint8_t mid[1] = {'0'};
@@ -423,8 +454,8 @@ static void test_rtx_format(void) {
   CHECK_EQ_INT(st.rtx_packets, 2);
   CHECK_EQ_INT(st.nack_missed, 1);
   /* The receiver turns it back into seq 10 */
-  rtc_rtp_recv_config_t rc = {.ssrc = 0x10, .codec = RTC_RTP_CODEC_OPUS, .has_rtx = true,
-                              .rtx_ssrc = 0x20, .rtx_pt = 97};
+  rtc_rtp_recv_config_t rc = {
+      .ssrc = 0x10, .codec = RTC_RTP_CODEC_OPUS, .has_rtx = true, .rtx_ssrc = 0x20, .rtx_pt = 97};
   rtc_rtp_recv_t *r = rtc_rtp_recv_create(&rc);
   rtc_rtp_header_t o = {.ssrc = 0x10, .seq = 9, .ts = 1002, .payload = rtx, .payload_len = 4};
   rtc_rtp_recv_handle_packet(r, 1, &o);

@@ -8,6 +8,7 @@
 
 /* A compound as browsers send it: SR with one report block, SDES CNAME, then (RFC 5506
  * would allow it alone) a PLI. */
+/* clang-format off */
 static const uint8_t compound[] = {
     /* SR (RFC 3550 6.4.1): V=2 P=0 RC=1, PT=200, length 12 words */
     0x81, 0xc8, 0x00, 0x0c,
@@ -32,6 +33,7 @@ static const uint8_t compound[] = {
     0x11, 0x22, 0x33, 0x44, /* packet sender */
     0xaa, 0xbb, 0xcc, 0xdd, /* media source */
 };
+/* clang-format on */
 
 static void test_compound(void) {
   rtc_rtcp_iter_t it = {.p = compound, .len = sizeof compound};
@@ -96,10 +98,12 @@ static void test_compound(void) {
 }
 
 static void test_rr_bye_padding(void) {
+  /* clang-format off */
   const uint8_t pkt[] = {
       0x80, 0xc9, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04, /* empty RR */
       /* BYE with padding (P=1), SC=1, reason "gone", 2 pad bytes after ... */
       0xa1, 0xcb, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0x04, 'g', 'o', 'n', 'e', 0, 0, 3};
+  /* clang-format on */
   rtc_rtcp_iter_t it = {.p = pkt, .len = sizeof pkt};
   const uint8_t *p;
   size_t n;
@@ -156,16 +160,20 @@ static void test_fir_remb(void) {
   rtc_rtcp_msg_t m;
   int n = rtc_rtcp_write_fir(out, sizeof out, 7, 0xabcdef01, 9);
   CHECK_EQ_INT(n, 20);
+  /* clang-format off */
   const uint8_t fir[] = {0x84, 0xce, 0x00, 0x04, 0, 0, 0, 7, 0, 0, 0, 0,
                          0xab, 0xcd, 0xef, 0x01, 9, 0, 0, 0};
+  /* clang-format on */
   CHECK(memcmp(out, fir, 20) == 0);
   CHECK_EQ_INT(rtc_rtcp_parse(out, (size_t)n, &m), 0);
   CHECK_EQ_INT(m.kind, RTC_RTCP_KIND_FIR);
   CHECK_EQ_INT(m.u.fir.n, 1);
   CHECK_EQ_INT(m.u.fir.fci[4], 9);
   /* REMB: 'R' 'E' 'M' 'B', 1 SSRC, exp 3 mantissa 125000 = 1 Mbit/s */
+  /* clang-format off */
   const uint8_t remb[] = {0x8f, 0xce, 0x00, 0x05, 0, 0, 0, 7, 0, 0, 0, 0, 'R', 'E', 'M', 'B',
                           0x01, 0x0d, 0xe8, 0x48, 0x12, 0x34, 0x56, 0x78};
+  /* clang-format on */
   CHECK_EQ_INT(rtc_rtcp_parse(remb, sizeof remb, &m), 0);
   CHECK_EQ_INT(m.kind, RTC_RTCP_KIND_REMB);
   CHECK_EQ_INT(m.u.remb.n_ssrc, 1);
@@ -184,6 +192,7 @@ static void test_fir_remb(void) {
  * deltas), 2 lost, 3 received with a large negative delta, 4..9 received small. A hand-
  * written feedback: two-bit vector chunk (7 symbols) + run-length chunk of 3 small. */
 static void test_twcc_parse(void) {
+  /* clang-format off */
   const uint8_t pkt[] = {
       0x8f, 0xcd, 0x00, 0x08,             /* FMT 15, RTPFB, length 8 words */
       0, 0, 0, 1, 0, 0, 0, 2,             /* sender, media */
@@ -193,6 +202,7 @@ static void test_twcc_parse(void) {
       0x20, 0x03,                         /* 0 01 | run of 3 */
       0x04, 0x08, 0xff, 0xf0, 0x01, 0x02, /* deltas: 4, 8, -16 (large), 1, 2 */
       0x03, 0x04, 0x05, 0x06, 0, 0};      /* 3, 4, 5, 6, zero padding */
+  /* clang-format on */
   rtc_rtcp_msg_t m;
   CHECK_EQ_INT(rtc_rtcp_parse(pkt, sizeof pkt, &m), 0);
   CHECK_EQ_INT(m.kind, RTC_RTCP_KIND_TWCC);
@@ -216,8 +226,10 @@ static void test_twcc_build(void) {
   /* 40 packets from seq 65530 (wraps), 1 ms apart, every 5th lost, one late jump of 70 ms
    * (large delta) and one reordered arrival (negative delta). */
   int64_t at[40];
-  for (int i = 0; i < 40; i++) at[i] = 5000000 + 1000 * i;
-  for (int i = 5; i < 40; i += 5) at[i] = -1;
+  for (int i = 0; i < 40; i++)
+    at[i] = 5000000 + 1000 * i;
+  for (int i = 5; i < 40; i += 5)
+    at[i] = -1;
   for (int i = 20; i < 40; i++)
     if (at[i] >= 0) at[i] += 70000;
   at[31] = at[30 - 1] - 3000;

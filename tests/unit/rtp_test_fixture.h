@@ -126,10 +126,12 @@ static inline int fix_nals(const uint8_t *p, size_t n, const uint8_t **nal, size
       continue;
     }
     size_t s = i + 3, e = s;
-    while (e + 3 <= n && !(p[e] == 0 && p[e + 1] == 0 && p[e + 2] == 1)) e++;
+    while (e + 3 <= n && !(p[e] == 0 && p[e + 1] == 0 && p[e + 2] == 1))
+      e++;
     if (e + 3 > n) e = n;
     size_t end = e;
-    while (end > s && p[end - 1] == 0) end--;
+    while (end > s && p[end - 1] == 0)
+      end--;
     nal[k] = p + s;
     len[k++] = end - s;
     i = e;
