@@ -69,6 +69,11 @@ async function makePeer(kind, name, log, gather = GATHER) {
       log, errName: tag, env: { INTEROP_ADDRESSES: GATHER },
     });
   }
+  if (kind === 'gstreamer') {
+    return new ProcPeer(`gstreamer`, ['/usr/bin/python3', path.join(HERE, 'gst_peer.py')], {
+      log, errName: tag, env: { INTEROP_ADDRESSES: GATHER },
+    });
+  }
   if (kind === 'chromium') return PagePeer.create('chromium', browserCtx, log);
   throw new Error('unknown peer kind ' + kind);
 }
@@ -76,6 +81,7 @@ async function makePeer(kind, name, log, gather = GATHER) {
 const CAPS = {
   chromium: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
   aiortc: { iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: false },
+  gstreamer: { iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: true },
   luartc: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# luartc interop suite: luartc against headless Chromium and aiortc.
+# luartc interop suite: luartc against headless Chromium, aiortc and GStreamer webrtcbin.
 #   bash tests/interop/run.sh [BUILD]      (make interop)
-# Installs what is missing (Debian chromium, python3-aiortc, playwright-core
+# Installs what is missing (Debian chromium, python3-aiortc, GStreamer's
+# webrtcbin and libnice with their Python bindings, playwright-core
 # from package-lock.json), runs every scenario inside a network namespace it
 # creates (loopback + a veth pair whose two ends are both inside it, so nothing
 # can leave the machine) and ends with "RESULT passed=N failed=M skipped=K".
@@ -26,6 +27,9 @@ result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
 need_apt=
 [ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
 /usr/bin/python3 -c 'import aiortc' 2>/dev/null || need_apt="$need_apt python3-aiortc"
+/usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/dev/null \
+  && [ -n "$(ls /usr/lib/*/gstreamer-1.0/libgstnice.so 2>/dev/null)" ] \
+  || need_apt="$need_apt gstreamer1.0-plugins-bad gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0"
 command -v node >/dev/null || need_apt="$need_apt nodejs npm"
 command -v ip >/dev/null || need_apt="$need_apt iproute2"
 if [ -n "$need_apt" ]; then
@@ -122,6 +126,13 @@ if /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
   export INTEROP_ADDRESSES=127.0.0.1; run_driver aiortc 300 --peer aiortc
 else
   echo "skip aiortc/*: python3-aiortc missing"; skipped=$((skipped + 1))
+fi
+# GStreamer webrtcbin (RSA certificate, OpenSSL DTLS): libnice gathers on every
+# non-loopback interface (v0 and v1), so luartc gathers on 10.99.0.1 as well.
+if /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/dev/null; then
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver gstreamer 300 --peer gstreamer
+else
+  echo "skip gstreamer/*: python3-gst-1.0 or gstreamer1.0-plugins-bad missing"; skipped=$((skipped + 1))
 fi
 result
 [ "$failed" = 0 ]
