@@ -81,7 +81,16 @@ async function makePeer(kind, name, log, gather = GATHER) {
 const CAPS = {
   chromium: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
   aiortc: { iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: false },
-  gstreamer: { iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: true },
+  // sendMax: webrtcbin 1.22 never hands a message over 65536 bytes to its SCTP
+  // encoder (its 'sent' says ok, nothing leaves), whatever the remote announced.
+  // noEmpty: it cannot send an empty message (see gst_peer.py).
+  // lateOpenRace: a channel it opens on a live association now and then never
+  // opens: luartc's DCEP ACK reaches its sctpdec pad before webrtcbin links that
+  // pad to the channel (its log shows the ACK forwarded, the channel never parses
+  // it). Tests let luartc open the channels made after connecting.
+  gstreamer: {
+    iceRestart: false, maxMessageSize: 65536, enforcesRemoteMax: false, trickles: true, sendMax: 65536, noEmpty: true, lateOpenRace: true,
+  },
   luartc: { iceRestart: true, maxMessageSize: 262144, enforcesRemoteMax: true, trickles: true },
 };
 
@@ -206,19 +215,22 @@ test('data-text-binary-empty', async (t) => {
   for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
     await say(a, b, 'chat', 'text é ü 中文 ' + a.name);
     await say(a, b, 'chat', 'binary ' + a.name, { binary: true });
-    await say(a, b, 'chat', '');
-    await say(a, b, 'chat', '', { binary: true });
+    const empty = !(a === t.P && CAPS[PEER].noEmpty);
+    if (empty) await say(a, b, 'chat', '');
+    if (empty) await say(a, b, 'chat', '', { binary: true });
     const m = b.mark();
     // order of mixed kinds
-    for (const [text, binary] of [['x1', false], ['', true], ['x2', true], ['', false], ['x3', false]]) a.cmd({ op: 'send', label: 'chat', text, binary });
-    await b.waitCount((e) => e.ev === 'msg' && e.label === 'chat', 5, { since: m, what: 'mixed messages' });
+    let mixed = [['x1', false], ['', true], ['x2', true], ['', false], ['x3', false]];
+    if (!empty) mixed = mixed.filter(([x]) => x);
+    for (const [text, binary] of mixed) a.cmd({ op: 'send', label: 'chat', text, binary });
+    await b.waitCount((e) => e.ev === 'msg' && e.label === 'chat', mixed.length, { since: m, what: 'mixed messages' });
     const got = b.filter((e) => e.ev === 'msg', m).map((e) => `${e.binary ? 'b' : 't'}:${e.text ?? ''}`);
     // binary messages carry no text field; rebuild from len for the empty one
-    const exp = ['t:x1', 'b:', 'b:', 't:', 't:x3'];
+    const exp = mixed.map(([x, bin]) => `${bin ? 'b' : 't'}:${bin ? '' : x}`);
     const gotShape = b.filter((e) => e.ev === 'msg', m).map((e) => `${e.binary ? 'b' : 't'}:${e.binary ? '' : e.text}`);
     assert(JSON.stringify(gotShape) === JSON.stringify(exp), `${b.name} got ${JSON.stringify(got)}`);
     const lens = b.filter((e) => e.ev === 'msg', m).map((e) => e.len);
-    assert(JSON.stringify(lens) === JSON.stringify([2, 0, 2, 0, 2]), `${b.name} lengths ${JSON.stringify(lens)}`);
+    assert(JSON.stringify(lens) === JSON.stringify(mixed.map(([x]) => x.length)), `${b.name} lengths ${JSON.stringify(lens)}`);
   }
 });
 
@@ -226,7 +238,8 @@ test('data-sizes', async (t) => {
   // the peer offers: Chromium announces a=max-message-size only in offers
   await basicConnect(t, 'P');
   const sizes = [1, 2, 100, 1200, 16383, 16384, 16385, 65535, 65536, 100000, 200000, 262143, 262144];
-  for (const [a, b, limit] of [[t.L, t.P, announcedMax(t.offer.sdp)], [t.P, t.L, announcedMax(t.answer.sdp)]]) {
+  const pmax = Math.min(announcedMax(t.answer.sdp), CAPS[PEER].sendMax || Infinity);
+  for (const [a, b, limit] of [[t.L, t.P, announcedMax(t.offer.sdp)], [t.P, t.L, pmax]]) {
     let seed = 0;
     for (const size of sizes) {
       if (size > limit) continue;
@@ -266,7 +279,7 @@ test('data-unordered-partial', async (t) => {
     ['rexmit0', { ordered: false, maxRetransmits: 0 }],
     ['lifetime', { ordered: true, maxPacketLifeTime: 500 }],
   ];
-  for (const [creator, other] of [[t.L, t.P], [t.P, t.L]]) {
+  for (const [creator, other] of (CAPS[PEER].lateOpenRace ? [[t.L, t.P]] : [[t.L, t.P], [t.P, t.L]])) {
     for (const [base, init] of kinds) {
       const label = `${base}-${creator.name}`;
       const m = other.mark();
@@ -324,8 +337,11 @@ for (const side of ['L', 'P']) {
     t.link.setRemote(O, answer);
     await bothConnected(t);
     t.L.cmd({ op: 'dc', label: 'luartc-after' });
-    t.P.cmd({ op: 'dc', label: 'peer-after' });
-    const labels = [oc, ac, 'luartc-after', 'peer-after'];
+    const labels = [oc, ac, 'luartc-after'];
+    if (!CAPS[PEER].lateOpenRace) {
+      t.P.cmd({ op: 'dc', label: 'peer-after' });
+      labels.push('peer-after');
+    }
     for (const label of labels) {
       await dcOpen(t.L, label); await dcOpen(t.P, label);
       await say(t.L, t.P, label, 'to peer on ' + label);
@@ -351,7 +367,7 @@ test('negotiated-channels', async (t) => {
   }
   assert(!t.L.find((e) => e.ev === 'dc' && e.label.startsWith('neg')) && !t.P.find((e) => e.ev === 'dc' && e.label.startsWith('neg')),
     'a negotiated channel raised a datachannel event');
-});
+}, { skip: PEER === 'gstreamer' ? 'webrtcbin 1.22 refuses negotiated ids: create-data-channel asserts id <= its sctp-transport max-channels' : null });
 
 // RFC 8841 6.1: a description without a=max-message-size means 65536
 function announcedMax(sdp) {
@@ -386,9 +402,10 @@ for (const side of ['L', 'P']) {
       assert(!r.ok, `peer sent ${lmax + 1} bytes past luartc's ${lmax} limit`);
       t.log(`peer refused: ${r.err}`);
     }
-    r = await sendOk(t.P, { label: 'chat', gen: { size: lmax, seed: 4 }, binary: true });
-    assert(r.ok, `peer send ${lmax} failed: ${r.err}`);
-    await t.L.wait((e) => e.ev === 'msg' && e.len === lmax, { what: `${lmax}-byte message` });
+    const psize = Math.min(lmax, CAPS[PEER].sendMax || Infinity);
+    r = await sendOk(t.P, { label: 'chat', gen: { size: psize, seed: 4 }, binary: true });
+    assert(r.ok, `peer send ${psize} failed: ${r.err}`);
+    await t.L.wait((e) => e.ev === 'msg' && e.len === psize, { what: `${psize}-byte message` });
     await say(t.L, t.P, 'chat', 'still alive');
   });
 }
@@ -396,7 +413,7 @@ for (const side of ['L', 'P']) {
 for (const side of ['L', 'P']) {
   test(`channel-close-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
     await basicConnect(t, 'L');
-    t.P.cmd({ op: 'dc', label: 'second' });
+    (CAPS[PEER].lateOpenRace ? t.L : t.P).cmd({ op: 'dc', label: 'second' });
     await dcOpen(t.L, 'second'); await dcOpen(t.P, 'second');
     const [a, b] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
     a.cmd({ op: 'dcclose', label: 'chat' });
@@ -435,7 +452,7 @@ for (const side of ['L', 'P']) {
     }
     const seq = b.filter((e) => e.ev === 'state' && e.name === 'connectionState', m);
     t.note = `${b.name} went ${seq.map((e) => `${e.value} (${((e.t - tc) / 1000).toFixed(1)}s)`).join(' > ') || 'nowhere yet'}`;
-  });
+  }, { skip: side === 'L' && PEER === 'gstreamer' ? 'webrtcbin 1.22 ignores DTLS close_notify and runs no consent checks, and luartc sends no SCTP ABORT/SHUTDOWN on close' : null });
 }
 
 for (const side of ['L', 'P']) {
@@ -559,6 +576,33 @@ test('asym-offer-peer-late-answer', async (t) => {
   assert(cf >= 0 && c.indexOf('connecting', cf) > cf && c.indexOf('connected', cf) > cf,
     `luartc connectionState ${c.join(' > ')}: wanted failed > connecting > connected`);
 }, { only: ['chromium'] });
+
+// Every DTLS role x luartc certificate type against the peer's own certificate
+// (webrtcbin: RSA). luartc logs the suite it negotiated (LUARTC_LOG=info).
+for (const keyType of ['ecdsa', 'rsa']) {
+  for (const side of ['L', 'P']) {
+    test(`dtls-roles-${keyType}-${side === 'L' ? 'luartc' : 'peer'}-offers`, async (t) => {
+      await setup(t, { lConfig: keyType === 'rsa' ? { keyType } : {} });
+      const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+      O.cmd({ op: 'dc', label: 'chat' });
+      const { offer, answer } = await t.link.negotiate(O, A);
+      t.offer = offer; t.answer = answer; t.offerer = O;
+      await bothConnected(t);
+      await Promise.all([dcOpen(O, 'chat'), dcOpen(A, 'chat')]);
+      await say(t.L, t.P, 'chat', `${keyType} ${side} to peer`);
+      await say(t.P, t.L, 'chat', `${keyType} ${side} to luartc`);
+      const role = luartcRole(t) === 'active' ? 'client' : 'server';
+      const m = /connected as (\w+), (\S+) \((\w+) records\), peer key (\w+)/.exec(t.L.stderrTail(20000));
+      assert(m, 'luartc logged no DTLS connection line (LUARTC_LOG=info)');
+      assert(m[1] === role, `luartc's DTLS role ${m[1]}, its SDP says ${role}`);
+      // the server's key picks the suite; AES-GCM suites keep the fast record path
+      const serverKey = role === 'server' ? keyType.toUpperCase() : m[4];
+      assert(m[2].startsWith(`TLS-ECDHE-${serverKey === 'EC' || serverKey === 'ECDSA' ? 'ECDSA' : 'RSA'}-`),
+        `suite ${m[2]} with a ${serverKey} server key`);
+      t.note = `luartc ${role} (${keyType}), peer key ${m[4]}: ${m[2]}, ${m[3]} records`;
+    });
+  }
+}
 
 // ------------------------------------------------------------ example page
 test('example-browser-chat', async (t) => {

@@ -57,6 +57,7 @@ class Peer:
         self.state = {}
         self.echo = set()
         self.gathered = threading.Event()
+        self.closed = False
 
     # ---- helpers
     def promise(self, signal, *args):
@@ -87,7 +88,20 @@ class Peer:
             self.state[label] = "closed"
             emit({"ev": "close", "label": label})
 
+        # webrtcbin 1.22 swaps the empty messages: an empty string (PPID 56)
+        # comes as on-message-data(NULL), an empty binary message (PPID 57) as
+        # on-message-string(NULL) (seen in its own log). Reported as sent.
         def on_string(ch, s):
+            if s is None:
+                return on_bytes(ch, b"")
+            on_text(ch, s)
+
+        def on_data(ch, data):
+            if data is None:
+                return on_text(ch, "")
+            on_bytes(ch, bytes(data.get_data() or b""))
+
+        def on_text(ch, s):
             b = (s or "").encode()
             ev = {"ev": "msg", "label": label, "binary": False, "len": len(b), "sum": zlib.adler32(b)}
             if len(b) <= 100:
@@ -96,8 +110,7 @@ class Peer:
             if label in self.echo:
                 ch.emit("send-string", s or "")
 
-        def on_data(ch, data):
-            b = bytes(data.get_data() or b"") if data is not None else b""
+        def on_bytes(ch, b):
             emit({"ev": "msg", "label": label, "binary": True, "len": len(b), "sum": zlib.adler32(b)})
             if label in self.echo:
                 ch.emit("send-data", GLib.Bytes.new(b))
@@ -206,7 +219,9 @@ class Peer:
             opts.set_value("id", int(init.get("id", 0)))
         dc = self.wb.emit("create-data-channel", c["label"], opts)
         if dc is None:
-            raise RuntimeError("create-data-channel refused")
+            st = self.wb.props.sctp_transport
+            raise RuntimeError("create-data-channel refused (sctp-transport max-channels %s)"
+                               % (st.props.max_channels if st else None))
         self.wire(dc)
         if c.get("echo"):
             self.echo.add(c["label"])
@@ -228,6 +243,12 @@ class Peer:
             data = gen(c["gen"]["size"], c["gen"].get("seed", 0), binary)
         else:
             data = (c.get("text") or "").encode()
+        if not data:
+            # webrtcbin 1.22 sends nothing for send-string(""), send-string(NULL)
+            # fails the channel ("Internal data stream error"), and an empty
+            # GBytes reaches send-data as NULL (assertion 'data != NULL')
+            emit({"ev": "sent", "label": c["label"], "ok": False, "err": "webrtcbin cannot send an empty message"})
+            return
         if self.state.get(c["label"]) != "open":
             emit({"ev": "sent", "label": c["label"], "ok": False, "err": "channel not open"})
             return
@@ -245,15 +266,34 @@ class Peer:
         self.channels[c["label"]].emit("close")
 
     def op_close(self, c):
+        # webrtcbin has no close(): its channels are closed as close() would (SCTP
+        # stream resets; it sends no ABORT and no close_notify of its own), then
+        # the pipeline goes to NULL. Its properties keep their last values, so
+        # the W3C states are reported from here.
+        for label, dc in self.channels.items():
+            if self.state.get(label) == "open":
+                dc.emit("close")
+        ctx = GLib.MainContext.default()
+        deadline = GLib.get_monotonic_time() + 300000  # let the resets leave
+        while GLib.get_monotonic_time() < deadline:
+            ctx.iteration(False)
         if self.pipe:
             self.pipe.set_state(Gst.State.NULL)
+        self.closed = True
+        for label in self.channels:
+            if self.state.get(label) != "closed":
+                self.state[label] = "closed"
+                emit({"ev": "close", "label": label})
+        emit({"ev": "state", "name": "signalingState", "value": "closed"})
+        emit({"ev": "state", "name": "connectionState", "value": "closed"})
         emit({"ev": "closed"})
 
     def op_info(self, c):
         wb = self.wb
-        emit({"ev": "info", "connectionState": nick(wb.props.connection_state),
-              "iceConnectionState": nick(wb.props.ice_connection_state),
-              "signalingState": nick(wb.props.signaling_state),
+        closed = self.closed
+        emit({"ev": "info", "connectionState": "closed" if closed else nick(wb.props.connection_state),
+              "iceConnectionState": "closed" if closed else nick(wb.props.ice_connection_state),
+              "signalingState": "closed" if closed else nick(wb.props.signaling_state),
               "channels": {k: self.describe(v) for k, v in self.channels.items()},
               "maxMessageSize": None})
 

@@ -106,6 +106,11 @@ function ops.init(c)
   trickle = c.trickle ~= false
   local config = {}
   for k, v in pairs(c.config or {}) do config[k] = v end
+  -- keyType = "rsa": an RSA certificate instead of the default ECDSA one
+  if config.keyType == "rsa" then
+    config.certificates = { assert(rtc.generateCertificate({ name = "RSASSA-PKCS1-v1_5", modulusLength = 2048 })) }
+  end
+  config.keyType = nil
   pc = rtc.RTCPeerConnection(config)
   pc.onicecandidate = function(e)
     if not trickle then return end
