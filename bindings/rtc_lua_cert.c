@@ -42,9 +42,8 @@ static int cert_parse_alg(lua_State *L, int idx, rtc_dtls_cert_kind_t *kind, uns
   const char *name = NULL;
   bool table = lua_istable(L, idx);
   if (table) {
-    lua_getfield(L, idx, "name");
+    lua_getfield(L, idx, "name"); /* left on the stack: it keeps name alive */
     name = lua_tostring(L, -1);
-    lua_pop(L, 1); /* the string stays alive in the table */
   } else {
     name = lua_tostring(L, idx);
   }
@@ -57,7 +56,6 @@ static int cert_parse_alg(lua_State *L, int idx, rtc_dtls_cert_kind_t *kind, uns
     if (table) {
       lua_getfield(L, idx, "namedCurve");
       curve = lua_tostring(L, -1);
-      lua_pop(L, 1);
     }
     if (curve && strcmp(curve, "P-256") != 0) {
       *why = "only the P-256 curve";
@@ -74,14 +72,14 @@ static int cert_parse_alg(lua_State *L, int idx, rtc_dtls_cert_kind_t *kind, uns
   lua_getfield(L, idx, "modulusLength");
   lua_Number n = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 2048;
   lua_pop(L, 1);
-  if (n < 1024 || n > 4096 || n != (lua_Number)(unsigned)n || (unsigned)n % 2) {
+  if (!(n >= 1024 && n <= 4096) || n != (lua_Number)(unsigned)n || (unsigned)n % 2) {
     *why = "modulusLength must be 1024..4096";
     return RTC_ENOTSUP;
   }
   *bits = (unsigned)n;
   /* publicExponent: 65537, "\1\0\1" or {1, 0, 1} (W3C uses a Uint8Array) */
   lua_getfield(L, idx, "publicExponent");
-  bool ok = true;
+  bool ok = lua_isnil(L, -1);
   if (lua_type(L, -1) == LUA_TNUMBER) {
     ok = lua_tonumber(L, -1) == 65537;
   } else if (lua_type(L, -1) == LUA_TSTRING) {

@@ -21,6 +21,9 @@ test("generateCertificate makes RSA and ECDSA keys, refuses the rest", function(
     { name = "RSASSA-PKCS1-v1_5", modulusLength = 512 },
     { name = "RSASSA-PKCS1-v1_5", publicExponent = 3 },
     { name = "RSASSA-PKCS1-v1_5", hash = "SHA-1" },
+    { name = "RSASSA-PKCS1-v1_5", modulusLength = 0 / 0 },
+    { name = "RSASSA-PKCS1-v1_5", publicExponent = true },
+    { name = 5 },
     {},
   }) do
     local c, err = rtc.generateCertificate(bad)
