@@ -8,7 +8,7 @@
 #include "base/rtc_log.h"
 #include "base/rtc_random.h"
 #include "base/rtc_time.h"
-#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media_internal.h"
 
 static uint32_t pc_next_id = 1;
 
@@ -56,6 +56,9 @@ rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us) {
   /* JSEP 5.2.1: the session id is a random 63-bit number (so it fits a signed 64-bit). */
   pc->session_id = rtc_random_u64() >> 1;
   pc->session_version = 1;
+  pc->media = calloc(1, sizeof(*pc->media));
+  if (!pc->media) goto fail;
+  rtc_random_ice_string(pc->media->cname, 16);
   rtc_transport_config_t tcfg = {.cert = pc->cert, .controlling = true, .log_id = pc->id};
   pc->transport = rtc_transport_create(&tcfg, now_us);
   if (!pc->transport) goto fail;
@@ -69,6 +72,7 @@ fail:
 void rtc_pc_destroy(rtc_pc_t *pc) {
   if (!pc) return;
   rtc__pc_dc_detach_all(pc);
+  rtc__pc_media_free(pc);
   rtc_sctp_destroy(pc->sctp);
   rtc_transport_destroy(pc->transport);
   rtc__pc_desc_clear(&pc->current_local);
@@ -137,6 +141,8 @@ void rtc_pc_close(rtc_pc_t *pc) {
   for (size_t i = 0; i < pc->n_dcs; i++)
     pc->dcs[i]->shown_state = RTC_DC_CLOSED;
   rtc__pc_dc_close_all(pc, true);
+  for (size_t i = 0; i < pc->media->n_trs; i++)
+    rtc__pc_tr_stop_now(pc->media->trs[i], false);
   rtc__pc_transport_close(pc);
   pc->closed = true;
   pc->signaling = RTC_SIGNALING_CLOSED;

@@ -1,6 +1,7 @@
 /* RTCPeerConnection core: JSEP signaling state machine (RFC 8829), the transport
- * stack under it (ICE -> DTLS -> SCTP, demultiplexed per RFC 7983) and data
- * channels, sans-IO. This is the C API the Lua binding maps one to one.
+ * under it (transport/: ICE + DTLS + SRTP for the one BUNDLE group, demultiplexed per
+ * RFC 7983), SCTP data channels, and media transceivers (pc/rtc_pc_media.h), sans-IO.
+ * This is the C API the Lua binding maps one to one.
  *
  * Driving it (what runtime/io does): after any call, poll
  *   - rtc_pc_poll_gather: the pc wants host candidates; bind sockets and report
@@ -98,6 +99,11 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_DC_CLOSING,             /* dc */
   RTC_PC_EVENT_DC_CLOSE,               /* dc */
   RTC_PC_EVENT_RESULT, /* state: the token of rtc_pc_queue_result (an operation's answer) */
+  /* Media (pc/rtc_pc_media.h). */
+  RTC_PC_EVENT_TRACK,            /* tr, mid, mline_index: the receiver's track appeared */
+  RTC_PC_EVENT_TRACK_FRAME,      /* tr, data, len, timestamp, keyframe (when asked for) */
+  RTC_PC_EVENT_KEYFRAME_REQUEST, /* tr: the peer asked our sender for a keyframe */
+  RTC_PC_EVENT_TRACK_ENDED,      /* tr: the receiver's track ended (rejected, stopped) */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */
@@ -112,6 +118,9 @@ typedef struct rtc_pc_event {
   bool binary;
   const uint8_t *data;
   size_t len;
+  struct rtc_tr *tr;  /* media events: the transceiver (borrowed; rtc_tr_ref to keep) */
+  uint32_t timestamp; /* TRACK_FRAME: RTP timestamp */
+  bool keyframe;      /* TRACK_FRAME */
 } rtc_pc_event_t;
 
 /* NULL on allocation or certificate failure. */

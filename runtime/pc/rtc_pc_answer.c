@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
-#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media_internal.h"
 
 /* RFC 8842 5.3: an answerer to actpass takes active (DTLS client), as browsers do.
  * Once DTLS roles are set they stay (RFC 8842 5.5): a re-offer's actpass is answered
@@ -56,6 +56,8 @@ int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out) {
     const rtc_sdp_media_t *om = &offer->media[i];
     if ((int)i == app && usable(offer, i, transport))
       err = answer_application(pc, s, offer, om);
+    else if (strcmp(om->type, "audio") == 0 || strcmp(om->type, "video") == 0)
+      err = rtc__pc_answer_media(pc, s, offer, i, usable(offer, i, transport));
     else
       err = rtc__pc_add_rejected(s, om);
   }

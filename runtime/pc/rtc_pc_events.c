@@ -5,10 +5,12 @@
 
 #include "base/rtc_log.h"
 #include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media.h"
 
 static void event_node_free(rtc_pc_event_node_t *n) {
   if (!n) return;
   rtc_dc_unref(n->ev.dc);
+  rtc_tr_unref(n->ev.tr);
   free(n->owned_text);
   free(n->owned_mid);
   free(n->owned_data);
@@ -104,7 +106,7 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   pc->ev_head = n->next;
   if (!pc->ev_head) pc->ev_tail = NULL;
   pc->n_events--;
-  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE) {
+  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME) {
     bool was_full = pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES;
     pc->ev_bytes -= n->ev.len;
     /* The application caught up: read SCTP again (its window reopens). */

@@ -118,6 +118,8 @@ struct rtc_pc {
   } mdns[RTC_PC_MAX_MDNS];
   size_t n_mdns;
 
+  struct rtc_pc_media *media; /* transceivers (rtc_pc_media_internal.h) */
+
   /* Counters (the transport counts datagrams). */
   uint32_t dcs_opened, dcs_closed;
 };

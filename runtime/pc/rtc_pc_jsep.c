@@ -11,7 +11,7 @@
 #include "base/rtc_log.h"
 #include "ice/rtc_ice_candidate.h"
 #include "ice/rtc_mdns.h"
-#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media_internal.h"
 
 static const char *const signaling_names[] = {"stable",
                                               "have-local-offer",
@@ -68,8 +68,10 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
       return rtc__pc_fail(pc, RTC_EINVAL,
                           "setRemoteDescription: the offer has %zu m-lines, the session has %zu",
                           s->n_media, cur->n_media);
+    /* A rejected m-line may be recycled under a new mid (RFC 8829 5.2.2). */
     for (size_t i = 0; i < cur->n_media; i++)
-      if (cur->media[i].mid && s->media[i].mid && strcmp(cur->media[i].mid, s->media[i].mid) != 0)
+      if (cur->media[i].mid && s->media[i].mid && strcmp(cur->media[i].mid, s->media[i].mid) != 0 &&
+          rtc__pc_mline_accepted(&cur->media[i]))
         return rtc__pc_fail(pc, RTC_EINVAL,
                             "setRemoteDescription: m-line %zu changed its mid from '%s' to '%s'", i,
                             cur->media[i].mid, s->media[i].mid);
@@ -170,7 +172,8 @@ static void set_local_transport(rtc_pc_t *pc, const rtc_sdp_t *local, int idx) {
 /* After an answer (local or remote) completes a negotiation: the transport runs when
  * both sides kept a transport m-line (DTLS starts, with or without data channels);
  * SCTP runs when both kept the data m-line. */
-static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote) {
+static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
+                             bool remote_is_answer) {
   rtc_transport_restart_commit(pc->transport);
   int lt = rtc__pc_transport_mline(local), rt = rtc__pc_transport_mline(remote);
   if (lt >= 0 && rt >= 0) {
@@ -190,12 +193,13 @@ static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp
   if (lt >= 0 && rt >= 0 && app >= 0 && app < (int)local->n_media &&
       rtc__pc_mline_accepted(&local->media[app]))
     pc->have_application = true;
+  rtc__pc_media_negotiated(pc, local, remote, remote_is_answer);
   pc->negotiation_needed_fired = false;
 }
 
 void rtc__pc_update_negotiation_needed(rtc_pc_t *pc) {
   if (pc->closed || pc->signaling != RTC_SIGNALING_STABLE) return;
-  bool needed = pc->n_dcs > 0 && !pc->have_application;
+  bool needed = (pc->n_dcs > 0 && !pc->have_application) || rtc__pc_media_needs_negotiation(pc);
   if (needed && !pc->negotiation_needed_fired) {
     pc->negotiation_needed_fired = true;
     rtc__pc_event_push(pc, RTC_PC_EVENT_NEGOTIATION_NEEDED);
@@ -286,7 +290,7 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
     rtc__pc_desc_move(&pc->current_local, &d);
     rtc__pc_desc_clear(&pc->pending_local);
     rtc__pc_desc_move(&pc->current_remote, &pc->pending_remote);
-    negotiation_done(pc, pc->current_local.sdp, pc->current_remote.sdp);
+    negotiation_done(pc, pc->current_local.sdp, pc->current_remote.sdp, false);
     set_signaling(pc, RTC_SIGNALING_STABLE);
   }
   start_gathering(pc, rtc__pc_local_sdp(pc));
@@ -332,6 +336,7 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
       pc->is_offerer = false;
     }
     apply_remote_transport(pc, pc->pending_remote.sdp);
+    rtc__pc_media_remote_offer(pc, pc->pending_remote.sdp);
     set_signaling(pc, RTC_SIGNALING_HAVE_REMOTE_OFFER);
   } else if (type == RTC_SDP_PRANSWER) {
     rtc__pc_desc_move(&pc->pending_remote, &d);
@@ -343,7 +348,7 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
     rtc__pc_desc_move(&pc->current_local, &pc->pending_local);
     if (pc->current_remote.sdp->ice_lite) rtc_transport_set_controlling(pc->transport, true);
     apply_remote_transport(pc, pc->current_remote.sdp);
-    negotiation_done(pc, pc->current_local.sdp, pc->current_remote.sdp);
+    negotiation_done(pc, pc->current_local.sdp, pc->current_remote.sdp, true);
     set_signaling(pc, RTC_SIGNALING_STABLE);
   }
   rtc__pc_transport_apply(pc);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
-#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media_internal.h"
 
 static bool mid_used(const rtc_sdp_t *s, const char *mid) { return rtc_sdp_find_mid(s, mid) >= 0; }
 
@@ -38,10 +38,15 @@ int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
     if (!have_app && rtc__pc_is_sctp_mline(pm) && rtc__pc_mline_accepted(pm)) {
       err = add_application(pc, s, offer_ice, pm->mid ? pm->mid : "0");
       have_app = true;
+    } else if (strcmp(pm->type, "audio") == 0 || strcmp(pm->type, "video") == 0) {
+      err = rtc__pc_offer_media(pc, s, offer_ice, prev, i);
     } else {
       err = rtc__pc_add_rejected(s, pm);
     }
   }
+  /* New transceivers, then a new data m-line (the order browsers use for addTrack
+   * followed by createDataChannel). */
+  if (!err) err = rtc__pc_offer_new_media(pc, s, offer_ice);
   if (!err && !have_app && (pc->n_dcs > 0 || pc->have_application)) {
     char mid[16];
     for (int k = 0;; k++) {

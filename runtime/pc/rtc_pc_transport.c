@@ -8,7 +8,7 @@
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
 #include "ice/rtc_ice_candidate.h"
-#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media_internal.h"
 
 /* ---- gathering (the io layer binds sockets and reports them) ---- */
 
@@ -149,8 +149,8 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
        * decides the rest (W3C). */
       rtc__pc_dc_close_all(pc, true);
       break;
-    case RTC_TRANSPORT_EVENT_RTP:
-    case RTC_TRANSPORT_EVENT_RTCP: break; /* no media yet */
+    case RTC_TRANSPORT_EVENT_RTP: rtc__pc_rtp_input(pc, ev.data, ev.len); break;
+    case RTC_TRANSPORT_EVENT_RTCP: rtc__pc_rtcp_input(pc, ev.data, ev.len); break;
     }
   }
 }
@@ -200,13 +200,14 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us) {
   pc->now_us = now_us;
   if (pc->closed) return 0;
   rtc_transport_handle_timeout(pc->transport, now_us);
+  rtc__pc_media_timeout(pc, now_us);
   rtc__pc_pump(pc);
   return 0;
 }
 
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc) {
   if (pc->closed) return RTC_NEVER;
-  return rtc_transport_poll_timeout(pc->transport);
+  return rtc_time_min(rtc_transport_poll_timeout(pc->transport), rtc__pc_media_poll_timeout(pc));
 }
 
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {

@@ -6,7 +6,7 @@
 
 #define RTC_TRANSPORT_MAX_ICE_EVENTS 16 /* ICE states between two drains (a handful) */
 #define RTC_TRANSPORT_MTU 1500          /* largest RTP/RTCP packet we protect or accept */
-#define RTC_TRANSPORT_SRTP_RING 64      /* protected packets waiting for poll_transmit */
+#define RTC_TRANSPORT_SRTP_RING 256 /* protected packets waiting for poll_transmit (a keyframe) */
 #define RTC_TRANSPORT_SRTP_OVERHEAD RTC_SRTP_MAX_TRAILER
 
 typedef struct rtc_transport_slot {

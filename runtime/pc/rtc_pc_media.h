@@ -1,0 +1,149 @@
+/* Media in the peer connection: RTCRtpTransceiver, its sender and receiver (W3C
+ * webrtc-pc 5.*), in C. What the Lua binding maps one to one (MediaStreamTrack,
+ * addTrack, addTransceiver, getTransceivers, ontrack, ...).
+ *
+ * Model. A transceiver (rtc_tr_t) is one m-section once negotiated: a kind (audio or
+ * video), a mid, a direction the application wants and the direction negotiated
+ * (currentDirection). Its sender sends frames the application gives it; its receiver
+ * hands the application the frames the peer sends. Transceivers come from
+ *   - rtc_pc_add_transceiver (addTransceiver / addTrack): ours, offered in order;
+ *   - setRemoteDescription of an offer with an audio/video m-section we have no
+ *     transceiver for (W3C 4.4.1.6: direction recvonly, a new transceiver).
+ * Every audio/video m-section shares the one BUNDLE transport (ICE + DTLS + SRTP).
+ *
+ * Codecs: ours are Opus/48000/2 for audio and VP8/90000 (with RTX, nack, nack pli,
+ * ccm fir) for video, then (when asked for with rtc_tr_init.codecs) the others the rtp
+ * module can payload: VP9, AV1, H264 (packetization-mode=1), PCMU, PCMA. An answer
+ * keeps the offerer's payload types and order among the codecs we support. The send
+ * codec is the first of the negotiated list (rtc_tr_codec).
+ *
+ * Frames: rtc_tr_send_frame takes one encoded frame (the formats of rtp/rtc_rtp_codec.h:
+ * IVF frame for VP8/VP9/AV1, Annex-B access unit for H.264, one Opus packet) with its
+ * RTP timestamp; the pc payloads and protects it at once and queues the packets for
+ * rtc_pc_poll_transmit (the io layer sends them on its kick after the call).
+ * Received frames come as RTC_PC_EVENT_TRACK_FRAME events only after
+ * rtc_tr_set_frame_events(tr, true): a pc nobody reads media from pays for no copies.
+ *
+ * Events (rtc_pc_event_t, see rtc_pc.h): RTC_PC_EVENT_TRACK (tr: the receiver's track
+ * appeared, W3C "track" fired from setRemoteDescription), RTC_PC_EVENT_TRACK_FRAME
+ * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
+ * asked for a keyframe with PLI or FIR: encode one), RTC_PC_EVENT_TRACK_ENDED (tr:
+ * the m-section was rejected or stopped; the receiver's track ends). Event ev.tr is
+ * borrowed: rtc_tr_ref it to keep it.
+ *
+ * Lifetime: the pc owns its transceivers; a handle the application keeps (rtc_tr_ref)
+ * stays a valid object after rtc_pc_destroy but reports stopped and sends nothing. */
+#ifndef RTC_PC_MEDIA_H
+#define RTC_PC_MEDIA_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc/rtc_pc.h"
+
+typedef struct rtc_tr rtc_tr_t;
+
+typedef enum rtc_media_kind {
+  RTC_MEDIA_AUDIO = 0,
+  RTC_MEDIA_VIDEO,
+} rtc_media_kind_t;
+
+/* W3C RTCRtpTransceiverDirection. */
+typedef enum rtc_tr_direction {
+  RTC_TR_SENDRECV = 0,
+  RTC_TR_SENDONLY,
+  RTC_TR_RECVONLY,
+  RTC_TR_INACTIVE,
+  RTC_TR_STOPPED,
+} rtc_tr_direction_t;
+
+typedef struct rtc_tr_init {
+  rtc_media_kind_t kind;
+  rtc_tr_direction_t direction; /* default sendrecv */
+  /* a=msid (RFC 8830): the MediaStream id ("" or NULL: none, written "-") and the
+   * track id (NULL: a random one). */
+  const char *stream_id;
+  const char *track_id;
+  /* Codec names to offer, in preference order ("VP8", "H264", "opus", ...); NULL:
+   * the default for the kind. Unknown names: RTC_ENOTSUP. */
+  const char *const *codecs;
+  size_t n_codecs;
+} rtc_tr_init_t;
+void rtc_tr_init_defaults(rtc_tr_init_t *init, rtc_media_kind_t kind);
+
+/* addTransceiver: a new transceiver with one reference for the caller, or NULL
+ * (rtc_pc_error: closed pc, unknown codec, limit). Fires negotiationneeded. */
+rtc_tr_t *rtc_pc_add_transceiver(rtc_pc_t *pc, const rtc_tr_init_t *init);
+/* getTransceivers(): borrowed, in creation order; returns how many (<= max). */
+size_t rtc_pc_transceivers(const rtc_pc_t *pc, rtc_tr_t **out, size_t max);
+
+rtc_tr_t *rtc_tr_ref(rtc_tr_t *tr);
+void rtc_tr_unref(rtc_tr_t *tr); /* NULL is fine */
+rtc_pc_t *rtc_tr_pc(const rtc_tr_t *tr); /* NULL once the pc is destroyed */
+rtc_media_kind_t rtc_tr_kind(const rtc_tr_t *tr);
+const char *rtc_tr_mid(const rtc_tr_t *tr); /* NULL until negotiated */
+rtc_tr_direction_t rtc_tr_direction(const rtc_tr_t *tr);
+/* -1 (null) until negotiated; then the negotiated direction, or RTC_TR_STOPPED. */
+int rtc_tr_current_direction(const rtc_tr_t *tr);
+/* RTC_ESTATE when stopped; RTC_EINVAL for RTC_TR_STOPPED (use rtc_tr_stop). Fires
+ * negotiationneeded when it changes what the next offer says. */
+int rtc_tr_set_direction(rtc_tr_t *tr, rtc_tr_direction_t dir);
+/* W3C stop(): the sender stops, the receiver's track ends, the next offer rejects the
+ * m-section (port 0) and its place may be reused by a later transceiver. */
+int rtc_tr_stop(rtc_tr_t *tr);
+bool rtc_tr_stopped(const rtc_tr_t *tr);
+
+/* The codec the sender uses (negotiated): name ("VP8", "opus"), clock rate, channels,
+ * payload type. False before negotiation. Strings borrowed from the transceiver. */
+typedef struct rtc_tr_codec {
+  const char *name;
+  uint32_t clock_rate;
+  uint8_t channels;
+  uint8_t pt;
+  const char *fmtp; /* NULL when none */
+} rtc_tr_codec_t;
+bool rtc_tr_codec(const rtc_tr_t *tr, rtc_tr_codec_t *out);
+
+/* Our sender's track and stream ids (a=msid) and the peer's (from its m-section,
+ * NULL when it sent none). */
+const char *rtc_tr_track_id(const rtc_tr_t *tr);
+const char *rtc_tr_stream_id(const rtc_tr_t *tr);
+const char *rtc_tr_remote_track_id(const rtc_tr_t *tr);
+const char *rtc_tr_remote_stream_id(const rtc_tr_t *tr);
+
+/* Sends one encoded frame. rtp_timestamp is in the codec's clock (90 kHz video, 48 kHz
+ * Opus) and chosen by the application (it starts anywhere). Errors: RTC_ESTATE (not
+ * negotiated to send, transport not connected yet: the frame is dropped, nothing
+ * queued), RTC_ETOOBIG (an audio frame above one packet), RTC_EPARSE (a bitstream the
+ * payloader cannot cut), RTC_EAGAIN (the send ring is full: the pc drops the rest of
+ * the frame; poll transmit more often). rtc_tr_error says which. */
+int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, size_t len,
+                      bool keyframe);
+/* Asks the peer's sender for a keyframe (RTCP PLI; video only). RTC_ESTATE before the
+ * peer's SSRC is known. */
+int rtc_tr_request_keyframe(rtc_tr_t *tr);
+/* Frame events for this receiver on/off (default off). */
+void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on);
+const char *rtc_tr_error(const rtc_tr_t *tr);
+
+/* One opaque pointer for the binding (its Lua object). */
+void rtc_tr_set_userdata(rtc_tr_t *tr, void *ud);
+void *rtc_tr_get_userdata(const rtc_tr_t *tr);
+
+/* webrtc-stats outbound-rtp / inbound-rtp (and the remote side the peer's reports
+ * give). */
+typedef struct rtc_tr_stats {
+  uint32_t ssrc; /* ours, 0 when not sending */
+  uint64_t packets_sent, bytes_sent, frames_sent, retransmitted_packets_sent;
+  uint64_t nack_count_received, pli_count_received, fir_count_received;
+  uint64_t remote_packets_lost; /* from the peer's report blocks */
+  double round_trip_time_s;     /* from the peer's report blocks; 0 unknown */
+  uint32_t remote_ssrc;         /* the peer's, 0 until known */
+  uint64_t packets_received, bytes_received, frames_received, frames_dropped;
+  int64_t packets_lost;
+  uint64_t nack_count_sent, pli_count_sent;
+  double jitter_s;
+} rtc_tr_stats_t;
+void rtc_tr_get_stats(const rtc_tr_t *tr, rtc_tr_stats_t *out);
+
+#endif

@@ -1,0 +1,95 @@
+/* Private state of transceivers, shared by the pc/ media files. */
+#ifndef RTC_PC_MEDIA_INTERNAL_H
+#define RTC_PC_MEDIA_INTERNAL_H
+#include "pc/rtc_pc_internal.h"
+#include "pc/rtc_pc_media.h"
+#include "rtp/rtc_rtcp.h"
+#include "rtp/rtc_rtp.h"
+#include "rtp/rtc_rtp_codec.h"
+#include "rtp/rtc_rtp_recv.h"
+#include "rtp/rtc_rtp_send.h"
+#include "sdp/rtc_sdp_codec.h"
+#include "sdp/rtc_sdp_rtp.h"
+
+#define RTC_PC_MAX_TRANSCEIVERS 32 /* bounded: a peer's offer creates them */
+#define RTC_PC_MAX_CODECS 8        /* codec preferences per transceiver */
+#define RTC_PC_RTCP_INTERVAL_US 1000000 /* RFC 3550 6.2 minimum is 5 s; WebRTC uses ~1 s */
+#define RTC_PC_RTP_MTU 1200 /* RTP packet size we send (fits any path WebRTC uses) */
+
+struct rtc_tr {
+  int refs;
+  rtc_pc_t *pc; /* NULL once the pc is gone */
+  rtc_media_kind_t kind;
+  char *mid;    /* NULL until associated with an m-section */
+  int mline;    /* its index in the descriptions, -1 */
+  rtc_tr_direction_t direction;
+  int current_direction; /* -1 null */
+  bool stopped;
+  bool from_remote; /* made by setRemoteDescription (W3C: not reused for addTrack) */
+  char *stream_id, *track_id;
+  char *remote_stream_id, *remote_track_id;
+  /* Codecs (sdp/rtc_sdp_codec.h): the application's preferences (none: all we
+   * support), what we last offered, and the negotiated set (its primary codec is the
+   * one we send; payload types and extension ids as negotiated). */
+  rtc_sdp_codec_cap_t prefs[RTC_PC_MAX_CODECS];
+  size_t n_prefs;
+  rtc_sdp_codec_set_t offered, neg;
+  bool negotiated;
+  uint8_t ext_mid, ext_abs_send_time, ext_twcc; /* negotiated ids, 0: none */
+
+  /* Sender. */
+  uint32_t ssrc, rtx_ssrc;
+  rtc_rtp_send_t *send;
+  rtc_rtp_payloader_t pl;
+  uint8_t send_pt;
+  bool sending;
+
+  /* Receiver. */
+  bool receiving, track_fired, frame_events;
+  uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
+  rtc_rtp_recv_t *recv;
+  uint8_t recv_pt;
+
+  uint64_t frames_sent, nacks_received, plis_received, firs_received, plis_sent;
+  uint8_t fir_seq;
+  char error[160];
+  void *userdata;
+};
+
+/* Media state of the pc (one per pc, in rtc_pc_t.media). */
+typedef struct rtc_pc_media {
+  rtc_tr_t *trs[RTC_PC_MAX_TRANSCEIVERS];
+  size_t n_trs;
+  char cname[20]; /* RFC 7022: one random CNAME per pc */
+  rtc_sdp_codec_space_t space; /* one PT / extension-id space for the session */
+  uint64_t next_rtcp_us;
+  uint16_t twcc_seq;
+} rtc_pc_media_t;
+
+/* rtc_pc_tr.c */
+rtc_rtp_codec_t rtc__pc_rtp_codec(rtc_sdp_codec_id_t id); /* 0 when not payloadable */
+rtc_tr_t *rtc__pc_tr_new(rtc_pc_t *pc, rtc_media_kind_t kind, rtc_tr_direction_t dir);
+void rtc__pc_media_free(rtc_pc_t *pc);
+rtc_tr_t *rtc__pc_tr_by_mid(const rtc_pc_t *pc, const char *mid);
+void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire);
+
+/* rtc_pc_msection.c: transceivers <-> m-sections (offer, answer, apply). */
+int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,
+                        size_t idx);
+int rtc__pc_offer_new_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice);
+int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, size_t idx,
+                         bool usable);
+/* setRemoteDescription(offer): transceivers for new m-sections, track events. */
+int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote);
+/* An answer completed a negotiation: directions, codecs, SSRCs, senders. */
+void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
+                              bool remote_is_answer);
+bool rtc__pc_media_needs_negotiation(const rtc_pc_t *pc);
+
+/* rtc_pc_rtp.c: packets. */
+void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len);
+void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len);
+void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us);
+uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc);
+
+#endif

@@ -1,0 +1,370 @@
+/* Transceivers <-> audio/video m-sections (RFC 8829 5.2 / 5.3 / 5.10, W3C 4.4.1.6):
+ * what our offers and answers say for each transceiver, transceivers the peer's offer
+ * creates, and what a completed negotiation sets up (directions, codecs, SSRCs,
+ * senders, track events). One BUNDLE transport carries them all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_log.h"
+#include "base/rtc_random.h"
+#include "pc/rtc_pc_media_internal.h"
+
+static const char *kind_name(rtc_media_kind_t k) { return k == RTC_MEDIA_AUDIO ? "audio" : "video"; }
+
+static bool is_rtp_mline(const rtc_sdp_media_t *m) {
+  return (strcmp(m->type, "audio") == 0 || strcmp(m->type, "video") == 0) && m->proto &&
+         strstr(m->proto, "RTP/") != NULL;
+}
+
+static rtc_sdp_direction_t sdp_dir(rtc_tr_direction_t d) {
+  switch (d) {
+  case RTC_TR_SENDRECV: return RTC_SDP_DIR_SENDRECV;
+  case RTC_TR_SENDONLY: return RTC_SDP_DIR_SENDONLY;
+  case RTC_TR_RECVONLY: return RTC_SDP_DIR_RECVONLY;
+  default: return RTC_SDP_DIR_INACTIVE;
+  }
+}
+
+static rtc_tr_direction_t tr_dir(rtc_sdp_direction_t d) {
+  switch (d) {
+  case RTC_SDP_DIR_SENDONLY: return RTC_TR_SENDONLY;
+  case RTC_SDP_DIR_RECVONLY: return RTC_TR_RECVONLY;
+  case RTC_SDP_DIR_INACTIVE: return RTC_TR_INACTIVE;
+  default: return RTC_TR_SENDRECV; /* RFC 8866 6.7: absent means sendrecv */
+  }
+}
+
+static bool dir_sends(rtc_tr_direction_t d) { return d == RTC_TR_SENDRECV || d == RTC_TR_SENDONLY; }
+static bool dir_recvs(rtc_tr_direction_t d) { return d == RTC_TR_SENDRECV || d == RTC_TR_RECVONLY; }
+
+static rtc_tr_direction_t dir_make(bool send, bool recv) {
+  return send && recv ? RTC_TR_SENDRECV
+         : send       ? RTC_TR_SENDONLY
+         : recv       ? RTC_TR_RECVONLY
+                      : RTC_TR_INACTIVE;
+}
+
+/* The direction the peer's m-section means for us: its send is our receive. */
+static rtc_tr_direction_t dir_reverse(rtc_tr_direction_t d) {
+  return dir_make(dir_recvs(d), dir_sends(d));
+}
+
+static bool mid_taken(const rtc_pc_t *pc, const rtc_sdp_t *s, const char *mid) {
+  if (rtc_sdp_find_mid(s, mid) >= 0 || rtc__pc_tr_by_mid(pc, mid)) return true;
+  const rtc_sdp_t *cur[] = {pc->current_local.sdp, pc->current_remote.sdp, pc->pending_remote.sdp};
+  for (size_t i = 0; i < 3; i++)
+    if (cur[i] && rtc_sdp_find_mid(cur[i], mid) >= 0) return true;
+  return false;
+}
+
+static int assign_mid(rtc_pc_t *pc, rtc_sdp_t *s, rtc_tr_t *tr) {
+  char mid[16];
+  for (int k = 0; k < 1000; k++) {
+    snprintf(mid, sizeof(mid), "%d", k);
+    if (mid_taken(pc, s, mid)) continue;
+    free(tr->mid);
+    tr->mid = strdup(mid);
+    return tr->mid ? 0 : RTC_ENOMEM;
+  }
+  return RTC_ELIMIT;
+}
+
+static rtc_sdp_kind_t sdp_kind(rtc_media_kind_t k) {
+  return k == RTC_MEDIA_AUDIO ? RTC_SDP_AUDIO : RTC_SDP_VIDEO;
+}
+
+/* The RTP attributes of one of our m-sections: codecs and extensions (sdp/ writes
+ * them), direction, and when we send: msid and SSRCs (RFC 8830, RFC 5576, RFC 4588). */
+static int write_rtp_attrs(rtc_pc_t *pc, rtc_tr_t *tr, rtc_sdp_media_t *m, rtc_tr_direction_t dir,
+                           const rtc_sdp_codec_set_t *set) {
+  int r = rtc_sdp_codec_write(m, set);
+  m->rtcp_mux = true;
+  m->direction = sdp_dir(dir);
+  if (!r && dir_sends(dir)) {
+    r = rtc_sdp_rtp_add_msid(m, tr->stream_id, tr->track_id);
+    const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(set);
+    bool rtx = c && rtc_sdp_codec_rtx_for(set, c->pt);
+    if (!r && rtx) {
+      uint32_t g[2] = {tr->ssrc, tr->rtx_ssrc};
+      r = rtc_sdp_rtp_add_ssrc_group(m, "FID", g, 2);
+    }
+    if (!r) r = rtc_sdp_rtp_add_ssrc(m, tr->ssrc, "cname", pc->media->cname);
+    if (!r && rtx) r = rtc_sdp_rtp_add_ssrc(m, tr->rtx_ssrc, "cname", pc->media->cname);
+  }
+  return r;
+}
+
+static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *tr) {
+  rtc_sdp_media_t *m = rtc_sdp_add_media(s, kind_name(tr->kind), 9, "UDP/TLS/RTP/SAVPF", "0");
+  if (!m || rtc_sdp_set_str(&m->mid, tr->mid)) return RTC_ENOMEM;
+  int r = rtc__pc_fill_transport(pc, ice, m, RTC_SDP_SETUP_ACTPASS, s->n_bundle_mids == 0);
+  if (!r) r = rtc__pc_add_bundle(s, tr->mid);
+  /* Offers always offer our whole preference list (the peer picks). */
+  if (!r)
+    r = rtc_sdp_codec_offer(&pc->media->space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
+                            tr->n_prefs, &tr->offered);
+  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered);
+  tr->mline = (int)s->n_media - 1;
+  return r;
+}
+
+int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,
+                        size_t idx) {
+  const rtc_sdp_media_t *pm = &prev->media[idx];
+  rtc_tr_t *tr = rtc__pc_tr_by_mid(pc, pm->mid);
+  if (tr && !tr->stopped && is_rtp_mline(pm)) return offer_tr(pc, s, ice, tr);
+  /* RFC 8829 5.2.2: a rejected or stopped m-section may be recycled by a transceiver
+   * that has none yet (a new mid, same place). */
+  if (pm->port == 0 && !pm->bundle_only) {
+    for (size_t i = 0; i < pc->media->n_trs; i++) {
+      rtc_tr_t *t = pc->media->trs[i];
+      if (t->mid || t->stopped) continue;
+      int r = assign_mid(pc, s, t);
+      return r ? r : offer_tr(pc, s, ice, t);
+    }
+  }
+  if (tr && tr->stopped) {
+    /* Stopped: rejected from now on; its mid stays with this m-line. */
+    tr->mline = (int)idx;
+  }
+  return rtc__pc_add_rejected(s, pm);
+}
+
+int rtc__pc_offer_new_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice) {
+  for (size_t i = 0; i < pc->media->n_trs; i++) {
+    rtc_tr_t *tr = pc->media->trs[i];
+    if (tr->stopped || (tr->mid && rtc_sdp_find_mid(s, tr->mid) >= 0)) continue;
+    if (!tr->mid || mid_taken(pc, s, tr->mid)) {
+      int r = assign_mid(pc, s, tr);
+      if (r) return r;
+    }
+    int r = offer_tr(pc, s, ice, tr);
+    if (r) return r;
+  }
+  return 0;
+}
+
+/* RFC 8829 5.3.1: codecs, extensions and direction of our answer to offered m-line idx
+ * (the transceiver was associated at setRemoteDescription). */
+int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, size_t idx,
+                         bool usable) {
+  const rtc_sdp_media_t *om = &offer->media[idx];
+  rtc_tr_t *tr = usable && is_rtp_mline(om) ? rtc__pc_tr_by_mid(pc, om->mid) : NULL;
+  if (!tr || tr->stopped) return rtc__pc_add_rejected(s, om);
+  rtc_sdp_rtp_t *v = NULL;
+  if (rtc_sdp_rtp_parse(om, &v, NULL, 0) < 0) return rtc__pc_add_rejected(s, om);
+  rtc_sdp_codec_set_t set;
+  int cr = rtc_sdp_codec_answer(&pc->media->space, sdp_kind(tr->kind), v,
+                                tr->n_prefs ? tr->prefs : NULL, tr->n_prefs, &set, NULL, 0);
+  rtc_sdp_rtp_free(v);
+  if (cr < 0) return rtc__pc_add_rejected(s, om); /* no codec in common */
+  rtc_sdp_media_t *m = rtc_sdp_add_media(s, om->type, 9, om->proto, "0");
+  if (!m || rtc_sdp_set_str(&m->mid, om->mid)) return RTC_ENOMEM;
+  rtc_dtls_role_t role;
+  rtc_sdp_setup_t setup =
+      rtc_transport_dtls_role(pc->transport, &role)
+          ? (role == RTC_DTLS_ROLE_CLIENT ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE)
+          : (om->setup == RTC_SDP_SETUP_ACTIVE ? RTC_SDP_SETUP_PASSIVE : RTC_SDP_SETUP_ACTIVE);
+  int r = rtc__pc_fill_transport(pc, rtc_transport_ice(pc->transport), m, setup,
+                                 s->n_bundle_mids == 0);
+  if (!r && offer->has_bundle_group) r = rtc__pc_add_bundle(s, om->mid);
+  rtc_tr_direction_t offered = tr_dir(om->direction);
+  rtc_tr_direction_t dir =
+      dir_make(dir_sends(tr->direction) && dir_recvs(offered),
+               dir_recvs(tr->direction) && dir_sends(offered));
+  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set);
+  return r;
+}
+
+static void answer_set(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_media_t *offered,
+                       rtc_sdp_codec_set_t *out) {
+  rtc_sdp_rtp_t *v = NULL;
+  if (rtc_sdp_rtp_parse(offered, &v, NULL, 0) < 0) return;
+  if (rtc_sdp_codec_answer(NULL, sdp_kind(tr->kind), v, tr->n_prefs ? tr->prefs : NULL,
+                           tr->n_prefs, out, NULL, 0) < 0)
+    memset(out, 0, sizeof(*out));
+  rtc_sdp_rtp_free(v);
+}
+
+static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
+  if (tr->track_fired || tr->stopped) return;
+  tr->track_fired = true;
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK);
+  if (n->ev.type != RTC_PC_EVENT_TRACK) return;
+  n->ev.tr = rtc_tr_ref(tr);
+  n->owned_mid = tr->mid ? strdup(tr->mid) : NULL;
+  n->ev.mid = n->owned_mid;
+  n->ev.mline_index = tr->mline;
+}
+
+/* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID). */
+static void take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
+  rtc_sdp_rtp_t *v = NULL;
+  if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return;
+  if (v->n_msids) {
+    free(tr->remote_stream_id);
+    free(tr->remote_track_id);
+    const char *sid = v->msids[0].stream_id;
+    tr->remote_stream_id = sid && strcmp(sid, "-") ? strdup(sid) : NULL;
+    tr->remote_track_id = v->msids[0].track_id ? strdup(v->msids[0].track_id) : NULL;
+  }
+  bool from_group = false;
+  for (size_t i = 0; i < v->n_groups; i++) {
+    if (strcmp(v->groups[i].semantics, "FID") || v->groups[i].n_ssrcs < 2) continue;
+    tr->remote_ssrc = v->groups[i].ssrcs[0];
+    tr->remote_rtx_ssrc = v->groups[i].ssrcs[1];
+    from_group = true;
+    break;
+  }
+  if (!from_group && v->n_ssrcs) tr->remote_ssrc = v->ssrcs[0].ssrc;
+  rtc_sdp_rtp_free(v);
+}
+
+int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
+  /* Mids a transceiver took for an offer that was never applied are free again. */
+  for (size_t i = 0; i < pc->media->n_trs; i++) {
+    rtc_tr_t *tr = pc->media->trs[i];
+    if (!tr->negotiated && tr->mid && rtc_sdp_find_mid(remote, tr->mid) >= 0) {
+      free(tr->mid);
+      tr->mid = NULL;
+    }
+  }
+  int tm = rtc__pc_transport_mline(remote);
+  for (size_t i = 0; i < remote->n_media; i++) {
+    const rtc_sdp_media_t *rm = &remote->media[i];
+    if (!is_rtp_mline(rm) || !rm->mid) continue;
+    rtc_media_kind_t kind = strcmp(rm->type, "audio") == 0 ? RTC_MEDIA_AUDIO : RTC_MEDIA_VIDEO;
+    rtc_tr_t *tr = rtc__pc_tr_by_mid(pc, rm->mid);
+    bool usable = rtc__pc_mline_accepted(rm) && tm >= 0 &&
+                  ((int)i == tm || (rtc__pc_in_bundle(remote, i) && rtc__pc_in_bundle(remote, tm)));
+    if (!usable) {
+      if (tr) rtc__pc_tr_stop_now(tr, true);
+      continue;
+    }
+    if (tr && tr->kind != kind) continue; /* a mid reused for another kind: refused */
+    /* W3C 4.4.1.6: a transceiver of ours with no mid yet takes the m-section... */
+    for (size_t k = 0; !tr && k < pc->media->n_trs; k++) {
+      rtc_tr_t *t = pc->media->trs[k];
+      if (!t->mid && !t->stopped && !t->from_remote && t->kind == kind) tr = t;
+    }
+    /* ... else a new one, recvonly (we have nothing to send on it yet). */
+    if (!tr) {
+      tr = rtc__pc_tr_new(pc, kind, RTC_TR_RECVONLY);
+      if (!tr) continue; /* limit: the answer rejects it */
+      tr->from_remote = true;
+    }
+    if (!tr->mid) tr->mid = strdup(rm->mid);
+    tr->mline = (int)i;
+    take_remote_ids(tr, rm);
+    /* W3C "process the addition of a remote track" when the peer sends to us. */
+    if (dir_sends(tr_dir(rm->direction)) && dir_recvs(tr->direction)) fire_track(pc, tr);
+  }
+  return 0;
+}
+
+static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
+  const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(&tr->neg);
+  if (!c || (tr->send && tr->send_pt == c->pt)) return;
+  rtc_rtp_send_destroy(tr->send);
+  tr->send = NULL;
+  rtc_rtp_codec_t rc = rtc__pc_rtp_codec(c->id);
+  const rtc_sdp_codec_t *rtx = rtc_sdp_codec_rtx_for(&tr->neg, c->pt);
+  rtc_rtp_send_config_t sc = {
+      .ssrc = tr->ssrc,
+      .pt = c->pt,
+      .clock_rate = c->clock_rate,
+      .first_seq = (uint16_t)rtc_random_u32(),
+      .has_rtx = rtx && (c->fb & RTC_SDP_FB_NACK),
+      .rtx_ssrc = tr->rtx_ssrc,
+      .rtx_pt = rtx ? rtx->pt : 0,
+      .rtx_first_seq = (uint16_t)rtc_random_u32(),
+      .history_slots = tr->kind == RTC_MEDIA_VIDEO ? 512 : 1,
+      .max_packet = RTC_PC_RTP_MTU,
+  };
+  /* Room for the RTP header with our three extensions (12 + 4 + 4 + 4 + 8). */
+  if (rc && rtc_rtp_payloader_init(&tr->pl, rc, RTC_PC_RTP_MTU - 40) == 0)
+    tr->send = rtc_rtp_send_create(&sc);
+  tr->send_pt = c->pt;
+  if (!tr->send)
+    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no sender for mid %s (%s)", pc->id,
+            tr->mid ? tr->mid : "?", c->name);
+}
+
+void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
+                              bool remote_is_answer) {
+  const rtc_sdp_t *answer = remote_is_answer ? remote : local;
+  for (size_t i = 0; i < pc->media->n_trs; i++) {
+    rtc_tr_t *tr = pc->media->trs[i];
+    if (!tr->mid || tr->stopped) continue;
+    int idx = rtc_sdp_find_mid(local, tr->mid);
+    if (idx < 0 || idx >= (int)remote->n_media) continue;
+    const rtc_sdp_media_t *lm = &local->media[idx], *rm = &remote->media[idx];
+    tr->mline = idx;
+    if (!rtc__pc_mline_accepted(lm) || !rtc__pc_mline_accepted(rm) || !is_rtp_mline(rm)) {
+      rtc__pc_tr_stop_now(tr, true); /* rejected: the receiver's track ends */
+      continue;
+    }
+    rtc_sdp_rtp_t *v = NULL;
+    if (rtc_sdp_rtp_parse(&answer->media[idx], &v, NULL, 0) < 0) continue;
+    memset(&tr->neg, 0, sizeof(tr->neg));
+    if (remote_is_answer)
+      rtc_sdp_codec_apply_answer(&pc->media->space, &tr->offered, v, &tr->neg, NULL, 0);
+    else /* our answer: what we answered to the offer, recomputed from it */
+      answer_set(pc, tr, &remote->media[idx], &tr->neg);
+    rtc_sdp_rtp_free(v);
+    tr->ext_mid = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_MID);
+    tr->ext_abs_send_time = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_ABS_SEND_TIME);
+    tr->ext_twcc = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_TWCC);
+    if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
+      tr->ext_mid = tr->ext_abs_send_time = tr->ext_twcc = 0; /* we write one-byte headers */
+    take_remote_ids(tr, rm);
+    rtc_tr_direction_t cur =
+        remote_is_answer ? dir_reverse(tr_dir(rm->direction)) : tr_dir(lm->direction);
+    if (!rtc_sdp_codec_primary(&tr->neg)) cur = RTC_TR_INACTIVE;
+    tr->current_direction = (int)cur;
+    tr->negotiated = true;
+    tr->sending = dir_sends(cur);
+    tr->receiving = dir_recvs(cur);
+    if (tr->sending)
+      setup_sender(pc, tr);
+    else {
+      rtc_rtp_send_destroy(tr->send);
+      tr->send = NULL;
+    }
+    if (!tr->receiving) {
+      rtc_rtp_recv_destroy(tr->recv);
+      tr->recv = NULL;
+    } else if (remote_is_answer) {
+      fire_track(pc, tr);
+    }
+  }
+  /* Our stopped transceivers whose m-sections are now rejected are done. */
+  for (size_t i = 0; i < pc->media->n_trs; i++)
+    if (pc->media->trs[i]->stopped) pc->media->trs[i]->current_direction = RTC_TR_STOPPED;
+}
+
+/* negotiationneeded (W3C 4.7.3, "check if negotiation is needed", the media part): a
+ * transceiver not in the current description, a stopped one still in it, or a
+ * direction that differs from what the description says. */
+bool rtc__pc_media_needs_negotiation(const rtc_pc_t *pc) {
+  const rtc_sdp_t *cur = pc->current_local.sdp, *rem = pc->current_remote.sdp;
+  for (size_t i = 0; i < pc->media->n_trs; i++) {
+    const rtc_tr_t *tr = pc->media->trs[i];
+    int idx = cur && tr->mid ? rtc_sdp_find_mid(cur, tr->mid) : -1;
+    if (tr->stopped) {
+      if (idx >= 0 && cur->media[idx].port != 0) return true;
+      continue;
+    }
+    if (idx < 0 || !tr->negotiated) return true;
+    rtc_tr_direction_t want = tr->direction;
+    if (pc->current_local.type == RTC_SDP_ANSWER && rem && idx < (int)rem->n_media) {
+      rtc_tr_direction_t offered = tr_dir(rem->media[idx].direction);
+      want = dir_make(dir_sends(want) && dir_recvs(offered), dir_recvs(want) && dir_sends(offered));
+    }
+    if (cur->media[idx].port != 0 && sdp_dir(want) != cur->media[idx].direction) return true;
+  }
+  return false;
+}

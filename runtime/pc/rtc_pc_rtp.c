@@ -1,0 +1,337 @@
+/* Media packets of the pc. Incoming RTP (SRTP already removed by the transport) is
+ * demultiplexed to a transceiver by the MID header extension (RFC 8843 9.2), then the
+ * SSRC, then the payload type, and goes through the rtp module's receive side (reorder,
+ * NACK, frames). Incoming RTCP feeds SR/RR, NACK -> RTX, PLI/FIR -> keyframe request.
+ * Outgoing frames: payloader -> RTP -> transport (SRTP) ; RTCP SR/RR every second. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_log.h"
+#include "base/rtc_time.h"
+#include "pc/rtc_pc_media_internal.h"
+
+#define RTCP_BUF 1200
+#define MAX_NACK 64
+
+/* The NTP-format time the pc's reports carry: the monotonic clock it is given (peers
+ * use SR times only relative to each other: LSR/DLSR and A/V sync within a CNAME). */
+static uint64_t ntp_from_us(uint64_t us) {
+  return ((us / 1000000) << 32) | (((us % 1000000) << 32) / 1000000);
+}
+
+static int tr_fail(rtc_tr_t *tr, int err, const char *msg) {
+  snprintf(tr->error, sizeof(tr->error), "%s", msg);
+  return err;
+}
+
+/* The negotiated codec a payload type means; for an RTX payload type, the codec it
+ * repairs (with *is_rtx set). */
+static const rtc_sdp_codec_t *codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *is_rtx) {
+  for (size_t i = 0; i < tr->neg.n_codecs; i++) {
+    const rtc_sdp_codec_t *c = &tr->neg.codecs[i];
+    if (c->pt != pt) continue;
+    *is_rtx = c->id == RTC_SDP_CODEC_RTX;
+    if (!*is_rtx) return c;
+    for (size_t k = 0; k < tr->neg.n_codecs; k++)
+      if (tr->neg.codecs[k].pt == c->apt && tr->neg.codecs[k].id != RTC_SDP_CODEC_RTX)
+        return &tr->neg.codecs[k];
+    return NULL;
+  }
+  return NULL;
+}
+
+static void send_rtcp(rtc_pc_t *pc, const uint8_t *p, int len) {
+  if (len > 0) rtc_transport_send_rtcp(pc->transport, pc->now_us, p, (size_t)len);
+}
+
+static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
+  if (!tr->recv) return;
+  uint8_t buf[RTCP_BUF];
+  uint16_t seqs[MAX_NACK];
+  size_t n = rtc_rtp_recv_poll_nack(tr->recv, pc->now_us, seqs, MAX_NACK);
+  if (n) send_rtcp(pc, buf, rtc_rtcp_write_nack(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc, seqs, n));
+  if (rtc_rtp_recv_poll_keyframe_request(tr->recv, pc->now_us) && tr->kind == RTC_MEDIA_VIDEO) {
+    send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc));
+    tr->plis_sent++;
+  }
+}
+
+static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
+  rtc_rtp_frame_t f;
+  while (tr->recv && rtc_rtp_recv_poll_frame(tr->recv, &f)) {
+    if (!tr->frame_events) continue;
+    /* The same budget as data channel messages: an application that does not read
+     * loses frames (counted by the receiver as delivered; media is not flow-controlled). */
+    if (pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES) continue;
+    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_FRAME);
+    if (n->ev.type != RTC_PC_EVENT_TRACK_FRAME) continue;
+    n->owned_data = malloc(f.len ? f.len : 1);
+    if (!n->owned_data) continue;
+    memcpy(n->owned_data, f.data, f.len);
+    n->ev.tr = rtc_tr_ref(tr);
+    n->ev.data = n->owned_data;
+    n->ev.len = f.len;
+    n->ev.timestamp = f.ts;
+    n->ev.keyframe = f.keyframe;
+    pc->ev_bytes += f.len;
+  }
+}
+
+static rtc_tr_t *demux(rtc_pc_t *pc, const rtc_rtp_header_t *h) {
+  rtc_pc_media_t *md = pc->media;
+  for (size_t i = 0; i < md->n_trs; i++) { /* 1: MID (every m-section has the same id) */
+    rtc_tr_t *tr = md->trs[i];
+    if (!tr->ext_mid || !tr->receiving) continue;
+    const rtc_rtp_ext_t *e = rtc_rtp_get_ext(h, tr->ext_mid);
+    if (!e) break;
+    char mid[32];
+    snprintf(mid, sizeof(mid), "%.*s", (int)e->len, (const char *)e->data);
+    return rtc__pc_tr_by_mid(pc, mid);
+  }
+  for (size_t i = 0; i < md->n_trs; i++) /* 2: a known SSRC */
+    if (md->trs[i]->receiving &&
+        (md->trs[i]->remote_ssrc == h->ssrc || md->trs[i]->remote_rtx_ssrc == h->ssrc))
+      return md->trs[i];
+  rtc_tr_t *found = NULL; /* 3: the one receiver with that payload type */
+  for (size_t i = 0; i < md->n_trs; i++) {
+    bool rtx;
+    if (!md->trs[i]->receiving || !codec_by_pt(md->trs[i], h->pt, &rtx)) continue;
+    if (found) return NULL; /* ambiguous: RFC 8843 9.2 says drop */
+    found = md->trs[i];
+  }
+  return found;
+}
+
+static void make_receiver(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c) {
+  rtc_rtp_recv_destroy(tr->recv);
+  tr->recv = NULL;
+  const rtc_sdp_codec_t *rtx = rtc_sdp_codec_rtx_for(&tr->neg, c->pt);
+  rtc_rtp_recv_config_t rc = {
+      .ssrc = tr->remote_ssrc,
+      .codec = rtc__pc_rtp_codec(c->id),
+      .clock_rate = c->clock_rate,
+      .has_rtx = tr->remote_rtx_ssrc != 0 && rtx,
+      .rtx_ssrc = tr->remote_rtx_ssrc,
+      .rtx_pt = rtx ? rtx->pt : 0,
+      .nack = (c->fb & RTC_SDP_FB_NACK) != 0,
+  };
+  if (rc.codec) tr->recv = rtc_rtp_recv_create(&rc);
+  tr->recv_pt = c->pt;
+  if (!tr->recv)
+    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no receiver for mid %s (%s)", pc->id, tr->mid, c->name);
+}
+
+void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
+  rtc_rtp_header_t h;
+  if (rtc_rtp_parse(p, len, &h) < 0) return;
+  rtc_tr_t *tr = demux(pc, &h);
+  bool is_rtx = false;
+  const rtc_sdp_codec_t *c = tr && tr->receiving ? codec_by_pt(tr, h.pt, &is_rtx) : NULL;
+  if (!c) return;
+  if (is_rtx) {
+    if (tr->remote_rtx_ssrc != h.ssrc) {
+      /* First RTX packet of an unsignalled stream: the receiver learns its SSRC. */
+      tr->remote_rtx_ssrc = h.ssrc;
+      if (tr->recv) make_receiver(pc, tr, c);
+    }
+    if (!tr->recv) return;
+  } else if (tr->remote_ssrc != h.ssrc || !tr->recv || tr->recv_pt != h.pt) {
+    tr->remote_ssrc = h.ssrc; /* a new (or first) sender SSRC or codec */
+    make_receiver(pc, tr, c);
+    if (!tr->recv) return;
+  }
+  rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
+  drain_frames(pc, tr);
+  send_nacks_and_plis(pc, tr);
+}
+
+static rtc_tr_t *by_our_ssrc(rtc_pc_t *pc, uint32_t ssrc) {
+  for (size_t i = 0; i < pc->media->n_trs; i++)
+    if (pc->media->trs[i]->ssrc == ssrc && pc->media->trs[i]->send) return pc->media->trs[i];
+  return NULL;
+}
+
+static void keyframe_request(rtc_pc_t *pc, rtc_tr_t *tr) {
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_KEYFRAME_REQUEST);
+  if (n->ev.type == RTC_PC_EVENT_KEYFRAME_REQUEST) n->ev.tr = rtc_tr_ref(tr);
+}
+
+static void report_blocks(rtc_pc_t *pc, const rtc_rtcp_rb_t *rb, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    rtc_tr_t *tr = by_our_ssrc(pc, rb[i].ssrc);
+    if (tr) rtc_rtp_send_handle_report_block(tr->send, pc->now_us, &rb[i]);
+  }
+}
+
+static void answer_nack(rtc_pc_t *pc, const rtc_rtcp_nack_t *nk) {
+  rtc_tr_t *tr = by_our_ssrc(pc, nk->media_ssrc);
+  if (!tr) return;
+  tr->nacks_received++;
+  uint16_t seqs[MAX_NACK];
+  size_t n = rtc_rtcp_nack_expand(nk, seqs, MAX_NACK);
+  if (n > MAX_NACK) n = MAX_NACK;
+  uint8_t buf[RTC_PC_RTP_MTU + 64];
+  for (size_t i = 0; i < n; i++) {
+    int len = rtc_rtp_send_rtx(tr->send, pc->now_us, seqs[i], buf, sizeof(buf));
+    if (len > 0) rtc_transport_send_rtp(pc->transport, pc->now_us, buf, (size_t)len);
+  }
+}
+
+void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
+  rtc_rtcp_iter_t it = {.p = p, .len = len};
+  const uint8_t *pkt;
+  size_t pkt_len;
+  rtc_rtcp_msg_t msg;
+  while (rtc_rtcp_iter_next(&it, &pkt, &pkt_len) == 1) {
+    if (rtc_rtcp_parse(pkt, pkt_len, &msg) < 0) continue;
+    switch (msg.kind) {
+    case RTC_RTCP_KIND_SR:
+      for (size_t i = 0; i < pc->media->n_trs; i++) {
+        rtc_tr_t *tr = pc->media->trs[i];
+        if (tr->recv && tr->remote_ssrc == msg.u.sr.ssrc)
+          rtc_rtp_recv_handle_sr(tr->recv, pc->now_us, &msg.u.sr);
+      }
+      report_blocks(pc, msg.u.sr.rb, msg.u.sr.rb_count);
+      break;
+    case RTC_RTCP_KIND_RR: report_blocks(pc, msg.u.rr.rb, msg.u.rr.rb_count); break;
+    case RTC_RTCP_KIND_NACK: answer_nack(pc, &msg.u.nack); break;
+    case RTC_RTCP_KIND_PLI: {
+      rtc_tr_t *tr = by_our_ssrc(pc, msg.u.pli.media_ssrc);
+      if (tr) {
+        tr->plis_received++;
+        keyframe_request(pc, tr);
+      }
+      break;
+    }
+    case RTC_RTCP_KIND_FIR:
+      for (size_t k = 0; k < msg.u.fir.n; k++) {
+        const uint8_t *e = msg.u.fir.fci + 8 * k;
+        uint32_t ssrc = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
+        rtc_tr_t *tr = by_our_ssrc(pc, ssrc);
+        if (tr) {
+          tr->firs_received++;
+          keyframe_request(pc, tr);
+        }
+      }
+      break;
+    default: break;
+    }
+  }
+}
+
+/* RFC 3550 6.4: an SR from each sender (an RR from a receive-only one) with the report
+ * block about what it receives, and an SDES CNAME, as one compound packet. */
+static void send_report(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us) {
+  uint8_t buf[RTCP_BUF];
+  rtc_rtcp_rb_t rb;
+  bool have_rb = tr->recv && rtc_rtp_recv_report_block(tr->recv, now_us, &rb);
+  rtc_rtcp_sr_t sr;
+  int n;
+  if (tr->send && rtc_rtp_send_sr(tr->send, now_us, ntp_from_us(now_us), &sr)) {
+    if (have_rb) sr.rb[sr.rb_count++] = rb;
+    n = rtc_rtcp_write_sr(buf, sizeof(buf), &sr);
+  } else if (have_rb) {
+    rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 1};
+    rr.rb[0] = rb;
+    n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
+  } else {
+    return;
+  }
+  if (n <= 0) return;
+  int m = rtc_rtcp_write_sdes_cname(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, pc->media->cname);
+  send_rtcp(pc, buf, m > 0 ? n + m : n);
+}
+
+void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
+  rtc_pc_media_t *md = pc->media;
+  for (size_t i = 0; i < md->n_trs; i++) {
+    rtc_tr_t *tr = md->trs[i];
+    if (tr->recv && rtc_rtp_recv_poll_timeout(tr->recv) <= now_us) {
+      rtc_rtp_recv_handle_timeout(tr->recv, now_us);
+      drain_frames(pc, tr);
+    }
+    send_nacks_and_plis(pc, tr);
+  }
+  if (!rtc_transport_srtp_ready(pc->transport) || now_us < md->next_rtcp_us) return;
+  md->next_rtcp_us = now_us + RTC_PC_RTCP_INTERVAL_US;
+  for (size_t i = 0; i < md->n_trs; i++) {
+    rtc_tr_t *tr = md->trs[i];
+    if (tr->recv) {
+      uint64_t rtt = tr->send ? rtc_rtp_send_rtt_us(tr->send) : 0;
+      if (rtt) rtc_rtp_recv_set_rtt(tr->recv, rtt);
+    }
+    send_report(pc, tr, now_us);
+  }
+}
+
+uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
+  const rtc_pc_media_t *md = pc->media;
+  uint64_t t = RTC_NEVER;
+  bool any = false;
+  for (size_t i = 0; i < md->n_trs; i++) {
+    const rtc_tr_t *tr = md->trs[i];
+    if (tr->recv) t = rtc_time_min(t, rtc_rtp_recv_poll_timeout(tr->recv));
+    any |= tr->send || tr->recv;
+  }
+  if (any && rtc_transport_srtp_ready(pc->transport)) t = rtc_time_min(t, md->next_rtcp_us);
+  return t;
+}
+
+/* ---- sending ---- */
+
+int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, size_t len,
+                      bool keyframe) {
+  rtc_pc_t *pc = tr->pc;
+  if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send)
+    return tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
+  if (!rtc_transport_srtp_ready(pc->transport))
+    return tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
+  int r = rtc_rtp_payloader_set_frame(&tr->pl, p, len, keyframe);
+  if (r < 0) return tr_fail(tr, r, "sendFrame: the payloader refused the frame");
+  uint8_t payload[RTC_PC_RTP_MTU], pkt[RTC_PC_RTP_MTU + 64];
+  bool first = true, marker = false;
+  for (;;) {
+    int n = rtc_rtp_payloader_next(&tr->pl, payload, sizeof(payload), &marker);
+    if (n < 0) return tr_fail(tr, n, "sendFrame: payloading failed");
+    if (n == 0) break;
+    rtc_rtp_header_t h;
+    memset(&h, 0, sizeof(h));
+    h.ts = rtp_timestamp;
+    /* Video: the last packet of a frame; audio: RFC 7587 leaves it to talkspurts. */
+    h.marker = tr->kind == RTC_MEDIA_VIDEO ? marker : false;
+    uint8_t ast[3], twcc[2];
+    if (tr->ext_mid && tr->mid)
+      rtc_rtp_add_ext(&h, tr->ext_mid, (const uint8_t *)tr->mid, (uint8_t)strlen(tr->mid));
+    if (tr->ext_abs_send_time) {
+      /* 6.18 fixed-point seconds, 24 bits. */
+      uint32_t v = (uint32_t)(((pc->now_us << 18) / 1000000) & 0xFFFFFF);
+      ast[0] = (uint8_t)(v >> 16), ast[1] = (uint8_t)(v >> 8), ast[2] = (uint8_t)v;
+      rtc_rtp_add_ext(&h, tr->ext_abs_send_time, ast, 3);
+    }
+    if (tr->ext_twcc) {
+      uint16_t s = pc->media->twcc_seq++;
+      twcc[0] = (uint8_t)(s >> 8), twcc[1] = (uint8_t)s;
+      rtc_rtp_add_ext(&h, tr->ext_twcc, twcc, 2);
+    }
+    int plen = rtc_rtp_send_packet(tr->send, pc->now_us, &h, payload, (size_t)n, pkt, sizeof(pkt));
+    if (plen < 0) return tr_fail(tr, plen, "sendFrame: packet too large");
+    r = rtc_transport_send_rtp(pc->transport, pc->now_us, pkt, (size_t)plen);
+    if (r < 0) return tr_fail(tr, r, "sendFrame: the send ring is full");
+    first = false;
+  }
+  (void)first;
+  tr->frames_sent++;
+  return 0;
+}
+
+int rtc_tr_request_keyframe(rtc_tr_t *tr) {
+  rtc_pc_t *pc = tr->pc;
+  if (!pc || !tr->receiving || !tr->remote_ssrc || !rtc_transport_srtp_ready(pc->transport))
+    return tr_fail(tr, RTC_ESTATE, "requestKeyframe: no remote sender known yet");
+  uint8_t buf[64];
+  send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc));
+  tr->plis_sent++;
+  return 0;
+}

@@ -1,0 +1,425 @@
+/* Media through the pc C API: transceivers negotiated against real offers and answers
+ * of other implementations (tests/fixtures/sdp), and two pcs wired together in memory
+ * on a virtual clock exchanging VP8 and Opus frames over ICE + DTLS-SRTP, with no data
+ * channel (DTLS starts for a media-only session). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_time.h"
+#include "pc/rtc_pc.h"
+#include "pc/rtc_pc_media.h"
+#include "rtc_test.h"
+#include "sctp/rtc_sctp.h"
+
+static uint64_t now_us = 1000000;
+
+static char *read_fixture(const char *name) {
+  char path[256];
+  snprintf(path, sizeof(path), RTC_TEST_FIXTURES "/%s", name);
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = calloc(1, 65536);
+  size_t n = fread(buf, 1, 65535, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static size_t count(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)); p++)
+    n++;
+  return n;
+}
+
+/* The m-section of kind ("m=audio") in sdp, as a malloc'd copy up to the next m=. */
+static char *msection(const char *sdp, const char *start) {
+  const char *p = strstr(sdp, start);
+  if (!p) return NULL;
+  const char *e = strstr(p + 2, "\r\nm=");
+  size_t len = e ? (size_t)(e - p) : strlen(p);
+  char *out = malloc(len + 1);
+  memcpy(out, p, len);
+  out[len] = 0;
+  return out;
+}
+
+typedef struct evcount {
+  int tracks, ended, frames, keyframe_requests;
+  rtc_tr_t *track_tr[4];
+} evcount_t;
+
+static void drain(rtc_pc_t *pc, evcount_t *c) {
+  rtc_pc_event_t ev;
+  while (rtc_pc_poll_event(pc, &ev)) {
+    if (ev.type == RTC_PC_EVENT_TRACK && c->tracks < 4) c->track_tr[c->tracks++] = ev.tr;
+    if (ev.type == RTC_PC_EVENT_TRACK_ENDED) c->ended++;
+    if (ev.type == RTC_PC_EVENT_KEYFRAME_REQUEST) c->keyframe_requests++;
+  }
+}
+
+/* A remote offer with audio + video + data from each implementation: answered with
+ * recvonly audio/video (we have nothing to send), a codec we support, every m-line in
+ * our BUNDLE group with the same ICE credentials, and a track event per m-section. */
+static void test_av_offers_answered(void) {
+  const char *files[] = {"chromium-156-offer-audio-video-datachannel.sdp",
+                         "firefox-153-offer-audio-video-datachannel.sdp",
+                         "aiortc-1.4-offer-audio-video-datachannel.sdp",
+                         "gstreamer-1.22-offer-audio-video-datachannel.sdp",
+                         "pion-3.1-offer-audio-video-datachannel.sdp",
+                         "werift-0.24-offer-audio-video-datachannel.sdp",
+                         "libwebrtc-m106-offer-audio-video-datachannel.sdp",
+                         "libdatachannel-0.24-offer-audio-video-datachannel.sdp",
+                         "chromium-156-offer-audio-video-datachannel-mdns.sdp",
+                         "chromium-156-reoffer-ice-restart-audio-video-datachannel.sdp",
+                         "firefox-153-reoffer-ice-restart-audio-video-datachannel.sdp"};
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    char *offer = read_fixture(files[i]);
+    CHECK(offer != NULL);
+    if (!offer) continue;
+    rtc_pc_t *pc = rtc_pc_create(NULL, now_us);
+    int r = rtc_pc_set_remote_description(pc, RTC_SDP_OFFER, offer);
+    if (r) fprintf(stderr, "  %s: %s\n", files[i], rtc_pc_error(pc));
+    CHECK_EQ_INT(r, 0);
+    evcount_t c = {0};
+    drain(pc, &c);
+    CHECK_EQ_INT(c.tracks, 2);
+    rtc_tr_t *trs[8];
+    CHECK_EQ_INT((int)rtc_pc_transceivers(pc, trs, 8), 2);
+    char *answer = NULL;
+    CHECK_EQ_INT(rtc_pc_create_answer(pc, &answer), 0);
+    if (!answer) {
+      rtc_pc_destroy(pc);
+      free(offer);
+      continue;
+    }
+    char *audio = msection(answer, "m=audio"), *video = msection(answer, "m=video");
+    CHECK(audio && strncmp(audio, "m=audio 9 UDP/TLS/RTP/SAVPF ", 28) == 0);
+    CHECK(video && strncmp(video, "m=video 9 UDP/TLS/RTP/SAVPF ", 28) == 0);
+    CHECK(audio && strstr(audio, "a=recvonly") && strstr(audio, "opus/48000/2"));
+    CHECK(video && strstr(video, "a=recvonly") && strstr(video, "VP8/90000"));
+    CHECK(video && strstr(video, "a=rtcp-fb:") && strstr(video, "nack pli"));
+    CHECK(audio && strstr(audio, "a=rtcp-mux"));
+    CHECK(audio && !strstr(audio, "a=ssrc:")); /* recvonly: no SSRC of ours */
+    /* One transport: BUNDLE of three mids, one ufrag on every m-line, candidates none
+     * yet (not gathered). */
+    CHECK(strstr(answer, "a=group:BUNDLE ") != NULL);
+    CHECK_EQ_INT((int)count(answer, "a=ice-ufrag:"), 3);
+    const char *uf = strstr(answer, "a=ice-ufrag:");
+    char ufrag[64] = "";
+    if (uf) sscanf(uf, "a=ice-ufrag:%63s", ufrag);
+    char needle[80];
+    snprintf(needle, sizeof(needle), "a=ice-ufrag:%s", ufrag);
+    CHECK_EQ_INT((int)count(answer, needle), 3);
+    CHECK_EQ_INT(rtc_pc_set_local_description(pc, RTC_SDP_ANSWER, answer), 0);
+    CHECK_EQ_INT(rtc_tr_current_direction(trs[0]), RTC_TR_RECVONLY);
+    rtc_tr_codec_t codec;
+    CHECK(rtc_tr_codec(trs[0], &codec) && strcmp(codec.name, "opus") == 0);
+    CHECK(rtc_tr_codec(trs[1], &codec) && strcmp(codec.name, "VP8") == 0);
+    CHECK(rtc_tr_mid(trs[0]) != NULL);
+    free(audio);
+    free(video);
+    free(answer);
+    free(offer);
+    rtc_pc_destroy(pc);
+  }
+}
+
+/* Our offer (audio + video sendrecv + a data channel) answered by each implementation's
+ * captured answer: the negotiation completes with their codec and direction. */
+static void test_av_answers_applied(void) {
+  const char *files[] = {"chromium-156-answer-audio-video-datachannel.sdp",
+                         "firefox-153-answer-audio-video-datachannel.sdp",
+                         "aiortc-1.4-answer-audio-video-datachannel.sdp",
+                         "gstreamer-1.22-answer-audio-video-datachannel.sdp",
+                         "janus-1.1-answer-audio-video-datachannel.sdp",
+                         "pion-3.1-answer-audio-video-datachannel.sdp",
+                         "werift-0.24-answer-audio-video-datachannel.sdp",
+                         "libwebrtc-m106-answer-audio-video-datachannel.sdp",
+                         "libdatachannel-0.24-answer-audio-video-datachannel.sdp"};
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    char *answer = read_fixture(files[i]);
+    CHECK(answer != NULL);
+    if (!answer) continue;
+    rtc_pc_t *pc = rtc_pc_create(NULL, now_us);
+    rtc_tr_init_t ai, vi;
+    rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+    rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+    ai.stream_id = vi.stream_id = "stream";
+    rtc_tr_t *a = rtc_pc_add_transceiver(pc, &ai), *v = rtc_pc_add_transceiver(pc, &vi);
+    rtc_dc_t *dc = rtc_pc_create_data_channel(pc, NULL);
+    char *offer = NULL;
+    CHECK_EQ_INT(rtc_pc_create_offer(pc, false, &offer), 0);
+    CHECK(offer && strstr(offer, "a=msid:stream ") && strstr(offer, "a=ssrc-group:FID "));
+    CHECK(offer && strstr(offer, " urn:ietf:params:rtp-hdrext:sdes:mid"));
+    CHECK(offer && strstr(offer, "transport-wide-cc"));
+    CHECK_EQ_INT(rtc_pc_set_local_description(pc, RTC_SDP_OFFER, offer), 0);
+    int r = rtc_pc_set_remote_description(pc, RTC_SDP_ANSWER, answer);
+    if (r) fprintf(stderr, "  %s: %s\n", files[i], rtc_pc_error(pc));
+    CHECK_EQ_INT(r, 0);
+    rtc_tr_codec_t codec;
+    CHECK(rtc_tr_codec(a, &codec) && strcmp(codec.name, "opus") == 0);
+    CHECK(rtc_tr_codec(v, &codec) && strcasecmp(codec.name, "VP8") == 0);
+    CHECK(rtc_tr_current_direction(a) >= 0 && rtc_tr_current_direction(a) != RTC_TR_STOPPED);
+    CHECK(strcmp(rtc_tr_mid(a), "0") == 0 && strcmp(rtc_tr_mid(v), "1") == 0);
+    evcount_t c = {0};
+    drain(pc, &c);
+    free(offer);
+    free(answer);
+    rtc_dc_unref(dc);
+    rtc_tr_unref(a);
+    rtc_tr_unref(v);
+    rtc_pc_destroy(pc);
+  }
+}
+
+/* ---- two pcs in memory ---- */
+
+typedef struct side {
+  rtc_pc_t *pc;
+  rtc_addr_t addr;
+  evcount_t ev;
+  char *cands[16];
+  int n_cands;
+  /* received frames, concatenated per kind, for a byte-identical comparison */
+  uint8_t *got[2];
+  size_t got_len[2];
+  int got_frames[2];
+  uint32_t last_ts[2];
+} side_t;
+
+static void side_init(side_t *s, const char *ip, uint16_t port) {
+  memset(s, 0, sizeof(*s));
+  s->pc = rtc_pc_create(NULL, now_us);
+  rtc_addr_set(&s->addr, ip, port);
+  s->got[0] = malloc(1 << 20);
+  s->got[1] = malloc(4 << 20);
+}
+
+static void side_free(side_t *s) {
+  for (int i = 0; i < s->n_cands; i++)
+    free(s->cands[i]);
+  free(s->got[0]);
+  free(s->got[1]);
+  rtc_pc_destroy(s->pc);
+}
+
+static void side_drain(side_t *s) {
+  rtc_pc_event_t ev;
+  while (rtc_pc_poll_event(s->pc, &ev)) {
+    switch (ev.type) {
+    case RTC_PC_EVENT_ICE_CANDIDATE:
+      if (ev.candidate && s->n_cands < 16) s->cands[s->n_cands++] = strdup(ev.candidate);
+      break;
+    case RTC_PC_EVENT_TRACK:
+      if (s->ev.tracks < 4) s->ev.track_tr[s->ev.tracks++] = ev.tr;
+      rtc_tr_set_frame_events(ev.tr, true);
+      break;
+    case RTC_PC_EVENT_KEYFRAME_REQUEST: s->ev.keyframe_requests++; break;
+    case RTC_PC_EVENT_TRACK_FRAME: {
+      int k = rtc_tr_kind(ev.tr) == RTC_MEDIA_VIDEO;
+      size_t cap = k ? 4 << 20 : 1 << 20;
+      if (s->got_len[k] + ev.len <= cap) memcpy(s->got[k] + s->got_len[k], ev.data, ev.len);
+      s->got_len[k] += ev.len;
+      s->got_frames[k]++;
+      s->last_ts[k] = ev.timestamp;
+      break;
+    }
+    default: break;
+    }
+  }
+}
+
+/* Moves datagrams between the two until quiet, advancing the virtual clock; every
+ * drop_every-th datagram from a to b is lost (0: none). */
+static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
+  uint64_t end = now_us + duration_us;
+  side_t *sides[2] = {a, b};
+  static int n_sent;
+  while (now_us < end) {
+    bool moved = false;
+    for (int i = 0; i < 2; i++) {
+      if (rtc_pc_poll_gather(sides[i]->pc)) {
+        rtc_pc_add_local_address(sides[i]->pc, &sides[i]->addr);
+        rtc_pc_set_gathering_done(sides[i]->pc);
+      }
+      rtc_transmit_t tx;
+      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
+        side_t *to = sides[1 - i];
+        if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
+        /* Lose only media (RTP: first byte 128..191, not RTCP), after the handshake. */
+        bool rtp = tx.len > 1 && tx.data[0] >= 128 && tx.data[0] <= 191 &&
+                   !(tx.data[1] >= 192 && tx.data[1] <= 223);
+        if (i == 0 && drop_every && rtp && ++n_sent % drop_every == 0) continue;
+        uint8_t copy[2048];
+        memcpy(copy, tx.data, tx.len);
+        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
+        moved = true;
+      }
+      side_drain(sides[i]);
+    }
+    if (moved) continue;
+    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
+    if (next == RTC_NEVER || next > end) next = end;
+    if (next > now_us) now_us = next;
+    rtc_pc_handle_timeout(a->pc, now_us);
+    rtc_pc_handle_timeout(b->pc, now_us);
+  }
+}
+
+static void negotiate(side_t *a, side_t *b) {
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a->pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a->pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b->pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b->pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b->pc, RTC_SDP_ANSWER, answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a->pc, RTC_SDP_ANSWER, answer), 0);
+  free(offer);
+  free(answer);
+  run(a, b, 1000, 0); /* gather */
+  for (int i = 0; i < a->n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(b->pc, a->cands[i], NULL, 0), 0);
+  for (int i = 0; i < b->n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], NULL, 0), 0);
+}
+
+/* Deterministic content: a VP8 keyframe every 30 frames (RFC 6386 9.1 frame tag and
+ * start code, so the payloader sees a keyframe), interframes otherwise; Opus packets
+ * with a TOC byte. */
+static size_t make_vp8(uint8_t *out, int i) {
+  size_t len = i % 30 == 0 ? 6000 + (size_t)(i % 7) * 100 : 300 + (size_t)(i * 37 % 900);
+  for (size_t k = 0; k < len; k++)
+    out[k] = (uint8_t)(k * 31 + (size_t)i * 7);
+  bool key = i % 30 == 0;
+  out[0] = key ? 0x10 : 0x11; /* bit 0: 0 = key frame; bit 4: show_frame */
+  if (key) {
+    out[3] = 0x9d, out[4] = 0x01, out[5] = 0x2a;
+    out[6] = 0x40, out[7] = 0x01, out[8] = 0xf0, out[9] = 0x00; /* 320x240 */
+  }
+  return len;
+}
+
+static size_t make_opus(uint8_t *out, int i) {
+  size_t len = 60 + (size_t)(i % 50);
+  out[0] = 0x78; /* TOC: config 15 (CELT FB 20 ms), mono, one frame */
+  for (size_t k = 1; k < len; k++)
+    out[k] = (uint8_t)(k + (size_t)i * 3);
+  return len;
+}
+
+static void exchange_frames(int drop_every, const char *label) {
+  side_t a, b;
+  side_init(&a, "10.1.0.1", 4000 + (uint16_t)drop_every);
+  side_init(&b, "10.1.0.2", 5000 + (uint16_t)drop_every);
+  rtc_tr_init_t ai, vi;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+  ai.direction = vi.direction = RTC_TR_SENDONLY;
+  rtc_tr_t *at = rtc_pc_add_transceiver(a.pc, &ai), *vt = rtc_pc_add_transceiver(a.pc, &vi);
+  CHECK(at && vt);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(500), 0);
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(b.ev.tracks, 2);
+  CHECK_EQ_INT(rtc_tr_current_direction(at), RTC_TR_SENDONLY);
+  if (b.ev.tracks == 2) CHECK_EQ_INT(rtc_tr_current_direction(b.ev.track_tr[0]), RTC_TR_RECVONLY);
+  uint8_t *sent_v = malloc(4 << 20), *sent_a = malloc(1 << 20), frame[8192];
+  size_t sent_v_len = 0, sent_a_len = 0;
+  int n_frames = 90;
+  for (int i = 0; i < n_frames; i++) {
+    size_t len = make_vp8(frame, i);
+    CHECK_EQ_INT(rtc_tr_send_frame(vt, (uint32_t)(1000 + i * 3000), frame, len, false), 0);
+    memcpy(sent_v + sent_v_len, frame, len);
+    sent_v_len += len;
+    for (int k = 0; k < 2; k++) { /* two 20 ms Opus packets per 33 ms video frame, roughly */
+      len = make_opus(frame, i * 2 + k);
+      CHECK_EQ_INT(rtc_tr_send_frame(at, (uint32_t)(500 + (i * 2 + k) * 960), frame, len, false),
+                   0);
+      memcpy(sent_a + sent_a_len, frame, len);
+      sent_a_len += len;
+    }
+    run(&a, &b, RTC_MS(33), drop_every);
+  }
+  run(&a, &b, RTC_MS(1500), 0);
+  printf("  %s: video %d/%d frames, audio %d/%d\n", label, b.got_frames[1], n_frames,
+         b.got_frames[0], n_frames * 2);
+  CHECK_EQ_INT(b.got_frames[1], n_frames);
+  CHECK_EQ_INT((int)b.got_len[1], (int)sent_v_len);
+  CHECK(b.got_len[1] == sent_v_len && memcmp(b.got[1], sent_v, sent_v_len) == 0);
+  if (!drop_every) {
+    CHECK_EQ_INT(b.got_frames[0], n_frames * 2);
+    CHECK(b.got_len[0] == sent_a_len && memcmp(b.got[0], sent_a, sent_a_len) == 0);
+  }
+  rtc_tr_stats_t st;
+  rtc_tr_get_stats(vt, &st);
+  CHECK(st.packets_sent > (uint64_t)n_frames);
+  CHECK_EQ_INT((int)st.frames_sent, n_frames);
+  if (drop_every) CHECK(st.retransmitted_packets_sent > 0 && st.nack_count_received > 0);
+  if (b.ev.tracks == 2) {
+    rtc_tr_stats_t rs;
+    rtc_tr_t *rv = rtc_tr_kind(b.ev.track_tr[0]) == RTC_MEDIA_VIDEO ? b.ev.track_tr[0]
+                                                                     : b.ev.track_tr[1];
+    rtc_tr_get_stats(rv, &rs);
+    CHECK_EQ_INT((int)rs.frames_received, n_frames);
+    CHECK(rs.remote_ssrc != 0);
+    CHECK(st.round_trip_time_s > 0); /* from b's receiver reports */
+    /* A keyframe request travels back as an event on a. */
+    CHECK_EQ_INT(rtc_tr_request_keyframe(rv), 0);
+    run(&a, &b, RTC_MS(50), 0);
+    CHECK(a.ev.keyframe_requests >= 1);
+  }
+  free(sent_v);
+  free(sent_a);
+  rtc_tr_unref(at);
+  rtc_tr_unref(vt);
+  side_free(&a);
+  side_free(&b);
+}
+
+static void test_media_only_frames_identical(void) { exchange_frames(0, "no loss"); }
+static void test_media_nack_rtx_repairs_loss(void) { exchange_frames(9, "1/9 RTP lost"); }
+
+/* A stopped transceiver's m-line is rejected by the next offer and recycled by a new
+ * transceiver, whose track reaches the other side. */
+static void test_stop_and_recycle(void) {
+  side_t a, b;
+  side_init(&a, "10.1.1.1", 4100);
+  side_init(&b, "10.1.1.2", 5100);
+  rtc_tr_init_t ai;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  rtc_tr_t *t1 = rtc_pc_add_transceiver(a.pc, &ai);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(300), 0);
+  CHECK_EQ_INT(b.ev.tracks, 1);
+  CHECK_EQ_INT(rtc_tr_stop(t1), 0);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  const char *ld = rtc_pc_local_description(a.pc, NULL);
+  CHECK(ld && strstr(ld, "m=audio 0 ") != NULL);
+  if (b.ev.tracks == 1) CHECK(rtc_tr_stopped(b.ev.track_tr[0]));
+  rtc_tr_init_t vi;
+  rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+  rtc_tr_t *t2 = rtc_pc_add_transceiver(a.pc, &vi);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  ld = rtc_pc_local_description(a.pc, NULL);
+  CHECK(ld && count(ld, "m=") == 1 && strstr(ld, "m=video 9 ")); /* same place, new kind */
+  CHECK(rtc_tr_mid(t2) && strcmp(rtc_tr_mid(t2), "0") != 0);   /* a new mid */
+  CHECK_EQ_INT(b.ev.tracks, 2);
+  rtc_tr_unref(t1);
+  rtc_tr_unref(t2);
+  side_free(&a);
+  side_free(&b);
+}
+
+int main(void) {
+  RUN_TEST(test_av_offers_answered);
+  RUN_TEST(test_av_answers_applied);
+  RUN_TEST(test_media_only_frames_identical);
+  RUN_TEST(test_media_nack_rtx_repairs_loss);
+  RUN_TEST(test_stop_and_recycle);
+  TEST_MAIN_END();
+}
