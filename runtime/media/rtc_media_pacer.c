@@ -31,7 +31,10 @@ int rtc_media_pacer_init(rtc_media_pacer_t *p, const rtc_media_track_t *track, u
  * ends). A pts below the pass's start (a non-monotonic file) gets the start. */
 static uint64_t pacer_slot(const rtc_media_pacer_t *p, size_t i) {
   uint64_t fp = i < p->track.count ? p->track.frames[i].pts : p->file_end_pts;
-  return p->seg_out_pts + (fp > p->seg_file_pts ? fp - p->seg_file_pts : 0);
+  uint64_t d = fp > p->seg_file_pts ? fp - p->seg_file_pts : 0;
+  /* Saturate: a file whose pts run off the end of time just ends there (never wraps
+   * back to "due now" forever). */
+  return d > UINT64_MAX - p->seg_out_pts ? UINT64_MAX : p->seg_out_pts + d;
 }
 
 /* Starts a new pass at file frame k, whose output pts is `at`. */
@@ -48,6 +51,10 @@ static void pacer_wrap_if_needed(rtc_media_pacer_t *p) {
     return;
   }
   uint64_t end = pacer_slot(p, p->track.count);
+  if (end == UINT64_MAX) { /* out of time (absurd pts): stop rather than wrap */
+    p->done = true;
+    return;
+  }
   if (end <= p->seg_out_pts) end = p->seg_out_pts + 1; /* every pass takes time */
   pacer_jump(p, 0, end);
   p->loops++;

@@ -41,8 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rtc_media_pacer_init(&p, &t, 0, size & 1) == 0) {
     rtc_media_due_t d;
     uint64_t now = 0;
-    for (int k = 0; k < 200; k++) {
-      while (rtc_media_pacer_poll(&p, now, &d))
+    long polls = 0;
+    for (int k = 0; k < 200 && polls < 100000; k++) {
+      while (polls++ < 100000 && rtc_media_pacer_poll(&p, now, &d))
         if (d.index >= t.count || d.due_us > now) abort();
       if (k % 17 == 3) rtc_media_pacer_request_keyframe(&p);
       uint64_t dl = rtc_media_pacer_deadline(&p);

@@ -204,6 +204,17 @@ static void test_late_caller_and_errors(void) {
   while (rtc_media_pacer_poll(&p, 1000000, &d))
     n++;
   CHECK_EQ_INT(n, 11); /* 10 per second: pts 0..10 */
+  /* pts near the end of time, looping: the schedule saturates and stops instead of
+   * wrapping around to "everything due" forever (fuzz_media_ivf found the spin). */
+  rtc_media_frame_info_t two[2] = {{.pts = 0, .duration = 1},
+                                   {.pts = UINT64_MAX - 5, .duration = 1}};
+  rtc_media_track_t edge = {.frames = two, .count = 2, .tb_num = 1, .tb_den = 1000000};
+  CHECK_EQ_INT(rtc_media_pacer_init(&p, &edge, 0, true), 0);
+  n = 0;
+  while (n < 1000 && rtc_media_pacer_poll(&p, UINT64_MAX - 1, &d))
+    n++;
+  CHECK_EQ_INT(n, 3);
+  CHECK(rtc_media_pacer_deadline(&p) == RTC_NEVER);
   rtc_media_ivf_close(r);
 }
 
