@@ -104,6 +104,7 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_TRACK_FRAME,      /* tr, data, len, timestamp, keyframe (when asked for) */
   RTC_PC_EVENT_KEYFRAME_REQUEST, /* tr: the peer asked our sender for a keyframe */
   RTC_PC_EVENT_TRACK_ENDED,      /* tr: the receiver's track ended (rejected, stopped) */
+  RTC_PC_EVENT_TRACK_RTP,        /* tr, data, len: one received RTP packet (when asked for) */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */

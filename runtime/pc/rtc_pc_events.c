@@ -106,7 +106,8 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   pc->ev_head = n->next;
   if (!pc->ev_head) pc->ev_tail = NULL;
   pc->n_events--;
-  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME) {
+  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
+      n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
     bool was_full = pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES;
     pc->ev_bytes -= n->ev.len;
     /* The application caught up: read SCTP again (its window reopens). */

@@ -26,7 +26,8 @@
  *
  * Events (rtc_pc_event_t, see rtc_pc.h): RTC_PC_EVENT_TRACK (tr: the receiver's track
  * appeared, W3C "track" fired from setRemoteDescription), RTC_PC_EVENT_TRACK_FRAME
- * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
+ * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_TRACK_RTP (tr, data/len: one
+ * RTP packet, when asked for), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
  * asked for a keyframe with PLI or FIR: encode one), RTC_PC_EVENT_TRACK_ENDED (tr:
  * the m-section was rejected or stopped; the receiver's track ends). Event ev.tr is
  * borrowed: rtc_tr_ref it to keep it.
@@ -122,8 +123,12 @@ int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, si
 /* Asks the peer's sender for a keyframe (RTCP PLI; video only). RTC_ESTATE before the
  * peer's SSRC is known. */
 int rtc_tr_request_keyframe(rtc_tr_t *tr);
-/* Frame events for this receiver on/off (default off). */
+/* Frame events (RTC_PC_EVENT_TRACK_FRAME) for this receiver on/off (default off). */
 void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on);
+/* RTP events (RTC_PC_EVENT_TRACK_RTP: each received RTP packet of this receiver, after
+ * SRTP, before reordering; RTX included) on/off (default off): for recorders and
+ * forwarders that want the packets themselves. */
+void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
 const char *rtc_tr_error(const rtc_tr_t *tr);
 
 /* One opaque pointer for the binding (its Lua object). */

@@ -45,7 +45,7 @@ struct rtc_tr {
   bool sending;
 
   /* Receiver. */
-  bool receiving, track_fired, frame_events;
+  bool receiving, track_fired, frame_events, rtp_events;
   uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
   rtc_rtp_recv_t *recv;
   uint8_t recv_pt;

@@ -58,6 +58,18 @@ static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
   }
 }
 
+/* A copy of one packet as an event (same byte budget as frames and messages). */
+static void rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, const uint8_t *p, size_t len) {
+  if (pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES) return;
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_RTP);
+  if (n->ev.type != RTC_PC_EVENT_TRACK_RTP || !(n->owned_data = malloc(len))) return;
+  memcpy(n->owned_data, p, len);
+  n->ev.tr = rtc_tr_ref(tr);
+  n->ev.data = n->owned_data;
+  n->ev.len = len;
+  pc->ev_bytes += len;
+}
+
 static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
   rtc_rtp_frame_t f;
   while (tr->recv && rtc_rtp_recv_poll_frame(tr->recv, &f)) {
@@ -142,6 +154,7 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
     make_receiver(pc, tr, c);
     if (!tr->recv) return;
   }
+  if (tr->rtp_events) rtp_event(pc, tr, p, len);
   rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
   drain_frames(pc, tr);
   send_nacks_and_plis(pc, tr);
@@ -259,7 +272,10 @@ void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
   for (size_t i = 0; i < md->n_trs; i++) {
     rtc_tr_t *tr = md->trs[i];
     if (tr->recv) {
+      /* RTT paces NACK retries: from our SR's report blocks, else (a receive-only
+       * transceiver sends no SR) from ICE's consent checks on the same path. */
       uint64_t rtt = tr->send ? rtc_rtp_send_rtt_us(tr->send) : 0;
+      if (!rtt) rtt = (uint64_t)rtc_ice_agent_rtt_ms(rtc_transport_ice(pc->transport)) * 1000;
       if (rtt) rtc_rtp_recv_set_rtt(tr->recv, rtt);
     }
     send_report(pc, tr, now_us);

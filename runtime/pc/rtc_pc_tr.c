@@ -201,6 +201,7 @@ const char *rtc_tr_error(const rtc_tr_t *tr) { return tr->error; }
 void rtc_tr_set_userdata(rtc_tr_t *tr, void *ud) { tr->userdata = ud; }
 void *rtc_tr_get_userdata(const rtc_tr_t *tr) { return tr->userdata; }
 void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on) { tr->frame_events = on; }
+void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on) { tr->rtp_events = on; }
 
 int rtc_tr_set_direction(rtc_tr_t *tr, rtc_tr_direction_t dir) {
   if (tr->stopped || !tr->pc) return RTC_ESTATE;

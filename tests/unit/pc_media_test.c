@@ -1,13 +1,16 @@
 /* Media through the pc C API: transceivers negotiated against real offers and answers
  * of other implementations (tests/fixtures/sdp), and two pcs wired together in memory
- * on a virtual clock exchanging VP8 and Opus frames over ICE + DTLS-SRTP, with no data
- * channel (DTLS starts for a media-only session). */
+ * on a virtual clock exchanging VP8 and Opus frames (tests/fixtures/media through the
+ * media readers) over ICE + DTLS-SRTP, with no data channel (DTLS starts for a
+ * media-only session), byte-identical at the other end. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/rtc_err.h"
 #include "base/rtc_time.h"
 #include "pc/rtc_pc.h"
+#include "media/rtc_media_ivf.h"
+#include "media/rtc_media_ogg.h"
 #include "pc/rtc_pc_media.h"
 #include "rtc_test.h"
 #include "sctp/rtc_sctp.h"
@@ -187,6 +190,7 @@ typedef struct side {
   size_t got_len[2];
   int got_frames[2];
   uint32_t last_ts[2];
+  int rtp_events;
 } side_t;
 
 static void side_init(side_t *s, const char *ip, uint16_t port) {
@@ -215,6 +219,11 @@ static void side_drain(side_t *s) {
     case RTC_PC_EVENT_TRACK:
       if (s->ev.tracks < 4) s->ev.track_tr[s->ev.tracks++] = ev.tr;
       rtc_tr_set_frame_events(ev.tr, true);
+      rtc_tr_set_rtp_events(ev.tr, true);
+      break;
+    case RTC_PC_EVENT_TRACK_RTP:
+      s->rtp_events++;
+      CHECK(ev.len >= 12 && (ev.data[0] >> 6) == 2); /* RTP version 2, unprotected */
       break;
     case RTC_PC_EVENT_KEYFRAME_REQUEST: s->ev.keyframe_requests++; break;
     case RTC_PC_EVENT_TRACK_FRAME: {
@@ -231,12 +240,13 @@ static void side_drain(side_t *s) {
   }
 }
 
-/* Moves datagrams between the two until quiet, advancing the virtual clock; every
- * drop_every-th datagram from a to b is lost (0: none). */
+/* Moves datagrams between the two until quiet, advancing the virtual clock; RTP from a
+ * to b is lost with probability 1/drop_every (0: none), from a fixed pseudo-random
+ * sequence (a fixed stride would resonate with the NACK retry period). */
 static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
   uint64_t end = now_us + duration_us;
   side_t *sides[2] = {a, b};
-  static int n_sent;
+  static uint32_t lcg = 12345;
   while (now_us < end) {
     bool moved = false;
     for (int i = 0; i < 2; i++) {
@@ -251,7 +261,10 @@ static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
         /* Lose only media (RTP: first byte 128..191, not RTCP), after the handshake. */
         bool rtp = tx.len > 1 && tx.data[0] >= 128 && tx.data[0] <= 191 &&
                    !(tx.data[1] >= 192 && tx.data[1] <= 223);
-        if (i == 0 && drop_every && rtp && ++n_sent % drop_every == 0) continue;
+        if (i == 0 && drop_every && rtp) {
+          lcg = lcg * 1103515245u + 12345u;
+          if ((lcg >> 16) % (uint32_t)drop_every == 0) continue;
+        }
         uint8_t copy[2048];
         memcpy(copy, tx.data, tx.len);
         rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
@@ -285,30 +298,6 @@ static void negotiate(side_t *a, side_t *b) {
     CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], NULL, 0), 0);
 }
 
-/* Deterministic content: a VP8 keyframe every 30 frames (RFC 6386 9.1 frame tag and
- * start code, so the payloader sees a keyframe), interframes otherwise; Opus packets
- * with a TOC byte. */
-static size_t make_vp8(uint8_t *out, int i) {
-  size_t len = i % 30 == 0 ? 6000 + (size_t)(i % 7) * 100 : 300 + (size_t)(i * 37 % 900);
-  for (size_t k = 0; k < len; k++)
-    out[k] = (uint8_t)(k * 31 + (size_t)i * 7);
-  bool key = i % 30 == 0;
-  out[0] = key ? 0x10 : 0x11; /* bit 0: 0 = key frame; bit 4: show_frame */
-  if (key) {
-    out[3] = 0x9d, out[4] = 0x01, out[5] = 0x2a;
-    out[6] = 0x40, out[7] = 0x01, out[8] = 0xf0, out[9] = 0x00; /* 320x240 */
-  }
-  return len;
-}
-
-static size_t make_opus(uint8_t *out, int i) {
-  size_t len = 60 + (size_t)(i % 50);
-  out[0] = 0x78; /* TOC: config 15 (CELT FB 20 ms), mono, one frame */
-  for (size_t k = 1; k < len; k++)
-    out[k] = (uint8_t)(k + (size_t)i * 3);
-  return len;
-}
-
 static void exchange_frames(int drop_every, const char *label) {
   side_t a, b;
   side_init(&a, "10.1.0.1", 4000 + (uint16_t)drop_every);
@@ -326,35 +315,61 @@ static void exchange_frames(int drop_every, const char *label) {
   CHECK_EQ_INT(b.ev.tracks, 2);
   CHECK_EQ_INT(rtc_tr_current_direction(at), RTC_TR_SENDONLY);
   if (b.ev.tracks == 2) CHECK_EQ_INT(rtc_tr_current_direction(b.ev.track_tr[0]), RTC_TR_RECVONLY);
-  uint8_t *sent_v = malloc(4 << 20), *sent_a = malloc(1 << 20), frame[8192];
+  /* The fixture files through the media readers: VP8 from IVF, Opus from Ogg. */
+  rtc_media_ivf_reader_t *ivf = NULL;
+  rtc_media_ogg_reader_t *ogg = NULL;
+  CHECK_EQ_INT(rtc_media_ivf_open_file(RTC_TEST_FIXTURES "/../media/vp8.ivf", &ivf), 0);
+  CHECK_EQ_INT(rtc_media_ogg_open_file(RTC_TEST_FIXTURES "/../media/opus.ogg", &ogg), 0);
+  if (!ivf || !ogg) {
+    rtc_media_ivf_close(ivf);
+    rtc_media_ogg_close(ogg);
+    side_free(&a);
+    side_free(&b);
+    return;
+  }
+  const rtc_media_ivf_info_t *vi_info = rtc_media_ivf_info(ivf);
+  rtc_media_track_t otrack = rtc_media_ogg_track(ogg);
+  int n_frames = (int)vi_info->frames, n_audio = (int)otrack.count;
+  CHECK(n_frames >= 30 && n_audio >= 30);
+  uint8_t *sent_v = malloc(4 << 20), *sent_a = malloc(1 << 20);
   size_t sent_v_len = 0, sent_a_len = 0;
-  int n_frames = 90;
+  int ai_next = 0;
   for (int i = 0; i < n_frames; i++) {
-    size_t len = make_vp8(frame, i);
-    CHECK_EQ_INT(rtc_tr_send_frame(vt, (uint32_t)(1000 + i * 3000), frame, len, false), 0);
-    memcpy(sent_v + sent_v_len, frame, len);
-    sent_v_len += len;
-    for (int k = 0; k < 2; k++) { /* two 20 ms Opus packets per 33 ms video frame, roughly */
-      len = make_opus(frame, i * 2 + k);
-      CHECK_EQ_INT(rtc_tr_send_frame(at, (uint32_t)(500 + (i * 2 + k) * 960), frame, len, false),
-                   0);
-      memcpy(sent_a + sent_a_len, frame, len);
-      sent_a_len += len;
+    rtc_media_frame_t f;
+    CHECK_EQ_INT(rtc_media_ivf_frame(ivf, (size_t)i, &f), 0);
+    uint32_t ts = (uint32_t)(f.pts * 90000u * vi_info->tb_num / vi_info->tb_den);
+    CHECK_EQ_INT(rtc_tr_send_frame(vt, 1000 + ts, f.data, f.len, f.keyframe), 0);
+    memcpy(sent_v + sent_v_len, f.data, f.len);
+    sent_v_len += f.len;
+    /* The audio that belongs before the next video frame (by time). */
+    double vt_s = (double)(i + 1) * (n_audio * 0.02) / n_frames;
+    while (ai_next < n_audio && ai_next * 0.02 < vt_s) {
+      rtc_media_frame_t af;
+      CHECK_EQ_INT(rtc_media_ogg_frame(ogg, (size_t)ai_next, &af), 0);
+      uint32_t ats = (uint32_t)(af.pts * 48000u * otrack.tb_num / otrack.tb_den);
+      CHECK_EQ_INT(rtc_tr_send_frame(at, 500 + ats, af.data, af.len, false), 0);
+      memcpy(sent_a + sent_a_len, af.data, af.len);
+      sent_a_len += af.len;
+      ai_next++;
     }
-    run(&a, &b, RTC_MS(33), drop_every);
+    /* A lost tail packet shows as a gap only when a later one arrives: the last two
+     * frames go through without loss, as a live stream's next frames would. */
+    run(&a, &b, RTC_MS(33), i < n_frames - 2 ? drop_every : 0);
   }
   run(&a, &b, RTC_MS(1500), 0);
-  printf("  %s: video %d/%d frames, audio %d/%d\n", label, b.got_frames[1], n_frames,
-         b.got_frames[0], n_frames * 2);
+  printf("  %s: video %d/%d frames (%zu bytes), audio %d/%d\n", label, b.got_frames[1],
+         n_frames, sent_v_len, b.got_frames[0], ai_next);
   CHECK_EQ_INT(b.got_frames[1], n_frames);
   CHECK_EQ_INT((int)b.got_len[1], (int)sent_v_len);
   CHECK(b.got_len[1] == sent_v_len && memcmp(b.got[1], sent_v, sent_v_len) == 0);
   if (!drop_every) {
-    CHECK_EQ_INT(b.got_frames[0], n_frames * 2);
+    CHECK_EQ_INT(b.got_frames[0], ai_next);
+    CHECK_EQ_INT(ai_next, n_audio);
     CHECK(b.got_len[0] == sent_a_len && memcmp(b.got[0], sent_a, sent_a_len) == 0);
   }
   rtc_tr_stats_t st;
   rtc_tr_get_stats(vt, &st);
+  CHECK(b.rtp_events >= n_frames + ai_next - (drop_every ? n_frames : 0));
   CHECK(st.packets_sent > (uint64_t)n_frames);
   CHECK_EQ_INT((int)st.frames_sent, n_frames);
   if (drop_every) CHECK(st.retransmitted_packets_sent > 0 && st.nack_count_received > 0);
@@ -373,6 +388,8 @@ static void exchange_frames(int drop_every, const char *label) {
   }
   free(sent_v);
   free(sent_a);
+  rtc_media_ivf_close(ivf);
+  rtc_media_ogg_close(ogg);
   rtc_tr_unref(at);
   rtc_tr_unref(vt);
   side_free(&a);
@@ -380,7 +397,7 @@ static void exchange_frames(int drop_every, const char *label) {
 }
 
 static void test_media_only_frames_identical(void) { exchange_frames(0, "no loss"); }
-static void test_media_nack_rtx_repairs_loss(void) { exchange_frames(9, "1/9 RTP lost"); }
+static void test_media_nack_rtx_repairs_loss(void) { exchange_frames(10, "10% RTP lost"); }
 
 /* A stopped transceiver's m-line is rejected by the next offer and recycled by a new
  * transceiver, whose track reaches the other side. */
