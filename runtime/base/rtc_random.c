@@ -4,7 +4,19 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+static rtc_random_source_cb random_source;
+static void *random_source_ud;
+
+void rtc_random_set_source(rtc_random_source_cb fn, void *ud) {
+  random_source = fn;
+  random_source_ud = ud;
+}
+
 void rtc_random_bytes(void *buf, size_t len) {
+  if (random_source) {
+    random_source(random_source_ud, buf, len);
+    return;
+  }
   unsigned char *p = buf;
   while (len > 0) {
     ssize_t n = getrandom(p, len, 0);

@@ -12,4 +12,10 @@ uint64_t rtc_random_u64(void);
  * NUL-terminated: out must hold len + 1 bytes. */
 void rtc_random_ice_string(char *out, size_t len);
 
+/* Tests only: draw from fn instead of the kernel, so that a simulation replays the
+ * same credentials, tie-breakers and DTLS randoms from its seed (tests/sim). NULL
+ * restores getrandom. A program that serves real peers never calls this. */
+typedef void (*rtc_random_source_cb)(void *ud, void *buf, size_t len);
+void rtc_random_set_source(rtc_random_source_cb fn, void *ud);
+
 #endif
