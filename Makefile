@@ -20,8 +20,11 @@ BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*_test.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_BIN := $(BUILD)/sim/luartc_sim
+SEEDS ?= 1000
 
-.PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format install pkg-test
+.PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format install pkg-test simtest
 
 all: $(BUILD)/librtc.a $(BUILD)/rtc.so $(BUILD)/luartc
 
@@ -46,6 +49,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
 # The RSA interop unit test runs OpenSSL's DTLS (libssl) as the peer.
 $(BUILD)/tests/dtls_rsa_test: LIBS += -lssl
 
+# The simulated network (tests/sim): make simtest [SEEDS=N] [JOBS=J], or replay
+# one run with its trace: make simtest SEED=S SCENARIO=name
+$(SIM_BIN): $(SIM_SRC) $(wildcard tests/sim/*.h) $(BUILD)/librtc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/sim -o $@ $(SIM_SRC) $(BUILD)/librtc.a $(LDFLAGS) $(LIBS)
+
+simtest: $(SIM_BIN)
+	@if [ -n "$(SEED)" ]; then $(SIM_BIN) --seed $(SEED) --scenario "$(SCENARIO)" --trace; \
+	else $(SIM_BIN) --seeds $(SEEDS) --jobs $(or $(JOBS),1) $(if $(SCENARIO),--scenario $(SCENARIO)) \
+	  --list tests/sim/regressions.txt; fi
+
 deps:
 	@bash tools/deps.sh
 
@@ -59,7 +73,7 @@ run: deps all
 	$(BUILD)/luartc examples/hello.lua
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(SIM_BIN)
 	@bash tests/run_all.sh $(BUILD)
 
 interop: deps all
@@ -68,7 +82,7 @@ interop: deps all
 asan-test: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  all $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+	  all $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%) build-asan/sim/luartc_sim
 	@ASAN_OPTIONS=detect_leaks=0 RTC_ASAN=1 bash tests/run_all.sh build-asan --no-interop
 
 bench: deps all

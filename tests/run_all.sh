@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Every suite, summed: C unit tests, Lua tests, packaging (luarocks), interop
-# (unless --no-interop: the ASan build cannot load into a plain luajit either).
+# Every suite, summed: C unit tests, Lua tests, packaging (luarocks), the simulated
+# network, interop (unless --no-interop: the ASan build cannot load into a plain luajit either).
 # The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
 BUILD=${1:-build}
 shift
-suites="unit lua pkg interop"
-for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua"; done
+suites="unit lua pkg sim interop"
+for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua sim"; done
 passed=0; failed=0; skipped=0
 for s in $suites; do
   case $s in
     unit) script=tests/run_unit.sh ;;
     lua) script=tests/run_lua.sh ;;
     pkg) script=tests/pkg/run.sh ;;
+    sim) script=tests/run_sim.sh ;;
     interop) script=tests/interop/run.sh ;;
   esac
   [ -f "$script" ] || continue
