@@ -449,7 +449,7 @@ static void handle_event(sim_t *s, sim_peer_t *p, const rtc_pc_event_t *ev) {
     break;
   case RTC_PC_EVENT_NEGOTIATION_NEEDED: break;
   case RTC_PC_EVENT_ICE_CANDIDATE_ERROR: break;
-  case RTC_PC_EVENT_RESULT: break; /* only after rtc_pc_queue_result, which we never call */
+  default: break; /* RESULT (we never queue one), media events (no media here yet) */
   }
   if (s->on_event && !s->failed) s->on_event(s, p, ev);
 }
