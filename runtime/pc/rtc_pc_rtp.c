@@ -129,6 +129,12 @@ static void make_receiver(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c) 
       .rtx_pt = rtx ? rtx->pt : 0,
       .nack = (c->fb & RTC_SDP_FB_NACK) != 0,
   };
+  /* Audio frames are single packets and nobody NACKs them: a small ring (the video
+   * defaults hold ~1.5 MB per receiver). */
+  if (tr->kind == RTC_MEDIA_AUDIO) {
+    rc.reorder_slots = 64;
+    rc.max_frame = 16384;
+  }
   if (rc.codec) tr->recv = rtc_rtp_recv_create(&rc);
   tr->recv_pt = c->pt;
   if (!tr->recv)
