@@ -28,8 +28,8 @@ static bool usable(const rtc_sdp_t *offer, size_t i, int transport) {
 static int answer_application(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer,
                               const rtc_sdp_media_t *om) {
   bool old_syntax = strcmp(om->proto, "DTLS/SCTP") == 0;
-  rtc_sdp_media_t *m = rtc_sdp_add_media(s, "application", 9, om->proto,
-                                         old_syntax ? "5000" : "webrtc-datachannel");
+  rtc_sdp_media_t *m =
+      rtc_sdp_add_media(s, "application", 9, om->proto, old_syntax ? "5000" : "webrtc-datachannel");
   if (!m || (om->mid && rtc_sdp_set_str(&m->mid, om->mid))) return RTC_ENOMEM;
   int err = rtc__pc_fill_transport(pc, rtc_transport_ice(pc->transport), m,
                                    answer_setup(pc, om->setup), s->n_bundle_mids == 0);

@@ -39,7 +39,7 @@ struct rtc_dc {
   int id; /* -1 while null */
   rtc_dc_state_t state;
   rtc_dc_state_t shown_state; /* readyState: as of the last event handed to the app */
-  bool opened_in_sctp; /* rtc_sctp_channel_open done (or remote-created) */
+  bool opened_in_sctp;        /* rtc_sctp_channel_open done (or remote-created) */
   size_t low_threshold;
   char error[160];
   void *userdata;
@@ -72,8 +72,8 @@ struct rtc_pc {
 
   /* Transport (one: everything is bundled, RFC 8843): ICE + DTLS + SRTP. */
   rtc_transport_t *transport;
-  char *transport_mid;    /* the peer's mid whose transport parameters we use */
-  int transport_mline;    /* its m-line index in the remote description */
+  char *transport_mid;       /* the peer's mid whose transport parameters we use */
+  int transport_mline;       /* its m-line index in the remote description */
   char *transport_local_mid; /* mid of our m-line carrying the transport (BUNDLE tag) */
   int transport_local_mline;
   bool have_transport;   /* a transport m-line is negotiated (DTLS may start) */

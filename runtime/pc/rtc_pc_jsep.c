@@ -12,13 +12,7 @@
 #include "ice/rtc_ice_candidate.h"
 #include "ice/rtc_mdns.h"
 #include "pc/rtc_pc_media_internal.h"
-
-static const char *const signaling_names[] = {"stable",
-                                              "have-local-offer",
-                                              "have-remote-offer",
-                                              "have-local-pranswer",
-                                              "have-remote-pranswer",
-                                              "closed"};
+#include "pc/rtc_pc_names.h"
 
 static void set_signaling(rtc_pc_t *pc, rtc_signaling_state_t st) {
   if (pc->signaling == st) return;
@@ -88,8 +82,7 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
         pc, RTC_EINVAL,
         "setRemoteDescription: ice-ufrag must be 4..256 and ice-pwd 22..256 characters (RFC 8839)");
   if (!m->fingerprint || !m->fingerprint_alg)
-    return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: m-line %d has no a=fingerprint",
-                        tm);
+    return rtc__pc_fail(pc, RTC_EINVAL, "setRemoteDescription: m-line %d has no a=fingerprint", tm);
   switch (rtc_transport_check_fingerprint(pc->transport, m->fingerprint_alg, m->fingerprint)) {
   case 0: break;
   case RTC_EINVAL:
@@ -225,7 +218,7 @@ static int rollback(rtc_pc_t *pc, const char *what) {
     rtc__pc_desc_clear(&pc->pending_remote);
   } else {
     return rtc__pc_fail(pc, RTC_ESTATE, "%s: nothing to roll back in state %s", what,
-                        signaling_names[pc->signaling]);
+                        rtc_pc_signaling_names[pc->signaling]);
   }
   rtc_transport_restart_rollback(pc->transport);
   set_signaling(pc, RTC_SIGNALING_STABLE);
@@ -252,13 +245,13 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
   if (offer && pc->signaling != RTC_SIGNALING_STABLE &&
       pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
     r = rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a local offer in state %s", what,
-                     signaling_names[pc->signaling]);
+                     rtc_pc_signaling_names[pc->signaling]);
     goto out;
   }
   if (!offer && pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
       pc->signaling != RTC_SIGNALING_HAVE_LOCAL_PRANSWER) {
     r = rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a local %s in state %s", what, type_name(type),
-                     signaling_names[pc->signaling]);
+                     rtc_pc_signaling_names[pc->signaling]);
     goto out;
   }
   if ((r = parse_desc(pc, what, sdp, &s)) < 0) goto out;
@@ -269,8 +262,9 @@ int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *
     rtc_transport_restart_apply(pc->transport, pc->now_us);
     pc->n_mdns = 0; /* the peer signals its candidates again for the new agent */
   }
-  if (tm >= 0 &&
-      (!s->media[tm].ice_ufrag || strcmp(s->media[tm].ice_ufrag, rtc_ice_agent_local_ufrag(rtc_transport_ice(pc->transport))) != 0)) {
+  if (tm >= 0 && (!s->media[tm].ice_ufrag ||
+                  strcmp(s->media[tm].ice_ufrag,
+                         rtc_ice_agent_local_ufrag(rtc_transport_ice(pc->transport))) != 0)) {
     r = rtc__pc_fail(pc, RTC_EINVAL,
                      "%s: the ICE credentials differ from the ones createOffer/createAnswer made",
                      what);
@@ -314,11 +308,11 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
   if (offer && !implicit_rollback && pc->signaling != RTC_SIGNALING_STABLE &&
       pc->signaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
     return rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a remote offer in state %s", what,
-                        signaling_names[pc->signaling]);
+                        rtc_pc_signaling_names[pc->signaling]);
   if (!offer && pc->signaling != RTC_SIGNALING_HAVE_LOCAL_OFFER &&
       pc->signaling != RTC_SIGNALING_HAVE_REMOTE_PRANSWER)
     return rtc__pc_fail(pc, RTC_ESTATE, "%s: cannot set a remote %s in state %s", what,
-                        type_name(type), signaling_names[pc->signaling]);
+                        type_name(type), rtc_pc_signaling_names[pc->signaling]);
   rtc_sdp_t *s = NULL;
   int r = parse_desc(pc, what, sdp, &s);
   if (r < 0) return r;

@@ -79,7 +79,7 @@ rtc_tr_t *rtc_pc_add_transceiver(rtc_pc_t *pc, const rtc_tr_init_t *init);
 size_t rtc_pc_transceivers(const rtc_pc_t *pc, rtc_tr_t **out, size_t max);
 
 rtc_tr_t *rtc_tr_ref(rtc_tr_t *tr);
-void rtc_tr_unref(rtc_tr_t *tr); /* NULL is fine */
+void rtc_tr_unref(rtc_tr_t *tr);         /* NULL is fine */
 rtc_pc_t *rtc_tr_pc(const rtc_tr_t *tr); /* NULL once the pc is destroyed */
 rtc_media_kind_t rtc_tr_kind(const rtc_tr_t *tr);
 const char *rtc_tr_mid(const rtc_tr_t *tr); /* NULL until negotiated */

@@ -11,17 +11,17 @@
 #include "sdp/rtc_sdp_codec.h"
 #include "sdp/rtc_sdp_rtp.h"
 
-#define RTC_PC_MAX_TRANSCEIVERS 32 /* bounded: a peer's offer creates them */
-#define RTC_PC_MAX_CODECS 8        /* codec preferences per transceiver */
+#define RTC_PC_MAX_TRANSCEIVERS 32      /* bounded: a peer's offer creates them */
+#define RTC_PC_MAX_CODECS 8             /* codec preferences per transceiver */
 #define RTC_PC_RTCP_INTERVAL_US 1000000 /* RFC 3550 6.2 minimum is 5 s; WebRTC uses ~1 s */
-#define RTC_PC_RTP_MTU 1200 /* RTP packet size we send (fits any path WebRTC uses) */
+#define RTC_PC_RTP_MTU 1200             /* RTP packet size we send (fits any path WebRTC uses) */
 
 struct rtc_tr {
   int refs;
   rtc_pc_t *pc; /* NULL once the pc is gone */
   rtc_media_kind_t kind;
-  char *mid;    /* NULL until associated with an m-section */
-  int mline;    /* its index in the descriptions, -1 */
+  char *mid; /* NULL until associated with an m-section */
+  int mline; /* its index in the descriptions, -1 */
   rtc_tr_direction_t direction;
   int current_direction; /* -1 null */
   bool stopped;
@@ -60,7 +60,7 @@ struct rtc_tr {
 typedef struct rtc_pc_media {
   rtc_tr_t *trs[RTC_PC_MAX_TRANSCEIVERS];
   size_t n_trs;
-  char cname[20]; /* RFC 7022: one random CNAME per pc */
+  char cname[20];              /* RFC 7022: one random CNAME per pc */
   rtc_sdp_codec_space_t space; /* one PT / extension-id space for the session */
   uint64_t next_rtcp_us;
   uint16_t twcc_seq;

@@ -12,7 +12,9 @@
 #include "base/rtc_random.h"
 #include "pc/rtc_pc_media_internal.h"
 
-static const char *kind_name(rtc_media_kind_t k) { return k == RTC_MEDIA_AUDIO ? "audio" : "video"; }
+static const char *kind_name(rtc_media_kind_t k) {
+  return k == RTC_MEDIA_AUDIO ? "audio" : "video";
+}
 
 static bool is_rtp_mline(const rtc_sdp_media_t *m) {
   return (strcmp(m->type, "audio") == 0 || strcmp(m->type, "video") == 0) && m->proto &&
@@ -168,13 +170,12 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
       rtc_transport_dtls_role(pc->transport, &role)
           ? (role == RTC_DTLS_ROLE_CLIENT ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE)
           : (om->setup == RTC_SDP_SETUP_ACTIVE ? RTC_SDP_SETUP_PASSIVE : RTC_SDP_SETUP_ACTIVE);
-  int r = rtc__pc_fill_transport(pc, rtc_transport_ice(pc->transport), m, setup,
-                                 s->n_bundle_mids == 0);
+  int r =
+      rtc__pc_fill_transport(pc, rtc_transport_ice(pc->transport), m, setup, s->n_bundle_mids == 0);
   if (!r && offer->has_bundle_group) r = rtc__pc_add_bundle(s, om->mid);
   rtc_tr_direction_t offered = tr_dir(om->direction);
-  rtc_tr_direction_t dir =
-      dir_make(dir_sends(tr->direction) && dir_recvs(offered),
-               dir_recvs(tr->direction) && dir_sends(offered));
+  rtc_tr_direction_t dir = dir_make(dir_sends(tr->direction) && dir_recvs(offered),
+                                    dir_recvs(tr->direction) && dir_sends(offered));
   if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set);
   return r;
 }
@@ -183,8 +184,8 @@ static void answer_set(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_media_t *offere
                        rtc_sdp_codec_set_t *out) {
   rtc_sdp_rtp_t *v = NULL;
   if (rtc_sdp_rtp_parse(offered, &v, NULL, 0) < 0) return;
-  if (rtc_sdp_codec_answer(NULL, sdp_kind(tr->kind), v, tr->n_prefs ? tr->prefs : NULL,
-                           tr->n_prefs, out, NULL, 0) < 0)
+  if (rtc_sdp_codec_answer(NULL, sdp_kind(tr->kind), v, tr->n_prefs ? tr->prefs : NULL, tr->n_prefs,
+                           out, NULL, 0) < 0)
     memset(out, 0, sizeof(*out));
   rtc_sdp_rtp_free(v);
 }
@@ -289,8 +290,8 @@ static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
     tr->send = rtc_rtp_send_create(&sc);
   tr->send_pt = c->pt;
   if (!tr->send)
-    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no sender for mid %s (%s)", pc->id,
-            tr->mid ? tr->mid : "?", c->name);
+    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no sender for mid %s (%s)", pc->id, tr->mid ? tr->mid : "?",
+            c->name);
 }
 
 void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,

@@ -51,7 +51,8 @@ static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
   uint8_t buf[RTCP_BUF];
   uint16_t seqs[MAX_NACK];
   size_t n = rtc_rtp_recv_poll_nack(tr->recv, pc->now_us, seqs, MAX_NACK);
-  if (n) send_rtcp(pc, buf, rtc_rtcp_write_nack(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc, seqs, n));
+  if (n)
+    send_rtcp(pc, buf, rtc_rtcp_write_nack(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc, seqs, n));
   if (rtc_rtp_recv_poll_keyframe_request(tr->recv, pc->now_us) && tr->kind == RTC_MEDIA_VIDEO) {
     send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc));
     tr->plis_sent++;

@@ -74,8 +74,7 @@ bool rtc__pc_mline_accepted(const rtc_sdp_media_t *m) { return m->port != 0 || m
 
 int rtc__pc_app_mline(const rtc_sdp_t *s) {
   for (size_t i = 0; i < s->n_media; i++)
-    if (rtc__pc_is_sctp_mline(&s->media[i]) && rtc__pc_mline_accepted(&s->media[i]))
-      return (int)i;
+    if (rtc__pc_is_sctp_mline(&s->media[i]) && rtc__pc_mline_accepted(&s->media[i])) return (int)i;
   return -1;
 }
 

@@ -36,9 +36,11 @@ rtc_tr_t *rtc__pc_tr_new(rtc_pc_t *pc, rtc_media_kind_t kind, rtc_tr_direction_t
   tr->current_direction = -1;
   tr->track_id = random_id();
   /* RFC 3550 8.1: random SSRCs; a collision with the peer's is repaired on sight. */
-  do tr->ssrc = rtc_random_u32();
+  do
+    tr->ssrc = rtc_random_u32();
   while (!tr->ssrc);
-  do tr->rtx_ssrc = rtc_random_u32();
+  do
+    tr->rtx_ssrc = rtc_random_u32();
   while (!tr->rtx_ssrc || tr->rtx_ssrc == tr->ssrc);
   if (!tr->track_id) {
     free(tr);

@@ -8,9 +8,9 @@
 
 #include "base/rtc_err.h"
 #include "base/rtc_time.h"
-#include "pc/rtc_pc.h"
 #include "media/rtc_media_ivf.h"
 #include "media/rtc_media_ogg.h"
+#include "pc/rtc_pc.h"
 #include "pc/rtc_pc_media.h"
 #include "rtc_test.h"
 #include "sctp/rtc_sctp.h"
@@ -357,8 +357,8 @@ static void exchange_frames(int drop_every, const char *label) {
     run(&a, &b, RTC_MS(33), i < n_frames - 2 ? drop_every : 0);
   }
   run(&a, &b, RTC_MS(1500), 0);
-  printf("  %s: video %d/%d frames (%zu bytes), audio %d/%d\n", label, b.got_frames[1],
-         n_frames, sent_v_len, b.got_frames[0], ai_next);
+  printf("  %s: video %d/%d frames (%zu bytes), audio %d/%d\n", label, b.got_frames[1], n_frames,
+         sent_v_len, b.got_frames[0], ai_next);
   CHECK_EQ_INT(b.got_frames[1], n_frames);
   CHECK_EQ_INT((int)b.got_len[1], (int)sent_v_len);
   CHECK(b.got_len[1] == sent_v_len && memcmp(b.got[1], sent_v, sent_v_len) == 0);
@@ -375,8 +375,8 @@ static void exchange_frames(int drop_every, const char *label) {
   if (drop_every) CHECK(st.retransmitted_packets_sent > 0 && st.nack_count_received > 0);
   if (b.ev.tracks == 2) {
     rtc_tr_stats_t rs;
-    rtc_tr_t *rv = rtc_tr_kind(b.ev.track_tr[0]) == RTC_MEDIA_VIDEO ? b.ev.track_tr[0]
-                                                                     : b.ev.track_tr[1];
+    rtc_tr_t *rv =
+        rtc_tr_kind(b.ev.track_tr[0]) == RTC_MEDIA_VIDEO ? b.ev.track_tr[0] : b.ev.track_tr[1];
     rtc_tr_get_stats(rv, &rs);
     CHECK_EQ_INT((int)rs.frames_received, n_frames);
     CHECK(rs.remote_ssrc != 0);
@@ -424,7 +424,7 @@ static void test_stop_and_recycle(void) {
   run(&a, &b, RTC_MS(100), 0);
   ld = rtc_pc_local_description(a.pc, NULL);
   CHECK(ld && count(ld, "m=") == 1 && strstr(ld, "m=video 9 ")); /* same place, new kind */
-  CHECK(rtc_tr_mid(t2) && strcmp(rtc_tr_mid(t2), "0") != 0);   /* a new mid */
+  CHECK(rtc_tr_mid(t2) && strcmp(rtc_tr_mid(t2), "0") != 0);     /* a new mid */
   CHECK_EQ_INT(b.ev.tracks, 2);
   rtc_tr_unref(t1);
   rtc_tr_unref(t2);
