@@ -221,6 +221,7 @@ static int rollback(rtc_pc_t *pc, const char *what) {
                         rtc_pc_signaling_names[pc->signaling]);
   }
   rtc_transport_restart_rollback(pc->transport);
+  rtc__pc_media_rollback(pc);
   set_signaling(pc, RTC_SIGNALING_STABLE);
   return 0;
 }

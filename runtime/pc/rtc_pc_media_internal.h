@@ -81,6 +81,8 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
                          bool usable);
 /* setRemoteDescription(offer): transceivers for new m-sections, track events. */
 int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote);
+/* W3C rollback: transceivers the rolled-back offer made go, mids it gave go back. */
+void rtc__pc_media_rollback(rtc_pc_t *pc);
 /* An answer completed a negotiation: directions, codecs, SSRCs, senders. */
 void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
                               bool remote_is_answer);

@@ -155,7 +155,8 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
                          bool usable) {
   const rtc_sdp_media_t *om = &offer->media[idx];
   rtc_tr_t *tr = usable && is_rtp_mline(om) ? rtc__pc_tr_by_mid(pc, om->mid) : NULL;
-  if (!tr || tr->stopped) return rtc__pc_add_rejected(s, om);
+  if (!tr || tr->stopped || strcmp(om->type, kind_name(tr->kind)) != 0)
+    return rtc__pc_add_rejected(s, om);
   rtc_sdp_rtp_t *v = NULL;
   if (rtc_sdp_rtp_parse(om, &v, NULL, 0) < 0) return rtc__pc_add_rejected(s, om);
   rtc_sdp_codec_set_t set;
@@ -264,6 +265,38 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     if (dir_sends(tr_dir(rm->direction)) && dir_recvs(tr->direction)) fire_track(pc, tr);
   }
   return 0;
+}
+
+void rtc__pc_media_rollback(rtc_pc_t *pc) {
+  rtc_pc_media_t *md = pc->media;
+  for (size_t i = 0; i < md->n_trs;) {
+    rtc_tr_t *tr = md->trs[i];
+    if (tr->negotiated) {
+      i++;
+      continue;
+    }
+    if (tr->track_fired) {
+      /* W3C "process the removal of a remote track": the announced track ends. */
+      rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_ENDED);
+      if (n->ev.type == RTC_PC_EVENT_TRACK_ENDED) n->ev.tr = rtc_tr_ref(tr);
+      tr->track_fired = false;
+    }
+    free(tr->mid);
+    tr->mid = NULL;
+    tr->mline = -1;
+    if (!tr->from_remote) {
+      i++;
+      continue;
+    }
+    /* Made by the rolled-back remote offer: it goes (handles the app holds stay valid). */
+    memmove(&md->trs[i], &md->trs[i + 1], (md->n_trs - i - 1) * sizeof(md->trs[0]));
+    md->n_trs--;
+    tr->stopped = true;
+    tr->direction = RTC_TR_STOPPED;
+    tr->current_direction = RTC_TR_STOPPED;
+    tr->pc = NULL;
+    rtc_tr_unref(tr);
+  }
 }
 
 static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {

@@ -432,11 +432,40 @@ static void test_stop_and_recycle(void) {
   side_free(&b);
 }
 
+/* W3C rollback of a remote offer: the transceivers it made go, their tracks end. */
+static void test_rollback_remote_offer(void) {
+  char *offer = read_fixture("chromium-156-offer-audio-video-datachannel.sdp");
+  CHECK(offer != NULL);
+  if (!offer) return;
+  rtc_pc_t *pc = rtc_pc_create(NULL, now_us);
+  rtc_tr_init_t vi;
+  rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+  rtc_tr_t *mine = rtc_pc_add_transceiver(pc, &vi);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(pc, RTC_SDP_OFFER, offer), 0);
+  rtc_tr_t *trs[4];
+  CHECK_EQ_INT((int)rtc_pc_transceivers(pc, trs, 4), 2); /* ours took the video m-line */
+  CHECK(rtc_tr_mid(mine) != NULL);
+  CHECK_EQ_INT(rtc_pc_set_local_description(pc, RTC_SDP_ROLLBACK, NULL), 0);
+  evcount_t c = {0};
+  drain(pc, &c);
+  CHECK_EQ_INT(c.tracks, 2);
+  CHECK_EQ_INT(c.ended, 2);
+  CHECK_EQ_INT((int)rtc_pc_transceivers(pc, trs, 4), 1);
+  CHECK(rtc_tr_mid(mine) == NULL);
+  /* The offer can be taken again. */
+  CHECK_EQ_INT(rtc_pc_set_remote_description(pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT((int)rtc_pc_transceivers(pc, trs, 4), 2);
+  rtc_tr_unref(mine);
+  rtc_pc_destroy(pc);
+  free(offer);
+}
+
 int main(void) {
   RUN_TEST(test_av_offers_answered);
   RUN_TEST(test_av_answers_applied);
   RUN_TEST(test_media_only_frames_identical);
   RUN_TEST(test_media_nack_rtx_repairs_loss);
   RUN_TEST(test_stop_and_recycle);
+  RUN_TEST(test_rollback_remote_offer);
   TEST_MAIN_END();
 }
