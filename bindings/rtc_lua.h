@@ -74,6 +74,9 @@ int rtc_lua_cert_generate(lua_State *L);
 int rtc_lua_cert_from_pem(lua_State *L);
 rtc_dtls_cert_t *rtc_lua_cert_check(lua_State *L, int idx);
 
+/* rtc_lua_tls.c: adds tlsConfig, tlsStream, sha1, base64 to the core table on top. */
+void rtc_lua_tls_open(lua_State *L);
+
 /* rtc_lua_events.c */
 void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud);
 extern const char rtc_lua_key_listeners; /* env: { [type] = { {fn = f}, ... } } */

@@ -356,6 +356,7 @@ int luaopen_rtc_core(lua_State *L) {
   rtc_lua_cert_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, core_funcs, 0);
+  rtc_lua_tls_open(L);
   expose_methods(L, RTC_LUA_PC_MT, "pc_methods");
   expose_methods(L, RTC_LUA_DC_MT, "dc_methods");
   expose_methods(L, RTC_LUA_CERT_MT, "cert_methods");

@@ -4,13 +4,14 @@
 # The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
 BUILD=${1:-build}
 shift
-suites="unit lua pkg sim interop"
-for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua sim"; done
+suites="unit lua signaling pkg sim interop"
+for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua signaling sim"; done
 passed=0; failed=0; skipped=0
 for s in $suites; do
   case $s in
     unit) script=tests/run_unit.sh ;;
     lua) script=tests/run_lua.sh ;;
+    signaling) script=tests/signaling/run.sh ;;
     pkg) script=tests/pkg/run.sh ;;
     sim) script=tests/run_sim.sh ;;
     interop) script=tests/interop/run.sh ;;

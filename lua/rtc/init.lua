@@ -476,4 +476,12 @@ function rtc._main(chunk, ...)
   return 0
 end
 
+-- The signaling modules (lua/rtc/ws.lua, http.lua, whip.lua), loaded on first use.
+local lazy = { ws = "rtc.ws", http = "rtc.http" }
+setmetatable(rtc, { __index = function(t, k)
+  local m = lazy[k] and require(lazy[k])
+  if m then rawset(t, k, m) end
+  return m
+end })
+
 return rtc
