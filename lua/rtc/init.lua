@@ -477,7 +477,7 @@ function rtc._main(chunk, ...)
 end
 
 -- The signaling modules (lua/rtc/ws.lua, http.lua, whip.lua), loaded on first use.
-local lazy = { ws = "rtc.ws", http = "rtc.http" }
+local lazy = { ws = "rtc.ws", http = "rtc.http", whip = "rtc.whip", whep = "rtc.whip" }
 setmetatable(rtc, { __index = function(t, k)
   local m = lazy[k] and require(lazy[k])
   if m then rawset(t, k, m) end
