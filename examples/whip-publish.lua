@@ -1,0 +1,66 @@
+-- whip-publish.lua: publishes to a WHIP endpoint (RFC 9725). Today a data channel
+-- (media tracks join once the media API lands): it sends a line every interval and
+-- prints whatever comes back, then ends the session with DELETE.
+--
+--   build/luartc examples/whip-publish.lua URL [--token T] [--count 5] [--interval 200]
+--                                         [--cafile ca.pem] [--insecure]
+-- Host candidates: LUARTC_GATHER_ADDRESSES (default: every interface).
+local rtc = require "rtc"
+
+local url = arg[1]
+local opts = { count = "5", interval = "200" }
+local i = 2
+while arg[i] do
+  local k = arg[i]:match("^%-%-([%w-]+)$")
+  if k == "insecure" then
+    opts.insecure = true
+    i = i + 1
+  elseif k and arg[i + 1] then
+    opts[k] = arg[i + 1]
+    i = i + 2
+  else
+    url = nil
+    break
+  end
+end
+if not url then
+  io.stderr:write("usage: whip-publish.lua URL [--token T] [--count N] [--interval MS] [--cafile F] [--insecure]\n")
+  os.exit(2)
+end
+local tls = opts.insecure and { verify = false } or (opts.cafile and { cafile = opts.cafile }) or nil
+
+local pc = assert(rtc.RTCPeerConnection({}))
+local dc = pc:createDataChannel("whip-publish")
+local t0 = rtc.core.nowUs()
+local function say(...)
+  io.write(string.format("%8.1f ms  ", (rtc.core.nowUs() - t0) / 1000), ...)
+  io.write("\n")
+  io.stdout:flush()
+end
+
+dc.onmessage = function(m) say("received: ", m.binary and ("(" .. #m.data .. " bytes)") or m.data) end
+pc.onconnectionstatechange = function() say("connection ", pc.connectionState) end
+
+local session, err = rtc.whip.publish(url, pc, { token = opts.token, tls = tls })
+if not session then
+  io.stderr:write("whip-publish: ", err, "\n")
+  pc:close()
+  os.exit(1)
+end
+say("session ", session.url)
+for _, s in ipairs(session.iceServers) do say("ICE server offered: ", s.urls) end
+
+local ok, werr = rtc.wait(dc, "open", 10000)
+if not ok then
+  io.stderr:write("whip-publish: data channel: ", tostring(werr), "\n")
+  session:close()
+  os.exit(1)
+end
+for n = 1, tonumber(opts.count) do
+  dc:send("tick " .. n)
+  say("sent: tick ", n)
+  rtc.sleep(tonumber(opts.interval))
+end
+local closed, cerr = session:close()
+say(closed and "deleted the session" or ("DELETE failed: " .. tostring(cerr)))
+rtc.http.closeIdle()
