@@ -12,6 +12,7 @@
 
 #include "base/rtc_log.h"
 #include "rtc_lua.h"
+#include "rtc_lua_media.h"
 
 const char rtc_lua_key_objects;
 const char rtc_lua_key_reporter;
@@ -296,6 +297,10 @@ static int m_debug_counts(lua_State *L) {
   lua_setfield(L, -2, "dcs");
   lua_pushinteger(L, rtc_lua_live_certs);
   lua_setfield(L, -2, "certs");
+  lua_pushinteger(L, rtc_lua_live_sources);
+  lua_setfield(L, -2, "mediaSources");
+  lua_pushinteger(L, rtc_lua_live_recorders);
+  lua_setfield(L, -2, "recorders");
   return 1;
 }
 
@@ -354,9 +359,11 @@ int luaopen_rtc_core(lua_State *L) {
   rtc_lua_pc_open(L);
   rtc_lua_dc_open(L);
   rtc_lua_cert_open(L);
+  rtc_lua_media_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, core_funcs, 0);
   rtc_lua_tls_open(L);
+  rtc_lua_media_funcs(L);
   expose_methods(L, RTC_LUA_PC_MT, "pc_methods");
   expose_methods(L, RTC_LUA_DC_MT, "dc_methods");
   expose_methods(L, RTC_LUA_CERT_MT, "cert_methods");

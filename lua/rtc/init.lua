@@ -392,6 +392,8 @@ pcm.getConfiguration = function(self)
   return copy
 end
 
+require("rtc.media").install(rtc, core, pcm, raw)
+
 local function default_gather()
   local env = os.getenv("LUARTC_GATHER_ADDRESSES")
   if not env or env == "" then return nil end

@@ -1,0 +1,594 @@
+/* Media files for Lua: a file source (IVF VP8/VP9/AV1, Ogg Opus, H.264 Annex-B read
+ * by runtime/media and paced by its pacer) and a recorder (IVF or Ogg Opus written by
+ * runtime/media's writers, raw Annex-B for H.264).
+ *
+ * A source hands each due frame straight to its sinks in C (a recorder, a sender's
+ * transceiver): no Lua call per frame. Its clock is a luv timer in lua/rtc/media.lua
+ * that calls src:pump(now_us) at the deadline pump returned; the pacer's deadlines
+ * are absolute media times, so a late timer never makes the stream drift.
+ *
+ * The source starts its clock when a sink first takes a frame (a sender whose
+ * transport is up, a recorder): the receiver gets the file from its first keyframe
+ * instead of joining late. Until then pump offers frame 0 every 20 ms.
+ *
+ * The recorder writes the file itself (stdio, blocking: small sequential writes at
+ * frame rate; the only file I/O of the bindings). Video starts at the first keyframe
+ * so that a decoder reading the file never sees a frame it cannot decode. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "base/rtc_random.h"
+#include "base/rtc_time.h"
+#include "media/rtc_media_h264.h"
+#include "media/rtc_media_ivf.h"
+#include "media/rtc_media_ogg.h"
+#include "media/rtc_media_pacer.h"
+#include "rtc_lua_media.h"
+
+#define SRC_RETRY_US 20000 /* how often an unstarted source offers its first frame */
+
+int rtc_lua_live_sources, rtc_lua_live_recorders;
+
+/* ---- codecs ---- */
+
+static const struct {
+  const char *name; /* as the pc names it */
+  rtc_media_codec_t codec;
+  bool video;
+  uint32_t clock;
+} codecs[] = {
+    {"VP8", RTC_MEDIA_CODEC_VP8, true, 90000},   {"VP9", RTC_MEDIA_CODEC_VP9, true, 90000},
+    {"AV1", RTC_MEDIA_CODEC_AV1, true, 90000},   {"H264", RTC_MEDIA_CODEC_H264, true, 90000},
+    {"opus", RTC_MEDIA_CODEC_OPUS, false, 48000},
+};
+
+int rtc_lua_media_codec_index(const char *name) {
+  for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+    if (name && strcasecmp(name, codecs[i].name) == 0) return (int)i;
+  return -1;
+}
+
+/* ---- sinks ---- */
+
+int rtc_lua_sinks_add(rtc_lua_sinks_t *s, rtc_lua_sink_fn fn, void *ud) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].ud == ud) return 0;
+  if (s->n == RTC_LUA_MAX_SINKS) return RTC_ELIMIT;
+  s->v[s->n].fn = fn;
+  s->v[s->n].ud = ud;
+  s->n++;
+  return 0;
+}
+
+void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].ud == ud) {
+      s->v[i] = s->v[--s->n];
+      return;
+    }
+}
+
+/* How many sinks took the frame. */
+int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
+                        uint32_t ts, bool key) {
+  int taken = 0;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].fn(s->v[i].ud, codec, p, len, ts, key) == 0) taken++;
+  return taken;
+}
+
+/* ---- recorder ---- */
+
+typedef struct rtc_lua_rec {
+  FILE *f;
+  int codec;    /* index in codecs[]; -1 until the first frame says (codec nil) */
+  int channels; /* Opus */
+  bool gone;    /* collected */
+  rtc_media_ivf_writer_t *ivf;
+  rtc_media_ogg_writer_t *ogg;
+  bool started; /* first frame (video: keyframe) written */
+  uint32_t first_ts, last_ts;
+  uint64_t ts_ext; /* unwrapped timestamp of the last frame, from first_ts */
+  uint64_t frames, bytes, skipped, errors;
+  char err[96];
+} rtc_lua_rec_t;
+
+static void rec_drain(rtc_lua_rec_t *r, rtc_media_out_t *o) {
+  const uint8_t *p;
+  size_t n;
+  while ((n = rtc_media_out_peek(o, &p)) > 0) {
+    size_t w = r->f ? fwrite(p, 1, n, r->f) : n;
+    if (w == 0) {
+      snprintf(r->err, sizeof(r->err), "write failed");
+      r->errors++;
+      rtc_media_out_consume(o, n); /* a full disk: drop, counted */
+      return;
+    }
+    r->bytes += w;
+    rtc_media_out_consume(o, w);
+  }
+}
+
+static int rec_writer(rtc_lua_rec_t *r) {
+  int ci = r->codec;
+  if (codecs[ci].codec == RTC_MEDIA_CODEC_OPUS) {
+    rtc_media_ogg_writer_config_t cfg = {.channels = (uint8_t)r->channels};
+    return rtc_media_ogg_writer_create(&cfg, &r->ogg);
+  }
+  if (codecs[ci].codec == RTC_MEDIA_CODEC_H264) return 0;
+  static const char *const fourcc[] = {
+      [RTC_MEDIA_CODEC_VP8] = "VP80", [RTC_MEDIA_CODEC_VP9] = "VP90", [RTC_MEDIA_CODEC_AV1] = "AV01"};
+  /* pts in RTP units; the size is unknown until decoded: players read the stream's. */
+  int e = rtc_media_ivf_writer_create(fourcc[codecs[ci].codec], 0, 0, 1, 90000, &r->ivf);
+  if (e == 0) rec_drain(r, rtc_media_ivf_writer_out(r->ivf)); /* the header */
+  return e;
+}
+
+static int rec_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
+                    bool key) {
+  rtc_lua_rec_t *r = ud;
+  if (!r->f || len == 0) return RTC_ESTATE;
+  if (r->codec < 0) {
+    r->codec = rtc_lua_media_codec_index(codec);
+    int e = r->codec < 0 ? RTC_ENOTSUP : rec_writer(r);
+    if (e < 0) {
+      snprintf(r->err, sizeof(r->err), "codec %s: %s", codec ? codec : "?", rtc_strerror(e));
+      r->codec = -1;
+      r->errors++;
+      return e;
+    }
+  } else if (codec && rtc_lua_media_codec_index(codec) != r->codec) {
+    r->errors++; /* the peer switched codecs: one file holds one */
+    return RTC_ENOTSUP;
+  }
+  if (!r->started) {
+    if (codecs[r->codec].video && !key) {
+      r->skipped++;
+      return 0;
+    }
+    r->started = true;
+    r->first_ts = r->last_ts = ts;
+    r->ts_ext = 0;
+  }
+  /* RTP timestamps wrap at 2^32: unwrap against the previous one. */
+  r->ts_ext += (uint64_t)(int64_t)(int32_t)(ts - r->last_ts);
+  r->last_ts = ts;
+  int e = 0;
+  if (r->ivf) {
+    e = rtc_media_ivf_writer_write(r->ivf, p, len, r->ts_ext);
+    if (e == 0) rec_drain(r, rtc_media_ivf_writer_out(r->ivf));
+  } else if (r->ogg) {
+    e = rtc_media_ogg_writer_write(r->ogg, p, len, r->ts_ext + 312);
+    if (e == 0) rec_drain(r, rtc_media_ogg_writer_out(r->ogg));
+  } else {
+    r->bytes += fwrite(p, 1, len, r->f); /* H.264: the Annex-B stream itself */
+  }
+  if (e < 0) {
+    r->errors++;
+    snprintf(r->err, sizeof(r->err), "%s", rtc_strerror(e));
+    return e;
+  }
+  r->frames++;
+  return 0;
+}
+
+static void rec_close(rtc_lua_rec_t *r) {
+  if (!r->f) return;
+  if (r->ogg) {
+    rtc_media_ogg_writer_finish(r->ogg);
+    rec_drain(r, rtc_media_ogg_writer_out(r->ogg));
+  }
+  if (r->ivf) {
+    uint8_t hdr[32];
+    rtc_media_ivf_writer_final_header(r->ivf, hdr);
+    if (fseek(r->f, 0, SEEK_SET) == 0) fwrite(hdr, 1, sizeof(hdr), r->f);
+  }
+  fclose(r->f);
+  r->f = NULL;
+  rtc_media_ivf_writer_destroy(r->ivf);
+  r->ivf = NULL;
+  rtc_media_ogg_writer_destroy(r->ogg);
+  r->ogg = NULL;
+}
+
+static rtc_lua_rec_t *rec_check(lua_State *L, int idx) {
+  return luaL_checkudata(L, idx, RTC_LUA_REC_MT);
+}
+
+void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
+  *fn = rec_sink;
+  return rec_check(L, idx);
+}
+
+/* core.recorder(path, codec|nil [, channels]) -> recorder | nil, err, NAME. codec nil:
+ * the first frame's (a remote track before negotiation ends). */
+static int m_recorder(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  int ci = lua_isnil(L, 2) ? -1 : rtc_lua_media_codec_index(luaL_checkstring(L, 2));
+  int channels = (int)luaL_optinteger(L, 3, 2);
+  if (ci < 0 && !lua_isnil(L, 2)) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "recorder: no file format for codec '%s'", lua_tostring(L, 2));
+    lua_pushliteral(L, "ENOTSUP");
+    return 3;
+  }
+  luaL_argcheck(L, channels == 1 || channels == 2, 3, "channels must be 1 or 2");
+  rtc_lua_rec_t *r = lua_newuserdata(L, sizeof(*r));
+  memset(r, 0, sizeof(*r));
+  r->codec = ci;
+  r->channels = channels;
+  luaL_getmetatable(L, RTC_LUA_REC_MT);
+  lua_setmetatable(L, -2);
+  lua_newtable(L);
+  rtc_lua_setenv(L, -2);
+  rtc_lua_live_recorders++;
+  r->f = fopen(path, "wb");
+  if (!r->f) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "recorder: cannot open %s for writing", path);
+    lua_pushliteral(L, "EIO");
+    return 3;
+  }
+  int e = ci >= 0 ? rec_writer(r) : 0;
+  if (e < 0) {
+    rec_close(r);
+    lua_pushnil(L);
+    lua_pushstring(L, rtc_strerror(e));
+    lua_pushstring(L, rtc_err_name(e));
+    return 3;
+  }
+  return 1;
+}
+
+/* rec:write(bytes, rtp_timestamp, keyframe) -> true | nil, err */
+static int rec_write(lua_State *L) {
+  rtc_lua_rec_t *r = rec_check(L, 1);
+  size_t len;
+  const char *p = luaL_checklstring(L, 2, &len);
+  uint32_t ts = (uint32_t)(uint64_t)luaL_checknumber(L, 3);
+  int e = rec_sink(r, NULL, (const uint8_t *)p, len, ts, lua_toboolean(L, 4));
+  if (e < 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, r->f ? rtc_strerror(e) : "recorder is closed");
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int rec_close_m(lua_State *L) {
+  rtc_lua_rec_t *r = rec_check(L, 1);
+  rec_close(r);
+  lua_pushnumber(L, (double)r->frames);
+  return 1;
+}
+
+/* rec:stats() -> { frames, bytes, skipped (before the first keyframe), errors, duration } */
+static int rec_stats(lua_State *L) {
+  rtc_lua_rec_t *r = rec_check(L, 1);
+  lua_createtable(L, 0, 6);
+  lua_pushnumber(L, (double)r->frames);
+  lua_setfield(L, -2, "frames");
+  lua_pushnumber(L, (double)r->bytes);
+  lua_setfield(L, -2, "bytes");
+  lua_pushnumber(L, (double)r->skipped);
+  lua_setfield(L, -2, "skipped");
+  lua_pushnumber(L, (double)r->errors);
+  lua_setfield(L, -2, "errors");
+  lua_pushnumber(L, r->codec < 0 ? 0 : (double)r->ts_ext / codecs[r->codec].clock);
+  lua_setfield(L, -2, "duration"); /* seconds between the first and the last frame */
+  if (r->err[0]) {
+    lua_pushstring(L, r->err);
+    lua_setfield(L, -2, "error");
+  }
+  return 1;
+}
+
+static int rec_gc(lua_State *L) {
+  rtc_lua_rec_t *r = rec_check(L, 1);
+  if (r->gone) return 0;
+  rec_close(r);
+  r->gone = true;
+  rtc_lua_live_recorders--;
+  return 0;
+}
+
+static int rec_tostring(lua_State *L) {
+  lua_pushfstring(L, "MediaRecorder: %p", lua_touserdata(L, 1));
+  return 1;
+}
+
+/* ---- file source ---- */
+
+typedef enum { SRC_IVF, SRC_OGG, SRC_H264 } src_fmt_t;
+
+typedef struct rtc_lua_src {
+  src_fmt_t fmt;
+  int codec; /* index in codecs[] */
+  uint8_t *bytes;
+  rtc_media_ivf_reader_t *ivf;
+  rtc_media_ogg_reader_t *ogg;
+  rtc_media_h264_reader_t *h264;
+  rtc_media_track_t track;
+  rtc_media_pacer_t pacer;
+  bool loop, started, closed;
+  uint32_t ts_base; /* RTP timestamp of output pts 0 (random, RFC 3550 5.1) */
+  uint64_t frames_sent, late_us_max;
+  rtc_lua_sinks_t sinks;
+} rtc_lua_src_t;
+
+static rtc_lua_src_t *src_check(lua_State *L, int idx) {
+  rtc_lua_src_t *s = luaL_checkudata(L, idx, RTC_LUA_SRC_MT);
+  if (s->closed) luaL_argerror(L, idx, "media source is closed");
+  return s;
+}
+
+static void src_close(rtc_lua_src_t *s) {
+  if (s->closed) return;
+  s->closed = true;
+  rtc_media_ivf_close(s->ivf);
+  rtc_media_ogg_close(s->ogg);
+  rtc_media_h264_close(s->h264);
+  free(s->bytes);
+  s->ivf = NULL;
+  s->ogg = NULL;
+  s->h264 = NULL;
+  s->bytes = NULL;
+  s->sinks.n = 0;
+  rtc_lua_live_sources--;
+}
+
+static int src_frame(rtc_lua_src_t *s, size_t i, rtc_media_frame_t *f) {
+  switch (s->fmt) {
+  case SRC_IVF: return rtc_media_ivf_frame(s->ivf, i, f);
+  case SRC_OGG: return rtc_media_ogg_frame(s->ogg, i, f);
+  default: return rtc_media_h264_frame(s->h264, i, f);
+  }
+}
+
+static uint32_t src_rtp_ts(const rtc_lua_src_t *s, uint64_t pts) {
+  unsigned __int128 t = (unsigned __int128)pts * codecs[s->codec].clock * s->track.tb_num;
+  return s->ts_base + (uint32_t)(uint64_t)(t / s->track.tb_den);
+}
+
+/* core.mediaOpen(path [, fps]) -> source | nil, err, NAME. The format from the bytes:
+ * "DKIF" IVF, "OggS" Ogg, a start code H.264 Annex-B (fps: frames per second, 30). */
+static int m_media_open(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Number fps = luaL_optnumber(L, 2, 30);
+  luaL_argcheck(L, fps > 0 && fps <= 240, 2, "fps must be in (0, 240]");
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  int e = rtc_media_load_file(path, 0, &bytes, &len);
+  if (e < 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, rtc_strerror(e));
+    lua_pushstring(L, rtc_err_name(e));
+    return 3;
+  }
+  rtc_lua_src_t *s = lua_newuserdata(L, sizeof(*s));
+  memset(s, 0, sizeof(*s));
+  s->bytes = bytes;
+  s->codec = -1;
+  luaL_getmetatable(L, RTC_LUA_SRC_MT);
+  lua_setmetatable(L, -2);
+  lua_newtable(L); /* env: the sinks' objects, kept alive while attached */
+  rtc_lua_setenv(L, -2);
+  rtc_lua_live_sources++;
+  rtc_media_codec_t mc = RTC_MEDIA_CODEC_UNKNOWN;
+  if (len >= 4 && memcmp(bytes, "DKIF", 4) == 0) {
+    s->fmt = SRC_IVF;
+    e = rtc_media_ivf_open(bytes, len, &s->ivf);
+    if (e == 0) {
+      mc = rtc_media_ivf_info(s->ivf)->codec;
+      s->track = rtc_media_ivf_track(s->ivf);
+    }
+  } else if (len >= 4 && memcmp(bytes, "OggS", 4) == 0) {
+    s->fmt = SRC_OGG;
+    e = rtc_media_ogg_open(bytes, len, &s->ogg);
+    free(s->bytes); /* the reader copied them */
+    s->bytes = NULL;
+    if (e == 0) {
+      mc = RTC_MEDIA_CODEC_OPUS;
+      s->track = rtc_media_ogg_track(s->ogg);
+    }
+  } else if (len >= 4 && bytes[0] == 0 && bytes[1] == 0 &&
+             (bytes[2] == 1 || (bytes[2] == 0 && bytes[3] == 1))) {
+    s->fmt = SRC_H264;
+    /* fps as a fraction with a 1001 denominator covers 29.97 and the integers. */
+    e = rtc_media_h264_open(bytes, len, (uint32_t)(fps * 1001 + 0.5), 1001, &s->h264);
+    if (e == 0) {
+      mc = RTC_MEDIA_CODEC_H264;
+      s->track = rtc_media_h264_track(s->h264);
+    }
+  } else {
+    e = RTC_EPARSE;
+  }
+  for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+    if (codecs[i].codec == mc) s->codec = (int)i;
+  if (e == 0 && s->codec < 0) e = RTC_ENOTSUP;
+  if (e == 0) e = rtc_media_pacer_init(&s->pacer, &s->track, 0, false);
+  if (e < 0) {
+    src_close(s);
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path,
+                    e == RTC_ENOTSUP ? "codec not supported" :
+                    e == RTC_EPARSE  ? "not an IVF, Ogg Opus or H.264 Annex-B file" :
+                                       rtc_strerror(e));
+    lua_pushstring(L, rtc_err_name(e));
+    return 3;
+  }
+  s->ts_base = rtc_random_u32();
+  return 1;
+}
+
+/* src:info() -> { kind, codec, clockRate, frames, duration (s), width, height, channels } */
+static int src_info(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, codecs[s->codec].video ? "video" : "audio");
+  lua_setfield(L, -2, "kind");
+  lua_pushstring(L, codecs[s->codec].name);
+  lua_setfield(L, -2, "codec");
+  lua_pushnumber(L, codecs[s->codec].clock);
+  lua_setfield(L, -2, "clockRate");
+  lua_pushnumber(L, (double)s->track.count);
+  lua_setfield(L, -2, "frames");
+  lua_pushnumber(L, (double)s->pacer.file_end_pts * s->track.tb_num / s->track.tb_den);
+  lua_setfield(L, -2, "duration");
+  if (s->ivf) {
+    lua_pushnumber(L, rtc_media_ivf_info(s->ivf)->width);
+    lua_setfield(L, -2, "width");
+    lua_pushnumber(L, rtc_media_ivf_info(s->ivf)->height);
+    lua_setfield(L, -2, "height");
+  }
+  if (s->ogg) {
+    lua_pushnumber(L, rtc_media_ogg_info(s->ogg)->channels);
+    lua_setfield(L, -2, "channels");
+  }
+  return 1;
+}
+
+/* Offers frame 0 to the sinks; the clock starts when one takes it. */
+static void src_try_start(rtc_lua_src_t *s, uint64_t now_us) {
+  rtc_media_frame_t f;
+  if (s->sinks.n == 0 || src_frame(s, 0, &f) < 0) return;
+  if (rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, 0),
+                          f.keyframe) == 0)
+    return;
+  rtc_media_pacer_init(&s->pacer, &s->track, now_us, s->loop);
+  rtc_media_due_t d;
+  rtc_media_pacer_poll(&s->pacer, now_us, &d); /* frame 0: sent just now */
+  s->started = true;
+  s->frames_sent++;
+}
+
+/* src:pump(now_us) -> next deadline (us, the caller's clock) | nil when the file ended.
+ * Sends every frame due at now_us to the sinks. */
+static int src_pump(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  uint64_t now = (uint64_t)luaL_checknumber(L, 2);
+  if (!s->started) {
+    src_try_start(s, now);
+    if (!s->started) {
+      lua_pushnumber(L, (double)(now + SRC_RETRY_US));
+      return 1;
+    }
+  }
+  rtc_media_due_t d;
+  rtc_media_frame_t f;
+  while (rtc_media_pacer_poll(&s->pacer, now, &d)) {
+    if (src_frame(s, d.index, &f) < 0) continue;
+    if (now - d.due_us > s->late_us_max) s->late_us_max = now - d.due_us;
+    rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, d.pts),
+                        f.keyframe);
+    s->frames_sent++;
+  }
+  if (rtc_media_pacer_done(&s->pacer)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushnumber(L, (double)rtc_media_pacer_deadline(&s->pacer));
+  return 1;
+}
+
+/* src:setLoop(bool): before the clock starts (it is read then). */
+static int src_set_loop(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  s->loop = lua_toboolean(L, 2);
+  s->pacer.loop = s->loop;
+  return 0;
+}
+
+/* src:requestKeyframe() -> whether the next frame sent will be a keyframe */
+static int src_request_keyframe(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  lua_pushboolean(L, s->started ? rtc_media_pacer_request_keyframe(&s->pacer) : true);
+  return 1;
+}
+
+/* src:attach(sink) / src:detach(sink): a recorder or a sender (rtc_lua_track.c). */
+static void *sink_of(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
+  if (luaL_testudata(L, idx, RTC_LUA_REC_MT)) return rtc_lua_rec_sink(L, idx, fn);
+  void *ud = rtc_lua_tr_sink(L, idx, fn);
+  if (!ud) luaL_argerror(L, idx, "a recorder or a transceiver expected");
+  return ud;
+}
+
+static int src_attach(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  rtc_lua_sink_fn fn;
+  void *ud = sink_of(L, 2, &fn);
+  if (rtc_lua_sinks_add(&s->sinks, fn, ud) < 0) return luaL_error(L, "too many sinks");
+  rtc_lua_getenv(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  return 0;
+}
+
+static int src_detach(lua_State *L) {
+  rtc_lua_src_t *s = luaL_checkudata(L, 1, RTC_LUA_SRC_MT);
+  rtc_lua_sink_fn fn;
+  void *ud = sink_of(L, 2, &fn);
+  rtc_lua_sinks_remove(&s->sinks, ud);
+  rtc_lua_getenv(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
+  return 0;
+}
+
+/* src:stats() -> { framesSent, loops, lateMaxUs, started } */
+static int src_stats(lua_State *L) {
+  rtc_lua_src_t *s = luaL_checkudata(L, 1, RTC_LUA_SRC_MT);
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, (double)s->frames_sent);
+  lua_setfield(L, -2, "framesSent");
+  lua_pushnumber(L, s->pacer.loops);
+  lua_setfield(L, -2, "loops");
+  lua_pushnumber(L, (double)s->late_us_max);
+  lua_setfield(L, -2, "lateMaxUs");
+  lua_pushboolean(L, s->started);
+  lua_setfield(L, -2, "started");
+  return 1;
+}
+
+static int src_close_m(lua_State *L) {
+  src_close(luaL_checkudata(L, 1, RTC_LUA_SRC_MT));
+  return 0;
+}
+
+static int src_tostring(lua_State *L) {
+  lua_pushfstring(L, "MediaSource: %p", lua_touserdata(L, 1));
+  return 1;
+}
+
+static const luaL_Reg src_methods[] = {
+    {"info", src_info},       {"pump", src_pump},     {"setLoop", src_set_loop},
+    {"attach", src_attach},   {"detach", src_detach}, {"requestKeyframe", src_request_keyframe},
+    {"stats", src_stats},     {"close", src_close_m}, {NULL, NULL},
+};
+static const luaL_Reg rec_methods[] = {
+    {"write", rec_write},
+    {"close", rec_close_m},
+    {"stats", rec_stats},
+    {NULL, NULL},
+};
+static const luaL_Reg no_getters[] = {{NULL, NULL}};
+
+static const luaL_Reg media_funcs[] = {
+    {"mediaOpen", m_media_open},
+    {"recorder", m_recorder},
+    {NULL, NULL},
+};
+
+void rtc_lua_media_open(lua_State *L) {
+  rtc_lua_class(L, RTC_LUA_SRC_MT, src_methods, no_getters, NULL, src_close_m, src_tostring);
+  rtc_lua_class(L, RTC_LUA_REC_MT, rec_methods, no_getters, NULL, rec_gc, rec_tostring);
+}
+
+/* Adds the media functions to the module table on top of the stack. */
+void rtc_lua_media_funcs(lua_State *L) { luaL_setfuncs(L, media_funcs, 0); }

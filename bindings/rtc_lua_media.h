@@ -1,0 +1,46 @@
+/* Internal interface of the media binding files (not a public header): sinks, the
+ * frame consumers a file source or a receiver's track feeds in C. */
+#ifndef RTC_LUA_MEDIA_H
+#define RTC_LUA_MEDIA_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc_lua.h"
+
+#define RTC_LUA_SRC_MT "rtc.MediaSource"
+#define RTC_LUA_REC_MT "rtc.MediaRecorder"
+#define RTC_LUA_MAX_SINKS 16
+
+/* Takes one encoded frame of codec (a name of the media table: "VP8", "opus") with
+ * its RTP timestamp: 0 when taken, negative RTC_E* when not (not connected yet,
+ * another codec negotiated, closed). */
+typedef int (*rtc_lua_sink_fn)(void *ud, const char *codec, const uint8_t *p, size_t len,
+                               uint32_t ts, bool key);
+
+typedef struct rtc_lua_sinks {
+  struct {
+    rtc_lua_sink_fn fn;
+    void *ud;
+  } v[RTC_LUA_MAX_SINKS];
+  size_t n;
+} rtc_lua_sinks_t;
+
+int rtc_lua_sinks_add(rtc_lua_sinks_t *s, rtc_lua_sink_fn fn, void *ud); /* RTC_ELIMIT */
+void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud);
+int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
+                        uint32_t ts, bool key);
+
+/* Index of a codec name in the media table ("VP8", "opus", case-insensitive), or -1. */
+int rtc_lua_media_codec_index(const char *name);
+/* The recorder at idx as a sink. */
+void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+/* The transceiver at idx as a sink (its sender), or NULL if idx is not one. */
+void *rtc_lua_tr_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+
+extern int rtc_lua_live_sources, rtc_lua_live_recorders;
+
+void rtc_lua_media_open(lua_State *L);
+void rtc_lua_media_funcs(lua_State *L); /* into the table on top */
+
+#endif

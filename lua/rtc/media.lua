@@ -1,0 +1,554 @@
+-- luartc media: MediaStreamTrack (local ones fed by track:write or a file source,
+-- remote ones delivering frames), RTCRtpTransceiver / RTCRtpSender / RTCRtpReceiver,
+-- and the pc methods addTrack, removeTrack, addTransceiver, getTransceivers,
+-- getSenders, getReceivers (W3C webrtc-pc 5.*, mediacapture-streams 4.3).
+--
+-- Frames stay in C on the hot paths: a file source hands its frames to the senders'
+-- transceivers in C (a luv timer here only wakes it at the pacer's deadline), and a
+-- recorder takes a remote track's frames in C. Lua sees a frame only when a script
+-- sets track.onframe (or calls track:write).
+--
+-- Installed by lua/rtc/init.lua: require("rtc.media").install(rtc, core, pc_methods, raw).
+local uv = require "luv"
+
+local M = {}
+
+local type, pairs, ipairs, error, setmetatable, rawget, rawset, tostring =
+  type, pairs, ipairs, error, setmetatable, rawget, rawset, tostring
+local floor, ceil, max = math.floor, math.ceil, math.max
+
+-- Codecs luartc can send and receive (what runtime/rtp payloads), per kind.
+local CAPS = {
+  video = {
+    { mimeType = "video/VP8", clockRate = 90000 },
+    { mimeType = "video/VP9", clockRate = 90000 },
+    { mimeType = "video/AV1", clockRate = 90000 },
+    { mimeType = "video/H264", clockRate = 90000,
+      sdpFmtpLine = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f" },
+  },
+  audio = {
+    { mimeType = "audio/opus", clockRate = 48000, channels = 2, sdpFmtpLine = "minptime=10;useinbandfec=1" },
+    { mimeType = "audio/PCMU", clockRate = 8000, channels = 1 },
+    { mimeType = "audio/PCMA", clockRate = 8000, channels = 1 },
+  },
+}
+local CLOCK = { VP8 = 90000, VP9 = 90000, AV1 = 90000, H264 = 90000, opus = 48000, PCMU = 8000, PCMA = 8000 }
+local KIND = { VP8 = "video", VP9 = "video", AV1 = "video", H264 = "video", opus = "audio", PCMU = "audio", PCMA = "audio" }
+
+-- "vp8", "video/VP8", "OPUS" -> the name the core uses ("VP8", "opus"), or nil.
+local function codec_name(s)
+  if type(s) == "table" then s = s.mimeType end
+  if type(s) ~= "string" then return nil end
+  s = s:gsub("^%a+/", "")
+  for k in pairs(CLOCK) do
+    if k:lower() == s:lower() then return k end
+  end
+end
+M.codec_name = codec_name
+
+local function capabilities(kind)
+  local list = CAPS[kind]
+  if not list then return nil end
+  local out = { codecs = {}, headerExtensions = {} }
+  for i, c in ipairs(list) do
+    local copy = {}
+    for k, v in pairs(c) do copy[k] = v end
+    out.codecs[i] = copy
+  end
+  return out
+end
+
+local function random_id()
+  local t = {}
+  for i = 1, 16 do t[i] = string.format("%02x", math.random(0, 255)) end
+  local s = table.concat(t)
+  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21, 32)
+end
+
+---------------------------------------------------------------------------
+-- MediaStreamTrack
+
+local Track = {}
+-- Handlers whose setting changes what the core does (frame events on or off).
+local SPECIAL = { onframe = true }
+
+local function track_index(self, k)
+  local m = Track[k]
+  if m ~= nil then return m end
+  local h = rawget(self, "_h")
+  return h and h[k]
+end
+
+local function track_newindex(self, k, v)
+  if SPECIAL[k] then
+    self._h[k] = v
+    local tr = rawget(self, "_tr")
+    if tr then tr:frameEvents(v ~= nil) end
+    return
+  end
+  rawset(self, k, v)
+end
+
+local track_mt = {
+  __index = track_index,
+  __newindex = track_newindex,
+  __tostring = function(self) return "MediaStreamTrack " .. self.kind .. " " .. self.id end,
+}
+
+local function new_track(kind, id, codec)
+  return setmetatable({
+    kind = kind, id = id or random_id(), label = "", enabled = true, muted = false,
+    readyState = "live", codec = codec, _h = {}, _senders = {},
+  }, track_mt)
+end
+
+local report -- rtc._report
+local function fire(obj, name, ev)
+  local h = obj[name]
+  if type(h) == "function" then
+    local ok, err = xpcall(h, debug.traceback, ev)
+    if not ok then report(err) end
+  end
+end
+
+local function track_end(self)
+  if self.readyState == "ended" then return end
+  self.readyState = "ended"
+  if self._timer then
+    self._timer:close()
+    self._timer = nil
+  end
+  fire(self, "onended", { type = "ended", target = self })
+end
+
+-- A file source: the timer wakes the source at its deadlines; the source sends in C.
+local function source_schedule(self)
+  if self._timer or not self._src or self.readyState == "ended" then return end
+  local t = uv.new_timer()
+  self._timer = t
+  local now_us = M.core.nowUs
+  local function tick()
+    if self._timer ~= t then return end
+    local now = now_us()
+    local nxt = self._src:pump(now)
+    if not nxt then
+      track_end(self)
+      return
+    end
+    t:start(max(0, ceil((nxt - now) / 1000)), 0, tick)
+  end
+  t:start(0, 0, tick)
+end
+
+-- track:write(bytes, {timestamp=, duration=, keyframe=}) -> number of senders that
+-- took the frame. timestamp: RTP units of the codec's clock (default: the previous
+-- one plus the previous duration); duration: seconds (default 1/30 video, 0.02 audio).
+function Track:write(bytes, opts)
+  if type(bytes) ~= "string" then error("write: frame bytes (a string) expected", 2) end
+  if self._remote then error("write: a remote track cannot be written", 2) end
+  if self._src then error("write: this track plays a file", 2) end
+  if self.readyState == "ended" then return nil, "track ended", "EINVALIDSTATE" end
+  opts = opts or {}
+  local clock = CLOCK[self.codec] or 90000
+  local ts = opts.timestamp
+  if ts == nil then
+    ts = self._next_ts or math.random(0, 0x7fffffff)
+  end
+  ts = ts % 4294967296
+  local dur = opts.duration or (self.kind == "video" and 1 / 30 or 0.02)
+  self._next_ts = (ts + floor(dur * clock + 0.5)) % 4294967296
+  local key = opts.keyframe
+  if key == nil then
+    if self.codec == "VP8" then
+      key = #bytes > 0 and bytes:byte(1) % 2 == 0 -- RFC 6386 9.1: P bit 0
+    else
+      key = self.kind == "audio"
+    end
+  end
+  local n = 0
+  for tr in pairs(self._senders) do
+    if tr:send(bytes, ts, key) then n = n + 1 end
+  end
+  return n
+end
+
+function Track:stop()
+  if self._src then self._src:close() end
+  self._src = nil
+  self._senders = {}
+  if self._timer then
+    self._timer:close()
+    self._timer = nil
+  end
+  self.readyState = "ended" -- W3C: stop() fires no ended event
+end
+
+function Track:getSettings()
+  local s = { codec = self.codec }
+  if self._info then
+    for k, v in pairs(self._info) do s[k] = v end
+  end
+  return s
+end
+
+-- Source statistics of a file track: { framesSent, loops, lateMaxUs, started }.
+function Track:sourceStats()
+  return self._src and self._src:stats()
+end
+
+-- A remote track: asks the sender for a keyframe (receiver:requestKeyframe()).
+function Track:requestKeyframe()
+  if not self._tr then return nil, "not a remote track", "EINVAL" end
+  return self._tr:requestKeyframe()
+end
+
+-- Senders attach and detach their transceiver (C) to the track.
+local function track_attach(self, tr)
+  self._senders[tr] = true
+  if self._src then
+    self._src:attach(tr)
+    source_schedule(self)
+  end
+end
+
+local function track_detach(self, tr)
+  self._senders[tr] = nil
+  if self._src then self._src:detach(tr) end
+end
+
+-- rtc.MediaStreamTrack{kind = "video"|"audio", codec = "VP8", id = ...}: a local track
+-- the script feeds with track:write.
+local function MediaStreamTrack(init)
+  if type(init) ~= "table" then error("MediaStreamTrack: {kind = ..., codec = ...} expected", 2) end
+  local kind = init.kind
+  local codec = init.codec and codec_name(init.codec)
+  if init.codec and not codec then error("MediaStreamTrack: unknown codec " .. tostring(init.codec), 2) end
+  if kind == nil and codec then kind = KIND[codec] end
+  if kind ~= "audio" and kind ~= "video" then error("MediaStreamTrack: kind must be 'audio' or 'video'", 2) end
+  codec = codec or (kind == "video" and "VP8" or "opus")
+  if KIND[codec] ~= kind then error("MediaStreamTrack: " .. codec .. " is not a " .. kind .. " codec", 2) end
+  local t = new_track(kind, init.id, codec)
+  t.label = init.label or ""
+  return t
+end
+
+---------------------------------------------------------------------------
+-- rtc.media: files
+
+-- rtc.media.open(path, {loop = false, fps = 30}) -> track | nil, err, NAME. IVF (VP8,
+-- VP9, AV1), Ogg Opus, H.264 Annex-B (fps: its frame rate; the file has none).
+local function media_open(path, opts)
+  if type(path) ~= "string" then error("rtc.media.open: path expected", 2) end
+  opts = opts or {}
+  local src, err, name = M.core.mediaOpen(path, opts.fps)
+  if not src then return nil, err, name end
+  src:setLoop(opts.loop and true or false)
+  local info = src:info()
+  local t = new_track(info.kind, opts.id, info.codec)
+  t.label = path
+  t._src, t._info = src, info
+  return t
+end
+
+-- rtc.media.record(track, path [, {channels = 2}]) -> recorder: a remote track's
+-- frames into a file (IVF for VP8/VP9/AV1, Ogg for Opus, Annex-B for H.264), in C.
+-- recorder:stats() -> {frames, bytes, skipped, errors, duration}; recorder:close().
+-- A local file track can be recorded too (its frames as sent).
+local function media_record(track, path, opts)
+  if type(track) ~= "table" or getmetatable(track) ~= track_mt then
+    error("rtc.media.record: a MediaStreamTrack expected", 2)
+  end
+  if type(path) ~= "string" then error("rtc.media.record: path expected", 2) end
+  opts = opts or {}
+  local codec = track.codec
+  if track._tr then codec = track._tr:codecName() or nil end -- nil: at the first frame
+  local rec, err, name = M.core.recorder(path, codec, opts.channels)
+  if not rec then return nil, err, name end
+  if track._tr then
+    track._tr:record(rec)
+  elseif track._src then
+    track._src:attach(rec)
+    source_schedule(track)
+  else
+    rec:close()
+    return nil, "rtc.media.record: a remote track or a file track expected", "EINVAL"
+  end
+  return rec
+end
+
+---------------------------------------------------------------------------
+-- Transceivers, senders, receivers
+
+local Transceiver, Sender, Receiver = {}, {}, {}
+local DIRS = { sendrecv = true, sendonly = true, recvonly = true, inactive = true }
+
+local function getter_mt(methods, getters, setters)
+  return {
+    __index = function(self, k)
+      local g = getters[k]
+      if g then return g(self) end
+      return methods[k]
+    end,
+    __newindex = function(self, k, v)
+      local s = setters and setters[k]
+      if s then return s(self, v) end
+      if getters[k] then error("attribute '" .. k .. "' is read-only", 2) end
+      rawset(self, k, v)
+    end,
+  }
+end
+
+local tr_getters = {
+  mid = function(self) return self._tr:mid() end,
+  direction = function(self) return self._tr:direction() end,
+  currentDirection = function(self) return self._tr:currentDirection() end,
+  stopped = function(self) return self._tr:stopped() end,
+  kind = function(self) return self._tr:kind() end,
+}
+local tr_setters = {
+  direction = function(self, v)
+    if not DIRS[v] then error("direction: sendrecv, sendonly, recvonly or inactive expected", 3) end
+    local ok, err = self._tr:setDirection(v)
+    if not ok then error("InvalidStateError: " .. tostring(err), 3) end
+  end,
+}
+local tr_mt = getter_mt(Transceiver, tr_getters, tr_setters)
+
+function Transceiver:stop()
+  local s = self.sender
+  if s._track then track_detach(s._track, self._tr) end
+  local ok, err, name = self._tr:stop()
+  if ok then track_end(self.receiver.track) end
+  return ok, err, name
+end
+
+-- W3C setCodecPreferences(codecs): the codecs (capability tables or names) in order.
+-- The core takes them when the transceiver is made; after that only a transceiver
+-- not yet in any offer can change them.
+function Transceiver:setCodecPreferences(codecs)
+  if type(codecs) ~= "table" then error("setCodecPreferences: a list of codecs expected", 2) end
+  local names = {}
+  for i, c in ipairs(codecs) do
+    local n = codec_name(c)
+    if not n or KIND[n] ~= self._tr:kind() then
+      error("InvalidModificationError: codec " .. tostring(c.mimeType or c) .. " not supported for " .. self._tr:kind(), 2)
+    end
+    names[#names + 1] = n
+  end
+  local ok, err, name = self._tr:setCodecs(names)
+  if not ok then error("InvalidModificationError: " .. tostring(err), 2) end
+  return true
+end
+
+local sender_getters = {
+  track = function(self) return self._track end,
+  transport = function(self) return nil end,
+}
+local sender_mt = getter_mt(Sender, sender_getters)
+
+-- sender:replaceTrack(track|nil): the same kind; no renegotiation.
+function Sender:replaceTrack(track)
+  if track ~= nil and (getmetatable(track) ~= track_mt or track._remote) then
+    error("replaceTrack: a local MediaStreamTrack or nil expected", 2)
+  end
+  local tr = self._t._tr
+  if track and track.kind ~= tr:kind() then return nil, "TypeError: kind mismatch", "ETYPE" end
+  if self._track then track_detach(self._track, tr) end
+  self._track = track
+  if track then track_attach(track, tr) end
+  return true
+end
+
+function Sender:getStats() return self._t._pc and self._t._pc:getStats() end
+
+function Sender:getParameters()
+  local c = self._t._tr:codec()
+  return { codecs = c and { c } or {}, encodings = { {} }, headerExtensions = {}, rtcp = {} }
+end
+
+local receiver_getters = {
+  track = function(self) return self._track end,
+  transport = function(self) return nil end,
+}
+local receiver_mt = getter_mt(Receiver, receiver_getters)
+
+function Receiver:requestKeyframe() return self._t._tr:requestKeyframe() end
+function Receiver:getParameters() return Sender.getParameters(self) end
+
+-- One Lua transceiver per core transceiver (weak: the pc's list keeps them).
+local by_core = setmetatable({}, { __mode = "k" })
+local pc_list = setmetatable({}, { __mode = "k" }) -- pc -> { transceivers in order }
+
+local function wrap(pc, ctr)
+  local t = by_core[ctr]
+  if t then return t end
+  t = setmetatable({ _tr = ctr }, tr_mt)
+  t.sender = setmetatable({ _t = t }, sender_mt)
+  local rt = new_track(ctr:kind(), ctr:remoteTrackId() or nil, nil)
+  rt._remote, rt._tr = true, ctr
+  t.receiver = setmetatable({ _t = t, _track = rt }, receiver_mt)
+  by_core[ctr] = t
+  local list = pc_list[pc]
+  if not list then
+    list = {}
+    pc_list[pc] = list
+  end
+  list[#list + 1] = t
+  return t
+end
+
+local function transceivers(pc, raw)
+  local out = {}
+  for i, ctr in ipairs(raw._transceivers(pc)) do out[i] = wrap(pc, ctr) end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- Events from the core: (pc, what, transceiver (core), ...)
+
+local function on_media(pc, what, ctr, a, b, c)
+  local t = by_core[ctr] or wrap(pc, ctr)
+  local track = t.receiver._track
+  if what == "frame" then -- a = bytes, b = RTP timestamp, c = keyframe
+    local h = track._h.onframe
+    if h then
+      local ok, err = xpcall(h, debug.traceback,
+        { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track })
+      if not ok then report(err) end
+    end
+  elseif what == "keyframerequest" then
+    local st = t.sender._track
+    if st then
+      if st._src then st._src:requestKeyframe() end
+      fire(st, "onkeyframerequest", { type = "keyframerequest", target = st, sender = t.sender })
+    end
+  elseif what == "ended" then
+    track_end(track)
+  elseif what == "track" then -- a = the event table to fill (dispatched by the binding)
+    local id = ctr:remoteTrackId()
+    if id and id ~= track.id then rawset(track, "id", id) end
+    track.codec = ctr:codecName() or track.codec
+    local sid = ctr:remoteStreamId()
+    local streams = {}
+    if sid then streams[1] = { id = sid, getTracks = function() return { track } end } end
+    a.track, a.streams, a.receiver, a.transceiver = track, streams, t.receiver, t
+  end
+end
+
+---------------------------------------------------------------------------
+-- pc methods
+
+local function check_pc_open(pc, what)
+  if pc.signalingState == "closed" then error("InvalidStateError: " .. what .. " on a closed RTCPeerConnection", 3) end
+end
+
+local function add_transceiver(pc, raw, kind_or_track, init)
+  check_pc_open(pc, "addTransceiver")
+  init = init or {}
+  if type(init) ~= "table" then error("addTransceiver: init must be a table", 3) end
+  local track, kind
+  if type(kind_or_track) == "table" and getmetatable(kind_or_track) == track_mt then
+    track, kind = kind_or_track, kind_or_track.kind
+  else
+    kind = kind_or_track
+  end
+  if kind ~= "audio" and kind ~= "video" then error("TypeError: addTransceiver: 'audio', 'video' or a track expected", 3) end
+  local dir = init.direction or "sendrecv"
+  if not DIRS[dir] then error("TypeError: addTransceiver: bad direction " .. tostring(dir), 3) end
+  local sid = init.streams and init.streams[1]
+  if type(sid) == "table" then sid = sid.id end
+  local codecs = init.codecs
+  if codecs then
+    local names = {}
+    for _, c in ipairs(codecs) do names[#names + 1] = codec_name(c) or error("addTransceiver: unknown codec " .. tostring(c), 3) end
+    codecs = names
+  elseif track and track.codec then
+    codecs = { track.codec } -- what the track can send, first
+    for _, c in ipairs(CAPS[kind]) do
+      local n = codec_name(c.mimeType)
+      if n ~= track.codec and (n == "VP8" or n == "opus") then codecs[#codecs + 1] = n end
+    end
+  end
+  local ctr, err, name = raw._addTransceiver(pc, kind, dir, sid, track and track.id or nil, codecs)
+  if not ctr then return nil, err, name end
+  local t = wrap(pc, ctr)
+  if track then
+    t.sender._track = track
+    track_attach(track, ctr)
+  end
+  return t
+end
+
+function M.install(rtc, core, pcm, raw)
+  M.core = core
+  report = rtc._report
+  rtc.MediaStreamTrack = MediaStreamTrack
+  rtc.RTCRtpSender = { getCapabilities = capabilities }
+  rtc.RTCRtpReceiver = { getCapabilities = capabilities }
+  rtc.media = { open = media_open, record = media_record, codecs = CLOCK }
+  if not raw._addTransceiver then return end -- a core without the media path
+  core.setMediaHandler(on_media)
+
+  pcm.addTransceiver = function(self, kind_or_track, init)
+    return add_transceiver(self, raw, kind_or_track, init)
+  end
+  pcm.getTransceivers = function(self) return transceivers(self, raw) end
+  pcm.getSenders = function(self)
+    local out = {}
+    for _, t in ipairs(transceivers(self, raw)) do
+      if not t.stopped then out[#out + 1] = t.sender end
+    end
+    return out
+  end
+  pcm.getReceivers = function(self)
+    local out = {}
+    for _, t in ipairs(transceivers(self, raw)) do
+      if not t.stopped then out[#out + 1] = t.receiver end
+    end
+    return out
+  end
+  -- addTrack(track, ...streams): reuses a transceiver the peer's offer made that never
+  -- sent (W3C 5.1 addTrack step 7), else adds a sendrecv one.
+  pcm.addTrack = function(self, track, ...)
+    check_pc_open(self, "addTrack")
+    if type(track) ~= "table" or getmetatable(track) ~= track_mt or track._remote then
+      error("TypeError: addTrack: a local MediaStreamTrack expected", 2)
+    end
+    for _, t in ipairs(transceivers(self, raw)) do
+      if t.sender._track == track then return nil, "InvalidAccessError: track already added", "EINVALIDACCESS" end
+    end
+    for _, t in ipairs(transceivers(self, raw)) do
+      local cd = t.currentDirection
+      if t.kind == track.kind and not t.stopped and t.sender._track == nil and not t._sent
+        and cd ~= "sendrecv" and cd ~= "sendonly" and not t._ours then
+        t.sender._track = track
+        t._sent = true
+        track_attach(track, t._tr)
+        local d = t.direction
+        if d == "recvonly" then t._tr:setDirection("sendrecv") elseif d == "inactive" then t._tr:setDirection("sendonly") end
+        return t.sender
+      end
+    end
+    local t, err, name = add_transceiver(self, raw, track, { direction = "sendrecv", streams = { ... } })
+    if not t then return nil, err, name end
+    t._ours, t._sent = true, true
+    return t.sender
+  end
+  -- removeTrack(sender): the sender stops sending; the direction loses "send".
+  pcm.removeTrack = function(self, sender)
+    check_pc_open(self, "removeTrack")
+    if type(sender) ~= "table" or getmetatable(sender) ~= sender_mt then
+      error("TypeError: removeTrack: an RTCRtpSender expected", 2)
+    end
+    local t = sender._t
+    if sender._track == nil then return true end
+    track_detach(sender._track, t._tr)
+    sender._track = nil
+    local d = t.direction
+    if d == "sendrecv" then t._tr:setDirection("recvonly") elseif d == "sendonly" then t._tr:setDirection("inactive") end
+    return true
+  end
+end
+
+M.Track, M.track_mt = Track, track_mt
+return M
