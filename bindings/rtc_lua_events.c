@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rtc_lua.h"
+#include "rtc_lua_media.h"
 
 /* "ufrag X" in a candidate line (RFC 8839 extension attribute), or NULL. */
 static void push_ufrag(lua_State *L, const char *cand) {
@@ -70,6 +71,7 @@ static const struct {
     [RTC_PC_EVENT_DC_ERROR] = {"error", "onerror", true},
     [RTC_PC_EVENT_DC_CLOSING] = {"closing", "onclosing", true},
     [RTC_PC_EVENT_DC_CLOSE] = {"close", "onclose", true},
+    [RTC_PC_EVENT_TRACK] = {"track", "ontrack", false},
 };
 
 /* Dispatches one event; the stack above pci is scratch. */
@@ -83,6 +85,7 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     rtc_lua_pcall(L, 2);
     return;
   }
+  if (rtc_lua_tr_event(L, pci, ev)) return; /* frames, keyframe requests, ended tracks */
   if ((unsigned)ev->type >= sizeof(ev_names) / sizeof(ev_names[0]) || !ev_names[ev->type].type)
     return;
   const char *type = ev_names[ev->type].type;
@@ -143,6 +146,7 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
       lua_pushboolean(L, ev->binary);
       lua_setfield(L, -2, "binary");
       break;
+    case RTC_PC_EVENT_TRACK: rtc_lua_tr_fill_track_event(L, pci, ev, -1); break;
     case RTC_PC_EVENT_DC_ERROR:
       lua_pushstring(L, ev->text ? ev->text : "error");
       lua_setfield(L, -2, "error");

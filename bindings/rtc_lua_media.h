@@ -38,7 +38,20 @@ void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
 /* The transceiver at idx as a sink (its sender), or NULL if idx is not one. */
 void *rtc_lua_tr_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
 
-extern int rtc_lua_live_sources, rtc_lua_live_recorders;
+extern int rtc_lua_live_sources, rtc_lua_live_recorders, rtc_lua_live_trs;
+
+/* rtc_lua_track.c: transceivers. */
+struct rtc_tr;
+void rtc_lua_tr_open(lua_State *L);  /* after rtc_lua_pc_open: adds the pc's media methods */
+void rtc_lua_tr_funcs(lua_State *L); /* into the table on top */
+/* Pushes tr's object (a new one owned by the pc object at pci if it has none). */
+void rtc_lua_tr_push(lua_State *L, struct rtc_tr *tr, int pci);
+/* Frame, keyframe-request and ended events: handled (true) or not a media event. */
+bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev);
+/* Fills the track event's table at evt (track, streams, receiver, transceiver). */
+void rtc_lua_tr_fill_track_event(lua_State *L, int pci, const rtc_pc_event_t *ev, int evt);
+/* inbound-rtp, outbound-rtp, remote-inbound-rtp, codec, media-source into report. */
+void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts);
 
 void rtc_lua_media_open(lua_State *L);
 void rtc_lua_media_funcs(lua_State *L); /* into the table on top */

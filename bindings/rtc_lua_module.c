@@ -301,6 +301,8 @@ static int m_debug_counts(lua_State *L) {
   lua_setfield(L, -2, "mediaSources");
   lua_pushinteger(L, rtc_lua_live_recorders);
   lua_setfield(L, -2, "recorders");
+  lua_pushinteger(L, rtc_lua_live_trs);
+  lua_setfield(L, -2, "transceivers");
   return 1;
 }
 
@@ -360,10 +362,12 @@ int luaopen_rtc_core(lua_State *L) {
   rtc_lua_dc_open(L);
   rtc_lua_cert_open(L);
   rtc_lua_media_open(L);
+  rtc_lua_tr_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, core_funcs, 0);
   rtc_lua_tls_open(L);
   rtc_lua_media_funcs(L);
+  rtc_lua_tr_funcs(L);
   expose_methods(L, RTC_LUA_PC_MT, "pc_methods");
   expose_methods(L, RTC_LUA_DC_MT, "dc_methods");
   expose_methods(L, RTC_LUA_CERT_MT, "cert_methods");

@@ -7,6 +7,7 @@
 
 #include "base/rtc_err.h"
 #include "rtc_lua.h"
+#include "rtc_lua_media.h"
 
 #define PC_MAX_GATHER 32
 
@@ -445,6 +446,7 @@ static int pc_get_stats(lua_State *L) {
     set_num(L, "bytesReceived", (double)ds.bytes_received);
     lua_pop(L, 1);
   }
+  rtc_lua_tr_stats(L, report, pc, ts);
   lua_settop(L, report);
   return 1;
 }

@@ -1,7 +1,553 @@
-/* Transceivers for Lua (the pc media C API binds here once it is on main). */
+/* RTCRtpTransceiver's C half for Lua: userdata { rtc_tr_t *tr (one reference);
+ * rtc_lua_pc_t *pc; recv sinks }. lua/rtc/media.lua builds the W3C objects
+ * (transceiver, sender, receiver, MediaStreamTrack) around it.
+ *
+ * The userdata's env holds its pc object (so `pc` stays valid) and the recorders fed
+ * from its receiver. The pc's env holds the Lua transceivers (lua/rtc/media.lua), so
+ * pc and transceivers are one cycle the collector frees together.
+ *
+ * Media events (pc/rtc_pc_media.h) never wait for Lua when nobody listens: received
+ * frames go to the recorders in C, and to the Lua handler (set by lua/rtc/media.lua)
+ * only when the track has onframe; keyframe requests and ended tracks go to the
+ * handler; the track event is dispatched like the pc's other events, with the table
+ * filled by the handler. */
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "pc/rtc_pc_media.h"
 #include "rtc_lua_media.h"
 
+#define RTC_LUA_TR_MT "rtc.RTCRtpTransceiver"
+#define TR_MAX 64
+
+typedef struct rtc_lua_tr {
+  rtc_tr_t *tr;      /* one reference; NULL once collected */
+  rtc_lua_pc_t *pc;  /* kept alive by the env */
+  rtc_lua_sinks_t recv; /* recorders fed from the receiver */
+  bool lua_frames;   /* the track has onframe */
+} rtc_lua_tr_t;
+
+static const char key_media_handler;
+int rtc_lua_live_trs;
+
+static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive", "stopped",
+                                        NULL};
+
+static rtc_lua_tr_t *tr_check(lua_State *L, int idx) {
+  rtc_lua_tr_t *t = luaL_checkudata(L, idx, RTC_LUA_TR_MT);
+  if (!t->tr) luaL_argerror(L, idx, "transceiver is destroyed");
+  return t;
+}
+
+static void tr_kick(rtc_lua_tr_t *t) {
+  if (t->pc && t->pc->peer) rtc_io_peer_kick(t->pc->peer);
+}
+
+static void update_frame_events(rtc_lua_tr_t *t) {
+  rtc_tr_set_frame_events(t->tr, t->lua_frames || t->recv.n > 0);
+}
+
+/* Pushes the object of tr (a new one, owned by the pc object at pci, if it has none). */
+void rtc_lua_tr_push(lua_State *L, rtc_tr_t *tr, int pci) {
+  pci = rtc_lua_absindex(L, pci);
+  void *ud = rtc_tr_get_userdata(tr);
+  if (ud) {
+    rtc_lua_obj_push(L, ud);
+    if (!lua_isnil(L, -1)) return;
+    lua_pop(L, 1);
+  }
+  rtc_lua_tr_t *t = lua_newuserdata(L, sizeof(*t));
+  memset(t, 0, sizeof(*t));
+  t->tr = rtc_tr_ref(tr);
+  t->pc = lua_touserdata(L, pci);
+  rtc_lua_live_trs++;
+  luaL_getmetatable(L, RTC_LUA_TR_MT);
+  lua_setmetatable(L, -2);
+  lua_createtable(L, 0, 2);
+  lua_pushlightuserdata(L, (void *)&rtc_lua_key_owner);
+  lua_pushvalue(L, pci);
+  lua_rawset(L, -3);
+  rtc_lua_setenv(L, -2);
+  rtc_tr_set_userdata(tr, t);
+  rtc_lua_obj_register(L, t, -1);
+}
+
+static int tr_gc(lua_State *L) {
+  rtc_lua_tr_t *t = luaL_checkudata(L, 1, RTC_LUA_TR_MT);
+  if (!t->tr) return 0;
+  rtc_lua_in_gc++;
+  if (rtc_tr_get_userdata(t->tr) == t) rtc_tr_set_userdata(t->tr, NULL);
+  rtc_tr_set_frame_events(t->tr, false);
+  rtc_tr_unref(t->tr);
+  rtc_lua_in_gc--;
+  t->tr = NULL;
+  rtc_lua_live_trs--;
+  return 0;
+}
+
+static int tr_tostring(lua_State *L) {
+  rtc_lua_tr_t *t = luaL_checkudata(L, 1, RTC_LUA_TR_MT);
+  const char *mid = t->tr ? rtc_tr_mid(t->tr) : NULL;
+  lua_pushfstring(L, "RTCRtpTransceiver (mid %s): %p", mid ? mid : "null", (void *)t);
+  return 1;
+}
+
+static int tr_fail(lua_State *L, rtc_lua_tr_t *t, int err) {
+  const char *msg = rtc_tr_error(t->tr);
+  lua_pushnil(L);
+  lua_pushstring(L, msg && *msg ? msg : rtc_strerror(err));
+  lua_pushstring(L, rtc_err_name(err));
+  return 3;
+}
+
+static int tr_result(lua_State *L, rtc_lua_tr_t *t, int r) {
+  tr_kick(t);
+  if (r < 0) return tr_fail(L, t, r);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* A sender as a source's sink: sends only frames of the negotiated codec. */
+static int tr_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
+                   bool key) {
+  rtc_lua_tr_t *t = ud;
+  if (!t->tr) return RTC_ESTATE;
+  rtc_tr_codec_t c;
+  if (!rtc_tr_codec(t->tr, &c)) return RTC_ESTATE;
+  if (codec && strcasecmp(codec, c.name) != 0) return RTC_ENOTSUP;
+  int r = rtc_tr_send_frame(t->tr, ts, p, len, key);
+  tr_kick(t);
+  return r;
+}
+
 void *rtc_lua_tr_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
-  (void)L, (void)idx, (void)fn;
-  return NULL;
+  rtc_lua_tr_t *t = luaL_testudata(L, idx, RTC_LUA_TR_MT);
+  if (!t) return NULL;
+  *fn = tr_sink;
+  return t;
+}
+
+/* ---- methods ---- */
+
+static int tr_kind(lua_State *L) {
+  lua_pushstring(L, rtc_tr_kind(tr_check(L, 1)->tr) == RTC_MEDIA_VIDEO ? "video" : "audio");
+  return 1;
+}
+
+static int push_opt_string(lua_State *L, const char *s) {
+  if (s)
+    lua_pushstring(L, s);
+  else
+    lua_pushnil(L);
+  return 1;
+}
+
+static int tr_mid(lua_State *L) { return push_opt_string(L, rtc_tr_mid(tr_check(L, 1)->tr)); }
+static int tr_track_id(lua_State *L) {
+  return push_opt_string(L, rtc_tr_track_id(tr_check(L, 1)->tr));
+}
+static int tr_stream_id(lua_State *L) {
+  return push_opt_string(L, rtc_tr_stream_id(tr_check(L, 1)->tr));
+}
+static int tr_remote_track_id(lua_State *L) {
+  return push_opt_string(L, rtc_tr_remote_track_id(tr_check(L, 1)->tr));
+}
+static int tr_remote_stream_id(lua_State *L) {
+  return push_opt_string(L, rtc_tr_remote_stream_id(tr_check(L, 1)->tr));
+}
+
+static int tr_direction(lua_State *L) {
+  rtc_tr_t *tr = tr_check(L, 1)->tr;
+  lua_pushstring(L, dir_names[rtc_tr_stopped(tr) ? RTC_TR_STOPPED : rtc_tr_direction(tr)]);
+  return 1;
+}
+
+static int tr_current_direction(lua_State *L) {
+  int d = rtc_tr_current_direction(tr_check(L, 1)->tr);
+  if (d < 0 || d > RTC_TR_STOPPED) return lua_pushnil(L), 1;
+  lua_pushstring(L, dir_names[d]);
+  return 1;
+}
+
+static int tr_set_direction(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  int d = luaL_checkoption(L, 2, NULL, dir_names);
+  return tr_result(L, t, rtc_tr_set_direction(t->tr, (rtc_tr_direction_t)d));
+}
+
+static int tr_stop(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  return tr_result(L, t, rtc_tr_stop(t->tr));
+}
+
+static int tr_stopped(lua_State *L) {
+  lua_pushboolean(L, rtc_tr_stopped(tr_check(L, 1)->tr));
+  return 1;
+}
+
+/* codec() -> { mimeType, clockRate, channels, payloadType, sdpFmtpLine } | nil */
+static int tr_codec(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  rtc_tr_codec_t c;
+  if (!rtc_tr_codec(t->tr, &c)) return lua_pushnil(L), 1;
+  lua_createtable(L, 0, 5);
+  lua_pushfstring(L, "%s/%s", rtc_tr_kind(t->tr) == RTC_MEDIA_VIDEO ? "video" : "audio", c.name);
+  lua_setfield(L, -2, "mimeType");
+  lua_pushnumber(L, c.clock_rate);
+  lua_setfield(L, -2, "clockRate");
+  if (c.channels) {
+    lua_pushnumber(L, c.channels);
+    lua_setfield(L, -2, "channels");
+  }
+  lua_pushnumber(L, c.pt);
+  lua_setfield(L, -2, "payloadType");
+  if (c.fmtp) {
+    lua_pushstring(L, c.fmtp);
+    lua_setfield(L, -2, "sdpFmtpLine");
+  }
+  return 1;
+}
+
+static int tr_codec_name(lua_State *L) {
+  rtc_tr_codec_t c;
+  if (!rtc_tr_codec(tr_check(L, 1)->tr, &c)) return lua_pushnil(L), 1;
+  lua_pushstring(L, c.name);
+  return 1;
+}
+
+/* setCodecs(names): the core takes codec preferences only when a transceiver is made. */
+static int tr_set_codecs(lua_State *L) {
+  tr_check(L, 1);
+  lua_pushnil(L);
+  lua_pushliteral(L, "codec preferences are fixed when the transceiver is made "
+                     "(addTransceiver(kind, {codecs = ...}))");
+  lua_pushliteral(L, "ENOTSUP");
+  return 3;
+}
+
+/* send(bytes, rtp_timestamp, keyframe) -> true | nil, err, NAME */
+static int tr_send(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  size_t len;
+  const char *p = luaL_checklstring(L, 2, &len);
+  uint32_t ts = (uint32_t)(uint64_t)luaL_checknumber(L, 3);
+  int r = rtc_tr_send_frame(t->tr, ts, (const uint8_t *)p, len, lua_toboolean(L, 4));
+  return tr_result(L, t, r);
+}
+
+static int tr_request_keyframe(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  return tr_result(L, t, rtc_tr_request_keyframe(t->tr));
+}
+
+/* frameEvents(on): the Lua handler gets this receiver's frames. */
+static int tr_frame_events(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  t->lua_frames = lua_toboolean(L, 2);
+  update_frame_events(t);
+  return 0;
+}
+
+/* record(recorder) / unrecord(recorder): the receiver's frames into it, in C. */
+static int tr_record(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  rtc_lua_sink_fn fn;
+  luaL_checkudata(L, 2, RTC_LUA_REC_MT);
+  void *rec = rtc_lua_rec_sink(L, 2, &fn);
+  if (rtc_lua_sinks_add(&t->recv, fn, rec) < 0) return luaL_error(L, "too many recorders");
+  rtc_lua_getenv(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  update_frame_events(t);
+  if (rtc_tr_kind(t->tr) == RTC_MEDIA_VIDEO) rtc_tr_request_keyframe(t->tr); /* start sooner */
+  tr_kick(t);
+  return 0;
+}
+
+static int tr_unrecord(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  rtc_lua_sink_fn fn;
+  luaL_checkudata(L, 2, RTC_LUA_REC_MT);
+  rtc_lua_sinks_remove(&t->recv, rtc_lua_rec_sink(L, 2, &fn));
+  rtc_lua_getenv(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
+  update_frame_events(t);
+  return 0;
+}
+
+/* ---- pc methods ---- */
+
+static rtc_lua_pc_t *pc_check(lua_State *L, int idx) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, idx, RTC_LUA_PC_MT);
+  if (!p->peer) luaL_argerror(L, idx, "RTCPeerConnection is destroyed");
+  return p;
+}
+
+/* _addTransceiver(kind, direction, stream_id|nil, track_id|nil, {codec names}|nil)
+ * -> transceiver | nil, err, NAME */
+static int pc_add_transceiver(lua_State *L) {
+  static const char *const kinds[] = {"audio", "video", NULL};
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  rtc_tr_init_t init;
+  rtc_tr_init_defaults(&init, (rtc_media_kind_t)luaL_checkoption(L, 2, NULL, kinds));
+  init.direction = (rtc_tr_direction_t)luaL_checkoption(L, 3, "sendrecv", dir_names);
+  luaL_argcheck(L, init.direction != RTC_TR_STOPPED, 3, "bad direction");
+  init.stream_id = luaL_optstring(L, 4, NULL);
+  init.track_id = luaL_optstring(L, 5, NULL);
+  const char *names[16];
+  if (!lua_isnoneornil(L, 6)) {
+    luaL_checktype(L, 6, LUA_TTABLE);
+    size_t n = lua_objlen(L, 6);
+    luaL_argcheck(L, n <= 16, 6, "too many codecs");
+    for (size_t i = 0; i < n; i++) {
+      lua_rawgeti(L, 6, (int)i + 1);
+      names[i] = luaL_checkstring(L, -1);
+      lua_pop(L, 1); /* the table keeps it */
+    }
+    init.codecs = names;
+    init.n_codecs = n;
+  }
+  lua_settop(L, 6);
+  rtc_pc_t *pc = rtc_io_peer_pc(p->peer);
+  rtc_tr_t *tr = rtc_pc_add_transceiver(pc, &init);
+  rtc_io_peer_kick(p->peer);
+  if (!tr) {
+    const char *msg = rtc_pc_error(pc);
+    lua_pushnil(L);
+    lua_pushstring(L, msg && *msg ? msg : "addTransceiver failed");
+    lua_pushliteral(L, "EINVAL");
+    return 3;
+  }
+  rtc_lua_tr_push(L, tr, 1);
+  rtc_tr_unref(tr); /* the object took its own */
+  return 1;
+}
+
+/* _transceivers() -> { transceiver, ... } in creation order */
+static int pc_transceivers(lua_State *L) {
+  rtc_lua_pc_t *p = pc_check(L, 1);
+  rtc_tr_t *list[TR_MAX];
+  size_t n = rtc_pc_transceivers(rtc_io_peer_pc(p->peer), list, TR_MAX);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    rtc_lua_tr_push(L, list[i], 1);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+/* ---- events ---- */
+
+static bool push_handler(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)&key_media_handler);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_isfunction(L, -1)) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
+bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
+  const char *what;
+  switch (ev->type) {
+  case RTC_PC_EVENT_TRACK_FRAME: what = "frame"; break;
+  case RTC_PC_EVENT_KEYFRAME_REQUEST: what = "keyframerequest"; break;
+  case RTC_PC_EVENT_TRACK_ENDED: what = "ended"; break;
+  default: return false;
+  }
+  if (!ev->tr) return true;
+  rtc_lua_tr_t *t = rtc_tr_get_userdata(ev->tr);
+  if (ev->type == RTC_PC_EVENT_TRACK_FRAME) {
+    if (!t) return true; /* nobody holds the transceiver: nobody listens */
+    if (t->recv.n > 0) {
+      rtc_tr_codec_t c;
+      const char *name = rtc_tr_codec(ev->tr, &c) ? c.name : NULL;
+      rtc_lua_sinks_write(&t->recv, name, ev->data, ev->len, ev->timestamp, ev->keyframe);
+    }
+    if (!t->lua_frames) return true;
+  }
+  if (!push_handler(L)) return true;
+  lua_pushvalue(L, pci);
+  lua_pushstring(L, what);
+  rtc_lua_tr_push(L, ev->tr, pci);
+  if (ev->type == RTC_PC_EVENT_TRACK_FRAME) {
+    lua_pushlstring(L, (const char *)ev->data, ev->len);
+    lua_pushnumber(L, ev->timestamp);
+    lua_pushboolean(L, ev->keyframe);
+    rtc_lua_pcall(L, 6);
+  } else {
+    rtc_lua_pcall(L, 3);
+  }
+  return true;
+}
+
+void rtc_lua_tr_fill_track_event(lua_State *L, int pci, const rtc_pc_event_t *ev, int evt) {
+  evt = rtc_lua_absindex(L, evt);
+  if (!ev->tr || !push_handler(L)) return;
+  lua_pushvalue(L, pci);
+  lua_pushliteral(L, "track");
+  rtc_lua_tr_push(L, ev->tr, pci);
+  lua_pushvalue(L, evt);
+  rtc_lua_pcall(L, 4);
+}
+
+/* ---- stats: inbound-rtp, outbound-rtp, remote-inbound-rtp, codec, media-source ---- */
+
+static void set_num(lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (!v) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void stats_new(lua_State *L, int report, const char *id, const char *type, double ts) {
+  lua_newtable(L);
+  set_str(L, "id", id);
+  set_str(L, "type", type);
+  set_num(L, "timestamp", ts);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, report, id);
+}
+
+void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
+  rtc_tr_t *list[TR_MAX];
+  size_t n = rtc_pc_transceivers(pc, list, TR_MAX);
+  for (size_t i = 0; i < n; i++) {
+    rtc_tr_t *tr = list[i];
+    rtc_tr_stats_t s;
+    rtc_tr_get_stats(tr, &s);
+    const char *kind = rtc_tr_kind(tr) == RTC_MEDIA_VIDEO ? "video" : "audio";
+    const char *mid = rtc_tr_mid(tr);
+    char id[48], cid[48], msid[48], rid[48];
+    rtc_tr_codec_t c;
+    bool has_codec = rtc_tr_codec(tr, &c);
+    cid[0] = 0;
+    if (has_codec) {
+      snprintf(cid, sizeof(cid), "C%zu_%u", i, c.pt);
+      stats_new(L, report, cid, "codec", ts);
+      set_str(L, "transportId", "T");
+      set_num(L, "payloadType", c.pt);
+      lua_pushfstring(L, "%s/%s", kind, c.name);
+      lua_setfield(L, -2, "mimeType");
+      set_num(L, "clockRate", c.clock_rate);
+      if (c.channels) set_num(L, "channels", c.channels);
+      set_str(L, "sdpFmtpLine", c.fmtp);
+      lua_pop(L, 1);
+    }
+    if (s.ssrc) {
+      snprintf(msid, sizeof(msid), "MS%zu", i);
+      stats_new(L, report, msid, "media-source", ts);
+      set_str(L, "kind", kind);
+      set_str(L, "trackIdentifier", rtc_tr_track_id(tr));
+      if (rtc_tr_kind(tr) == RTC_MEDIA_VIDEO) set_num(L, "frames", (double)s.frames_sent);
+      lua_pop(L, 1);
+      snprintf(id, sizeof(id), "OT%zu_%u", i, s.ssrc);
+      snprintf(rid, sizeof(rid), "RI%zu_%u", i, s.ssrc);
+      stats_new(L, report, id, "outbound-rtp", ts);
+      set_num(L, "ssrc", s.ssrc);
+      set_str(L, "kind", kind);
+      set_str(L, "mid", mid);
+      set_str(L, "transportId", "T");
+      if (cid[0]) set_str(L, "codecId", cid);
+      set_str(L, "mediaSourceId", msid);
+      set_str(L, "remoteId", rid);
+      set_num(L, "packetsSent", (double)s.packets_sent);
+      set_num(L, "bytesSent", (double)s.bytes_sent);
+      set_num(L, "retransmittedPacketsSent", (double)s.retransmitted_packets_sent);
+      set_num(L, "nackCount", (double)s.nack_count_received);
+      if (rtc_tr_kind(tr) == RTC_MEDIA_VIDEO) {
+        set_num(L, "framesSent", (double)s.frames_sent);
+        set_num(L, "pliCount", (double)s.pli_count_received);
+        set_num(L, "firCount", (double)s.fir_count_received);
+      }
+      lua_pop(L, 1);
+      stats_new(L, report, rid, "remote-inbound-rtp", ts);
+      set_num(L, "ssrc", s.ssrc);
+      set_str(L, "kind", kind);
+      set_str(L, "transportId", "T");
+      if (cid[0]) set_str(L, "codecId", cid);
+      set_str(L, "localId", id);
+      set_num(L, "packetsLost", (double)s.remote_packets_lost);
+      if (s.round_trip_time_s > 0) set_num(L, "roundTripTime", s.round_trip_time_s);
+      lua_pop(L, 1);
+    }
+    if (s.remote_ssrc) {
+      snprintf(id, sizeof(id), "IT%zu_%u", i, s.remote_ssrc);
+      stats_new(L, report, id, "inbound-rtp", ts);
+      set_num(L, "ssrc", s.remote_ssrc);
+      set_str(L, "kind", kind);
+      set_str(L, "mid", mid);
+      set_str(L, "transportId", "T");
+      if (cid[0]) set_str(L, "codecId", cid);
+      set_str(L, "trackIdentifier", rtc_tr_remote_track_id(tr));
+      set_num(L, "packetsReceived", (double)s.packets_received);
+      set_num(L, "bytesReceived", (double)s.bytes_received);
+      set_num(L, "packetsLost", (double)s.packets_lost);
+      set_num(L, "jitter", s.jitter_s);
+      set_num(L, "nackCount", (double)s.nack_count_sent);
+      if (rtc_tr_kind(tr) == RTC_MEDIA_VIDEO) {
+        set_num(L, "framesReceived", (double)s.frames_received);
+        set_num(L, "framesDropped", (double)s.frames_dropped);
+        set_num(L, "pliCount", (double)s.pli_count_sent);
+      }
+      lua_pop(L, 1);
+    }
+  }
+}
+
+/* core.setMediaHandler(fn(pc, what, transceiver, ...)) */
+static int m_set_media_handler(lua_State *L) {
+  if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_pushlightuserdata(L, (void *)&key_media_handler);
+  lua_insert(L, 1);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+static const luaL_Reg tr_methods[] = {
+    {"kind", tr_kind},
+    {"mid", tr_mid},
+    {"direction", tr_direction},
+    {"setDirection", tr_set_direction},
+    {"currentDirection", tr_current_direction},
+    {"stop", tr_stop},
+    {"stopped", tr_stopped},
+    {"codec", tr_codec},
+    {"codecName", tr_codec_name},
+    {"setCodecs", tr_set_codecs},
+    {"trackId", tr_track_id},
+    {"streamId", tr_stream_id},
+    {"remoteTrackId", tr_remote_track_id},
+    {"remoteStreamId", tr_remote_stream_id},
+    {"send", tr_send},
+    {"requestKeyframe", tr_request_keyframe},
+    {"frameEvents", tr_frame_events},
+    {"record", tr_record},
+    {"unrecord", tr_unrecord},
+    {NULL, NULL},
+};
+static const luaL_Reg no_getters[] = {{NULL, NULL}};
+
+void rtc_lua_tr_open(lua_State *L) {
+  rtc_lua_class(L, RTC_LUA_TR_MT, tr_methods, no_getters, NULL, tr_gc, tr_tostring);
+  /* The pc's media methods (lua/rtc/media.lua wraps them). */
+  luaL_getmetatable(L, RTC_LUA_PC_MT);
+  lua_getfield(L, -1, "methods");
+  lua_pushcfunction(L, pc_add_transceiver);
+  lua_setfield(L, -2, "_addTransceiver");
+  lua_pushcfunction(L, pc_transceivers);
+  lua_setfield(L, -2, "_transceivers");
+  lua_pop(L, 2);
+}
+
+void rtc_lua_tr_funcs(lua_State *L) {
+  lua_pushcfunction(L, m_set_media_handler);
+  lua_setfield(L, -2, "setMediaHandler");
 }
