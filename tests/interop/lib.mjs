@@ -142,8 +142,14 @@ export class PagePeer extends Peer {
     super(name, log);
     this.page = page;
   }
-  static async create(name, context, log) {
+  // secure: the page is http://localhost/ (served by the driver itself, no socket), a
+  // secure context, as getUserMedia needs; otherwise about:blank.
+  static async create(name, context, log, { secure = false } = {}) {
     const page = await context.newPage();
+    if (secure) {
+      await page.route('http://localhost/peer', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>peer</title>' }));
+      await page.goto('http://localhost/peer');
+    }
     const p = new PagePeer(name, page, log);
     await page.exposeFunction('__peerEmit', (batch) => { for (const ev of JSON.parse(batch)) p._event(ev); });
     page.on('pageerror', (e) => p._event({ ev: 'error', op: 'page', message: String(e) }));

@@ -89,6 +89,17 @@
       for (const n of ['connectionState', 'iceConnectionState', 'signalingState', 'iceGatheringState']) {
         pc['on' + n.toLowerCase() + 'change'] = () => emit({ ev: 'state', name: n, value: pc[n] });
       }
+      pc.ontrack = (e) => {
+        const t = e.track;
+        emit({ ev: 'track', kind: t.kind, id: t.id, mid: e.transceiver.mid, streams: e.streams.map((x) => x.id) });
+        t.onended = () => emit({ ev: 'trackended', kind: t.kind, id: t.id });
+        // a sink, so that Chromium decodes and plays out what it receives
+        const el = document.createElement(t.kind === 'video' ? 'video' : 'audio');
+        el.muted = true; el.autoplay = true; el.playsInline = true;
+        el.srcObject = new MediaStream([t]);
+        document.body.appendChild(el);
+        el.play().catch(() => {});
+      };
       pc.ondatachannel = (e) => {
         wire(e.channel);
         emit(Object.assign({ ev: 'dc' }, describe(e.channel)));
@@ -117,6 +128,47 @@
       emit(Object.assign({ ev: 'dccreated' }, describe(dc)));
     },
     echo(c) { channels.get(c.label).__echo = true; },
+    // getmedia {video, audio, codec}: the fake camera/microphone, added with addTrack;
+    // codec ("H264"...) goes first in the video transceiver's codec preferences
+    async getmedia(c) {
+      const s = await navigator.mediaDevices.getUserMedia({ video: !!c.video && { width: 320, height: 240, frameRate: 30 }, audio: !!c.audio });
+      const kinds = [];
+      for (const t of s.getTracks()) {
+        const sender = pc.addTrack(t, s);
+        kinds.push(t.kind);
+        if (c.codec && t.kind === 'video') {
+          const tr = pc.getTransceivers().find((x) => x.sender === sender);
+          const caps = RTCRtpSender.getCapabilities('video').codecs;
+          const first = caps.filter((x) => x.mimeType.toLowerCase() === 'video/' + c.codec.toLowerCase());
+          if (!first.length) throw new Error('no ' + c.codec + ' in this Chromium');
+          tr.setCodecPreferences(first.concat(caps.filter((x) => !first.includes(x))));
+        }
+      }
+      emit({ ev: 'mediaadded', kinds });
+    },
+    caps() {
+      emit({ ev: 'caps', video: RTCRtpSender.getCapabilities('video').codecs.map((x) => x.mimeType + ' ' + (x.sdpFmtpLine || '')),
+        recv: RTCRtpReceiver.getCapabilities('video').codecs.map((x) => x.mimeType) });
+    },
+    async mstats() {
+      const r = await pc.getStats();
+      const out = { ev: 'mstats', inbound: {}, outbound: {}, codecs: {} };
+      r.forEach((s) => {
+        if (s.type === 'codec') out.codecs[s.id] = s.mimeType;
+      });
+      r.forEach((s) => {
+        if (s.type === 'inbound-rtp') {
+          out.inbound[s.kind] = { packetsReceived: s.packetsReceived, framesDecoded: s.framesDecoded,
+            framesReceived: s.framesReceived, totalSamplesReceived: s.totalSamplesReceived,
+            concealedSamples: s.concealedSamples, keyFramesDecoded: s.keyFramesDecoded,
+            pliCount: s.pliCount, codec: out.codecs[s.codecId] };
+        } else if (s.type === 'outbound-rtp') {
+          out.outbound[s.kind] = { packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
+            codec: out.codecs[s.codecId] };
+        }
+      });
+      emit(out);
+    },
     send(c) {
       const dc = channels.get(c.label);
       let data;

@@ -54,6 +54,8 @@ end
 
 local pc
 local trickle = true
+-- media (issue 7): file tracks we send, recorders of what we receive, counters
+local media = { tracks = {}, recorders = {}, want = {}, frames = { audio = 0, video = 0 }, got = {} }
 local channels = {}
 local echo = {}
 
@@ -118,6 +120,22 @@ function ops.init(c)
   end
   for _, n in ipairs({ "connectionState", "iceConnectionState", "signalingState", "iceGatheringState" }) do
     pc["on" .. n:lower() .. "change"] = function() emit({ ev = "state", name = n, value = pc[n] }) end
+  end
+  pc.ontrack = function(e)
+    local tr = e.track
+    local n = #media.got + 1
+    media.got[n] = tr
+    emit({ ev = "track", kind = tr.kind, id = tr.id, mid = null(e.transceiver.mid),
+      streams = #e.streams > 0 and { e.streams[1].id } or cjson.empty_array or {} })
+    tr.onended = function() emit({ ev = "trackended", kind = tr.kind, id = tr.id }) end
+    local w = media.want[tr.kind]
+    if w and not w.rec then
+      w.rec = assert(rtc.media.record(tr, w.path))
+      w.track = tr
+      w.t0 = uv.now()
+    elseif media.count then
+      tr.onframe = function() media.frames[tr.kind] = media.frames[tr.kind] + 1 end
+    end
   end
   pc.ondatachannel = function(e)
     wire(e.channel)
@@ -198,6 +216,49 @@ function ops.dcclose(c) channels[c.label]:close() end
 function ops.close()
   pc:close()
   emit({ ev = "closed" })
+end
+
+-- addfile {file, loop, stream}: a file track (tests/fixtures/media/...) sent with addTrack
+function ops.addfile(c)
+  local track = check(rtc.media.open(c.file, { loop = c.loop ~= false }))
+  local sender = check(pc:addTrack(track, { id = c.stream or "luartc" }))
+  media.tracks[#media.tracks + 1] = { track = track, sender = sender }
+  emit({ ev = "mediaadded", kind = track.kind, codec = track.codec, id = track.id })
+end
+
+-- record {kind, path}: the next remote track of that kind goes into path (IVF, Ogg,
+-- Annex-B by its codec); count {}: remote tracks count their frames (onframe)
+function ops.record(c) media.want[c.kind] = { path = c.path } end
+function ops.count() media.count = true end
+
+-- recstop: closes the recorders; recorded {kind, path, frames, duration, seconds}
+function ops.recstop()
+  for kind, w in pairs(media.want) do
+    if w.rec then
+      local st = w.rec:stats()
+      w.rec:close()
+      emit({ ev = "recorded", kind = kind, path = w.path, frames = st.frames, duration = st.duration,
+        errors = st.errors, skipped = st.skipped, seconds = (uv.now() - w.t0) / 1000,
+        codec = null(w.track._tr and w.track._tr:codecName()) })
+    else
+      emit({ ev = "recorded", kind = kind, path = w.path, frames = 0, seconds = 0 })
+    end
+  end
+  media.want = {}
+end
+
+-- mstats: this side's RTP figures per kind (its getStats) and the onframe counters
+function ops.mstats()
+  local out = { ev = "mstats", inbound = {}, outbound = {}, frames = media.frames }
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "inbound-rtp" then
+      out.inbound[s.kind] = { packetsReceived = s.packetsReceived, framesReceived = s.framesReceived,
+        bytesReceived = s.bytesReceived }
+    elseif s.type == "outbound-rtp" then
+      out.outbound[s.kind] = { packetsSent = s.packetsSent, framesSent = s.framesSent, bytesSent = s.bytesSent }
+    end
+  end
+  emit(out)
 end
 
 function ops.info()

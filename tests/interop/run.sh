@@ -32,6 +32,7 @@ need_apt=
   || need_apt="$need_apt gstreamer1.0-plugins-bad gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0"
 command -v node >/dev/null || need_apt="$need_apt nodejs npm"
 command -v ip >/dev/null || need_apt="$need_apt iproute2"
+command -v ffmpeg >/dev/null || need_apt="$need_apt ffmpeg" # checks luartc's media recordings
 if [ -n "$need_apt" ]; then
   say "installing$need_apt"
   if [ "$(id -u)" = 0 ]; then
@@ -117,13 +118,13 @@ run_driver() { # label timeout args...
 # gathers on 10.99.0.1 too, so that every pair has matching addresses.
 # aiortc (made to gather on loopback) and luartc meet on 127.0.0.1.
 if [ -x /usr/bin/chromium ] && [ -d "$HERE/node_modules/playwright-core" ]; then
-  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium 360 --peer chromium --mdns off
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium 480 --peer chromium --mdns off
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-mdns 90 --peer chromium --mdns on
 else
   echo "skip chromium/*: chromium or playwright-core missing"; skipped=$((skipped + 1))
 fi
 if /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
-  export INTEROP_ADDRESSES=127.0.0.1; LUARTC_LOG=info run_driver aiortc 330 --peer aiortc
+  export INTEROP_ADDRESSES=127.0.0.1; LUARTC_LOG=info run_driver aiortc 420 --peer aiortc
 else
   echo "skip aiortc/*: python3-aiortc missing"; skipped=$((skipped + 1))
 fi
