@@ -146,7 +146,7 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
       lua_pushboolean(L, ev->binary);
       lua_setfield(L, -2, "binary");
       break;
-    case RTC_PC_EVENT_TRACK: rtc_lua_tr_fill_track_event(L, pci, ev, -1); break;
+    case RTC_PC_EVENT_TRACK: rtc_lua_tr_fill_track_event(L, pci, ev, evt); break;
     case RTC_PC_EVENT_DC_ERROR:
       lua_pushstring(L, ev->text ? ev->text : "error");
       lua_setfield(L, -2, "error");
