@@ -69,6 +69,8 @@ end
 -- MediaStreamTrack
 
 local Track = {}
+-- The handlers a track calls (docs/api.md): "onframe" (remote), "onended",
+-- "onkeyframerequest" (local).
 -- Handlers whose setting changes what the core does (frame events on or off).
 local SPECIAL = { onframe = true }
 

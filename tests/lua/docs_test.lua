@@ -44,6 +44,8 @@ local function binding_names()
       fh:close()
     end
   end
+  -- the media objects are Lua tables: their handlers are listed in lua/rtc/media.lua
+  for h in read("lua/rtc/media.lua"):gmatch('"(on%l+)"') do handlers[h] = true end
   return names, handlers
 end
 
