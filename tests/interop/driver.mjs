@@ -759,6 +759,62 @@ test('media-h264-both-ways', async (t) => {
   t.note = `Chromium decoded ${b.inbound.video.framesDecoded} H.264 frames; ` + await checkRecordings(t, ['video']);
 }, { only: ['chromium'] });
 
+// The two media bots of README.md, as written there: the page offers (non-trickle),
+// the bot reads the offer on stdin and prints its answer.
+function readmeBots() {
+  const md = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const sec = md.slice(md.indexOf('## Media bots'));
+  const blocks = [...sec.matchAll(/```lua\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-bots-'));
+  fs.writeFileSync(path.join(dir, 'play.lua'), blocks[0]);
+  fs.writeFileSync(path.join(dir, 'record.lua'), blocks[1]);
+  return dir;
+}
+async function botAnswer(t, bot, args) {
+  const m = t.P.mark();
+  t.P.cmd({ op: 'offer' });
+  const offer = await t.P.wait((e) => e.ev === 'sdp' && e.type === 'offer', { since: m, what: 'offer' });
+  t.B = new ProcPeer('bot', [path.join(BUILD, 'luartc'), bot, ...args], {
+    log: t.log, cwd: ROOT, errName: `${t.log.testName.replace(/[^\w.-]+/g, '_')}-bot`, env: { LUARTC_GATHER_ADDRESSES: GATHER },
+  });
+  t.L = t.B;
+  t.B.proc.stdin.end(JSON.stringify({ type: 'offer', sdp: offer.sdp }));
+  const answer = await t.B.wait((e) => e.type === 'answer', { what: 'the bot\'s answer', timeout: 15000 });
+  t.P.cmd({ op: 'remote', type: 'answer', sdp: answer.sdp });
+  await t.P.waitState('connectionState', 'connected', { timeout: 15000 });
+}
+test('readme-bot-plays-a-file', async (t) => {
+  const dir = readmeBots();
+  t.P = await makePeer(PEER, 'P', t.log, GATHER, true);
+  t.P.cmd({ op: 'init', trickle: false });
+  t.P.cmd({ op: 'transceiver', kind: 'video', direction: 'recvonly' });
+  await botAnswer(t, path.join(dir, 'play.lua'), [path.join(FIXTURES, 'vp8.ivf')]);
+  await waitTrack(t.P, 'video');
+  await sleep(1000);
+  const [, b] = await peerDecodes(t, ['video'], 2000);
+  t.note = `Chromium decoded ${b.inbound.video.framesDecoded} frames`;
+  fs.rmSync(dir, { recursive: true, force: true });
+}, { only: ['chromium'] });
+test('readme-bot-records-the-camera', async (t) => {
+  const dir = readmeBots();
+  t.P = await makePeer(PEER, 'P', t.log, GATHER, true);
+  t.P.cmd({ op: 'init', trickle: false });
+  t.P.cmd({ op: 'getmedia', video: true, audio: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera' });
+  const out = mediaPath(t, 'camera.ivf');
+  await botAnswer(t, path.join(dir, 'record.lua'), [out, '4']);
+  await new Promise((r) => { const w = () => (t.B.dead ? r() : setTimeout(w, 100)); w(); });
+  const said = t.B.stderrTail(2000);
+  t.log(`bot: ${said}`);
+  const v = ffcheck(out), a = ffcheck(out.replace(/\.ivf$/, '.ogg'));
+  if (!v.missing) {
+    assert(v.errors === '' && v.frames > 20, `ffmpeg on the bot's IVF: ${v.frames} frames, ${v.errors.slice(0, 200)}`);
+    assert(a.errors === '' && a.duration > 2, `ffmpeg on the bot's Ogg: ${a.duration} s, ${a.errors.slice(0, 200)}`);
+  }
+  t.note = `bot said: ${said.trim().replace(/\n/g, '; ')}`;
+  fs.rmSync(dir, { recursive: true, force: true });
+}, { only: ['chromium'] });
+
 // ------------------------------------------------------------ example page
 test('example-browser-chat', async (t) => {
   // examples/browser/server.lua serves the page and answers offers over HTTP

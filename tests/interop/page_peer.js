@@ -146,6 +146,11 @@
       }
       emit({ ev: 'mediaadded', kinds });
     },
+    // transceiver {kind, direction}: e.g. a receive-only video m-section to offer
+    transceiver(c) {
+      pc.addTransceiver(c.kind, { direction: c.direction || 'recvonly' });
+      emit({ ev: 'transceiver', kind: c.kind });
+    },
     caps() {
       emit({ ev: 'caps', video: RTCRtpSender.getCapabilities('video').codecs.map((x) => x.mimeType + ' ' + (x.sdpFmtpLine || '')),
         recv: RTCRtpReceiver.getCapabilities('video').codecs.map((x) => x.mimeType) });
