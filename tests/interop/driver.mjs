@@ -612,6 +612,7 @@ for (const keyType of ['ecdsa', 'rsa']) {
 // luartc records what it receives (runtime/media writers) and ffmpeg must decode the
 // files without a word; the peer reports its decoder's counters (Chromium's getStats,
 // aiortc's decoded frames) for what luartc sends from the fixture files.
+const MEDIA_PEERS = ['chromium', 'aiortc']; // the peers whose scripts speak the media ops
 const MEDIA_DIR = path.join(path.dirname(LOGDIR), 'media');
 fs.mkdirSync(MEDIA_DIR, { recursive: true });
 const FIXTURES = path.join(ROOT, 'tests/fixtures/media');
@@ -685,7 +686,7 @@ test('media-peer-camera-to-luartc', async (t) => {
   await Promise.all([waitTrack(t.L, 'video'), waitTrack(t.L, 'audio')]);
   await sleep(5000);
   t.note = await checkRecordings(t, ['video', 'audio']);
-});
+}, { only: MEDIA_PEERS });
 
 test('media-luartc-files-to-peer', async (t) => {
   await setup(t, { secure: true });
@@ -701,7 +702,7 @@ test('media-luartc-files-to-peer', async (t) => {
   assert(l.outbound.video && l.outbound.video.framesSent > 0, `luartc outbound-rtp video ${JSON.stringify(l.outbound)}`);
   t.note = `peer decoded ${b.inbound.video.framesDecoded} video frames` +
     (b.inbound.audio.totalSamplesReceived ? `, ${b.inbound.audio.totalSamplesReceived} audio samples` : `, ${b.inbound.audio.framesDecoded} audio frames`);
-});
+}, { only: MEDIA_PEERS });
 
 for (const side of ['L', 'P']) {
   test(`media-video-added-midcall-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
@@ -736,7 +737,7 @@ for (const side of ['L', 'P']) {
       if (PEER !== 'aiortc') assert(b.frames.audio > a.frames.audio, `luartc audio frames ${a.frames.audio} -> ${b.frames.audio}`);
       t.note = `luartc got ${b.frames.video} video frames, ${b.frames.audio} audio`;
     }
-  });
+  }, { only: MEDIA_PEERS });
 }
 
 test('media-h264-both-ways', async (t) => {
