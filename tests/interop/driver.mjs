@@ -75,7 +75,6 @@ async function makePeer(kind, name, log, gather = GATHER, secure = false) {
       log, errName: tag, env: { INTEROP_ADDRESSES: GATHER },
     });
   }
-  if (kind === 'chromium') return PagePeer.create('chromium', browserCtx, log);
   if (kind === 'chromium') return PagePeer.create('chromium', browserCtx, log, { secure });
   throw new Error('unknown peer kind ' + kind);
 }
