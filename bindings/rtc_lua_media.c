@@ -502,6 +502,13 @@ static int src_set_loop(lua_State *L) {
   return 0;
 }
 
+/* src:rewind(): the clock stops; the next pump that finds a sink starts the file over. */
+static int src_rewind(lua_State *L) {
+  rtc_lua_src_t *s = src_check(L, 1);
+  s->started = false;
+  return 0;
+}
+
 /* src:requestKeyframe() -> whether the next frame sent will be a keyframe */
 static int src_request_keyframe(lua_State *L) {
   rtc_lua_src_t *s = src_check(L, 1);
@@ -569,7 +576,8 @@ static int src_tostring(lua_State *L) {
 static const luaL_Reg src_methods[] = {
     {"info", src_info},       {"pump", src_pump},     {"setLoop", src_set_loop},
     {"attach", src_attach},   {"detach", src_detach}, {"requestKeyframe", src_request_keyframe},
-    {"stats", src_stats},     {"close", src_close_m}, {NULL, NULL},
+    {"stats", src_stats},     {"close", src_close_m}, {"rewind", src_rewind},
+    {NULL, NULL},
 };
 static const luaL_Reg rec_methods[] = {
     {"write", rec_write},

@@ -100,7 +100,7 @@ local track_mt = {
 local function new_track(kind, id, codec)
   return setmetatable({
     kind = kind, id = id or random_id(), label = "", enabled = true, muted = false,
-    readyState = "live", codec = codec, _h = {}, _senders = {},
+    readyState = "live", codec = codec, _h = {}, _senders = {}, _recs = {},
   }, track_mt)
 end
 
@@ -123,6 +123,8 @@ local function track_end(self)
   fire(self, "onended", { type = "ended", target = self })
 end
 
+local track_detach -- below
+
 -- A file source: the timer wakes the source at its deadlines; the source sends in C.
 local function source_schedule(self)
   if self._timer or not self._src or self.readyState == "ended" then return end
@@ -131,6 +133,18 @@ local function source_schedule(self)
   local now_us = M.core.nowUs
   local function tick()
     if self._timer ~= t then return end
+    -- senders of closed connections and stopped transceivers leave; with nobody left
+    -- the source rests (and starts from its beginning for the next sender): a timer
+    -- running for nobody would keep closed connections alive
+    for tr in pairs(self._senders) do
+      if tr:stopped() then track_detach(self, tr) end
+    end
+    if next(self._senders) == nil and next(self._recs) == nil then
+      t:close()
+      self._timer = nil
+      self._src:rewind()
+      return
+    end
     local now = now_us()
     local nxt = self._src:pump(now)
     if not nxt then
@@ -213,7 +227,7 @@ local function track_attach(self, tr)
   end
 end
 
-local function track_detach(self, tr)
+function track_detach(self, tr)
   self._senders[tr] = nil
   if self._src then self._src:detach(tr) end
 end
@@ -270,6 +284,7 @@ local function media_record(track, path, opts)
     track._tr:record(rec)
   elseif track._src then
     track._src:attach(rec)
+    track._recs[rec] = true
     source_schedule(track)
   else
     rec:close()

@@ -218,4 +218,32 @@ test("replaceTrack switches what a sender sends without negotiation", function()
   ok(err, "a track of another kind is refused")
 end)
 
+test("pcs with media, their transceivers and file sources are released after close", function()
+  local core = rtc.core
+  local function full_gc() collectgarbage() collectgarbage() end
+  full_gc()
+  local base = core.debugCounts()
+  do
+    local a, b = H.pair()
+    local t = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+    assert(a:addTrack(t))
+    assert(a:addTrack(assert(rtc.media.open(FIX .. "opus.ogg"))))
+    local got = 0
+    b.ontrack = function(ev) ev.track.onframe = function() got = got + 1 end end
+    assert(H.negotiate(a, b))
+    H.waitFor(function() return got > 5 end, "frames")
+    eq(core.debugCounts().transceivers - base.transceivers, 4)
+    a:close()
+    b:close()
+  end
+  rtc.sleep(50)
+  H.forget()
+  local c
+  H.waitFor(function()
+    full_gc()
+    c = core.debugCounts()
+    return c.pcs <= base.pcs and c.transceivers <= base.transceivers and c.mediaSources <= base.mediaSources
+  end, "released", 5000)
+end)
+
 H.run()
