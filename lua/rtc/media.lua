@@ -392,9 +392,11 @@ local receiver_mt = getter_mt(Receiver, receiver_getters)
 function Receiver:requestKeyframe() return self._t._tr:requestKeyframe() end
 function Receiver:getParameters() return Sender.getParameters(self) end
 
--- One Lua transceiver per core transceiver (weak: the pc's list keeps them).
-local by_core = setmetatable({}, { __mode = "k" })
-local pc_list = setmetatable({}, { __mode = "k" }) -- pc -> { transceivers in order }
+-- One Lua transceiver per core transceiver. Weak both ways: the pc's own list (in its
+-- environment, pc._media) keeps them, and pc, list, transceivers and their core objects
+-- are one cycle the collector frees together (a weak-keyed table whose values lead
+-- back to their keys would keep every closed pc forever).
+local by_core = setmetatable({}, { __mode = "kv" })
 
 local function wrap(pc, ctr)
   local t = by_core[ctr]
@@ -405,10 +407,10 @@ local function wrap(pc, ctr)
   rt._remote, rt._tr = true, ctr
   t.receiver = setmetatable({ _t = t, _track = rt }, receiver_mt)
   by_core[ctr] = t
-  local list = pc_list[pc]
+  local list = pc._media
   if not list then
     list = {}
-    pc_list[pc] = list
+    pc._media = list
   end
   list[#list + 1] = t
   return t
