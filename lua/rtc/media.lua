@@ -191,7 +191,7 @@ end
 function Track:stop()
   if self._src then self._src:close() end
   self._src = nil
-  self._senders = {}
+  self._senders, self._recs = {}, {}
   if self._timer then
     self._timer:close()
     self._timer = nil
