@@ -25,6 +25,7 @@ typedef struct rtc_lua_tr {
   rtc_lua_pc_t *pc;  /* kept alive by the env */
   rtc_lua_sinks_t recv; /* recorders fed from the receiver */
   bool lua_frames;   /* the track has onframe */
+  bool lua_rtp;      /* the track has onrtp */
 } rtc_lua_tr_t;
 
 static const char key_media_handler;
@@ -248,6 +249,14 @@ static int tr_frame_events(lua_State *L) {
   return 0;
 }
 
+/* rtpEvents(on): the Lua handler gets this receiver's RTP packets. */
+static int tr_rtp_events(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  t->lua_rtp = lua_toboolean(L, 2);
+  rtc_tr_set_rtp_events(t->tr, t->lua_rtp);
+  return 0;
+}
+
 /* record(recorder) / unrecord(recorder): the receiver's frames into it, in C. */
 static int tr_record(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
@@ -355,6 +364,7 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   case RTC_PC_EVENT_TRACK_FRAME: what = "frame"; break;
   case RTC_PC_EVENT_KEYFRAME_REQUEST: what = "keyframerequest"; break;
   case RTC_PC_EVENT_TRACK_ENDED: what = "ended"; break;
+  case RTC_PC_EVENT_TRACK_RTP: what = "rtp"; break;
   default: return false;
   }
   if (!ev->tr) return true;
@@ -368,6 +378,7 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     }
     if (!t->lua_frames) return true;
   }
+  if (ev->type == RTC_PC_EVENT_TRACK_RTP && (!t || !t->lua_rtp)) return true;
   if (!push_handler(L)) return true;
   lua_pushvalue(L, pci);
   lua_pushstring(L, what);
@@ -377,6 +388,24 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     lua_pushnumber(L, ev->timestamp);
     lua_pushboolean(L, ev->keyframe);
     rtc_lua_pcall(L, 6);
+  } else if (ev->type == RTC_PC_EVENT_TRACK_RTP) {
+    /* the packet and its fixed header (RFC 3550 5.1), read here once */
+    lua_pushlstring(L, (const char *)ev->data, ev->len);
+    lua_createtable(L, 0, 5);
+    if (ev->len >= 12) {
+      const uint8_t *p = ev->data;
+      lua_pushinteger(L, p[1] & 0x7f);
+      lua_setfield(L, -2, "payloadType");
+      lua_pushboolean(L, p[1] >> 7);
+      lua_setfield(L, -2, "marker");
+      lua_pushinteger(L, (p[2] << 8) | p[3]);
+      lua_setfield(L, -2, "sequenceNumber");
+      lua_pushnumber(L, (double)((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | p[6] << 8 | p[7]));
+      lua_setfield(L, -2, "timestamp");
+      lua_pushnumber(L, (double)((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | p[10] << 8 | p[11]));
+      lua_setfield(L, -2, "ssrc");
+    }
+    rtc_lua_pcall(L, 5);
   } else {
     rtc_lua_pcall(L, 3);
   }
@@ -529,6 +558,7 @@ static const luaL_Reg tr_methods[] = {
     {"send", tr_send},
     {"requestKeyframe", tr_request_keyframe},
     {"frameEvents", tr_frame_events},
+    {"rtpEvents", tr_rtp_events},
     {"record", tr_record},
     {"unrecord", tr_unrecord},
     {NULL, NULL},

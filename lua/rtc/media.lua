@@ -69,10 +69,10 @@ end
 -- MediaStreamTrack
 
 local Track = {}
--- The handlers a track calls (docs/api.md): "onframe" (remote), "onended",
--- "onkeyframerequest" (local).
+-- The handlers a track calls (docs/api.md): "onframe" and "onrtp" (remote),
+-- "onended", "onkeyframerequest" (local).
 -- Handlers whose setting changes what the core does (frame events on or off).
-local SPECIAL = { onframe = true }
+local SPECIAL = { onframe = "frameEvents", onrtp = "rtpEvents" }
 
 local function track_index(self, k)
   local m = Track[k]
@@ -85,7 +85,7 @@ local function track_newindex(self, k, v)
   if SPECIAL[k] then
     self._h[k] = v
     local tr = rawget(self, "_tr")
-    if tr then tr:frameEvents(v ~= nil) end
+    if tr then tr[SPECIAL[k]](tr, v ~= nil) end
     return
   end
   rawset(self, k, v)
@@ -433,6 +433,13 @@ local function on_media(pc, what, ctr, a, b, c)
     if h then
       local ok, err = xpcall(h, debug.traceback,
         { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track })
+      if not ok then report(err) end
+    end
+  elseif what == "rtp" then -- a = the packet, b = its header fields
+    local h = track._h.onrtp
+    if h then
+      b.data, b.track = a, track
+      local ok, err = xpcall(h, debug.traceback, b)
       if not ok then report(err) end
     end
   elseif what == "keyframerequest" then

@@ -148,6 +148,25 @@ test("track:write frames reach onframe with timestamp, keyframe and codec", func
   end
 end)
 
+test("onrtp delivers each packet with its header fields", function()
+  local a, b = H.pair()
+  assert(a:addTrack(assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))))
+  local pkts = {}
+  b.ontrack = function(ev) ev.track.onrtp = function(p) pkts[#pkts + 1] = p end end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #pkts >= 20 end, "20 packets")
+  for i, p in ipairs(pkts) do
+    ok(#p.data > 12, "a whole packet")
+    eq(p.data:byte(2) % 128, p.payloadType)
+    if i > 1 then
+      eq(p.ssrc, pkts[1].ssrc, "one ssrc")
+      eq((p.sequenceNumber - pkts[i - 1].sequenceNumber) % 65536, 1, "consecutive")
+      eq((p.timestamp - pkts[i - 1].timestamp) % 4294967296, 960, "20 ms at 48 kHz")
+    end
+  end
+  b:getTransceivers()[1].receiver.track.onrtp = nil
+end)
+
 test("a video track added mid-call by either side: renegotiation and ontrack", function()
   local a, b = H.pair()
   local audio = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
