@@ -409,6 +409,8 @@ static int pc_get_stats(lua_State *L) {
   set_num(L, "bytesReceived", (double)st.bytes_received);
   set_num(L, "packetsDiscarded", (double)st.packets_discarded); /* luartc addition */
   set_str(L, "dtlsState", st.dtls_state < 0 ? "new" : dtls_names[st.dtls_state]);
+  set_str(L, "dtlsRole", st.dtls_role < 0 ? "unknown" : st.dtls_role ? "server" : "client");
+  if (st.dtls_cipher) set_str(L, "dtlsCipher", st.dtls_cipher);
   if (st.has_pair) set_str(L, "selectedCandidatePairId", "CP");
   lua_pop(L, 1);
 

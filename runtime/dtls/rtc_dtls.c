@@ -49,6 +49,7 @@ struct rtc_dtls {
   rtc_dtls_cert_t *cert;
   rtc_dtls_state_t state;
   rtc_dtls_role_t role;
+  char suite[64]; /* IANA name of the negotiated suite, once connected */
   uint32_t rto_ms, max_rto_ms;
   uint16_t mtu;
   uint64_t now_us;
@@ -524,6 +525,10 @@ static void dtls_handshake_done(rtc_dtls_t *d) {
   d->have_master = false;
   d->state = RTC_DTLS_CONNECTED;
   dtls_fast_setup(d);
+  /* mbedTLS spells the IANA name with '-' */
+  snprintf(d->suite, sizeof d->suite, "%s", mbedtls_ssl_get_ciphersuite(&d->ssl));
+  for (char *c = d->suite; *c; c++)
+    if (*c == '-') *c = '_';
   /* The MTU only shapes handshake flights; an application record is one record
    * of up to 16384 bytes (the owner's choice, e.g. SCTP's own MTU). */
   mbedtls_ssl_set_mtu(&d->ssl, 0);
@@ -531,7 +536,7 @@ static void dtls_handshake_done(rtc_dtls_t *d) {
    * read it). */
   RTC_LOG(RTC_LOG_INFO, "dtls", "connected as %s, %s (%s records), peer key %s, srtp profile %u",
           d->role == RTC_DTLS_ROLE_CLIENT ? "client" : "server",
-          mbedtls_ssl_get_ciphersuite(&d->ssl), d->fast ? "fast" : "mbedTLS",
+          d->suite, d->fast ? "fast" : "mbedTLS",
           mbedtls_pk_get_name(&peer->pk), (unsigned)d->keys.profile);
   dtls_push_event(d, RTC_DTLS_EVENT_CONNECTED, NULL, 0);
 }
@@ -904,8 +909,13 @@ void rtc_dtls_close(rtc_dtls_t *d) {
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d ? d->state : RTC_DTLS_FAILED; }
 
 const char *rtc_dtls_cipher_suite(const rtc_dtls_t *d) {
-  if (!d || (d->state != RTC_DTLS_CONNECTED && d->state != RTC_DTLS_CLOSED)) return NULL;
-  return mbedtls_ssl_get_ciphersuite(&d->ssl);
+  if (!d || (d->state != RTC_DTLS_CONNECTED && d->state != RTC_DTLS_CLOSED) || !d->suite[0])
+    return NULL;
+  return d->suite;
+}
+
+int rtc_dtls_get_role(const rtc_dtls_t *d) {
+  return d && d->state != RTC_DTLS_NEW ? (int)d->role : -1;
 }
 
 bool rtc__dtls_fast(const rtc_dtls_t *d) { return d && d->fast; }

@@ -79,9 +79,11 @@ int rtc_dtls_send(rtc_dtls_t *d, const uint8_t *p, size_t len);
 /* Sends close_notify; the state becomes closed. */
 void rtc_dtls_close(rtc_dtls_t *d);
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d);
-/* The negotiated suite's IANA name ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" as
- * mbedTLS spells it) once connected, else NULL; for logs and stats. */
+/* The negotiated suite's IANA name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", as
+ * W3C RTCTransportStats.dtlsCipher has it) once connected, else NULL. */
 const char *rtc_dtls_cipher_suite(const rtc_dtls_t *d);
+/* The role given to rtc_dtls_start, or -1 before it. */
+int rtc_dtls_get_role(const rtc_dtls_t *d);
 
 /* RFC 5764 keying material after CONNECTED. profile: the libsrtp2-independent
  * IANA id (1 = AES128_CM_SHA1_80, 7 = AEAD_AES_128_GCM). Keys/salts as the RFC

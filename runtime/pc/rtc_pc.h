@@ -211,6 +211,8 @@ typedef struct rtc_pc_stats {
   uint32_t rtt_ms;
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */
+  int dtls_role;   /* rtc_dtls_role_t; -1 before DTLS starts */
+  const char *dtls_cipher; /* IANA suite name once connected, else NULL; borrowed */
 } rtc_pc_stats_t;
 void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out);
 typedef struct rtc_dc_stats {

@@ -233,6 +233,8 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->requests_received = ts.requests_received;
   out->responses_received = ts.responses_received;
   out->dtls_state = ts.dtls_state;
+  out->dtls_role = ts.dtls_role;
+  out->dtls_cipher = ts.dtls_cipher;
 }
 
 bool rtc_pc_has_events(const rtc_pc_t *pc) { return pc->ev_head != NULL; }

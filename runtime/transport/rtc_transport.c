@@ -495,4 +495,6 @@ void rtc_transport_get_stats(const rtc_transport_t *t, rtc_transport_stats_t *ou
   out->requests_received = is.checks_received;
   out->responses_received = is.responses_received;
   out->dtls_state = t->dtls_started ? (int)rtc_dtls_state(t->dtls) : -1;
+  out->dtls_role = t->dtls_started ? rtc_dtls_get_role(t->dtls) : -1;
+  out->dtls_cipher = t->dtls_started ? rtc_dtls_cipher_suite(t->dtls) : NULL;
 }

@@ -136,6 +136,8 @@ typedef struct rtc_transport_stats {
   uint32_t rtt_ms;
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 before DTLS exists */
+  int dtls_role;   /* rtc_dtls_role_t; -1 before DTLS starts */
+  const char *dtls_cipher; /* IANA suite name once connected, else NULL; borrowed */
 } rtc_transport_stats_t;
 void rtc_transport_get_stats(const rtc_transport_t *t, rtc_transport_stats_t *out);
 

@@ -600,7 +600,7 @@ for (const keyType of ['ecdsa', 'rsa']) {
       assert(m[1] === role, `luartc's DTLS role ${m[1]}, its SDP says ${role}`);
       // the server's key picks the suite; AES-GCM suites keep the fast record path
       const serverKey = role === 'server' ? keyType.toUpperCase() : m[4];
-      assert(m[2].startsWith(`TLS-ECDHE-${serverKey === 'EC' || serverKey === 'ECDSA' ? 'ECDSA' : 'RSA'}-`),
+      assert(m[2].startsWith(`TLS_ECDHE_${serverKey === 'EC' || serverKey === 'ECDSA' ? 'ECDSA' : 'RSA'}_`),
         `suite ${m[2]} with a ${serverKey} server key`);
       t.note = `luartc ${role} (${keyType}), peer key ${m[4]}: ${m[2]}, ${m[3]} records`;
     });

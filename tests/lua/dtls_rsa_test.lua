@@ -50,6 +50,19 @@ for _, case in ipairs({ { "offerer", true, false }, { "answerer", false, true },
     H.waitFor(function() return back end, "reply")
     eq(back, "and back")
     ok(a.connectionState == "connected" and b.connectionState == "connected", "connected")
+    -- getStats: the offerer is the DTLS server (the answer says a=setup:active);
+    -- the server's key picks the suite
+    local function transport(pc)
+      for _, s in pairs(pc:getStats()) do
+        if s.type == "transport" then return s end
+      end
+    end
+    local ta, tb = transport(a), transport(b)
+    eq(ta.dtlsRole, "server")
+    eq(tb.dtlsRole, "client")
+    local want = case[2] and "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" or "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    eq(ta.dtlsCipher, want)
+    eq(tb.dtlsCipher, want)
   end)
 end
 

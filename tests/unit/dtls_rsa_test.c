@@ -269,8 +269,8 @@ static void test_matrix_luartc_both_sides(void) {
              suite ? suite : c.reason, rtc__dtls_fast(c.d) ? "fast records" : "mbedTLS records");
       CHECK_EQ_INT(c.connected, 1);
       CHECK_EQ_INT(s.connected, 1);
-      CHECK_STR(suite, si ? "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"
-                          : "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256");
+      CHECK_STR(suite, si ? "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+                          : "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
       CHECK_STR(rtc_dtls_cipher_suite(s.d), suite);
       CHECK(rtc__dtls_fast(c.d) && rtc__dtls_fast(s.d));
       CHECK_EQ_INT(rtc_dtls_send(c.d, (const uint8_t *)"ping", 4), 0);
@@ -399,8 +399,8 @@ static void test_openssl_rsa_peer_every_role(void) {
       CHECK(suite != NULL);
       /* the server's key decides the suite; AES-128-GCM first; fast records */
       bool rsa_server = r == RTC_DTLS_ROLE_CLIENT || certs[ci] == cert_rsa;
-      CHECK_STR(suite, rsa_server ? "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"
-                                  : "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256");
+      CHECK_STR(suite, rsa_server ? "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+                                  : "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
       CHECK(fast);
     }
   }
@@ -413,9 +413,9 @@ static void test_openssl_rsa_peer_each_suite(void) {
     const char *ossl, *mine;
     bool fast;
   } cases[] = {
-      {"ECDHE-RSA-AES256-GCM-SHA384", "TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384", true},
-      {"ECDHE-RSA-CHACHA20-POLY1305", "TLS-ECDHE-RSA-WITH-CHACHA20-POLY1305-SHA256", false},
-      {"ECDHE-RSA-AES128-SHA", "TLS-ECDHE-RSA-WITH-AES-128-CBC-SHA", false},
+      {"ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", true},
+      {"ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", false},
+      {"ECDHE-RSA-AES128-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", false},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     for (int role = 0; role < 2; role++) {
