@@ -207,6 +207,14 @@ static int m_set_log_level(lua_State *L) {
   return 0;
 }
 
+/* A module's own level; nil drops it. */
+static int m_set_log_module_level(lua_State *L) {
+  const char *module = luaL_checkstring(L, 1);
+  int level = lua_isnoneornil(L, 2) ? -1 : luaL_checkoption(L, 2, NULL, log_names);
+  if (rtc_log_set_module_level(module, level) < 0) return luaL_error(L, "too many log modules");
+  return 0;
+}
+
 /* The sink runs inside the core's processing (possibly under mbedTLS or io_flush):
  * it must not call Lua there (a handler could run a GC that finalizes a pc mid-flush).
  * Lines wait in a bounded ring and rtc_lua_log_flush hands them to the handler from
@@ -316,6 +324,7 @@ static const luaL_Reg core_funcs[] = {
     {"generateCertificate", rtc_lua_cert_generate},
     {"certificateFromPEM", rtc_lua_cert_from_pem},
     {"setLogLevel", m_set_log_level},
+    {"setLogModuleLevel", m_set_log_module_level},
     {"setLogHandler", m_set_log_handler},
     {"flushLog", m_flush_log},
     {"setErrorReporter", m_set_reporter},

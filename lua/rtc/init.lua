@@ -440,7 +440,9 @@ rtc.certificateFromPEM = core.certificateFromPEM
 rtc.setLogLevel = core.setLogLevel
 rtc.setLogHandler = core.setLogHandler
 -- LUARTC_LOG=debug (error, warn, info, debug, trace) sets the level without code changes.
-if os.getenv("LUARTC_LOG") then pcall(core.setLogLevel, os.getenv("LUARTC_LOG")) end
+-- rtc.log (lua/rtc/log.lua): levels per module; LUARTC_LOG="ice,dtls:debug" style.
+rtc.log = require "rtc.log"
+if os.getenv("LUARTC_LOG") then pcall(rtc.log.configure, os.getenv("LUARTC_LOG")) end
 
 -- Under the runner the loop already runs (or will, once the main chunk yields):
 -- rtc.run() in a coroutine then waits until the loop has nothing left to do, as

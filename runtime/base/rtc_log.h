@@ -16,9 +16,15 @@ typedef enum rtc_log_level {
 typedef void (*rtc_log_sink_cb)(rtc_log_level_t level, const char *module, const char *line,
                                 void *ud);
 
-extern int rtc__log_level; /* read by the macro; set with rtc_log_set_level */
+extern int rtc__log_level; /* read by the macro: the highest level of any module */
 
+/* The level of every module without a level of its own. */
 void rtc_log_set_level(rtc_log_level_t level);
+/* A module's own level ("ice", "dtls", ...; at most 32 modules have one); a negative
+ * level drops the module's own level. Returns 0, or RTC_ELIMIT when the table is full. */
+int rtc_log_set_module_level(const char *module, int level);
+/* Drops every module's own level. */
+void rtc_log_clear_module_levels(void);
 /* NULL restores the default sink (stderr). */
 void rtc_log_set_sink(rtc_log_sink_cb cb, void *ud);
 void rtc__log_write(rtc_log_level_t level, const char *module, const char *fmt, ...)
