@@ -193,6 +193,15 @@ int rtc_rtp_write(uint8_t *out, size_t cap, const rtc_rtp_header_t *h, const uin
   return (int)total;
 }
 
+int rtc_rtp_rewrite_ext(uint8_t *pkt, size_t len, uint8_t id, const uint8_t *data, uint8_t n) {
+  rtc_rtp_header_t h;
+  if (rtc_rtp_parse(pkt, len, &h) != 0) return RTC_EPARSE;
+  const rtc_rtp_ext_t *e = rtc_rtp_get_ext(&h, id);
+  if (!e || e->len != n) return RTC_ENOTFOUND;
+  if (n) memcpy(pkt + (e->data - pkt), data, n); /* e->data points into pkt */
+  return 0;
+}
+
 int64_t rtc_rtp_seq_unwrap_peek(const rtc_rtp_seq_unwrapper_t *u, uint16_t seq) {
   if (!u->started) return RTC_RTP_EXT_SEQ_BASE + seq;
   return u->highest + rtc_rtp_seq_diff(seq, (uint16_t)u->highest);

@@ -98,6 +98,13 @@ int rtc_rtp_write_header(uint8_t *out, size_t cap, const rtc_rtp_header_t *h);
 int rtc_rtp_write(uint8_t *out, size_t cap, const rtc_rtp_header_t *h, const uint8_t *payload,
                   size_t payload_len);
 
+/* Overwrites, in a written packet, the data of the extension element `id` with n bytes
+ * (same length as the element has). For per-send values such as a fresh transport-wide
+ * sequence number or abs-send-time on a retransmission from rtc_rtp_send_rtx. 0, or
+ * RTC_ENOTFOUND when the packet has no such element or its length differs, RTC_EPARSE
+ * when pkt does not parse. */
+int rtc_rtp_rewrite_ext(uint8_t *pkt, size_t len, uint8_t id, const uint8_t *data, uint8_t n);
+
 /* --- Sequence numbers and timestamps (RFC 3550 appendix A.1, RFC 1982 serial numbers) ---
  * a is "newer" than b when the forward distance from b to a is below half the space. */
 static inline int16_t rtc_rtp_seq_diff(uint16_t a, uint16_t b) {

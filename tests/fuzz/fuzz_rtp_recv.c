@@ -13,6 +13,7 @@
 #include "base/rtc_time.h"
 #include "rtp/rtc_rtp_recv.h"
 #include "rtp/rtc_rtp_send.h"
+#include "rtp/rtc_rtp_twcc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
@@ -37,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                               .history_slots = 32,
                               .max_packet = 400};
   rtc_rtp_send_t *s = rtc_rtp_send_create(&sc);
-  if (!r || !s) abort();
+  rtc_rtp_twcc_t *tw = rtc_rtp_twcc_create(128);
+  if (!r || !s || !tw) abort();
   uint64_t now = 1000000;
   uint32_t ts = 0;
   static uint8_t pkt[512];
@@ -57,6 +59,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                           .payload = data + off,
                           .payload_len = len};
     (void)rtc_rtp_recv_handle_packet(r, now, &h);
+    /* the sequence number as a transport-wide one; feedback parses back */
+    rtc_rtp_twcc_record(tw, now, seq);
+    if (op & 0x10) {
+      static uint8_t fb[4096];
+      static rtc_rtcp_twcc_pkt_t tp[1100];
+      int k = rtc_rtp_twcc_write_feedback(tw, fb, sizeof fb, 1, 2);
+      rtc_rtcp_msg_t m;
+      if (k > 0 &&
+          (rtc_rtcp_parse(fb, (size_t)k, &m) != 0 || m.kind != RTC_RTCP_KIND_TWCC ||
+           rtc_rtcp_twcc_expand(&m.u.twcc, tp, 1100) != m.u.twcc.status_count || !tp[0].received))
+        abort();
+    }
     /* the same payload through the sender, to have history to answer NACKs from */
     rtc_rtp_header_t sh = {.ts = ts, .marker = op & 1};
     (void)rtc_rtp_send_packet(s, now, &sh, data + off, len, pkt, sizeof pkt);
@@ -85,5 +99,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   rtc_rtp_recv_destroy(r);
   rtc_rtp_send_destroy(s);
+  rtc_rtp_twcc_destroy(tw);
   return 0;
 }

@@ -442,6 +442,15 @@ static void test_rtx_format(void) {
   CHECK(rtc_rtp_get_ext(&h, 3) && rtc_rtp_get_ext(&h, 3)->data[0] == '0');
   CHECK_EQ_INT(h.payload_len, 6);
   CHECK(h.payload[0] == 0 && h.payload[1] == 10 && h.payload[2] == 3);
+  /* a fresh per-send value (transport-wide seq) stamped into the retransmission */
+  const uint8_t m2[1] = {'7'};
+  CHECK_EQ_INT(rtc_rtp_rewrite_ext(rtx, (size_t)n, 3, m2, 1), 0);
+  CHECK_EQ_INT(rtc_rtp_parse(rtx, (size_t)n, &h), 0);
+  CHECK(rtc_rtp_get_ext(&h, 3)->data[0] == '7');
+  const uint8_t two[2] = {1, 2};
+  CHECK_EQ_INT(rtc_rtp_rewrite_ext(rtx, (size_t)n, 3, two, 2), RTC_ENOTFOUND);
+  CHECK_EQ_INT(rtc_rtp_rewrite_ext(rtx, (size_t)n, 4, m2, 1), RTC_ENOTFOUND);
+  CHECK_EQ_INT(rtc_rtp_rewrite_ext(rtx, 5, 3, m2, 1), RTC_EPARSE);
   /* a second NACK within the pacing interval is not answered; later it is */
   CHECK_EQ_INT(rtc_rtp_send_rtx(s, 300, 10, rtx, sizeof rtx), RTC_EAGAIN);
   n = rtc_rtp_send_rtx(s, 200 + RTC_MS(11), 10, rtx, sizeof rtx);

@@ -5,6 +5,7 @@
 #include "base/rtc_err.h"
 #include "rtc_test.h"
 #include "rtp/rtc_rtcp.h"
+#include "rtp/rtc_rtp_twcc.h"
 
 /* A compound as browsers send it: SR with one report block, SDES CNAME, then (RFC 5506
  * would allow it alone) a PLI. */
@@ -265,6 +266,63 @@ static void test_twcc_build(void) {
   CHECK_EQ_INT(rtc_rtcp_write_twcc(out, 20, 1, 2, 0, 5, far, 3, &nw), RTC_ETOOBIG);
 }
 
+/* The receive-side recorder: arrivals out of order, across the 16-bit wrap, with losses,
+ * duplicates and a late packet already reported; two feedbacks in a row. */
+static void test_twcc_recorder(void) {
+  rtc_rtp_twcc_t *t = rtc_rtp_twcc_create(64);
+  uint8_t out[512];
+  CHECK(!rtc_rtp_twcc_has_pending(t));
+  CHECK_EQ_INT(rtc_rtp_twcc_write_feedback(t, out, sizeof out, 1, 2), 0);
+  /* seqs 65530..65545 (wrapping), arrival 1 ms apart from 2 s; 65533 and 0 lost; 65535
+   * and 1 swapped; 65540 duplicated */
+  int64_t want[16];
+  for (int i = 0; i < 16; i++)
+    want[i] = 2000000 + 1000 * i;
+  want[3] = want[6] = -1;
+  int order[16] = {0, 1, 2, 3, 4, 7, 6, 5, 8, 9, 10, 11, 12, 13, 14, 15};
+  for (int k = 0; k < 16; k++) {
+    int i = order[k];
+    if (want[i] >= 0) rtc_rtp_twcc_record(t, (uint64_t)want[i], (uint16_t)(65530 + i));
+  }
+  rtc_rtp_twcc_record(t, 9999999, (uint16_t)(65530 + 10)); /* duplicate: ignored */
+  CHECK(rtc_rtp_twcc_has_pending(t));
+  int n = rtc_rtp_twcc_write_feedback(t, out, sizeof out, 1, 2);
+  CHECK(n > 20);
+  CHECK(!rtc_rtp_twcc_has_pending(t));
+  rtc_rtcp_msg_t m;
+  CHECK_EQ_INT(rtc_rtcp_parse(out, (size_t)n, &m), 0);
+  CHECK_EQ_INT(m.kind, RTC_RTCP_KIND_TWCC);
+  CHECK_EQ_INT(m.u.twcc.base_seq, 65530);
+  CHECK_EQ_INT(m.u.twcc.status_count, 16);
+  CHECK_EQ_INT(m.u.twcc.fb_count, 0);
+  rtc_rtcp_twcc_pkt_t p[32];
+  CHECK_EQ_INT(rtc_rtcp_twcc_expand(&m.u.twcc, p, 32), 16);
+  int64_t at = (int64_t)m.u.twcc.ref_time * 64000;
+  for (int i = 0; i < 16; i++) {
+    CHECK_EQ_INT(p[i].received, want[i] >= 0);
+    if (!p[i].received) continue;
+    at += p[i].delta_us;
+    CHECK_EQ_INT(at, want[i]);
+  }
+  /* late arrival of a reported-lost packet: ignored; new ones make a second feedback */
+  rtc_rtp_twcc_record(t, 2100000, (uint16_t)(65530 + 3));
+  CHECK(!rtc_rtp_twcc_has_pending(t));
+  rtc_rtp_twcc_record(t, 2200000, 10);
+  n = rtc_rtp_twcc_write_feedback(t, out, sizeof out, 1, 2);
+  CHECK_EQ_INT(rtc_rtcp_parse(out, (size_t)n, &m), 0);
+  CHECK_EQ_INT(m.u.twcc.base_seq, 10); /* 0..9 lost before it: not reported twice */
+  CHECK_EQ_INT(m.u.twcc.status_count, 1);
+  CHECK_EQ_INT(m.u.twcc.fb_count, 1);
+  CHECK_EQ_INT(rtc_rtp_twcc_write_feedback(t, out, 10, 1, 2), 0);
+  /* a jump beyond the ring gives up the oldest */
+  rtc_rtp_twcc_record(t, 2300000, 20);
+  rtc_rtp_twcc_record(t, 2400000, 200);
+  n = rtc_rtp_twcc_write_feedback(t, out, sizeof out, 1, 2);
+  CHECK_EQ_INT(rtc_rtcp_parse(out, (size_t)n, &m), 0);
+  CHECK_EQ_INT(m.u.twcc.base_seq, 200);
+  rtc_rtp_twcc_destroy(t);
+}
+
 int main(void) {
   RUN_TEST(test_compound);
   RUN_TEST(test_rr_bye_padding);
@@ -272,5 +330,6 @@ int main(void) {
   RUN_TEST(test_fir_remb);
   RUN_TEST(test_twcc_parse);
   RUN_TEST(test_twcc_build);
+  RUN_TEST(test_twcc_recorder);
   TEST_MAIN_END();
 }
