@@ -134,6 +134,73 @@ function Session:trickle(candidates)
   return true
 end
 
+-- The candidates of an SDP, each with its section's mid.
+local function sdp_candidates(sdp)
+  local out, section = {}, nil
+  local function flush()
+    if section then
+      for _, c in ipairs(section.c) do out[#out + 1] = { candidate = c, sdpMid = section.mid or "0" } end
+    end
+  end
+  for line in sdp:gmatch("[^\r\n]+") do
+    if line:match("^m=") then
+      flush()
+      section = { c = {} }
+    elseif section and line:match("^a=mid:") then
+      section.mid = line:match("^a=mid:(.*)$")
+    elseif section and line:match("^a=candidate:") then
+      section.c[#section.c + 1] = line:sub(3)
+    end
+  end
+  flush()
+  return out
+end
+M.sdpCandidates = sdp_candidates
+
+-- Replaces the ICE credentials and candidates of sdp with those of frag (every
+-- section: a WHIP session is bundled).
+local function apply_frag(sdp, frag)
+  local out = {}
+  for line in sdp:gmatch("[^\r\n]+") do
+    if line:match("^a=ice%-ufrag:") then
+      out[#out + 1] = "a=ice-ufrag:" .. frag.ufrag
+    elseif line:match("^a=ice%-pwd:") then
+      out[#out + 1] = "a=ice-pwd:" .. frag.pwd
+    elseif not line:match("^a=candidate:") and not line:match("^a=end%-of%-candidates") then
+      out[#out + 1] = line
+    end
+  end
+  return table.concat(out, "\r\n") .. "\r\n"
+end
+M._applyFrag = apply_frag
+
+-- ICE restart (RFC 9725 4.3.2): a new offer with fresh credentials, its ufrag/pwd and
+-- candidates sent by PATCH; the server's new credentials and candidates come back in
+-- the 200's body and replace the old ones in the remote description.
+function Session:restartIce()
+  local rtc = require "rtc"
+  local pc = self.pc
+  local offer, err = pc:createOffer({ iceRestart = true })
+  if not offer then return nil, err end
+  local ok, serr = pc:setLocalDescription(offer)
+  if not ok and serr then return nil, serr end
+  if pc.iceGatheringState ~= "complete" then rtc.wait(pc, "complete", 10000) end
+  local cands = sdp_candidates(pc.localDescription.sdp)
+  local headers = auth({ ["Content-Type"] = FRAG, ["If-Match"] = "*" }, self.token)
+  local r, rerr = http.request(self.url, { method = "PATCH", headers = headers, tls = self.tls,
+    body = sdpfrag(pc.localDescription.sdp, cands) })
+  if not r then return nil, rerr end
+  if r.status ~= 200 then return nil, "PATCH (ICE restart): HTTP " .. r.status end
+  if r.headers.etag then self.etag = r.headers.etag end
+  local frag = M.parseSdpfrag(r.body)
+  if not frag.ufrag or not frag.pwd then return nil, "ICE restart answer without credentials" end
+  local answer = apply_frag(pc.remoteDescription.sdp, frag)
+  ok, serr = pc:setRemoteDescription({ type = "answer", sdp = answer })
+  if not ok and serr then return nil, serr end
+  for _, c in ipairs(frag.candidates) do pc:addIceCandidate(c) end
+  return true
+end
+
 -- Ends the session: DELETE, then closes the pc.
 function Session:close()
   if self.closed then return true end
@@ -278,9 +345,20 @@ function M.listen(opts)
         if im and im ~= "*" and im ~= session.etag then return send(res, 412, {}, "") end
         local frag = M.parseSdpfrag(req.body)
         local remote = session.pc.remoteDescription
-        if frag.ufrag and remote and not remote.sdp:find("a=ice-ufrag:" .. frag.ufrag, 1, true) then
-          -- an ICE restart (RFC 9725 4.3.2): not done by this server yet
-          return send(res, 501, {}, "")
+        if frag.ufrag and frag.pwd and remote and not remote.sdp:find("a=ice-ufrag:" .. frag.ufrag, 1, true) then
+          -- an ICE restart (RFC 9725 4.3.2): the old offer with the new credentials,
+          -- answered; our new credentials and candidates go back in the body
+          local pc = session.pc
+          local ok2, rerr = pc:setRemoteDescription({ type = "offer", sdp = apply_frag(remote.sdp, frag) })
+          if not ok2 and rerr then return send(res, 400, { ["Content-Type"] = "text/plain" }, tostring(rerr) .. "\n") end
+          for _, c in ipairs(frag.candidates) do pc:addIceCandidate(c) end
+          assert(pc:setLocalDescription())
+          if pc.iceGatheringState ~= "complete" then rtc.wait(pc, "complete", 5000) end
+          local sdp = pc.localDescription.sdp
+          local cands = sdp_candidates(sdp)
+          local n2 = (tonumber(session.etag:match("%-(%d+)\"$")) or 1) + 1
+          session.etag = '"' .. session.id .. "-" .. n2 .. '"'
+          return send(res, 200, { ["Content-Type"] = FRAG, ETag = session.etag }, sdpfrag(sdp, cands))
         end
         for _, c in ipairs(frag.candidates) do session.pc:addIceCandidate(c) end
         return send(res, 204, {}, "")

@@ -60,6 +60,47 @@ test("trickle: POST at once, candidates follow with PATCH", function()
   http.closeIdle()
 end)
 
+test("ICE restart with PATCH: new credentials both ways, the channel carries on", function()
+  local srv = endpoint()
+  local s, pc = publish(srv, false)
+  local old_local = pc.localDescription.sdp:match("a=ice%-ufrag:(%S+)")
+  local old_remote = pc.remoteDescription.sdp:match("a=ice%-ufrag:(%S+)")
+  local etag = s.etag
+  assert(s:restartIce())
+  ok(pc.localDescription.sdp:match("a=ice%-ufrag:(%S+)") ~= old_local, "our ufrag changed")
+  ok(pc.remoteDescription.sdp:match("a=ice%-ufrag:(%S+)") ~= old_remote, "their ufrag changed")
+  ok(s.etag ~= etag, "a new ETag")
+  eq(pc.signalingState, "stable")
+  local got
+  local ch = pc:createDataChannel("after-restart")
+  ch.onmessage = function(m) got = m.data end
+  H.waitFor(function() return ch.readyState == "open" end, "a channel after the restart", 10000)
+  ch:send("again")
+  H.waitFor(function() return got end, "echo after restart", 10000)
+  eq(got, "echo again")
+  H.waitFor(function() return pc.iceConnectionState == "connected" or pc.iceConnectionState == "completed" end, "ICE")
+  assert(s:close())
+  srv.close()
+  http.closeIdle()
+end)
+
+test("WHEP: rtc.whep.play against an endpoint at /whep", function()
+  local srv = endpoint({ path = "/whep" })
+  local pc = H.pc()
+  local dc = pc:createDataChannel("whep")
+  local got
+  dc.onmessage = function(m) got = m.data end
+  local s = assert(rtc.whep.play("http://127.0.0.1:" .. srv.port .. "/whep", pc, { token = "s3cret" }))
+  ok(s.url:match("/whep/%w+$"), "session URL", s.url)
+  H.waitFor(function() return dc.readyState == "open" end, "open", 10000)
+  dc:send("w")
+  H.waitFor(function() return got end, "echo")
+  eq(got, "echo w")
+  assert(s:close())
+  srv.close()
+  http.closeIdle()
+end)
+
 test("refusals: no token 401, wrong type 415, GET 405, unknown session 404, bad SDP 400", function()
   local srv = endpoint()
   local url = "http://127.0.0.1:" .. srv.port .. "/whip"
