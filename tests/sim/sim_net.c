@@ -7,7 +7,8 @@
 #include "base/rtc_time.h"
 #include "sim.h"
 
-#define SIM_IP_UDP_HDR 28 /* IPv4 20 + UDP 8: the MTU counts them */
+/* The MTU counts the IP and UDP headers: IPv4 20 + 8, IPv6 40 + 8. */
+#define SIM_IP_UDP_HDR(a) (rtc_addr_family(a) == AF_INET6 ? 48u : 28u)
 
 void sim_net_init(sim_net_t *n, uint64_t seed, uint64_t *now, bool trace) {
   memset(n, 0, sizeof(*n));
@@ -172,7 +173,7 @@ void sim_net_send(sim_net_t *n, int from, const rtc_transmit_t *tx) {
     net_trace(n, "drop-cut", from, to, tx->len, tx->data, 0);
     return;
   }
-  if (l->cfg.mtu && tx->len + SIM_IP_UDP_HDR > l->cfg.mtu) {
+  if (l->cfg.mtu && tx->len + SIM_IP_UDP_HDR(&tx->remote) > l->cfg.mtu) {
     n->mtu_drops++;
     net_trace(n, "drop-mtu", from, to, tx->len, tx->data, 0);
     return;
