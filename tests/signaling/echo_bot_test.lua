@@ -34,6 +34,23 @@ if have_aiortc then
   end, 40000)
 end
 
+local have_chromium = io.open("/usr/bin/chromium") ~= nil and
+  io.open(H.here .. "/../interop/node_modules/playwright-core/package.json") ~= nil
+if have_chromium then
+  test("headless Chromium -> echo-bot: a page's WebSocket signaling, text and binary echoes", function()
+    local bot, url = start_bot()
+    local p = H.spawn("node", { "echo_bot_chromium.mjs", url }, { cwd = H.here })
+    H.waitFor(function() return p.exited ~= nil end, "chromium", 90000)
+    bot.kill()
+    local r = p.lines[1]
+    ok(r and not r.error, "chromium: " .. table.concat(p.raw, "\n") .. p.stderr() .. "\nbot: " .. bot.stderr())
+    eq(r.text, "hello from chromium")
+    eq(table.concat(r.binary, ","), "1,2,3,250")
+  end, 100000)
+else
+  io.stderr:write("echo_bot_test: chromium or tests/interop's playwright-core missing; Chromium case skipped\n")
+end
+
 test("luartc client -> echo-bot over wss:// (trickle both ways)", function()
   local cert = H.makeCert()
   local bot, url = start_bot({ "--tls-cert", cert.certFile, "--tls-key", cert.keyFile })
