@@ -1,0 +1,337 @@
+/* Recorder: see rtc_record.h. */
+#include "record/rtc_record.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/rtc_err.h"
+#include "media/rtc_media_ivf.h"
+#include "media/rtc_media_ogg.h"
+
+#define OPUS_PRE_SKIP 312
+
+typedef struct rec_track {
+  rtc_record_track_config_t cfg;
+  bool video;
+  bool have_ref;
+  int64_t ref_ext; /* extended timestamp of the latest frame */
+  bool ready;      /* video: a keyframe seen; audio: a frame seen */
+  int64_t cand_ext;
+  uint64_t cand_arrival_us;
+  uint16_t width, height;
+  bool placed;
+  int64_t base_ext, base_us; /* timeline: t_us = base_us + (ext - base_ext) / clock */
+  bool has_sr;
+  uint64_t sr_ntp;
+  uint32_t sr_ts;
+  int64_t last_us;
+  int64_t last_ext; /* of the latest written frame */
+} rec_track_t;
+
+struct rtc_record {
+  rtc_record_config_t cfg;
+  rec_track_t t[RTC_RECORD_MAX_TRACKS];
+  size_t n;
+  bool started, finished, any_frame;
+  uint64_t first_frame_us;
+  size_t ref; /* the track the timeline is built on */
+  rtc_media_ivf_writer_t *ivf;
+  rtc_media_ogg_writer_t *ogg;
+  rtc_record_webm_t *webm;
+  rtc_media_out_t empty;
+  rtc_record_webm_patch_t ivf_patches[2];
+  rtc_record_stats_t st;
+};
+
+rtc_record_format_t rtc_record_format_parse(const char *s) {
+  if (!s) return RTC_RECORD_FORMAT_NONE;
+  const char *dot = strrchr(s, '.');
+  const char *e = dot ? dot + 1 : s;
+  if (!strcasecmp(e, "ivf")) return RTC_RECORD_FORMAT_IVF;
+  if (!strcasecmp(e, "ogg") || !strcasecmp(e, "opus")) return RTC_RECORD_FORMAT_OGG;
+  if (!strcasecmp(e, "webm") || !strcasecmp(e, "mkv")) return RTC_RECORD_FORMAT_WEBM;
+  return RTC_RECORD_FORMAT_NONE;
+}
+
+const char *rtc_record_format_name(rtc_record_format_t f) {
+  switch (f) {
+  case RTC_RECORD_FORMAT_IVF: return "ivf";
+  case RTC_RECORD_FORMAT_OGG: return "ogg";
+  case RTC_RECORD_FORMAT_WEBM: return "webm";
+  default: return NULL;
+  }
+}
+
+static bool is_video(rtc_media_codec_t c) {
+  return c == RTC_MEDIA_CODEC_VP8 || c == RTC_MEDIA_CODEC_VP9 || c == RTC_MEDIA_CODEC_AV1;
+}
+
+int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_config_t *tracks,
+                      size_t n, rtc_record_t **out) {
+  if (!out) return RTC_EINVAL;
+  *out = NULL;
+  if (!cfg || !tracks || n == 0 || n > RTC_RECORD_MAX_TRACKS) return RTC_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (!is_video(tracks[i].codec) && tracks[i].codec != RTC_MEDIA_CODEC_OPUS) return RTC_EINVAL;
+  switch (cfg->format) {
+  case RTC_RECORD_FORMAT_IVF:
+    if (n != 1 || !is_video(tracks[0].codec)) return RTC_EINVAL;
+    break;
+  case RTC_RECORD_FORMAT_OGG:
+    if (n != 1 || tracks[0].codec != RTC_MEDIA_CODEC_OPUS) return RTC_EINVAL;
+    break;
+  case RTC_RECORD_FORMAT_WEBM: break;
+  default: return RTC_EINVAL;
+  }
+  rtc_record_t *r = calloc(1, sizeof *r);
+  if (!r) return RTC_ENOMEM;
+  r->cfg = *cfg;
+  if (!r->cfg.start_wait_us) r->cfg.start_wait_us = 3000000;
+  if (!r->cfg.flush_ms) r->cfg.flush_ms = 1000;
+  r->n = n;
+  for (size_t i = 0; i < n; i++) {
+    rec_track_t *t = &r->t[i];
+    t->cfg = tracks[i];
+    t->video = is_video(tracks[i].codec);
+    if (!t->cfg.clock_rate) t->cfg.clock_rate = t->video ? 90000 : 48000;
+    if (!t->cfg.channels) t->cfg.channels = 2;
+  }
+  *out = r;
+  return 0;
+}
+
+void rtc_record_destroy(rtc_record_t *r) {
+  if (!r) return;
+  rtc_media_ivf_writer_destroy(r->ivf);
+  rtc_media_ogg_writer_destroy(r->ogg);
+  rtc_record_webm_destroy(r->webm);
+  free(r);
+}
+
+static int64_t extend(rec_track_t *t, uint32_t ts) {
+  if (!t->have_ref) return (int64_t)ts;
+  return t->ref_ext + (int32_t)(ts - (uint32_t)t->ref_ext);
+}
+
+/* Seconds since 1900 in the NTP format -> microseconds. */
+static int64_t ntp_us(uint64_t ntp) {
+  return (int64_t)(ntp >> 32) * 1000000 + (int64_t)(((ntp & 0xffffffffu) * 1000000) >> 32);
+}
+
+/* The sender's NTP time (us) of the extended timestamp ext of track t (needs an SR). */
+static int64_t sender_time_us(const rec_track_t *t, int64_t ext) {
+  int64_t sr_ext = ext + (int32_t)(t->sr_ts - (uint32_t)ext);
+  return ntp_us(t->sr_ntp) + (ext - sr_ext) * 1000000 / (int64_t)t->cfg.clock_rate;
+}
+
+static void vp8_size(rec_track_t *t, const uint8_t *p, size_t len) {
+  /* RFC 6386 §9.1: a keyframe's 3-byte tag, start code 9d 01 2a, 14-bit width/height */
+  if (t->cfg.codec != RTC_MEDIA_CODEC_VP8 || len < 10 || (p[0] & 1)) return;
+  if (p[3] != 0x9d || p[4] != 0x01 || p[5] != 0x2a) return;
+  t->width = (uint16_t)((p[6] | p[7] << 8) & 0x3fff);
+  t->height = (uint16_t)((p[8] | p[9] << 8) & 0x3fff);
+}
+
+static void place(rtc_record_t *r, size_t i, int64_t ext, uint64_t now_us) {
+  rec_track_t *t = &r->t[i], *ref = &r->t[r->ref];
+  t->placed = true;
+  t->base_ext = ext;
+  if (i == r->ref) {
+    t->base_us = 0;
+  } else if (t->has_sr && ref->has_sr) {
+    t->base_us = sender_time_us(t, ext) - sender_time_us(ref, ref->base_ext);
+  } else {
+    t->base_us = (int64_t)(now_us - ref->cand_arrival_us);
+  }
+}
+
+static const char *fourcc(rtc_media_codec_t c) {
+  return c == RTC_MEDIA_CODEC_VP8 ? "VP80" : c == RTC_MEDIA_CODEC_VP9 ? "VP90" : "AV01";
+}
+
+static int open_writer(rtc_record_t *r) {
+  switch (r->cfg.format) {
+  case RTC_RECORD_FORMAT_IVF:
+    return rtc_media_ivf_writer_create(fourcc(r->t[0].cfg.codec), r->t[0].width, r->t[0].height, 1,
+                                       r->t[0].cfg.clock_rate, &r->ivf);
+  case RTC_RECORD_FORMAT_OGG: {
+    rtc_media_ogg_writer_config_t oc = {
+        .channels = r->t[0].cfg.channels, .pre_skip = OPUS_PRE_SKIP, .flush_ms = r->cfg.flush_ms};
+    return rtc_media_ogg_writer_create(&oc, &r->ogg);
+  }
+  default: {
+    rtc_record_webm_track_t wt[RTC_RECORD_MAX_TRACKS];
+    memset(wt, 0, sizeof wt);
+    for (size_t i = 0; i < r->n; i++) {
+      wt[i].codec = r->t[i].cfg.codec;
+      wt[i].width = r->t[i].width;
+      wt[i].height = r->t[i].height;
+      wt[i].channels = r->t[i].cfg.channels;
+    }
+    return rtc_record_webm_create(wt, r->n, r->cfg.flush_ms, &r->webm);
+  }
+  }
+}
+
+static void try_start(rtc_record_t *r, uint64_t now_us) {
+  bool all_video = true;
+  for (size_t i = 0; i < r->n; i++)
+    if (r->t[i].video && !r->t[i].ready) all_video = false;
+  if (!all_video && now_us - r->first_frame_us < r->cfg.start_wait_us) return;
+  /* the reference: the first ready video track, else the first ready one */
+  size_t ref = r->n;
+  for (size_t i = 0; i < r->n && ref == r->n; i++)
+    if (r->t[i].video && r->t[i].ready) ref = i;
+  for (size_t i = 0; i < r->n && ref == r->n; i++)
+    if (r->t[i].ready) ref = i;
+  if (ref == r->n) return;
+  if (open_writer(r) != 0) return; /* out of memory: tried again on the next frame */
+  r->ref = ref;
+  r->started = true;
+  place(r, ref, r->t[ref].cand_ext, r->t[ref].cand_arrival_us);
+  for (size_t i = 0; i < r->n; i++)
+    if (i != ref && r->t[i].ready) place(r, i, r->t[i].cand_ext, r->t[i].cand_arrival_us);
+}
+
+static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, int64_t ext,
+                       bool keyframe) {
+  rec_track_t *t = &r->t[i];
+  int64_t t_us = t->base_us + (ext - t->base_ext) * 1000000 / (int64_t)t->cfg.clock_rate;
+  if (t_us < 0 || (t->last_us > 0 && t_us < t->last_us)) { /* before the start, or reordered */
+    r->st.dropped++;
+    return 0;
+  }
+  rtc_media_out_t *o = rtc_record_out(r);
+  size_t before = o->len - o->off;
+  int rc;
+  uint32_t dur_us = 0;
+  if (r->ivf) {
+    rc = rtc_media_ivf_writer_write(r->ivf, p, len, (uint64_t)(ext - t->base_ext));
+  } else if (r->ogg) {
+    rc = rtc_media_ogg_writer_write(r->ogg, p, len,
+                                    OPUS_PRE_SKIP + (uint64_t)t_us * 48000 / 1000000);
+  } else {
+    rc = rtc_record_webm_write(r->webm, (unsigned)i + 1, p, len, t_us / 1000, keyframe);
+  }
+  if (t->cfg.codec == RTC_MEDIA_CODEC_OPUS)
+    dur_us = rtc_media_opus_packet_duration(p, len) * 1000u / 48u;
+  if (rc == RTC_EINVAL) {
+    r->st.dropped++;
+    return 0;
+  }
+  if (rc) return rc;
+  o = rtc_record_out(r);
+  r->st.bytes += (o->len - o->off) - before;
+  r->st.frames++;
+  t->last_us = t_us;
+  t->last_ext = ext;
+  if ((uint64_t)t_us + dur_us > r->st.duration_us) r->st.duration_us = (uint64_t)t_us + dur_us;
+  return 0;
+}
+
+int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len, uint32_t rtp_ts,
+                    bool keyframe, uint64_t now_us) {
+  if (!r || track >= r->n || !p || len == 0) return RTC_EINVAL;
+  if (r->finished) return RTC_ESTATE;
+  rec_track_t *t = &r->t[track];
+  int64_t ext = extend(t, rtp_ts);
+  t->have_ref = true;
+  t->ref_ext = ext;
+  if (!r->any_frame) {
+    r->any_frame = true;
+    r->first_frame_us = now_us;
+  }
+  if (!t->ready || !r->started) {
+    bool ready_now = t->video ? (t->ready || keyframe) : true;
+    if (ready_now && !(t->video && t->ready)) { /* a video track keeps its first keyframe */
+      t->cand_ext = ext;
+      t->cand_arrival_us = now_us;
+      if (t->video) vp8_size(t, p, len);
+    }
+    if (ready_now) t->ready = true;
+  }
+  if (!r->started) {
+    try_start(r, now_us);
+    if (!r->started) return 0;
+  }
+  if (!t->placed) {
+    if (!t->ready) {
+      r->st.dropped++;
+      return 0;
+    }
+    place(r, track, ext, now_us);
+  }
+  if (t->video && !t->ready) return 0;
+  return write_frame(r, track, p, len, ext, keyframe);
+}
+
+void rtc_record_sr(rtc_record_t *r, size_t track, uint64_t ntp, uint32_t rtp_ts) {
+  if (!r || track >= r->n) return;
+  rec_track_t *t = &r->t[track];
+  t->has_sr = true;
+  t->sr_ntp = ntp;
+  t->sr_ts = rtp_ts;
+}
+
+bool rtc_record_wants_keyframe(const rtc_record_t *r, size_t track) {
+  return r && track < r->n && r->t[track].video && !r->t[track].ready && !r->finished;
+}
+
+int rtc_record_finish(rtc_record_t *r) {
+  if (!r) return RTC_EINVAL;
+  if (r->finished) return 0;
+  rtc_media_out_t *o = rtc_record_out(r);
+  size_t before = o->len - o->off;
+  int rc = 0;
+  if (r->ogg) rc = rtc_media_ogg_writer_finish(r->ogg);
+  if (r->webm) rc = rtc_record_webm_finish(r->webm, (int64_t)(r->st.duration_us / 1000));
+  if (r->ivf) {
+    uint8_t h[32];
+    rtc_media_ivf_writer_final_header(r->ivf, h);
+    r->ivf_patches[0].offset = 12; /* width, height */
+    r->ivf_patches[0].len = 4;
+    memcpy(r->ivf_patches[0].bytes, h + 12, 4);
+    /* Bytes 24..31: ffmpeg's IVF muxer and demuxer use them as the duration in pts
+     * units (libvpx's tools read a 32-bit frame count there and ignore it): the span
+     * of the frames plus one mean frame interval, as ffmpeg writes it. */
+    uint64_t nf = rtc_media_ivf_writer_frames(r->ivf), span = 0;
+    if (nf > 1) span = (uint64_t)(r->t[0].last_ext - r->t[0].base_ext) * nf / (nf - 1);
+    r->ivf_patches[1].offset = 24;
+    r->ivf_patches[1].len = 8;
+    for (int i = 0; i < 8; i++)
+      r->ivf_patches[1].bytes[i] = (uint8_t)(span >> (8 * i));
+  }
+  if (rc) return rc;
+  o = rtc_record_out(r);
+  r->st.bytes += (o->len - o->off) - before;
+  r->finished = true;
+  return 0;
+}
+
+rtc_media_out_t *rtc_record_out(rtc_record_t *r) {
+  if (!r) return NULL;
+  if (r->ivf) return rtc_media_ivf_writer_out(r->ivf);
+  if (r->ogg) return rtc_media_ogg_writer_out(r->ogg);
+  if (r->webm) return rtc_record_webm_out(r->webm);
+  return &r->empty;
+}
+
+const rtc_record_webm_patch_t *rtc_record_patches(const rtc_record_t *r, size_t *n) {
+  if (n) *n = 0;
+  if (!r || !r->finished) return NULL;
+  if (r->webm) return rtc_record_webm_patches(r->webm, n);
+  if (r->ivf) {
+    if (n) *n = 2;
+    return r->ivf_patches;
+  }
+  return NULL;
+}
+
+void rtc_record_get_stats(const rtc_record_t *r, rtc_record_stats_t *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!r) return;
+  *out = r->st;
+  out->started = r->started;
+}

@@ -1,0 +1,339 @@
+/* Recorders (runtime/record): real RTP captures (tests/fixtures/rtp) depayloaded by
+ * runtime/rtp and recorded to IVF, Ogg and WebM; the files judged by ffprobe/ffmpeg.
+ * Timestamps are shifted so that they wrap inside the clip; gaps and mid-stream starts
+ * are made by leaving frames out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_err.h"
+#include "media_test_util.h"
+#include "record/rtc_record.h"
+#include "rtc_test.h"
+#include "rtp/rtc_rtp.h"
+#include "rtp/rtc_rtp_codec.h"
+#include "rtp_test_fixture.h"
+
+typedef struct clipf {
+  uint8_t *data[FIX_MAX];
+  size_t len[FIX_MAX];
+  uint32_t ts[FIX_MAX];
+  bool key[FIX_MAX];
+  int n;
+} clipf_t;
+
+/* Depayloads a capture into frames; each RTP timestamp gets ts_add (to make it wrap). */
+static int depay(const char *name, rtc_rtp_codec_t codec, uint32_t ts_add, clipf_t *c) {
+  fix_list_t pk;
+  memset(c, 0, sizeof *c);
+  if (fix_packets(name, &pk) <= 0) return -1;
+  rtc_rtp_depayloader_t *d = rtc_rtp_depayloader_create(codec, 0);
+  rtc_rtp_seq_unwrapper_t u = {0};
+  for (int i = 0; i < pk.n && c->n < FIX_MAX; i++) {
+    rtc_rtp_header_t h;
+    if (rtc_rtp_parse(pk.p[i], pk.len[i], &h) != 0) continue;
+    if (codec == RTC_RTP_CODEC_OPUS && h.payload_len >= 8 &&
+        (!memcmp(h.payload, "OpusHead", 8) || !memcmp(h.payload, "OpusTags", 8)))
+      continue; /* GStreamer capture artifact (see rtp_depay_test) */
+    rtc_rtp_frame_t f;
+    int rc = rtc_rtp_depayloader_push(d, rtc_rtp_seq_unwrap(&u, h.seq), &h, &f);
+    if (!(rc > 0 && (rc & RTC_RTP_DEPAY_FRAME))) continue;
+    c->data[c->n] = malloc(f.len);
+    memcpy(c->data[c->n], f.data, f.len);
+    c->len[c->n] = f.len;
+    c->ts[c->n] = f.ts + ts_add;
+    c->key[c->n] = f.keyframe;
+    c->n++;
+  }
+  rtc_rtp_depayloader_destroy(d);
+  fix_free(&pk);
+  return c->n;
+}
+
+static void clip_free(clipf_t *c) {
+  for (int i = 0; i < c->n; i++)
+    free(c->data[i]);
+}
+
+/* Drains the recorder into path and applies its patches. */
+static void save(rtc_record_t *r, const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  media_drain(rtc_record_out(r), f, NULL, NULL);
+  size_t np = 0;
+  const rtc_record_webm_patch_t *pt = rtc_record_patches(r, &np);
+  for (size_t i = 0; i < np; i++) {
+    fseek(f, (long)pt[i].offset, SEEK_SET);
+    fwrite(pt[i].bytes, 1, pt[i].len, f);
+  }
+  fclose(f);
+}
+
+/* First line that a shell command prints (trimmed), in buf. */
+static const char *sh(char *buf, size_t cap, const char *fmt, const char *path) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, fmt, path);
+  buf[0] = 0;
+  FILE *pp = popen(cmd, "r");
+  if (!pp) return buf;
+  size_t n = fread(buf, 1, cap - 1, pp);
+  buf[n] = 0;
+  pclose(pp);
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ','))
+    buf[--n] = 0;
+  for (char *p = buf; *p; p++)
+    if (*p == '\n') *p = ' ';
+  return buf;
+}
+
+static double probe_duration(const char *path) {
+  char b[256];
+  sh(b, sizeof b, "ffprobe -v error -show_entries format=duration -of csv=p=0 '%s'", path);
+  return atof(b);
+}
+
+static const char *probe_codecs(char *b, size_t cap, const char *path) {
+  return sh(b, cap, "ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '%s'", path);
+}
+
+#define NEAR(a, b, frac) ((a) > (b) * (1 - (frac)) && (a) < (b) * (1 + (frac)))
+
+static void test_format_parse(void) {
+  CHECK_EQ_INT(rtc_record_format_parse("/tmp/a.webm"), RTC_RECORD_FORMAT_WEBM);
+  CHECK_EQ_INT(rtc_record_format_parse("x.MKV"), RTC_RECORD_FORMAT_WEBM);
+  CHECK_EQ_INT(rtc_record_format_parse("x.opus"), RTC_RECORD_FORMAT_OGG);
+  CHECK_EQ_INT(rtc_record_format_parse("ogg"), RTC_RECORD_FORMAT_OGG);
+  CHECK_EQ_INT(rtc_record_format_parse("a.ivf"), RTC_RECORD_FORMAT_IVF);
+  CHECK_EQ_INT(rtc_record_format_parse("a.mp4"), RTC_RECORD_FORMAT_NONE);
+  CHECK_EQ_INT(rtc_record_format_parse(NULL), RTC_RECORD_FORMAT_NONE);
+  rtc_record_t *r = NULL;
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_IVF};
+  rtc_record_track_config_t opus = {.codec = RTC_MEDIA_CODEC_OPUS};
+  rtc_record_track_config_t h264 = {.codec = RTC_MEDIA_CODEC_H264};
+  CHECK_EQ_INT(rtc_record_create(&cfg, &opus, 1, &r), RTC_EINVAL); /* IVF holds video */
+  cfg.format = RTC_RECORD_FORMAT_WEBM;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), RTC_EINVAL); /* not in WebM here */
+  CHECK(r == NULL);
+}
+
+/* VP8 capture whose timestamps wrap at about 1 s: IVF plays 2 s, all 60 frames. */
+static void test_ivf_vp8_wrap(void) {
+  clipf_t c;
+  CHECK_EQ_INT(depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &c), 60);
+  uint32_t shift = 0xFFFFFFFFu - 90000 - c.ts[0]; /* wraps 1 s in */
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_IVF};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_VP8};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  for (int i = 0; i < c.n; i++)
+    CHECK_EQ_INT(rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i] + shift, c.key[i],
+                                 1000000 + (uint64_t)i * 33333),
+                 0);
+  CHECK_EQ_INT(rtc_record_finish(r), 0);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK_EQ_INT(st.frames, 60);
+  CHECK(NEAR((double)st.duration_us, 1966666.0, 0.05));
+  char path[128];
+  media_tmp_path(path, sizeof path, "rec.ivf");
+  save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  CHECK_EQ_INT(media_ffprobe_frames(path), 60);
+  double d = probe_duration(path);
+  CHECK(NEAR(d, 2.0, 0.05));
+  char b[128];
+  CHECK_STR(probe_codecs(b, sizeof b, path), "vp8");
+  if (!NEAR(d, 2.0, 0.05)) fprintf(stderr, "  duration %f\n", d);
+  unlink(path);
+  clip_free(&c);
+}
+
+/* Recording starts mid-stream: nothing until the keyframe (frame 30), a PLI wanted until
+ * then, and the file starts with it. */
+static void test_ivf_starts_at_keyframe(void) {
+  clipf_t c;
+  CHECK_EQ_INT(depay("vp8-ffmpeg.rtp", RTC_RTP_CODEC_VP8, 0, &c), 60);
+  CHECK(c.key[30] && !c.key[5]);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_IVF};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_VP8};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  CHECK(rtc_record_wants_keyframe(r, 0));
+  for (int i = 5; i < c.n; i++) {
+    CHECK_EQ_INT(rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i], c.key[i], (uint64_t)i * 33333),
+                 0);
+    CHECK(rtc_record_wants_keyframe(r, 0) == (i < 30));
+  }
+  rtc_record_finish(r);
+  char path[128];
+  media_tmp_path(path, sizeof path, "key.ivf");
+  save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  CHECK_EQ_INT(media_ffprobe_frames(path), 30);
+  unlink(path);
+  clip_free(&c);
+}
+
+/* Opus with a gap of 25 packets (half a second not sent, as a muted track): the gap
+ * stays, the file still lasts 2 s; timestamps wrap too. */
+static void test_ogg_gap_wrap(void) {
+  clipf_t c;
+  int n = depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &c);
+  CHECK(n >= 95);
+  uint32_t shift = 0xFFFFFFFFu - 48000 - c.ts[0];
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_OGG};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_OPUS};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  CHECK(!rtc_record_wants_keyframe(r, 0));
+  int pushed = 0;
+  for (int i = 0; i < n; i++) {
+    if (i >= 40 && i < 65) continue;
+    CHECK_EQ_INT(
+        rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i] + shift, true, (uint64_t)i * 20000), 0);
+    pushed++;
+  }
+  rtc_record_finish(r);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK_EQ_INT(st.frames, pushed);
+  char path[128];
+  media_tmp_path(path, sizeof path, "gap.ogg");
+  save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  double d = probe_duration(path);
+  CHECK(NEAR(d, n * 0.02, 0.05));
+  if (!NEAR(d, n * 0.02, 0.05)) fprintf(stderr, "  duration %f want %f\n", d, n * 0.02);
+  char b[128];
+  CHECK_STR(probe_codecs(b, sizeof b, path), "opus");
+  unlink(path);
+  clip_free(&c);
+}
+
+/* Feeds VP8 + Opus interleaved by arrival, audio arriving 400 ms before video starts;
+ * both senders' SRs say their first frames were captured at the same instant. */
+static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, bool sr, int64_t skew_us) {
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM};
+  rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_VP8},
+                                     {.codec = RTC_MEDIA_CODEC_OPUS}};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, tc, 2, &r), 0);
+  if (!r) return NULL;
+  uint64_t ntp0 = (uint64_t)3900000000u << 32;
+  if (sr) {
+    rtc_record_sr(r, 0, ntp0, v->ts[0]);
+    rtc_record_sr(r, 1, ntp0, a->ts[0]);
+  }
+  int vi = 0, ai = 0;
+  while (vi < v->n || ai < a->n) {
+    uint64_t vt = 2000000 + (uint64_t)(uint32_t)(v->ts[vi < v->n ? vi : 0] - v->ts[0]) * 1000 / 90 +
+                  (uint64_t)skew_us;
+    uint64_t at = 2000000 + (uint64_t)(uint32_t)(a->ts[ai < a->n ? ai : 0] - a->ts[0]) * 1000 / 48;
+    if (vi < v->n && (ai >= a->n || vt <= at)) {
+      CHECK_EQ_INT(rtc_record_push(r, 0, v->data[vi], v->len[vi], v->ts[vi], v->key[vi], vt), 0);
+      vi++;
+    } else {
+      CHECK_EQ_INT(rtc_record_push(r, 1, a->data[ai], a->len[ai], a->ts[ai], true, at), 0);
+      ai++;
+    }
+  }
+  CHECK_EQ_INT(rtc_record_finish(r), 0);
+  return r;
+}
+
+static double stream_start(const char *path, int idx) {
+  char b[256], fmt[300];
+  snprintf(fmt, sizeof fmt,
+           "ffprobe -v error -select_streams %d -show_entries packet=pts_time -of csv=p=0 '%%s' | "
+           "head -1",
+           idx);
+  sh(b, sizeof b, fmt, path);
+  return atof(b);
+}
+
+static void test_webm_av(void) {
+  clipf_t v, a;
+  CHECK_EQ_INT(depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0x7fffff00u, &v), 60);
+  CHECK(depay("opus-ffmpeg.rtp", RTC_RTP_CODEC_OPUS, 0xfffff000u, &a) >= 95);
+  rtc_record_t *r = record_av(&v, &a, true, 0);
+  char path[128];
+  media_tmp_path(path, sizeof path, "av.webm");
+  if (r) save(r, path);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK(st.frames >= 150);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  char b[128];
+  CHECK_STR(probe_codecs(b, sizeof b, path), "vp8 opus");
+  double d = probe_duration(path);
+  CHECK(NEAR(d, 2.0, 0.05));
+  if (!NEAR(d, 2.0, 0.05)) fprintf(stderr, "  duration %f\n", d);
+  double sv = stream_start(path, 0), sa = stream_start(path, 1);
+  CHECK(sv - sa < 0.1 && sa - sv < 0.1);
+  if (!(sv - sa < 0.1 && sa - sv < 0.1)) fprintf(stderr, "  starts v %f a %f\n", sv, sa);
+  unlink(path);
+  clip_free(&v);
+  clip_free(&a);
+}
+
+/* Without SRs the tracks are placed by arrival: video arriving 300 ms late lands 300 ms
+ * after the audio that arrived with its capture instant. */
+static void test_webm_arrival_alignment(void) {
+  clipf_t v, a;
+  depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &v);
+  depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
+  rtc_record_t *r = record_av(&v, &a, false, 300000);
+  char path[128];
+  media_tmp_path(path, sizeof path, "arr.webm");
+  if (r) save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  double sv = stream_start(path, 0), sa = stream_start(path, 1);
+  CHECK(sv - sa < 0.1 && sa - sv < 0.1); /* audio before the video keyframe is dropped */
+  unlink(path);
+  clip_free(&v);
+  clip_free(&a);
+}
+
+/* A recording killed before finish: the bytes so far, cut in the middle of a block,
+ * still decode up to the cut (unknown-size segment and clusters). */
+static void test_webm_killed(void) {
+  clipf_t v, a;
+  depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &v);
+  depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM};
+  rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_VP8},
+                                     {.codec = RTC_MEDIA_CODEC_OPUS}};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, tc, 2, &r), 0);
+  for (int i = 0; i < 45; i++) /* 1.5 s of video, no audio yet */
+    rtc_record_push(r, 0, v.data[i], v.len[i], v.ts[i], v.key[i], (uint64_t)i * 33333);
+  uint8_t *mem = NULL;
+  size_t mem_len = 0;
+  media_drain(rtc_record_out(r), NULL, &mem, &mem_len);
+  rtc_record_destroy(r); /* never finished */
+  char path[128];
+  media_tmp_path(path, sizeof path, "cut.webm");
+  CHECK_EQ_INT(media_write_file(path, mem, mem_len - v.len[44] / 2), 0);
+  long frames = media_ffprobe_frames(path);
+  CHECK(frames >= 43 && frames <= 44);
+  if (!(frames >= 43 && frames <= 44)) fprintf(stderr, "  frames %ld\n", frames);
+  free(mem);
+  unlink(path);
+  clip_free(&v);
+  clip_free(&a);
+}
+
+int main(void) {
+  RUN_TEST(test_format_parse);
+  RUN_TEST(test_ivf_vp8_wrap);
+  RUN_TEST(test_ivf_starts_at_keyframe);
+  RUN_TEST(test_ogg_gap_wrap);
+  RUN_TEST(test_webm_av);
+  RUN_TEST(test_webm_arrival_alignment);
+  RUN_TEST(test_webm_killed);
+  TEST_MAIN_END();
+}
