@@ -12,6 +12,7 @@
  * handler; the track event is dispatched like the pc's other events, with the table
  * filled by the handler. */
 #include <string.h>
+#include <strings.h>
 
 #include "base/rtc_err.h"
 #include "pc/rtc_pc_media.h"
@@ -79,6 +80,7 @@ static int tr_gc(lua_State *L) {
   rtc_lua_in_gc++;
   if (rtc_tr_get_userdata(t->tr) == t) rtc_tr_set_userdata(t->tr, NULL);
   rtc_tr_set_frame_events(t->tr, false);
+  rtc_tr_set_rtp_events(t->tr, false);
   rtc_tr_unref(t->tr);
   rtc_lua_in_gc--;
   t->tr = NULL;
@@ -226,12 +228,21 @@ static int tr_set_codecs(lua_State *L) {
   return 3;
 }
 
-/* send(bytes, rtp_timestamp, keyframe) -> true | nil, err, NAME */
+/* send(bytes, rtp_timestamp, keyframe [, codec]) -> true | nil, err, NAME. codec: the
+ * frame's ("VP8"...); a frame of another codec than the negotiated one is refused. */
 static int tr_send(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
   size_t len;
   const char *p = luaL_checklstring(L, 2, &len);
   uint32_t ts = (uint32_t)(uint64_t)luaL_checknumber(L, 3);
+  const char *codec = luaL_optstring(L, 5, NULL);
+  rtc_tr_codec_t c;
+  if (codec && rtc_tr_codec(t->tr, &c) && strcasecmp(codec, c.name) != 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "send: %s negotiated, the frame is %s", c.name, codec);
+    lua_pushliteral(L, "ENOTSUP");
+    return 3;
+  }
   int r = rtc_tr_send_frame(t->tr, ts, (const uint8_t *)p, len, lua_toboolean(L, 4));
   return tr_result(L, t, r);
 }

@@ -183,7 +183,7 @@ function Track:write(bytes, opts)
   end
   local n = 0
   for tr in pairs(self._senders) do
-    if tr:send(bytes, ts, key) then n = n + 1 end
+    if tr:send(bytes, ts, key, self.codec) then n = n + 1 end
   end
   return n
 end

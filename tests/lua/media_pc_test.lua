@@ -225,6 +225,16 @@ test("removeTrack drops send from the direction and asks for negotiation", funct
   H.waitFor(function() return ended end, "b's track ended")
 end)
 
+test("a frame of another codec than the negotiated one is not sent", function()
+  local a, b = H.pair()
+  local h264 = rtc.MediaStreamTrack { kind = "video", codec = "H264" }
+  local t = assert(a:addTransceiver(h264, { codecs = { "VP8" } }))
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return a.connectionState == "connected" end, "connected")
+  eq(t.sender:getParameters().codecs[1].mimeType, "video/VP8")
+  eq(h264:write("\0\0\0\1\101\0", { keyframe = true }), 0, "refused")
+end)
+
 test("replaceTrack switches what a sender sends without negotiation", function()
   local a, b = H.pair()
   local t1 = rtc.MediaStreamTrack { kind = "video" }
