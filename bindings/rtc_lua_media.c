@@ -40,8 +40,8 @@ static const struct {
   bool video;
   uint32_t clock;
 } codecs[] = {
-    {"VP8", RTC_MEDIA_CODEC_VP8, true, 90000},   {"VP9", RTC_MEDIA_CODEC_VP9, true, 90000},
-    {"AV1", RTC_MEDIA_CODEC_AV1, true, 90000},   {"H264", RTC_MEDIA_CODEC_H264, true, 90000},
+    {"VP8", RTC_MEDIA_CODEC_VP8, true, 90000},    {"VP9", RTC_MEDIA_CODEC_VP9, true, 90000},
+    {"AV1", RTC_MEDIA_CODEC_AV1, true, 90000},    {"H264", RTC_MEDIA_CODEC_H264, true, 90000},
     {"opus", RTC_MEDIA_CODEC_OPUS, false, 48000},
 };
 
@@ -119,8 +119,9 @@ static int rec_writer(rtc_lua_rec_t *r) {
     return rtc_media_ogg_writer_create(&cfg, &r->ogg);
   }
   if (codecs[ci].codec == RTC_MEDIA_CODEC_H264) return 0;
-  static const char *const fourcc[] = {
-      [RTC_MEDIA_CODEC_VP8] = "VP80", [RTC_MEDIA_CODEC_VP9] = "VP90", [RTC_MEDIA_CODEC_AV1] = "AV01"};
+  static const char *const fourcc[] = {[RTC_MEDIA_CODEC_VP8] = "VP80",
+                                       [RTC_MEDIA_CODEC_VP9] = "VP90",
+                                       [RTC_MEDIA_CODEC_AV1] = "AV01"};
   /* pts in RTP units; the size is unknown until decoded: players read the stream's. */
   int e = rtc_media_ivf_writer_create(fourcc[codecs[ci].codec], 0, 0, 1, 90000, &r->ivf);
   if (e == 0) rec_drain(r, rtc_media_ivf_writer_out(r->ivf)); /* the header */
@@ -415,9 +416,9 @@ static int m_media_open(lua_State *L) {
     src_close(s);
     lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", path,
-                    e == RTC_ENOTSUP ? "codec not supported" :
-                    e == RTC_EPARSE  ? "not an IVF, Ogg Opus or H.264 Annex-B file" :
-                                       rtc_strerror(e));
+                    e == RTC_ENOTSUP  ? "codec not supported"
+                    : e == RTC_EPARSE ? "not an IVF, Ogg Opus or H.264 Annex-B file"
+                                      : rtc_strerror(e));
     lua_pushstring(L, rtc_err_name(e));
     return 3;
   }
@@ -575,9 +576,9 @@ static int src_tostring(lua_State *L) {
 }
 
 static const luaL_Reg src_methods[] = {
-    {"info", src_info},       {"pump", src_pump},     {"setLoop", src_set_loop},
-    {"attach", src_attach},   {"detach", src_detach}, {"requestKeyframe", src_request_keyframe},
-    {"stats", src_stats},     {"close", src_close_m}, {"rewind", src_rewind},
+    {"info", src_info},     {"pump", src_pump},     {"setLoop", src_set_loop},
+    {"attach", src_attach}, {"detach", src_detach}, {"requestKeyframe", src_request_keyframe},
+    {"stats", src_stats},   {"close", src_close_m}, {"rewind", src_rewind},
     {NULL, NULL},
 };
 static const luaL_Reg rec_methods[] = {

@@ -22,18 +22,18 @@
 #define TR_MAX 64
 
 typedef struct rtc_lua_tr {
-  rtc_tr_t *tr;      /* one reference; NULL once collected */
-  rtc_lua_pc_t *pc;  /* kept alive by the env */
+  rtc_tr_t *tr;         /* one reference; NULL once collected */
+  rtc_lua_pc_t *pc;     /* kept alive by the env */
   rtc_lua_sinks_t recv; /* recorders fed from the receiver */
-  bool lua_frames;   /* the track has onframe */
-  bool lua_rtp;      /* the track has onrtp */
+  bool lua_frames;      /* the track has onframe */
+  bool lua_rtp;         /* the track has onrtp */
 } rtc_lua_tr_t;
 
 static const char key_media_handler;
 int rtc_lua_live_trs;
 
-static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive", "stopped",
-                                        NULL};
+static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly",
+                                        "inactive", "stopped",  NULL};
 
 static rtc_lua_tr_t *tr_check(lua_State *L, int idx) {
   rtc_lua_tr_t *t = luaL_checkudata(L, idx, RTC_LUA_TR_MT);
