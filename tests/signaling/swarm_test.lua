@@ -5,7 +5,8 @@ local rtc = H.rtc
 local test, eq, ok = H.test, H.eq, H.ok
 
 local runner = (os.getenv("LUARTC_BUILD") or "build") .. "/luartc"
-local env = { "LUARTC_GATHER_ADDRESSES=127.0.0.1", "PATH=" .. os.getenv("PATH") }
+local env = { "LUARTC_GATHER_ADDRESSES=127.0.0.1", "PATH=" .. os.getenv("PATH"),
+  "ASAN_OPTIONS=" .. (os.getenv("ASAN_OPTIONS") or "") } -- ASan builds: the same options as ours
 
 local function swarm(url, extra)
   local p = H.spawn(runner, { "examples/swarm.lua", url, "--bots", "12", "--concurrency", "4", "--messages", "5",

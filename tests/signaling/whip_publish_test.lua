@@ -7,7 +7,8 @@ local test, eq, ok = H.test, H.eq, H.ok
 local PY = "/usr/bin/python3"
 local have_aiortc = os.execute(PY .. " -c 'import aiortc' 2>/dev/null") == 0
 local runner = (os.getenv("LUARTC_BUILD") or "build") .. "/luartc"
-local env = { "LUARTC_GATHER_ADDRESSES=127.0.0.1", "PATH=" .. os.getenv("PATH") }
+local env = { "LUARTC_GATHER_ADDRESSES=127.0.0.1", "PATH=" .. os.getenv("PATH"),
+  "ASAN_OPTIONS=" .. (os.getenv("ASAN_OPTIONS") or "") } -- ASan builds: the same options as ours
 
 local function publish(url, extra)
   local p = H.spawn(runner, { "examples/whip-publish.lua", url, "--token", "tok", "--count", "3", "--interval", "100",
