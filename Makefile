@@ -79,6 +79,10 @@ test: deps
 interop: deps all
 	@bash tests/interop/run.sh $(BUILD)
 
+# STUN/TURN against coturn in network namespaces the script makes (root).
+nettest: deps all
+	@bash tests/net/run.sh $(BUILD)
+
 asan-test: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \

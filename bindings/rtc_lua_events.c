@@ -133,8 +133,16 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     case RTC_PC_EVENT_ICE_CANDIDATE_ERROR:
       lua_pushstring(L, ev->text ? ev->text : "");
       lua_setfield(L, -2, "errorText");
-      lua_pushinteger(L, 701); /* W3C: no STUN/TURN error code: 701 */
+      lua_pushinteger(L, ev->error_code ? ev->error_code : 701); /* W3C: 701 = no answer */
       lua_setfield(L, -2, "errorCode");
+      lua_pushstring(L, ev->url ? ev->url : "");
+      lua_setfield(L, -2, "url");
+      if (ev->address) {
+        lua_pushstring(L, ev->address);
+        lua_setfield(L, -2, "address");
+        lua_pushinteger(L, ev->port);
+        lua_setfield(L, -2, "port");
+      }
       break;
     case RTC_PC_EVENT_DATACHANNEL:
       lua_pushvalue(L, chan);

@@ -10,6 +10,7 @@
 #include "rtc_lua_media.h"
 
 #define PC_MAX_GATHER 32
+#define PC_MAX_ICE_URLS 32 /* the core takes fewer (RTC_TURN_MAX_SERVERS) and says so */
 
 static rtc_lua_pc_t *pc_check(lua_State *L, int idx) {
   rtc_lua_pc_t *p = luaL_checkudata(L, idx, RTC_LUA_PC_MT);
@@ -44,10 +45,52 @@ static int opt_field_int(lua_State *L, int t, const char *k, int def) {
   return v;
 }
 
+/* W3C RTCIceServer list -> one rtc_pc_ice_server_t per URL. The strings stay
+ * referenced by the table at index t. Raises on a malformed entry. */
+static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out) {
+  size_t n = 0;
+  luaL_argcheck(L, lua_istable(L, t), 1, "iceServers must be a list of RTCIceServer tables");
+  size_t ns = lua_objlen(L, t);
+  for (size_t i = 1; i <= ns; i++) {
+    lua_rawgeti(L, t, (int)i);
+    int s = lua_gettop(L);
+    luaL_argcheck(L, lua_istable(L, s), 1, "iceServers entries must be tables");
+    lua_getfield(L, s, "username");
+    lua_getfield(L, s, "credential");
+    const char *user = lua_isnil(L, -2) ? NULL : luaL_checkstring(L, -2);
+    const char *cred = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+    lua_getfield(L, s, "urls");
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      lua_getfield(L, s, "url"); /* the deprecated singular form */
+    }
+    int u = lua_gettop(L);
+    size_t nu = lua_istable(L, u) ? lua_objlen(L, u) : 1;
+    luaL_argcheck(L, lua_istable(L, u) || lua_type(L, u) == LUA_TSTRING, 1,
+                  "iceServers: urls must be a string or a list of strings");
+    for (size_t k = 1; k <= nu; k++) {
+      if (lua_istable(L, u))
+        lua_rawgeti(L, u, (int)k);
+      else
+        lua_pushvalue(L, u);
+      luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 1, "iceServers: urls must hold strings");
+      luaL_argcheck(L, n < PC_MAX_ICE_URLS, 1, "too many iceServers URLs");
+      out[n].url = lua_tostring(L, -1);
+      out[n].username = user;
+      out[n].credential = cred;
+      n++;
+      lua_pop(L, 1); /* still referenced by the urls table or the server table */
+    }
+    lua_settop(L, s - 1); /* the strings live in the server table, itself in t */
+  }
+  return n;
+}
+
 /* core.RTCPeerConnection(cfg): cfg is already normalized by lua/rtc:
  * { certificate = cert|nil, iceTransportPolicy = "all"|"relay",
  *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
- *   portMin = n, portMax = n, maxMessageSize = n } */
+ *   portMin = n, portMax = n, maxMessageSize = n,
+ *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
   static const char *const bundles[] = {"balanced", "max-compat", "max-bundle", NULL};
@@ -92,6 +135,15 @@ int rtc_lua_pc_new(lua_State *L) {
   int mms = opt_field_int(L, 1, "maxMessageSize", 0);
   luaL_argcheck(L, mms >= 0, 1, "bad maxMessageSize");
   cfg.max_message_size = (size_t)mms;
+  rtc_pc_ice_server_t servers[PC_MAX_ICE_URLS];
+  lua_getfield(L, 1, "iceServers"); /* 4: keeps the strings alive */
+  if (!lua_isnil(L, 4)) {
+    cfg.ice_servers = servers;
+    cfg.n_ice_servers = pc_parse_ice_servers(L, 4, servers);
+  }
+  char err[256];
+  if (rtc_pc_check_config(&cfg, err, sizeof(err)) < 0) return luaL_argerror(L, 1, err);
+  lua_settop(L, 3);
 
   rtc_lua_pc_t *p = lua_newuserdata(L, sizeof(*p)); /* 4 */
   memset(p, 0, sizeof(*p));

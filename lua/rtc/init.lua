@@ -413,6 +413,7 @@ function rtc.RTCPeerConnection(config)
     bundlePolicy = config.bundlePolicy or "balanced",
     gatherAddresses = config.gatherAddresses or default_gather(),
     maxMessageSize = config.maxMessageSize,
+    iceServers = config.iceServers,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

@@ -223,6 +223,39 @@ int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
   return 0;
 }
 
+int rtc_ice_agent_add_local_srflx(rtc_ice_agent_t *ice, const rtc_addr_t *base,
+                                  const rtc_addr_t *mapped, rtc_ice_candidate_t *out) {
+  if (!base || !mapped || !out) return RTC_EINVAL;
+  if (ice->state == RTC_ICE_CLOSED) return RTC_ECLOSED;
+  int idx = -1;
+  for (int i = 0; i < ice->n_local; i++)
+    if (rtc_addr_equal(&ice->locals[i].addr, base)) idx = i;
+  if (idx < 0) return RTC_ENOTFOUND;
+  const rtc__ice_local_t *l = &ice->locals[idx];
+  char ip[RTC_ADDR_STRLEN], fbuf[80];
+  memset(out, 0, sizeof *out);
+  /* RFC 8445 5.1.1.3: same type, base IP and STUN server -> same foundation; the
+   * server is not known here, the mapped address stands in for it. */
+  rtc_addr_to_string(base, ip, sizeof ip);
+  int n = snprintf(fbuf, sizeof fbuf, "srflx udp %s ", ip);
+  rtc_addr_to_string(mapped, fbuf + n, sizeof fbuf - (size_t)n);
+  snprintf(out->foundation, sizeof out->foundation, "%u",
+           (unsigned)rtc_stun_crc32((const uint8_t *)fbuf, strlen(fbuf)));
+  /* RFC 8445 5.1.2.1 with the base's local preference. */
+  out->priority = ((uint32_t)RTC_ICE_TYPE_PREF_SRFLX << 24) | (l->priority & 0x00FFFFFFu);
+  out->component = 1;
+  out->transport = RTC_ICE_UDP;
+  rtc_addr_to_string(mapped, out->address, sizeof out->address);
+  out->port = rtc_addr_port(mapped);
+  out->type = RTC_ICE_CAND_SRFLX;
+  rtc_addr_to_string(base, out->raddr, sizeof out->raddr);
+  out->rport = rtc_addr_port(base);
+  out->address_is_ip = true;
+  out->addr = *mapped;
+  snprintf(out->ufrag, sizeof out->ufrag, "%s", ice->lufrag);
+  return 0;
+}
+
 int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
                         rtc_ice_cand_type_t type) {
   if (ice->n_remote == RTC_ICE_MAX_REMOTE) return RTC_ELIMIT;

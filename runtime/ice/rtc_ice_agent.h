@@ -98,6 +98,13 @@ bool rtc_ice_agent_is_controlling(const rtc_ice_agent_t *ice);
  * signaling). Pairs with already-known remote candidates are formed. */
 int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
                                  rtc_ice_candidate_t *out);
+/* A server-reflexive candidate (RFC 8445 5.1.1.2): `mapped` is what a STUN server saw
+ * of the socket bound to `base` (a host candidate already added). Written to *out
+ * for signaling with raddr/rport = base. It forms no pairs of its own: checks from a
+ * srflx candidate leave from its base, whose pairs exist (RFC 8445 6.1.2.4).
+ * RTC_ENOTFOUND when base is not a local candidate. */
+int rtc_ice_agent_add_local_srflx(rtc_ice_agent_t *ice, const rtc_addr_t *base,
+                                  const rtc_addr_t *mapped, rtc_ice_candidate_t *out);
 /* RTC_EINVAL for empty or over-long values (RFC 8839: ufrag 4..256, pwd 22..256). */
 int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag, const char *pwd);
 /* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).

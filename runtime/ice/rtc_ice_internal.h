@@ -8,6 +8,7 @@
 /* RFC 8445 5.1.2.2: type preferences; host is the highest, peer-reflexive above srflx. */
 #define RTC_ICE_TYPE_PREF_HOST 126
 #define RTC_ICE_TYPE_PREF_PRFLX 110
+#define RTC_ICE_TYPE_PREF_SRFLX 100
 
 /* RFC 8445 14.2 suggests Ta = 50 ms for pacing new checks. We only ever send a
  * handful of checks (a few host pairs) and want set-up in a few ms on loopback,

@@ -48,13 +48,17 @@ uint64_t rtc_io_now_us(void) { return uv_hrtime() / 1000; }
 
 static void io_unlink(rtc_io_peer_t *peer);
 
-static void io_handle_closed(uv_handle_t *h) {
-  rtc_io_peer_t *peer = h->data;
-  if (h->type == UV_UDP) free(((io_socket_t *)((char *)h - offsetof(io_socket_t, udp))));
+static void io_release(rtc_io_peer_t *peer) {
   if (--peer->open_handles > 0 || !peer->destroying) return;
   if (peer->unlink_pending) io_unlink(peer);
   rtc_pc_destroy(peer->pc);
   free(peer);
+}
+
+static void io_handle_closed(uv_handle_t *h) {
+  rtc_io_peer_t *peer = h->data;
+  if (h->type == UV_UDP) free(((io_socket_t *)((char *)h - offsetof(io_socket_t, udp))));
+  io_release(peer);
 }
 
 static int io_walking; /* rtc__io_peers_after_sctp_tick is iterating io_peers */
@@ -437,6 +441,59 @@ static void io_gather(rtc_io_peer_t *peer) {
   rtc_pc_set_gathering_done(peer->pc);
 }
 
+/* ICE server names, resolved on the loop (libuv's thread pool: the loop never
+ * blocks). A request in flight counts as an open handle: the peer's memory waits
+ * for its callback. */
+typedef struct io_dns {
+  uv_getaddrinfo_t req;
+  rtc_io_peer_t *peer;
+  size_t id;
+} io_dns_t;
+
+static void io_on_dns(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  io_dns_t *d = req->data;
+  rtc_io_peer_t *peer = d->peer;
+  rtc_addr_t addrs[4];
+  size_t n = 0;
+  for (struct addrinfo *ai = status == 0 ? res : NULL; ai && n < 4; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    memset(&addrs[n], 0, sizeof(addrs[n]));
+    memcpy(&addrs[n].u, ai->ai_addr,
+           ai->ai_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    n++;
+  }
+  uv_freeaddrinfo(res);
+  if (!peer->destroying && !peer->handles_closed) {
+    rtc_pc_dns_result(peer->pc, rtc_io_now_us(), d->id, addrs, n);
+    io_after(peer);
+  }
+  free(d);
+  io_release(peer);
+}
+
+static void io_resolve(rtc_io_peer_t *peer) {
+  size_t id;
+  const char *host;
+  while (rtc_pc_poll_dns(peer->pc, &id, &host)) {
+    io_dns_t *d = calloc(1, sizeof(*d));
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (d) {
+      d->peer = peer;
+      d->id = id;
+      d->req.data = d;
+      if (uv_getaddrinfo(peer->loop, &d->req, io_on_dns, host, NULL, &hints) == 0) {
+        peer->open_handles++;
+        continue;
+      }
+      free(d);
+    }
+    rtc_pc_dns_result(peer->pc, rtc_io_now_us(), id, NULL, 0);
+  }
+}
+
 rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg, rtc_io_events_cb cb,
                                   void *ud) {
   rtc_io_peer_t *peer = calloc(1, sizeof(*peer));
@@ -465,6 +522,7 @@ rtc_pc_t *rtc_io_peer_pc(rtc_io_peer_t *peer) { return peer->pc; }
 void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   if (peer->destroying || peer->handles_closed) return;
   if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
+  io_resolve(peer);
   const char *name;
   while (rtc_pc_poll_resolve(peer->pc, &name))
     rtc__io_mdns_query(peer->loop, name);

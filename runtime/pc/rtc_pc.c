@@ -50,6 +50,7 @@ rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us) {
   pc->transport_mline = -1;
   pc->transport_local_mline = -1;
   if (pc_copy_config(pc, cfg ? cfg : &defaults) != 0) goto fail;
+  if (rtc__pc_servers_create(pc, cfg ? cfg : &defaults) != 0) goto fail;
   pc->cert = pc->cfg.cert ? rtc_dtls_cert_ref(pc->cfg.cert) : rtc_dtls_cert_default();
   pc->cfg.cert = pc->cert;
   if (!pc->cert) goto fail;
@@ -75,6 +76,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc__pc_media_free(pc);
   rtc_sctp_destroy(pc->sctp);
   rtc_transport_destroy(pc->transport);
+  rtc_turn_gather_destroy(pc->servers);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);
   rtc__pc_desc_clear(&pc->current_remote);
@@ -144,6 +146,7 @@ void rtc_pc_close(rtc_pc_t *pc) {
   for (size_t i = 0; i < pc->media->n_trs; i++)
     rtc__pc_tr_stop_now(pc->media->trs[i], false);
   rtc__pc_transport_close(pc);
+  if (pc->servers) rtc_turn_gather_close(pc->servers);
   pc->closed = true;
   pc->signaling = RTC_SIGNALING_CLOSED;
   pc->ice_state = RTC_ICE_CLOSED;

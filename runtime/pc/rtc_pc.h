@@ -71,6 +71,13 @@ typedef enum rtc_sdp_type {
   RTC_SDP_ROLLBACK,
 } rtc_sdp_type_t;
 
+/* One ICE server URL (RTCIceServer.urls are flattened: one entry per URL). */
+typedef struct rtc_pc_ice_server {
+  const char *url;        /* "stun:host[:port]", "turn:host[:port][?transport=udp|tcp]", "turns:" */
+  const char *username;   /* NULL for STUN */
+  const char *credential; /* NULL for STUN */
+} rtc_pc_ice_server_t;
+
 typedef struct rtc_pc_config {
   rtc_dtls_cert_t *cert;    /* NULL: the process-wide default certificate */
   bool ice_transport_relay; /* iceTransportPolicy "relay" (no relay yet: gathers nothing) */
@@ -81,6 +88,8 @@ typedef struct rtc_pc_config {
   size_t n_gather_addresses;
   uint16_t port_min, port_max; /* 0, 0: any port */
   size_t max_message_size;     /* our a=max-message-size; 0: 262144 */
+  const rtc_pc_ice_server_t *ice_servers; /* copied by rtc_pc_create */
+  size_t n_ice_servers;
 } rtc_pc_config_t;
 
 typedef enum rtc_pc_event_type {
@@ -115,6 +124,11 @@ typedef struct rtc_pc_event {
   const char *mid;
   int mline_index;
   const char *text; /* error text */
+  /* RTC_PC_EVENT_ICE_CANDIDATE_ERROR (W3C RTCPeerConnectionIceErrorEvent): */
+  const char *url;     /* the ICE server's URL */
+  const char *address; /* the local address the request left from, NULL when none */
+  int port;            /* its port, 0 when none */
+  int error_code;      /* STUN error code, or 701 (no answer, name not resolved) */
   rtc_dc_t *dc;
   bool binary;
   const uint8_t *data;
@@ -124,7 +138,10 @@ typedef struct rtc_pc_event {
   bool keyframe;      /* TRACK_FRAME */
 } rtc_pc_event_t;
 
-/* NULL on allocation or certificate failure. */
+/* Checks what rtc_pc_create would refuse in cfg (ICE server URLs, a TURN server
+ * without credentials): 0, or a negative RTC_E* with a message in err. */
+int rtc_pc_check_config(const rtc_pc_config_t *cfg, char *err, size_t errcap);
+/* NULL on allocation or certificate failure, or a config rtc_pc_check_config refuses. */
 rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us);
 void rtc_pc_destroy(rtc_pc_t *pc); /* NULL is fine */
 const char *rtc_pc_error(const rtc_pc_t *pc);
@@ -261,5 +278,12 @@ bool rtc_pc_has_events(const rtc_pc_t *pc);
 bool rtc_pc_needs_service(const rtc_pc_t *pc, uint64_t now_us);
 /* The pc holds no live transport and nothing to deliver: the io layer may release it. */
 bool rtc_pc_is_finished(const rtc_pc_t *pc);
+
+/* ICE servers: once gathering starts, poll_dns returns each server host name to
+ * resolve (id, host, port as text); the io layer resolves it without blocking and
+ * calls rtc_pc_dns_result with the addresses (n == 0: it failed). Datagrams from the
+ * servers go to rtc_pc_handle_datagram as any other. */
+bool rtc_pc_poll_dns(rtc_pc_t *pc, size_t *id, const char **host);
+void rtc_pc_dns_result(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_t *addrs, size_t n);
 
 #endif

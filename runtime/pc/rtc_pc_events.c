@@ -14,6 +14,7 @@ static void event_node_free(rtc_pc_event_node_t *n) {
   free(n->owned_text);
   free(n->owned_mid);
   free(n->owned_data);
+  free(n->owned_extra);
   free(n);
 }
 

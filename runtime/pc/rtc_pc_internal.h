@@ -12,6 +12,7 @@
 #include "sctp/rtc_sctp.h"
 #include "sdp/rtc_sdp.h"
 #include "transport/rtc_transport.h"
+#include "turn/rtc_turn_gather.h"
 
 #define RTC_PC_MAX_CHANNELS 1024 /* data channels per connection */
 /* Message bytes queued for the application before the pc stops reading SCTP: then
@@ -28,6 +29,7 @@ typedef struct rtc_pc_event_node {
   char *owned_text; /* candidate / text, owned */
   char *owned_mid;
   uint8_t *owned_data;
+  char *owned_extra; /* a second owned string (icecandidateerror: address) */
 } rtc_pc_event_node_t;
 
 struct rtc_dc {
@@ -120,6 +122,12 @@ struct rtc_pc {
 
   struct rtc_pc_media *media; /* transceivers (rtc_pc_media_internal.h) */
 
+  /* ICE servers (rtc_pc_servers.c): srflx candidates; gathering completes when both
+   * the host sockets (io) and the server transactions are done. */
+  rtc_turn_gather_t *servers;
+  size_t dns_next;    /* next server whose name poll_dns hands out */
+  bool host_gathered; /* rtc_pc_set_gathering_done was called */
+
   /* Counters (the transport counts datagrams). */
   uint32_t dcs_opened, dcs_closed;
 };
@@ -139,6 +147,17 @@ void rtc__pc_transport_close(rtc_pc_t *pc);
 void rtc__pc_regather(rtc_pc_t *pc);
 /* Adds one remote candidate (SDP or trickled, without "candidate:"). */
 int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict);
+/* rtc_pc_servers.c */
+int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg);
+void rtc__pc_servers_start(rtc_pc_t *pc);
+void rtc__pc_servers_add_local(rtc_pc_t *pc, const rtc_addr_t *addr);
+bool rtc__pc_servers_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
+                           const uint8_t *p, size_t len);
+void rtc__pc_servers_timeout(rtc_pc_t *pc);
+uint64_t rtc__pc_servers_poll_timeout(const rtc_pc_t *pc);
+bool rtc__pc_servers_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
+bool rtc__pc_servers_done(const rtc_pc_t *pc);
+void rtc__pc_gathering_maybe_complete(rtc_pc_t *pc);
 /* rtc_pc_mdns.c */
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c);
 /* rtc_pc_dc.c */

@@ -15,6 +15,7 @@
 bool rtc_pc_poll_gather(rtc_pc_t *pc) {
   if (!pc->want_gather || pc->closed) return false;
   pc->want_gather = false;
+  rtc__pc_servers_start(pc);
   return true;
 }
 
@@ -23,6 +24,7 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   char text[512];
   int r = rtc_transport_add_local_address(pc->transport, pc->now_us, addr, text, sizeof(text));
   if (r < 0) return r;
+  rtc__pc_servers_add_local(pc, addr);
   rtc__pc_local_add_candidate(pc, text);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
   if (n->ev.type == RTC_PC_EVENT_ICE_CANDIDATE) {
@@ -57,7 +59,14 @@ void rtc__pc_regather(rtc_pc_t *pc) {
 }
 
 void rtc_pc_set_gathering_done(rtc_pc_t *pc) {
+  pc->host_gathered = true;
+  rtc__pc_gathering_maybe_complete(pc);
+}
+
+/* Complete once the host sockets are in and the ICE servers answered or failed. */
+void rtc__pc_gathering_maybe_complete(rtc_pc_t *pc) {
   if (pc->closed || pc->gathering == RTC_GATHERING_COMPLETE) return;
+  if (!pc->host_gathered || !rtc__pc_servers_done(pc)) return;
   rtc_transport_set_local_gathering_done(pc->transport, pc->now_us);
   rtc__pc_local_end_of_candidates(pc);
   pc->gathering = RTC_GATHERING_COMPLETE;
@@ -191,6 +200,7 @@ int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *loca
                            const rtc_addr_t *from, const uint8_t *p, size_t len) {
   pc->now_us = now_us;
   if (pc->closed || len == 0) return 0;
+  if (rtc__pc_servers_input(pc, local, from, p, len)) return 0;
   rtc_transport_handle_datagram(pc->transport, now_us, local, from, p, len);
   rtc__pc_pump(pc);
   return 0;
@@ -200,6 +210,7 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us) {
   pc->now_us = now_us;
   if (pc->closed) return 0;
   rtc_transport_handle_timeout(pc->transport, now_us);
+  rtc__pc_servers_timeout(pc);
   rtc__pc_media_timeout(pc, now_us);
   rtc__pc_pump(pc);
   return 0;
@@ -207,10 +218,13 @@ int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us) {
 
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc) {
   if (pc->closed) return RTC_NEVER;
-  return rtc_time_min(rtc_transport_poll_timeout(pc->transport), rtc__pc_media_poll_timeout(pc));
+  return rtc_time_min(rtc_time_min(rtc_transport_poll_timeout(pc->transport),
+                                   rtc__pc_media_poll_timeout(pc)),
+                      rtc__pc_servers_poll_timeout(pc));
 }
 
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
+  if (rtc__pc_servers_poll_transmit(pc, out)) return true;
   return rtc_transport_poll_transmit(pc->transport, out);
 }
 
