@@ -9,6 +9,17 @@ cd "$HERE/../.." || exit 1
 runner="$BUILD/luartc"
 if [ ! -x "$runner" ]; then echo "signaling: $runner not built"; echo "RESULT passed=0 failed=1"; exit 1; fi
 skipped=0
+# The independent peers: Node (for ws), aiortc, curl, openssl (test certificates).
+need_apt=
+command -v node >/dev/null || need_apt="$need_apt nodejs npm"
+command -v curl >/dev/null || need_apt="$need_apt curl"
+command -v openssl >/dev/null || need_apt="$need_apt openssl"
+/usr/bin/python3 -c 'import aiortc' 2>/dev/null || need_apt="$need_apt python3-aiortc"
+if [ -n "$need_apt" ] && [ "$(id -u)" = 0 ]; then
+  echo "signaling: installing$need_apt"
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need_apt) \
+    >/tmp/signaling-apt.log 2>&1 || echo "signaling: apt-get failed, see /tmp/signaling-apt.log"
+fi
 if [ ! -d "$HERE/node_modules/ws" ] && command -v npm >/dev/null; then
   (cd "$HERE" && timeout 300 npm ci --no-audit --no-fund >/tmp/signaling-npm.log 2>&1) ||
     echo "signaling: npm ci failed, see /tmp/signaling-npm.log"
