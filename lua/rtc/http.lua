@@ -6,7 +6,7 @@
 --   opts: method, headers {name = value}, body, tls {ca=, cafile=, verify=false},
 --   timeout (ms, default 10000). resp: status, reason, headers (lower-case names), body.
 --   Connections are kept alive and reused per scheme://host:port.
--- Server:  http.listen{host=, port=, tls = {cert=, key=}, handler = fn(req, res)}
+-- Server:  http.listen{host=, port=, tls = {cert=, key=}, idleTimeout = ms, handler = fn(req, res)}
 --   req: method, target, path, query, headers, body, peer; res:send(status, headers, body)
 --   The handler runs in a coroutine (it may wait); requests on a connection are
 --   answered in order. res:upgrade() hands the raw stream over (WebSocket).
@@ -397,16 +397,35 @@ end
 local function serve_conn(conn, opts)
   local parser = M.parser("request", opts.maxBody)
   local queue, busy = {}, false
+  -- A connection with no request in progress is closed after idleTimeout ms (default
+  -- 30 s): idle keep-alive sockets and clients that never finish a head do not pile up.
+  local idle = uv.new_timer()
+  local function arm()
+    if idle:is_closing() then return end
+    idle:stop()
+    if not busy and not conn.closed then
+      idle:start(opts.idleTimeout or 30000, 0, function()
+        if not busy then conn:close() end
+        if not idle:is_closing() then idle:close() end
+      end)
+    end
+  end
   local function next_req()
     if busy or #queue == 0 or conn.closed then return end
     busy = true
+    if not idle:is_closing() then idle:stop() end
     local req = table.remove(queue, 1)
     local res = setmetatable({ conn = conn, req = req, extra = opts.headers, rest = req.rest }, Res)
     local connh = (req.headers.connection or ""):lower()
     res.close_after = req.version == "1.0" and not connh:find("keep-alive", 1, true) or connh:find("close", 1, true) ~= nil
     res._done = function()
       busy = false
-      if not res.upgraded then next_req() end
+      if res.upgraded then
+        if not idle:is_closing() then idle:close() end
+        return
+      end
+      arm()
+      next_req()
     end
     require("rtc").spawn(function()
       local ok, err = xpcall(opts.handler, debug.traceback, req, res)
@@ -418,8 +437,12 @@ local function serve_conn(conn, opts)
       end
     end)
   end
+  arm()
   conn:ondata(function(chunk)
-    if not chunk then return end
+    if not chunk then
+      if not idle:is_closing() then idle:close() end
+      return
+    end
     local msgs, err = parser.feed(chunk)
     if not msgs then
       conn:write("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " .. (#err + 1) ..

@@ -414,7 +414,7 @@ end
 function M.listen(opts)
   assert(type(opts) == "table" and type(opts.onconnection) == "function", "ws.listen: {onconnection = fn} expected")
   return http.listen({
-    host = opts.host, port = opts.port, tls = opts.tls, headers = opts.headers,
+    host = opts.host, port = opts.port, tls = opts.tls, headers = opts.headers, idleTimeout = opts.idleTimeout,
     handler = function(req, res)
       if (opts.path == nil or req.path == opts.path) and req.headers.upgrade then
         local s = M.accept(req, res, opts)

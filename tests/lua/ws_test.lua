@@ -130,4 +130,23 @@ test("http: chunked bodies both ways, keep-alive reuse, 404, bad requests", func
   http.closeIdle()
 end)
 
+test("http: an idle connection is closed after idleTimeout; a slow handler is not cut off", function()
+  local srv = assert(http.listen({ port = 0, idleTimeout = 100, handler = function(req, res)
+    rtc.sleep(300) -- longer than idleTimeout: a request in progress is not idle
+    res:send(200, {}, "late")
+  end }))
+  local r = assert(http.request("http://127.0.0.1:" .. srv.port .. "/", { fresh = true }))
+  eq(r.body, "late")
+  local tcp = uv.new_tcp()
+  local ended, connected = false, false
+  tcp:connect("127.0.0.1", srv.port, function(e) connected = not e end)
+  H.waitFor(function() return connected end, "connect")
+  tcp:read_start(function(_, c) if not c then ended = true end end)
+  tcp:write("GET / HTTP/1.1\r\n") -- never finishes its head
+  H.waitFor(function() return ended end, "server closed the idle connection", 3000)
+  tcp:close()
+  srv.close()
+  http.closeIdle()
+end)
+
 H.run()
