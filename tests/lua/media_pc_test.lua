@@ -225,6 +225,40 @@ test("removeTrack drops send from the direction and asks for negotiation", funct
   H.waitFor(function() return ended end, "b's track ended")
 end)
 
+test("a keyframe request (PLI) makes a file track skip to a keyframe, a written one hears it", function()
+  local a, b = H.pair()
+  local file = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  local written = rtc.MediaStreamTrack { kind = "video" }
+  assert(a:addTrack(file))
+  assert(a:addTrack(written))
+  local asked = 0
+  written.onkeyframerequest = function() asked = asked + 1 end
+  local frames, keys = 0, 0
+  b.ontrack = function(ev)
+    if ev.track.id == file.id then
+      ev.track.onframe = function(f)
+        frames = frames + 1
+        if f.keyframe then keys = keys + 1 end
+      end
+    end
+  end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return frames >= 10 end, "frames")
+  -- the written track sends a few frames, so that b knows its sender
+  local src = assert(io.open(FIX .. "vp8.ivf", "rb")):read("*a")
+  local n = src:byte(33) + src:byte(34) * 256 + src:byte(35) * 65536
+  local key = src:sub(45, 44 + n)
+  for i = 1, 5 do
+    written:write(key, { keyframe = true })
+    rtc.sleep(20)
+  end
+  local k0 = keys
+  for _, r in ipairs(b:getReceivers()) do assert(r:requestKeyframe()) end
+  H.waitFor(function() return keys > k0 end, "a keyframe after the request", 3000)
+  ok(keys - k0 <= 2, "one keyframe, not a burst", keys - k0)
+  H.waitFor(function() return asked > 0 end, "onkeyframerequest on the written track", 3000)
+end)
+
 test("a frame of another codec than the negotiated one is not sent", function()
   local a, b = H.pair()
   local h264 = rtc.MediaStreamTrack { kind = "video", codec = "H264" }
