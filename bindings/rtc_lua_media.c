@@ -200,6 +200,8 @@ static rtc_lua_rec_t *rec_check(lua_State *L, int idx) {
 }
 
 void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
+  void *port = rtc_lua_record_port_sink(L, idx, fn); /* a multi-track recording's track */
+  if (port) return port;
   *fn = rec_sink;
   return rec_check(L, idx);
 }

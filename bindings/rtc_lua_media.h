@@ -35,6 +35,11 @@ int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p,
 int rtc_lua_media_codec_index(const char *name);
 /* The recorder at idx as a sink. */
 void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+/* rtc_lua_record.c: a recording's track port at idx as a sink, or NULL if it is not one;
+ * the recording class and core.recording. */
+void *rtc_lua_record_port_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+void rtc_lua_record_open(lua_State *L);
+void rtc_lua_record_funcs(lua_State *L);
 /* The transceiver at idx as a sink (its sender), or NULL if idx is not one. */
 void *rtc_lua_tr_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
 

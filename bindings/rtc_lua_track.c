@@ -272,7 +272,6 @@ static int tr_rtp_events(lua_State *L) {
 static int tr_record(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
   rtc_lua_sink_fn fn;
-  luaL_checkudata(L, 2, RTC_LUA_REC_MT);
   void *rec = rtc_lua_rec_sink(L, 2, &fn);
   if (rtc_lua_sinks_add(&t->recv, fn, rec) < 0) return luaL_error(L, "too many recorders");
   rtc_lua_getenv(L, 1);
@@ -288,7 +287,6 @@ static int tr_record(lua_State *L) {
 static int tr_unrecord(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
   rtc_lua_sink_fn fn;
-  luaL_checkudata(L, 2, RTC_LUA_REC_MT);
   rtc_lua_sinks_remove(&t->recv, rtc_lua_rec_sink(L, 2, &fn));
   rtc_lua_getenv(L, 1);
   lua_pushvalue(L, 2);

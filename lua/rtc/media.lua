@@ -271,6 +271,11 @@ end
 -- recorder:stats() -> {frames, bytes, skipped, errors, duration}; recorder:close().
 -- A local file track can be recorded too (its frames as sent).
 local function media_record(track, path, opts)
+  -- several tracks, or WebM/Matroska: runtime/record's recorders (lua/rtc/record.lua)
+  local fmt = (opts and opts.format) or (type(path) == "string" and path:match("%.(%w+)$")) or ""
+  if getmetatable(track) ~= track_mt or fmt:lower() == "webm" or fmt:lower() == "mkv" then
+    return require("rtc.record").record(M.core, track, path, opts, track_mt)
+  end
   if type(track) ~= "table" or getmetatable(track) ~= track_mt then
     error("rtc.media.record: a MediaStreamTrack expected", 2)
   end

@@ -1,0 +1,365 @@
+/* Recordings for Lua (rtc.media.record over several tracks, WebM): runtime/record's
+ * recorder fed in C by the receivers' frame sinks (no Lua call per frame), its bytes
+ * written by libuv fs requests so that a slow disk never blocks the loop.
+ *
+ * One write is in flight at a time: it takes everything the recorder queued so far
+ * (copied into the write buffer); the next starts when it completes. Bytes pile up in
+ * the recorder's queue meanwhile, up to RTC_LUA_RECORD_MAX_PENDING; past that (a disk
+ * much slower than the stream) frames are dropped and an error is kept for the script
+ * (lua/rtc/record.lua polls it and calls onerror). A write error (full disk) stops the
+ * writing, keeps the error, and the connection goes on.
+ *
+ * The state is malloc'd apart from the userdata: a write in flight when the userdata
+ * is collected frees it in its callback. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/rtc_err.h"
+#include "record/rtc_record.h"
+#include "rtc_lua_media.h"
+
+#define RTC_LUA_RECORDING_MT "rtc.Recording"
+#define RTC_LUA_RECORD_PORT_MT "rtc.RecordingTrack"
+#define RTC_LUA_RECORD_MAX_PENDING (64u << 20)
+
+typedef struct rec_state {
+  rtc_record_t *rec;
+  uv_loop_t *loop;
+  uv_file fd;
+  uv_fs_t req;
+  bool busy, orphan, finished, failed;
+  uint8_t *wbuf;
+  size_t wcap, wlen;
+  uint64_t off; /* file offset of the next write */
+  uint64_t written;
+  rtc_media_codec_t codecs[RTC_RECORD_MAX_TRACKS];
+  size_t ntracks;
+  uint64_t errors;
+  char err[128];
+} rec_state_t;
+
+typedef struct lrec {
+  rec_state_t *s;
+} lrec_t;
+
+typedef struct lport {
+  rec_state_t *s; /* kept alive by the port's env holding the recording */
+  size_t idx;
+} lport_t;
+
+static void set_err(rec_state_t *s, const char *what, int e) {
+  s->errors++;
+  snprintf(s->err, sizeof s->err, "%s: %s", what, e < 0 ? uv_strerror(e) : "failed");
+}
+
+static void state_free(rec_state_t *s) {
+  if (s->fd >= 0) {
+    uv_fs_t r;
+    uv_fs_close(NULL, &r, s->fd, NULL);
+    uv_fs_req_cleanup(&r);
+  }
+  rtc_record_destroy(s->rec);
+  free(s->wbuf);
+  free(s);
+}
+
+static void kick(rec_state_t *s);
+
+static void on_write(uv_fs_t *req) {
+  rec_state_t *s = req->data;
+  ssize_t n = req->result;
+  uv_fs_req_cleanup(req);
+  s->busy = false;
+  if (s->orphan) {
+    state_free(s);
+    return;
+  }
+  if (n < 0) {
+    set_err(s, "write", (int)n);
+    s->failed = true; /* a full disk: stop writing, keep the connection */
+    return;
+  }
+  s->off += (uint64_t)n;
+  s->written += (uint64_t)n;
+  if ((size_t)n < s->wlen) { /* short write: the rest first */
+    memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
+    s->wlen -= (size_t)n;
+  } else {
+    s->wlen = 0;
+  }
+  kick(s);
+}
+
+/* Starts a write of what is queued when none is in flight. */
+static void kick(rec_state_t *s) {
+  if (s->busy || s->failed || s->fd < 0) return;
+  rtc_media_out_t *o = rtc_record_out(s->rec);
+  const uint8_t *p;
+  size_t n = rtc_media_out_peek(o, &p);
+  if (n) {
+    if (s->wlen + n > s->wcap) {
+      size_t nc = s->wcap ? s->wcap : 65536;
+      while (nc < s->wlen + n)
+        nc *= 2;
+      uint8_t *nb = realloc(s->wbuf, nc);
+      if (!nb) {
+        set_err(s, "write buffer", 0);
+        return;
+      }
+      s->wbuf = nb;
+      s->wcap = nc;
+    }
+    memcpy(s->wbuf + s->wlen, p, n);
+    s->wlen += n;
+    rtc_media_out_consume(o, n);
+  }
+  if (!s->wlen) return;
+  uv_buf_t b = uv_buf_init((char *)s->wbuf, (unsigned)s->wlen);
+  s->req.data = s;
+  int e = uv_fs_write(s->loop, &s->req, s->fd, &b, 1, (int64_t)s->off, on_write);
+  if (e < 0) {
+    set_err(s, "write", e);
+    s->failed = true;
+    return;
+  }
+  s->busy = true;
+}
+
+static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
+                     bool key) {
+  lport_t *pt = ud;
+  rec_state_t *s = pt->s;
+  if (!s || s->finished) return RTC_ESTATE;
+  rtc_media_out_t *o = rtc_record_out(s->rec);
+  if (o->len - o->off > RTC_LUA_RECORD_MAX_PENDING) {
+    s->errors++;
+    snprintf(s->err, sizeof s->err, "the disk is slower than the stream: frames dropped");
+    return RTC_EAGAIN;
+  }
+  int e = rtc_record_push(s->rec, pt->idx, p, len, ts, key, uv_hrtime() / 1000);
+  if (e < 0) {
+    s->errors++;
+    snprintf(s->err, sizeof s->err, "record: %s", rtc_strerror(e));
+    return e;
+  }
+  kick(s);
+  return 0;
+}
+
+void *rtc_lua_record_port_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
+  lport_t *pt = luaL_testudata(L, idx, RTC_LUA_RECORD_PORT_MT);
+  if (!pt) return NULL;
+  *fn = port_sink;
+  return pt;
+}
+
+static rtc_media_codec_t codec_of(const char *name) {
+  static const struct {
+    const char *n;
+    rtc_media_codec_t c;
+  } t[] = {{"vp8", RTC_MEDIA_CODEC_VP8},
+           {"vp9", RTC_MEDIA_CODEC_VP9},
+           {"av1", RTC_MEDIA_CODEC_AV1},
+           {"opus", RTC_MEDIA_CODEC_OPUS}};
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    if (name && !strcasecmp(name, t[i].n)) return t[i].c;
+  return RTC_MEDIA_CODEC_UNKNOWN;
+}
+
+static int fail3(lua_State *L, const char *msg, int e) {
+  lua_pushnil(L);
+  lua_pushstring(L, msg);
+  lua_pushstring(L, rtc_err_name(e));
+  return 3;
+}
+
+/* core.recording(path, format, {codec, ...}, {channels = {...}}) -> recording | nil, err, NAME */
+static int m_recording(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  rtc_record_format_t fmt = rtc_record_format_parse(luaL_checkstring(L, 2));
+  luaL_checktype(L, 3, LUA_TTABLE);
+  size_t n = lua_objlen(L, 3);
+  if (fmt == RTC_RECORD_FORMAT_NONE) return fail3(L, "record: unknown format", RTC_ENOTSUP);
+  if (n == 0 || n > RTC_RECORD_MAX_TRACKS) return fail3(L, "record: 1 to 4 tracks", RTC_EINVAL);
+  rtc_record_track_config_t tc[RTC_RECORD_MAX_TRACKS];
+  memset(tc, 0, sizeof tc);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 3, (int)i + 1);
+    const char *cn = lua_tostring(L, -1);
+    tc[i].codec = codec_of(cn);
+    lua_pop(L, 1);
+    if (tc[i].codec == RTC_MEDIA_CODEC_UNKNOWN) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "record: codec %s cannot be recorded (VP8, VP9, AV1, Opus)",
+                      cn ? cn : "(not negotiated yet)");
+      lua_pushliteral(L, "ENOTSUP");
+      return 3;
+    }
+  }
+  rtc_record_config_t cfg = {.format = fmt};
+  rec_state_t *s = calloc(1, sizeof *s);
+  if (!s) return fail3(L, "out of memory", RTC_ENOMEM);
+  s->fd = -1;
+  int e = rtc_record_create(&cfg, tc, n, &s->rec);
+  if (e < 0) {
+    free(s);
+    return fail3(L,
+                 fmt == RTC_RECORD_FORMAT_WEBM ? "record: these tracks do not fit WebM"
+                                               : "record: IVF holds one video track, Ogg one "
+                                                 "Opus track (use .webm for both)",
+                 e);
+  }
+  s->ntracks = n;
+  s->loop = rtc_lua_loop(L, NULL);
+  uv_fs_t r;
+  int fd = uv_fs_open(NULL, &r, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL);
+  uv_fs_req_cleanup(&r);
+  if (fd < 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "record: cannot open %s: %s", path, uv_strerror(fd));
+    lua_pushliteral(L, "EIO");
+    state_free(s);
+    return 3;
+  }
+  s->fd = fd;
+  lrec_t *u = lua_newuserdata(L, sizeof *u);
+  u->s = s;
+  luaL_getmetatable(L, RTC_LUA_RECORDING_MT);
+  lua_setmetatable(L, -2);
+  return 1;
+}
+
+static lrec_t *rec_check(lua_State *L) { return luaL_checkudata(L, 1, RTC_LUA_RECORDING_MT); }
+
+/* rec:port(i) -> the i-th track's sink (1-based), for transceiver:record(). */
+static int r_port(lua_State *L) {
+  lrec_t *u = rec_check(L);
+  lua_Integer i = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, u->s && i >= 1 && (size_t)i <= u->s->ntracks, 2, "no such track");
+  lport_t *pt = lua_newuserdata(L, sizeof *pt);
+  pt->s = u->s;
+  pt->idx = (size_t)i - 1;
+  luaL_getmetatable(L, RTC_LUA_RECORD_PORT_MT);
+  lua_setmetatable(L, -2);
+  lua_newtable(L); /* env: keeps the recording alive while a receiver holds the port */
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 1);
+  rtc_lua_setenv(L, -2);
+  return 1;
+}
+
+/* Blocking write of the rest and the patches: only at stop. */
+static void finish_sync(rec_state_t *s) {
+  if (s->finished) return;
+  s->finished = true;
+  rtc_record_finish(s->rec);
+  if (s->busy) return; /* the callback writes the rest; patches are skipped then */
+  if (s->fd < 0 || s->failed) return;
+  rtc_media_out_t *o = rtc_record_out(s->rec);
+  const uint8_t *p;
+  size_t n;
+  uv_fs_t r;
+  if (s->wlen) {
+    uv_buf_t b = uv_buf_init((char *)s->wbuf, (unsigned)s->wlen);
+    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)s->off, NULL);
+    uv_fs_req_cleanup(&r);
+    if (w < 0) return set_err(s, "write", w);
+    s->off += (uint64_t)w;
+    s->written += (uint64_t)w;
+    s->wlen = 0;
+  }
+  while ((n = rtc_media_out_peek(o, &p)) > 0) {
+    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)s->off, NULL);
+    uv_fs_req_cleanup(&r);
+    if (w <= 0) return set_err(s, "write", w);
+    s->off += (uint64_t)w;
+    s->written += (uint64_t)w;
+    rtc_media_out_consume(o, (size_t)w);
+  }
+  size_t np = 0;
+  const rtc_record_webm_patch_t *pt = rtc_record_patches(s->rec, &np);
+  for (size_t i = 0; i < np; i++) {
+    uv_buf_t b = uv_buf_init((char *)pt[i].bytes, pt[i].len);
+    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)pt[i].offset, NULL);
+    uv_fs_req_cleanup(&r);
+    if (w < 0) return set_err(s, "patch", w);
+  }
+}
+
+/* rec:stop() -> true: ends the file (WebM cues, sizes, duration). Idempotent. */
+static int r_stop(lua_State *L) {
+  lrec_t *u = rec_check(L);
+  if (u->s) finish_sync(u->s);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* rec:stats() -> {bytes (written), duration (s), frames, dropped, errors, error, started,
+ * wantsKeyframe} */
+static int r_stats(lua_State *L) {
+  lrec_t *u = rec_check(L);
+  lua_createtable(L, 0, 8);
+  if (!u->s) return 1;
+  rtc_record_stats_t st;
+  rtc_record_get_stats(u->s->rec, &st);
+  lua_pushnumber(L, (double)u->s->written);
+  lua_setfield(L, -2, "bytes");
+  lua_pushnumber(L, (double)st.duration_us / 1e6);
+  lua_setfield(L, -2, "duration");
+  lua_pushnumber(L, (double)st.frames);
+  lua_setfield(L, -2, "frames");
+  lua_pushnumber(L, (double)st.dropped);
+  lua_setfield(L, -2, "dropped");
+  lua_pushnumber(L, (double)u->s->errors);
+  lua_setfield(L, -2, "errors");
+  lua_pushboolean(L, st.started);
+  lua_setfield(L, -2, "started");
+  bool wants = false;
+  for (size_t i = 0; i < u->s->ntracks; i++)
+    wants = wants || rtc_record_wants_keyframe(u->s->rec, i);
+  lua_pushboolean(L, wants);
+  lua_setfield(L, -2, "wantsKeyframe");
+  if (u->s->err[0]) {
+    lua_pushstring(L, u->s->err);
+    lua_setfield(L, -2, "error");
+  }
+  return 1;
+}
+
+static int r_gc(lua_State *L) {
+  lrec_t *u = rec_check(L);
+  rec_state_t *s = u->s;
+  u->s = NULL;
+  if (!s) return 0;
+  finish_sync(s);
+  if (s->busy)
+    s->orphan = true; /* freed by on_write */
+  else
+    state_free(s);
+  return 0;
+}
+
+static int r_tostring(lua_State *L) {
+  lua_pushfstring(L, "Recording: %p", lua_touserdata(L, 1));
+  return 1;
+}
+static int p_gc(lua_State *L) { return 0; }
+static int p_tostring(lua_State *L) {
+  lua_pushfstring(L, "RecordingTrack: %p", lua_touserdata(L, 1));
+  return 1;
+}
+
+static const luaL_Reg r_methods[] = {
+    {"port", r_port}, {"stop", r_stop}, {"stats", r_stats}, {NULL, NULL}};
+static const luaL_Reg p_methods[] = {{NULL, NULL}};
+static const luaL_Reg no_getters[] = {{NULL, NULL}};
+static const luaL_Reg record_funcs[] = {{"recording", m_recording}, {NULL, NULL}};
+
+void rtc_lua_record_open(lua_State *L) {
+  rtc_lua_class(L, RTC_LUA_RECORDING_MT, r_methods, no_getters, NULL, r_gc, r_tostring);
+  rtc_lua_class(L, RTC_LUA_RECORD_PORT_MT, p_methods, no_getters, NULL, p_gc, p_tostring);
+}
+void rtc_lua_record_funcs(lua_State *L) { luaL_setfuncs(L, record_funcs, 0); }
