@@ -30,6 +30,8 @@ typedef struct rec_state {
   uv_file fd;
   uv_fs_t req;
   bool busy, orphan, finished, failed;
+  bool stop_pending; /* stop() came while a write was in flight: complete in on_write */
+  bool done;         /* the file is complete (rest written, patches applied) */
   uint8_t *wbuf;
   size_t wcap, wlen;
   uint64_t off; /* file offset of the next write */
@@ -66,21 +68,29 @@ static void state_free(rec_state_t *s) {
 }
 
 static void kick(rec_state_t *s);
+static void complete_sync(rec_state_t *s);
 
 static void on_write(uv_fs_t *req) {
   rec_state_t *s = req->data;
   ssize_t n = req->result;
   uv_fs_req_cleanup(req);
   s->busy = false;
-  if (s->orphan) {
-    state_free(s);
-    return;
-  }
   if (n < 0) {
     set_err(s, "write", (int)n);
     s->failed = true; /* a full disk: stop writing, keep the connection */
+  }
+  if (s->stop_pending || s->orphan) {
+    if (n >= 0) {
+      s->off += (uint64_t)n;
+      s->written += (uint64_t)n;
+      memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
+      s->wlen -= (size_t)n;
+    }
+    complete_sync(s);
+    if (s->orphan) state_free(s);
     return;
   }
+  if (n < 0) return;
   s->off += (uint64_t)n;
   s->written += (uint64_t)n;
   if ((size_t)n < s->wlen) { /* short write: the rest first */
@@ -250,12 +260,22 @@ static int r_port(lua_State *L) {
   return 1;
 }
 
-/* Blocking write of the rest and the patches: only at stop. */
+/* Ends the recording; the rest and the patches are written at once (blocking, only at
+ * stop), or when the write in flight completes (its range may hold a patched size). */
 static void finish_sync(rec_state_t *s) {
   if (s->finished) return;
   s->finished = true;
   rtc_record_finish(s->rec);
-  if (s->busy) return; /* the callback writes the rest; patches are skipped then */
+  if (s->busy) {
+    s->stop_pending = true;
+    return;
+  }
+  complete_sync(s);
+}
+
+static void complete_sync(rec_state_t *s) {
+  s->stop_pending = false;
+  s->done = true;
   if (s->fd < 0 || s->failed) return;
   rtc_media_out_t *o = rtc_record_out(s->rec);
   const uint8_t *p;
@@ -289,7 +309,8 @@ static void finish_sync(rec_state_t *s) {
   }
 }
 
-/* rec:stop() -> true: ends the file (WebM cues, sizes, duration). Idempotent. */
+/* rec:stop() -> true: ends the file (WebM cues, sizes, duration). Idempotent. The file
+ * is complete when stats().finished (at once unless a write was in flight). */
 static int r_stop(lua_State *L) {
   lrec_t *u = rec_check(L);
   if (u->s) finish_sync(u->s);
@@ -317,6 +338,8 @@ static int r_stats(lua_State *L) {
   lua_setfield(L, -2, "errors");
   lua_pushboolean(L, st.started);
   lua_setfield(L, -2, "started");
+  lua_pushboolean(L, u->s->done);
+  lua_setfield(L, -2, "finished");
   bool wants = false;
   for (size_t i = 0; i < u->s->ntracks; i++)
     wants = wants || rtc_record_wants_keyframe(u->s->rec, i);

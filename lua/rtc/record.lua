@@ -6,7 +6,8 @@
 --   local rec = rtc.media.record({videoTrack, audioTrack}, "call.webm" [, opts])
 --   rec.bytes, rec.duration, rec.frames   -- live figures
 --   rec.onerror = function(err) ... end    -- a write error, a full disk: the call goes on
---   rec:stop()                             -- finishes the file (cues, sizes, duration)
+--   rec:stop()                             -- finishes the file (cues, sizes, duration);
+--                                          -- rec.finished once it is all on disk
 --
 -- Container from opts.format or the path: .webm/.mkv (any mix of VP8/VP9/AV1 and Opus),
 -- .ivf (one video track), .ogg/.opus (one Opus track).
@@ -20,7 +21,7 @@ local Recorder = {}
 local rec_mt = {}
 
 rec_mt.__index = function(self, k)
-  if k == "bytes" or k == "duration" or k == "frames" or k == "dropped" or k == "started" then
+  if k == "bytes" or k == "duration" or k == "frames" or k == "dropped" or k == "started" or k == "finished" then
     return self._core:stats()[k]
   end
   return Recorder[k]

@@ -49,6 +49,7 @@ test("VP8 + Opus recorded into one WebM: both streams, ~3 s, A/V start together"
   ok(rec.bytes > 10000, "bytes written while recording", rec.bytes)
   ok(rec.duration > 2.0 and rec.duration < 3.5, "duration", rec.duration)
   rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
   eq(errs, 0)
   for _, f in ipairs(files) do f:stop() end
   if have_ffmpeg then
