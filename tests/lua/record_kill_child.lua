@@ -1,0 +1,17 @@
+-- Child of record_kill_test.lua: two peers on loopback, b records a's VP8 + Opus file
+-- tracks into arg[1] (WebM) until it is killed; prints "recording" once frames flow.
+local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
+local rtc = H.rtc
+local out = assert(arg[1], "path expected")
+local a, b = H.pair()
+assert(a:addTrack(assert(rtc.media.open("tests/fixtures/media/vp8.ivf", { loop = true })), { id = "s" }))
+assert(a:addTrack(assert(rtc.media.open("tests/fixtures/media/opus.ogg", { loop = true })), { id = "s" }))
+local got = {}
+b.ontrack = function(ev) got[ev.track.kind] = ev.track end
+assert(H.negotiate(a, b))
+H.waitFor(function() return got.video and got.audio end, "two tracks")
+local rec = assert(rtc.media.record({ got.video, got.audio }, out))
+H.waitFor(function() return rec.started end, "recording started", 10000)
+io.stdout:write("recording\n")
+io.stdout:flush()
+rtc.sleep(600000)
