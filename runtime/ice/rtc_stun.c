@@ -2,6 +2,7 @@
 #include "ice/rtc_stun.h"
 
 #include <mbedtls/md.h>
+#include <mbedtls/md5.h>
 #include <string.h>
 
 #include "base/rtc_bytes.h"
@@ -128,6 +129,43 @@ int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m) {
         if (alen < 4 || (v[2] & 7) < 3 || (v[2] & 7) > 6 || v[3] > 99) return RTC_EPARSE;
         m->error_code = (uint16_t)((v[2] & 7) * 100 + v[3]);
         break;
+      case RTC_STUN_ATTR_REALM:
+      case RTC_STUN_ATTR_NONCE: {
+        if (alen > RTC_STUN_MAX_REALM || memchr(v, 0, alen)) return RTC_EPARSE;
+        char *dst = at == RTC_STUN_ATTR_REALM ? m->realm : m->nonce;
+        memcpy(dst, v, alen);
+        dst[alen] = 0;
+        if (at == RTC_STUN_ATTR_REALM)
+          m->has_realm = true;
+        else
+          m->has_nonce = true;
+        break;
+      }
+      case RTC_STUN_ATTR_LIFETIME:
+        if (alen != 4) return RTC_EPARSE;
+        m->lifetime_s = rtc_rd32(v);
+        m->has_lifetime = true;
+        break;
+      case RTC_STUN_ATTR_XOR_RELAYED_ADDRESS:
+        if (m->has_xor_relayed) break; /* RFC 8656 7.3: one per family; we ask for one */
+        if (parse_addr(v, alen, p, true, &m->xor_relayed) < 0) return RTC_EPARSE;
+        m->has_xor_relayed = true;
+        break;
+      case RTC_STUN_ATTR_XOR_PEER_ADDRESS:
+        if (m->has_xor_peer) break;
+        if (parse_addr(v, alen, p, true, &m->xor_peer) < 0) return RTC_EPARSE;
+        m->has_xor_peer = true;
+        break;
+      case RTC_STUN_ATTR_CHANNEL_NUMBER:
+        if (alen != 4) return RTC_EPARSE;
+        m->channel = rtc_rd16(v);
+        m->has_channel = true;
+        break;
+      case RTC_STUN_ATTR_DATA:
+        m->data_off = off + 4;
+        m->data_len = alen;
+        m->has_data = true;
+        break;
       case RTC_STUN_ATTR_MESSAGE_INTEGRITY:
         if (alen != STUN_HMAC_LEN) return RTC_EPARSE;
         m->has_integrity = true;
@@ -182,6 +220,25 @@ int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t 
   for (int i = 0; i < STUN_HMAC_LEN; i++)
     diff |= (uint8_t)(mac[i] ^ p[m->integrity_off + 4 + i]);
   return diff ? RTC_EAUTH : 0;
+}
+
+int rtc_stun_long_term_key(const char *username, const char *realm, const char *password,
+                           uint8_t key[16]) {
+  mbedtls_md5_context ctx;
+  int ret = RTC_ECRYPTO;
+  if (!username || !realm || !password) return RTC_EINVAL;
+  mbedtls_md5_init(&ctx);
+  if (mbedtls_md5_starts_ret(&ctx) != 0) goto fail;
+  if (mbedtls_md5_update_ret(&ctx, (const uint8_t *)username, strlen(username)) != 0) goto fail;
+  if (mbedtls_md5_update_ret(&ctx, (const uint8_t *)":", 1) != 0) goto fail;
+  if (mbedtls_md5_update_ret(&ctx, (const uint8_t *)realm, strlen(realm)) != 0) goto fail;
+  if (mbedtls_md5_update_ret(&ctx, (const uint8_t *)":", 1) != 0) goto fail;
+  if (mbedtls_md5_update_ret(&ctx, (const uint8_t *)password, strlen(password)) != 0) goto fail;
+  if (mbedtls_md5_finish_ret(&ctx, key) != 0) goto fail;
+  ret = 0;
+fail:
+  mbedtls_md5_free(&ctx);
+  return ret;
 }
 
 int rtc_stun_check_fingerprint(const uint8_t *p, size_t len, const rtc_stun_msg_t *m) {

@@ -20,6 +20,13 @@
 #define RTC_STUN_SUCCESS 0x0100u
 #define RTC_STUN_ERROR 0x0110u
 #define RTC_STUN_BINDING 0x0001u
+/* TURN methods (RFC 8656 17): all below 0x10, so type = method | class. */
+#define RTC_STUN_ALLOCATE 0x0003u
+#define RTC_STUN_REFRESH 0x0004u
+#define RTC_STUN_SEND 0x0006u
+#define RTC_STUN_DATA 0x0007u
+#define RTC_STUN_CREATE_PERMISSION 0x0008u
+#define RTC_STUN_CHANNEL_BIND 0x0009u
 
 /* Attribute types (RFC 8489 18.3, RFC 8445 16.1). */
 #define RTC_STUN_ATTR_MAPPED_ADDRESS 0x0001
@@ -27,6 +34,13 @@
 #define RTC_STUN_ATTR_MESSAGE_INTEGRITY 0x0008
 #define RTC_STUN_ATTR_ERROR_CODE 0x0009
 #define RTC_STUN_ATTR_UNKNOWN_ATTRIBUTES 0x000A
+#define RTC_STUN_ATTR_CHANNEL_NUMBER 0x000C /* RFC 8656 18 */
+#define RTC_STUN_ATTR_LIFETIME 0x000D
+#define RTC_STUN_ATTR_XOR_PEER_ADDRESS 0x0012
+#define RTC_STUN_ATTR_DATA 0x0013
+#define RTC_STUN_ATTR_XOR_RELAYED_ADDRESS 0x0016
+#define RTC_STUN_ATTR_REQUESTED_TRANSPORT 0x0019
+#define RTC_STUN_ATTR_DONT_FRAGMENT 0x001A
 #define RTC_STUN_ATTR_REALM 0x0014
 #define RTC_STUN_ATTR_NONCE 0x0015
 #define RTC_STUN_ATTR_XOR_MAPPED_ADDRESS 0x0020
@@ -39,6 +53,9 @@
 
 /* RFC 8489 14.8: USERNAME is less than 513 bytes. */
 #define RTC_STUN_MAX_USERNAME 512
+/* RFC 8489 14.9 / 14.10: REALM and NONCE are under 128 characters (763 bytes); we keep
+ * up to 255 bytes and refuse longer ones (a message carrying one does not parse). */
+#define RTC_STUN_MAX_REALM 255
 
 /* A parsed message. Offsets point into the datagram that was parsed. */
 typedef struct rtc_stun_msg {
@@ -56,6 +73,14 @@ typedef struct rtc_stun_msg {
   bool has_xor_mapped, has_mapped;
   rtc_addr_t xor_mapped, mapped;
   uint16_t error_code; /* 0 when absent; else class*100 + number */
+  /* Long-term credentials (RFC 8489 9.2) and TURN (RFC 8656 18). */
+  bool has_realm, has_nonce;
+  char realm[RTC_STUN_MAX_REALM + 1], nonce[RTC_STUN_MAX_REALM + 1];
+  bool has_lifetime, has_xor_relayed, has_xor_peer, has_channel, has_data;
+  uint32_t lifetime_s;
+  rtc_addr_t xor_relayed, xor_peer; /* the first of each */
+  uint16_t channel;
+  size_t data_off, data_len; /* DATA value: offset into the datagram */
   bool has_integrity, has_fingerprint;
   size_t integrity_off;   /* offset of the MESSAGE-INTEGRITY attribute header */
   size_t fingerprint_off; /* offset of the FINGERPRINT attribute header */
@@ -72,6 +97,10 @@ int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t 
                              const uint8_t *key, size_t keylen);
 /* 0 if FINGERPRINT is present and right; else RTC_EAUTH. */
 int rtc_stun_check_fingerprint(const uint8_t *p, size_t len, const rtc_stun_msg_t *m);
+/* RFC 8489 9.2.2: the long-term key MD5(username ":" realm ":" password) (no
+ * SASLprep/OpaqueString: ASCII credentials, as coturn and browsers use them). */
+int rtc_stun_long_term_key(const char *username, const char *realm, const char *password,
+                           uint8_t key[16]);
 /* Plain CRC-32 (ISO-HDLC, as zlib). */
 uint32_t rtc_stun_crc32(const uint8_t *p, size_t len);
 

@@ -32,9 +32,8 @@ int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   if (!pc->servers) return RTC_ENOMEM;
   for (size_t i = 0; i < cfg->n_ice_servers; i++) {
     int r = rtc_turn_gather_add_server(pc->servers, cfg->ice_servers[i].url,
-                                       cfg->ice_servers[i].username,
-                                       cfg->ice_servers[i].credential, pc->errbuf,
-                                       sizeof(pc->errbuf));
+                                       cfg->ice_servers[i].username, cfg->ice_servers[i].credential,
+                                       pc->errbuf, sizeof(pc->errbuf));
     if (r < 0) return r;
   }
   return 0;

@@ -235,9 +235,8 @@ void rtc_turn_gather_add_local(rtc_turn_gather_t *g, uint64_t now_us, const rtc_
   pair_up(g, now_us);
 }
 
-bool rtc_turn_gather_handle_datagram(rtc_turn_gather_t *g, uint64_t now_us,
-                                     const rtc_addr_t *local, const rtc_addr_t *from,
-                                     const uint8_t *p, size_t len) {
+bool rtc_turn_gather_handle_datagram(rtc_turn_gather_t *g, uint64_t now_us, const rtc_addr_t *local,
+                                     const rtc_addr_t *from, const uint8_t *p, size_t len) {
   (void)now_us;
   (void)local;
   if (g->n_tx == 0 || !rtc_stun_is_stun(p, len)) return false;

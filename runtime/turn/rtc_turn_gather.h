@@ -45,7 +45,7 @@ typedef struct rtc_turn_gather_event {
   char text[128]; /* error reason */
 } rtc_turn_gather_event_t;
 
-rtc_turn_gather_t *rtc_turn_gather_create(void); /* NULL: no memory */
+rtc_turn_gather_t *rtc_turn_gather_create(void);    /* NULL: no memory */
 void rtc_turn_gather_destroy(rtc_turn_gather_t *g); /* NULL is fine; wipes credentials */
 
 /* Parses and keeps one server URL (username/credential may be NULL; copied). Returns
@@ -64,9 +64,8 @@ void rtc_turn_gather_set_server_addresses(rtc_turn_gather_t *g, uint64_t now_us,
                                           const rtc_addr_t *addrs, size_t n);
 void rtc_turn_gather_add_local(rtc_turn_gather_t *g, uint64_t now_us, const rtc_addr_t *local);
 /* True when the datagram was a response to one of our transactions (consumed). */
-bool rtc_turn_gather_handle_datagram(rtc_turn_gather_t *g, uint64_t now_us,
-                                     const rtc_addr_t *local, const rtc_addr_t *from,
-                                     const uint8_t *p, size_t len);
+bool rtc_turn_gather_handle_datagram(rtc_turn_gather_t *g, uint64_t now_us, const rtc_addr_t *local,
+                                     const rtc_addr_t *from, const uint8_t *p, size_t len);
 void rtc_turn_gather_handle_timeout(rtc_turn_gather_t *g, uint64_t now_us);
 uint64_t rtc_turn_gather_poll_timeout(const rtc_turn_gather_t *g); /* RTC_NEVER when idle */
 bool rtc_turn_gather_poll_transmit(rtc_turn_gather_t *g, rtc_transmit_t *out);

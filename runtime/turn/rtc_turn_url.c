@@ -36,7 +36,8 @@ int rtc_turn_url_parse(const char *url, rtc_turn_url_t *out, char *err, size_t e
       break;
     }
   }
-  if (!p) return url_fail(err, errcap, "'%.64s': scheme is not stun:, stuns:, turn: or turns:", url);
+  if (!p)
+    return url_fail(err, errcap, "'%.64s': scheme is not stun:, stuns:, turn: or turns:", url);
   bool tls = out->scheme == RTC_TURN_SCHEME_STUNS || out->scheme == RTC_TURN_SCHEME_TURNS;
   out->proto = tls ? RTC_TURN_PROTO_TLS : RTC_TURN_PROTO_UDP;
   out->port = tls ? 5349 : 3478;

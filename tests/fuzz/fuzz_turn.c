@@ -9,13 +9,15 @@
 #include "base/rtc_err.h"
 #include "base/rtc_time.h"
 #include "ice/rtc_stun.h"
+#include "turn/rtc_turn_chan.h"
 #include "turn/rtc_turn_gather.h"
 #include "turn/rtc_turn_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* URL: up to the first NUL (at most 300 bytes). */
   size_t ul = 0;
-  while (ul < size && ul < 300 && data[ul]) ul++;
+  while (ul < size && ul < 300 && data[ul])
+    ul++;
   char url[301];
   memcpy(url, data, ul);
   url[ul] = 0;
@@ -52,6 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (n > size) n = size;
     uint8_t buf[1500];
     memcpy(buf, data, n);
+    uint16_t ch;
+    const uint8_t *cd;
+    size_t cl;
+    if (rtc_turn_channel_data_parse(buf, n, &ch, &cd, &cl) == 0 && cd + cl > buf + n) abort();
     if (n >= 20 && ntid) memcpy(buf + 8, tids[buf[0] % ntid], RTC_STUN_TID_LEN);
     rtc_turn_gather_handle_datagram(g, now, &local, &s1, buf, n);
     data += n;

@@ -37,9 +37,19 @@ static void test_turn_transport(void) {
 static void test_refused(void) {
   rtc_turn_url_t u;
   char err[128];
-  const char *bad[] = {"http://x", "stun:", "stun::3478", "stun:x:0", "stun:x:65536",
-                       "stun:x:12ab", "stun:x?transport=udp", "turn:x?transport=sctp",
-                       "turns:x?transport=udp", "turn:[::1", "turn:u@x", "stun:x/path", NULL};
+  const char *bad[] = {"http://x",
+                       "stun:",
+                       "stun::3478",
+                       "stun:x:0",
+                       "stun:x:65536",
+                       "stun:x:12ab",
+                       "stun:x?transport=udp",
+                       "turn:x?transport=sctp",
+                       "turns:x?transport=udp",
+                       "turn:[::1",
+                       "turn:u@x",
+                       "stun:x/path",
+                       NULL};
   for (int i = 0; bad[i]; i++) {
     err[0] = 0;
     CHECK_EQ_INT(rtc_turn_url_parse(bad[i], &u, err, sizeof(err)), RTC_EPARSE);
