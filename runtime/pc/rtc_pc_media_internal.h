@@ -8,6 +8,7 @@
 #include "rtp/rtc_rtp_codec.h"
 #include "rtp/rtc_rtp_recv.h"
 #include "rtp/rtc_rtp_send.h"
+#include "rtp/rtc_rtp_twcc.h"
 #include "sdp/rtc_sdp_codec.h"
 #include "sdp/rtc_sdp_rtp.h"
 
@@ -64,6 +65,11 @@ typedef struct rtc_pc_media {
   rtc_sdp_codec_space_t space; /* one PT / extension-id space for the session */
   uint64_t next_rtcp_us;
   uint16_t twcc_seq;
+  /* Transport-wide CC, receive side: arrivals of the peer's packets, reported about
+   * every 100 ms (what libwebrtc's estimator expects). Made on the first packet. */
+  rtc_rtp_twcc_t *twcc;
+  uint64_t next_twcc_us;
+  uint64_t twcc_feedback_sent;
 } rtc_pc_media_t;
 
 /* rtc_pc_tr.c */

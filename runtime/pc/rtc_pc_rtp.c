@@ -2,7 +2,8 @@
  * demultiplexed to a transceiver by the MID header extension (RFC 8843 9.2), then the
  * SSRC, then the payload type, and goes through the rtp module's receive side (reorder,
  * NACK, frames). Incoming RTCP feeds SR/RR, NACK -> RTX, PLI/FIR -> keyframe request.
- * Outgoing frames: payloader -> RTP -> transport (SRTP) ; RTCP SR/RR every second. */
+ * Outgoing frames: payloader -> RTP -> transport (SRTP) ; RTCP SR/RR every second,
+ * transport-wide CC feedback every 100 ms when the peer numbers its packets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,13 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
     if (!tr->recv) return;
   }
   if (tr->rtp_events) rtp_event(pc, tr, p, len);
+  const rtc_rtp_ext_t *tw = tr->ext_twcc ? rtc_rtp_get_ext(&h, tr->ext_twcc) : NULL;
+  if (tw && tw->len == 2) {
+    rtc_pc_media_t *md = pc->media;
+    if (!md->twcc && (md->twcc = rtc_rtp_twcc_create(0))) md->next_twcc_us = pc->now_us + 100000;
+    if (md->twcc)
+      rtc_rtp_twcc_record(md->twcc, pc->now_us, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
+  }
   rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
   drain_frames(pc, tr);
   send_nacks_and_plis(pc, tr);
@@ -274,6 +282,22 @@ void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
     }
     send_nacks_and_plis(pc, tr);
   }
+  if (md->twcc && now_us >= md->next_twcc_us) {
+    md->next_twcc_us = now_us + 100000; /* libwebrtc sends feedback about every 100 ms */
+    uint8_t buf[RTCP_BUF];
+    uint32_t media_ssrc = 0, sender_ssrc = 0;
+    for (size_t i = 0; i < md->n_trs && !media_ssrc; i++)
+      if (md->trs[i]->receiving && md->trs[i]->remote_ssrc) {
+        media_ssrc = md->trs[i]->remote_ssrc;
+        sender_ssrc = md->trs[i]->ssrc;
+      }
+    for (int k = 0; k < 4 && rtc_rtp_twcc_has_pending(md->twcc); k++) {
+      int n = rtc_rtp_twcc_write_feedback(md->twcc, buf, sizeof(buf), sender_ssrc, media_ssrc);
+      if (n <= 0) break;
+      send_rtcp(pc, buf, n);
+      md->twcc_feedback_sent++;
+    }
+  }
   if (!rtc_transport_srtp_ready(pc->transport) || now_us < md->next_rtcp_us) return;
   md->next_rtcp_us = now_us + RTC_PC_RTCP_INTERVAL_US;
   for (size_t i = 0; i < md->n_trs; i++) {
@@ -299,6 +323,7 @@ uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
     any |= tr->send || tr->recv;
   }
   if (any && rtc_transport_srtp_ready(pc->transport)) t = rtc_time_min(t, md->next_rtcp_us);
+  if (md->twcc && rtc_rtp_twcc_has_pending(md->twcc)) t = rtc_time_min(t, md->next_twcc_us);
   return t;
 }
 

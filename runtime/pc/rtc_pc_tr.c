@@ -169,6 +169,7 @@ void rtc__pc_media_free(rtc_pc_t *pc) {
     tr->pc = NULL;
     rtc_tr_unref(tr);
   }
+  rtc_rtp_twcc_destroy(pc->media->twcc);
   free(pc->media);
   pc->media = NULL;
 }

@@ -12,6 +12,7 @@
 #include "media/rtc_media_ogg.h"
 #include "pc/rtc_pc.h"
 #include "pc/rtc_pc_media.h"
+#include "pc/rtc_pc_media_internal.h" /* the TWCC feedback count */
 #include "rtc_test.h"
 #include "sctp/rtc_sctp.h"
 
@@ -370,6 +371,8 @@ static void exchange_frames(int drop_every, const char *label) {
   rtc_tr_stats_t st;
   rtc_tr_get_stats(vt, &st);
   CHECK(b.rtp_events >= n_frames + ai_next - (drop_every ? n_frames : 0));
+  /* b numbers nothing but reports what a's transport-wide sequence numbers did. */
+  CHECK(b.pc->media->twcc_feedback_sent >= 10);
   CHECK(st.packets_sent > (uint64_t)n_frames);
   CHECK_EQ_INT((int)st.frames_sent, n_frames);
   if (drop_every) CHECK(st.retransmitted_packets_sent > 0 && st.nack_count_received > 0);
