@@ -29,6 +29,8 @@ cleanup() {
     for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$P-$n" 2>/dev/null
   done
+  # logs stay only when something failed (or NET_LOGDIR was given)
+  [ "$failed" = 0 ] && [ -z "$NET_LOGDIR" ] && rm -rf "$LOG"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
