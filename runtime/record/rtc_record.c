@@ -27,6 +27,8 @@ typedef struct rec_track {
   uint32_t sr_ts;
   int64_t last_us;
   int64_t last_ext; /* of the latest written frame */
+  bool wrote;
+  int64_t last_pts; /* container time of the latest written frame (IVF pts, WebM ms) */
 } rec_track_t;
 
 struct rtc_record {
@@ -206,13 +208,18 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   size_t before = o->len - o->off;
   int rc;
   uint32_t dur_us = 0;
+  /* Two frames with one timestamp (a sender repeating a frame, or times closer than the
+   * container's unit): the later one goes one unit later, as players need increasing
+   * times. */
+  int64_t pts = r->ivf ? ext - t->base_ext : t_us / 1000;
+  if (t->wrote && pts <= t->last_pts) pts = t->last_pts + 1;
   if (r->ivf) {
-    rc = rtc_media_ivf_writer_write(r->ivf, p, len, (uint64_t)(ext - t->base_ext));
+    rc = rtc_media_ivf_writer_write(r->ivf, p, len, (uint64_t)pts);
   } else if (r->ogg) {
     rc = rtc_media_ogg_writer_write(r->ogg, p, len,
                                     OPUS_PRE_SKIP + (uint64_t)t_us * 48000 / 1000000);
   } else {
-    rc = rtc_record_webm_write(r->webm, (unsigned)i + 1, p, len, t_us / 1000, keyframe);
+    rc = rtc_record_webm_write(r->webm, (unsigned)i + 1, p, len, pts, keyframe);
   }
   if (t->cfg.codec == RTC_MEDIA_CODEC_OPUS)
     dur_us = rtc_media_opus_packet_duration(p, len) * 1000u / 48u;
@@ -226,6 +233,8 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   r->st.frames++;
   t->last_us = t_us;
   t->last_ext = ext;
+  t->last_pts = pts;
+  t->wrote = true;
   if ((uint64_t)t_us + dur_us > r->st.duration_us) r->st.duration_us = (uint64_t)t_us + dur_us;
   return 0;
 }

@@ -687,6 +687,46 @@ test('media-peer-camera-to-luartc', async (t) => {
   t.note = await checkRecordings(t, ['video', 'audio']);
 }, { only: MEDIA_PEERS });
 
+// luartc records the camera and microphone for 20 s in C (runtime/record): one WebM with
+// both, and an IVF and an Ogg beside it; the files' durations match the time recorded
+// within 5 %, ffmpeg decodes them without a word, audio and video start within 100 ms.
+function probe(file, args) {
+  return spawnSync('ffprobe', ['-v', 'error', ...args, '-of', 'csv=p=0', file], { encoding: 'utf8' }).stdout.trim();
+}
+test('record-peer-camera-webm', async (t) => {
+  await setup(t, { secure: true });
+  t.P.cmd({ op: 'getmedia', video: true, audio: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera and microphone' });
+  await t.link.negotiate(t.P, t.L);
+  await bothConnected(t);
+  await Promise.all([waitTrack(t.L, 'video'), waitTrack(t.L, 'audio')]);
+  t.L.cmd({ op: 'recordav', path: mediaPath(t, 'av.webm'), ivf: mediaPath(t, 'v.ivf'), ogg: mediaPath(t, 'a.ogg') });
+  await sleep(20000);
+  const m = t.L.mark();
+  t.L.cmd({ op: 'recavstop' });
+  const r = await t.L.wait((e) => e.ev === 'recordedav', { since: m, what: 'recordings', timeout: 20000 });
+  const notes = [];
+  for (const f of r.files) {
+    const c = ffcheck(f.path);
+    if (c.missing) { notes.push('no ffmpeg'); continue; }
+    assert(c.errors === '', `ffmpeg decoding ${f.name} ${f.path} says: ${c.errors.slice(0, 300)}`);
+    const d = Number(probe(f.path, ['-show_entries', 'format=duration']));
+    // the recording starts at the first keyframe (a PLI away): allow that on top of 5 %
+    assert(Math.abs(d - r.seconds) < 0.05 * r.seconds + 0.5, `${f.name} plays ${d} s of ${r.seconds} s recorded`);
+    if (f.name === 'webm') {
+      const codecs = probe(f.path, ['-show_entries', 'stream=codec_name']).split(/\s+/);
+      assert(codecs.includes('vp8') && codecs.includes('opus'), `webm codecs ${codecs}`);
+      const sv = Number(probe(f.path, ['-select_streams', 'v', '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time']).split(/\s+/)[0]);
+      const sa = Number(probe(f.path, ['-select_streams', 'a', '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time']).split(/\s+/)[0]);
+      assert(Math.abs(sv - sa) < 0.1, `A/V start ${sv} vs ${sa}`);
+      notes.push(`webm ${d.toFixed(2)} s of ${r.seconds.toFixed(2)} s, A/V start ${((sv - sa) * 1000).toFixed(0)} ms apart`);
+    } else {
+      notes.push(`${f.name} ${d.toFixed(2)} s`);
+    }
+  }
+  t.note = notes.join(', ');
+}, { only: MEDIA_PEERS });
+
 test('media-luartc-files-to-peer', async (t) => {
   await setup(t, { secure: true });
   t.L.cmd({ op: 'addfile', file: path.join(FIXTURES, 'vp8.ivf') });

@@ -247,6 +247,38 @@ function ops.recstop()
   media.want = {}
 end
 
+-- recordav {path, ivf, ogg}: the remote video and audio tracks (both must have come)
+-- into one WebM at path (runtime/record), and each alone into ivf / ogg when given;
+-- recavstop: stops them; recordedav {path, bytes, duration, seconds, ...}
+function ops.recordav(c)
+  local v, a
+  for _, t in ipairs(media.got) do
+    if t.kind == "video" and not v then v = t end
+    if t.kind == "audio" and not a then a = t end
+  end
+  media.av = { t0 = uv.now(), recs = {} }
+  local function add(name, tracks, path)
+    if not path then return end
+    local rec, err = rtc.media.record(tracks, path)
+    if not rec then return emit({ ev = "error", what = "recordav " .. name, err = tostring(err) }) end
+    media.av.recs[#media.av.recs + 1] = { name = name, rec = rec, path = path }
+  end
+  add("webm", { v, a }, c.path)
+  add("ivf", { v }, c.ivf)
+  add("ogg", { a }, c.ogg)
+end
+function ops.recavstop()
+  local out = { ev = "recordedav", seconds = (uv.now() - media.av.t0) / 1000, files = {} }
+  for _, r in ipairs(media.av.recs) do
+    r.rec:stop()
+    local t0 = uv.now()
+    while not r.rec.finished and uv.now() - t0 < 5000 do rtc.sleep(20) end
+    out.files[#out.files + 1] = { name = r.name, path = r.path, bytes = r.rec.bytes, duration = r.rec.duration,
+      frames = r.rec.frames, dropped = r.rec.dropped }
+  end
+  emit(out)
+end
+
 -- mstats: this side's RTP figures per kind (its getStats) and the onframe counters
 function ops.mstats()
   local out = { ev = "mstats", inbound = {}, outbound = {}, frames = media.frames }

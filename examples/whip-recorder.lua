@@ -1,0 +1,70 @@
+-- whip-recorder.lua: a WHIP endpoint (RFC 9725, rtc.whip) that records each publisher's
+-- audio and video into its own WebM file, in C (no Lua per frame). One line per
+-- recording start and end.
+--
+--   build/luartc examples/whip-recorder.lua [--port 8080] [--dir .] [--token T]
+--   then publish to http://HOST:8080/whip (OBS, GStreamer whipsink, a browser, or
+--   build/luartc examples/whip-publish.lua).
+-- Host candidates: LUARTC_GATHER_ADDRESSES (default: every interface). Ctrl-C stops it.
+local rtc = require "rtc"
+io.stdout:setvbuf("line")
+
+local opts = { port = "8080", dir = "." }
+local i = 1
+while arg[i] do
+  local k = arg[i]:match("^%-%-([%w-]+)$")
+  if not (k and arg[i + 1]) then
+    io.stderr:write("usage: whip-recorder.lua [--port P] [--dir DIR] [--token T]\n")
+    os.exit(2)
+  end
+  opts[k] = arg[i + 1]
+  i = i + 2
+end
+
+local recorders = {} -- session id -> recorder
+
+local function stop(session, why)
+  local rec = recorders[session.id]
+  if not rec then return end
+  recorders[session.id] = nil
+  rec:stop()
+  print(string.format("recording end   %s %s: %d bytes, %.1f s (%s)", session.id, rec.path, rec.bytes,
+    rec.duration, why))
+end
+
+local function start(pc, session)
+  local tracks = {}
+  for _, t in ipairs(pc:getTransceivers()) do
+    if t.receiver and t.receiver.track then tracks[#tracks + 1] = t.receiver.track end
+  end
+  if #tracks == 0 then return end
+  local path = string.format("%s/whip-%s-%s.webm", opts.dir, os.date("!%Y%m%dT%H%M%S"), session.id)
+  local rec, err = rtc.media.record(tracks, path)
+  if not rec then
+    print(string.format("recording error %s: %s", session.id, err))
+    return
+  end
+  rec.onerror = function(e)
+    print(string.format("recording error %s: %s (the session goes on)", session.id, e.error))
+  end
+  recorders[session.id] = rec
+  print(string.format("recording start %s %s (%d tracks)", session.id, path, #tracks))
+end
+
+local server = assert(rtc.whip.listen({
+  port = tonumber(opts.port),
+  token = opts.token,
+  onsession = function(pc, session)
+    pc:addEventListener("connectionstatechange", function()
+      local s = pc.connectionState
+      if s == "connected" and not recorders[session.id] then
+        start(pc, session)
+      elseif s == "failed" or s == "closed" or s == "disconnected" then
+        stop(session, s)
+      end
+    end)
+  end,
+  onclose = function(session) stop(session, "DELETE") end,
+}))
+print(string.format("WHIP recorder on http://127.0.0.1:%d/whip, files in %s", server.port or tonumber(opts.port),
+  opts.dir))
