@@ -39,8 +39,8 @@ local function answer(offer, reply)
   end
   pc.ondatachannel = function(e)
     local dc = e.channel
+    -- as in browsers, open follows datachannel (readyState already reads "open")
     dc.onopen = function() dc:send("hello, I am a luartc bot: say something") end
-    if dc.readyState == "open" then dc.onopen() end
     dc.onmessage = function(m)
       if m.binary then
         dc:send("(" .. #m.data .. " bytes of binary)")

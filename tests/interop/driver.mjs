@@ -877,6 +877,16 @@ test('example-browser-chat', async (t) => {
     await page.fill('#input', 'hello bot');
     await page.click('#send');
     await page.waitForFunction(() => /bot: .*hello bot/.test(document.querySelector('#log').textContent), null, { timeout: 10000 });
+    // The screenshot step: the page as a person sees it, kept with the logs; a blank
+    // or tiny picture (nothing rendered) fails the test.
+    const shot = path.join(process.env.INTEROP_LOGDIR || '/tmp/interop/logs', 'example-browser-chat.png');
+    const png = await page.screenshot({ path: shot, fullPage: true });
+    assert(png.length > 4000 && png.readUInt32BE(0) === 0x89504e47, `screenshot of ${png.length} bytes`);
+    const shown = await page.evaluate(() => document.body.innerText);
+    assert(/hello bot/.test(shown), `the page shows no reply: ${shown.slice(0, 200)}`);
+    const greetings = (shown.match(/I am a luartc bot/g) || []).length;
+    assert(greetings === 1, `the bot greeted ${greetings} times`);
+    t.note = `screenshot ${shot} (${png.length} bytes)`;
   } finally {
     await page.close().catch(() => {});
   }
