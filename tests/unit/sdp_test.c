@@ -8,39 +8,9 @@
 
 #include "base/rtc_err.h"
 #include "rtc_test.h"
+#include "rtc_test_sdp.h"
 #include "sdp/rtc_sdp.h"
 #include "sdp/rtc_sdp_internal.h"
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  if (!f) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0) {
-    long n = ftell(f);
-    rewind(f);
-    if (n >= 0 && (buf = malloc((size_t)n + 1))) {
-      *len = fread(buf, 1, (size_t)n, f);
-      buf[*len] = '\0';
-    }
-  }
-  fclose(f);
-  return buf;
-}
-
-static rtc_sdp_t *parse_fixture(const char *name) {
-  char path[512], err[256];
-  size_t len = 0;
-  rtc_sdp_t *s = NULL;
-  snprintf(path, sizeof(path), "%s/%s", RTC_TEST_FIXTURES, name);
-  char *text = read_file(path, &len);
-  CHECK(text != NULL);
-  if (!text) return NULL;
-  int r = rtc_sdp_parse(text, len, &s, err, sizeof(err));
-  if (r) fprintf(stderr, "  %s: %s\n", name, err);
-  CHECK_EQ_INT(r, 0);
-  free(text);
-  return s;
-}
 
 static int parse_str(const char *text, rtc_sdp_t **out, char *err, size_t errlen) {
   return rtc_sdp_parse(text, strlen(text), out, err, errlen);
