@@ -25,6 +25,14 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) 
   rtc_pc_event_node_t *n = calloc(1, sizeof(*n));
   if (!n) {
     RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
+    /* Callers may have attached refs/buffers to the sink last time: release them
+     * now so an OOM burst leaks at most one event's payload, never accumulates. */
+    rtc_dc_unref(sink.ev.dc);
+    rtc_tr_unref(sink.ev.tr);
+    free(sink.owned_text);
+    free(sink.owned_mid);
+    free(sink.owned_data);
+    free(sink.owned_extra);
     memset(&sink, 0, sizeof(sink));
     sink.ev.type = (rtc_pc_event_type_t)-1; /* matches no type check of the callers */
     return &sink;
