@@ -687,6 +687,64 @@ test('media-peer-camera-to-luartc', async (t) => {
   t.note = await checkRecordings(t, ['video', 'audio']);
 }, { only: MEDIA_PEERS });
 
+// 5 % random loss on UDP only, in the test's namespace: Chromium and luartc both use
+// 10.99.0.1, so the media crosses lo. This kernel has no sch_netem (nor prio, nor tc
+// actions), so an nftables input rule drops a random 5 % of UDP packets instead
+// (input, not output: a sender sees no EPERM, the packet just never arrives);
+// Playwright's TCP control connection is untouched. luartc NACKs, Chromium
+// retransmits (RTX), and the IVF luartc records still decodes without a word.
+// INTEROP_LOSS=N changes the percentage (to check the test fails when NACK cannot keep up).
+const LOSS_PCT = Number(process.env.INTEROP_LOSS || 5);
+function nft(args, input) {
+  const r = spawnSync('nft', args, { encoding: 'utf8', input });
+  if (r.error || r.status !== 0) throw new Error(`nft ${args.join(' ')}: ${r.error || r.stderr}`);
+  return r.stdout;
+}
+function lossOn(pct) {
+  nft(['-f', '-'], ['table ip luartc_loss {', ' chain in {', '  type filter hook input priority 0; policy accept;',
+    `  meta l4proto udp numgen random mod 100 < ${pct} counter drop`, ' }', '}', ''].join('\n'));
+}
+function lossOff() { spawnSync('nft', ['delete', 'table', 'ip', 'luartc_loss']); }
+function lossDrops() {
+  const m = /counter packets (\d+)/.exec(nft(['list', 'table', 'ip', 'luartc_loss']));
+  return m ? Number(m[1]) : null;
+}
+test('media-camera-to-luartc-5pct-loss', async (t) => {
+  await setup(t, { secure: true });
+  t.L.cmd({ op: 'record', kind: 'video', path: mediaPath(t, 'video.ivf') });
+  t.P.cmd({ op: 'getmedia', video: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera' });
+  await t.link.negotiate(t.P, t.L);
+  await bothConnected(t);
+  await waitTrack(t.L, 'video');
+  await sleep(1000);
+  const a = await mstats(t.L), pa = await mstats(t.P);
+  lossOn(LOSS_PCT);
+  let b, pb, drops;
+  try {
+    await sleep(8000);
+    b = await mstats(t.L); pb = await mstats(t.P);
+    drops = lossDrops();
+  } finally { lossOff(); }
+  const x = a.inbound.video || {}, y = b.inbound.video || {};
+  const po = pb.outbound.video || {}, pao = pa.outbound.video || {};
+  const nacks = y.nackCount - (x.nackCount || 0);
+  const rtx = (po.retransmittedPacketsSent || 0) - (pao.retransmittedPacketsSent || 0);
+  const sent = po.packetsSent - pao.packetsSent, got = y.packetsReceived - x.packetsReceived;
+  const lost = y.packetsLost - (x.packetsLost || 0);
+  const s = `nft dropped ${drops} UDP packets; Chromium sent ${sent} video packets + ${rtx} RTX; ` +
+    `luartc received ${got}, sent ${nacks} NACKs, packetsLost ${x.packetsLost}->${y.packetsLost}, ` +
+    `framesDropped ${x.framesDropped}->${y.framesDropped}, PLIs ${x.pliCount}->${y.pliCount}`;
+  console.error(`loss test: ${s}`);
+  assert(drops > 0, `nft dropped nothing: ${s}`);
+  assert(nacks > 0, `luartc sent no NACK under ${LOSS_PCT} % loss: ${s}`);
+  assert(rtx > 0, `Chromium retransmitted nothing: ${s}`);
+  // retransmissions fill the holes: the cumulative loss stays well under the loss applied
+  assert(lost <= sent * LOSS_PCT / 100 / 4, `packetsLost grew by ${lost} of ${sent} (NACK/RTX did not recover): ${s}`);
+  const notes = await checkRecordings(t, ['video']);
+  t.note = `${notes}; ${s}`;
+}, { only: ['chromium'] });
+
 // luartc records the camera and microphone for 20 s in C (runtime/record): one WebM with
 // both, and an IVF and an Ogg beside it; the files' durations match the time recorded
 // within 5 %, ffmpeg decodes them without a word, audio and video start within 100 ms.

@@ -169,6 +169,7 @@
             pliCount: s.pliCount, codec: out.codecs[s.codecId] };
         } else if (s.type === 'outbound-rtp') {
           out.outbound[s.kind] = { packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
+            retransmittedPacketsSent: s.retransmittedPacketsSent, nackCount: s.nackCount,
             codec: out.codecs[s.codecId] };
         }
       });

@@ -285,7 +285,8 @@ function ops.mstats()
   for _, s in pairs(pc:getStats()) do
     if s.type == "inbound-rtp" then
       out.inbound[s.kind] = { packetsReceived = s.packetsReceived, framesReceived = s.framesReceived,
-        bytesReceived = s.bytesReceived }
+        bytesReceived = s.bytesReceived, packetsLost = s.packetsLost, nackCount = s.nackCount,
+        framesDropped = s.framesDropped, pliCount = s.pliCount }
     elseif s.type == "outbound-rtp" then
       out.outbound[s.kind] = { packetsSent = s.packetsSent, framesSent = s.framesSent, bytesSent = s.bytesSent }
     end
