@@ -10,6 +10,17 @@ local only = os.getenv("TEST_ONLY") -- run only the tests whose name contains it
 
 H.rtc, H.uv = rtc, uv
 H.LOCAL = { "127.0.0.1" }
+H.MEDIA_FIXTURES = "tests/fixtures/media/"
+H.TMP = os.getenv("TMPDIR") or "/tmp"
+
+-- Runs a shell command; returns what it printed (stdout and stderr).
+function H.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("*a")
+  p:close()
+  return out
+end
+H.have_ffmpeg = H.sh("command -v ffmpeg") ~= ""
 
 function H.test(name, fn, timeout_ms)
   tests[#tests + 1] = { name = name, fn = fn, timeout = timeout_ms or 20000 }

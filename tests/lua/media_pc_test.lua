@@ -4,16 +4,7 @@
 local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
 local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
 
-local FIX = "tests/fixtures/media/"
-local TMP = os.getenv("TMPDIR") or "/tmp"
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-local have_ffmpeg = sh("command -v ffmpeg") ~= ""
+local FIX, TMP, sh, have_ffmpeg = H.MEDIA_FIXTURES, H.TMP, H.sh, H.have_ffmpeg
 
 local function by_type(report, t)
   local list = {}
