@@ -2,6 +2,9 @@
 // server URL (parsed by rtc_turn_url_parse), the rest are datagrams "from the server"
 // handed to a gatherer with requests in flight, with timeouts in between. Nothing may
 // crash or read out of bounds; the gatherer must stay consistent (done eventually).
+// The same datagrams go to a TURN client (RFC 8656) with a request in flight (its
+// transaction id patched in), with a peer and wraps in between: it must never hand
+// out data outside the datagram, and end idle or allocated.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "base/rtc_time.h"
 #include "ice/rtc_stun.h"
 #include "turn/rtc_turn_chan.h"
+#include "turn/rtc_turn_client.h"
 #include "turn/rtc_turn_gather.h"
 #include "turn/rtc_turn_url.h"
 
@@ -45,6 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (rtc_turn_gather_poll_transmit(g, &tx))
     if (ntid < 8) memcpy(tids[ntid++], tx.data + 8, RTC_STUN_TID_LEN);
   rtc_addr_set(&s1, "192.0.2.1", 3478);
+  rtc_turn_client_config_t cc = {.username = "u", .password = "p"};
+  cc.local = local;
+  cc.server = s1;
+  rtc_turn_client_t *c = rtc_turn_client_create(&cc, now);
+  if (!c) {
+    rtc_turn_gather_destroy(g);
+    return 0;
+  }
+  rtc_addr_t peer;
+  rtc_addr_set(&peer, "198.51.100.7", 9);
+  uint8_t ctid[RTC_STUN_TID_LEN] = {0};
+  while (rtc_turn_client_poll_transmit(c, &tx))
+    memcpy(ctid, tx.data + 8, RTC_STUN_TID_LEN);
   /* Datagrams: [len hi][len lo][bytes]; the transaction id of a request is patched in
    * when the datagram is long enough, so responses reach the parser. */
   while (size >= 2) {
@@ -60,6 +77,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rtc_turn_channel_data_parse(buf, n, &ch, &cd, &cl) == 0 && cd + cl > buf + n) abort();
     if (n >= 20 && ntid) memcpy(buf + 8, tids[buf[0] % ntid], RTC_STUN_TID_LEN);
     rtc_turn_gather_handle_datagram(g, now, &local, &s1, buf, n);
+    if (n >= 20 && (buf[0] & 1)) memcpy(buf + 8, ctid, RTC_STUN_TID_LEN);
+    rtc_addr_t from;
+    const uint8_t *d = NULL;
+    size_t dl = 0;
+    if (rtc_turn_client_handle_datagram(c, now, &s1, buf, n, &from, &d, &dl) ==
+            RTC_TURN_CLIENT_DATA &&
+        (d < buf || d + dl > buf + n))
+      abort();
+    rtc_turn_client_add_peer(c, now, &peer);
+    rtc_transmit_t w;
+    (void)rtc_turn_client_wrap(c, now, &peer, buf, n, &w);
+    rtc_turn_client_handle_timeout(c, now);
+    rtc_turn_client_event_t cev;
+    while (rtc_turn_client_poll_event(c, &cev)) {
+    }
+    while (rtc_turn_client_poll_transmit(c, &tx))
+      memcpy(ctid, tx.data + 8, RTC_STUN_TID_LEN);
     data += n;
     size -= n;
     now += 300000;
@@ -78,5 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (!rtc_turn_gather_is_done(g)) abort();
   rtc_turn_gather_destroy(g);
+  rtc_turn_client_state_t st = rtc_turn_client_state(c);
+  if (st == RTC_TURN_CLIENT_ALLOCATING && rtc_turn_client_poll_timeout(c) == RTC_NEVER) abort();
+  rtc_turn_client_close(c, now);
+  if (rtc_turn_client_poll_timeout(c) != RTC_NEVER) abort();
+  rtc_turn_client_destroy(c);
   return 0;
 }

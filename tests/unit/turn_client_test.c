@@ -1,0 +1,327 @@
+/* The TURN client (RFC 8656) on a fake clock: the captured coturn 401 challenge drives
+ * it to an authenticated Allocate (checked with the long-term key), then answers built
+ * here the way coturn builds them (same attributes, MESSAGE-INTEGRITY with the same
+ * key) walk it through allocation, 438 stale nonce, refresh, permissions, channels,
+ * Send/Data indications, ChannelData, deallocation, and the failures. */
+#define _GNU_SOURCE /* memmem */
+#include <string.h>
+
+#include "base/rtc_bytes.h"
+#include "base/rtc_err.h"
+#include "base/rtc_time.h"
+#include "ice/rtc_stun.h"
+#include "rtc_test.h"
+#include "turn/rtc_turn_chan.h"
+#include "turn/rtc_turn_client.h"
+
+/* coturn 4.6.1's Allocate 401 (users u:p, realm "test"), captured: ERROR-CODE 401
+ * "Unauthorized", NONCE "2cb9edd079620a9b", REALM "test", SOFTWARE. Its transaction id
+ * (bytes 8..19) is patched to the request's: a 401 carries no integrity over it. */
+static const uint8_t coturn_401[] = {
+    0x01, 0x13, 0x00, 0x48, 0x21, 0x12, 0xa4, 0x42, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c,
+    0x1d, 0x1e, 0x1f, 0x20, 0x00, 0x09, 0x00, 0x10, 0x00, 0x00, 0x04, 0x01, 0x55, 0x6e, 0x61, 0x75,
+    0x74, 0x68, 0x6f, 0x72, 0x69, 0x7a, 0x65, 0x64, 0x00, 0x15, 0x00, 0x10, 0x32, 0x63, 0x62, 0x39,
+    0x65, 0x64, 0x64, 0x30, 0x37, 0x39, 0x36, 0x32, 0x30, 0x61, 0x39, 0x62, 0x00, 0x14, 0x00, 0x04,
+    0x74, 0x65, 0x73, 0x74, 0x80, 0x22, 0x00, 0x14, 0x43, 0x6f, 0x74, 0x75, 0x72, 0x6e, 0x2d, 0x34,
+    0x2e, 0x36, 0x2e, 0x31, 0x20, 0x27, 0x47, 0x6f, 0x72, 0x73, 0x74, 0x27,
+};
+
+typedef struct fixture {
+  rtc_turn_client_t *c;
+  rtc_addr_t local, server, relayed, mapped, peer;
+  uint8_t key[16];
+  uint64_t now;
+  uint8_t last[1500];
+  size_t last_len;
+  rtc_stun_msg_t m; /* the last request, parsed */
+} fixture_t;
+
+static bool next_request(fixture_t *f) {
+  rtc_transmit_t tx;
+  if (!rtc_turn_client_poll_transmit(f->c, &tx)) return false;
+  CHECK(rtc_addr_equal(&tx.local, &f->local));
+  CHECK(rtc_addr_equal(&tx.remote, &f->server));
+  memcpy(f->last, tx.data, tx.len);
+  f->last_len = tx.len;
+  CHECK_EQ_INT(rtc_stun_parse(f->last, f->last_len, &f->m), 0);
+  CHECK_EQ_INT(rtc_stun_check_fingerprint(f->last, f->last_len, &f->m), 0);
+  return true;
+}
+
+static rtc_turn_client_input_t feed(fixture_t *f, const uint8_t *p, size_t n) {
+  rtc_addr_t peer;
+  const uint8_t *d;
+  size_t dl;
+  return rtc_turn_client_handle_datagram(f->c, f->now, &f->server, p, n, &peer, &d, &dl);
+}
+
+/* A success response to the last request, as coturn writes it. */
+static size_t success(fixture_t *f, uint8_t *buf, uint32_t lifetime, bool with_mi) {
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, buf, 512, f->m.method | RTC_STUN_SUCCESS, f->m.tid);
+  if (f->m.method == RTC_STUN_ALLOCATE) {
+    rtc_stun_put_addr(&w, RTC_STUN_ATTR_XOR_RELAYED_ADDRESS, &f->relayed, true);
+    rtc_stun_put_addr(&w, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &f->mapped, true);
+  }
+  if (f->m.method == RTC_STUN_ALLOCATE || f->m.method == RTC_STUN_REFRESH)
+    rtc_stun_put_u32(&w, RTC_STUN_ATTR_LIFETIME, lifetime);
+  rtc_stun_put_string(&w, RTC_STUN_ATTR_SOFTWARE, "Coturn-4.6.1 'Gorst'");
+  if (with_mi) rtc_stun_put_integrity(&w, f->key, 16);
+  rtc_stun_put_fingerprint(&w);
+  return (size_t)rtc_stun_writer_finish(&w);
+}
+
+static size_t error(fixture_t *f, uint8_t *buf, uint16_t code, const char *nonce) {
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, buf, 512, f->m.method | RTC_STUN_ERROR, f->m.tid);
+  rtc_stun_put_error(&w, code, code == 438 ? "Stale Nonce" : "Error");
+  if (nonce) {
+    rtc_stun_put_string(&w, RTC_STUN_ATTR_NONCE, nonce);
+    rtc_stun_put_string(&w, RTC_STUN_ATTR_REALM, "test");
+  }
+  return (size_t)rtc_stun_writer_finish(&w);
+}
+
+static void setup(fixture_t *f, const char *password) {
+  memset(f, 0, sizeof(*f));
+  rtc_addr_set(&f->local, "10.98.1.2", 40001);
+  rtc_addr_set(&f->server, "10.98.0.2", 3478);
+  rtc_addr_set(&f->relayed, "10.98.0.2", 49200);
+  rtc_addr_set(&f->mapped, "10.98.0.11", 40001);
+  rtc_addr_set(&f->peer, "10.98.0.12", 5000);
+  rtc_stun_long_term_key("u", "test", "p", f->key);
+  f->now = 1000000;
+  rtc_turn_client_config_t cfg = {.username = "u", .password = password};
+  cfg.local = f->local;
+  cfg.server = f->server;
+  f->c = rtc_turn_client_create(&cfg, f->now);
+}
+
+/* Allocate without credentials -> coturn's 401 -> Allocate with them (returns true). */
+static bool challenge(fixture_t *f) {
+  CHECK(next_request(f));
+  CHECK_EQ_INT(f->m.method, RTC_STUN_ALLOCATE);
+  CHECK(!f->m.has_integrity && !f->m.has_username);
+  /* RFC 8656 18.13: REQUESTED-TRANSPORT UDP. */
+  CHECK(memmem(f->last, f->last_len, "\x00\x19\x00\x04\x11\x00\x00\x00", 8) != NULL);
+  uint8_t r[sizeof(coturn_401)];
+  memcpy(r, coturn_401, sizeof(r));
+  memcpy(r + 8, f->m.tid, RTC_STUN_TID_LEN);
+  CHECK_EQ_INT(feed(f, r, sizeof(r)), RTC_TURN_CLIENT_CONSUMED);
+  if (!next_request(f)) return false;
+  CHECK_EQ_INT(f->m.method, RTC_STUN_ALLOCATE);
+  CHECK(f->m.has_username && strcmp(f->m.username, "u") == 0);
+  CHECK(f->m.has_realm && strcmp(f->m.realm, "test") == 0);
+  CHECK(f->m.has_nonce && strcmp(f->m.nonce, "2cb9edd079620a9b") == 0);
+  return true;
+}
+
+static void allocate(fixture_t *f) {
+  CHECK(challenge(f));
+  CHECK_EQ_INT(rtc_stun_check_integrity(f->last, f->last_len, &f->m, f->key, 16), 0);
+  uint8_t r[512];
+  size_t n = success(f, r, 600, true);
+  CHECK_EQ_INT(feed(f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f->c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_ALLOCATED);
+  CHECK(rtc_addr_equal(&ev.relayed, &f->relayed));
+  CHECK(rtc_addr_equal(&ev.mapped, &f->mapped));
+  CHECK_EQ_INT(ev.lifetime_s, 600);
+  CHECK_EQ_INT(rtc_turn_client_state(f->c), RTC_TURN_CLIENT_ALLOCATED);
+}
+
+static void test_allocate_with_coturn_challenge(void) {
+  fixture_t f;
+  setup(&f, "p");
+  allocate(&f);
+  /* Nothing else to send; the next deadline is the refresh, a minute before expiry. */
+  CHECK(!next_request(&f));
+  CHECK(rtc_turn_client_poll_timeout(f.c) == f.now + RTC_MS(540000));
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_forged_success_is_dropped(void) {
+  fixture_t f;
+  setup(&f, "p");
+  CHECK(challenge(&f));
+  uint8_t r[512];
+  size_t n = success(&f, r, 600, false); /* no MESSAGE-INTEGRITY */
+  CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  CHECK_EQ_INT(rtc_turn_client_state(f.c), RTC_TURN_CLIENT_ALLOCATING);
+  n = success(&f, r, 600, true);
+  r[30] ^= 1; /* the relayed address altered: the integrity no longer matches */
+  CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  CHECK_EQ_INT(rtc_turn_client_state(f.c), RTC_TURN_CLIENT_ALLOCATING);
+  rtc_turn_client_stats_t st;
+  rtc_turn_client_get_stats(f.c, &st);
+  CHECK_EQ_INT(st.dropped, 2);
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_bad_credentials_fail_with_401(void) {
+  fixture_t f;
+  setup(&f, "wrong");
+  CHECK(challenge(&f));
+  uint8_t r[512];
+  size_t n = error(&f, r, 401, "2cb9edd079620a9c");
+  CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f.c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_FAILED);
+  CHECK_EQ_INT(ev.code, 401);
+  CHECK(!next_request(&f)); /* no loop of retries */
+  CHECK(rtc_turn_client_poll_timeout(f.c) == RTC_NEVER);
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_unreachable_server_gives_701(void) {
+  fixture_t f;
+  setup(&f, "p");
+  int sends = 0;
+  while (next_request(&f))
+    sends++;
+  for (int i = 0; i < 20 && rtc_turn_client_poll_timeout(f.c) != RTC_NEVER; i++) {
+    f.now = rtc_turn_client_poll_timeout(f.c);
+    rtc_turn_client_handle_timeout(f.c, f.now);
+    while (next_request(&f))
+      sends++;
+  }
+  CHECK_EQ_INT(sends, RTC_TURN_CLIENT_TRIES);
+  CHECK(f.now - 1000000 < RTC_MS(8000));
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f.c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_FAILED);
+  CHECK_EQ_INT(ev.code, 701);
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_refresh_and_stale_nonce(void) {
+  fixture_t f;
+  setup(&f, "p");
+  allocate(&f);
+  f.now = rtc_turn_client_poll_timeout(f.c);
+  rtc_turn_client_handle_timeout(f.c, f.now);
+  CHECK(next_request(&f));
+  CHECK_EQ_INT(f.m.method, RTC_STUN_REFRESH);
+  CHECK(f.m.has_lifetime && f.m.lifetime_s == 600);
+  /* RFC 8489 9.2.4: the nonce expired: 438 with a new one; the client retries. */
+  uint8_t r[512];
+  size_t n = error(&f, r, 438, "fresh-nonce-0001");
+  CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  CHECK(next_request(&f));
+  CHECK_EQ_INT(f.m.method, RTC_STUN_REFRESH);
+  CHECK_STR(f.m.nonce, "fresh-nonce-0001");
+  CHECK_EQ_INT(rtc_stun_check_integrity(f.last, f.last_len, &f.m, f.key, 16), 0);
+  n = success(&f, r, 300, true);
+  CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  CHECK_EQ_INT(rtc_turn_client_state(f.c), RTC_TURN_CLIENT_ALLOCATED);
+  CHECK(rtc_turn_client_poll_timeout(f.c) == f.now + RTC_MS(240000));
+  rtc_turn_client_stats_t st;
+  rtc_turn_client_get_stats(f.c, &st);
+  CHECK_EQ_INT(st.refreshes, 1);
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_peer_send_indication_then_channel(void) {
+  fixture_t f;
+  setup(&f, "p");
+  allocate(&f);
+  rtc_transmit_t out;
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &f.peer, (const uint8_t *)"ping", 4, &out), 0);
+  /* No channel yet: a Send indication with XOR-PEER-ADDRESS and DATA. */
+  rtc_stun_msg_t m;
+  CHECK_EQ_INT(rtc_stun_parse(out.data, out.len, &m), 0);
+  CHECK_EQ_INT(m.method, RTC_STUN_SEND);
+  CHECK_EQ_INT(m.cls, RTC_STUN_INDICATION);
+  CHECK(m.has_xor_peer && rtc_addr_equal(&m.xor_peer, &f.peer));
+  CHECK(m.has_data && m.data_len == 4 && memcmp(out.data + m.data_off, "ping", 4) == 0);
+  /* ... and CreatePermission + ChannelBind for the new peer. */
+  uint8_t r[512];
+  bool perm = false, chan = false;
+  for (int i = 0; i < 2; i++) {
+    CHECK(next_request(&f));
+    CHECK(f.m.has_xor_peer && rtc_addr_equal(&f.m.xor_peer, &f.peer));
+    CHECK_EQ_INT(rtc_stun_check_integrity(f.last, f.last_len, &f.m, f.key, 16), 0);
+    if (f.m.method == RTC_STUN_CREATE_PERMISSION) perm = true;
+    if (f.m.method == RTC_STUN_CHANNEL_BIND) {
+      chan = true;
+      CHECK(f.m.has_channel && f.m.channel == 0x4000);
+    }
+    size_t n = success(&f, r, 0, true);
+    CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+  }
+  CHECK(perm && chan);
+  /* Bound: ChannelData from now on. */
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &f.peer, (const uint8_t *)"pong!", 5, &out), 0);
+  CHECK_EQ_INT(out.len, 9);
+  CHECK(memcmp(out.data, "\x40\x00\x00\x05pong!", 9) == 0);
+  /* Incoming ChannelData and Data indications come out as the peer's datagrams. */
+  rtc_addr_t from;
+  const uint8_t *d;
+  size_t dl;
+  CHECK_EQ_INT(rtc_turn_client_handle_datagram(f.c, f.now, &f.server,
+                                               (const uint8_t *)"\x40\x00\x00\x03" "abc\0", 8,
+                                               &from, &d, &dl),
+               RTC_TURN_CLIENT_DATA);
+  CHECK(rtc_addr_equal(&from, &f.peer) && dl == 3 && memcmp(d, "abc", 3) == 0);
+  uint8_t ind[128], tid[RTC_STUN_TID_LEN] = {9};
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, ind, sizeof(ind), RTC_STUN_DATA | RTC_STUN_INDICATION, tid);
+  rtc_stun_put_addr(&w, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &f.peer, true);
+  rtc_stun_put_attr(&w, RTC_STUN_ATTR_DATA, "xyz", 3);
+  int n = rtc_stun_writer_finish(&w);
+  CHECK_EQ_INT(rtc_turn_client_handle_datagram(f.c, f.now, &f.server, ind, (size_t)n, &from, &d,
+                                               &dl),
+               RTC_TURN_CLIENT_DATA);
+  CHECK(rtc_addr_equal(&from, &f.peer) && dl == 3 && memcmp(d, "xyz", 3) == 0);
+  /* An unbound channel number and a datagram from elsewhere. */
+  CHECK_EQ_INT(rtc_turn_client_handle_datagram(f.c, f.now, &f.server,
+                                               (const uint8_t *)"\x40\x05\x00\x01x", 5, &from, &d,
+                                               &dl),
+               RTC_TURN_CLIENT_CONSUMED);
+  CHECK_EQ_INT(rtc_turn_client_handle_datagram(f.c, f.now, &f.peer, ind, (size_t)n, &from, &d, &dl),
+               RTC_TURN_CLIENT_NOT_MINE);
+  /* 4 minutes later both are refreshed. */
+  f.now += RTC_MS(240000);
+  rtc_turn_client_handle_timeout(f.c, f.now);
+  int refreshes = 0;
+  while (next_request(&f))
+    refreshes += f.m.method == RTC_STUN_CREATE_PERMISSION || f.m.method == RTC_STUN_CHANNEL_BIND;
+  CHECK_EQ_INT(refreshes, 2);
+  rtc_turn_client_stats_t st;
+  rtc_turn_client_get_stats(f.c, &st);
+  CHECK_EQ_INT(st.send_indications_sent, 1);
+  CHECK_EQ_INT(st.channel_data_sent, 1);
+  CHECK_EQ_INT(st.permissions, 1);
+  CHECK_EQ_INT(st.channels, 1);
+  rtc_turn_client_destroy(f.c);
+}
+
+static void test_close_deallocates(void) {
+  fixture_t f;
+  setup(&f, "p");
+  allocate(&f);
+  rtc_turn_client_close(f.c, f.now);
+  CHECK(next_request(&f));
+  CHECK_EQ_INT(f.m.method, RTC_STUN_REFRESH);
+  CHECK(f.m.has_lifetime && f.m.lifetime_s == 0);
+  CHECK_EQ_INT(rtc_stun_check_integrity(f.last, f.last_len, &f.m, f.key, 16), 0);
+  CHECK(!next_request(&f));
+  CHECK(rtc_turn_client_poll_timeout(f.c) == RTC_NEVER);
+  rtc_transmit_t out;
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &f.peer, (const uint8_t *)"x", 1, &out),
+               RTC_ESTATE);
+  rtc_turn_client_destroy(f.c);
+}
+
+int main(void) {
+  RUN_TEST(test_allocate_with_coturn_challenge);
+  RUN_TEST(test_forged_success_is_dropped);
+  RUN_TEST(test_bad_credentials_fail_with_401);
+  RUN_TEST(test_unreachable_server_gives_701);
+  RUN_TEST(test_refresh_and_stale_nonce);
+  RUN_TEST(test_peer_send_indication_then_channel);
+  RUN_TEST(test_close_deallocates);
+  TEST_MAIN_END();
+}
