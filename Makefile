@@ -82,6 +82,7 @@ interop: deps all
 # STUN/TURN against coturn in network namespaces the script makes (root).
 nettest: deps all
 	@bash tests/net/run.sh $(BUILD)
+	@bash tests/net/turn.sh $(BUILD)
 
 asan-test: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \

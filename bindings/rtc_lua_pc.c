@@ -478,6 +478,15 @@ static int pc_get_stats(lua_State *L) {
     set_num(L, "responsesReceived", (double)st.responses_received);
     set_addr(L, "localAddress", "localPort", &st.pair_local);    /* luartc addition */
     set_addr(L, "remoteAddress", "remotePort", &st.pair_remote); /* luartc addition */
+    set_str(L, "localCandidateId", "LC");
+    lua_pop(L, 1);
+    /* The selected pair's local candidate: a host socket, or a TURN relayed address. */
+    stats_new(L, report, "LC", "local-candidate", ts);
+    set_str(L, "transportId", "T");
+    set_str(L, "candidateType", st.pair_local_relay ? "relay" : "host");
+    set_str(L, "protocol", "udp");
+    set_addr(L, "address", "port", &st.pair_local);
+    if (st.pair_local_relay) set_str(L, "relayProtocol", "udp");
     lua_pop(L, 1);
   }
 

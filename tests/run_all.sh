@@ -7,7 +7,7 @@ shift
 suites="unit lua signaling pkg sim interop"
 for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua signaling sim"; done
 # The network suite (coturn in namespaces) needs root, and is left out with --no-interop.
-case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net" ;; esac
+case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net turn" ;; esac
 passed=0; failed=0; skipped=0
 for s in $suites; do
   case $s in
@@ -18,6 +18,7 @@ for s in $suites; do
     sim) script=tests/run_sim.sh ;;
     interop) script=tests/interop/run.sh ;;
     net) script=tests/net/run.sh ;;
+    turn) script=tests/net/turn.sh ;;
   esac
   [ -f "$script" ] || continue
   log=$(mktemp)

@@ -180,6 +180,12 @@ static int add_pair(rtc_ice_agent_t *ice, int local, int remote) {
   return 0;
 }
 
+/* Pairs a new local candidate with every remote one (rtc_ice_relay.c). */
+void rtc__ice_pair_local(rtc_ice_agent_t *ice, int local) {
+  for (int r = 0; r < ice->n_remote; r++)
+    add_pair(ice, local, r);
+}
+
 int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
                                  rtc_ice_candidate_t *out) {
   int fam = addr ? rtc_addr_family(addr) : 0;

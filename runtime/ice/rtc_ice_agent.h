@@ -105,6 +105,12 @@ int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
  * RTC_ENOTFOUND when base is not a local candidate. */
 int rtc_ice_agent_add_local_srflx(rtc_ice_agent_t *ice, const rtc_addr_t *base,
                                   const rtc_addr_t *mapped, rtc_ice_candidate_t *out);
+/* A relayed candidate (RFC 8445 5.1.1.2, RFC 8656): `relayed` is the address a TURN
+ * server allocated, `mapped` what it saw of our socket (raddr/rport; RFC 8839 5.1).
+ * It pairs like a host candidate: its datagrams carry local = relayed and the owner
+ * sends them through the allocation (rtc_ice_relay.c). */
+int rtc_ice_agent_add_local_relay(rtc_ice_agent_t *ice, const rtc_addr_t *relayed,
+                                  const rtc_addr_t *mapped, rtc_ice_candidate_t *out);
 /* RTC_EINVAL for empty or over-long values (RFC 8839: ufrag 4..256, pwd 22..256). */
 int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag, const char *pwd);
 /* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).

@@ -9,6 +9,7 @@
 #define RTC_ICE_TYPE_PREF_HOST 126
 #define RTC_ICE_TYPE_PREF_PRFLX 110
 #define RTC_ICE_TYPE_PREF_SRFLX 100
+#define RTC_ICE_TYPE_PREF_RELAY 0 /* RFC 8445 5.1.2.2: relayed candidates last */
 
 /* RFC 8445 14.2 suggests Ta = 50 ms for pacing new checks. We only ever send a
  * handful of checks (a few host pairs) and want set-up in a few ms on loopback,
@@ -138,6 +139,7 @@ int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t p
                         rtc_ice_cand_type_t type);
 void rtc__ice_recompute_priorities(rtc_ice_agent_t *ice);
 void rtc__ice_select(rtc_ice_agent_t *ice, int pair, uint64_t now_us);
+void rtc__ice_pair_local(rtc_ice_agent_t *ice, int local);
 
 /* rtc_ice_checks.c */
 void rtc__ice_run(rtc_ice_agent_t *ice, uint64_t now_us);

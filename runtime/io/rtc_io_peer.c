@@ -401,10 +401,8 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
  * (RFC 8445 5.1.1.1: no loopback, no IPv6 link-local unless nothing else exists). */
 static void io_gather(rtc_io_peer_t *peer) {
   const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
-  if (cfg->ice_transport_relay) {
-    rtc_pc_set_gathering_done(peer->pc);
-    return;
-  }
+  /* With iceTransportPolicy "relay" the sockets are bound all the same: they carry
+   * the TURN traffic (the pc offers no host candidate for them). */
   if (cfg->n_gather_addresses) {
     for (size_t i = 0; i < cfg->n_gather_addresses; i++) {
       rtc_addr_t a;

@@ -77,6 +77,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc_sctp_destroy(pc->sctp);
   rtc_transport_destroy(pc->transport);
   rtc_turn_gather_destroy(pc->servers);
+  rtc__pc_relay_destroy(pc);
   rtc__pc_desc_clear(&pc->current_local);
   rtc__pc_desc_clear(&pc->pending_local);
   rtc__pc_desc_clear(&pc->current_remote);
@@ -147,6 +148,7 @@ void rtc_pc_close(rtc_pc_t *pc) {
     rtc__pc_tr_stop_now(pc->media->trs[i], false);
   rtc__pc_transport_close(pc);
   if (pc->servers) rtc_turn_gather_close(pc->servers);
+  rtc__pc_relay_close(pc);
   pc->closed = true;
   pc->signaling = RTC_SIGNALING_CLOSED;
   pc->ice_state = RTC_ICE_CLOSED;

@@ -80,7 +80,7 @@ typedef struct rtc_pc_ice_server {
 
 typedef struct rtc_pc_config {
   rtc_dtls_cert_t *cert;    /* NULL: the process-wide default certificate */
-  bool ice_transport_relay; /* iceTransportPolicy "relay" (no relay yet: gathers nothing) */
+  bool ice_transport_relay; /* iceTransportPolicy "relay": only TURN relayed candidates */
   int bundle_policy;        /* 0 balanced, 1 max-compat, 2 max-bundle (one transport either way) */
   /* Addresses to gather host candidates on ("127.0.0.1", "::1", "eth0"? no: numeric
    * addresses only). n_gather_addresses == 0: every usable interface. */
@@ -225,6 +225,7 @@ typedef struct rtc_pc_stats {
   uint32_t data_channels_opened, data_channels_closed;
   bool has_pair; /* ICE selected a pair: */
   rtc_addr_t pair_local, pair_remote;
+  bool pair_local_relay; /* the local candidate is a TURN relayed one (over UDP) */
   uint32_t rtt_ms;
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */

@@ -127,6 +127,7 @@ struct rtc_pc {
   rtc_turn_gather_t *servers;
   size_t dns_next;    /* next server whose name poll_dns hands out */
   bool host_gathered; /* rtc_pc_set_gathering_done was called */
+  struct rtc_pc_relays *relays; /* TURN allocations (rtc_pc_relay.c) */
 
   /* Counters (the transport counts datagrams). */
   uint32_t dcs_opened, dcs_closed;
@@ -158,6 +159,22 @@ uint64_t rtc__pc_servers_poll_timeout(const rtc_pc_t *pc);
 bool rtc__pc_servers_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
 bool rtc__pc_servers_done(const rtc_pc_t *pc);
 void rtc__pc_gathering_maybe_complete(rtc_pc_t *pc);
+/* The candidate (an a=candidate value) goes into the local description and out as an
+ * icecandidate event. */
+void rtc__pc_servers_announce(rtc_pc_t *pc, const char *text);
+/* rtc_pc_relay.c */
+int rtc__pc_relay_create(rtc_pc_t *pc);
+void rtc__pc_relay_destroy(rtc_pc_t *pc);
+void rtc__pc_relay_add_local(rtc_pc_t *pc, const rtc_addr_t *addr);
+void rtc__pc_relay_pair_up(rtc_pc_t *pc);
+bool rtc__pc_relay_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
+                         const uint8_t *p, size_t len);
+void rtc__pc_relay_timeout(rtc_pc_t *pc);
+uint64_t rtc__pc_relay_poll_timeout(const rtc_pc_t *pc);
+bool rtc__pc_relay_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
+bool rtc__pc_relay_done(const rtc_pc_t *pc);
+void rtc__pc_relay_close(rtc_pc_t *pc);
+bool rtc__pc_relay_is_relayed(const rtc_pc_t *pc, const rtc_addr_t *local);
 /* rtc_pc_mdns.c */
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c);
 /* rtc_pc_dc.c */

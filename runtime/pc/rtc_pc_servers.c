@@ -29,7 +29,7 @@ int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   pc->cfg.ice_servers = NULL; /* the gatherer keeps its own copies */
   pc->cfg.n_ice_servers = 0;
   pc->servers = rtc_turn_gather_create();
-  if (!pc->servers) return RTC_ENOMEM;
+  if (!pc->servers || rtc__pc_relay_create(pc) < 0) return RTC_ENOMEM;
   for (size_t i = 0; i < cfg->n_ice_servers; i++) {
     int r = rtc_turn_gather_add_server(pc->servers, cfg->ice_servers[i].url,
                                        cfg->ice_servers[i].username, cfg->ice_servers[i].credential,
@@ -61,11 +61,13 @@ void rtc_pc_dns_result(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_
   pc->now_us = now_us;
   if (pc->closed) return;
   rtc_turn_gather_set_server_addresses(pc->servers, now_us, id, addrs, n);
+  rtc__pc_relay_pair_up(pc);
   servers_pump(pc);
 }
 
 void rtc__pc_servers_add_local(rtc_pc_t *pc, const rtc_addr_t *addr) {
   rtc_turn_gather_add_local(pc->servers, pc->now_us, addr);
+  rtc__pc_relay_add_local(pc, addr);
 }
 
 static void push_error(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
@@ -86,11 +88,7 @@ static void push_error(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
           ev->text);
 }
 
-static void push_srflx(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
-  char text[512];
-  if (rtc_transport_add_local_srflx(pc->transport, pc->now_us, &ev->base, &ev->mapped, text,
-                                    sizeof(text)) < 0)
-    return; /* the agent was replaced by a restart since: the candidate is stale */
+void rtc__pc_servers_announce(rtc_pc_t *pc, const char *text) {
   rtc__pc_local_add_candidate(pc, text);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
   if (n->ev.type != RTC_PC_EVENT_ICE_CANDIDATE) return;
@@ -104,6 +102,15 @@ static void push_srflx(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
   n->ev.candidate = n->owned_text;
   n->ev.mid = n->owned_mid;
   n->ev.mline_index = pc->transport_local_mline;
+}
+
+static void push_srflx(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
+  char text[512];
+  if (pc->cfg.ice_transport_relay) return; /* W3C "relay": relayed candidates only */
+  if (rtc_transport_add_local_srflx(pc->transport, pc->now_us, &ev->base, &ev->mapped, text,
+                                    sizeof(text)) < 0)
+    return; /* the agent was replaced by a restart since: the candidate is stale */
+  rtc__pc_servers_announce(pc, text);
 }
 
 /* Takes what the gatherer produced; completes gathering when it is done. */
@@ -126,17 +133,20 @@ bool rtc__pc_servers_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr
 }
 
 void rtc__pc_servers_timeout(rtc_pc_t *pc) {
+  rtc__pc_relay_timeout(pc);
   if (rtc_turn_gather_poll_timeout(pc->servers) > pc->now_us) return;
   rtc_turn_gather_handle_timeout(pc->servers, pc->now_us);
   servers_pump(pc);
 }
 
 uint64_t rtc__pc_servers_poll_timeout(const rtc_pc_t *pc) {
-  return rtc_turn_gather_poll_timeout(pc->servers);
+  return rtc_time_min(rtc_turn_gather_poll_timeout(pc->servers), rtc__pc_relay_poll_timeout(pc));
 }
 
 bool rtc__pc_servers_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
   return rtc_turn_gather_poll_transmit(pc->servers, out);
 }
 
-bool rtc__pc_servers_done(const rtc_pc_t *pc) { return rtc_turn_gather_is_done(pc->servers); }
+bool rtc__pc_servers_done(const rtc_pc_t *pc) {
+  return rtc_turn_gather_is_done(pc->servers) && rtc__pc_relay_done(pc);
+}

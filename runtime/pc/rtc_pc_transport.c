@@ -21,6 +21,11 @@ bool rtc_pc_poll_gather(rtc_pc_t *pc) {
 
 int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   if (pc->closed) return RTC_ESTATE;
+  if (pc->cfg.ice_transport_relay) {
+    /* W3C "relay": the socket only talks to the TURN servers; no host candidate. */
+    rtc__pc_servers_add_local(pc, addr);
+    return 0;
+  }
   char text[512];
   int r = rtc_transport_add_local_address(pc->transport, pc->now_us, addr, text, sizeof(text));
   if (r < 0) return r;
@@ -201,6 +206,7 @@ int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *loca
   pc->now_us = now_us;
   if (pc->closed || len == 0) return 0;
   if (rtc__pc_servers_input(pc, local, from, p, len)) return 0;
+  if (rtc__pc_relay_input(pc, local, from, p, len)) return 0;
   rtc_transport_handle_datagram(pc->transport, now_us, local, from, p, len);
   rtc__pc_pump(pc);
   return 0;
@@ -225,7 +231,7 @@ uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc) {
 
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
   if (rtc__pc_servers_poll_transmit(pc, out)) return true;
-  return rtc_transport_poll_transmit(pc->transport, out);
+  return rtc__pc_relay_poll_transmit(pc, out); /* the transport's, relayed ones wrapped */
 }
 
 void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
@@ -240,6 +246,7 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->data_channels_opened = pc->dcs_opened;
   out->data_channels_closed = pc->dcs_closed;
   out->has_pair = ts.has_pair;
+  out->pair_local_relay = ts.has_pair && rtc__pc_relay_is_relayed(pc, &ts.pair_local);
   out->pair_local = ts.pair_local;
   out->pair_remote = ts.pair_remote;
   out->rtt_ms = ts.rtt_ms;

@@ -94,6 +94,21 @@ int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc
   return 0;
 }
 
+int rtc_transport_add_local_relay(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *relayed,
+                                  const rtc_addr_t *mapped, char *text, size_t cap) {
+  if (t->closed) return RTC_ESTATE;
+  rtc_ice_candidate_t c;
+  int r = rtc_ice_agent_add_local_relay(t->ice, relayed, mapped, &c);
+  if (r < 0) return r;
+  if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
+  if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
+    char *v = strdup(text);
+    if (v) t->local_cands[t->n_local_cands++] = v;
+  }
+  transport_pump(t, now_us);
+  return 0;
+}
+
 void rtc_transport_set_local_gathering_done(rtc_transport_t *t, uint64_t now_us) {
   rtc_ice_agent_set_local_gathering_done(t->ice);
   t->local_gather_done = true;

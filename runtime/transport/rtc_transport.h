@@ -68,6 +68,10 @@ int rtc_transport_add_local_address(rtc_transport_t *t, uint64_t now_us, const r
 /* A server-reflexive candidate of the live agent (base: a socket added above). */
 int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *base,
                                   const rtc_addr_t *mapped, char *text, size_t cap);
+/* A relayed candidate of the live agent (a TURN allocation; the owner carries its
+ * datagrams through the server). */
+int rtc_transport_add_local_relay(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *relayed,
+                                  const rtc_addr_t *mapped, char *text, size_t cap);
 void rtc_transport_set_local_gathering_done(rtc_transport_t *t, uint64_t now_us);
 /* Candidates of the live agent so far (a=candidate values) and whether gathering ended. */
 size_t rtc_transport_local_candidates(const rtc_transport_t *t, const char *const **out);

@@ -118,6 +118,17 @@ const char *rtc_turn_gather_server_url_text(const rtc_turn_gather_t *g, size_t i
   return i < g->n_servers ? g->servers[i].text : "";
 }
 
+const rtc_addr_t *rtc_turn_gather_server_addresses(const rtc_turn_gather_t *g, size_t i, size_t *n) {
+  *n = i < g->n_servers ? g->servers[i].n_addrs : 0;
+  return *n ? g->servers[i].addrs : NULL;
+}
+
+void rtc_turn_gather_server_credentials(const rtc_turn_gather_t *g, size_t i, const char **username,
+                                        const char **credential) {
+  *username = i < g->n_servers ? g->servers[i].username : NULL;
+  *credential = i < g->n_servers ? g->servers[i].credential : NULL;
+}
+
 /* ---- queues ---- */
 
 static void push_event(rtc_turn_gather_t *g, const rtc_turn_gather_event_t *ev) {

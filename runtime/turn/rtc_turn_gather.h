@@ -56,6 +56,11 @@ int rtc_turn_gather_add_server(rtc_turn_gather_t *g, const char *url, const char
 size_t rtc_turn_gather_n_servers(const rtc_turn_gather_t *g);
 const rtc_turn_url_t *rtc_turn_gather_server(const rtc_turn_gather_t *g, size_t i);
 const char *rtc_turn_gather_server_url_text(const rtc_turn_gather_t *g, size_t i);
+/* What server i resolved to (port set; NULL with *n = 0 while unresolved), and its
+ * credentials (NULL when none): the TURN clients of the owner use them. */
+const rtc_addr_t *rtc_turn_gather_server_addresses(const rtc_turn_gather_t *g, size_t i, size_t *n);
+void rtc_turn_gather_server_credentials(const rtc_turn_gather_t *g, size_t i, const char **username,
+                                        const char **credential);
 
 /* Starts gathering: from now on servers are contacted as addresses and sockets come. */
 void rtc_turn_gather_start(rtc_turn_gather_t *g, uint64_t now_us);

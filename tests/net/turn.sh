@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# TURN (RFC 8656) against a real coturn, in network namespaces this script makes and
+# removes (nothing leaves them):
+#
+#   ns pub:   coturn on 10.98.0.2, a bridge br0 for the two routers
+#   ns natA:  10.98.0.11 on br0, 10.98.1.1 towards A; masquerade
+#   ns natB:  10.98.0.12 on br0, 10.98.2.1 towards B; masquerade
+#   ns A, B:  luartc peers at 10.98.1.2 and 10.98.2.2
+#
+# Each NAT forwards its client's traffic to coturn only: UDP between the peers (host or
+# server-reflexive) is dropped, so they can only meet through relayed candidates. The
+# NATs drop unsolicited datagrams silently, as most NATs do (an ICMP error back to
+# coturn closes the allocation whose relay sent the datagram).
+# Prints "RESULT passed=N failed=N skipped=N". Needs root, iproute2, nft, turnserver.
+BUILD=${1:-build}
+cd "$(dirname "$0")/../.." || exit 1
+passed=0; failed=0; skipped=0
+result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
+for need in ip nft turnserver; do
+  if [ "$(id -u)" != 0 ] || ! command -v $need >/dev/null; then
+    echo "skip turn: needs root, iproute2, nftables and coturn (missing: $need or root)"
+    skipped=1; result; exit 0
+  fi
+done
+RUNNER="$BUILD/luartc"
+[ -x "$RUNNER" ] || { echo "turn: $RUNNER not built"; failed=1; result; exit 1; }
+P=luartc-turn-$$
+NSS="pub natA natB A B"
+LOG=${NET_LOGDIR:-/tmp/luartc-turn-$$}
+mkdir -p "$LOG"
+
+cleanup() {
+  for n in $NSS; do
+    for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    ip netns del "$P-$n" 2>/dev/null
+  done
+  [ "$failed" = 0 ] && [ -z "$NET_LOGDIR" ] && rm -rf "$LOG"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+for n in $(ip netns list 2>/dev/null | awk '/^luartc-turn-/{print $1}'); do
+  pid=$(echo "$n" | sed 's/^luartc-turn-\([0-9]*\)-.*/\1/')
+  if ! kill -0 "$pid" 2>/dev/null; then
+    for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    ip netns del "$n" 2>/dev/null
+  fi
+done
+
+set -e
+for n in $NSS; do ip netns add "$P-$n"; ip netns exec "$P-$n" ip link set lo up; done
+PUB="ip netns exec $P-pub"; NA="ip netns exec $P-A"; NB="ip netns exec $P-B"
+$PUB ip link add br0 type bridge
+$PUB ip addr add 10.98.0.2/24 dev br0
+$PUB ip link set br0 up
+nat() { # name public-ip private-net(10.98.X) client-ns
+  local x="ip netns exec $P-$1" i=$3
+  ip link add p$i netns "$P-$1" type veth peer name q$i netns "$P-pub"
+  $PUB ip link set q$i master br0
+  $PUB ip link set q$i up
+  $x ip addr add "$2/24" dev p$i
+  $x ip link set p$i up
+  ip link add l$i netns "$P-$1" type veth peer name c$i netns "$P-$4"
+  $x ip addr add 10.98.$i.1/24 dev l$i
+  $x ip link set l$i up
+  ip netns exec "$P-$4" ip addr add 10.98.$i.2/24 dev c$i
+  ip netns exec "$P-$4" ip link set c$i up
+  ip netns exec "$P-$4" ip route add default via 10.98.$i.1
+  $x sysctl -qw net.ipv4.ip_forward=1
+  $x nft -f - <<NFT
+table ip nat {
+  chain post { type nat hook postrouting priority 100; oifname "p$i" masquerade; }
+}
+table ip filter {
+  chain filt {
+    type filter hook forward priority 0;
+    iifname "l$i" ip daddr != 10.98.0.2 drop;
+    iifname "p$i" ct state new drop;
+  }
+  chain inp { type filter hook input priority 0; iifname "p$i" meta l4proto udp drop; }
+}
+NFT
+}
+nat natA 10.98.0.11 1 A
+nat natB 10.98.0.12 2 B
+# The private networks are routed (to their NATs, which drop what nobody asked for):
+# like the Internet, nothing answers a datagram that strays to a closed port.
+$PUB ip route add 10.98.1.0/24 via 10.98.0.11
+$PUB ip route add 10.98.2.0/24 via 10.98.0.12
+set +e
+
+$PUB turnserver -n -v --no-cli --no-tls --no-dtls --listening-ip 10.98.0.2 --relay-ip 10.98.0.2 \
+  --listening-port 3478 --lt-cred-mech --user u:p --realm test --min-port 49152 --max-port 49999 \
+  --no-stdout-log --log-file "$LOG/coturn.log" --simple-log --pidfile "$LOG/coturn.pid" >/dev/null 2>&1 &
+disown
+for _ in $(seq 50); do $PUB ss -lun | grep -q '10.98.0.2:3478' && break; sleep 0.1; done
+
+check() { # name, output file, expected-regex [, must-not-regex]
+  local name=$1 out=$2 want=$3 not=$4
+  if grep -Eq "$want" "$out" && { [ -z "$not" ] || ! grep -Eq "$not" "$out"; }; then
+    echo "ok   $name"; passed=$((passed + 1))
+  else
+    echo "FAIL $name (want /$want/${not:+, not /$not/})"; sed 's/^/  | /' "$out"; failed=$((failed + 1))
+  fi
+}
+pair() { # tag policyA policyB url user cred bytes
+  local d=$LOG/$1; mkdir -p "$d"
+  $NA timeout -k 5 60 env ${TURN_LOG:+LUARTC_LOG=$TURN_LOG} LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/relay_peer.lua offer "$d" \
+    10.98.1.2 "$2" "$4" "$5" "$6" "$7" >"$d/A.out" 2>&1 &
+  local a=$!
+  $NB timeout -k 5 60 env ${TURN_LOG:+LUARTC_LOG=$TURN_LOG} LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/relay_peer.lua answer "$d" \
+    10.98.2.2 "$3" "$4" "$5" "$6" "$7" >"$d/B.out" 2>&1
+  wait $a
+}
+TURN='turn:10.98.0.2:3478?transport=udp'
+
+pair relay all all "$TURN" u p 1048576
+o=$LOG/relay
+check "A offers a relayed candidate (typ relay, raddr = its NAT mapping)" "$o/A.out" \
+  'cand candidate:[0-9]+ 1 udp [0-9]+ 10\.98\.0\.2 [0-9]+ typ relay raddr 10\.98\.0\.11 rport [0-9]+'
+check "UDP between the peers blocked: 1 MiB A->B through TURN, intact" "$o/B.out" '^recv-ok 1048576$'
+check "... and 1 MiB B->A" "$o/A.out" '^recv-ok 1048576$'
+# One side's selected local candidate is its relayed one (the other may send from its
+# host socket straight to that relay).
+cat "$o/A.out" "$o/B.out" >"$o/both.out"
+check "a selected local candidate is relayed over UDP (stats candidateType/relayProtocol)" \
+  "$o/both.out" '^stats relay udp'
+
+pair relayonly relay relay "$TURN" u p 1048576
+o=$LOG/relayonly
+check "iceTransportPolicy relay: only relayed candidates offered" "$o/A.out" 'typ relay' \
+  'typ (host|srflx)'
+check "iceTransportPolicy relay: ... on both sides" "$o/B.out" 'typ relay' 'typ (host|srflx)'
+check "relay-only peers connect: 1 MiB each way" "$o/A.out" '^recv-ok 1048576$'
+check "relay-only: ... B side" "$o/B.out" '^recv-ok 1048576$'
+check "relay-only: the selected local candidate is relayed (stats)" "$o/A.out" '^stats relay udp'
+
+o=$LOG/badcred.out
+$NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.98.1.2 "$TURN" u wrong \
+  >"$o" 2>&1
+check "bad credentials: icecandidateerror 401 with url/address/port, gathering completes" "$o" \
+  '^error turn:10\.98\.0\.2:3478\?transport=udp 401 10\.98\.1\.2 [0-9]+ '
+check "bad credentials: no relayed candidate, no hang" "$o" '^complete [0-9]+$' 'typ relay'
+
+o=$LOG/deadturn.out
+$NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.98.1.2 \
+  'turn:10.98.0.2:3999?transport=udp' u p >"$o" 2>&1
+check "unreachable TURN server: icecandidateerror 701, gathering completes" "$o" \
+  '^error turn:10\.98\.0\.2:3999\?transport=udp 701 10\.98\.1\.2 [0-9]+ ' 'typ relay'
+
+# Deallocation on close: coturn logs the allocation deleted by our Refresh(0).
+check "allocations deleted on close (Refresh LIFETIME 0)" "$LOG/coturn.log" 'refresh.*lifetime=0|delete'
+
+result
+[ "$failed" = 0 ]
