@@ -950,6 +950,62 @@ test('example-browser-chat', async (t) => {
   }
 }, { only: ['chromium'] });
 
+// ---------------------------------------------------------------- TURN
+// luartc and Chromium both with iceTransportPolicy 'relay' through a coturn this test
+// starts in the namespace (static user u:p, UDP only): each offers only relayed
+// candidates, the channel carries 4 x 256 KiB each way intact, and both selected pairs
+// are relayed (Chromium's and luartc's local-candidate stats).
+async function startCoturn(t, addr, port) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-coturn-'));
+  const { spawn } = await import('node:child_process');
+  const proc = spawn('turnserver', ['-n', '--no-cli', '--no-tls', '--no-dtls', '--listening-ip', addr,
+    '--relay-ip', addr, '--listening-port', String(port), '--lt-cred-mech', '--user', 'u:p', '--realm', 'test',
+    '--min-port', '49152', '--max-port', '49999', '--no-stdout-log', '--log-file', path.join(LOGDIR, 'coturn.log'),
+    '--simple-log', '--pidfile', path.join(dir, 'pid')], { stdio: 'ignore' });
+  t.coturn = proc;
+  for (let i = 0; i < 50; i++) {
+    if (spawnSync('ss', ['-lun'], { encoding: 'utf8' }).stdout.includes(`${addr}:${port}`)) return;
+    await sleep(100);
+  }
+  throw new TestError('coturn did not start');
+}
+test('turn-relay-only', async (t) => {
+  const addr = GATHER.split(',')[0];
+  try {
+    await startCoturn(t, addr, 3479);
+    const ice = { iceServers: [{ urls: `turn:${addr}:3479?transport=udp`, username: 'u', credential: 'p' }],
+      iceTransportPolicy: 'relay' };
+    await setup(t, { trickle: false, lConfig: ice, pConfig: ice });
+    t.L.cmd({ op: 'dc', label: 'chat' });
+    const { offer, answer } = await t.link.negotiate(t.L, t.P, { timeout: 20000 });
+    for (const [who, d] of [['luartc', offer], ['Chromium', answer]]) {
+      const c = candidatesIn(d.sdp);
+      assert(c.length > 0 && c.every((l) => / typ relay /.test(l)), `${who}'s candidates are not all relayed: ${c.join(' / ')}`);
+    }
+    await bothConnected(t, 20000);
+    await Promise.all([dcOpen(t.L, 'chat'), dcOpen(t.P, 'chat')]);
+    for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+      for (let seed = 1; seed <= 4; seed++) {
+        const m = b.mark();
+        const s = await sendOk(a, { label: 'chat', gen: { size: 262144, seed }, binary: true }, '256 KiB');
+        assert(s.ok, `${a.name} send failed: ${s.err}`);
+        const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: '256 KiB message' });
+        assert(e.len === 262144 && e.sum === adler32(gen(262144, seed, true)), `${a.name}->${b.name}: message ${seed} damaged`);
+      }
+    }
+    const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
+    const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+    const local = pair && ps.stats.find((x) => x.id === pair.localCandidateId);
+    assert(local && local.candidateType === 'relay', `Chromium's selected local candidate: ${JSON.stringify(local)}`);
+    const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats');
+    const ll = ls.stats.find((x) => x.type === 'local-candidate');
+    assert(ll && ll.candidateType === 'relay' && ll.relayProtocol === 'udp', `luartc's local candidate: ${JSON.stringify(ll)}`);
+    t.note = `Chromium relay ${local.address}:${local.port} (${local.relayProtocol}), luartc relay ${ll.address}:${ll.port}`;
+  } finally {
+    if (t.coturn) t.coturn.kill('SIGKILL');
+  }
+}, { only: ['chromium'] });
+
 // ---------------------------------------------------------------- runner
 async function main() {
   let passed = 0, failed = 0, skipped = 0;

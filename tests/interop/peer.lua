@@ -304,7 +304,13 @@ function ops.info()
   })
 end
 
-function ops.stats() emit({ ev = "stats", stats = {} }) end
+function ops.stats()
+  local out = {}
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "candidate-pair" or s.type == "local-candidate" then out[#out + 1] = s end
+  end
+  emit({ ev = "stats", stats = out })
+end
 
 local function quit()
   if pc then pcall(pc.close, pc) end
