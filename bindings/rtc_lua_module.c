@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/rtc_log.h"
+#include "dtls/rtc_dtls_ecp.h"
 #include "rtc_lua.h"
 #include "rtc_lua_media.h"
 
@@ -311,6 +312,14 @@ static int m_debug_counts(lua_State *L) {
   lua_setfield(L, -2, "recorders");
   lua_pushinteger(L, rtc_lua_live_trs);
   lua_setfield(L, -2, "transceivers");
+  /* DTLS handshakes' point multiplications on libcrypto / on mbedTLS (tests check
+   * which path a process takes: runtime/dtls/rtc_dtls_ecp.h). */
+  rtc__dtls_ecp_stats_t ecp;
+  rtc__dtls_ecp_get_stats(&ecp);
+  lua_pushnumber(L, (lua_Number)ecp.fast);
+  lua_setfield(L, -2, "ecpFast");
+  lua_pushnumber(L, (lua_Number)ecp.fallback);
+  lua_setfield(L, -2, "ecpFallback");
   return 1;
 }
 
