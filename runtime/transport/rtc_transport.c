@@ -315,9 +315,14 @@ int rtc_transport_send_dtls(rtc_transport_t *t, uint64_t now_us, const uint8_t *
 
 /* ---- SRTP ---- */
 
-bool rtc_transport_srtp_ready(const rtc_transport_t *t) { return t->srtp != NULL; }
+/* Ready once DTLS agreed a profile; the sessions themselves are made on first use
+ * (rtc__transport_srtp_need): a data-channel-only connection never keys SRTP. */
+bool rtc_transport_srtp_ready(const rtc_transport_t *t) {
+  return t->srtp != NULL || t->srtp_keyable;
+}
 
 static int send_srtp(rtc_transport_t *t, bool rtcp, const uint8_t *p, size_t len) {
+  if (!t->closed) rtc__transport_srtp_need(t);
   if (!t->srtp || t->closed) return RTC_ESTATE;
   if (len > RTC_TRANSPORT_MTU) return RTC_ETOOBIG;
   if (!t->tx_ring && !(t->tx_ring = calloc(RTC_TRANSPORT_SRTP_RING, sizeof(*t->tx_ring))))
@@ -370,7 +375,7 @@ bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
     switch (de.type) {
     case RTC_DTLS_EVENT_CONNECTED:
       RTC_LOG(RTC_LOG_DEBUG, "transport", "pc %u: DTLS connected", t->log_id);
-      rtc__transport_srtp_key(t); /* fails quietly when no SRTP profile was agreed */
+      rtc__transport_srtp_agreed(t); /* keyed on first use; none if no profile was agreed */
       out->type = RTC_TRANSPORT_EVENT_DTLS_CONNECTED;
       break;
     case RTC_DTLS_EVENT_DATA: out->type = RTC_TRANSPORT_EVENT_DTLS_DATA; break;
@@ -404,6 +409,7 @@ bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
 static void handle_srtp(rtc_transport_t *t, const uint8_t *p, size_t len) {
   /* RFC 5761 4: RTCP packet types 192..223 in the second byte (with the marker bit). */
   bool rtcp = len >= 2 && p[1] >= 192 && p[1] <= 223;
+  rtc__transport_srtp_need(t);
   if (!t->srtp || len < (rtcp ? 8u : 12u) || len > sizeof(t->rx.data)) {
     t->stats.packets_discarded++;
     return;

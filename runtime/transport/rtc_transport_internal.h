@@ -45,6 +45,7 @@ struct rtc_transport {
 
   /* SRTP: sessions, one received packet being lent, the send ring. */
   rtc_srtp_t *srtp;
+  bool srtp_keyable; /* DTLS agreed a profile; srtp is made on first use */
   rtc_transport_slot_t rx;
   bool rx_pending, rx_is_rtcp;
   rtc_transport_slot_t *tx_ring; /* allocated when SRTP is keyed */
@@ -54,7 +55,11 @@ struct rtc_transport {
 };
 
 /* rtc_transport_srtp.c: the srtp/ session pair keyed from the DTLS export. */
-int rtc__transport_srtp_key(rtc_transport_t *t);
+/* At DTLS connected: notes whether a profile was agreed (cheap). */
+void rtc__transport_srtp_agreed(rtc_transport_t *t);
+/* Before the first SRTP packet in or out: makes the sessions (libsrtp2's start, the
+ * key schedule), which a data-channel-only connection never needs. */
+void rtc__transport_srtp_need(rtc_transport_t *t);
 void rtc__transport_srtp_free(rtc_transport_t *t);
 
 #endif
