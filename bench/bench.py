@@ -59,7 +59,12 @@ def snapshot_luartc():
     atexit.register(shutil.rmtree, snap, True)
 
 ALL_IMPLS = ["luartc", "aiortc", "libwebrtc", "libdatachannel"]
-SINGLE_LOOP = {"luartc", "aiortc"}  # one thread: saturated at one core
+# Before/after in one run: BENCH_LUARTC_BASE=<dir>/build/luartc (another build, with its
+# lua/ beside build/, e.g. a worktree of main) is measured too, as "luartc-base".
+LUARTC_BASE = os.environ.get("BENCH_LUARTC_BASE")
+if LUARTC_BASE:
+    ALL_IMPLS.insert(1, "luartc-base")
+SINGLE_LOOP = {"luartc", "luartc-base", "aiortc"}  # one thread: saturated at one core
 
 # B1: rounds x connections per round; B2: rounds, bytes, cap; B3: rounds; B4: steps.
 CFG = {
@@ -79,8 +84,9 @@ def log(*a):
 
 
 def command(impl, mode):
-    if impl == "luartc":
-        return [LUARTC, os.path.join(BENCH, "luartc_bench.lua"), mode]
+    if impl in ("luartc", "luartc-base"):
+        return [LUARTC if impl == "luartc" else LUARTC_BASE,
+                os.path.join(BENCH, "luartc_bench.lua"), mode]
     if impl == "aiortc":
         return ["/usr/bin/python3", os.path.join(BENCH, "aiortc_bench.py"), mode]
     return ["node", "--expose-gc", os.path.join(BENCH, "node_bench.js"), impl, mode]
@@ -89,7 +95,7 @@ def command(impl, mode):
 def run_one(impl, mode, env, timeout):
     e = dict(os.environ)
     e.update({k: str(v) for k, v in env.items()})
-    if impl == "luartc":
+    if impl in ("luartc", "luartc-base"):
         e.setdefault("LUARTC_GATHER_ADDRESSES", "127.0.0.1")
     t0 = time.monotonic()
     try:
@@ -119,6 +125,9 @@ def available(impls):
     for impl in impls:
         if impl == "luartc" and not os.access(LUARTC, os.X_OK):
             log("luartc: %s not built, skipped" % LUARTC)
+            continue
+        if impl == "luartc-base" and not (LUARTC_BASE and os.access(LUARTC_BASE, os.X_OK)):
+            log("luartc-base: BENCH_LUARTC_BASE not set or not executable, skipped")
             continue
         if impl in ("libwebrtc", "libdatachannel"):
             mod = {"libwebrtc": "@roamhq/wrtc", "libdatachannel": "node-datachannel"}[impl]
