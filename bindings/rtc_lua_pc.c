@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "ice/rtc_ice_agent.h"
 #include "rtc_lua.h"
 #include "rtc_lua_media.h"
 
@@ -89,7 +90,8 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
 /* core.RTCPeerConnection(cfg): cfg is already normalized by lua/rtc:
  * { certificate = cert|nil, iceTransportPolicy = "all"|"relay",
  *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
- *   portMin = n, portMax = n, maxMessageSize = n,
+ *   portMin = n, portMax = n, maxMessageSize = n, maxSdpSize = n, maxChannels = n,
+ *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n,
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -135,6 +137,22 @@ int rtc_lua_pc_new(lua_State *L) {
   int mms = opt_field_int(L, 1, "maxMessageSize", 0);
   luaL_argcheck(L, mms >= 0, 1, "bad maxMessageSize");
   cfg.max_message_size = (size_t)mms;
+  /* Limits (docs/api.md "Limits"): nil or 0 keeps the default. */
+  int lim = opt_field_int(L, 1, "maxSdpSize", 0);
+  luaL_argcheck(L, lim >= 0, 1, "bad maxSdpSize");
+  cfg.max_sdp_size = (size_t)lim;
+  lim = opt_field_int(L, 1, "maxChannels", 0);
+  luaL_argcheck(L, lim >= 0 && lim <= 65535, 1, "maxChannels must be 1..65535");
+  cfg.max_channels = (uint32_t)lim;
+  lim = opt_field_int(L, 1, "maxRemoteCandidates", 0);
+  luaL_argcheck(L, lim >= 0 && lim <= RTC_ICE_MAX_REMOTE, 1, "maxRemoteCandidates must be 1..64");
+  cfg.max_remote_candidates = (uint32_t)lim;
+  lim = opt_field_int(L, 1, "maxBufferedAmount", 0);
+  luaL_argcheck(L, lim >= 0, 1, "bad maxBufferedAmount");
+  cfg.max_buffered_amount = (size_t)lim;
+  lim = opt_field_int(L, 1, "maxReceiveBuffer", 0);
+  luaL_argcheck(L, lim >= 0, 1, "bad maxReceiveBuffer");
+  cfg.max_receive_buffer = (size_t)lim;
   rtc_pc_ice_server_t servers[PC_MAX_ICE_URLS];
   lua_getfield(L, 1, "iceServers"); /* 4: keeps the strings alive */
   if (!lua_isnil(L, 4)) {
@@ -459,7 +477,11 @@ static int pc_get_stats(lua_State *L) {
   set_num(L, "packetsReceived", (double)st.packets_received);
   set_num(L, "bytesSent", (double)st.bytes_sent);
   set_num(L, "bytesReceived", (double)st.bytes_received);
-  set_num(L, "packetsDiscarded", (double)st.packets_discarded); /* luartc addition */
+  set_num(L, "packetsDiscarded", (double)st.packets_discarded); /* luartc additions */
+  set_num(L, "stunUnauthenticated", (double)st.stun_unauthenticated);
+  set_num(L, "packetsUnvalidated", (double)st.unvalidated);
+  set_num(L, "srtpAuthFailures", (double)st.srtp_auth_failures);
+  set_num(L, "srtpReplays", (double)st.srtp_replays);
   set_str(L, "dtlsState", st.dtls_state < 0 ? "new" : dtls_names[st.dtls_state]);
   set_str(L, "dtlsRole", st.dtls_role < 0 ? "unknown" : st.dtls_role ? "server" : "client");
   if (st.dtls_cipher) set_str(L, "dtlsCipher", st.dtls_cipher);

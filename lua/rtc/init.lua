@@ -413,6 +413,11 @@ function rtc.RTCPeerConnection(config)
     bundlePolicy = config.bundlePolicy or "balanced",
     gatherAddresses = config.gatherAddresses or default_gather(),
     maxMessageSize = config.maxMessageSize,
+    maxSdpSize = config.maxSdpSize,
+    maxChannels = config.maxChannels,
+    maxRemoteCandidates = config.maxRemoteCandidates,
+    maxBufferedAmount = config.maxBufferedAmount,
+    maxReceiveBuffer = config.maxReceiveBuffer,
     iceServers = config.iceServers,
   }
   if config.certificates ~= nil then

@@ -150,6 +150,10 @@ void rtc_ice_agent_close(rtc_ice_agent_t *ice);
 
 typedef struct rtc_ice_stats {
   uint64_t stun_dropped; /* malformed or failed integrity */
+  /* Requests with a wrong MESSAGE-INTEGRITY, an unknown USERNAME or neither: dropped
+   * without an answer (no reflection or amplification for spoofed sources); also in
+   * stun_dropped. */
+  uint64_t stun_unauthenticated;
   uint64_t checks_sent, checks_received, responses_received;
 } rtc_ice_stats_t;
 void rtc_ice_agent_get_stats(const rtc_ice_agent_t *ice, rtc_ice_stats_t *out);

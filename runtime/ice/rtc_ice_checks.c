@@ -85,10 +85,13 @@ static void send_response(rtc_ice_agent_t *ice, int l, const rtc_addr_t *to, con
 
 static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const rtc_addr_t *from,
                            const rtc_stun_msg_t *m, const uint8_t *p, size_t len) {
-  /* RFC 8489 9.1.3.1: a request without USERNAME or MESSAGE-INTEGRITY: 400. */
+  /* RFC 8489 9.1.3.1 would answer 400 (no USERNAME or MESSAGE-INTEGRITY) and 401
+   * (wrong ones), but every real ICE check carries both with our password: what
+   * fails is a stranger or a spoofed source. No answer at all, so we never reflect
+   * traffic at a victim (as libjuice and browsers do); counted. */
   if (!m->has_username || !m->has_integrity) {
     ice->stats.stun_dropped++;
-    send_response(ice, l, from, m->tid, 400, "Bad Request", false);
+    ice->stats.stun_unauthenticated++;
     return;
   }
   /* RFC 8445 7.3: the part before the colon is our ufrag. */
@@ -97,7 +100,7 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
   if (!colon || (size_t)(colon - m->username) != ul || memcmp(m->username, ice->lufrag, ul) != 0 ||
       rtc_stun_check_integrity(p, len, m, (const uint8_t *)ice->lpwd, strlen(ice->lpwd)) < 0) {
     ice->stats.stun_dropped++;
-    send_response(ice, l, from, m->tid, 401, "Unauthenticated", false);
+    ice->stats.stun_unauthenticated++;
     return;
   }
   ice->stats.checks_received++;

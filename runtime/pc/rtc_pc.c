@@ -24,11 +24,22 @@ const char *rtc_pc_error(const rtc_pc_t *pc) { return pc->errbuf; }
 uint32_t rtc_pc_id(const rtc_pc_t *pc) { return pc->id; }
 const rtc_pc_config_t *rtc_pc_config(const rtc_pc_t *pc) { return &pc->cfg; }
 
+void rtc_pc_limits_defaults(rtc_pc_config_t *cfg) {
+  if (!cfg->max_message_size) cfg->max_message_size = RTC_PC_DEFAULT_MMS;
+  if (!cfg->max_sdp_size) cfg->max_sdp_size = RTC_PC_DEFAULT_MAX_SDP;
+  if (!cfg->max_channels) cfg->max_channels = RTC_PC_MAX_CHANNELS;
+  if (cfg->max_channels > 65535) cfg->max_channels = 65535; /* SCTP stream ids are 16-bit */
+  if (!cfg->max_remote_candidates || cfg->max_remote_candidates > RTC_ICE_MAX_REMOTE)
+    cfg->max_remote_candidates = RTC_ICE_MAX_REMOTE; /* the agent's table is fixed */
+  if (!cfg->max_buffered_amount) cfg->max_buffered_amount = RTC_PC_DEFAULT_MAX_BUFFERED;
+  if (!cfg->max_receive_buffer) cfg->max_receive_buffer = RTC_PC_MAX_EVENT_BYTES;
+}
+
 static int pc_copy_config(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   pc->cfg = *cfg;
   pc->cfg.gather_addresses = NULL;
   pc->cfg.n_gather_addresses = 0;
-  if (!pc->cfg.max_message_size) pc->cfg.max_message_size = RTC_PC_DEFAULT_MMS;
+  rtc_pc_limits_defaults(&pc->cfg);
   if (cfg->n_gather_addresses == 0) return 0;
   pc->gather_addresses = calloc(cfg->n_gather_addresses, sizeof(char *));
   if (!pc->gather_addresses) return RTC_ENOMEM;

@@ -87,7 +87,15 @@ typedef struct rtc_pc_config {
   const char *const *gather_addresses;
   size_t n_gather_addresses;
   uint16_t port_min, port_max; /* 0, 0: any port */
-  size_t max_message_size;     /* our a=max-message-size; 0: 262144 */
+  size_t max_message_size;     /* our a=max-message-size; 0: 262144. Larger messages from
+                                  the peer are dropped unread and their channel closed */
+  /* Limits on what a peer (or the application) can make us hold; 0: the default
+   * (rtc_pc_limits_defaults, docs/api.md "Limits"). */
+  size_t max_sdp_size;          /* bytes of a remote description: 262144 */
+  uint32_t max_channels;        /* data channels, i.e. SCTP streams each way: 1024 (<= 65535) */
+  uint32_t max_remote_candidates; /* the peer's candidates per ICE generation: 64 (<= 64) */
+  size_t max_buffered_amount;   /* per channel, bytes dc:send may queue: 16 MiB */
+  size_t max_receive_buffer;    /* per pc, message bytes waiting for handlers: 8 MiB */
   const rtc_pc_ice_server_t *ice_servers; /* copied by rtc_pc_create */
   size_t n_ice_servers;
 } rtc_pc_config_t;
@@ -141,6 +149,8 @@ typedef struct rtc_pc_event {
 /* Checks what rtc_pc_create would refuse in cfg (ICE server URLs, a TURN server
  * without credentials): 0, or a negative RTC_E* with a message in err. */
 int rtc_pc_check_config(const rtc_pc_config_t *cfg, char *err, size_t errcap);
+/* Fills the limits of cfg left 0 with their defaults (what rtc_pc_create does). */
+void rtc_pc_limits_defaults(rtc_pc_config_t *cfg);
 /* NULL on allocation or certificate failure, or a config rtc_pc_check_config refuses. */
 rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us);
 void rtc_pc_destroy(rtc_pc_t *pc); /* NULL is fine */
@@ -222,6 +232,7 @@ void *rtc_dc_get_userdata(const rtc_dc_t *dc);
 typedef struct rtc_pc_stats {
   uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
   uint64_t packets_discarded; /* malformed, unauthenticated or unexpected datagrams */
+  uint64_t stun_unauthenticated, unvalidated, srtp_auth_failures, srtp_replays; /* transport's */
   uint32_t data_channels_opened, data_channels_closed;
   bool has_pair; /* ICE selected a pair: */
   rtc_addr_t pair_local, pair_remote;

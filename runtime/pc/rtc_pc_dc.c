@@ -22,7 +22,7 @@ static int dc_fail(rtc_dc_t *dc, int err, const char *msg) {
 }
 
 static rtc_dc_t *dc_new(rtc_pc_t *pc, const char *label, const char *protocol) {
-  if (pc->n_dcs >= RTC_PC_MAX_CHANNELS) return NULL;
+  if (pc->n_dcs >= pc->cfg.max_channels) return NULL;
   if (pc->n_dcs == pc->cap_dcs) {
     size_t cap = pc->cap_dcs ? pc->cap_dcs * 2 : 8;
     rtc_dc_t **n = realloc(pc->dcs, cap * sizeof(*n));
@@ -303,6 +303,12 @@ int rtc_dc_send(rtc_dc_t *dc, bool binary, const uint8_t *p, size_t len) {
   if (r == RTC_ETOOBIG) {
     snprintf(dc->error, sizeof(dc->error),
              "send: message of %zu bytes exceeds the peer's max-message-size", len);
+    return r;
+  }
+  if (r == RTC_EAGAIN) {
+    snprintf(dc->error, sizeof(dc->error),
+             "send: bufferedAmount would pass maxBufferedAmount (%zu bytes): wait for "
+             "bufferedamountlow", pc->cfg.max_buffered_amount);
     return r;
   }
   if (r < 0) {

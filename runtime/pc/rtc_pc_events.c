@@ -117,10 +117,10 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   pc->n_events--;
   if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
       n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
-    bool was_full = pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES;
+    bool was_full = pc->ev_bytes >= pc->cfg.max_receive_buffer;
     pc->ev_bytes -= n->ev.len;
     /* The application caught up: read SCTP again (its window reopens). */
-    if (was_full && pc->ev_bytes < RTC_PC_MAX_EVENT_BYTES) rtc__pc_pump(pc);
+    if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
   }
   pc->ev_lent = n;
   *out = n->ev;

@@ -21,6 +21,10 @@
 #define RTC_PC_MAX_MDNS 8     /* peer's .local names being resolved */
 #define RTC_PC_SCTP_PORT 5000 /* RFC 8841: the default, what every browser uses */
 #define RTC_PC_DEFAULT_MMS 262144
+/* Default limits (rtc_pc_config_t): a browser's offer with dozens of m-sections is a
+ * few tens of KiB; Chrome closes a channel past 16 MiB buffered. */
+#define RTC_PC_DEFAULT_MAX_SDP (256u * 1024)
+#define RTC_PC_DEFAULT_MAX_BUFFERED (16u * 1024 * 1024)
 #define RTC_PC_RFC8841_DEFAULT_MMS 65536 /* when the peer announces none (RFC 8841 6.1) */
 
 typedef struct rtc_pc_event_node {
@@ -131,6 +135,7 @@ struct rtc_pc {
 
   /* Counters (the transport counts datagrams). */
   uint32_t dcs_opened, dcs_closed;
+  uint32_t n_remote_cands; /* of the live ICE generation (cfg.max_remote_candidates) */
 };
 
 /* rtc_pc.c */

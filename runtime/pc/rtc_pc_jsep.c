@@ -115,6 +115,14 @@ int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict) {
   }
   if (c.component != 1) return 0; /* RTCP component: rtcp-mux makes it useless */
   if (c.transport != RTC_ICE_UDP) return 0;
+  /* maxRemoteCandidates: a peer (or signaling) flooding candidates gets a clear error
+   * once the ICE generation holds that many; the checks go on with those it has. */
+  if (pc->n_remote_cands >= pc->cfg.max_remote_candidates) {
+    if (!strict) return 0;
+    return rtc__pc_fail(pc, RTC_ELIMIT, "addIceCandidate: more than maxRemoteCandidates (%u)",
+                        (unsigned)pc->cfg.max_remote_candidates);
+  }
+  pc->n_remote_cands++;
   if (!c.address_is_ip) {
     if (rtc_mdns_is_local_name(c.address)) rtc__pc_mdns_want(pc, &c);
     return 0;
@@ -137,8 +145,10 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   pc->transport_mline = tm;
   /* 1: the peer restarts ICE; its names are resolved again for the new agent. */
   if (rtc_transport_set_remote_credentials(pc->transport, pc->now_us, m->ice_ufrag, m->ice_pwd) ==
-      1)
+      1) {
     pc->n_mdns = 0;
+    pc->n_remote_cands = 0; /* a new ICE generation */
+  }
   /* Candidates of every bundled m-line share the one transport. */
   for (size_t k = 0; k < s->n_media; k++) {
     if (k != (size_t)tm && !(rtc__pc_in_bundle(s, k) && rtc__pc_in_bundle(s, (size_t)tm))) continue;
@@ -302,6 +312,11 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
   const char *what = "setRemoteDescription";
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "%s: the connection is closed", what);
   if (type == RTC_SDP_ROLLBACK) return rollback(pc, what);
+  /* Before parsing: a peer's description is bounded like everything it sends. */
+  size_t sdp_len = sdp ? strlen(sdp) : 0;
+  if (sdp_len > pc->cfg.max_sdp_size)
+    return rtc__pc_fail(pc, RTC_ELIMIT, "%s: SDP of %zu bytes, above maxSdpSize (%zu)", what,
+                        sdp_len, pc->cfg.max_sdp_size);
   bool offer = type == RTC_SDP_OFFER;
   /* Glare: W3C setRemoteDescription rolls our pending offer back implicitly (what
    * "perfect negotiation" relies on) once the remote offer is known to be valid. */

@@ -62,7 +62,7 @@ static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
 
 /* A copy of one packet as an event (same byte budget as frames and messages). */
 static void rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, const uint8_t *p, size_t len) {
-  if (pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES) return;
+  if (pc->ev_bytes >= pc->cfg.max_receive_buffer) return;
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_RTP);
   if (n->ev.type != RTC_PC_EVENT_TRACK_RTP || !(n->owned_data = malloc(len))) return;
   memcpy(n->owned_data, p, len);
@@ -78,7 +78,7 @@ static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
     if (!tr->frame_events) continue;
     /* The same budget as data channel messages: an application that does not read
      * loses frames (counted by the receiver as delivered; media is not flow-controlled). */
-    if (pc->ev_bytes >= RTC_PC_MAX_EVENT_BYTES) continue;
+    if (pc->ev_bytes >= pc->cfg.max_receive_buffer) continue;
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_FRAME);
     if (n->ev.type != RTC_PC_EVENT_TRACK_FRAME) continue;
     n->owned_data = malloc(f.len ? f.len : 1);

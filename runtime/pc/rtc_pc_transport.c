@@ -97,6 +97,8 @@ static void sctp_maybe_create(rtc_pc_t *pc) {
       .dtls_client = role == RTC_DTLS_ROLE_CLIENT,
       .remote_max_message_size = pc->remote_mms,
       .local_max_message_size = pc->cfg.max_message_size,
+      .max_streams = (uint16_t)pc->cfg.max_channels,
+      .max_buffered = pc->cfg.max_buffered_amount,
   };
   pc->sctp = rtc_sctp_create(&sc);
   if (!pc->sctp) {
@@ -172,7 +174,7 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
 static void pump_sctp(rtc_pc_t *pc, bool *again) {
   if (!pc->sctp) return;
   rtc_sctp_event_t ev;
-  while (pc->ev_bytes < RTC_PC_MAX_EVENT_BYTES && rtc_sctp_poll_event(pc->sctp, &ev)) {
+  while (pc->ev_bytes < pc->cfg.max_receive_buffer && rtc_sctp_poll_event(pc->sctp, &ev)) {
     *again = true;
     switch (ev.type) {
     case RTC_SCTP_EVENT_CONNECTED: RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: SCTP up", pc->id); break;
@@ -243,6 +245,10 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->bytes_sent = ts.bytes_sent;
   out->bytes_received = ts.bytes_received;
   out->packets_discarded = ts.packets_discarded;
+  out->stun_unauthenticated = ts.stun_unauthenticated;
+  out->unvalidated = ts.unvalidated;
+  out->srtp_auth_failures = ts.srtp_auth_failures;
+  out->srtp_replays = ts.srtp_replays;
   out->data_channels_opened = pc->dcs_opened;
   out->data_channels_closed = pc->dcs_closed;
   out->has_pair = ts.has_pair;

@@ -277,6 +277,9 @@ tail:
 too_big:
   s->stats.packets_dropped++;
   rtc__sctp_ev_simple(s, RTC_SCTP_EVENT_CHANNEL_ERROR, ri->rcv_sid, "message too big");
+  /* A peer that ignores our a=max-message-size gets its channel closed (as Chrome
+   * does): the pieces were dropped as they came, never held. */
+  rtc_sctp_channel_close(s, ri->rcv_sid);
 }
 
 /* Reads everything usrsctp has for us, then pushes what waits to be sent. */
@@ -354,9 +357,8 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
    * honoured with bounded memory, so it means our default. */
   if (!s->cfg.local_max_message_size)
     s->cfg.local_max_message_size = RTC_SCTP_DEFAULT_MAX_MESSAGE_SIZE;
-  s->max_streams = cfg->max_streams && cfg->max_streams < RTC_SCTP_MAX_CHANNELS
-                       ? cfg->max_streams
-                       : RTC_SCTP_MAX_CHANNELS;
+  s->max_streams = cfg->max_streams ? cfg->max_streams : RTC_SCTP_MAX_CHANNELS;
+  if (!s->cfg.max_buffered) s->cfg.max_buffered = RTC__SCTP_CHAN_QUEUE_MAX;
   if (s->max_streams < 2) s->max_streams = 2; /* one id of each parity at least */
   if (!s->cfg.local_port) s->cfg.local_port = 5000;
   if (!s->cfg.remote_port) s->cfg.remote_port = 5000;

@@ -44,6 +44,9 @@ typedef struct rtc_sctp_config {
    * usrsctp keeps ~100 bytes per stream pair: 1024 streams cost ~100 KiB per
    * association, 256 ~25 KiB; a peer (Chrome) can only open ids below our count. */
   uint16_t max_streams;
+  /* Bytes one channel may queue (its buffered amount) before send says RTC_EAGAIN;
+   * 0: 16 MiB. */
+  size_t max_buffered;
 } rtc_sctp_config_t;
 
 typedef enum rtc_sctp_event_type {

@@ -406,7 +406,7 @@ int rtc_sctp_channel_send(rtc_sctp_t *s, uint16_t stream, bool binary, const uin
   if (len > RTC__SCTP_SNDBUF) return RTC_ETOOBIG; /* usrsctp would refuse it (EMSGSIZE) */
   /* Our queue is bounded too (Chrome closes a channel past 16 MiB buffered): the
    * application must wait for BUFFERED_LOW. */
-  if (c->buffered + len > RTC__SCTP_CHAN_QUEUE_MAX) return RTC_EAGAIN;
+  if (c->buffered + len > s->cfg.max_buffered) return RTC_EAGAIN;
   uint32_t ppid = data_ppid(binary, len);
   /* Fast path: nothing queued ahead of it, hand it to usrsctp without a copy. */
   if (!c->head && s->connected && !s->blocked && !s->in_drain) {

@@ -421,6 +421,8 @@ static void handle_srtp(rtc_transport_t *t, const uint8_t *p, size_t len) {
                : rtc_srtp_unprotect_rtp(t->srtp, t->rx.data, len, &t->rx.len);
   if (r < 0) {
     t->stats.srtp_errors++;
+    if (r == RTC_EREPLAY) t->stats.srtp_replays++;
+    if (r == RTC_EAUTH) t->stats.srtp_auth_failures++;
     t->stats.packets_discarded++;
     return;
   }
@@ -442,6 +444,7 @@ int rtc_transport_handle_datagram(rtc_transport_t *t, uint64_t now_us, const rtc
                      rtc_addr_equal(&t->dtls_local, local);
     if (!same_path && !rtc_ice_agent_is_valid_pair(t->ice, local, from)) {
       t->stats.packets_discarded++;
+      t->stats.unvalidated++;
       return 0;
     }
     rtc_ice_agent_note_received(t->ice, now_us);
@@ -525,6 +528,7 @@ void rtc_transport_get_stats(const rtc_transport_t *t, rtc_transport_stats_t *ou
   rtc_ice_stats_t is;
   rtc_ice_agent_get_stats(t->ice, &is);
   out->packets_discarded += is.stun_dropped;
+  out->stun_unauthenticated = is.stun_unauthenticated;
   out->has_pair = rtc_ice_agent_get_selected(t->ice, &out->pair_local, &out->pair_remote);
   out->rtt_ms = rtc_ice_agent_rtt_ms(t->ice);
   out->requests_sent = is.checks_sent;

@@ -138,6 +138,11 @@ typedef struct rtc_transport_stats {
   uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
   uint64_t packets_discarded; /* malformed, unauthenticated or unexpected */
   uint64_t srtp_errors;       /* failed unprotect (auth, replay) */
+  /* Parts of packets_discarded, by cause (what an attacker sends): */
+  uint64_t stun_unauthenticated; /* STUN requests failing ICE authentication: no answer */
+  uint64_t unvalidated;          /* DTLS/RTP from an address no validated pair has */
+  uint64_t srtp_auth_failures;   /* SRTP/SRTCP failing authentication (forged, wrong key) */
+  uint64_t srtp_replays;         /* SRTP/SRTCP replayed or older than the replay window */
   bool has_pair;
   rtc_addr_t pair_local, pair_remote;
   uint32_t rtt_ms;
