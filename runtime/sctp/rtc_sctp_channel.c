@@ -15,11 +15,13 @@
 
 /* ---------- channels ---------- */
 
+/* O(1): a pc may hold up to 65535 channels, and the id search in channel_open and
+ * every received message look channels up. */
 rtc__sctp_chan_t *rtc__sctp_chan_find(const rtc_sctp_t *s, uint16_t stream) {
-  for (unsigned i = 0; i < s->nchans; i++)
-    if (s->chans[i]->stream == stream) return s->chans[i];
-  return NULL;
+  return stream < s->n_by_id ? s->by_id[stream] : NULL;
 }
+
+static bool stream_is_ours(const rtc_sctp_t *s, uint16_t stream);
 
 static void chan_free(rtc__sctp_chan_t *c) {
   rtc__sctp_msg_t *m = c->head;
@@ -37,11 +39,13 @@ void rtc__sctp_chan_remove(rtc_sctp_t *s, rtc__sctp_chan_t *c) {
     s->chans[i] = s->chans[--s->nchans];
     break;
   }
+  if (c->stream < s->n_by_id && s->by_id[c->stream] == c) s->by_id[c->stream] = NULL;
+  if (stream_is_ours(s, c->stream)) s->n_own--;
   chan_free(c);
 }
 
 static rtc__sctp_chan_t *chan_new(rtc_sctp_t *s, uint16_t stream) {
-  if (s->nchans >= s->max_streams) return NULL;
+  if (s->nchans >= s->max_streams || stream >= s->n_by_id || s->by_id[stream]) return NULL;
   if (s->nchans == s->capchans) {
     unsigned n = s->capchans ? s->capchans * 2 : 4;
     rtc__sctp_chan_t **nc = realloc(s->chans, n * sizeof *nc);
@@ -56,6 +60,8 @@ static rtc__sctp_chan_t *chan_new(rtc_sctp_t *s, uint16_t stream) {
   c->max_retransmits = -1;
   c->max_packet_life_time = -1;
   s->chans[s->nchans++] = c;
+  s->by_id[stream] = c;
+  if (stream_is_ours(s, stream)) s->n_own++;
   return c;
 }
 
@@ -334,7 +340,10 @@ int rtc_sctp_channel_open(rtc_sctp_t *s, const rtc_sctp_channel_params_t *params
   if (stream >= s->max_streams) return RTC_EINVAL; /* beyond the streams we negotiate */
   if (s->nchans >= s->max_streams) return RTC_ELIMIT;
   if (stream < 0) {
-    /* Next free id of our parity (RFC 8832 section 6). */
+    /* Next free id of our parity (RFC 8832 section 6); none left: say so at once
+     * rather than search (ids of our parity below max_streams: half, rounded by it). */
+    unsigned own_ids = (s->max_streams + (s->cfg.dtls_client ? 1u : 0u)) / 2u;
+    if (s->n_own >= own_ids) return RTC_ELIMIT;
     unsigned tries = 0;
     while (rtc__sctp_chan_find(s, s->next_stream) && tries++ < s->max_streams / 2u) {
       s->next_stream += 2;
