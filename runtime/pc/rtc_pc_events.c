@@ -107,20 +107,47 @@ void rtc_pc_queue_result(rtc_pc_t *pc, int token) {
   }
 }
 
+/* Queued before the application closed something, no longer for it: W3C discards a
+ * message unless its channel is open ("receive a message", step 2: dc:close() and
+ * pc:close() inside a handler stop delivery at once), and a closed pc fires no state,
+ * candidate or media event (a late "connected" would show through the attributes). */
+static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
+  switch (n->ev.type) {
+  case RTC_PC_EVENT_DC_MESSAGE: return n->ev.dc && n->ev.dc->shown_state != RTC_DC_OPEN;
+  case RTC_PC_EVENT_ICE_CANDIDATE:
+  case RTC_PC_EVENT_ICE_CANDIDATE_ERROR:
+  case RTC_PC_EVENT_ICE_GATHERING_STATE:
+  case RTC_PC_EVENT_ICE_CONNECTION_STATE:
+  case RTC_PC_EVENT_CONNECTION_STATE:
+  case RTC_PC_EVENT_SIGNALING_STATE:
+  case RTC_PC_EVENT_NEGOTIATION_NEEDED:
+  case RTC_PC_EVENT_DC_BUFFERED_AMOUNT_LOW:
+  case RTC_PC_EVENT_TRACK_FRAME:
+  case RTC_PC_EVENT_TRACK_RTP:
+  case RTC_PC_EVENT_KEYFRAME_REQUEST: return pc->closed;
+  default: return false;
+  }
+}
+
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   event_node_free(pc->ev_lent);
   pc->ev_lent = NULL;
-  rtc_pc_event_node_t *n = pc->ev_head;
-  if (!n) return false;
-  pc->ev_head = n->next;
-  if (!pc->ev_head) pc->ev_tail = NULL;
-  pc->n_events--;
-  if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
-      n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
-    bool was_full = pc->ev_bytes >= pc->cfg.max_receive_buffer;
-    pc->ev_bytes -= n->ev.len;
-    /* The application caught up: read SCTP again (its window reopens). */
-    if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
+  rtc_pc_event_node_t *n;
+  for (;;) {
+    n = pc->ev_head;
+    if (!n) return false;
+    pc->ev_head = n->next;
+    if (!pc->ev_head) pc->ev_tail = NULL;
+    pc->n_events--;
+    if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
+        n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
+      bool was_full = pc->ev_bytes >= pc->cfg.max_receive_buffer;
+      pc->ev_bytes -= n->ev.len;
+      /* The application caught up: read SCTP again (its window reopens). */
+      if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
+    }
+    if (!event_stale(pc, n)) break;
+    event_node_free(n);
   }
   pc->ev_lent = n;
   *out = n->ev;
