@@ -48,6 +48,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
 
 # The RSA interop unit test runs OpenSSL's DTLS (libssl) as the peer.
 $(BUILD)/tests/dtls_rsa_test: LIBS += -lssl
+# The out-of-memory test routes the core's allocations through its failing allocator.
+$(BUILD)/tests/pc_oom_test: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
 
 # The simulated network (tests/sim): make simtest [SEEDS=N] [JOBS=J], or replay
 # one run with its trace: make simtest SEED=S SCENARIO=name
@@ -93,8 +95,9 @@ asan-test: deps
 bench: deps all
 	@bash bench/run.sh $(B)
 
+# libFuzzer targets (clang): make fuzz [FUZZ_SECONDS=N] [FUZZ_ONLY=regex]; see tests/fuzz/build.sh
 fuzz:
-	@bash tests/fuzz/build.sh
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30) FUZZ_ONLY='$(FUZZ_ONLY)' bash tests/fuzz/build.sh
 
 # Installs into a Lua tree (luarocks make passes LUADIR/LIBDIR/BINDIR): every
 # lua/rtc/*.lua, the core as rtc/core.so, the runner.
@@ -116,6 +119,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(RUNTIME_OBJ:.o=.d) $(BINDINGS_OBJ:.o=.d)

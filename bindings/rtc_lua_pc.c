@@ -470,6 +470,7 @@ static int pc_get_stats(lua_State *L) {
   stats_new(L, report, "P", "peer-connection", ts);
   set_num(L, "dataChannelsOpened", st.data_channels_opened);
   set_num(L, "dataChannelsClosed", st.data_channels_closed);
+  set_num(L, "eventsDropped", (double)st.events_dropped); /* not W3C: lost on OOM */
   lua_pop(L, 1);
 
   stats_new(L, report, "T", "transport", ts);

@@ -144,7 +144,7 @@ void rtc__pc_update_states(rtc_pc_t *pc) {
   rtc_connection_state_t cs = pc_compute_connection_state(pc);
   if (cs != pc->conn_state) {
     pc->conn_state = cs;
-    rtc__pc_event_push(pc, RTC_PC_EVENT_CONNECTION_STATE)->ev.state = (int)cs;
+    rtc__pc_event_state(pc, RTC_PC_EVENT_CONNECTION_STATE, (int)cs);
   }
 }
 

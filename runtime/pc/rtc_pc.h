@@ -242,6 +242,7 @@ typedef struct rtc_pc_stats {
   int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */
   int dtls_role;   /* rtc_dtls_role_t; -1 before DTLS starts */
   const char *dtls_cipher; /* IANA suite name once connected, else NULL; borrowed */
+  uint64_t events_dropped;  /* events lost because memory ran out (logged as errors) */
 } rtc_pc_stats_t;
 void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out);
 typedef struct rtc_dc_stats {

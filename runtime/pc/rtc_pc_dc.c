@@ -70,7 +70,7 @@ rtc_dc_t *rtc__pc_dc_find(rtc_pc_t *pc, int id) {
 /* The error event owns a copy of the text: dc->error changes with the next failure. */
 static void dc_push_error(rtc_pc_t *pc, rtc_dc_t *dc) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_ERROR);
-  if (n->ev.type != RTC_PC_EVENT_DC_ERROR) return;
+  if (!n) return;
   n->ev.dc = rtc_dc_ref(dc);
   n->owned_text = strdup(dc->error);
   n->ev.text = n->owned_text ? n->owned_text : "channel error";
@@ -179,7 +179,7 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     dc->state = RTC_DC_OPEN;
     /* W3C "announce the channel": datachannel (a new reference for the app), then open. */
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DATACHANNEL);
-    if (n->ev.type == RTC_PC_EVENT_DATACHANNEL) n->ev.dc = rtc_dc_ref(rtc_dc_ref(dc));
+    if (n) n->ev.dc = rtc_dc_ref(rtc_dc_ref(dc));
     rtc__pc_event_dc(pc, RTC_PC_EVENT_DC_OPEN, dc);
     return;
   }
@@ -190,15 +190,10 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     return;
   case RTC_SCTP_EVENT_MESSAGE: {
     if (!dc || dc->state != RTC_DC_OPEN) return;
-    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DC_MESSAGE);
-    if (n->ev.type != RTC_PC_EVENT_DC_MESSAGE) return;
-    n->owned_data = malloc(ev->len ? ev->len : 1);
-    if (!n->owned_data) return;
-    memcpy(n->owned_data, ev->data, ev->len);
+    rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_DC_MESSAGE, ev->data, ev->len);
+    if (!n) return;
     n->ev.dc = rtc_dc_ref(dc);
     n->ev.binary = ev->binary;
-    n->ev.data = n->owned_data;
-    n->ev.len = ev->len;
     pc->ev_bytes += ev->len;
     dc->stats.messages_received++;
     dc->stats.bytes_received += ev->len;

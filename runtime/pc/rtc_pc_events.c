@@ -18,24 +18,14 @@ static void event_node_free(rtc_pc_event_node_t *n) {
   free(n);
 }
 
-/* Never fails for the caller: an allocation failure degrades into a dummy node
- * that is not queued (the event is lost and logged). */
+/* Returns NULL when the node cannot be allocated: the event is lost, counted in
+ * events_dropped (rtc_pc_get_stats) and logged; every caller checks. */
 rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) {
-  static rtc_pc_event_node_t sink;
   rtc_pc_event_node_t *n = calloc(1, sizeof(*n));
   if (!n) {
+    pc->events_dropped++;
     RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
-    /* Callers may have attached refs/buffers to the sink last time: release them
-     * now so an OOM burst leaks at most one event's payload, never accumulates. */
-    rtc_dc_unref(sink.ev.dc);
-    rtc_tr_unref(sink.ev.tr);
-    free(sink.owned_text);
-    free(sink.owned_mid);
-    free(sink.owned_data);
-    free(sink.owned_extra);
-    memset(&sink, 0, sizeof(sink));
-    sink.ev.type = (rtc_pc_event_type_t)-1; /* matches no type check of the callers */
-    return &sink;
+    return NULL;
   }
   n->ev.type = type;
   n->ev.mline_index = -1;
@@ -48,9 +38,50 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) 
   return n;
 }
 
+rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t type,
+                                             const void *data, size_t len) {
+  uint8_t *copy = malloc(len ? len : 1);
+  if (!copy) {
+    pc->events_dropped++;
+    RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
+    return NULL;
+  }
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
+  if (!n) {
+    free(copy);
+    return NULL;
+  }
+  memcpy(copy, data, len);
+  n->owned_data = copy;
+  n->ev.data = copy;
+  n->ev.len = len;
+  return n;
+}
+
+void rtc__pc_event_state(rtc_pc_t *pc, rtc_pc_event_type_t type, int state) {
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
+  if (n) n->ev.state = state;
+}
+
+void rtc__pc_event_cancel(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
+  rtc_pc_event_node_t **pp = &pc->ev_head, *prev = NULL;
+  while (*pp && *pp != n) {
+    prev = *pp;
+    pp = &(*pp)->next;
+  }
+  if (!*pp) return; /* not queued: a caller bug, but never a double free */
+  *pp = n->next;
+  if (pc->ev_tail == n) pc->ev_tail = prev;
+  if (pc->op_mark == n) pc->op_mark = prev;
+  pc->n_events--;
+  pc->events_dropped++;
+  RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)n->ev.type);
+  event_node_free(n);
+}
+
 void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
-  if (n->ev.type != type) return;
+  if (!n) return;
   n->ev.dc = rtc_dc_ref(dc); /* the event keeps the channel alive until drained */
   if (type == RTC_PC_EVENT_DC_OPEN) pc->dcs_opened++;
   if (type == RTC_PC_EVENT_DC_CLOSE) pc->dcs_closed++;
@@ -100,7 +131,7 @@ void rtc_pc_queue_result(rtc_pc_t *pc, int token) {
     }
   }
   rtc_pc_event_node_t *r = rtc__pc_event_push(pc, RTC_PC_EVENT_RESULT);
-  if (r->ev.type == RTC_PC_EVENT_RESULT) r->ev.state = token;
+  if (r) r->ev.state = token; /* lost on OOM: counted, the operation never completes */
   for (rtc_pc_event_node_t *n = rest; n; n = next) {
     next = n->next;
     event_append(pc, n);

@@ -115,6 +115,7 @@ struct rtc_pc {
   bool op_marked;
   size_t n_events;
   size_t ev_bytes; /* message payload bytes queued */
+  uint64_t events_dropped; /* lost for lack of memory */
 
   /* The peer's mDNS host candidates (RFC 6762 names): resolved by the io layer, then
    * added as ordinary candidates. Until then the peer's checks teach us its address. */
@@ -142,7 +143,15 @@ struct rtc_pc {
 int rtc__pc_fail(rtc_pc_t *pc, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void rtc__pc_update_states(rtc_pc_t *pc);
 /* rtc_pc_events.c */
+/* Queues a new event node; NULL (event dropped and counted) when out of memory. */
 rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type);
+/* The same with a copy of (data, len) as ev.data/ev.len; NULL when out of memory. */
+rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t type,
+                                             const void *data, size_t len);
+/* A state-change event (dropped and counted when out of memory). */
+void rtc__pc_event_state(rtc_pc_t *pc, rtc_pc_event_type_t type, int state);
+/* Unqueues and frees a node just pushed whose payload could not be built (counted). */
+void rtc__pc_event_cancel(rtc_pc_t *pc, rtc_pc_event_node_t *n);
 void rtc__pc_events_free(rtc_pc_t *pc);
 void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc);
 /* rtc_pc_transport.c */

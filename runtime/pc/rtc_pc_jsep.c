@@ -17,7 +17,7 @@
 static void set_signaling(rtc_pc_t *pc, rtc_signaling_state_t st) {
   if (pc->signaling == st) return;
   pc->signaling = st;
-  rtc__pc_event_push(pc, RTC_PC_EVENT_SIGNALING_STATE)->ev.state = (int)st;
+  rtc__pc_event_state(pc, RTC_PC_EVENT_SIGNALING_STATE, (int)st);
 }
 
 static const char *type_name(rtc_sdp_type_t t) {
@@ -216,7 +216,7 @@ static void start_gathering(rtc_pc_t *pc, const rtc_sdp_t *local) {
   pc->want_gather = true;
   if (!pc->transport_local_mid) set_local_transport(pc, local, tm);
   pc->gathering = RTC_GATHERING_GATHERING;
-  rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_GATHERING_STATE)->ev.state = RTC_GATHERING_GATHERING;
+  rtc__pc_event_state(pc, RTC_PC_EVENT_ICE_GATHERING_STATE, RTC_GATHERING_GATHERING);
 }
 
 /* W3C rollback, from either setLocalDescription or setRemoteDescription: the pending

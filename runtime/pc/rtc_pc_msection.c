@@ -195,9 +195,13 @@ static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
   if (tr->track_fired || tr->stopped) return;
   tr->track_fired = true;
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK);
-  if (n->ev.type != RTC_PC_EVENT_TRACK) return;
+  if (!n) return;
   n->ev.tr = rtc_tr_ref(tr);
   n->owned_mid = tr->mid ? strdup(tr->mid) : NULL;
+  if (tr->mid && !n->owned_mid) {
+    rtc__pc_event_cancel(pc, n);
+    return;
+  }
   n->ev.mid = n->owned_mid;
   n->ev.mline_index = tr->mline;
 }
@@ -278,7 +282,7 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
     if (tr->track_fired) {
       /* W3C "process the removal of a remote track": the announced track ends. */
       rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_ENDED);
-      if (n->ev.type == RTC_PC_EVENT_TRACK_ENDED) n->ev.tr = rtc_tr_ref(tr);
+      if (n) n->ev.tr = rtc_tr_ref(tr);
       tr->track_fired = false;
     }
     free(tr->mid);

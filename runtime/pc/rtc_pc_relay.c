@@ -90,9 +90,9 @@ void rtc__pc_relay_add_local(rtc_pc_t *pc, const rtc_addr_t *addr) {
 
 static void relay_error(rtc_pc_t *pc, const relay_client_t *rc, const rtc_turn_client_event_t *ev) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE_ERROR);
-  if (n->ev.type != RTC_PC_EVENT_ICE_CANDIDATE_ERROR) return;
+  if (!n) return;
   n->owned_text = strdup(ev->text);
-  n->ev.text = n->owned_text;
+  n->ev.text = n->owned_text ? n->owned_text : "out of memory";
   n->ev.url = rtc_turn_gather_server_url_text(pc->servers, rc->server);
   n->ev.error_code = ev->code;
   char ip[RTC_ADDR_STRLEN];

@@ -63,12 +63,9 @@ static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
 /* A copy of one packet as an event (same byte budget as frames and messages). */
 static void rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, const uint8_t *p, size_t len) {
   if (pc->ev_bytes >= pc->cfg.max_receive_buffer) return;
-  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_RTP);
-  if (n->ev.type != RTC_PC_EVENT_TRACK_RTP || !(n->owned_data = malloc(len))) return;
-  memcpy(n->owned_data, p, len);
+  rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_TRACK_RTP, p, len);
+  if (!n) return;
   n->ev.tr = rtc_tr_ref(tr);
-  n->ev.data = n->owned_data;
-  n->ev.len = len;
   pc->ev_bytes += len;
 }
 
@@ -79,14 +76,9 @@ static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
     /* The same budget as data channel messages: an application that does not read
      * loses frames (counted by the receiver as delivered; media is not flow-controlled). */
     if (pc->ev_bytes >= pc->cfg.max_receive_buffer) continue;
-    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_FRAME);
-    if (n->ev.type != RTC_PC_EVENT_TRACK_FRAME) continue;
-    n->owned_data = malloc(f.len ? f.len : 1);
-    if (!n->owned_data) continue;
-    memcpy(n->owned_data, f.data, f.len);
+    rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_TRACK_FRAME, f.data, f.len);
+    if (!n) continue;
     n->ev.tr = rtc_tr_ref(tr);
-    n->ev.data = n->owned_data;
-    n->ev.len = f.len;
     n->ev.timestamp = f.ts;
     n->ev.keyframe = f.keyframe;
     pc->ev_bytes += f.len;
@@ -183,7 +175,7 @@ static rtc_tr_t *by_our_ssrc(rtc_pc_t *pc, uint32_t ssrc) {
 
 static void keyframe_request(rtc_pc_t *pc, rtc_tr_t *tr) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_KEYFRAME_REQUEST);
-  if (n->ev.type == RTC_PC_EVENT_KEYFRAME_REQUEST) n->ev.tr = rtc_tr_ref(tr);
+  if (n) n->ev.tr = rtc_tr_ref(tr);
 }
 
 static void report_blocks(rtc_pc_t *pc, const rtc_rtcp_rb_t *rb, size_t n) {

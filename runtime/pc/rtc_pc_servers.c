@@ -72,9 +72,9 @@ void rtc__pc_servers_add_local(rtc_pc_t *pc, const rtc_addr_t *addr) {
 
 static void push_error(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE_ERROR);
-  if (n->ev.type != RTC_PC_EVENT_ICE_CANDIDATE_ERROR) return;
+  if (!n) return;
   n->owned_text = strdup(ev->text);
-  n->ev.text = n->owned_text;
+  n->ev.text = n->owned_text ? n->owned_text : "out of memory";
   n->ev.url = rtc_turn_gather_server_url_text(pc->servers, ev->server);
   n->ev.error_code = ev->code;
   if (rtc_addr_family(&ev->base)) {
@@ -91,14 +91,16 @@ static void push_error(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
 void rtc__pc_servers_announce(rtc_pc_t *pc, const char *text) {
   rtc__pc_local_add_candidate(pc, text);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
-  if (n->ev.type != RTC_PC_EVENT_ICE_CANDIDATE) return;
+  if (!n) return;
   size_t len = strlen(text) + 11;
   n->owned_text = malloc(len);
   n->owned_mid = strdup(pc->transport_local_mid ? pc->transport_local_mid : "0");
-  if (n->owned_text) {
-    memcpy(n->owned_text, "candidate:", 10);
-    memcpy(n->owned_text + 10, text, len - 10);
+  if (!n->owned_text || !n->owned_mid) { /* a NULL candidate would mean "end of candidates" */
+    rtc__pc_event_cancel(pc, n);
+    return;
   }
+  memcpy(n->owned_text, "candidate:", 10);
+  memcpy(n->owned_text + 10, text, len - 10);
   n->ev.candidate = n->owned_text;
   n->ev.mid = n->owned_mid;
   n->ev.mline_index = pc->transport_local_mline;

@@ -154,7 +154,7 @@ void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire) {
   tr_release_rtp(tr);
   if (fire && tr->pc && tr->track_fired) {
     rtc_pc_event_node_t *n = rtc__pc_event_push(tr->pc, RTC_PC_EVENT_TRACK_ENDED);
-    if (n->ev.type == RTC_PC_EVENT_TRACK_ENDED) n->ev.tr = rtc_tr_ref(tr);
+    if (n) n->ev.tr = rtc_tr_ref(tr);
   }
   tr->track_fired = false;
 }

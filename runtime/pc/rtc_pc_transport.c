@@ -32,17 +32,19 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   rtc__pc_servers_add_local(pc, addr);
   rtc__pc_local_add_candidate(pc, text);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
-  if (n->ev.type == RTC_PC_EVENT_ICE_CANDIDATE) {
+  if (n) {
     size_t len = strlen(text) + 11;
     n->owned_text = malloc(len);
     n->owned_mid = strdup(pc->transport_local_mid ? pc->transport_local_mid : "0");
-    if (n->owned_text) {
+    if (n->owned_text && n->owned_mid) {
       memcpy(n->owned_text, "candidate:", 10);
       memcpy(n->owned_text + 10, text, len - 10);
+      n->ev.candidate = n->owned_text;
+      n->ev.mid = n->owned_mid;
+      n->ev.mline_index = pc->transport_local_mline;
+    } else { /* a NULL candidate would mean "end of candidates" */
+      rtc__pc_event_cancel(pc, n);
     }
-    n->ev.candidate = n->owned_text;
-    n->ev.mid = n->owned_mid;
-    n->ev.mline_index = pc->transport_local_mline;
   }
   rtc__pc_pump(pc);
   return 0;
@@ -55,7 +57,7 @@ void rtc__pc_regather(rtc_pc_t *pc) {
   size_t n;
   if (!rtc_transport_take_regather(pc->transport, &known, &n)) return;
   pc->gathering = RTC_GATHERING_GATHERING;
-  rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_GATHERING_STATE)->ev.state = RTC_GATHERING_GATHERING;
+  rtc__pc_event_state(pc, RTC_PC_EVENT_ICE_GATHERING_STATE, RTC_GATHERING_GATHERING);
   rtc_addr_t addrs[RTC_ICE_MAX_LOCAL];
   memcpy(addrs, known, n * sizeof(addrs[0]));
   for (size_t i = 0; i < n; i++)
@@ -76,9 +78,9 @@ void rtc__pc_gathering_maybe_complete(rtc_pc_t *pc) {
   rtc__pc_local_end_of_candidates(pc);
   pc->gathering = RTC_GATHERING_COMPLETE;
   /* W3C order: gathering state "complete", then the null candidate. */
-  rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_GATHERING_STATE)->ev.state = RTC_GATHERING_COMPLETE;
+  rtc__pc_event_state(pc, RTC_PC_EVENT_ICE_GATHERING_STATE, RTC_GATHERING_COMPLETE);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
-  if (n->ev.type == RTC_PC_EVENT_ICE_CANDIDATE) {
+  if (n) {
     n->owned_mid = strdup(pc->transport_local_mid ? pc->transport_local_mid : "0");
     n->ev.mid = n->owned_mid;
     n->ev.mline_index = pc->transport_local_mline;
@@ -146,7 +148,7 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
        * them, and the aggregate connection state follows each one. */
       if (!pc->closed && ev.ice_state != pc->ice_state) {
         pc->ice_state = ev.ice_state;
-        rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE)->ev.state = (int)ev.ice_state;
+        rtc__pc_event_state(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE, (int)ev.ice_state);
         rtc__pc_update_states(pc);
       }
       break;
@@ -251,6 +253,7 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->srtp_replays = ts.srtp_replays;
   out->data_channels_opened = pc->dcs_opened;
   out->data_channels_closed = pc->dcs_closed;
+  out->events_dropped = pc->events_dropped;
   out->has_pair = ts.has_pair;
   out->pair_local_relay = ts.has_pair && rtc__pc_relay_is_relayed(pc, &ts.pair_local);
   out->pair_local = ts.pair_local;

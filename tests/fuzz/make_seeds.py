@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora tests/fuzz/corpus/<target>/ from real captures.
+
+Sources (nothing invented where a capture exists):
+  - SDP: tests/fixtures/sdp (Chromium, Firefox, aiortc, GStreamer, pion... offers/answers)
+  - RTP: tests/fixtures/rtp/*.rtp (GStreamer and ffmpeg payloaders, RFC 4571 framing)
+  - media files: tests/fixtures/media
+  - STUN/TURN: the RFC 5769 vectors and coturn replies in tests/unit/{stun,turn_stun}_test.c
+  - DCEP: the Chromium DATA_CHANNEL_OPEN in tests/unit/sctp_dcep_test.c
+  - RTCP: the compound in tests/unit/rtp_rtcp_test.c plus one packet of every type we
+    parse (RFC 3550 / 4585 / 5104 / draft-holmer TWCC / REMB), built here after the RFC figures.
+Run from the repository root: python3 tests/fuzz/make_seeds.py (idempotent)."""
+import glob, os, re, struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+os.chdir(ROOT)
+OUT = "tests/fuzz/corpus"
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def c_array(path, name):
+    """The bytes of `static const uint8_t name[] = {...};` in a C test file."""
+    src = open(path).read()
+    m = re.search(r"\b" + re.escape(name) + r"\[\]\s*=\s*\{(.*?)\};", src, re.S)
+    body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
+    out = bytearray()
+    for tok in body.replace("\n", " ").split(","):
+        tok = tok.strip()
+        if not tok:
+            continue
+        out.append(ord(tok[1]) if tok.startswith("'") else int(tok, 0))
+    return bytes(out)
+
+
+def rtp_packets(path):
+    b = open(path, "rb").read()
+    pos, out = 0, []
+    while pos + 2 <= len(b):
+        n = struct.unpack(">H", b[pos:pos + 2])[0]
+        out.append(b[pos + 2:pos + 2 + n])
+        pos += 2 + n
+    return out
+
+
+def pref2(pkts):
+    return b"".join(struct.pack(">H", len(p)) + p for p in pkts)
+
+
+# --- SDP
+for f in sorted(glob.glob("tests/fixtures/sdp/*.sdp")):
+    data = open(f, "rb").read()
+    for t in ("fuzz_sdp", "fuzz_sdp_media"):
+        put(t, os.path.basename(f), data)
+    for line in data.split(b"\n"):
+        if line.startswith(b"a=candidate:"):
+            put("fuzz_ice_candidate", os.path.basename(f) + ".cand", line[2:].strip())
+            break
+
+# --- RTCP: one of every packet type
+ssrc, media = 0x11223344, 0xAABBCCDD
+rb = struct.pack(">IIIIII", media, 0x19FFFFFE, 0x00010010, 42, 0x3C104000, 0x00010000)
+sr = struct.pack(">BBH", 0x81, 200, 12) + struct.pack(">IIIIII", ssrc, 0xE89A3C10, 0x80000000, 90000, 100, 100000) + rb
+rr = struct.pack(">BBH", 0x81, 201, 7) + struct.pack(">I", ssrc) + rb
+cname = b"user@example.com"
+sdes_body = struct.pack(">I", ssrc) + bytes([1, len(cname)]) + cname + b"\0\0"
+sdes = struct.pack(">BBH", 0x81, 202, len(sdes_body) // 4) + sdes_body
+bye = struct.pack(">BBH", 0x81, 203, 1) + struct.pack(">I", ssrc)
+app = struct.pack(">BBH", 0x80, 204, 3) + struct.pack(">I", ssrc) + b"name" + b"data"
+nack = struct.pack(">BBH", 0x81, 205, 3) + struct.pack(">IIHH", ssrc, media, 1000, 0x0005)
+pli = struct.pack(">BBH", 0x81, 206, 2) + struct.pack(">II", ssrc, media)
+fir = struct.pack(">BBH", 0x84, 206, 4) + struct.pack(">III", ssrc, 0, media) + bytes([7, 0, 0, 0])
+remb = struct.pack(">BBH", 0x8F, 206, 5) + struct.pack(">II", ssrc, 0) + b"REMB" + bytes([1, 0x0A, 0x20, 0x00]) + struct.pack(">I", media)
+# TWCC (draft-holmer-rmcat-transport-wide-cc-extensions-01 3.1): base seq 10, 3 packets,
+# one run-length chunk "small delta" x3, deltas 1, 2, 3 (x250 us)
+tw = struct.pack(">IIHHIB", ssrc, media, 10, 3, 0x000100, 0) + struct.pack(">H", 0x2003) + bytes([4, 8, 12]) + b"\0"
+twcc = struct.pack(">BBH", 0x8F, 205, len(tw) // 4) + tw
+rtcp = {"sr": sr, "rr": rr, "sdes": sdes, "bye": bye, "app": app, "nack": nack, "pli": pli,
+        "fir": fir, "remb": remb, "twcc": twcc,
+        "compound": c_array("tests/unit/rtp_rtcp_test.c", "compound")}
+for k, v in rtcp.items():
+    put("fuzz_rtp", "rtcp-" + k, v)
+
+# --- RTP captures
+caps = {os.path.basename(f)[:-4]: rtp_packets(f) for f in sorted(glob.glob("tests/fixtures/rtp/*.rtp"))}
+for name, pkts in caps.items():
+    for i in (0, 1, len(pkts) // 2, len(pkts) - 1):
+        put("fuzz_rtp", "%s-%d" % (name, i), pkts[i])
+    put("fuzz_rtp_recv", name, pref2(pkts[:20]))
+    # fuzz_rtp_depay: [codec byte][len][flags][payload]... (len is one byte: packets cut)
+    codec = {"vp8": 0, "vp9": 1, "h264": 3, "opus": 4}[name.split("-")[0]]
+    seq = bytearray([codec])
+    for p in pkts[:12]:
+        cc = p[0] & 0x0F
+        pay = p[12 + 4 * cc:][:255]
+        seq += bytes([len(pay), (1 if p[1] & 0x80 else 0) | 4]) + pay
+    put("fuzz_rtp_depay", name, bytes(seq))
+    # fuzz_pc_media: [bit0 = rtcp][len16][bytes]
+    put("fuzz_pc_media", name, b"".join(b"\0" + struct.pack(">H", len(p)) + p for p in pkts[:16])
+        + b"\1" + struct.pack(">H", len(sr + sdes)) + sr + sdes
+        + b"\1" + struct.pack(">H", len(nack)) + nack + b"\1" + struct.pack(">H", len(pli)) + pli)
+
+# --- media files
+for f in sorted(glob.glob("tests/fixtures/media/*")):
+    ext = {"h264": "fuzz_media_h264", "ivf": "fuzz_media_ivf", "ogg": "fuzz_media_ogg"}[f.rsplit(".", 1)[1]]
+    put(ext, os.path.basename(f), open(f, "rb").read())
+
+# --- STUN / TURN
+stun = {n: c_array("tests/unit/stun_test.c", n) for n in ("req", "resp4", "resp6")}
+turn = {n: c_array("tests/unit/turn_stun_test.c", n) for n in ("coturn_401", "allocate_auth", "coturn_allocated")}
+for k, v in list(stun.items()) + list(turn.items()):
+    put("fuzz_stun", k, v)
+put("fuzz_turn", "coturn", b"turn:192.0.2.2:3478?transport=udp\0" + pref2([turn["coturn_401"], turn["coturn_allocated"], stun["resp4"]]))
+put("fuzz_turn", "stun", b"stun:192.0.2.1\0" + pref2([stun["resp4"], stun["resp6"]]))
+put("fuzz_pc_input", "stun", pref2([stun["req"], stun["resp4"]]))
+
+# --- DCEP
+dcep_open = c_array("tests/unit/sctp_dcep_test.c", "open_rexmit_unordered")
+put("fuzz_dcep", "open-chromium", dcep_open)
+put("fuzz_dcep", "ack", b"\x02")
