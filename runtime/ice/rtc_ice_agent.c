@@ -51,6 +51,8 @@ void rtc_ice_agent_destroy(rtc_ice_agent_t *ice) {
   /* Passwords do not linger in freed memory. */
   memset(ice->lpwd, 0, sizeof ice->lpwd);
   memset(ice->rpwd, 0, sizeof ice->rpwd);
+  free(ice->pairs);
+  free(ice->tx);
   free(ice);
 }
 
@@ -87,8 +89,22 @@ void rtc__ice_set_state(rtc_ice_agent_t *ice, rtc_ice_state_t st) {
 /* A slot to build a datagram in, or NULL when the queue is full (the datagram is
  * dropped: retransmission covers requests, the peer retransmits for responses). */
 uint8_t *rtc__ice_tx_slot(rtc_ice_agent_t *ice, const rtc_addr_t *local, const rtc_addr_t *remote) {
-  if (ice->tx_count == RTC_ICE_TX_SLOTS) return NULL;
-  rtc__ice_tx_t *t = &ice->tx[(ice->tx_head + ice->tx_count) % RTC_ICE_TX_SLOTS];
+  if (ice->tx_count == ice->tx_cap) {
+    /* Grow the ring (in order, from slot 0): the owner drains it after every call,
+     * so a few slots are the usual need; bursts (many pairs) take up to the limit. */
+    if (ice->tx_cap >= RTC_ICE_TX_SLOTS) return NULL;
+    int cap = ice->tx_cap ? 2 * ice->tx_cap : 2;
+    if (cap > RTC_ICE_TX_SLOTS) cap = RTC_ICE_TX_SLOTS;
+    rtc__ice_tx_t *n = malloc((size_t)cap * sizeof *n);
+    if (!n) return NULL;
+    for (int i = 0; i < ice->tx_count; i++)
+      n[i] = ice->tx[(ice->tx_head + i) % ice->tx_cap];
+    free(ice->tx);
+    ice->tx = n;
+    ice->tx_head = 0;
+    ice->tx_cap = cap;
+  }
+  rtc__ice_tx_t *t = &ice->tx[(ice->tx_head + ice->tx_count) % ice->tx_cap];
   t->local = *local;
   t->remote = *remote;
   t->len = 0;
@@ -96,14 +112,14 @@ uint8_t *rtc__ice_tx_slot(rtc_ice_agent_t *ice, const rtc_addr_t *local, const r
 }
 
 void rtc__ice_tx_commit(rtc_ice_agent_t *ice, size_t len) {
-  ice->tx[(ice->tx_head + ice->tx_count) % RTC_ICE_TX_SLOTS].len = len;
+  ice->tx[(ice->tx_head + ice->tx_count) % ice->tx_cap].len = len;
   ice->tx_count++;
 }
 
 bool rtc_ice_agent_poll_transmit(rtc_ice_agent_t *ice, rtc_transmit_t *out) {
   if (ice->tx_count == 0) return false;
   ice->tx_cur = ice->tx[ice->tx_head];
-  ice->tx_head = (ice->tx_head + 1) % RTC_ICE_TX_SLOTS;
+  ice->tx_head = (ice->tx_head + 1) % ice->tx_cap;
   ice->tx_count--;
   out->local = ice->tx_cur.local;
   out->remote = ice->tx_cur.remote;
@@ -168,7 +184,15 @@ static bool compatible(const rtc_addr_t *a, const rtc_addr_t *b) {
 static int add_pair(rtc_ice_agent_t *ice, int local, int remote) {
   if (!compatible(&ice->locals[local].addr, &ice->remotes[remote].addr)) return 0;
   if (rtc__ice_find_pair(ice, local, remote) >= 0) return 0;
-  if (ice->n_pairs == RTC_ICE_MAX_PAIRS) return RTC_ELIMIT;
+  if (ice->n_pairs == ice->pairs_cap) {
+    if (ice->pairs_cap >= RTC_ICE_MAX_PAIRS) return RTC_ELIMIT;
+    int cap = ice->pairs_cap ? 2 * ice->pairs_cap : 4;
+    if (cap > RTC_ICE_MAX_PAIRS) cap = RTC_ICE_MAX_PAIRS;
+    rtc__ice_pair_t *n = realloc(ice->pairs, (size_t)cap * sizeof *n);
+    if (!n) return RTC_ENOMEM;
+    ice->pairs = n;
+    ice->pairs_cap = cap;
+  }
   rtc__ice_pair_t *p = &ice->pairs[ice->n_pairs++];
   memset(p, 0, sizeof *p);
   p->local = (uint8_t)local;

@@ -106,8 +106,10 @@ struct rtc_ice_agent {
   int n_local;
   rtc__ice_remote_t remotes[RTC_ICE_MAX_REMOTE];
   int n_remote;
-  rtc__ice_pair_t pairs[RTC_ICE_MAX_PAIRS];
-  int n_pairs;
+  /* Grown on demand up to RTC_ICE_MAX_PAIRS: a loopback or LAN connection has a
+   * handful of pairs, and fixed arrays made the agent ~54 KB (B3, memory per pc). */
+  rtc__ice_pair_t *pairs;
+  int n_pairs, pairs_cap;
   int selected;   /* pair index or -1 */
   int nominating; /* controlling: pair whose USE-CANDIDATE check is in flight, or -1 */
 
@@ -118,8 +120,8 @@ struct rtc_ice_agent {
   uint64_t checking_since_us;
   uint64_t next_consent_us, last_response_us, last_received_us;
 
-  rtc__ice_tx_t tx[RTC_ICE_TX_SLOTS];
-  int tx_head, tx_count;
+  rtc__ice_tx_t *tx; /* ring of tx_cap slots, grown on demand up to RTC_ICE_TX_SLOTS */
+  int tx_head, tx_count, tx_cap;
   rtc__ice_tx_t tx_cur; /* the datagram handed out by poll_transmit */
   rtc_ice_event_t ev[RTC_ICE_EV_SLOTS];
   int ev_head, ev_count;
