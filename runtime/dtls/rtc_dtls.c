@@ -34,6 +34,9 @@
 #define DTLS_GCM_NONCE 8
 #define DTLS_GCM_TAG 16
 #define DTLS_EV_MAX 64
+/* mbedTLS's record buffers once the handshake is over (dtls_shrink). */
+#define DTLS_SMALL_BUF 2048
+#define DTLS_SMALL_REC (DTLS_SMALL_BUF - 128) /* largest record fed once small */
 
 typedef struct dtls_buf {
   uint8_t *p;
@@ -105,6 +108,7 @@ struct rtc_dtls {
    * and its replay window. kb: the key block, kept from the export callback until
    * the handshake ends. */
   bool fast;
+  bool small; /* mbedTLS's record buffers swapped for small ones (dtls_shrink) */
   rtc__gcm_t gcm_enc, gcm_dec;
   uint8_t iv_enc[4], iv_dec[4];
   bool have_kb;
@@ -476,6 +480,7 @@ static void dtls_fast_open(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
 }
 
 static void dtls_feed(rtc_dtls_t *d, const uint8_t *p, size_t len);
+static void dtls_shrink(rtc_dtls_t *d);
 
 /* A datagram once connected on the fast path: each record in turn, application
  * records of the current epoch here, anything else (alerts, a retransmitted
@@ -488,6 +493,8 @@ static void dtls_fast_input(rtc_dtls_t *d, const uint8_t *p, size_t len) {
     if (p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA && p[1] == 0xfe && p[2] == 0xfd &&
         epoch == d->ssl.in_epoch && rl >= DTLS_HDR + DTLS_GCM_NONCE + DTLS_GCM_TAG)
       dtls_fast_open(d, p, rl);
+    else if (d->small && rl > DTLS_SMALL_REC)
+      d->dropped_in++; /* no alert or flight of ours is that big (dtls_shrink) */
     else
       dtls_feed(d, p, rl);
     p += rl;
@@ -639,6 +646,83 @@ static void dtls_drive(rtc_dtls_t *d) {
       dtls_fail(d, "read failed", ret);
     }
   }
+  if (d->state == RTC_DTLS_CONNECTED && !d->small) dtls_shrink(d);
+}
+
+/* mbedTLS 2.28 (Debian's build, no MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) allocates
+ * and zeroes two ~16.7 KB record buffers per connection: ~33 KB per peer connection
+ * (B3). Once the handshake is over on the fast path, the records that still pass
+ * through mbedTLS are small: alerts, close_notify, the server's retransmitted last
+ * flight (ChangeCipherSpec + Finished); application records use our own GCM. So
+ * the two buffers are swapped for DTLS_SMALL_BUF ones (the record pointers into
+ * them rebased), and dtls_fast_input hands mbedTLS no record that would not fit.
+ * mbedTLS bounds its writes by what it is given or asked to send, never by the
+ * buffer's end, except in mbedtls_ssl_free and a session reset: rtc_dtls_destroy
+ * frees the small buffers itself first, and no reset happens after the handshake.
+ * (madvise(MADV_DONTNEED) on the idle pages was measured too: it cost ~9% of
+ * B1's CPU in TLB shootdowns, usrsctp's iterator thread making the process
+ * multi-threaded.) */
+static uint8_t *dtls_rebase(uint8_t *p, const uint8_t *from, uint8_t *to) {
+  return p ? to + (p - from) : NULL;
+}
+
+static void dtls_shrink(rtc_dtls_t *d) {
+  mbedtls_ssl_context *ssl = &d->ssl;
+  if (d->small || !d->fast || !ssl->in_buf || !ssl->out_buf) return;
+  /* Only with nothing buffered: no record half read, no output unflushed. */
+  if (ssl->in_offt || ssl->in_left || ssl->out_left || ssl->keep_current_message) return;
+  /* The record pointers sit in the first bytes (header, CID, explicit IV). */
+  if (ssl->in_msg - ssl->in_buf > 64 || ssl->out_msg - ssl->out_buf > 64) return;
+  /* The server keeps its last flight to resend: it must fit (it is ~60 bytes). */
+  if (ssl->handshake) {
+    size_t fl = 0;
+    for (const mbedtls_ssl_flight_item *f = ssl->handshake->flight; f; f = f->next)
+      fl += f->len + 64;
+    if (fl > DTLS_SMALL_REC) return;
+  }
+  uint8_t *in = calloc(1, DTLS_SMALL_BUF), *out = calloc(1, DTLS_SMALL_BUF);
+  if (!in || !out) {
+    free(in);
+    free(out);
+    return;
+  }
+  uint8_t *oin = ssl->in_buf, *oout = ssl->out_buf;
+  memcpy(in, oin, 64); /* the last headers, as mbedTLS left them */
+  memcpy(out, oout, 64);
+  ssl->in_ctr = dtls_rebase(ssl->in_ctr, oin, in);
+  ssl->in_hdr = dtls_rebase(ssl->in_hdr, oin, in);
+#if defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
+  ssl->in_cid = dtls_rebase(ssl->in_cid, oin, in);
+#endif
+  ssl->in_len = dtls_rebase(ssl->in_len, oin, in);
+  ssl->in_iv = dtls_rebase(ssl->in_iv, oin, in);
+  ssl->in_msg = dtls_rebase(ssl->in_msg, oin, in);
+  ssl->out_ctr = dtls_rebase(ssl->out_ctr, oout, out);
+  ssl->out_hdr = dtls_rebase(ssl->out_hdr, oout, out);
+#if defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
+  ssl->out_cid = dtls_rebase(ssl->out_cid, oout, out);
+#endif
+  ssl->out_len = dtls_rebase(ssl->out_len, oout, out);
+  ssl->out_iv = dtls_rebase(ssl->out_iv, oout, out);
+  ssl->out_msg = dtls_rebase(ssl->out_msg, oout, out);
+  ssl->in_buf = in;
+  ssl->out_buf = out;
+  mbedtls_platform_zeroize(oin, MBEDTLS_SSL_IN_BUFFER_LEN);
+  mbedtls_platform_zeroize(oout, MBEDTLS_SSL_OUT_BUFFER_LEN);
+  free(oin);
+  free(oout);
+  d->small = true;
+}
+
+/* Before mbedtls_ssl_free, which would wipe the buffers' full compiled size. */
+static void dtls_free_small(rtc_dtls_t *d) {
+  if (!d->small) return;
+  mbedtls_platform_zeroize(d->ssl.in_buf, DTLS_SMALL_BUF);
+  mbedtls_platform_zeroize(d->ssl.out_buf, DTLS_SMALL_BUF);
+  free(d->ssl.in_buf);
+  free(d->ssl.out_buf);
+  d->ssl.in_buf = d->ssl.out_buf = NULL;
+  d->small = false;
 }
 
 static void dtls_feed(rtc_dtls_t *d, const uint8_t *p, size_t len) {
@@ -682,6 +766,7 @@ fail:
 
 void rtc_dtls_destroy(rtc_dtls_t *d) {
   if (!d) return;
+  dtls_free_small(d);
   mbedtls_ssl_free(&d->ssl);
   mbedtls_ssl_config_free(&d->conf);
   rtc_dtls_reasm_close(&d->reasm);
@@ -939,6 +1024,7 @@ int rtc_dtls_get_role(const rtc_dtls_t *d) {
 }
 
 bool rtc__dtls_fast(const rtc_dtls_t *d) { return d && d->fast; }
+bool rtc__dtls_small(const rtc_dtls_t *d) { return d && d->small; }
 
 int rtc_dtls_get_srtp_keys(const rtc_dtls_t *d, rtc_dtls_srtp_keys_t *out) {
   if (!d || !out) return RTC_EINVAL;
