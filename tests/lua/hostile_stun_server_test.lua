@@ -3,7 +3,9 @@
 -- response, one flooding answers, one silent. Expected: one onicecandidateerror per
 -- server with its URL, no server-reflexive candidate, gathering completes (no hang;
 -- the loop keeps running meanwhile), and the pc still connects over its host
--- candidates. (A TURN variant comes with the TURN client: runtime/turn.)
+-- candidates. The same for TURN servers answering Allocate with garbage, a success
+-- without a relayed address, challenges without a nonce, endless 401s, errors or
+-- nothing: an error per server, no relayed candidate, a bounded number of requests.
 local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
 local uv = H.uv
 local test, eq, ok = H.test, H.eq, H.ok
@@ -73,6 +75,63 @@ test("garbage, empty, truncated, error, flooding and silent STUN servers: errors
   H.waitFor(function() return b.iceGatheringState == "complete" end, "b gathering")
   assert(a:setRemoteDescription(b.localDescription))
   H.waitFor(function() return da.readyState == "open" and db and db.readyState == "open" end, "connected")
+  for _, s in ipairs(socks) do s:close() end
+end, 30000)
+
+local turn_servers = {
+  garbage = function() return { string.rep("\255", 50) } end,
+  empty = function(req) return { "\1\3\0\0" .. req:sub(5, 20) } end, -- no XOR-RELAYED-ADDRESS
+  no_nonce = function(req) return { "\1\19\0\12" .. req:sub(5, 20) .. "\0\9\0\8\0\0\4\1auth" } end,
+  always_401 = function(req) -- a fresh nonce every time: never accepts the credentials
+    return { "\1\19\0\52" .. req:sub(5, 20) .. "\0\9\0\8\0\0\4\1auth" .. "\0\20\0\5realm\0\0\0"
+      .. "\0\21\0\16" .. string.format("%016d", math.random(1e9)) .. string.rep("\0", 8) }
+  end,
+  error500 = function(req) return { "\1\19\0\12" .. req:sub(5, 20) .. "\0\9\0\8\0\0\5\0oops" } end,
+  silent = function() return {} end,
+}
+
+test("TURN servers answering garbage, no address, bad challenges, errors or nothing", function()
+  local socks, urls, by_url, requests = {}, {}, {}, {}
+  for name, answer in pairs(turn_servers) do
+    local s = uv.new_udp()
+    assert(s:bind("127.0.0.1", 0))
+    requests[name] = 0
+    s:recv_start(function(_, data, from)
+      if not data then return end
+      requests[name] = requests[name] + 1
+      for _, r in ipairs(answer(data)) do s:try_send(r, from.ip, from.port) end
+    end)
+    local url = "turn:127.0.0.1:" .. s:getsockname().port .. "?transport=udp"
+    socks[#socks + 1] = s
+    urls[#urls + 1] = url
+    by_url[url] = name
+  end
+  local pc = H.pc { iceServers = { { urls = urls, username = "u", credential = "p" } } }
+  local errs, relayed = {}, 0
+  pc.onicecandidateerror = function(ev) errs[#errs + 1] = ev end
+  pc.onicecandidate = function(ev)
+    if ev.candidate and not ev.candidate.candidate:find("typ host") then relayed = relayed + 1 end
+  end
+  pc:createDataChannel("x")
+  assert(pc:setLocalDescription(assert(pc:createOffer())))
+  H.waitFor(function() return pc.iceGatheringState == "complete" end, "gathering completes", 20000)
+  eq(relayed, 0, "no relayed or reflexive candidate")
+  -- a turn: URL is asked for Allocate (and may be for Binding): every error names a
+  -- configured URL, every server has one, the Allocate errors say what went wrong
+  local turn_err = {}
+  for _, e in ipairs(errs) do
+    local name = by_url[e.url]
+    ok(name, "the error names a configured URL", e.url)
+    if e.errorText:find("TURN") or e.errorText:find("XOR%-RELAYED") or e.errorText:find("NONCE") then
+      turn_err[name] = e
+    end
+  end
+  for name in pairs(turn_servers) do ok(turn_err[name], "an Allocate error for the " .. name .. " server") end
+  eq(turn_err.error500.errorCode, 500)
+  eq(turn_err.always_401.errorCode, 401)
+  eq(turn_err.no_nonce.errorCode, 401)
+  eq(turn_err.silent.errorCode, 701)
+  for name, n in pairs(requests) do ok(n <= 20, "a bounded number of requests to " .. name, n) end
   for _, s in ipairs(socks) do s:close() end
 end, 30000)
 
