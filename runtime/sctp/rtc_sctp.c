@@ -212,6 +212,14 @@ static void handle_notification(rtc_sctp_t *s, const uint8_t *p, size_t len) {
   }
 }
 
+/* A peer that ignores our a=max-message-size: counted, told, and its channel closed
+ * (as Chrome does). */
+static void too_big(rtc_sctp_t *s, uint16_t stream) {
+  s->stats.packets_dropped++;
+  rtc__sctp_ev_simple(s, RTC_SCTP_EVENT_CHANNEL_ERROR, stream, "message too big");
+  rtc_sctp_channel_close(s, stream);
+}
+
 /* One piece from usrsctp_recvv: deliver whole messages, reassemble pieces. */
 static void handle_piece(rtc_sctp_t *s, const struct sctp_rcvinfo *ri, const uint8_t *p, size_t len,
                          bool eor) {
@@ -238,7 +246,11 @@ static void handle_piece(rtc_sctp_t *s, const struct sctp_rcvinfo *ri, const uin
   }
   if (!s->rx_discard) {
     if (s->rx_len + len > max) {
+      /* Past our a=max-message-size: the rest of this message is dropped as it comes
+       * (memory stays at max however long it is) and the channel closes now. */
       s->rx_discard = true;
+      s->rx_len = 0;
+      too_big(s, ri->rcv_sid);
     } else {
       if (s->rx_len + len > s->rx_cap) {
         size_t cap = s->rx_cap ? s->rx_cap : 65536;
@@ -263,7 +275,7 @@ tail:
   if (s->rx_discard) {
     s->rx_discard = false;
     s->rx_len = 0;
-    goto too_big;
+    return;
   }
   rtc__sctp_handle_message(s, s->rx_stream, s->rx_ppid, s->rx_buf, s->rx_len);
   s->rx_len = 0;
@@ -275,11 +287,7 @@ tail:
   }
   return;
 too_big:
-  s->stats.packets_dropped++;
-  rtc__sctp_ev_simple(s, RTC_SCTP_EVENT_CHANNEL_ERROR, ri->rcv_sid, "message too big");
-  /* A peer that ignores our a=max-message-size gets its channel closed (as Chrome
-   * does): the pieces were dropped as they came, never held. */
-  rtc_sctp_channel_close(s, ri->rcv_sid);
+  too_big(s, ri->rcv_sid);
 }
 
 /* Reads everything usrsctp has for us, then pushes what waits to be sent. */

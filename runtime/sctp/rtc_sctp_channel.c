@@ -473,3 +473,16 @@ int rtc__sctp_send_raw(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint
   ssize_t r = usrsctp_sendv(s->sock, p, len, NULL, 0, &si, sizeof si, SCTP_SENDV_SNDINFO, 0);
   return r < 0 ? RTC_EIO : 0;
 }
+
+int rtc__sctp_send_raw_piece(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint8_t *p,
+                             size_t len, bool eor) {
+  if (!s || !s->connected || !len) return RTC_ESTATE;
+  static const int on = 1;
+  if (usrsctp_setsockopt(s->sock, IPPROTO_SCTP, SCTP_EXPLICIT_EOR, &on, sizeof on) < 0)
+    return RTC_EIO;
+  struct sctp_sndinfo si = {.snd_sid = stream, .snd_ppid = htonl(ppid)};
+  if (eor) si.snd_flags = SCTP_EOR;
+  ssize_t r = usrsctp_sendv(s->sock, p, len, NULL, 0, &si, sizeof si, SCTP_SENDV_SNDINFO, 0);
+  if (r < 0) return errno == EWOULDBLOCK || errno == EAGAIN ? RTC_EAGAIN : RTC_EIO;
+  return r > 0 ? (int)r : RTC_EAGAIN; /* 0: nothing taken, the buffer is full */
+}

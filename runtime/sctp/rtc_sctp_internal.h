@@ -150,5 +150,10 @@ void rtc__sctp_fill_crc32c(uint8_t *pkt, size_t len);
 /* Tests only: sends raw bytes with any PPID on a stream (e.g. a garbage DCEP
  * message), bypassing the channel layer. 0 or a negative RTC_E*. */
 int rtc__sctp_send_raw(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint8_t *p, size_t len);
+/* Tests only: one piece of a message (SCTP_EXPLICIT_EOR: eor ends it), so a test can
+ * stream a message of any size, as a hostile peer would. Bytes taken, or RTC_EAGAIN
+ * when usrsctp's send buffer is full. The association then sends nothing else. */
+int rtc__sctp_send_raw_piece(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, const uint8_t *p,
+                             size_t len, bool eor);
 
 #endif
