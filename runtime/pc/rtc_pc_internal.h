@@ -181,6 +181,7 @@ int rtc__pc_relay_create(rtc_pc_t *pc);
 void rtc__pc_relay_destroy(rtc_pc_t *pc);
 void rtc__pc_relay_add_local(rtc_pc_t *pc, const rtc_addr_t *addr);
 void rtc__pc_relay_pair_up(rtc_pc_t *pc);
+void rtc__pc_relay_regather(rtc_pc_t *pc);
 bool rtc__pc_relay_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
                          const uint8_t *p, size_t len);
 void rtc__pc_relay_timeout(rtc_pc_t *pc);

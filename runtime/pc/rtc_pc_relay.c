@@ -125,6 +125,20 @@ static void relay_pump(rtc_pc_t *pc) {
   rtc__pc_gathering_maybe_complete(pc);
 }
 
+/* After an ICE restart the new agent gets the live allocations as candidates again. */
+void rtc__pc_relay_regather(rtc_pc_t *pc) {
+  struct rtc_pc_relays *r = pc->relays;
+  for (size_t i = 0; r && i < r->n_clients; i++) {
+    rtc_turn_client_t *c = r->clients[i].c;
+    char text[512];
+    if (rtc_turn_client_state(c) != RTC_TURN_CLIENT_ALLOCATED ||
+        rtc_transport_add_local_relay(pc->transport, pc->now_us, rtc_turn_client_relayed(c),
+                                      rtc_turn_client_mapped(c), text, sizeof(text)) < 0)
+      continue;
+    rtc__pc_servers_announce(pc, text);
+  }
+}
+
 bool rtc__pc_relay_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
                          const uint8_t *p, size_t len) {
   struct rtc_pc_relays *r = pc->relays;

@@ -62,6 +62,7 @@ void rtc__pc_regather(rtc_pc_t *pc) {
   memcpy(addrs, known, n * sizeof(addrs[0]));
   for (size_t i = 0; i < n; i++)
     rtc_pc_add_local_address(pc, &addrs[i]);
+  rtc__pc_relay_regather(pc);
   rtc_pc_set_gathering_done(pc);
 }
 

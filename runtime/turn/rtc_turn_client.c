@@ -562,6 +562,7 @@ rtc_turn_client_state_t rtc_turn_client_state(const rtc_turn_client_t *c) { retu
 const rtc_addr_t *rtc_turn_client_local(const rtc_turn_client_t *c) { return &c->local; }
 const rtc_addr_t *rtc_turn_client_server(const rtc_turn_client_t *c) { return &c->server; }
 const rtc_addr_t *rtc_turn_client_relayed(const rtc_turn_client_t *c) { return &c->relayed; }
+const rtc_addr_t *rtc_turn_client_mapped(const rtc_turn_client_t *c) { return &c->mapped; }
 
 void rtc_turn_client_get_stats(const rtc_turn_client_t *c, rtc_turn_client_stats_t *out) {
   *out = c->stats;

@@ -108,6 +108,7 @@ const rtc_addr_t *rtc_turn_client_local(const rtc_turn_client_t *c);
 const rtc_addr_t *rtc_turn_client_server(const rtc_turn_client_t *c);
 /* The relayed address (family 0 until allocated). */
 const rtc_addr_t *rtc_turn_client_relayed(const rtc_turn_client_t *c);
+const rtc_addr_t *rtc_turn_client_mapped(const rtc_turn_client_t *c);
 
 typedef struct rtc_turn_client_stats {
   uint64_t requests_sent, responses_received, dropped;
