@@ -91,7 +91,7 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
  * { certificate = cert|nil, iceTransportPolicy = "all"|"relay",
  *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
  *   portMin = n, portMax = n, maxMessageSize = n, maxSdpSize = n, maxChannels = n,
- *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n,
+ *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n, turnCaFile = "path",
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -158,6 +158,12 @@ int rtc_lua_pc_new(lua_State *L) {
   if (!lua_isnil(L, 4)) {
     cfg.ice_servers = servers;
     cfg.n_ice_servers = pc_parse_ice_servers(L, 4, servers);
+  }
+  lua_getfield(L, 1, "turnCaFile"); /* stays on the stack until the pc copied it */
+  int ca = lua_gettop(L);
+  if (!lua_isnil(L, ca)) {
+    luaL_argcheck(L, lua_type(L, ca) == LUA_TSTRING, 1, "turnCaFile must be a file name");
+    cfg.turn_ca_file = lua_tostring(L, ca);
   }
   char err[256];
   if (rtc_pc_check_config(&cfg, err, sizeof(err)) < 0) return luaL_argerror(L, 1, err);
@@ -506,10 +512,10 @@ static int pc_get_stats(lua_State *L) {
     /* The selected pair's local candidate: a host socket, or a TURN relayed address. */
     stats_new(L, report, "LC", "local-candidate", ts);
     set_str(L, "transportId", "T");
-    set_str(L, "candidateType", st.pair_local_relay ? "relay" : "host");
+    set_str(L, "candidateType", st.relay_protocol ? "relay" : "host");
     set_str(L, "protocol", "udp");
     set_addr(L, "address", "port", &st.pair_local);
-    if (st.pair_local_relay) set_str(L, "relayProtocol", "udp");
+    if (st.relay_protocol) set_str(L, "relayProtocol", st.relay_protocol);
     lua_pop(L, 1);
   }
 

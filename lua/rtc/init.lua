@@ -419,6 +419,7 @@ function rtc.RTCPeerConnection(config)
     maxBufferedAmount = config.maxBufferedAmount,
     maxReceiveBuffer = config.maxReceiveBuffer,
     iceServers = config.iceServers,
+    turnCaFile = config.turnCaFile,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

@@ -40,6 +40,7 @@ struct rtc_io_peer {
   bool told_closed;           /* the owner was called after the pc closed */
   bool unlink_pending;        /* closed during a walk over io_peers: unlink after it */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
+  rtc__io_turn_t *turn;       /* connections to TURN/TCP and TURN/TLS servers */
 };
 
 static rtc_io_peer_t *io_peers;
@@ -76,6 +77,7 @@ static void io_unlink(rtc_io_peer_t *peer) {
 static void io_close_handles(rtc_io_peer_t *peer) {
   if (peer->handles_closed) return;
   peer->handles_closed = true;
+  rtc__io_turn_close(&peer->turn);
   for (size_t i = 0; i < peer->n_socks; i++) {
     uv_udp_recv_stop(&peer->socks[i]->udp);
     uv_close((uv_handle_t *)&peer->socks[i]->udp, io_handle_closed);
@@ -237,7 +239,10 @@ static void io_flush(rtc_io_peer_t *peer) {
   b->n = 0;
   while (rtc_pc_poll_transmit(peer->pc, &tx)) {
     io_socket_t *s = io_find_socket(peer, &tx.local);
-    if (!s) continue;
+    if (!s) {
+      rtc__io_turn_send(peer->turn, &tx); /* a TCP connection to a TURN server, or nothing */
+      continue;
+    }
     if (b->n && (b->sock != s || b->n == IO_BATCH_MAX)) io_batch_send(peer);
     if (tx.len > IO_BATCH_SLOT) {
       io_batch_send(peer); /* keep the order */
@@ -297,6 +302,7 @@ static void io_deliver(rtc_io_peer_t *peer) {
  * sockets once the pc is finished. The owner's handlers may call back into the pc
  * (which only queues) or destroy the peer (which is deferred to close callbacks). */
 static void io_after(rtc_io_peer_t *peer) {
+  if (!peer->destroying && !peer->handles_closed) rtc__io_turn_connect(peer, &peer->turn);
   io_flush(peer);
   io_arm_timer(peer);
   io_deliver(peer);
@@ -521,6 +527,7 @@ void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   if (peer->destroying || peer->handles_closed) return;
   if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
   io_resolve(peer);
+  rtc__io_turn_connect(peer, &peer->turn);
   const char *name;
   while (rtc_pc_poll_resolve(peer->pc, &name))
     rtc__io_mdns_query(peer->loop, name);
@@ -551,6 +558,14 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
     free(peer);
   }
 }
+
+uv_loop_t *rtc__io_peer_loop(rtc_io_peer_t *peer) { return peer->loop; }
+void rtc__io_peer_hold(rtc_io_peer_t *peer) { peer->open_handles++; }
+void rtc__io_peer_release(rtc_io_peer_t *peer) { io_release(peer); }
+void rtc__io_peer_after(rtc_io_peer_t *peer) {
+  if (!peer->handles_closed) io_after(peer);
+}
+bool rtc__io_peer_dead(const rtc_io_peer_t *peer) { return peer->destroying || peer->handles_closed; }
 
 /* usrsctp's one timer wheel may wake any association: let every live peer act. */
 /* Ends a walk over io_peers: peers closed during it are unlinked now. */

@@ -98,6 +98,7 @@ typedef struct rtc_pc_config {
   size_t max_receive_buffer;    /* per pc, message bytes waiting for handlers: 8 MiB */
   const rtc_pc_ice_server_t *ice_servers; /* copied by rtc_pc_create */
   size_t n_ice_servers;
+  const char *turn_ca_file; /* PEM CAs trusted for turns: servers (copied); NULL: the system's */
 } rtc_pc_config_t;
 
 typedef enum rtc_pc_event_type {
@@ -236,7 +237,7 @@ typedef struct rtc_pc_stats {
   uint32_t data_channels_opened, data_channels_closed;
   bool has_pair; /* ICE selected a pair: */
   rtc_addr_t pair_local, pair_remote;
-  bool pair_local_relay; /* the local candidate is a TURN relayed one (over UDP) */
+  const char *relay_protocol; /* the local candidate is TURN-relayed: "udp"/"tcp"/"tls"; else NULL */
   uint32_t rtt_ms;
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */
@@ -297,6 +298,14 @@ bool rtc_pc_is_finished(const rtc_pc_t *pc);
  * calls rtc_pc_dns_result with the addresses (n == 0: it failed). Datagrams from the
  * servers go to rtc_pc_handle_datagram as any other. */
 bool rtc_pc_poll_dns(rtc_pc_t *pc, size_t *id, const char **host);
+/* TURN over TCP/TLS: a connection the pc wants, to `server` from the address `bind`
+ * (port 0). The io layer connects it, reports rtc_pc_stream_connected (local: the
+ * connection's local address, NULL when it failed), hands what it reads to
+ * rtc_pc_stream_input (len 0: the server closed it), and writes the transmits whose
+ * `local` is the connection's local address to it, in order. */
+bool rtc_pc_poll_connect(rtc_pc_t *pc, size_t *id, rtc_addr_t *bind, rtc_addr_t *server);
+void rtc_pc_stream_connected(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_t *local);
+void rtc_pc_stream_input(rtc_pc_t *pc, uint64_t now_us, size_t id, const uint8_t *p, size_t len);
 void rtc_pc_dns_result(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_t *addrs, size_t n);
 
 #endif

@@ -177,7 +177,7 @@ void rtc__pc_gathering_maybe_complete(rtc_pc_t *pc);
  * icecandidate event. */
 void rtc__pc_servers_announce(rtc_pc_t *pc, const char *text);
 /* rtc_pc_relay.c */
-int rtc__pc_relay_create(rtc_pc_t *pc);
+int rtc__pc_relay_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg);
 void rtc__pc_relay_destroy(rtc_pc_t *pc);
 void rtc__pc_relay_add_local(rtc_pc_t *pc, const rtc_addr_t *addr);
 void rtc__pc_relay_pair_up(rtc_pc_t *pc);
@@ -189,7 +189,8 @@ uint64_t rtc__pc_relay_poll_timeout(const rtc_pc_t *pc);
 bool rtc__pc_relay_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);
 bool rtc__pc_relay_done(const rtc_pc_t *pc);
 void rtc__pc_relay_close(rtc_pc_t *pc);
-bool rtc__pc_relay_is_relayed(const rtc_pc_t *pc, const rtc_addr_t *local);
+/* "udp", "tcp" or "tls" when local is a relayed address (the way to its server), else NULL. */
+const char *rtc__pc_relay_protocol(const rtc_pc_t *pc, const rtc_addr_t *local);
 /* rtc_pc_mdns.c */
 void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c);
 /* rtc_pc_dc.c */

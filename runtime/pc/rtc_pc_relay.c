@@ -1,5 +1,8 @@
 /* Relayed candidates: the pc's TURN clients (turn/rtc_turn_client.h), one allocation per
- * TURN/UDP server and local socket of the same address family. Each relayed address
+ * TURN server and local socket of the same address family: over the socket itself for
+ * TURN/UDP, over a TCP connection the io layer opens from the socket's address for
+ * ?transport=tcp, and TLS on that connection (runtime/tls, the server's certificate
+ * verified against the system CAs or turnCaFile) for turns:. Each relayed address
  * becomes a local ICE candidate; what the transport sends from it is wrapped for the
  * server (ChannelData or Send indication) and what the server relays back comes out
  * to the transport as if it had arrived on the relayed address from the peer. With
@@ -12,14 +15,26 @@
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
 #include "pc/rtc_pc_internal.h"
+#include "tls/rtc_tls.h"
 #include "turn/rtc_turn_client.h"
+#include "turn/rtc_turn_framer.h"
 
 #define RELAY_MAX_CLIENTS 8
 #define RELAY_MAX_LOCALS 16
 
+/* The connection to a TCP/TLS server (UDP ones have none). */
+typedef enum { CONN_NONE = 0, CONN_WANTED, CONN_CONNECTING, CONN_OPEN, CONN_DEAD } relay_conn_t;
+
 typedef struct relay_client {
-  rtc_turn_client_t *c;
-  size_t server; /* index in the gatherer */
+  rtc_turn_client_t *c; /* NULL until the connection to a TCP/TLS server is up */
+  size_t server;        /* index in the gatherer */
+  rtc_turn_proto_t proto;
+  relay_conn_t conn;
+  rtc_addr_t socket;      /* the UDP socket (UDP), or the address a connection binds to */
+  rtc_addr_t server_addr; /* where the server is */
+  rtc_addr_t local;       /* what the client talks from: the socket, or the connection */
+  rtc_tls_t *tls;
+  rtc_turn_framer_t *framer;
 } relay_client_t;
 
 struct rtc_pc_relays {
@@ -28,30 +43,60 @@ struct rtc_pc_relays {
   rtc_addr_t locals[RELAY_MAX_LOCALS];
   size_t n_locals;
   bool closing, closed;
+  char *ca_file;              /* turnCaFile: trusted for turns: instead of the system CAs */
+  rtc_tls_config_t *tls_cfg; /* made at the first turns: connection */
 };
 
-int rtc__pc_relay_create(rtc_pc_t *pc) {
+int rtc__pc_relay_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   pc->relays = calloc(1, sizeof(*pc->relays));
-  return pc->relays ? 0 : RTC_ENOMEM;
+  if (!pc->relays) return RTC_ENOMEM;
+  pc->cfg.turn_ca_file = NULL;
+  if (cfg->turn_ca_file) {
+    pc->relays->ca_file = strdup(cfg->turn_ca_file);
+    if (!pc->relays->ca_file) return RTC_ENOMEM;
+    pc->cfg.turn_ca_file = pc->relays->ca_file;
+  }
+  return 0;
+}
+
+static void client_free(relay_client_t *rc) {
+  rtc_turn_client_destroy(rc->c);
+  rtc_tls_destroy(rc->tls);
+  rtc_turn_framer_destroy(rc->framer);
+  rc->c = NULL;
+  rc->tls = NULL;
+  rc->framer = NULL;
 }
 
 void rtc__pc_relay_destroy(rtc_pc_t *pc) {
   if (!pc->relays) return;
   for (size_t i = 0; i < pc->relays->n_clients; i++)
-    rtc_turn_client_destroy(pc->relays->clients[i].c);
+    client_free(&pc->relays->clients[i]);
+  rtc_tls_config_release(pc->relays->tls_cfg);
+  free(pc->relays->ca_file);
   free(pc->relays);
   pc->relays = NULL;
 }
 
-/* One allocation per (TURN/UDP server, local socket of its family), on the server's
- * first address of that family. */
+static rtc_turn_client_t *client_start(rtc_pc_t *pc, const relay_client_t *rc, bool stream) {
+  rtc_turn_client_config_t cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  rtc_turn_gather_server_credentials(pc->servers, rc->server, &cfg.username, &cfg.password);
+  cfg.local = rc->local;
+  cfg.server = rc->server_addr;
+  cfg.stream = stream;
+  return rtc_turn_client_create(&cfg, pc->now_us);
+}
+
+/* One allocation per (TURN server, local socket of its family), on the server's first
+ * address of that family. */
 void rtc__pc_relay_pair_up(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   if (!r || pc->closed || r->closing) return;
   size_t ns = rtc_turn_gather_n_servers(pc->servers);
   for (size_t s = 0; s < ns; s++) {
     const rtc_turn_url_t *u = rtc_turn_gather_server(pc->servers, s);
-    if (!rtc_turn_url_is_turn(u) || u->proto != RTC_TURN_PROTO_UDP) continue;
+    if (!rtc_turn_url_is_turn(u)) continue;
     size_t na;
     const rtc_addr_t *addrs = rtc_turn_gather_server_addresses(pc->servers, s, &na);
     for (size_t l = 0; l < r->n_locals; l++) {
@@ -61,18 +106,21 @@ void rtc__pc_relay_pair_up(rtc_pc_t *pc) {
       if (!server) continue;
       bool have = false;
       for (size_t i = 0; i < r->n_clients && !have; i++)
-        have = r->clients[i].server == s &&
-               rtc_addr_equal(rtc_turn_client_local(r->clients[i].c), &r->locals[l]);
+        have = r->clients[i].server == s && rtc_addr_equal(&r->clients[i].socket, &r->locals[l]);
       if (have || r->n_clients == RELAY_MAX_CLIENTS) continue;
-      rtc_turn_client_config_t cfg;
-      memset(&cfg, 0, sizeof(cfg));
-      rtc_turn_gather_server_credentials(pc->servers, s, &cfg.username, &cfg.password);
-      cfg.local = r->locals[l];
-      cfg.server = *server;
-      rtc_turn_client_t *c = rtc_turn_client_create(&cfg, pc->now_us);
-      if (!c) continue;
-      r->clients[r->n_clients].c = c;
-      r->clients[r->n_clients].server = s;
+      relay_client_t *rc = &r->clients[r->n_clients];
+      memset(rc, 0, sizeof(*rc));
+      rc->server = s;
+      rc->proto = u->proto;
+      rc->socket = r->locals[l];
+      rc->server_addr = *server;
+      if (u->proto == RTC_TURN_PROTO_UDP) {
+        rc->local = rc->socket;
+        rc->c = client_start(pc, rc, false);
+        if (!rc->c) continue;
+      } else {
+        rc->conn = CONN_WANTED; /* the io layer connects: rtc_pc_poll_connect */
+      }
       r->n_clients++;
     }
   }
@@ -88,21 +136,24 @@ void rtc__pc_relay_add_local(rtc_pc_t *pc, const rtc_addr_t *addr) {
   rtc__pc_relay_pair_up(pc);
 }
 
-static void relay_error(rtc_pc_t *pc, const relay_client_t *rc, const rtc_turn_client_event_t *ev) {
+static void relay_error(rtc_pc_t *pc, const relay_client_t *rc, int code, const char *text) {
+  if (pc->closed) return;
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE_ERROR);
   if (!n) return;
-  n->owned_text = strdup(ev->text);
+  n->owned_text = strdup(text);
   n->ev.text = n->owned_text ? n->owned_text : "out of memory";
   n->ev.url = rtc_turn_gather_server_url_text(pc->servers, rc->server);
-  n->ev.error_code = ev->code;
+  n->ev.error_code = code;
+  /* W3C: the local address the server was contacted from (for TCP/TLS, the address
+   * the connection was made from). */
   char ip[RTC_ADDR_STRLEN];
-  const rtc_addr_t *local = rtc_turn_client_local(rc->c);
+  const rtc_addr_t *local = rc->conn == CONN_NONE ? &rc->local : &rc->socket;
   if (rtc_addr_to_string(local, ip, sizeof(ip)) == 0) {
     n->owned_extra = strdup(ip);
     n->ev.address = n->owned_extra;
     n->ev.port = rtc_addr_port(local);
   }
-  RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: TURN %s: %d %s", pc->id, n->ev.url, ev->code, ev->text);
+  RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: TURN %s: %d %s", pc->id, n->ev.url, code, text);
 }
 
 /* Takes what the clients produced: relayed candidates and errors. */
@@ -110,9 +161,10 @@ static void relay_pump(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   rtc_turn_client_event_t ev;
   for (size_t i = 0; i < r->n_clients; i++) {
-    while (rtc_turn_client_poll_event(r->clients[i].c, &ev)) {
+    relay_client_t *rc = &r->clients[i];
+    while (rc->c && rtc_turn_client_poll_event(rc->c, &ev)) {
       if (ev.type == RTC_TURN_CLIENT_EVENT_FAILED) {
-        if (!pc->closed) relay_error(pc, &r->clients[i], &ev);
+        relay_error(pc, rc, ev.code, ev.text);
         continue;
       }
       char text[512];
@@ -131,7 +183,7 @@ void rtc__pc_relay_regather(rtc_pc_t *pc) {
   for (size_t i = 0; r && i < r->n_clients; i++) {
     rtc_turn_client_t *c = r->clients[i].c;
     char text[512];
-    if (rtc_turn_client_state(c) != RTC_TURN_CLIENT_ALLOCATED ||
+    if (!c || rtc_turn_client_state(c) != RTC_TURN_CLIENT_ALLOCATED ||
         rtc_transport_add_local_relay(pc->transport, pc->now_us, rtc_turn_client_relayed(c),
                                       rtc_turn_client_mapped(c), text, sizeof(text)) < 0)
       continue;
@@ -139,41 +191,154 @@ void rtc__pc_relay_regather(rtc_pc_t *pc) {
   }
 }
 
+/* One message from the server (a datagram, or one framed off a stream). */
+static bool client_input(rtc_pc_t *pc, relay_client_t *rc, const rtc_addr_t *from, const uint8_t *p,
+                         size_t len) {
+  rtc_addr_t peer;
+  const uint8_t *d;
+  size_t dl;
+  rtc_turn_client_input_t in =
+      rtc_turn_client_handle_datagram(rc->c, pc->now_us, from, p, len, &peer, &d, &dl);
+  if (in == RTC_TURN_CLIENT_NOT_MINE) return false;
+  if (in == RTC_TURN_CLIENT_DATA) {
+    /* As if it had arrived on the relayed candidate from the peer. */
+    rtc_transport_handle_datagram(pc->transport, pc->now_us, rtc_turn_client_relayed(rc->c), &peer,
+                                  d, dl);
+    rtc__pc_pump(pc);
+  } else {
+    relay_pump(pc);
+  }
+  return true;
+}
+
 bool rtc__pc_relay_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
                          const uint8_t *p, size_t len) {
   struct rtc_pc_relays *r = pc->relays;
   if (!r) return false;
   for (size_t i = 0; i < r->n_clients; i++) {
-    rtc_turn_client_t *c = r->clients[i].c;
-    if (!rtc_addr_equal(rtc_turn_client_local(c), local)) continue;
-    rtc_addr_t peer;
-    const uint8_t *d;
-    size_t dl;
-    rtc_turn_client_input_t in =
-        rtc_turn_client_handle_datagram(c, pc->now_us, from, p, len, &peer, &d, &dl);
-    if (in == RTC_TURN_CLIENT_NOT_MINE) continue;
-    if (in == RTC_TURN_CLIENT_DATA) {
-      /* As if it had arrived on the relayed candidate from the peer. */
-      rtc_transport_handle_datagram(pc->transport, pc->now_us, rtc_turn_client_relayed(c), &peer,
-                                    d, dl);
-      rtc__pc_pump(pc);
-    } else {
-      relay_pump(pc);
-    }
+    relay_client_t *rc = &r->clients[i];
+    if (rc->conn != CONN_NONE || !rc->c || !rtc_addr_equal(&rc->local, local)) continue;
+    if (client_input(pc, rc, from, p, len)) return true;
+  }
+  return false;
+}
+
+/* ---- TCP and TLS connections (the io layer owns the sockets) ---- */
+
+bool rtc_pc_poll_connect(rtc_pc_t *pc, size_t *id, rtc_addr_t *bind, rtc_addr_t *server) {
+  struct rtc_pc_relays *r = pc->relays;
+  if (!r || pc->closed || r->closing) return false;
+  for (size_t i = 0; i < r->n_clients; i++) {
+    relay_client_t *rc = &r->clients[i];
+    if (rc->conn != CONN_WANTED) continue;
+    rc->conn = CONN_CONNECTING;
+    *id = i;
+    *bind = rc->socket;
+    rtc_addr_set_port(bind, 0);
+    *server = rc->server_addr;
     return true;
   }
   return false;
 }
 
+static void conn_dead(rtc_pc_t *pc, relay_client_t *rc, int code, const char *why) {
+  bool was_allocating = !rc->c || rtc_turn_client_state(rc->c) == RTC_TURN_CLIENT_ALLOCATING;
+  rc->conn = CONN_DEAD;
+  RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: TURN connection lost: %s", pc->id, why);
+  if (rc->c) rtc_turn_client_close(rc->c, pc->now_us);
+  /* A refused or broken connection before an allocation is a gathering error (W3C);
+   * an allocation lost later just stops relaying (ICE consent notices). */
+  if (was_allocating) relay_error(pc, rc, code, why);
+  rtc__pc_gathering_maybe_complete(pc);
+}
+
+void rtc_pc_stream_connected(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_t *local) {
+  pc->now_us = now_us;
+  struct rtc_pc_relays *r = pc->relays;
+  if (!r || id >= r->n_clients || r->clients[id].conn != CONN_CONNECTING) return;
+  relay_client_t *rc = &r->clients[id];
+  if (!local) {
+    conn_dead(pc, rc, 701, "TURN server unreachable (connection refused or timed out)");
+    return;
+  }
+  rc->local = *local;
+  rc->framer = rtc_turn_framer_create();
+  if (rc->proto == RTC_TURN_PROTO_TLS) {
+    char err[160] = "";
+    if (!r->tls_cfg) {
+      rtc_tls_config_opts_t o = {.ca_file = r->ca_file};
+      if (rtc_tls_config_create(&r->tls_cfg, &o, err, sizeof(err)) < 0) r->tls_cfg = NULL;
+    }
+    const rtc_turn_url_t *u = rtc_turn_gather_server(pc->servers, rc->server);
+    if (!r->tls_cfg || rtc_tls_create(&rc->tls, r->tls_cfg, u->host) < 0) {
+      conn_dead(pc, rc, 701, err[0] ? err : "TLS could not start");
+      return;
+    }
+  }
+  rc->c = rc->framer ? client_start(pc, rc, true) : NULL;
+  if (!rc->c) {
+    conn_dead(pc, rc, 701, "out of memory");
+    return;
+  }
+  rc->conn = CONN_OPEN;
+}
+
+void rtc_pc_stream_input(rtc_pc_t *pc, uint64_t now_us, size_t id, const uint8_t *p, size_t len) {
+  pc->now_us = now_us;
+  struct rtc_pc_relays *r = pc->relays;
+  if (!r || id >= r->n_clients || r->clients[id].conn != CONN_OPEN) return;
+  relay_client_t *rc = &r->clients[id];
+  if (len == 0) {
+    conn_dead(pc, rc, 701, "the TURN server closed the connection");
+    return;
+  }
+  if (rc->tls && rtc_tls_handle_input(rc->tls, p, len) < 0) {
+    char why[200];
+    snprintf(why, sizeof(why), "TLS: %s", rtc_tls_error(rc->tls));
+    conn_dead(pc, rc, 701, why);
+    return;
+  }
+  uint8_t plain[4096];
+  const uint8_t *src = p;
+  size_t off = 0, n = rc->tls ? 0 : len; /* TLS: the plaintext comes out of rc->tls */
+  for (;;) {
+    if (rc->tls && off == n) {
+      n = rtc_tls_read(rc->tls, plain, sizeof(plain));
+      off = 0;
+      src = plain;
+    }
+    size_t pushed = off < n ? rtc_turn_framer_push(rc->framer, src + off, n - off) : 0;
+    off += pushed;
+    const uint8_t *m;
+    size_t ml;
+    int k, taken = 0;
+    while ((k = rtc_turn_framer_next(rc->framer, &m, &ml)) == 1) {
+      taken++;
+      client_input(pc, rc, &rc->server_addr, m, ml);
+      if (rc->conn != CONN_OPEN) return;
+    }
+    if (k < 0) {
+      conn_dead(pc, rc, 701, "the TURN server sent something that is neither STUN nor ChannelData");
+      return;
+    }
+    if (off == n && (!rc->tls || rtc_tls_pending_plaintext(rc->tls) == 0)) break;
+    if (pushed == 0 && taken == 0) break; /* cannot happen: a whole message always fits */
+  }
+}
+
+/* ---- timers, output, state ---- */
+
 void rtc__pc_relay_timeout(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   if (!r) return;
   bool any = false;
-  for (size_t i = 0; i < r->n_clients; i++)
-    if (rtc_turn_client_poll_timeout(r->clients[i].c) <= pc->now_us) {
-      rtc_turn_client_handle_timeout(r->clients[i].c, pc->now_us);
+  for (size_t i = 0; i < r->n_clients; i++) {
+    rtc_turn_client_t *c = r->clients[i].c;
+    if (c && rtc_turn_client_poll_timeout(c) <= pc->now_us) {
+      rtc_turn_client_handle_timeout(c, pc->now_us);
       any = true;
     }
+  }
   if (any) relay_pump(pc);
 }
 
@@ -181,35 +346,74 @@ uint64_t rtc__pc_relay_poll_timeout(const rtc_pc_t *pc) {
   uint64_t d = RTC_NEVER;
   if (!pc->relays) return d;
   for (size_t i = 0; i < pc->relays->n_clients; i++)
-    d = rtc_time_min(d, rtc_turn_client_poll_timeout(pc->relays->clients[i].c));
+    if (pc->relays->clients[i].c)
+      d = rtc_time_min(d, rtc_turn_client_poll_timeout(pc->relays->clients[i].c));
   return d;
 }
 
+static relay_client_t *client_of_relayed(struct rtc_pc_relays *r, const rtc_addr_t *relayed) {
+  for (size_t i = 0; r && i < r->n_clients; i++) {
+    relay_client_t *rc = &r->clients[i];
+    if (rc->c && rtc_addr_equal(rtc_turn_client_relayed(rc->c), relayed)) return rc;
+  }
+  return NULL;
+}
+
+/* What goes to rc's server: as is (UDP socket, TCP connection) or into TLS (true). */
+static bool to_tls(relay_client_t *rc, const rtc_transmit_t *t) {
+  if (!rc->tls) return false;
+  rtc_tls_write(rc->tls, t->data, t->len);
+  return true;
+}
+
 /* The clients' requests, then the transport's datagrams, those from a relayed candidate
- * wrapped for its server. After close, once the transport's last datagrams (SCTP ABORT,
- * close_notify) went through, the allocations are deleted. */
+ * wrapped for its server; over TLS both become records. After close, once the
+ * transport's last datagrams (SCTP ABORT, close_notify) went through, the allocations
+ * are deleted. */
 bool rtc__pc_relay_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
   struct rtc_pc_relays *r = pc->relays;
   for (;;) {
-    for (size_t i = 0; r && i < r->n_clients; i++)
-      if (rtc_turn_client_poll_transmit(r->clients[i].c, out)) return true;
+    for (size_t i = 0; r && i < r->n_clients; i++) {
+      relay_client_t *rc = &r->clients[i];
+      const uint8_t *p;
+      size_t n;
+      while (rc->c && rtc_turn_client_poll_transmit(rc->c, out))
+        if (!to_tls(rc, out)) return true;
+      if (rc->tls && rc->conn == CONN_OPEN && rtc_tls_poll_transmit(rc->tls, &p, &n)) {
+        /* Borrowed: the bytes stay where they are until the next write into rc->tls,
+         * which comes after the io layer took these. */
+        rtc_tls_consume_transmit(rc->tls, n);
+        out->local = rc->local;
+        out->remote = rc->server_addr;
+        out->data = p;
+        out->len = n;
+        return true;
+      }
+    }
     rtc_transmit_t tx;
     if (rtc_transport_poll_transmit(pc->transport, &tx)) {
-      rtc_turn_client_t *c = NULL;
-      for (size_t i = 0; r && i < r->n_clients && !c; i++)
-        if (rtc_addr_equal(rtc_turn_client_relayed(r->clients[i].c), &tx.local))
-          c = r->clients[i].c;
-      if (!c) {
+      relay_client_t *rc = client_of_relayed(r, &tx.local);
+      if (!rc) {
         *out = tx;
         return true;
       }
-      if (rtc_turn_client_wrap(c, pc->now_us, &tx.remote, tx.data, tx.len, out) == 0) return true;
-      continue; /* the allocation is gone: dropped, as a dead path drops it */
+      if (rtc_turn_client_wrap(rc->c, pc->now_us, &tx.remote, tx.data, tx.len, out) == 0 &&
+          !to_tls(rc, out))
+        return true;
+      continue; /* into TLS, or dropped (the allocation is gone, as a dead path drops it) */
     }
     if (r && r->closing && !r->closed) {
       r->closed = true;
-      for (size_t i = 0; i < r->n_clients; i++)
-        rtc_turn_client_close(r->clients[i].c, pc->now_us);
+      for (size_t i = 0; i < r->n_clients; i++) {
+        if (r->clients[i].c) rtc_turn_client_close(r->clients[i].c, pc->now_us);
+        if (r->clients[i].tls && r->clients[i].conn == CONN_OPEN) {
+          /* The Refresh(0) goes first, then close_notify. */
+          rtc_transmit_t t;
+          while (rtc_turn_client_poll_transmit(r->clients[i].c, &t))
+            rtc_tls_write(r->clients[i].tls, t.data, t.len);
+          rtc_tls_close(r->clients[i].tls);
+        }
+      }
       continue;
     }
     return false;
@@ -218,8 +422,12 @@ bool rtc__pc_relay_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
 
 bool rtc__pc_relay_done(const rtc_pc_t *pc) {
   if (!pc->relays) return true;
-  for (size_t i = 0; i < pc->relays->n_clients; i++)
-    if (rtc_turn_client_state(pc->relays->clients[i].c) == RTC_TURN_CLIENT_ALLOCATING) return false;
+  for (size_t i = 0; i < pc->relays->n_clients; i++) {
+    const relay_client_t *rc = &pc->relays->clients[i];
+    if (rc->conn == CONN_WANTED || rc->conn == CONN_CONNECTING) return false;
+    if (rc->conn == CONN_DEAD) continue;
+    if (rc->c && rtc_turn_client_state(rc->c) == RTC_TURN_CLIENT_ALLOCATING) return false;
+  }
   return true;
 }
 
@@ -227,9 +435,8 @@ void rtc__pc_relay_close(rtc_pc_t *pc) {
   if (pc->relays) pc->relays->closing = true;
 }
 
-bool rtc__pc_relay_is_relayed(const rtc_pc_t *pc, const rtc_addr_t *local) {
-  if (!pc->relays) return false;
-  for (size_t i = 0; i < pc->relays->n_clients; i++)
-    if (rtc_addr_equal(rtc_turn_client_relayed(pc->relays->clients[i].c), local)) return true;
-  return false;
+const char *rtc__pc_relay_protocol(const rtc_pc_t *pc, const rtc_addr_t *local) {
+  relay_client_t *rc = client_of_relayed(pc->relays, local);
+  if (!rc) return NULL;
+  return rc->proto == RTC_TURN_PROTO_TLS ? "tls" : rc->proto == RTC_TURN_PROTO_TCP ? "tcp" : "udp";
 }

@@ -29,7 +29,7 @@ int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   pc->cfg.ice_servers = NULL; /* the gatherer keeps its own copies */
   pc->cfg.n_ice_servers = 0;
   pc->servers = rtc_turn_gather_create();
-  if (!pc->servers || rtc__pc_relay_create(pc) < 0) return RTC_ENOMEM;
+  if (!pc->servers || rtc__pc_relay_create(pc, cfg) < 0) return RTC_ENOMEM;
   for (size_t i = 0; i < cfg->n_ice_servers; i++) {
     int r = rtc_turn_gather_add_server(pc->servers, cfg->ice_servers[i].url,
                                        cfg->ice_servers[i].username, cfg->ice_servers[i].credential,
@@ -46,7 +46,7 @@ bool rtc_pc_poll_dns(rtc_pc_t *pc, size_t *id, const char **host) {
   while (pc->dns_next < rtc_turn_gather_n_servers(pc->servers)) {
     size_t i = pc->dns_next++;
     const rtc_turn_url_t *u = rtc_turn_gather_server(pc->servers, i);
-    if (u->proto != RTC_TURN_PROTO_UDP) continue; /* TCP/TLS servers: not yet */
+    if (u->proto != RTC_TURN_PROTO_UDP && !rtc_turn_url_is_turn(u)) continue; /* stuns: */
     *id = i;
     *host = u->host;
     return true;

@@ -256,7 +256,7 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->data_channels_closed = pc->dcs_closed;
   out->events_dropped = pc->events_dropped;
   out->has_pair = ts.has_pair;
-  out->pair_local_relay = ts.has_pair && rtc__pc_relay_is_relayed(pc, &ts.pair_local);
+  out->relay_protocol = ts.has_pair ? rtc__pc_relay_protocol(pc, &ts.pair_local) : NULL;
   out->pair_local = ts.pair_local;
   out->pair_remote = ts.pair_remote;
   out->rtt_ms = ts.rtt_ms;

@@ -326,7 +326,9 @@ uint64_t rtc_turn_gather_poll_timeout(const rtc_turn_gather_t *g) {
 bool rtc_turn_gather_is_done(const rtc_turn_gather_t *g) {
   if (g->closed) return true;
   for (size_t s = 0; s < g->n_servers; s++)
-    if (!g->servers[s].resolved && g->servers[s].url.proto == RTC_TURN_PROTO_UDP) return false;
+    if (!g->servers[s].resolved &&
+        (g->servers[s].url.proto == RTC_TURN_PROTO_UDP || rtc_turn_url_is_turn(&g->servers[s].url)))
+      return false; /* TCP/TLS TURN servers are resolved for the owner's TURN clients */
   for (size_t i = 0; i < g->n_tx; i++)
     if (g->tx[i].state == TX_RUNNING) return false;
   return true;

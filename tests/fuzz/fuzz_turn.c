@@ -14,6 +14,7 @@
 #include "ice/rtc_stun.h"
 #include "turn/rtc_turn_chan.h"
 #include "turn/rtc_turn_client.h"
+#include "turn/rtc_turn_framer.h"
 #include "turn/rtc_turn_gather.h"
 #include "turn/rtc_turn_url.h"
 
@@ -29,6 +30,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)rtc_turn_url_parse(url, &u, NULL, 0);
   data += ul < size ? ul + 1 : ul;
   size -= ul < size ? ul + 1 : ul;
+
+  /* The same bytes as a TCP/TLS stream from a TURN server (RFC 8656 12.5). */
+  rtc_turn_framer_t *fr = rtc_turn_framer_create();
+  if (!fr) return 0;
+  for (size_t off = 0; off < size;) {
+    size_t step = 1 + data[off] % 97;
+    if (step > size - off) step = size - off;
+    off += rtc_turn_framer_push(fr, data + off, step);
+    const uint8_t *m;
+    size_t ml;
+    int r;
+    while ((r = rtc_turn_framer_next(fr, &m, &ml)) == 1)
+      if (ml < 4 || ml > RTC_TURN_FRAMER_MAX) abort();
+    if (r < 0) break;
+  }
+  rtc_turn_framer_destroy(fr);
 
   rtc_turn_gather_t *g = rtc_turn_gather_create();
   if (!g) return 0;

@@ -11,6 +11,7 @@ for u in urls:gmatch("[^,]+") do list[#list + 1] = u end
 local pc = assert(rtc.RTCPeerConnection {
   gatherAddresses = { addr },
   iceServers = { { urls = list, username = user, credential = cred } },
+  turnCaFile = os.getenv("TURN_CA_FILE"),
 })
 local t0 = uv.hrtime()
 pc.onicecandidate = function(ev)

@@ -8,7 +8,7 @@
 --   stats <localCandidateType> <relayProtocol> <remote address:port>
 --   done
 -- Usage: luartc relay_peer.lua offer|answer <dir> <gather address> <policy all|relay>
---        <url> <username> <credential> [bytes]
+--        <url> <username> <credential> [bytes]     (env TURN_CA_FILE: turnCaFile)
 local rtc = require "rtc"
 local uv = require "luv"
 local role, dir, addr, policy, url, user, cred, total = arg[1], arg[2], arg[3], arg[4], arg[5],
@@ -46,6 +46,7 @@ local pc = assert(rtc.RTCPeerConnection {
   gatherAddresses = { addr },
   iceTransportPolicy = policy,
   iceServers = { { urls = url, username = user, credential = cred } },
+  turnCaFile = os.getenv("TURN_CA_FILE"), -- turns: with the test's own CA
 })
 pc.onicecandidate = function(ev)
   if ev.candidate then say("cand " .. ev.candidate.candidate) end

@@ -16,7 +16,7 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
 passed=0; failed=0; skipped=0
 result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
-for need in ip nft turnserver; do
+for need in ip nft turnserver openssl; do
   if [ "$(id -u)" != 0 ] || ! command -v $need >/dev/null; then
     echo "skip turn: needs root, iproute2, nftables and coturn (missing: $need or root)"
     skipped=1; result; exit 0
@@ -33,6 +33,7 @@ cleanup() {
   for n in $NSS; do
     for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$P-$n" 2>/dev/null
+    rm -rf "/etc/netns/$P-$n"
   done
   [ "$failed" = 0 ] && [ -z "$NET_LOGDIR" ] && rm -rf "$LOG"
 }
@@ -43,6 +44,7 @@ for n in $(ip netns list 2>/dev/null | awk '/^luartc-turn-/{print $1}'); do
   if ! kill -0 "$pid" 2>/dev/null; then
     for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$n" 2>/dev/null
+    rm -rf "/etc/netns/$n"
   fi
 done
 
@@ -88,11 +90,23 @@ $PUB ip route add 10.98.1.0/24 via 10.98.0.11
 $PUB ip route add 10.98.2.0/24 via 10.98.0.12
 set +e
 
-$PUB turnserver -n -v --no-cli --no-tls --no-dtls --listening-ip 10.98.0.2 --relay-ip 10.98.0.2 \
-  --listening-port 3478 --lt-cred-mech --user u:p --realm test --min-port 49152 --max-port 49999 \
+# TLS: a CA made here signs coturn's certificate for "turn.test", a name the peers'
+# namespaces resolve through their own hosts file (ip netns exec mounts
+# /etc/netns/<ns>/hosts over /etc/hosts).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=luartc-test-ca \
+  -keyout "$LOG/ca.key" -out "$LOG/ca.pem" >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=turn.test \
+  -keyout "$LOG/turn.key" -out "$LOG/turn.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:turn.test\n' >"$LOG/san.ext"
+openssl x509 -req -in "$LOG/turn.csr" -CA "$LOG/ca.pem" -CAkey "$LOG/ca.key" -CAcreateserial -days 2 \
+  -extfile "$LOG/san.ext" -out "$LOG/turn.pem" >/dev/null 2>&1
+for n in A B; do mkdir -p "/etc/netns/$P-$n"; echo "10.98.0.2 turn.test" >"/etc/netns/$P-$n/hosts"; done
+
+$PUB turnserver -n -v --no-cli --no-dtls --listening-ip 10.98.0.2 --relay-ip 10.98.0.2 \
+  --listening-port 3478 --tls-listening-port 5349 --cert "$LOG/turn.pem" --pkey "$LOG/turn.key" --lt-cred-mech --user u:p --realm test --min-port 49152 --max-port 49999 \
   --no-stdout-log --log-file "$LOG/coturn.log" --simple-log --pidfile "$LOG/coturn.pid" >/dev/null 2>&1 &
 disown
-for _ in $(seq 50); do $PUB ss -lun | grep -q '10.98.0.2:3478' && break; sleep 0.1; done
+for _ in $(seq 50); do $PUB ss -ltn | grep -q '10.98.0.2:5349' && break; sleep 0.1; done
 
 check() { # name, output file, expected-regex [, must-not-regex]
   local name=$1 out=$2 want=$3 not=$4
@@ -102,7 +116,7 @@ check() { # name, output file, expected-regex [, must-not-regex]
     echo "FAIL $name (want /$want/${not:+, not /$not/})"; sed 's/^/  | /' "$out"; failed=$((failed + 1))
   fi
 }
-pair() { # tag policyA policyB url user cred bytes
+pair() { # tag policyA policyB url user cred bytes  (env TURN_CA_FILE passes through)
   local d=$LOG/$1; mkdir -p "$d"
   $NA timeout -k 5 60 env ${TURN_LOG:+LUARTC_LOG=$TURN_LOG} LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/relay_peer.lua offer "$d" \
     10.98.1.2 "$2" "$4" "$5" "$6" "$7" >"$d/A.out" 2>&1 &
@@ -146,6 +160,34 @@ $NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.
   'turn:10.98.0.2:3999?transport=udp' u p >"$o" 2>&1
 check "unreachable TURN server: icecandidateerror 701, gathering completes" "$o" \
   '^error turn:10\.98\.0\.2:3999\?transport=udp 701 10\.98\.1\.2 [0-9]+ ' 'typ relay'
+
+# TURN over TCP (RFC 8656 over a stream: ChannelData padded) and over TLS (turns:,
+# the server's certificate checked against the test's CA given as turnCaFile).
+pair tcp relay relay 'turn:10.98.0.2:3478?transport=tcp' u p 1048576
+o=$LOG/tcp
+check "TURN/TCP, relay-only: 1 MiB A->B intact" "$o/B.out" '^recv-ok 1048576$'
+check "TURN/TCP: ... and B->A; relayProtocol tcp" "$o/A.out" '^recv-ok 1048576$'
+check "TURN/TCP: relayProtocol tcp (stats)" "$o/A.out" '^stats relay tcp'
+
+TURN_CA_FILE=$LOG/ca.pem pair tls relay relay 'turns:turn.test:5349' u p 1048576
+o=$LOG/tls
+check "TURN/TLS (turns:, name resolved, certificate verified), relay-only: 1 MiB A->B" "$o/B.out" \
+  '^recv-ok 1048576$'
+check "TURN/TLS: ... and B->A" "$o/A.out" '^recv-ok 1048576$'
+check "TURN/TLS: relayProtocol tls (stats)" "$o/A.out" '^stats relay tls'
+
+o=$LOG/tlsuntrusted.out
+$NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.98.1.2 \
+  'turns:turn.test:5349' u p >"$o" 2>&1
+check "turns: with a certificate nobody vouches for: icecandidateerror, no relay, no hang" "$o" \
+  '^error turns:turn\.test:5349 701 10\.98\.1\.2 [0-9]+ TLS' 'typ relay'
+check "turns: untrusted: gathering completes" "$o" '^complete [0-9]+$'
+
+o=$LOG/tcprefused.out
+$NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.98.1.2 \
+  'turn:10.98.0.2:3999?transport=tcp' u p >"$o" 2>&1
+check "TURN/TCP server refusing the connection: icecandidateerror 701, gathering completes" "$o" \
+  '^error turn:10\.98\.0\.2:3999\?transport=tcp 701 10\.98\.1\.2 [0-9]+ ' 'typ relay'
 
 # Deallocation on close: coturn logs the allocation deleted by our Refresh(0).
 check "allocations deleted on close (Refresh LIFETIME 0)" "$LOG/coturn.log" 'refresh.*lifetime=0|delete'
