@@ -341,7 +341,32 @@ static void sctp_drain(rtc_sctp_t *s) {
   s->in_drain = false;
 }
 
+/* Channels whose stream reset waits on the peer for too long end here (see
+ * RTC__SCTP_RESET_TIMEOUT_US): reported closed, stream released. */
+static void sctp_reset_timeouts(rtc_sctp_t *s) {
+  uint64_t now = rtc__sctp_now_us();
+  for (unsigned i = 0; i < s->nchans;) {
+    rtc__sctp_chan_t *c = s->chans[i];
+    bool waiting = (c->state == RTC__SCTP_CHAN_CLOSING || c->state == RTC__SCTP_CHAN_RESETTING) &&
+                   !c->head && !(c->reset_in && c->reset_sent);
+    if (!waiting) {
+      i++;
+      continue;
+    }
+    if (!c->reset_wait_us) c->reset_wait_us = now ? now : 1;
+    if (now - c->reset_wait_us < RTC__SCTP_RESET_TIMEOUT_US) {
+      i++;
+      continue;
+    }
+    RTC_LOG(RTC_LOG_WARN, "sctp", "stream %u: the peer did not complete its reset in %u s; closed",
+            c->stream, RTC__SCTP_RESET_TIMEOUT_US / 1000000u);
+    s->stats.resets_timed_out++;
+    rtc__sctp_chan_close_now(s, c); /* removes chans[i]: the next one moves in */
+  }
+}
+
 void rtc__sctp_after_timers(rtc_sctp_t *s) {
+  if (s->nchans && !s->in_drain) sctp_reset_timeouts(s);
   bool queued = false;
   for (unsigned i = 0; i < s->nchans && !queued; i++)
     if (s->chans[i]->head) queued = true;

@@ -116,6 +116,7 @@ void rtc_sctp_channel_set_low_threshold(rtc_sctp_t *s, uint16_t stream, size_t t
 typedef struct rtc_sctp_stats {
   uint64_t packets_dropped; /* malformed DCEP etc. */
   uint64_t messages_sent, messages_received, bytes_sent, bytes_received;
+  uint64_t resets_timed_out; /* channels closed because the peer never finished a reset */
 } rtc_sctp_stats_t;
 void rtc_sctp_get_stats(const rtc_sctp_t *s, rtc_sctp_stats_t *out);
 

@@ -157,6 +157,8 @@ void rtc_sctp_global_handle_timeout(uint64_t now_us) {
     if (sctp_slots[i].s) rtc__sctp_after_timers(sctp_slots[i].s);
 }
 
+uint64_t rtc__sctp_now_us(void) { return sctp_last_us; }
+
 uint64_t rtc_sctp_global_poll_timeout(uint64_t now_us) {
   if (!sctp_count) return RTC_NEVER;
   if (!sctp_have_last) return now_us;

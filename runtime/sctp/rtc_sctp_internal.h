@@ -36,6 +36,12 @@ struct socket; /* usrsctp's */
  * header on top of spp_pathmtu for AF_CONN (measured: 1200 gives 1212-byte
  * packets), hence 1183. */
 #define RTC__SCTP_PATH_MTU 1183
+/* A closing channel whose stream reset (RFC 6525) the peer has not completed after
+ * this long is closed locally and its stream released: a peer that never answers, or
+ * never resets its own direction (RFC 8831 6.7 says it must), would otherwise leave the
+ * channel "closing" forever. 5 s: a live peer answers within an RTT; usrsctp resends a
+ * lost request at RTO (200 ms min here), so 5 s spans several retransmissions. */
+#define RTC__SCTP_RESET_TIMEOUT_US 5000000u
 
 typedef enum rtc__sctp_chan_state {
   RTC__SCTP_CHAN_OPENING, /* our OPEN queued or sent, no ACK yet */
@@ -61,6 +67,7 @@ typedef struct rtc__sctp_chan {
   bool closed_emitted; /* CHANNEL_CLOSED reported */
   bool reset_sent;     /* our outgoing stream reset requested */
   bool reset_in;       /* the peer reset its outgoing stream */
+  uint64_t reset_wait_us; /* when the reset began waiting on the peer (0: not yet) */
   bool ordered;
   int max_retransmits, max_packet_life_time;
   rtc__sctp_msg_t *head, *tail;
@@ -137,6 +144,8 @@ void rtc__sctp_registry_remove(void *handle);
 rtc_sctp_t *rtc__sctp_registry_get(void *handle);
 /* Called by the global timer for every live association after usrsctp ran. */
 void rtc__sctp_after_timers(rtc_sctp_t *s);
+/* The time of the last global timer run (usrsctp's clock), in microseconds. */
+uint64_t rtc__sctp_now_us(void);
 /* Called from conn_output: copy the packet into s's transmit queue. */
 void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
 

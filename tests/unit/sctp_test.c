@@ -80,6 +80,19 @@ static void side_event(side_t *sd, const rtc_sctp_event_t *ev) {
   }
 }
 
+/* Test hook: the second side of pump_once never sends a RE-CONFIG chunk (RFC 6525:
+ * type 130), as a peer that ignores stream resets. Its packets holding one are lost. */
+static bool b_ignores_resets;
+static bool has_reconfig(const uint8_t *p, size_t len) {
+  for (size_t off = 12; off + 4 <= len;) { /* chunks after the 12-byte common header */
+    size_t clen = (size_t)p[off + 2] << 8 | p[off + 3];
+    if (p[off] == 130) return true;
+    if (clen < 4) break;
+    off += (clen + 3) & ~(size_t)3;
+  }
+  return false;
+}
+
 /* Moves packets both ways and drains events; returns how much happened. */
 static int pump_once(side_t *a, side_t *b) {
   int moved = 0;
@@ -91,7 +104,7 @@ static int pump_once(side_t *a, side_t *b) {
     moved++;
   }
   while (rtc_sctp_poll_transmit(b->s, &p, &len)) {
-    rtc_sctp_handle_packet(a->s, p, len);
+    if (!(b_ignores_resets && has_reconfig(p, len))) rtc_sctp_handle_packet(a->s, p, len);
     moved++;
   }
   while (rtc_sctp_poll_event(a->s, &ev))
@@ -414,6 +427,34 @@ static void test_close_both_sides(void) {
   uint16_t again = open_pair_channel(&A, &B, true, -1);
   (void)again;
   CHECK_EQ_INT(A.closed, 2);
+  pair_down(&A, &B);
+}
+
+/* A peer that never answers a stream reset (its RE-CONFIG chunks never arrive): our
+ * closing channel is closed after RTC__SCTP_RESET_TIMEOUT_US anyway, and its stream
+ * released, instead of staying "closing" for ever. */
+static void test_reset_never_answered(void) {
+  pair_up(&A, &B, 0);
+  uint16_t sa = open_pair_channel(&A, &B, true, -1);
+  uint16_t sa2 = open_pair_channel(&A, &B, true, -1);
+  b_ignores_resets = true;
+  CHECK_EQ_INT(rtc_sctp_channel_close(A.s, sa), 0);
+  pump(&A, &B, NULL, 3000);
+  CHECK_EQ_INT(A.closed_on[sa], 0); /* still waiting for the peer */
+  CHECK(rtc__sctp_chan_find(A.s, sa) != NULL);
+  pump(&A, &B, NULL, 4000);
+  CHECK_EQ_INT(A.closed_on[sa], 1);
+  CHECK(rtc__sctp_chan_find(A.s, sa) == NULL); /* the stream is released */
+  rtc_sctp_stats_t st;
+  rtc_sctp_get_stats(A.s, &st);
+  CHECK_EQ_INT(st.resets_timed_out, 1);
+  /* The association and the other channel carry on. */
+  CHECK(rtc_sctp_is_connected(A.s));
+  int before = B.messages;
+  CHECK_EQ_INT(rtc_sctp_channel_send(A.s, sa2, false, (const uint8_t *)"still here", 10), 0);
+  pump(&A, &B, NULL, 200);
+  CHECK_EQ_INT(B.messages, before + 1);
+  b_ignores_resets = false;
   pair_down(&A, &B);
 }
 
@@ -741,6 +782,7 @@ int main(void) {
   RUN_TEST(test_buffered_amount);
   RUN_TEST(test_garbage_dcep);
   RUN_TEST(test_peer_lost);
+  RUN_TEST(test_reset_never_answered);
   RUN_TEST(test_lossy_wire);
   RUN_TEST(test_backpressure);
   RUN_TEST(test_throughput);
