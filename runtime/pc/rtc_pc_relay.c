@@ -93,7 +93,7 @@ static rtc_turn_client_t *client_start(rtc_pc_t *pc, const relay_client_t *rc, b
 void rtc__pc_relay_pair_up(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   if (!r || pc->closed || r->closing) return;
-  size_t ns = rtc_turn_gather_n_servers(pc->servers);
+  size_t ns = pc->servers ? rtc_turn_gather_n_servers(pc->servers) : 0;
   for (size_t s = 0; s < ns; s++) {
     const rtc_turn_url_t *u = rtc_turn_gather_server(pc->servers, s);
     if (!rtc_turn_url_is_turn(u)) continue;

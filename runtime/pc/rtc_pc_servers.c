@@ -28,8 +28,11 @@ int rtc_pc_check_config(const rtc_pc_config_t *cfg, char *err, size_t errcap) {
 int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   pc->cfg.ice_servers = NULL; /* the gatherer keeps its own copies */
   pc->cfg.n_ice_servers = 0;
-  pc->servers = rtc_turn_gather_create();
-  if (!pc->servers || rtc__pc_relay_create(pc, cfg) < 0) return RTC_ENOMEM;
+  /* No servers (data channels on a LAN, B3's pairs): no gatherer, whose fixed tables
+   * were ~18 KB per peer connection. Every use below takes pc->servers == NULL as
+   * "no servers". */
+  if (cfg->n_ice_servers && !(pc->servers = rtc_turn_gather_create())) return RTC_ENOMEM;
+  if (rtc__pc_relay_create(pc, cfg) < 0) return RTC_ENOMEM;
   for (size_t i = 0; i < cfg->n_ice_servers; i++) {
     int r = rtc_turn_gather_add_server(pc->servers, cfg->ice_servers[i].url,
                                        cfg->ice_servers[i].username, cfg->ice_servers[i].credential,
@@ -39,11 +42,13 @@ int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg) {
   return 0;
 }
 
-void rtc__pc_servers_start(rtc_pc_t *pc) { rtc_turn_gather_start(pc->servers, pc->now_us); }
+void rtc__pc_servers_start(rtc_pc_t *pc) {
+  if (pc->servers) rtc_turn_gather_start(pc->servers, pc->now_us);
+}
 
 bool rtc_pc_poll_dns(rtc_pc_t *pc, size_t *id, const char **host) {
   if (pc->closed || !pc->gather_started || pc->want_gather) return false;
-  while (pc->dns_next < rtc_turn_gather_n_servers(pc->servers)) {
+  while (pc->servers && pc->dns_next < rtc_turn_gather_n_servers(pc->servers)) {
     size_t i = pc->dns_next++;
     const rtc_turn_url_t *u = rtc_turn_gather_server(pc->servers, i);
     if (u->proto != RTC_TURN_PROTO_UDP && !rtc_turn_url_is_turn(u)) continue; /* stuns: */
@@ -59,14 +64,14 @@ static void servers_pump(rtc_pc_t *pc);
 void rtc_pc_dns_result(rtc_pc_t *pc, uint64_t now_us, size_t id, const rtc_addr_t *addrs,
                        size_t n) {
   pc->now_us = now_us;
-  if (pc->closed) return;
+  if (pc->closed || !pc->servers) return;
   rtc_turn_gather_set_server_addresses(pc->servers, now_us, id, addrs, n);
   rtc__pc_relay_pair_up(pc);
   servers_pump(pc);
 }
 
 void rtc__pc_servers_add_local(rtc_pc_t *pc, const rtc_addr_t *addr) {
-  rtc_turn_gather_add_local(pc->servers, pc->now_us, addr);
+  if (pc->servers) rtc_turn_gather_add_local(pc->servers, pc->now_us, addr);
   rtc__pc_relay_add_local(pc, addr);
 }
 
@@ -118,7 +123,7 @@ static void push_srflx(rtc_pc_t *pc, const rtc_turn_gather_event_t *ev) {
 /* Takes what the gatherer produced; completes gathering when it is done. */
 static void servers_pump(rtc_pc_t *pc) {
   rtc_turn_gather_event_t ev;
-  while (rtc_turn_gather_poll_event(pc->servers, &ev)) {
+  while (pc->servers && rtc_turn_gather_poll_event(pc->servers, &ev)) {
     if (ev.type == RTC_TURN_GATHER_SRFLX)
       push_srflx(pc, &ev);
     else
@@ -129,26 +134,28 @@ static void servers_pump(rtc_pc_t *pc) {
 
 bool rtc__pc_servers_input(rtc_pc_t *pc, const rtc_addr_t *local, const rtc_addr_t *from,
                            const uint8_t *p, size_t len) {
-  if (!rtc_turn_gather_handle_datagram(pc->servers, pc->now_us, local, from, p, len)) return false;
+  if (!pc->servers || !rtc_turn_gather_handle_datagram(pc->servers, pc->now_us, local, from, p, len))
+    return false;
   servers_pump(pc);
   return true;
 }
 
 void rtc__pc_servers_timeout(rtc_pc_t *pc) {
   rtc__pc_relay_timeout(pc);
-  if (rtc_turn_gather_poll_timeout(pc->servers) > pc->now_us) return;
+  if (!pc->servers || rtc_turn_gather_poll_timeout(pc->servers) > pc->now_us) return;
   rtc_turn_gather_handle_timeout(pc->servers, pc->now_us);
   servers_pump(pc);
 }
 
 uint64_t rtc__pc_servers_poll_timeout(const rtc_pc_t *pc) {
-  return rtc_time_min(rtc_turn_gather_poll_timeout(pc->servers), rtc__pc_relay_poll_timeout(pc));
+  return rtc_time_min(pc->servers ? rtc_turn_gather_poll_timeout(pc->servers) : RTC_NEVER,
+                      rtc__pc_relay_poll_timeout(pc));
 }
 
 bool rtc__pc_servers_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out) {
-  return rtc_turn_gather_poll_transmit(pc->servers, out);
+  return pc->servers && rtc_turn_gather_poll_transmit(pc->servers, out);
 }
 
 bool rtc__pc_servers_done(const rtc_pc_t *pc) {
-  return rtc_turn_gather_is_done(pc->servers) && rtc__pc_relay_done(pc);
+  return (!pc->servers || rtc_turn_gather_is_done(pc->servers)) && rtc__pc_relay_done(pc);
 }
