@@ -19,6 +19,10 @@ local function envn(k, d)
   return v and tonumber(v) or d
 end
 local CFG = { gatherAddresses = { "127.0.0.1" } }
+-- BENCH_MAX_CHANNELS: luartc's maxChannels (SCTP streams each way; usrsctp allocates
+-- ~84 bytes per stream and pc at association setup), to show what B3 costs without
+-- the default 1024 (bench/README.md, B3).
+if os.getenv("BENCH_MAX_CHANNELS") then CFG.maxChannels = tonumber(os.getenv("BENCH_MAX_CHANNELS")) end
 
 local function now_ms() return uv.hrtime() / 1e6 end
 local function cpu_ms()
