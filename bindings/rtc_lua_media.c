@@ -73,10 +73,10 @@ void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud) {
 
 /* How many sinks took the frame. */
 int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
-                        uint32_t ts, bool key) {
+                        uint32_t ts, bool key, uint64_t ntp) {
   int taken = 0;
   for (size_t i = 0; i < s->n; i++)
-    if (s->v[i].fn(s->v[i].ud, codec, p, len, ts, key) == 0) taken++;
+    if (s->v[i].fn(s->v[i].ud, codec, p, len, ts, key, ntp) == 0) taken++;
   return taken;
 }
 
@@ -129,7 +129,7 @@ static int rec_writer(rtc_lua_rec_t *r) {
 }
 
 static int rec_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                    bool key) {
+                    bool key, uint64_t ntp) {
   rtc_lua_rec_t *r = ud;
   if (!r->f || len == 0) return RTC_ESTATE;
   if (r->codec < 0) {
@@ -252,7 +252,7 @@ static int rec_write(lua_State *L) {
   size_t len;
   const char *p = luaL_checklstring(L, 2, &len);
   uint32_t ts = (uint32_t)(uint64_t)luaL_checknumber(L, 3);
-  int e = rec_sink(r, NULL, (const uint8_t *)p, len, ts, lua_toboolean(L, 4));
+  int e = rec_sink(r, NULL, (const uint8_t *)p, len, ts, lua_toboolean(L, 4), 0);
   if (e < 0) {
     lua_pushnil(L);
     lua_pushstring(L, r->f ? rtc_strerror(e) : "recorder is closed");
@@ -460,7 +460,7 @@ static void src_try_start(rtc_lua_src_t *s, uint64_t now_us) {
   rtc_media_frame_t f;
   if (s->sinks.n == 0 || src_frame(s, 0, &f) < 0) return;
   if (rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, 0),
-                          f.keyframe) == 0)
+                          f.keyframe, 0) == 0)
     return;
   rtc_media_pacer_init(&s->pacer, &s->track, now_us, s->loop);
   rtc_media_due_t d;
@@ -487,7 +487,7 @@ static int src_pump(lua_State *L) {
     if (src_frame(s, d.index, &f) < 0) continue;
     if (now - d.due_us > s->late_us_max) s->late_us_max = now - d.due_us;
     rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, d.pts),
-                        f.keyframe);
+                        f.keyframe, 0);
     s->frames_sent++;
   }
   if (rtc_media_pacer_done(&s->pacer)) {

@@ -13,10 +13,11 @@
 #define RTC_LUA_MAX_SINKS 16
 
 /* Takes one encoded frame of codec (a name of the media table: "VP8", "opus") with
- * its RTP timestamp: 0 when taken, negative RTC_E* when not (not connected yet,
- * another codec negotiated, closed). */
+ * its RTP timestamp and, for a received frame, the sender's NTP time of it from its RTCP
+ * SRs (0: unknown; recorders align tracks with it): 0 when taken, negative RTC_E* when
+ * not (not connected yet, another codec negotiated, closed). */
 typedef int (*rtc_lua_sink_fn)(void *ud, const char *codec, const uint8_t *p, size_t len,
-                               uint32_t ts, bool key);
+                               uint32_t ts, bool key, uint64_t ntp);
 
 typedef struct rtc_lua_sinks {
   struct {
@@ -29,7 +30,7 @@ typedef struct rtc_lua_sinks {
 int rtc_lua_sinks_add(rtc_lua_sinks_t *s, rtc_lua_sink_fn fn, void *ud); /* RTC_ELIMIT */
 void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud);
 int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
-                        uint32_t ts, bool key);
+                        uint32_t ts, bool key, uint64_t ntp);
 
 /* Index of a codec name in the media table ("VP8", "opus", case-insensitive), or -1. */
 int rtc_lua_media_codec_index(const char *name);

@@ -138,7 +138,7 @@ static void kick(rec_state_t *s) {
 }
 
 static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                     bool key) {
+                     bool key, uint64_t ntp) {
   lport_t *pt = ud;
   rec_state_t *s = pt->s;
   if (!s || s->finished) return RTC_ESTATE;
@@ -148,6 +148,7 @@ static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, 
     snprintf(s->err, sizeof s->err, "the disk is slower than the stream: frames dropped");
     return RTC_EAGAIN;
   }
+  if (ntp) rtc_record_sr(s->rec, pt->idx, ntp, ts); /* the sender's clock: lip sync */
   int e = rtc_record_push(s->rec, pt->idx, p, len, ts, key, uv_hrtime() / 1000);
   if (e < 0) {
     s->errors++;

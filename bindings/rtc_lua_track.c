@@ -112,7 +112,7 @@ static int tr_result(lua_State *L, rtc_lua_tr_t *t, int r) {
 
 /* A sender as a source's sink: sends only frames of the negotiated codec. */
 static int tr_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                   bool key) {
+                   bool key, uint64_t ntp) {
   rtc_lua_tr_t *t = ud;
   if (!t->tr) return RTC_ESTATE;
   rtc_tr_codec_t c;
@@ -383,7 +383,8 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     if (t->recv.n > 0) {
       rtc_tr_codec_t c;
       const char *name = rtc_tr_codec(ev->tr, &c) ? c.name : NULL;
-      rtc_lua_sinks_write(&t->recv, name, ev->data, ev->len, ev->timestamp, ev->keyframe);
+      rtc_lua_sinks_write(&t->recv, name, ev->data, ev->len, ev->timestamp, ev->keyframe,
+                          ev->ntp);
     }
     if (!t->lua_frames) return true;
   }

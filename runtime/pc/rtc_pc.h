@@ -145,6 +145,8 @@ typedef struct rtc_pc_event {
   struct rtc_tr *tr;  /* media events: the transceiver (borrowed; rtc_tr_ref to keep) */
   uint32_t timestamp; /* TRACK_FRAME: RTP timestamp */
   bool keyframe;      /* TRACK_FRAME */
+  uint64_t ntp; /* TRACK_FRAME: the sender's NTP time (32.32) of timestamp from its last SR,
+                   0 before the first SR: recorders align tracks with it */
 } rtc_pc_event_t;
 
 /* Checks what rtc_pc_create would refuse in cfg (ICE server URLs, a TURN server

@@ -81,6 +81,7 @@ static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
     n->ev.tr = rtc_tr_ref(tr);
     n->ev.timestamp = f.ts;
     n->ev.keyframe = f.keyframe;
+    if (!rtc_rtp_recv_rtp_to_ntp(tr->recv, f.ts, &n->ev.ntp)) n->ev.ntp = 0;
     pc->ev_bytes += f.len;
   }
 }

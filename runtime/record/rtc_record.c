@@ -10,6 +10,16 @@
 #include "media/rtc_media_ogg.h"
 
 #define OPUS_PRE_SKIP 312
+#define PEND_MAX (4u << 20) /* bytes kept while waiting for SRs */
+
+/* A frame kept before the start (followed by its bytes in rtc_record.pend). */
+typedef struct pend_hdr {
+  int64_t ext;
+  uint64_t arrival_us;
+  uint32_t len;
+  uint8_t track;
+  bool key;
+} pend_hdr_t;
 
 typedef struct rec_track {
   rtc_record_track_config_t cfg;
@@ -44,6 +54,8 @@ struct rtc_record {
   rtc_media_out_t empty;
   rtc_record_webm_patch_t ivf_patches[2];
   rtc_record_stats_t st;
+  uint8_t *pend; /* frames kept before the start: pend_hdr_t + bytes, in arrival order */
+  size_t pend_len, pend_cap;
 };
 
 rtc_record_format_t rtc_record_format_parse(const char *s) {
@@ -90,6 +102,7 @@ int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_con
   if (!r) return RTC_ENOMEM;
   r->cfg = *cfg;
   if (!r->cfg.start_wait_us) r->cfg.start_wait_us = 3000000;
+  if (!r->cfg.sr_wait_us) r->cfg.sr_wait_us = 5000000;
   if (!r->cfg.flush_ms) r->cfg.flush_ms = 1000;
   r->n = n;
   for (size_t i = 0; i < n; i++) {
@@ -108,6 +121,7 @@ void rtc_record_destroy(rtc_record_t *r) {
   rtc_media_ivf_writer_destroy(r->ivf);
   rtc_media_ogg_writer_destroy(r->ogg);
   rtc_record_webm_destroy(r->webm);
+  free(r->pend);
   free(r);
 }
 
@@ -176,11 +190,18 @@ static int open_writer(rtc_record_t *r) {
   }
 }
 
-static void try_start(rtc_record_t *r, uint64_t now_us) {
-  bool all_video = true;
-  for (size_t i = 0; i < r->n; i++)
+/* Starts when every video track has its keyframe and every track an SR (or sr_wait went
+ * by), or start_wait went by, or the kept frames reach PEND_MAX, or force (finish). */
+static void try_start(rtc_record_t *r, uint64_t now_us, bool force) {
+  bool all_video = true, all_sr = true;
+  for (size_t i = 0; i < r->n; i++) {
     if (r->t[i].video && !r->t[i].ready) all_video = false;
-  if (!all_video && now_us - r->first_frame_us < r->cfg.start_wait_us) return;
+    if (!r->t[i].ready || !r->t[i].has_sr) all_sr = false;
+  }
+  uint64_t waited = now_us - r->first_frame_us;
+  bool go = force || waited >= r->cfg.start_wait_us || r->pend_len >= PEND_MAX ||
+            (all_video && (r->n == 1 || all_sr || waited >= r->cfg.sr_wait_us));
+  if (!go) return;
   /* the reference: the first ready video track, else the first ready one */
   size_t ref = r->n;
   for (size_t i = 0; i < r->n && ref == r->n; i++)
@@ -194,6 +215,49 @@ static void try_start(rtc_record_t *r, uint64_t now_us) {
   place(r, ref, r->t[ref].cand_ext, r->t[ref].cand_arrival_us);
   for (size_t i = 0; i < r->n; i++)
     if (i != ref && r->t[i].ready) place(r, i, r->t[i].cand_ext, r->t[i].cand_arrival_us);
+}
+
+static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, int64_t ext,
+                       bool keyframe);
+
+static int pend_add(rtc_record_t *r, size_t track, const uint8_t *p, size_t len, int64_t ext,
+                    bool key, uint64_t now_us) {
+  size_t need = r->pend_len + sizeof(pend_hdr_t) + len;
+  if (need > r->pend_cap) {
+    size_t nc = r->pend_cap ? r->pend_cap : 65536;
+    while (nc < need)
+      nc *= 2;
+    uint8_t *nb = realloc(r->pend, nc);
+    if (!nb) return RTC_ENOMEM;
+    r->pend = nb;
+    r->pend_cap = nc;
+  }
+  pend_hdr_t h = {.ext = ext, .arrival_us = now_us, .len = (uint32_t)len, .track = (uint8_t)track,
+                  .key = key};
+  memcpy(r->pend + r->pend_len, &h, sizeof h);
+  memcpy(r->pend + r->pend_len + sizeof h, p, len);
+  r->pend_len = need;
+  return 0;
+}
+
+/* After the start: writes the kept frames (those before the start of the timeline are
+ * left out, as frames before the start always are), then lets the buffer go. */
+static int pend_flush(rtc_record_t *r) {
+  int rc = 0;
+  for (size_t off = 0; off < r->pend_len && !rc;) {
+    pend_hdr_t h;
+    memcpy(&h, r->pend + off, sizeof h);
+    const uint8_t *p = r->pend + off + sizeof h;
+    off += sizeof h + h.len;
+    rec_track_t *t = &r->t[h.track];
+    if (!t->placed) place(r, h.track, h.ext, h.arrival_us);
+    if (t->base_us + (h.ext - t->base_ext) * 1000000 / (int64_t)t->cfg.clock_rate < 0) continue;
+    rc = write_frame(r, h.track, p, h.len, h.ext, h.key);
+  }
+  free(r->pend);
+  r->pend = NULL;
+  r->pend_len = r->pend_cap = 0;
+  return rc;
 }
 
 static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, int64_t ext,
@@ -251,27 +315,29 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
     r->any_frame = true;
     r->first_frame_us = now_us;
   }
-  if (!t->ready || !r->started) {
+  if (!r->started) {
     bool ready_now = t->video ? (t->ready || keyframe) : true;
     if (ready_now && !(t->video && t->ready)) { /* a video track keeps its first keyframe */
       t->cand_ext = ext;
       t->cand_arrival_us = now_us;
       if (t->video) vp8_size(t, p, len);
     }
-    if (ready_now) t->ready = true;
-  }
-  if (!r->started) {
-    try_start(r, now_us);
-    if (!r->started) return 0;
+    if (!ready_now) return 0; /* video before its first keyframe */
+    t->ready = true;
+    int rc = pend_add(r, track, p, len, ext, keyframe, now_us);
+    if (rc) return rc;
+    try_start(r, now_us, false);
+    return r->started ? pend_flush(r) : 0;
   }
   if (!t->placed) {
-    if (!t->ready) {
+    if (t->video && !keyframe) {
       r->st.dropped++;
       return 0;
     }
+    t->ready = true;
+    if (t->video) vp8_size(t, p, len);
     place(r, track, ext, now_us);
   }
-  if (t->video && !t->ready) return 0;
   return write_frame(r, track, p, len, ext, keyframe);
 }
 
@@ -290,6 +356,10 @@ bool rtc_record_wants_keyframe(const rtc_record_t *r, size_t track) {
 int rtc_record_finish(rtc_record_t *r) {
   if (!r) return RTC_EINVAL;
   if (r->finished) return 0;
+  if (!r->started && r->pend_len) { /* stopped while waiting for SRs: write what is kept */
+    try_start(r, 0, true);
+    if (r->started) pend_flush(r);
+  }
   rtc_media_out_t *o = rtc_record_out(r);
   size_t before = o->len - o->off;
   int rc = 0;

@@ -12,7 +12,11 @@
  * Start. Nothing is written until every video track has a keyframe (the host should
  * send a PLI while rtc_record_wants_keyframe says so) or start_wait_us went by since
  * the first frame (then the tracks with a keyframe start without the others). Audio
- * before the start is dropped, so audio and video start together. */
+ * before the start is dropped, so audio and video start together.
+ * Senders report SRs only every 1-5 s, after their first packets: a recording of several
+ * tracks keeps their frames (from the keyframe on, copied, at most 4 MiB) until every
+ * track has an SR or sr_wait_us went by, then places them and writes what it kept, so
+ * that the SRs, not the arrival, align the start. rtc_record_finish writes what is kept. */
 #ifndef RTC_RECORD_H
 #define RTC_RECORD_H
 #include <stdbool.h>
@@ -44,6 +48,7 @@ typedef struct rtc_record_track_config {
 typedef struct rtc_record_config {
   rtc_record_format_t format;
   uint32_t start_wait_us; /* 0: 3 s */
+  uint32_t sr_wait_us;    /* several tracks: how long to wait for their SRs; 0: 5 s */
   uint32_t flush_ms;      /* Ogg pages / WebM clusters: 0 = 1000 */
 } rtc_record_config_t;
 

@@ -191,6 +191,7 @@ typedef struct side {
   size_t got_len[2];
   int got_frames[2];
   uint32_t last_ts[2];
+  uint64_t last_ntp[2]; /* the sender's NTP time of the latest frame (from its SRs) */
   int rtp_events;
 } side_t;
 
@@ -234,6 +235,7 @@ static void side_drain(side_t *s) {
       s->got_len[k] += ev.len;
       s->got_frames[k]++;
       s->last_ts[k] = ev.timestamp;
+      s->last_ntp[k] = ev.ntp;
       break;
     }
     default: break;
@@ -364,6 +366,15 @@ static void exchange_frames(int drop_every, const char *label) {
   CHECK_EQ_INT((int)b.got_len[1], (int)sent_v_len);
   CHECK(b.got_len[1] == sent_v_len && memcmp(b.got[1], sent_v, sent_v_len) == 0);
   if (!drop_every) {
+    /* Frames carry the sender's NTP time from its SRs (what recorders align tracks by):
+     * a sent the last video frame and the last audio frame in the same instant (the
+     * audio up to 33 ms ahead of its media time), and its SRs say so: the same NTP time
+     * within the 20 ms of an audio frame, whatever their RTP timestamps' offsets. */
+    CHECK(b.last_ntp[0] != 0 && b.last_ntp[1] != 0);
+    double nv = (double)(b.last_ntp[1] >> 32) + (double)(uint32_t)b.last_ntp[1] / 4294967296.0;
+    double na = (double)(b.last_ntp[0] >> 32) + (double)(uint32_t)b.last_ntp[0] / 4294967296.0;
+    printf("  last video - last audio frame, sender's NTP: %.4f s\n", nv - na);
+    CHECK(nv - na < 0.02 && na - nv < 0.02);
     CHECK_EQ_INT(b.got_frames[0], ai_next);
     CHECK_EQ_INT(ai_next, n_audio);
     CHECK(b.got_len[0] == sent_a_len && memcmp(b.got[0], sent_a, sent_a_len) == 0);

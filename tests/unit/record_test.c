@@ -212,9 +212,11 @@ static void test_ogg_gap_wrap(void) {
   clip_free(&c);
 }
 
-/* Feeds VP8 + Opus interleaved by arrival, audio arriving 400 ms before video starts;
- * both senders' SRs say their first frames were captured at the same instant. */
-static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, bool sr, int64_t skew_us) {
+/* Feeds VP8 + Opus interleaved by arrival, video skew_us later than audio of the same
+ * capture instant. sr: 1 = both senders' SRs (saying the first frames were captured at the
+ * same instant) before the first frame, 2 = the same SRs 1 s into the stream (senders
+ * send them after their first packets), 0 = none. */
+static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, int sr, int64_t skew_us) {
   rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM};
   rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_VP8},
                                      {.codec = RTC_MEDIA_CODEC_OPUS}};
@@ -222,7 +224,7 @@ static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, bool sr, int6
   CHECK_EQ_INT(rtc_record_create(&cfg, tc, 2, &r), 0);
   if (!r) return NULL;
   uint64_t ntp0 = (uint64_t)3900000000u << 32;
-  if (sr) {
+  if (sr == 1) {
     rtc_record_sr(r, 0, ntp0, v->ts[0]);
     rtc_record_sr(r, 1, ntp0, a->ts[0]);
   }
@@ -231,6 +233,11 @@ static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, bool sr, int6
     uint64_t vt = 2000000 + (uint64_t)(uint32_t)(v->ts[vi < v->n ? vi : 0] - v->ts[0]) * 1000 / 90 +
                   (uint64_t)skew_us;
     uint64_t at = 2000000 + (uint64_t)(uint32_t)(a->ts[ai < a->n ? ai : 0] - a->ts[0]) * 1000 / 48;
+    if (sr == 2 && (vt < at ? vt : at) >= 3000000) {
+      sr = 0;
+      rtc_record_sr(r, 0, ntp0, v->ts[0]);
+      rtc_record_sr(r, 1, ntp0, a->ts[0]);
+    }
     if (vi < v->n && (ai >= a->n || vt <= at)) {
       CHECK_EQ_INT(rtc_record_push(r, 0, v->data[vi], v->len[vi], v->ts[vi], v->key[vi], vt), 0);
       vi++;
@@ -257,7 +264,7 @@ static void test_webm_av(void) {
   clipf_t v, a;
   CHECK_EQ_INT(depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0x7fffff00u, &v), 60);
   CHECK(depay("opus-ffmpeg.rtp", RTC_RTP_CODEC_OPUS, 0xfffff000u, &a) >= 95);
-  rtc_record_t *r = record_av(&v, &a, true, 0);
+  rtc_record_t *r = record_av(&v, &a, 1, 0);
   char path[128];
   media_tmp_path(path, sizeof path, "av.webm");
   if (r) save(r, path);
@@ -285,7 +292,7 @@ static void test_webm_arrival_alignment(void) {
   clipf_t v, a;
   depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &v);
   depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
-  rtc_record_t *r = record_av(&v, &a, false, 300000);
+  rtc_record_t *r = record_av(&v, &a, 0, 300000);
   char path[128];
   media_tmp_path(path, sizeof path, "arr.webm");
   if (r) save(r, path);
@@ -298,13 +305,41 @@ static void test_webm_arrival_alignment(void) {
   clip_free(&a);
 }
 
+/* Audio arrives 400 ms after the video of the same instant, the SRs (saying so) come
+ * 1 s after the first frames: the recorder keeps the frames until it has them, and the
+ * file starts both tracks together. Placed by arrival, audio would start 400 ms late. */
+static void test_webm_late_sr_alignment(void) {
+  clipf_t v, a;
+  depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0x7fffff00u, &v);
+  depay("opus-ffmpeg.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
+  for (int mode = 2; mode >= 0; mode -= 2) {
+    rtc_record_t *r = record_av(&v, &a, mode, -400000);
+    char path[128];
+    media_tmp_path(path, sizeof path, "latesr.webm");
+    if (r) save(r, path);
+    rtc_record_destroy(r);
+    CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+    double sv = stream_start(path, 0), sa = stream_start(path, 1);
+    if (mode == 2) {
+      CHECK(sa - sv < 0.05 && sv - sa < 0.05);
+    } else { /* the control: without SRs the arrival decides */
+      CHECK(sa - sv > 0.35 && sa - sv < 0.45);
+    }
+    fprintf(stderr, "  %s: video starts %.3f s, audio %.3f s\n", mode ? "late SRs" : "no SRs", sv, sa);
+    unlink(path);
+  }
+  clip_free(&v);
+  clip_free(&a);
+}
+
 /* A recording killed before finish: the bytes so far, cut in the middle of a block,
  * still decode up to the cut (unknown-size segment and clusters). */
 static void test_webm_killed(void) {
   clipf_t v, a;
   depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &v);
   depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
-  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM};
+  /* no waiting for SRs: the video is written as it comes */
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM, .sr_wait_us = 1};
   rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_VP8},
                                      {.codec = RTC_MEDIA_CODEC_OPUS}};
   rtc_record_t *r = NULL;
@@ -334,6 +369,7 @@ int main(void) {
   RUN_TEST(test_ogg_gap_wrap);
   RUN_TEST(test_webm_av);
   RUN_TEST(test_webm_arrival_alignment);
+  RUN_TEST(test_webm_late_sr_alignment);
   RUN_TEST(test_webm_killed);
   TEST_MAIN_END();
 }
