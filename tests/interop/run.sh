@@ -95,7 +95,7 @@ mkdir -p "$INTEROP_LOGDIR"
 run_driver() { # label timeout args...
   local label=$1 tmo=$2; shift 2
   local out; out=$(mktemp)
-  setsid $X timeout -k 5 "$tmo" node "$HERE/driver.mjs" --build "$BUILD" --local "$LOCAL" \
+  setsid $X timeout -k 5 "$tmo" node "$HERE/${DRIVER:-driver.mjs}" --build "$BUILD" --local "$LOCAL" \
     ${ONLY:+--only "$ONLY"} "$@" 2>"$INTEROP_LOGDIR/driver-$label.stderr" </dev/null | tee "$out" | grep --line-buffered -v '^RESULT'
   local rc=${PIPESTATUS[0]}
   sleep 0.2
@@ -135,5 +135,7 @@ if /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/de
 else
   echo "skip gstreamer/*: python3-gst-1.0 or gstreamer1.0-plugins-bad missing"; skipped=$((skipped + 1))
 fi
+# issue 9: Chromium, aiortc and GStreamer publish at once to examples/whip-recorder.lua
+export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info DRIVER=whip_record.mjs run_driver whip-record 150
 result
 [ "$failed" = 0 ]
