@@ -356,24 +356,34 @@ elseif MODE == "B4" then
   local cap_s = envn("BENCH_CAP_S", 60)
   local steady_s = envn("BENCH_STEADY_S", 5)
   local rss0 = rss_kib()
+  -- every BENCH_EVERY pairs (1000): time since the start and RSS (the setup curve)
+  local every, up, t_start, marks = envn("BENCH_EVERY", 1000), 0, now_ms(), {}
   setup_pairs(n, parallel, cap_s, function(p)
     p.dcb.onmessage = function(e) p.dcb:send(e.data) end
     p.dca.onmessage = function() p.pongs = (p.pongs or 0) + 1 end
+    up = up + 1
+    if up % every == 0 then
+      marks[#marks + 1] = { pairs = up, ms = math.floor(now_ms() - t_start),
+                            rss_mib = math.floor(rss_kib() / 102.4) / 10 }
+      log(string.format("B4: %d pairs at %d ms, rss %.1f MiB", up, marks[#marks].ms, marks[#marks].rss_mib))
+    end
   end, function(ps, ok, ms, connected)
     if not ok then
-      result({ ok = false, pairs = connected, setup_ms = ms, rss_kib = rss_kib(),
+      result({ ok = false, pairs = connected, setup_ms = ms, rss_kib = rss_kib(), marks = marks,
                reason = "setup not done within " .. cap_s .. " s" })
     end
+    log(string.format("B4: %d pairs up in %.0f ms, rss %.1f MiB", connected, ms, rss_kib() / 1024))
     -- every pair sends one ping a second, spread over the second in 20 slices
+    -- (BENCH_PING=0: idle pairs, nothing sent: the cost of being connected)
     local slices, slice = 20, 0
     local tick = uv.new_timer()
-    tick:start(0, math.floor(1000 / slices), function()
+    if envn("BENCH_PING", 1) ~= 0 then tick:start(0, math.floor(1000 / slices), function()
       slice = (slice % slices) + 1
       for i = slice, #ps, slices do
         local p = ps[i]
         if p.dca.readyState == "open" then p.dca:send("ping") end
       end
-    end)
+    end) end
     local function total_pongs()
       local s = 0
       for _, p in ipairs(ps) do s = s + (p.pongs or 0) end
@@ -387,7 +397,7 @@ elseif MODE == "B4" then
         local secs = (t1 - t0) / 1000
         local cpu_pct = (c1 - c0) / (t1 - t0) * 100
         local delivered = (p1 - p0) / (n * secs)
-        result({ ok = true, pairs = connected, setup_ms = ms, rss_kib = rss_kib(),
+        result({ ok = true, pairs = connected, setup_ms = ms, rss_kib = rss_kib(), marks = marks,
                  rss_delta_kib = rss_kib() - rss0, cpu_pct = cpu_pct, delivered = delivered })
       end)
     end)

@@ -1,6 +1,7 @@
 /* The only place that touches libuv. An rtc_io_peer owns one sans-IO rtc_pc_t and
  * drives it on a uv loop: binds its UDP sockets when it asks for candidates,
- * sends what it transmits, keeps ONE timer at its next deadline, and tells the
+ * sends what it transmits, keeps its next deadline in the one timer heap of all
+ * peers (one uv timer for the process), and tells the
  * owner (the Lua binding) when events are ready to be drained with
  * rtc_pc_poll_event: always from a fresh loop callback, never from inside an
  * API call, so handlers may call back into the pc.

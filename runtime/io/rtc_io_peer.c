@@ -1,4 +1,5 @@
-/* Drives one sans-IO rtc_pc_t on a libuv loop: sockets, one timer, event delivery. */
+/* Drives sans-IO rtc_pc_t objects on a libuv loop: sockets, one timer for all of
+ * them, event delivery. */
 #define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "base/rtc_err.h"
+#include "base/rtc_heap.h"
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
 #include "io/rtc_io.h"
@@ -28,15 +30,15 @@ struct rtc_io_peer {
   rtc_pc_t *pc;
   rtc_io_events_cb cb;
   void *ud;
-  uv_timer_t timer;
+  rtc_heap_node_t tnode;   /* its next deadline, in io_deadlines */
+  rtc_io_peer_t *due_next; /* io_on_timer's list of peers whose deadline passed */
   uv_idle_t idle; /* delivers events on the next loop turn after an API call */
   io_socket_t *socks[IO_MAX_SOCKETS];
   size_t n_socks;
   int open_handles;
-  bool handles_closed; /* the transport is finished: sockets and timer closed */
+  bool handles_closed; /* the transport is finished: sockets closed, out of the timer heap */
   bool destroying;
   bool in_dispatch;
-  uint64_t armed_deadline;    /* what the timer is armed for */
   bool told_closed;           /* the owner was called after the pc closed */
   bool unlink_pending;        /* closed during a walk over io_peers: unlink after it */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
@@ -44,6 +46,17 @@ struct rtc_io_peer {
 };
 
 static rtc_io_peer_t *io_peers;
+
+/* Timers: every peer's next deadline sits in one min-heap, and ONE uv timer is armed
+ * at the earliest. A uv timer per peer cost a handle per connection and a
+ * stop/start pair on each re-arm; with thousands of connections the heap keeps
+ * re-arming at O(log n) and the loop holds one timer. */
+static rtc_heap_t io_deadlines = RTC_HEAP_INIT;
+static uv_timer_t io_timer;
+static uv_loop_t *io_timer_loop;
+static uint64_t io_timer_due = RTC_NEVER; /* what io_timer is armed for */
+
+#define io_of_node(n) ((rtc_io_peer_t *)((char *)(n)-offsetof(rtc_io_peer_t, tnode)))
 
 uint64_t rtc_io_now_us(void) { return uv_hrtime() / 1000; }
 
@@ -83,7 +96,7 @@ static void io_close_handles(rtc_io_peer_t *peer) {
     uv_close((uv_handle_t *)&peer->socks[i]->udp, io_handle_closed);
   }
   peer->n_socks = 0;
-  uv_close((uv_handle_t *)&peer->timer, io_handle_closed);
+  rtc_heap_remove(&io_deadlines, &peer->tnode);
   uv_close((uv_handle_t *)&peer->idle, io_handle_closed);
   if (io_walking) {
     peer->unlink_pending = true; /* the walk over io_peers holds a pointer to it */
@@ -271,19 +284,36 @@ static void io_flush(rtc_io_peer_t *peer) {
 
 static void io_on_timer(uv_timer_t *t);
 
+/* Arms io_timer at the earliest deadline of all peers (stopped when none). */
+static void io_timer_update(void) {
+  rtc_heap_node_t *m = rtc_heap_min(&io_deadlines);
+  if (!io_timer_loop) return;
+  if (!m) {
+    uv_timer_stop(&io_timer);
+    io_timer_due = RTC_NEVER;
+    return;
+  }
+  if (m->key == io_timer_due && uv_is_active((uv_handle_t *)&io_timer)) return;
+  io_timer_due = m->key;
+  uint64_t now = rtc_io_now_us();
+  uint64_t ms = m->key > now ? (m->key - now + 999) / 1000 : 0;
+  uv_timer_start(&io_timer, io_on_timer, ms, 0);
+}
+
 static void io_arm_timer(rtc_io_peer_t *peer) {
   if (peer->handles_closed) return;
   uint64_t deadline = rtc_pc_poll_timeout(peer->pc);
   if (deadline == RTC_NEVER) {
-    uv_timer_stop(&peer->timer);
-    return;
+    rtc_heap_remove(&io_deadlines, &peer->tnode);
+  } else {
+    /* Unchanged deadline: nothing to move. */
+    if (rtc_heap_contains(&peer->tnode) && peer->tnode.key == deadline) return;
+    if (rtc_heap_set(&io_deadlines, &peer->tnode, deadline) < 0) {
+      RTC_LOG(RTC_LOG_ERROR, "io", "pc %u: out of memory for its timer", rtc_pc_id(peer->pc));
+      return;
+    }
   }
-  /* Re-arming costs a heap operation: skip it while the deadline stands. */
-  if (deadline == peer->armed_deadline && uv_is_active((uv_handle_t *)&peer->timer)) return;
-  peer->armed_deadline = deadline;
-  uint64_t now = rtc_io_now_us();
-  uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
-  uv_timer_start(&peer->timer, io_on_timer, ms, 0);
+  io_timer_update();
 }
 
 static void io_deliver(rtc_io_peer_t *peer) {
@@ -313,10 +343,29 @@ static void io_after(rtc_io_peer_t *peer) {
   if (rtc_pc_is_finished(peer->pc)) io_close_handles(peer);
 }
 
+/* The earliest deadline passed: every peer due is taken out of the heap first (so a
+ * peer that re-arms at once cannot make this loop spin), then served. A handler may
+ * close any peer: its memory waits for the close callbacks, so the list stays valid,
+ * and closed peers are skipped. */
 static void io_on_timer(uv_timer_t *t) {
-  rtc_io_peer_t *peer = t->data;
-  rtc_pc_handle_timeout(peer->pc, rtc_io_now_us());
-  io_after(peer);
+  uint64_t now = rtc_io_now_us();
+  rtc_io_peer_t *due = NULL, **tail = &due;
+  io_timer_due = RTC_NEVER;
+  rtc_heap_node_t *m;
+  while ((m = rtc_heap_min(&io_deadlines)) && m->key <= now) {
+    rtc_heap_remove(&io_deadlines, m);
+    rtc_io_peer_t *peer = io_of_node(m);
+    peer->due_next = NULL;
+    *tail = peer;
+    tail = &peer->due_next;
+  }
+  for (rtc_io_peer_t *peer = due, *next; peer; peer = next) {
+    next = peer->due_next;
+    if (peer->destroying || peer->handles_closed) continue;
+    rtc_pc_handle_timeout(peer->pc, now);
+    io_after(peer);
+  }
+  io_timer_update();
 }
 
 static void io_on_idle(uv_idle_t *h) {
@@ -510,11 +559,17 @@ rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg, r
   peer->loop = loop;
   peer->cb = cb;
   peer->ud = ud;
-  uv_timer_init(loop, &peer->timer);
-  peer->timer.data = peer;
+  rtc_pc_set_userdata(peer->pc, peer);
+  if (!io_timer_loop) {
+    io_timer_loop = loop;
+    uv_timer_init(loop, &io_timer);
+  } else if (io_timer_loop != loop) {
+    /* One loop per process (ARCHITECTURE.md): the shared timers live on the first. */
+    RTC_LOG(RTC_LOG_ERROR, "io", "peers on two uv loops: timers run on the first one only");
+  }
   uv_idle_init(loop, &peer->idle);
   peer->idle.data = peer;
-  peer->open_handles = 2;
+  peer->open_handles = 1;
   peer->next = io_peers;
   if (io_peers) io_peers->prev = peer;
   io_peers = peer;
@@ -567,7 +622,6 @@ void rtc__io_peer_after(rtc_io_peer_t *peer) {
 }
 bool rtc__io_peer_dead(const rtc_io_peer_t *peer) { return peer->destroying || peer->handles_closed; }
 
-/* usrsctp's one timer wheel may wake any association: let every live peer act. */
 /* Ends a walk over io_peers: peers closed during it are unlinked now. */
 static void io_walk_end(void) {
   if (--io_walking > 0) return;
@@ -588,14 +642,16 @@ void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
   io_walk_end();
 }
 
+/* After usrsctp's tick: only the peers whose association it woke (the others did
+ * nothing; visiting every peer on each 10 ms tick was most of the CPU of thousands
+ * of idle connections). Handlers run inside io_after may close any peer: a closed
+ * pc's association is gone from the woken list, and a closed peer is skipped. */
 void rtc__io_peers_after_sctp_tick(uint64_t now_us) {
-  /* Handlers run inside io_after may close any peer, the next one included: closed
-   * peers stay linked (and skipped) until the walk is over. */
-  io_walking++;
-  for (rtc_io_peer_t *p = io_peers; p; p = p->next) {
-    if (p->destroying || p->handles_closed || !rtc_pc_needs_service(p->pc, now_us)) continue;
+  rtc_pc_t *pc;
+  while ((pc = rtc_pc_sctp_woken())) {
+    rtc_io_peer_t *p = rtc_pc_get_userdata(pc);
+    if (!p || p->destroying || p->handles_closed) continue;
     rtc_pc_handle_timeout(p->pc, now_us);
     io_after(p);
   }
-  io_walk_end();
 }

@@ -292,6 +292,13 @@ bool rtc_pc_has_events(const rtc_pc_t *pc);
 /* Whether the pc has work after usrsctp's shared timer ticked or its own deadline
  * passed: lets the io layer skip the idle ones (thousands per process). O(1). */
 bool rtc_pc_needs_service(const rtc_pc_t *pc, uint64_t now_us);
+/* After usrsctp's shared timer ticked (rtc_sctp_global_handle_timeout): one pc whose
+ * association the tick woke, NULL once none is left. Give each rtc_pc_handle_timeout;
+ * the others have nothing to do. */
+rtc_pc_t *rtc_pc_sctp_woken(void);
+/* One pointer for the owner (the io layer's peer); not used by the pc. */
+void rtc_pc_set_userdata(rtc_pc_t *pc, void *ud);
+void *rtc_pc_get_userdata(const rtc_pc_t *pc);
 /* The pc holds no live transport and nothing to deliver: the io layer may release it. */
 bool rtc_pc_is_finished(const rtc_pc_t *pc);
 

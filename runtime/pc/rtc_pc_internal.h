@@ -60,6 +60,7 @@ typedef struct rtc_pc_desc {
 
 struct rtc_pc {
   uint32_t id;
+  void *userdata; /* rtc_pc_set_userdata */
   rtc_pc_config_t cfg;
   char **gather_addresses; /* owned copies behind cfg.gather_addresses */
   rtc_dtls_cert_t *cert;

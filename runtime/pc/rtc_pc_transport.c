@@ -102,6 +102,7 @@ static void sctp_maybe_create(rtc_pc_t *pc) {
       .local_max_message_size = pc->cfg.max_message_size,
       .max_streams = (uint16_t)pc->cfg.max_channels,
       .max_buffered = pc->cfg.max_buffered_amount,
+      .owner = pc, /* rtc_pc_sctp_woken hands the pc back after a tick */
   };
   pc->sctp = rtc_sctp_create(&sc);
   if (!pc->sctp) {
@@ -274,3 +275,11 @@ bool rtc_pc_needs_service(const rtc_pc_t *pc, uint64_t now_us) {
   if (pc->ev_head || (pc->sctp && rtc_sctp_has_pending(pc->sctp))) return true;
   return rtc_pc_poll_timeout(pc) <= now_us;
 }
+
+rtc_pc_t *rtc_pc_sctp_woken(void) {
+  void *owner;
+  return rtc_sctp_global_poll_woken(&owner) ? owner : NULL;
+}
+
+void rtc_pc_set_userdata(rtc_pc_t *pc, void *ud) { pc->userdata = ud; }
+void *rtc_pc_get_userdata(const rtc_pc_t *pc) { return pc->userdata; }

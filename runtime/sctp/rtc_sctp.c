@@ -129,6 +129,8 @@ static void handle_stream_reset(rtc_sctp_t *s, const struct sctp_stream_reset_ev
       if (c && c->reset_sent && !(e->strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN)) {
         c->reset_sent = false;
         c->state = RTC__SCTP_CHAN_CLOSING;
+      rtc__sctp_watch(s);
+        rtc__sctp_watch(s);
         s->reset_wanted = true;
       }
     }
@@ -365,6 +367,15 @@ static void sctp_reset_timeouts(rtc_sctp_t *s) {
   }
 }
 
+bool rtc__sctp_resetting(const rtc_sctp_t *s) {
+  if (s->reset_wanted) return true;
+  for (unsigned i = 0; i < s->nchans; i++)
+    if (s->chans[i]->state == RTC__SCTP_CHAN_CLOSING ||
+        s->chans[i]->state == RTC__SCTP_CHAN_RESETTING)
+      return true;
+  return false;
+}
+
 void rtc__sctp_after_timers(rtc_sctp_t *s) {
   if (s->nchans && !s->in_drain) sctp_reset_timeouts(s);
   bool queued = false;
@@ -375,7 +386,9 @@ void rtc__sctp_after_timers(rtc_sctp_t *s) {
 
 static void sctp_upcall(struct socket *sock, void *arg, int flags) {
   rtc_sctp_t *s = rtc__sctp_registry_get(arg);
-  if (s) s->readable = true; /* read later, outside usrsctp's call stack */
+  if (!s) return;
+  s->readable = true; /* read later, outside usrsctp's call stack */
+  rtc__sctp_wake(s);
 }
 
 /* ---------- lifetime ---------- */
@@ -431,7 +444,11 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
   if (usrsctp_setsockopt(s->sock, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof im) < 0) goto fail;
   struct sctp_paddrparams pp;
   memset(&pp, 0, sizeof pp);
-  pp.spp_flags = SPP_PMTUD_DISABLE;
+  /* No SCTP heartbeats: ICE consent freshness (RFC 7675) already probes the path
+   * every ~5 s and fails it after 30 s. usrsctp walks every armed timer on each
+   * 10 ms tick, and a heartbeat timer per association was half of that list with
+   * thousands of idle associations. We still answer the peer's heartbeats. */
+  pp.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_DISABLE;
   pp.spp_pathmtu = RTC__SCTP_PATH_MTU;
   if (usrsctp_setsockopt(s->sock, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof pp) < 0)
     goto fail;

@@ -4,8 +4,8 @@
  * rtc_sctp_handle_packet, packets for DTLS come out of rtc_sctp_poll_transmit.
  *
  * usrsctp keeps ONE timer wheel for the whole process: rtc_sctp_global_* drive it
- * and may make any association produce packets or events; the owner must poll
- * every association afterwards.
+ * and may make any association produce packets or events; the owner then polls
+ * the associations the tick woke (rtc_sctp_global_poll_woken), not all of them.
  *
  * Stream ids (RFC 8832 section 6): the DTLS client uses even ids, the server odd.
  * Send buffering: messages usrsctp cannot take yet (EWOULDBLOCK) wait in a
@@ -26,8 +26,14 @@ typedef struct rtc_sctp rtc_sctp_t;
 int rtc_sctp_global_init(void);
 /* Advance usrsctp's timers to now. */
 void rtc_sctp_global_handle_timeout(uint64_t now_us);
+/* After rtc_sctp_global_handle_timeout: the owner (rtc_sctp_config_t.owner) of one
+ * association the tick woke (a packet to send, something to read), false once none
+ * is left. Associations destroyed since are skipped. The cost of a tick thus
+ * follows the associations that did something, not how many exist. */
+bool rtc_sctp_global_poll_woken(void **owner);
 /* When to call rtc_sctp_global_handle_timeout next (a tick while any association
- * exists: usrsctp exposes no next deadline), RTC_NEVER when none exists. */
+ * exists: usrsctp exposes no next deadline; 10 ms, longer past 1000 associations,
+ * see rtc_sctp_global.c), RTC_NEVER when none exists. */
 uint64_t rtc_sctp_global_poll_timeout(uint64_t now_us);
 
 typedef struct rtc_sctp_config {
@@ -47,6 +53,7 @@ typedef struct rtc_sctp_config {
   /* Bytes one channel may queue (its buffered amount) before send says RTC_EAGAIN;
    * 0: 16 MiB. */
   size_t max_buffered;
+  void *owner; /* handed back by rtc_sctp_global_poll_woken */
 } rtc_sctp_config_t;
 
 typedef enum rtc_sctp_event_type {

@@ -214,6 +214,7 @@ static void sctp_do_resets(rtc_sctp_t *s) {
     /* EALREADY/EBUSY: one in flight; others (ENOTSUP) also retry, harmlessly. */
     RTC_LOG(RTC_LOG_DEBUG, "sctp", "stream reset deferred: %s", strerror(err));
     s->reset_wanted = true;
+    rtc__sctp_watch(s);
     return;
   }
   for (unsigned i = 0; i < s->nchans; i++) {
@@ -222,6 +223,7 @@ static void sctp_do_resets(rtc_sctp_t *s) {
       if (c->stream == list[j]) {
         c->reset_sent = true;
         c->state = RTC__SCTP_CHAN_RESETTING;
+        rtc__sctp_watch(s);
       }
   }
   if (n == 64) s->reset_wanted = true; /* more to do after this one completes */
@@ -442,6 +444,7 @@ int rtc_sctp_channel_close(rtc_sctp_t *s, uint16_t stream) {
     return 0;
   }
   c->state = RTC__SCTP_CHAN_CLOSING;
+  rtc__sctp_watch(s);
   if (!s->in_drain)
     rtc__sctp_flush(s);
   else

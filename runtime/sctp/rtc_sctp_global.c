@@ -33,6 +33,15 @@ static uint32_t sctp_nslots, sctp_count;
 static uint32_t sctp_free_hint;
 static uint64_t sctp_last_us;
 static int sctp_have_last;
+/* The associations usrsctp's callbacks touched during the current tick, by handle
+ * (a destroyed one is recognised and skipped). Grows by doubling, never shrinks:
+ * no allocation per tick in steady state. */
+static int sctp_ticking;
+static void **sctp_woken;
+static uint32_t sctp_nwoken, sctp_capwoken, sctp_woken_next;
+/* Associations with a stream reset under way (rtc__sctp_watch), by handle. */
+static void **sctp_watching;
+static uint32_t sctp_nwatching, sctp_capwatching;
 
 /* CRC32c (RFC 4960 6.8, appendix B). usrsctp's software CRC was ~15% of a bulk
  * data channel's CPU (every packet, both directions). Over DTLS it is redundant on
@@ -76,7 +85,9 @@ void rtc__sctp_fill_crc32c(uint8_t *pkt, size_t len) {
 
 static int sctp_conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df) {
   rtc_sctp_t *s = rtc__sctp_registry_get(addr);
-  if (s) rtc__sctp_queue_packet(s, buf, len);
+  if (!s) return 0;
+  rtc__sctp_queue_packet(s, buf, len);
+  rtc__sctp_wake(s);
   return 0; /* a dropped packet is a lost packet: SCTP retransmits */
 }
 
@@ -138,6 +149,14 @@ int rtc_sctp_global_init(void) {
   return 0;
 }
 
+static void sctp_woken_clear(void) {
+  for (uint32_t i = sctp_woken_next; i < sctp_nwoken; i++) {
+    rtc_sctp_t *s = rtc__sctp_registry_get(sctp_woken[i]);
+    if (s) s->woken = false;
+  }
+  sctp_nwoken = sctp_woken_next = 0;
+}
+
 void rtc_sctp_global_handle_timeout(uint64_t now_us) {
   if (!sctp_inited) return;
   if (!sctp_have_last) {
@@ -148,21 +167,98 @@ void rtc_sctp_global_handle_timeout(uint64_t now_us) {
     uint64_t ms = (now_us - sctp_last_us) / 1000u;
     if (ms > UINT32_MAX) ms = UINT32_MAX;
     sctp_last_us += ms * 1000u; /* keep the sub-millisecond remainder for next time */
+    sctp_woken_clear(); /* what the owner did not poll last time */
+    sctp_ticking = 1;
     if (ms) usrsctp_handle_timers((uint32_t)ms);
+    /* Those with a reset under way are woken too (kept while it lasts). */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < sctp_nwatching; i++) {
+      rtc_sctp_t *s = rtc__sctp_registry_get(sctp_watching[i]);
+      if (!s) continue;
+      if (!rtc__sctp_resetting(s)) {
+        s->watched = false;
+        continue;
+      }
+      rtc__sctp_wake(s);
+      sctp_watching[k++] = sctp_watching[i];
+    }
+    sctp_nwatching = k;
+    sctp_ticking = 0;
   }
-  /* A timer may have retransmitted, given up (abort), or finished a reset on any
-   * association: let each pick up what usrsctp produced. The slot array may not
-   * change under us: rtc__sctp_after_timers only queues events. */
-  for (uint32_t i = 0; i < sctp_nslots; i++)
-    if (sctp_slots[i].s) rtc__sctp_after_timers(sctp_slots[i].s);
+  /* A timer may have retransmitted, given up (abort), or finished a reset: each
+   * association it touched (conn_output or the socket upcall ran for it) picks up
+   * what usrsctp produced. The others did nothing: visiting them all was most of
+   * the CPU of thousands of idle connections (bench/PROFILE.md, B4).
+   * rtc__sctp_after_timers only queues packets and events: no wake-up lands in
+   * the list while we walk it. */
+  for (uint32_t i = 0; i < sctp_nwoken; i++) {
+    rtc_sctp_t *s = rtc__sctp_registry_get(sctp_woken[i]);
+    if (s) rtc__sctp_after_timers(s);
+  }
 }
 
 uint64_t rtc__sctp_now_us(void) { return sctp_last_us; }
+void rtc__sctp_wake(rtc_sctp_t *s) {
+  if (!sctp_ticking || s->woken) return;
+  if (sctp_nwoken == sctp_capwoken) {
+    uint32_t cap = sctp_capwoken ? sctp_capwoken * 2 : 64;
+    void **v = realloc(sctp_woken, cap * sizeof *v);
+    if (!v) {
+      /* Out of memory: the association still acts on its next input or tick. */
+      return;
+    }
+    sctp_woken = v;
+    sctp_capwoken = cap;
+  }
+  s->woken = true;
+  sctp_woken[sctp_nwoken++] = s->handle;
+}
+
+void rtc__sctp_watch(rtc_sctp_t *s) {
+  if (s->watched) return;
+  if (sctp_nwatching == sctp_capwatching) {
+    uint32_t cap = sctp_capwatching ? sctp_capwatching * 2 : 16;
+    void **v = realloc(sctp_watching, cap * sizeof *v);
+    if (!v) return; /* out of memory: the reset goes on with the next input */
+    sctp_watching = v;
+    sctp_capwatching = cap;
+  }
+  s->watched = true;
+  sctp_watching[sctp_nwatching++] = s->handle;
+}
+
+bool rtc_sctp_global_poll_woken(void **owner) {
+  while (sctp_woken_next < sctp_nwoken) {
+    rtc_sctp_t *s = rtc__sctp_registry_get(sctp_woken[sctp_woken_next++]);
+    if (!s) continue;
+    s->woken = false;
+    *owner = s->cfg.owner;
+    return true;
+  }
+  sctp_nwoken = sctp_woken_next = 0;
+  return false;
+}
+
+/* usrsctp walks its whole list of armed timers on every tick (sctp_handle_tick: an
+ * unsorted list), and an idle association keeps at least one armed (its endpoint's
+ * cookie-secret timer): the walk costs associations x ticks per second, ~0.4 us a
+ * visit here (bench/PROFILE.md, B4). Past SCTP_TICK_SCALE associations the tick
+ * stretches in proportion, up to SCTP_TICK_MAX_US, which keeps that product bounded.
+ * What gets coarser: delayed SACKs (20 ms) and retransmission timeouts (>= 200 ms)
+ * fire up to one tick late; fast retransmit and SACKs every second packet do not
+ * depend on the tick. */
+#define SCTP_TICK_SCALE 1000u
+#define SCTP_TICK_MAX_US 50000u
 
 uint64_t rtc_sctp_global_poll_timeout(uint64_t now_us) {
   if (!sctp_count) return RTC_NEVER;
   if (!sctp_have_last) return now_us;
-  return sctp_last_us + SCTP_TICK_US;
+  uint64_t tick = SCTP_TICK_US;
+  if (sctp_count > SCTP_TICK_SCALE) {
+    tick = (uint64_t)SCTP_TICK_US * sctp_count / SCTP_TICK_SCALE;
+    if (tick > SCTP_TICK_MAX_US) tick = SCTP_TICK_MAX_US;
+  }
+  return sctp_last_us + tick;
 }
 
 int rtc__sctp_registry_add(rtc_sctp_t *s, void **handle_out) {

@@ -99,6 +99,8 @@ struct rtc_sctp {
   bool reset_wanted;
   bool in_drain;
   bool rx_paused; /* event queue full: socket left unread (backpressure) */
+  bool woken;     /* in the global list of associations the current tick woke */
+  bool watched;   /* in the global list of associations with a stream reset under way */
   /* transmit queue: a list, so that an idle association holds nothing */
   rtc__sctp_pkt_t *txq_head, *txq_tail, *tx_cur; /* tx_cur: borrowed by the owner */
   unsigned txq_n;
@@ -142,10 +144,17 @@ void rtc__sctp_chan_close_now(rtc_sctp_t *s, rtc__sctp_chan_t *c);
 int rtc__sctp_registry_add(rtc_sctp_t *s, void **handle_out);
 void rtc__sctp_registry_remove(void *handle);
 rtc_sctp_t *rtc__sctp_registry_get(void *handle);
-/* Called by the global timer for every live association after usrsctp ran. */
+/* Called by the global timer for each association the tick woke, after usrsctp ran. */
 void rtc__sctp_after_timers(rtc_sctp_t *s);
 /* The time of the last global timer run (usrsctp's clock), in microseconds. */
 uint64_t rtc__sctp_now_us(void);
+/* From usrsctp's callbacks: during a tick, s joins the list of woken associations. */
+void rtc__sctp_wake(rtc_sctp_t *s);
+/* A stream reset is under way (a channel closing, or a reset deferred): s is woken on
+ * every tick until none is (rtc__sctp_resetting), so that the reset is retried and
+ * RTC__SCTP_RESET_TIMEOUT_US is enforced even when usrsctp does nothing for it. */
+void rtc__sctp_watch(rtc_sctp_t *s);
+bool rtc__sctp_resetting(const rtc_sctp_t *s);
 /* Called from conn_output: copy the packet into s's transmit queue. */
 void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
 
