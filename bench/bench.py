@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+import b5  # bench/b5.py: B5's drivers and rounds
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -84,6 +86,8 @@ def log(*a):
 
 
 def command(impl, mode):
+    if mode == "B5":  # its own drivers (bench/b5.py)
+        return b5.command(impl.replace("-base", ""), LUARTC if impl == "luartc" else LUARTC_BASE)
     if impl in ("luartc", "luartc-base"):
         return [LUARTC if impl == "luartc" else LUARTC_BASE,
                 os.path.join(BENCH, "luartc_bench.lua"), mode]
@@ -404,10 +408,10 @@ def main():
             bench_b3(rep, impls)
         elif name == "B4":
             bench_b4(rep, impls)
-        elif name in ("B5", "B6"):
-            # hook: media benchmarks come with the media path (runtime/rtp, srtp, media)
-            rep.add(name, "luartc", "pkt/s" if name == "B5" else "recordings", [], None,
-                    "higher", {"note": "not yet: needs media"})
+        elif name == "B5":
+            b5.bench_b5(rep, impls, run_one, QUICK, log)
+        elif name == "B6":
+            rep.add(name, "luartc", "recordings", [], None, "higher", {"note": "not yet"})
         else:
             log("unknown benchmark %s (B1 B2a B2b B3 B4 B5 B6)" % name)
             return 2

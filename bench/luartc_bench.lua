@@ -357,15 +357,17 @@ elseif MODE == "B4" then
   local steady_s = envn("BENCH_STEADY_S", 5)
   local rss0 = rss_kib()
   -- every BENCH_EVERY pairs (1000): time since the start and RSS (the setup curve)
-  local every, up, t_start, marks = envn("BENCH_EVERY", 1000), 0, now_ms(), {}
+  local every, up, t_start, c_start, marks = envn("BENCH_EVERY", 1000), 0, now_ms(), cpu_ms(), {}
   setup_pairs(n, parallel, cap_s, function(p)
     p.dcb.onmessage = function(e) p.dcb:send(e.data) end
     p.dca.onmessage = function() p.pongs = (p.pongs or 0) + 1 end
     up = up + 1
     if up % every == 0 then
       marks[#marks + 1] = { pairs = up, ms = math.floor(now_ms() - t_start),
+                            cpu_ms = math.floor(cpu_ms() - c_start),
                             rss_mib = math.floor(rss_kib() / 102.4) / 10 }
-      log(string.format("B4: %d pairs at %d ms, rss %.1f MiB", up, marks[#marks].ms, marks[#marks].rss_mib))
+      local m = marks[#marks]
+      log(string.format("B4: %d pairs at %d ms (cpu %d ms), rss %.1f MiB", up, m.ms, m.cpu_ms, m.rss_mib))
     end
   end, function(ps, ok, ms, connected)
     if not ok then

@@ -15,6 +15,13 @@ if ! /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-aiortc >/dev/null
 fi
 
+# B5: ffmpeg makes its 1 Mbps VP8 file (bench/b5.py; without it, the 190 kbps fixture)
+if ! command -v ffmpeg >/dev/null 2>&1; then
+  echo "bench: installing ffmpeg" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null \
+    || echo "bench: ffmpeg not installed: B5 uses the 190 kbps fixture" >&2
+fi
+
 # libwebrtc (@roamhq/wrtc) and libdatachannel (node-datachannel): npm, pinned by
 # bench/package-lock.json; their binaries ship inside the npm packages.
 if ! command -v npm >/dev/null 2>&1; then
