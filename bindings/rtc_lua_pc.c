@@ -92,6 +92,7 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
  *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
  *   portMin = n, portMax = n, maxMessageSize = n, maxSdpSize = n, maxChannels = n,
  *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n, turnCaFile = "path",
+ *   iceTcp = bool (default true),
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -134,6 +135,10 @@ int rtc_lua_pc_new(lua_State *L) {
   luaL_argcheck(L, pmin >= 0 && pmax <= 65535 && pmin <= pmax, 1, "bad portRange");
   cfg.port_min = (uint16_t)pmin;
   cfg.port_max = (uint16_t)pmax;
+  lua_getfield(L, 1, "iceTcp");
+  luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1, "iceTcp must be a boolean");
+  cfg.ice_tcp_off = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+  lua_pop(L, 1);
   int mms = opt_field_int(L, 1, "maxMessageSize", 0);
   luaL_argcheck(L, mms >= 0, 1, "bad maxMessageSize");
   cfg.max_message_size = (size_t)mms;
@@ -513,7 +518,7 @@ static int pc_get_stats(lua_State *L) {
     stats_new(L, report, "LC", "local-candidate", ts);
     set_str(L, "transportId", "T");
     set_str(L, "candidateType", st.relay_protocol ? "relay" : "host");
-    set_str(L, "protocol", "udp");
+    set_str(L, "protocol", rtc_addr_is_tcp(&st.pair_local) ? "tcp" : "udp");
     set_addr(L, "address", "port", &st.pair_local);
     if (st.relay_protocol) set_str(L, "relayProtocol", st.relay_protocol);
     lua_pop(L, 1);

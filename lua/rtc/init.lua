@@ -420,6 +420,7 @@ function rtc.RTCPeerConnection(config)
     maxReceiveBuffer = config.maxReceiveBuffer,
     iceServers = config.iceServers,
     turnCaFile = config.turnCaFile,
+    iceTcp = config.iceTcp,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

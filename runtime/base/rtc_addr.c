@@ -52,7 +52,7 @@ socklen_t rtc_addr_len(const rtc_addr_t *a) {
 }
 
 bool rtc_addr_equal(const rtc_addr_t *a, const rtc_addr_t *b) {
-  if (a->u.sa.sa_family != b->u.sa.sa_family) return false;
+  if (a->u.sa.sa_family != b->u.sa.sa_family || a->tcp != b->tcp) return false;
   if (a->u.sa.sa_family == AF_INET)
     return a->u.in4.sin_port == b->u.in4.sin_port &&
            a->u.in4.sin_addr.s_addr == b->u.in4.sin_addr.s_addr;

@@ -145,7 +145,8 @@ int rtc__ice_find_local(const rtc_ice_agent_t *ice, const rtc_addr_t *addr) {
    * fall back to the one local candidate of that family and port. */
   for (int i = 0; i < ice->n_local; i++)
     if (rtc_addr_family(&ice->locals[i].addr) == rtc_addr_family(addr) &&
-        rtc_addr_port(&ice->locals[i].addr) == rtc_addr_port(addr))
+        rtc_addr_port(&ice->locals[i].addr) == rtc_addr_port(addr) &&
+        rtc_addr_is_tcp(&ice->locals[i].addr) == rtc_addr_is_tcp(addr))
       return i;
   return -1;
 }
@@ -178,11 +179,23 @@ void rtc__ice_recompute_priorities(rtc_ice_agent_t *ice) {
  * address can only reach another link-local one. */
 static bool compatible(const rtc_addr_t *a, const rtc_addr_t *b) {
   return rtc_addr_family(a) == rtc_addr_family(b) &&
-         rtc_addr_is_link_local(a) == rtc_addr_is_link_local(b);
+         rtc_addr_is_link_local(a) == rtc_addr_is_link_local(b) &&
+         rtc_addr_is_tcp(a) == rtc_addr_is_tcp(b);
+}
+
+/* RFC 6544 6.2: TCP pairs are active-passive (simultaneous-open is not done). A
+ * signalled active remote (port 9) gets no pair: it connects to our passive
+ * candidates and becomes peer-reflexive (a real address) when its check arrives. */
+static bool tcp_pairable(const rtc__ice_local_t *l, const rtc__ice_remote_t *r) {
+  if (l->tcptype == RTC__TCP_NONE) return true;
+  if (l->tcptype == RTC__TCP_ACTIVE) return r->tcptype == RTC__TCP_PASSIVE;
+  return l->tcptype == RTC__TCP_PASSIVE && r->tcptype == RTC__TCP_ACTIVE &&
+         r->type == RTC_ICE_CAND_PRFLX;
 }
 
 static int add_pair(rtc_ice_agent_t *ice, int local, int remote) {
   if (!compatible(&ice->locals[local].addr, &ice->remotes[remote].addr)) return 0;
+  if (!tcp_pairable(&ice->locals[local], &ice->remotes[remote])) return 0;
   if (rtc__ice_find_pair(ice, local, remote) >= 0) return 0;
   if (ice->n_pairs == ice->pairs_cap) {
     if (ice->pairs_cap >= RTC_ICE_MAX_PAIRS) return RTC_ELIMIT;
@@ -226,11 +239,21 @@ int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
     /* RFC 8445 5.1.2.1 / RFC 8421: local preference prefers IPv6 over IPv4, routable
      * over link-local, then the order the owner added addresses in. */
     uint32_t base = rtc_addr_is_link_local(addr) ? 16383 : fam == AF_INET6 ? 65535 : 32767;
-    uint32_t local_pref = base - (uint32_t)idx;
+    uint32_t local_pref = base - (uint32_t)idx, type_pref = RTC_ICE_TYPE_PREF_HOST;
+    bool tcp = rtc_addr_is_tcp(addr);
+    if (tcp) {
+      /* RFC 6544 4.5: a TCP address on port 9 is an active candidate (no listening
+       * socket); any other is passive. RFC 6544 4.2: local preference =
+       * 2^13 * direction-pref (host: active 6, passive 4) + other-pref (13 bits). */
+      l->tcptype = rtc_addr_port(addr) == RTC_ICE_TCP_ACTIVE_PORT ? RTC__TCP_ACTIVE : RTC__TCP_PASSIVE;
+      uint32_t other = (base >> 3) - (uint32_t)idx;
+      local_pref = ((l->tcptype == RTC__TCP_ACTIVE ? 6u : 4u) << 13) | (other & 0x1FFF);
+      type_pref = RTC_ICE_TYPE_PREF_HOST_TCP;
+    }
     /* RFC 8445 5.1.2.1: (2^24)*type + (2^8)*local + (256 - component). */
-    l->priority = ((uint32_t)RTC_ICE_TYPE_PREF_HOST << 24) | (local_pref << 8) | (256 - 1);
+    l->priority = (type_pref << 24) | (local_pref << 8) | (256 - 1);
     /* RFC 8445 5.1.1.3: same type, base IP and transport -> same foundation. */
-    snprintf(fbuf, sizeof fbuf, "host udp %s", ip);
+    snprintf(fbuf, sizeof fbuf, "host %s %s", tcp ? "tcp" : "udp", ip);
     snprintf(l->foundation, sizeof l->foundation, "%u",
              (unsigned)rtc_stun_crc32((const uint8_t *)fbuf, strlen(fbuf)));
     for (int r = 0; r < ice->n_remote; r++)
@@ -241,7 +264,8 @@ int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
     memset(out, 0, sizeof *out);
     strcpy(out->foundation, l->foundation);
     out->component = 1;
-    out->transport = RTC_ICE_UDP;
+    out->transport = l->tcptype ? RTC_ICE_TCP : RTC_ICE_UDP;
+    if (l->tcptype) strcpy(out->tcptype, l->tcptype == RTC__TCP_ACTIVE ? "active" : "passive");
     out->priority = l->priority;
     rtc_addr_to_string(addr, out->address, sizeof out->address);
     out->port = rtc_addr_port(addr);
@@ -288,9 +312,18 @@ int rtc_ice_agent_add_local_srflx(rtc_ice_agent_t *ice, const rtc_addr_t *base,
 
 int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
                         rtc_ice_cand_type_t type) {
+  rtc__ice_tcptype_t tt = !rtc_addr_is_tcp(addr)          ? RTC__TCP_NONE
+                          : type == RTC_ICE_CAND_PRFLX ? RTC__TCP_ACTIVE
+                                                       : RTC__TCP_PASSIVE;
+  return rtc__ice_add_remote_tcp(ice, addr, priority, type, tt);
+}
+
+int rtc__ice_add_remote_tcp(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
+                            rtc_ice_cand_type_t type, rtc__ice_tcptype_t tcptype) {
   if (ice->n_remote == RTC_ICE_MAX_REMOTE) return RTC_ELIMIT;
   int idx = ice->n_remote++;
   ice->remotes[idx].addr = *addr;
+  ice->remotes[idx].tcptype = tcptype;
   ice->remotes[idx].priority = priority;
   ice->remotes[idx].type = type;
   for (int l = 0; l < ice->n_local; l++)
@@ -301,10 +334,21 @@ int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t p
 int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candidate_t *c) {
   if (!c) return RTC_EINVAL;
   if (ice->state == RTC_ICE_CLOSED) return RTC_ECLOSED;
-  if (c->transport != RTC_ICE_UDP || !c->address_is_ip) return RTC_ENOTSUP;
+  if (!c->address_is_ip) return RTC_ENOTSUP;
+  rtc__ice_tcptype_t tt = RTC__TCP_NONE;
+  if (c->transport == RTC_ICE_TCP) {
+    /* RFC 6544: active and passive only (no simultaneous-open). */
+    if (strcmp(c->tcptype, "active") == 0)
+      tt = RTC__TCP_ACTIVE;
+    else if (strcmp(c->tcptype, "passive") == 0)
+      tt = RTC__TCP_PASSIVE;
+    else
+      return RTC_ENOTSUP;
+  }
   if (c->component != 1) return RTC_ENOTSUP; /* rtcp-mux: component 2 is never used */
   int fam = rtc_addr_family(&c->addr);
   if ((fam != AF_INET && fam != AF_INET6) || rtc_addr_port(&c->addr) == 0) return RTC_EINVAL;
+  if (rtc_addr_is_tcp(&c->addr) != (tt != RTC__TCP_NONE)) return RTC_EINVAL;
   int idx = rtc__ice_find_remote(ice, &c->addr);
   if (idx >= 0) {
     /* RFC 8445 7.3.1.3: a signalled candidate replaces the peer-reflexive one we
@@ -317,7 +361,7 @@ int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candi
     }
     return 0;
   }
-  int r = rtc__ice_add_remote(ice, &c->addr, c->priority, c->type);
+  int r = rtc__ice_add_remote_tcp(ice, &c->addr, c->priority, c->type, tt);
   return r < 0 ? r : 0;
 }
 

@@ -95,7 +95,12 @@ void rtc_ice_agent_set_controlling(rtc_ice_agent_t *ice, bool controlling);
 bool rtc_ice_agent_is_controlling(const rtc_ice_agent_t *ice);
 
 /* A socket the owner bound: becomes a host candidate, written to *out (for
- * signaling). Pairs with already-known remote candidates are formed. */
+ * signaling). Pairs with already-known remote candidates are formed.
+ * ICE-TCP (RFC 6544): a TCP-marked address (rtc_addr_set_tcp) is a passive candidate
+ * (a listening socket), or an active one when its port is 9 (the owner connects
+ * from that IP when a check is due). Datagrams to and from TCP pairs carry the
+ * candidates' addresses as given here: the owner maps (local, remote) to its
+ * connection and frames them (RFC 4571, see rtc_ice_tcp.h). */
 int rtc_ice_agent_add_local_host(rtc_ice_agent_t *ice, const rtc_addr_t *addr,
                                  rtc_ice_candidate_t *out);
 /* A server-reflexive candidate (RFC 8445 5.1.1.2): `mapped` is what a STUN server saw
@@ -113,8 +118,10 @@ int rtc_ice_agent_add_local_relay(rtc_ice_agent_t *ice, const rtc_addr_t *relaye
                                   const rtc_addr_t *mapped, rtc_ice_candidate_t *out);
 /* RTC_EINVAL for empty or over-long values (RFC 8839: ufrag 4..256, pwd 22..256). */
 int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag, const char *pwd);
-/* Numeric-address UDP candidates only (RTC_ENOTSUP for TCP or FQDN: skip them).
- * A duplicate is ignored (returns 0). */
+/* Numeric-address candidates only (RTC_ENOTSUP for FQDN and for TCP simultaneous-open:
+ * skip them). TCP ones (RFC 6544) need tcptype active or passive; an active one forms
+ * no pair (its checks arrive on a connection to our passive candidate and teach its
+ * real address as peer-reflexive). A duplicate is ignored (returns 0). */
 int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candidate_t *c);
 /* The peer signalled end-of-candidates: lets the agent fail once every pair failed
  * (no earlier than RTC_ICE_FAILED_GRACE_MS after checking began). */

@@ -111,6 +111,7 @@ int rtc_ice_candidate_parse(const char *text, rtc_ice_candidate_t *out) {
   }
   out->address_is_ip = rtc_addr_set(&out->addr, out->address, out->port) == 0;
   if (!out->address_is_ip) memset(&out->addr, 0, sizeof out->addr);
+  rtc_addr_set_tcp(&out->addr, out->transport == RTC_ICE_TCP);
   return 0;
 }
 

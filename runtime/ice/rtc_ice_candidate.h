@@ -30,9 +30,9 @@ typedef struct rtc_ice_candidate {
   rtc_ice_cand_type_t type;
   char raddr[RTC_ADDR_STRLEN]; /* "" when absent */
   uint16_t rport;
-  char tcptype[8];    /* "active", "passive", "so" or "" */
+  char tcptype[8];    /* RFC 6544 4.5: "active", "passive", "so" or "" */
   bool address_is_ip; /* address parsed as a numeric IP: addr is valid */
-  rtc_addr_t addr;    /* address + port when address_is_ip */
+  rtc_addr_t addr;    /* address + port when address_is_ip; tcp marked for TCP */
   char ufrag[257];    /* "ufrag" extension (werift, Chromium trickle) or "" */
   uint32_t generation;
 } rtc_ice_candidate_t;

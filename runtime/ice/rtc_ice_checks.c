@@ -23,8 +23,8 @@ static void send_request(rtc_ice_agent_t *ice, rtc__ice_pair_t *p) {
   snprintf(user, sizeof user, "%s:%s", ice->rufrag, ice->lufrag);
   rtc_stun_writer_init(&w, buf, RTC_ICE_TX_MAX, RTC_STUN_BINDING | RTC_STUN_REQUEST, p->tid);
   rtc_stun_put_string(&w, RTC_STUN_ATTR_USERNAME, user);
-  rtc_stun_put_u32(&w, RTC_STUN_ATTR_PRIORITY,
-                   ((uint32_t)RTC_ICE_TYPE_PREF_PRFLX << 24) | (l->priority & 0x00FFFFFFu));
+  uint32_t prflx = l->tcptype ? RTC_ICE_TYPE_PREF_PRFLX_TCP : RTC_ICE_TYPE_PREF_PRFLX;
+  rtc_stun_put_u32(&w, RTC_STUN_ATTR_PRIORITY, (prflx << 24) | (l->priority & 0x00FFFFFFu));
   if (p->tx_controlling) {
     rtc_stun_put_u64(&w, RTC_STUN_ATTR_ICE_CONTROLLING, ice->tie_breaker);
     if (p->tx_use_candidate) rtc_stun_put_attr(&w, RTC_STUN_ATTR_USE_CANDIDATE, NULL, 0);

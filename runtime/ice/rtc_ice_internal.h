@@ -10,6 +10,21 @@
 #define RTC_ICE_TYPE_PREF_PRFLX 110
 #define RTC_ICE_TYPE_PREF_SRFLX 100
 #define RTC_ICE_TYPE_PREF_RELAY 0 /* RFC 8445 5.1.2.2: relayed candidates last */
+/* ICE-TCP (RFC 6544 4.2): UDP candidates SHOULD be preferred over TCP ones; libwebrtc's
+ * type preferences for TCP host (90) and TCP peer-reflexive (80) keep a TCP path below
+ * any UDP host or srflx path. */
+#define RTC_ICE_TYPE_PREF_HOST_TCP 90
+#define RTC_ICE_TYPE_PREF_PRFLX_TCP 80
+/* RFC 6544 4.5: active candidates are signalled with the discard port 9. */
+#define RTC_ICE_TCP_ACTIVE_PORT 9
+
+/* RFC 6544 4.5 tcptype of a candidate (none for UDP; simultaneous-open is not used). */
+typedef enum rtc__ice_tcptype {
+  RTC__TCP_NONE = 0,
+  RTC__TCP_ACTIVE,
+  RTC__TCP_PASSIVE,
+  RTC__TCP_SO,
+} rtc__ice_tcptype_t;
 
 /* RFC 8445 14.2 suggests Ta = 50 ms for pacing new checks. We only ever send a
  * handful of checks (a few host pairs) and want set-up in a few ms on loopback,
@@ -50,13 +65,15 @@
 #define RTC_ICE_MAX_CRED 256
 
 typedef struct rtc__ice_local {
-  rtc_addr_t addr;
+  rtc_addr_t addr; /* TCP active: the IP with port 9 (the io layer reports it so) */
+  rtc__ice_tcptype_t tcptype;
   uint32_t priority;
   char foundation[33];
 } rtc__ice_local_t;
 
 typedef struct rtc__ice_remote {
   rtc_addr_t addr;
+  rtc__ice_tcptype_t tcptype;
   uint32_t priority;
   rtc_ice_cand_type_t type;
 } rtc__ice_remote_t;
@@ -137,8 +154,11 @@ void rtc__ice_tx_commit(rtc_ice_agent_t *ice, size_t len);
 int rtc__ice_find_local(const rtc_ice_agent_t *ice, const rtc_addr_t *addr);
 int rtc__ice_find_remote(const rtc_ice_agent_t *ice, const rtc_addr_t *addr);
 int rtc__ice_find_pair(const rtc_ice_agent_t *ice, int local, int remote);
+/* A TCP peer-reflexive remote is active (RFC 6544 7.2: it connected to us). */
 int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
                         rtc_ice_cand_type_t type);
+int rtc__ice_add_remote_tcp(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
+                            rtc_ice_cand_type_t type, rtc__ice_tcptype_t tcptype);
 void rtc__ice_recompute_priorities(rtc_ice_agent_t *ice);
 void rtc__ice_select(rtc_ice_agent_t *ice, int pair, uint64_t now_us);
 void rtc__ice_pair_local(rtc_ice_agent_t *ice, int local);

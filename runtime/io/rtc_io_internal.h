@@ -28,4 +28,18 @@ void rtc__io_peer_release(rtc_io_peer_t *peer);
 void rtc__io_peer_after(rtc_io_peer_t *peer);
 bool rtc__io_peer_dead(const rtc_io_peer_t *peer);
 
+/* ICE-TCP (rtc_io_tcp.c): the TCP sockets of one peer (using the rtc__io_peer_*
+ * functions above too). */
+typedef struct rtc__io_tcp rtc__io_tcp_t;
+/* Listens on the IP of a bound UDP socket and reports the passive and active TCP
+ * candidates to the pc. */
+void rtc__io_tcp_gather(rtc_io_peer_t *peer, const rtc_addr_t *udp_local);
+/* A transmit whose local address is TCP-marked: framed onto its connection (opened
+ * first for an active candidate). */
+void rtc__io_tcp_send(rtc_io_peer_t *peer, const rtc_transmit_t *tx);
+void rtc__io_tcp_prune(rtc_io_peer_t *peer);
+void rtc__io_tcp_close_all(rtc_io_peer_t *peer);
+void rtc__io_tcp_free(rtc__io_tcp_t *t);
+rtc__io_tcp_t **rtc__io_peer_tcp(rtc_io_peer_t *peer); /* rtc_io_peer.c */
+
 #endif

@@ -43,6 +43,7 @@ struct rtc_io_peer {
   bool unlink_pending;        /* closed during a walk over io_peers: unlink after it */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
   rtc__io_turn_t *turn;       /* connections to TURN/TCP and TURN/TLS servers */
+  rtc__io_tcp_t *tcp;         /* ICE-TCP sockets (rtc_io_tcp.c), NULL until gathered */
 };
 
 static rtc_io_peer_t *io_peers;
@@ -66,6 +67,7 @@ static void io_release(rtc_io_peer_t *peer) {
   if (--peer->open_handles > 0 || !peer->destroying) return;
   if (peer->unlink_pending) io_unlink(peer);
   rtc_pc_destroy(peer->pc);
+  rtc__io_tcp_free(peer->tcp);
   free(peer);
 }
 
@@ -97,6 +99,7 @@ static void io_close_handles(rtc_io_peer_t *peer) {
   }
   peer->n_socks = 0;
   rtc_heap_remove(&io_deadlines, &peer->tnode);
+  rtc__io_tcp_close_all(peer);
   uv_close((uv_handle_t *)&peer->idle, io_handle_closed);
   if (io_walking) {
     peer->unlink_pending = true; /* the walk over io_peers holds a pointer to it */
@@ -251,6 +254,10 @@ static void io_flush(rtc_io_peer_t *peer) {
   io_flushing = true;
   b->n = 0;
   while (rtc_pc_poll_transmit(peer->pc, &tx)) {
+    if (rtc_addr_is_tcp(&tx.local)) {
+      rtc__io_tcp_send(peer, &tx);
+      continue;
+    }
     io_socket_t *s = io_find_socket(peer, &tx.local);
     if (!s) {
       rtc__io_turn_send(peer->turn, &tx); /* a TCP connection to a TURN server, or nothing */
@@ -340,8 +347,11 @@ static void io_after(rtc_io_peer_t *peer) {
   io_flush(peer);
   io_arm_timer(peer);
   rtc__io_sctp_timer_arm(peer->loop);
+  rtc__io_tcp_prune(peer);
   if (rtc_pc_is_finished(peer->pc)) io_close_handles(peer);
 }
+
+rtc__io_tcp_t **rtc__io_peer_tcp(rtc_io_peer_t *peer) { return &peer->tcp; }
 
 /* The earliest deadline passed: every peer due is taken out of the heap first (so a
  * peer that re-arms at once cannot make this loop spin), then served. A handler may
@@ -449,7 +459,9 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
     return RTC_EIO;
   }
   peer->socks[peer->n_socks++] = s;
-  return rtc_pc_add_local_address(peer->pc, &s->local);
+  r = rtc_pc_add_local_address(peer->pc, &s->local);
+  if (r == 0 && !cfg->ice_tcp_off) rtc__io_tcp_gather(peer, &s->local);
+  return r;
 }
 
 /* Host candidates: the configured addresses, or every usable interface address
@@ -610,6 +622,7 @@ void rtc_io_peer_destroy(rtc_io_peer_t *peer) {
   if (peer->open_handles == 0) {
     if (peer->unlink_pending) io_unlink(peer);
     rtc_pc_destroy(peer->pc);
+    rtc__io_tcp_free(peer->tcp);
     free(peer);
   }
 }

@@ -87,6 +87,9 @@ typedef struct rtc_pc_config {
   const char *const *gather_addresses;
   size_t n_gather_addresses;
   uint16_t port_min, port_max; /* 0, 0: any port */
+  /* No ICE-TCP (RFC 6544): no passive/active TCP candidates, the peer's TCP ones
+   * ignored. Default (false): TCP candidates besides the UDP ones. */
+  bool ice_tcp_off;
   size_t max_message_size;     /* our a=max-message-size; 0: 262144. Larger messages from
                                   the peer are dropped unread and their channel closed */
   /* Limits on what a peer (or the application) can make us hold; 0: the default

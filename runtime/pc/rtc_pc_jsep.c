@@ -104,8 +104,9 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
   return 0;
 }
 
-/* Adds one remote candidate (SDP or trickled) to the ICE agent. FQDN (mDNS) and TCP
- * candidates are skipped: the peer's checks teach us its address as peer-reflexive. */
+/* Adds one remote candidate (SDP or trickled) to the ICE agent. FQDN (mDNS) candidates
+ * wait for their name; TCP ones are skipped when ICE-TCP is off (the agent takes
+ * RFC 6544 active/passive ones, and skips simultaneous-open). */
 int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict) {
   rtc_ice_candidate_t c;
   if (rtc_ice_candidate_parse(value, &c) < 0) {
@@ -114,7 +115,7 @@ int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict) {
     return 0;
   }
   if (c.component != 1) return 0; /* RTCP component: rtcp-mux makes it useless */
-  if (c.transport != RTC_ICE_UDP) return 0;
+  if (c.transport != RTC_ICE_UDP && pc->cfg.ice_tcp_off) return 0;
   /* maxRemoteCandidates: a peer (or signaling) flooding candidates gets a clear error
    * once the ICE generation holds that many; the checks go on with those it has. */
   if (pc->n_remote_cands >= pc->cfg.max_remote_candidates) {

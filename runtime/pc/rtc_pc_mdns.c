@@ -44,6 +44,7 @@ void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr) {
     pc->mdns[i].done = true;
     c.addr = *addr;
     rtc_addr_set_port(&c.addr, c.port);
+    rtc_addr_set_tcp(&c.addr, c.transport == RTC_ICE_TCP);
     c.address_is_ip = true;
     rtc_addr_to_string(addr, c.address, sizeof(c.address));
     RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: mDNS candidate resolved", pc->id);

@@ -29,7 +29,7 @@ int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   char text[512];
   int r = rtc_transport_add_local_address(pc->transport, pc->now_us, addr, text, sizeof(text));
   if (r < 0) return r;
-  rtc__pc_servers_add_local(pc, addr);
+  if (!rtc_addr_is_tcp(addr)) rtc__pc_servers_add_local(pc, addr); /* STUN/TURN: UDP only */
   rtc__pc_local_add_candidate(pc, text);
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_ICE_CANDIDATE);
   if (n) {

@@ -745,6 +745,53 @@ test('media-camera-to-luartc-5pct-loss', async (t) => {
   t.note = `${notes}; ${s}`;
 }, { only: ['chromium'] });
 
+// ICE-TCP (RFC 6544) with every UDP packet dropped in the test's namespace (nftables
+// input rule, as above): Chromium's `tcptype active` candidate connects to luartc's
+// passive one, and the TCP connection carries the checks, DTLS and SCTP. Both ends
+// report a TCP selected pair; a channel carries 1 MiB each way, checksummed.
+function udpBlock() {
+  nft(['-f', '-'], ['table ip luartc_noudp {', ' chain in {', '  type filter hook input priority 0; policy accept;',
+    '  meta l4proto udp counter drop', ' }', '}', ''].join('\n'));
+}
+function udpUnblock() { spawnSync('nft', ['delete', 'table', 'ip', 'luartc_noudp']); }
+function udpDrops() {
+  const m = /counter packets (\d+)/.exec(nft(['list', 'table', 'ip', 'luartc_noudp']));
+  return m ? Number(m[1]) : null;
+}
+for (const side of ['L', 'P']) {
+  test(`ice-tcp-udp-blocked-${side === 'L' ? 'luartc' : 'peer'}-offers`, async (t) => {
+    udpBlock();
+    try {
+      const [O, A] = await basicConnect(t, side);
+      const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats', { what: 'luartc stats' });
+      const lp = ls.stats.find((s) => s.type === 'candidate-pair');
+      const lc = ls.stats.find((s) => s.type === 'local-candidate');
+      assert(lp && lc && lc.protocol === 'tcp', `luartc's selected pair is not TCP: ${JSON.stringify(ls.stats)}`);
+      const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats', { what: 'peer stats' });
+      const nominated = ps.stats.filter((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+      const locals = new Map(ps.stats.filter((s) => s.type === 'local-candidate').map((s) => [s.id, s]));
+      const pl = nominated.map((s) => locals.get(s.localCandidateId)).filter(Boolean);
+      assert(pl.length > 0 && pl.every((c) => c.protocol === 'tcp'),
+        `Chromium's nominated pair is not TCP: ${JSON.stringify(pl)}`);
+      const MiB = 1 << 20, size = 65536;
+      for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+        for (let seed = 1; seed <= MiB / size; seed++) {
+          const m = b.mark();
+          const s = await sendOk(a, { label: 'chat', gen: { size, seed }, binary: true }, `chunk ${seed}`);
+          assert(s.ok, `${a.name} send failed: ${s.err}`);
+          const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: `chunk ${seed}` });
+          const want = adler32(gen(size, seed, true));
+          assert(e.len === size && e.sum === want, `${a.name}->${b.name} chunk ${seed}: len ${e.len} sum ${e.sum}, want ${want}`);
+        }
+      }
+      const drops = udpDrops();
+      assert(drops > 0, 'nft dropped no UDP packet: UDP was not blocked');
+      t.note = `luartc pair tcp (local port ${lp.localPort}), Chromium's local candidate ${pl[0].candidateType} ` +
+        `tcp ${pl[0].tcpType || ''}; 1 MiB each way intact; nft dropped ${drops} UDP packets`;
+    } finally { udpUnblock(); }
+  }, { only: ['chromium'] });
+}
+
 // luartc records the camera and microphone for 20 s in C (runtime/record): one WebM with
 // both, and an IVF and an Ogg beside it; the files' durations match the time recorded
 // within 5 %, ffmpeg decodes them without a word, audio and video start within 100 ms.

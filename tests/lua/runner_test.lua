@@ -148,7 +148,11 @@ assert(a:setLocalDescription())
   local out, status = run("LUARTC_GATHER_ADDRESSES=127.0.0.1 timeout 30 " .. sh_quote(runner) .. " " .. sh_quote(name))
   os.remove(name)
   eq(status, 0, out)
-  ok(out:find("end 1", 1, true), "one candidate", out)
+  -- One address: its UDP host candidate and the ICE-TCP passive and active ones.
+  ok(out:find("end 3", 1, true), "three candidates", out)
+  ok(out:find(" 1 udp %d+ 127%.0%.0%.1 %d+ typ host"), "UDP host", out)
+  ok(out:find(" 1 tcp %d+ 127%.0%.0%.1 %d+ typ host tcptype passive"), "TCP passive", out)
+  ok(out:find(" 1 tcp %d+ 127%.0%.0%.1 9 typ host tcptype active"), "TCP active on port 9", out)
   ok(out:find("127.0.0.1", 1, true), "on 127.0.0.1", out)
 end)
 

@@ -109,5 +109,14 @@ check "unreachable STUN server: icecandidateerror 701 with url/address/port" "$o
   '^error stun:10\.98\.0\.2:3999 701 10\.98\.1\.2 [0-9]+ '
 check "the other server still gives its srflx" "$o" 'typ srflx'
 
+# ICE-TCP with UDP blocked (a namespace of its own): tests/net/ice_tcp.sh.
+o=$LOG/ice-tcp.out
+bash tests/net/ice_tcp.sh "$BUILD" >"$o" 2>&1
+line=$(grep '^RESULT' "$o" | tail -1)
+p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p'); f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+grep -E '^(ok|FAIL) ' "$o"
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+[ "${f:-1}" = 0 ] || sed 's/^/  | /' "$o" | tail -40
+
 result
 [ "$failed" = 0 ]
