@@ -21,6 +21,9 @@
 
 #define RELAY_MAX_CLIENTS 8
 #define RELAY_MAX_LOCALS 16
+/* A TCP connect to a server that drops SYNs would take the kernel minutes to give up:
+ * gathering must not wait that long (the gatherer's UDP budget is about 6.5 s). */
+#define RELAY_CONNECT_MS 10000
 
 /* The connection to a TCP/TLS server (UDP ones have none). */
 typedef enum { CONN_NONE = 0, CONN_WANTED, CONN_CONNECTING, CONN_OPEN, CONN_DEAD } relay_conn_t;
@@ -30,6 +33,7 @@ typedef struct relay_client {
   size_t server;        /* index in the gatherer */
   rtc_turn_proto_t proto;
   relay_conn_t conn;
+  uint64_t connect_deadline_us; /* CONN_CONNECTING: given up after RELAY_CONNECT_MS */
   rtc_addr_t socket;      /* the UDP socket (UDP), or the address a connection binds to */
   rtc_addr_t server_addr; /* where the server is */
   rtc_addr_t local;       /* what the client talks from: the socket, or the connection */
@@ -232,6 +236,7 @@ bool rtc_pc_poll_connect(rtc_pc_t *pc, size_t *id, rtc_addr_t *bind, rtc_addr_t 
     relay_client_t *rc = &r->clients[i];
     if (rc->conn != CONN_WANTED) continue;
     rc->conn = CONN_CONNECTING;
+    rc->connect_deadline_us = pc->now_us + RTC_MS(RELAY_CONNECT_MS);
     *id = i;
     *bind = rc->socket;
     rtc_addr_set_port(bind, 0);
@@ -332,6 +337,9 @@ void rtc__pc_relay_timeout(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   if (!r) return;
   bool any = false;
+  for (size_t i = 0; i < r->n_clients; i++)
+    if (r->clients[i].conn == CONN_CONNECTING && r->clients[i].connect_deadline_us <= pc->now_us)
+      conn_dead(pc, &r->clients[i], 701, "TURN server unreachable (connect timed out)");
   for (size_t i = 0; i < r->n_clients; i++) {
     rtc_turn_client_t *c = r->clients[i].c;
     if (c && rtc_turn_client_poll_timeout(c) <= pc->now_us) {
@@ -345,9 +353,11 @@ void rtc__pc_relay_timeout(rtc_pc_t *pc) {
 uint64_t rtc__pc_relay_poll_timeout(const rtc_pc_t *pc) {
   uint64_t d = RTC_NEVER;
   if (!pc->relays) return d;
-  for (size_t i = 0; i < pc->relays->n_clients; i++)
-    if (pc->relays->clients[i].c)
-      d = rtc_time_min(d, rtc_turn_client_poll_timeout(pc->relays->clients[i].c));
+  for (size_t i = 0; i < pc->relays->n_clients; i++) {
+    const relay_client_t *rc = &pc->relays->clients[i];
+    if (rc->conn == CONN_CONNECTING) d = rtc_time_min(d, rc->connect_deadline_us);
+    if (rc->c) d = rtc_time_min(d, rtc_turn_client_poll_timeout(rc->c));
+  }
   return d;
 }
 

@@ -309,6 +309,11 @@ static void tx_failed(rtc_turn_client_t *c, client_tx_t *t, int code, const char
     fail(c, code, text);
     return;
   }
+  if (code == 437) {
+    /* RFC 8656 6: allocation mismatch: the server no longer knows the allocation. */
+    fail(c, code, "the TURN server lost the allocation (437)");
+    return;
+  }
   client_peer_t *p = &c->peers[t->peer];
   RTC_LOG(RTC_LOG_DEBUG, "turn", "%s for a peer failed: %d %s",
           t->kind == TX_PERMISSION ? "CreatePermission" : "ChannelBind", code, text);
