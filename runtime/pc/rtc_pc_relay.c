@@ -308,7 +308,7 @@ void rtc_pc_stream_input(rtc_pc_t *pc, uint64_t now_us, size_t id, const uint8_t
   size_t off = 0, n = rc->tls ? 0 : len; /* TLS: the plaintext comes out of rc->tls */
   for (;;) {
     if (rc->tls && off == n) {
-      n = rtc_tls_read(rc->tls, plain, sizeof(plain));
+      n = rtc_tls_pending_plaintext(rc->tls) ? rtc_tls_read(rc->tls, plain, sizeof(plain)) : 0;
       off = 0;
       src = plain;
     }
