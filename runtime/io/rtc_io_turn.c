@@ -17,6 +17,8 @@
 
 typedef struct io_conn {
   uv_tcp_t tcp;
+  rtc__io_turn_t *owner; /* its slot is cleared when the memory goes; NULL after turn_close */
+  size_t slot;
   uv_connect_t creq;
   uv_write_t wreq;
   rtc_io_peer_t *peer;
@@ -35,6 +37,7 @@ struct rtc__io_turn {
 static void conn_closed_cb(uv_handle_t *h) {
   io_conn_t *c = h->data;
   rtc_io_peer_t *peer = c->peer;
+  if (c->owner) c->owner->conns[c->slot] = NULL;
   free(c->q);
   free(c);
   rtc__io_peer_release(peer);
@@ -108,6 +111,8 @@ void rtc__io_turn_connect(rtc_io_peer_t *peer, rtc__io_turn_t **turnp) {
     c->tcp.data = c;
     c->creq.data = c;
     rtc__io_peer_hold(peer);
+    c->owner = t;
+    c->slot = t->n;
     t->conns[t->n++] = c;
     int r = uv_tcp_bind(&c->tcp, &bind.u.sa, 0);
     if (r == 0) r = uv_tcp_connect(&c->creq, &c->tcp, &server.u.sa, conn_on_connect);
@@ -172,7 +177,10 @@ void rtc__io_turn_close(rtc__io_turn_t **turnp) {
   rtc__io_turn_t *t = *turnp;
   if (!t) return;
   for (size_t i = 0; i < t->n; i++)
-    if (t->conns[i]) conn_close(t->conns[i]);
+    if (t->conns[i]) {
+      t->conns[i]->owner = NULL;
+      conn_close(t->conns[i]);
+    }
   free(t);
   *turnp = NULL;
 }
