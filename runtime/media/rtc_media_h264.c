@@ -231,10 +231,15 @@ int rtc_media_h264_open(const uint8_t *p, size_t len, uint32_t fps_num, uint32_t
         ex->pps_off = first_pps, ex->pps_len = first_pps_len, ex->needs_pps = true;
       }
     }
-    if (r->ix.v[i].len > max_au) max_au = r->ix.v[i].len;
+    /* What rtc_media_h264_frame writes for this AU: the AU plus the parameter sets it
+     * inserts, each with a start code (a per-AU sum: the SPS of one place and the PPS
+     * of another can add up to more than any pair seen together; fuzz_media_h264). */
+    size_t need = r->ix.v[i].len + (ex->needs_sps ? 4 + ex->sps_len : 0) +
+                  (ex->needs_pps ? 4 + ex->pps_len : 0);
+    if (need > max_au) max_au = need;
   }
-  if (first_sps_len + first_pps_len > max_ps) max_ps = first_sps_len + first_pps_len;
-  r->scratch_cap = max_au + max_ps + 8;
+  (void)max_ps;
+  r->scratch_cap = max_au + 8;
   r->scratch = malloc(r->scratch_cap);
   if (!r->scratch) {
     err = RTC_ENOMEM;
