@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every suite, summed: C unit tests, Lua tests, packaging (luarocks), the simulated
-# network, interop (unless --no-interop: the ASan build cannot load into a plain luajit either).
+# network, interop (unless --no-interop: the ASan build cannot load into a plain luajit either),
+# a short libFuzzer pass over every target and the ASan/UBSan run (make asan-test).
 # The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
 BUILD=${1:-build}
 shift
-suites="unit lua signaling pkg sim interop"
+suites="unit lua signaling pkg sim interop fuzz asan"
 for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua signaling sim"; done
 # The network suite (coturn in namespaces) needs root, and is left out with --no-interop.
 case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net turn" ;; esac
@@ -18,6 +19,8 @@ for s in $suites; do
     sim) script=tests/run_sim.sh ;;
     interop) script=tests/interop/run.sh ;;
     net) script=tests/net/run.sh ;;
+    fuzz) script=tests/fuzz/build.sh; export FUZZ_SECONDS=${FUZZ_SECONDS:-20} ;; # 20 s a target
+    asan) script=tests/run_asan.sh ;;
     turn) script=tests/net/turn.sh ;;
   esac
   [ -f "$script" ] || continue
