@@ -12,7 +12,7 @@ for t in $files; do
   log=$(mktemp)
   LUARTC_BUILD="$BUILD" timeout -k 5 900 valgrind -q --leak-check=full \
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-    --error-exitcode=99 --suppressions=/dev/null "$BUILD/luartc" "$t" >"$log" 2>&1
+    --error-exitcode=99 --suppressions=tests/valgrind.supp "$BUILD/luartc" "$t" >"$log" 2>&1
   rc=$?
   def=$(grep -o 'definitely lost: [0-9,]* bytes' "$log" | head -1)
   ind=$(grep -o 'indirectly lost: [0-9,]* bytes' "$log" | head -1)
