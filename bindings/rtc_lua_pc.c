@@ -351,6 +351,15 @@ static int pc_create_dc(lua_State *L) {
   return 1;
 }
 
+/* restartIce(): the next offer restarts ICE; negotiationneeded follows (W3C). */
+static int pc_restart_ice(lua_State *L) {
+  rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
+  if (!p->peer || p->closed) return 0;
+  if (rtc_pc_restart_ice(pc_of(p)) < 0) return pc_fail(L, p, RTC_ENOMEM);
+  rtc_io_peer_kick(p->peer);
+  return 0;
+}
+
 static int pc_close(lua_State *L) {
   rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
   if (!p->peer || p->closed) return 0;
@@ -556,6 +565,7 @@ static const luaL_Reg pc_methods[] = {
     {"addIceCandidate", pc_add_candidate},
     {"createDataChannel", pc_create_dc},
     {"close", pc_close},
+    {"restartIce", pc_restart_ice},
     {"getStats", pc_get_stats},
     {"addEventListener", rtc_lua_add_listener},
     {"removeEventListener", rtc_lua_remove_listener},

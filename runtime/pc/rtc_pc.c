@@ -94,6 +94,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc__pc_desc_clear(&pc->current_remote);
   rtc__pc_desc_clear(&pc->pending_remote);
   free(pc->transport_mid);
+  free(pc->ice_replace_ufrag);
   free(pc->transport_local_mid);
   rtc__pc_events_free(pc);
   if (pc->gather_addresses) {

@@ -166,6 +166,10 @@ uint32_t rtc_pc_id(const rtc_pc_t *pc); /* for logs */
 /* Signaling. *sdp_out is malloc'd (caller frees). ice_restart: new credentials. */
 int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out);
 int rtc_pc_create_answer(rtc_pc_t *pc, char **sdp_out);
+/* W3C restartIce(): the next offer (createOffer or an implicit setLocalDescription)
+ * restarts ICE, and negotiationneeded fires (in stable). Nothing before a local
+ * description or after close. 0 or RTC_ENOMEM. */
+int rtc_pc_restart_ice(rtc_pc_t *pc);
 /* sdp NULL (or "") = implicit: create the offer/answer the state calls for. */
 int rtc_pc_set_local_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp);
 int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char *sdp);

@@ -76,6 +76,9 @@ struct rtc_pc {
   bool negotiation_needed;
   bool negotiation_needed_fired;
   bool is_offerer; /* role in the negotiation that set up the transport */
+  /* restartIce() (W3C [[LocalIceCredentialsToReplace]]): the local ufrag the next offer
+   * replaces; NULL once a local description with other credentials is applied. */
+  char *ice_replace_ufrag;
 
   /* Transport (one: everything is bundled, RFC 8843): ICE + DTLS + SRTP. */
   rtc_transport_t *transport;

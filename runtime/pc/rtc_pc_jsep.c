@@ -199,15 +199,38 @@ static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp
     pc->have_application = true;
   rtc__pc_media_negotiated(pc, local, remote, remote_is_answer);
   pc->negotiation_needed_fired = false;
+  /* W3C: restartIce() is done once a negotiation completes with other local
+   * credentials (our restart offer answered, or our answer to the peer's restart). */
+  if (pc->ice_replace_ufrag &&
+      strcmp(pc->ice_replace_ufrag, rtc_ice_agent_local_ufrag(rtc_transport_ice(pc->transport)))) {
+    free(pc->ice_replace_ufrag);
+    pc->ice_replace_ufrag = NULL;
+  }
 }
 
 void rtc__pc_update_negotiation_needed(rtc_pc_t *pc) {
   if (pc->closed || pc->signaling != RTC_SIGNALING_STABLE) return;
-  bool needed = (pc->n_dcs > 0 && !pc->have_application) || rtc__pc_media_needs_negotiation(pc);
+  bool needed = (pc->n_dcs > 0 && !pc->have_application) || pc->ice_replace_ufrag ||
+                rtc__pc_media_needs_negotiation(pc);
   if (needed && !pc->negotiation_needed_fired) {
     pc->negotiation_needed_fired = true;
     rtc__pc_event_push(pc, RTC_PC_EVENT_NEGOTIATION_NEEDED);
   }
+}
+
+int rtc_pc_restart_ice(rtc_pc_t *pc) {
+  /* W3C: the credentials of the current and pending local descriptions; with neither,
+   * there is nothing to replace (the first offer has fresh ones anyway). */
+  if (pc->closed || !rtc__pc_local_sdp(pc)) return 0;
+  const char *ufrag = rtc_ice_agent_local_ufrag(rtc_transport_ice(pc->transport));
+  if (!pc->ice_replace_ufrag || strcmp(pc->ice_replace_ufrag, ufrag)) {
+    char *copy = strdup(ufrag);
+    if (!copy) return rtc__pc_fail(pc, RTC_ENOMEM, "restartIce: out of memory");
+    free(pc->ice_replace_ufrag);
+    pc->ice_replace_ufrag = copy;
+  }
+  rtc__pc_update_negotiation_needed(pc);
+  return 0;
 }
 
 static void start_gathering(rtc_pc_t *pc, const rtc_sdp_t *local) {

@@ -21,6 +21,7 @@ static int add_application(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, con
 int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out) {
   *sdp_out = NULL;
   if (pc->closed) return rtc__pc_fail(pc, RTC_ESTATE, "createOffer: the connection is closed");
+  if (pc->ice_replace_ufrag) ice_restart = true; /* restartIce() */
   if (ice_restart && pc->have_transport &&
       rtc_transport_restart_prepare(pc->transport, pc->now_us) < 0)
     return rtc__pc_fail(pc, RTC_ENOMEM, "createOffer: out of memory");
