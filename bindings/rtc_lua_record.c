@@ -173,6 +173,7 @@ static rtc_media_codec_t codec_of(const char *name) {
   } t[] = {{"vp8", RTC_MEDIA_CODEC_VP8},
            {"vp9", RTC_MEDIA_CODEC_VP9},
            {"av1", RTC_MEDIA_CODEC_AV1},
+           {"h264", RTC_MEDIA_CODEC_H264},
            {"opus", RTC_MEDIA_CODEC_OPUS}};
   for (size_t i = 0; i < sizeof t / sizeof *t; i++)
     if (name && !strcasecmp(name, t[i].n)) return t[i].c;
@@ -203,7 +204,7 @@ static int m_recording(lua_State *L) {
     lua_pop(L, 1);
     if (tc[i].codec == RTC_MEDIA_CODEC_UNKNOWN) {
       lua_pushnil(L);
-      lua_pushfstring(L, "record: codec %s cannot be recorded (VP8, VP9, AV1, Opus)",
+      lua_pushfstring(L, "record: codec %s cannot be recorded (VP8, VP9, AV1, H264, Opus)",
                       cn ? cn : "(not negotiated yet)");
       lua_pushliteral(L, "ENOTSUP");
       return 3;
@@ -217,9 +218,11 @@ static int m_recording(lua_State *L) {
   if (e < 0) {
     free(s);
     return fail3(L,
-                 fmt == RTC_RECORD_FORMAT_WEBM ? "record: these tracks do not fit WebM"
-                                               : "record: IVF holds one video track, Ogg one "
-                                                 "Opus track (use .webm for both)",
+                 fmt == RTC_RECORD_FORMAT_WEBM  ? "record: WebM holds VP8, VP9, AV1 and Opus "
+                                                  "(use .mkv for H.264)"
+                 : fmt == RTC_RECORD_FORMAT_MKV ? "record: these tracks do not fit Matroska"
+                                                : "record: IVF holds one VP8/VP9/AV1 track, Ogg "
+                                                  "one Opus track (use .webm or .mkv for both)",
                  e);
   }
   s->ntracks = n;

@@ -1,6 +1,6 @@
 -- whip-recorder.lua: a WHIP endpoint (RFC 9725, rtc.whip) that records each publisher's
--- audio and video into its own WebM file, in C (no Lua per frame). One line per
--- recording start and end.
+-- audio and video into its own WebM file (Matroska .mkv when the video is H.264, as OBS
+-- sends it), in C (no Lua per frame). One line per recording start and end.
 --
 --   build/luartc examples/whip-recorder.lua [--port 8080] [--dir .] [--token T]
 --   then publish to http://HOST:8080/whip (OBS, GStreamer whipsink, a browser, or
@@ -33,12 +33,18 @@ local function stop(session, why)
 end
 
 local function start(pc, session)
-  local tracks = {}
+  local tracks, ext = {}, "webm"
   for _, t in ipairs(pc:getTransceivers()) do
-    if t.receiver and t.receiver.track then tracks[#tracks + 1] = t.receiver.track end
+    local track = t.receiver and t.receiver.track
+    if track then
+      tracks[#tracks + 1] = track
+      -- WebM holds VP8/VP9/AV1 and Opus; H.264 goes into Matroska
+      local c = t.receiver:getParameters().codecs[1]
+      if c and c.mimeType:lower() == "video/h264" then ext = "mkv" end
+    end
   end
   if #tracks == 0 then return end
-  local path = string.format("%s/whip-%s-%s.webm", opts.dir, os.date("!%Y%m%dT%H%M%S"), session.id)
+  local path = string.format("%s/whip-%s-%s.%s", opts.dir, os.date("!%Y%m%dT%H%M%S"), session.id, ext)
   local rec, err = rtc.media.record(tracks, path)
   if not rec then
     print(string.format("recording error %s: %s", session.id, err))

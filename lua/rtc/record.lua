@@ -9,8 +9,8 @@
 --   rec:stop()                             -- finishes the file (cues, sizes, duration);
 --                                          -- rec.finished once it is all on disk
 --
--- Container from opts.format or the path: .webm/.mkv (any mix of VP8/VP9/AV1 and Opus),
--- .ivf (one video track), .ogg/.opus (one Opus track).
+-- Container from opts.format or the path: .webm (any mix of VP8/VP9/AV1 and Opus), .mkv
+-- (the same, and H.264), .ivf (one VP8/VP9/AV1 track), .ogg/.opus (one Opus track).
 local uv = require "luv"
 
 local M = {}

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "base/rtc_err.h"
+#include "media/rtc_media_h264.h"
 #include "media/rtc_media_ivf.h"
 #include "media/rtc_media_ogg.h"
 
@@ -39,6 +40,10 @@ typedef struct rec_track {
   int64_t last_ext; /* of the latest written frame */
   bool wrote;
   int64_t last_pts; /* container time of the latest written frame (IVF pts, WebM ms) */
+  /* H.264: the latest SPS and PPS seen (NAL units without start code), for the
+   * codec private; a keyframe makes the track ready only once both are known. */
+  uint8_t sps[256], pps[256];
+  uint16_t sps_len, pps_len;
 } rec_track_t;
 
 struct rtc_record {
@@ -64,7 +69,8 @@ rtc_record_format_t rtc_record_format_parse(const char *s) {
   const char *e = dot ? dot + 1 : s;
   if (!strcasecmp(e, "ivf")) return RTC_RECORD_FORMAT_IVF;
   if (!strcasecmp(e, "ogg") || !strcasecmp(e, "opus")) return RTC_RECORD_FORMAT_OGG;
-  if (!strcasecmp(e, "webm") || !strcasecmp(e, "mkv")) return RTC_RECORD_FORMAT_WEBM;
+  if (!strcasecmp(e, "webm")) return RTC_RECORD_FORMAT_WEBM;
+  if (!strcasecmp(e, "mkv")) return RTC_RECORD_FORMAT_MKV;
   return RTC_RECORD_FORMAT_NONE;
 }
 
@@ -73,12 +79,14 @@ const char *rtc_record_format_name(rtc_record_format_t f) {
   case RTC_RECORD_FORMAT_IVF: return "ivf";
   case RTC_RECORD_FORMAT_OGG: return "ogg";
   case RTC_RECORD_FORMAT_WEBM: return "webm";
+  case RTC_RECORD_FORMAT_MKV: return "mkv";
   default: return NULL;
   }
 }
 
 static bool is_video(rtc_media_codec_t c) {
-  return c == RTC_MEDIA_CODEC_VP8 || c == RTC_MEDIA_CODEC_VP9 || c == RTC_MEDIA_CODEC_AV1;
+  return c == RTC_MEDIA_CODEC_VP8 || c == RTC_MEDIA_CODEC_VP9 || c == RTC_MEDIA_CODEC_AV1 ||
+         c == RTC_MEDIA_CODEC_H264;
 }
 
 int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_config_t *tracks,
@@ -90,12 +98,17 @@ int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_con
     if (!is_video(tracks[i].codec) && tracks[i].codec != RTC_MEDIA_CODEC_OPUS) return RTC_EINVAL;
   switch (cfg->format) {
   case RTC_RECORD_FORMAT_IVF:
-    if (n != 1 || !is_video(tracks[0].codec)) return RTC_EINVAL;
+    if (n != 1 || !is_video(tracks[0].codec) || tracks[0].codec == RTC_MEDIA_CODEC_H264)
+      return RTC_EINVAL;
     break;
   case RTC_RECORD_FORMAT_OGG:
     if (n != 1 || tracks[0].codec != RTC_MEDIA_CODEC_OPUS) return RTC_EINVAL;
     break;
-  case RTC_RECORD_FORMAT_WEBM: break;
+  case RTC_RECORD_FORMAT_WEBM:
+    for (size_t i = 0; i < n; i++)
+      if (tracks[i].codec == RTC_MEDIA_CODEC_H264) return RTC_EINVAL; /* WebM: VP8/VP9/AV1 */
+    break;
+  case RTC_RECORD_FORMAT_MKV: break;
   default: return RTC_EINVAL;
   }
   rtc_record_t *r = calloc(1, sizeof *r);
@@ -149,6 +162,24 @@ static void vp8_size(rec_track_t *t, const uint8_t *p, size_t len) {
   t->height = (uint16_t)((p[8] | p[9] << 8) & 0x3fff);
 }
 
+/* H.264: keeps the frame's SPS and PPS; true when the track has both (a decoder can
+ * start at this frame's IDR). Oversized parameter sets are ignored. */
+static bool h264_params(rec_track_t *t, const uint8_t *p, size_t len) {
+  size_t off = 0, nl;
+  const uint8_t *nal;
+  while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl)) {
+    unsigned type = nal[0] & 0x1f;
+    if (type == 7 && nl >= 4 && nl <= sizeof t->sps) {
+      memcpy(t->sps, nal, nl);
+      t->sps_len = (uint16_t)nl;
+    } else if (type == 8 && nl >= 1 && nl <= sizeof t->pps) {
+      memcpy(t->pps, nal, nl);
+      t->pps_len = (uint16_t)nl;
+    }
+  }
+  return t->sps_len && t->pps_len;
+}
+
 static void place(rtc_record_t *r, size_t i, int64_t ext, uint64_t now_us) {
   rec_track_t *t = &r->t[i], *ref = &r->t[r->ref];
   t->placed = true;
@@ -178,12 +209,20 @@ static int open_writer(rtc_record_t *r) {
   }
   default: {
     rtc_record_webm_track_t wt[RTC_RECORD_MAX_TRACKS];
+    uint8_t avcc[RTC_RECORD_MAX_TRACKS][600];
     memset(wt, 0, sizeof wt);
     for (size_t i = 0; i < r->n; i++) {
-      wt[i].codec = r->t[i].cfg.codec;
-      wt[i].width = r->t[i].width;
-      wt[i].height = r->t[i].height;
-      wt[i].channels = r->t[i].cfg.channels;
+      rec_track_t *t = &r->t[i];
+      wt[i].codec = t->cfg.codec;
+      wt[i].width = t->width;
+      wt[i].height = t->height;
+      wt[i].channels = t->cfg.channels;
+      if (t->cfg.codec == RTC_MEDIA_CODEC_H264) {
+        wt[i].codec_private = avcc[i];
+        wt[i].codec_private_len =
+            rtc_record_webm_avcc(t->sps, t->sps_len, t->pps, t->pps_len, avcc[i], sizeof avcc[i]);
+        if (!wt[i].codec_private_len) return RTC_ESTATE; /* no SPS/PPS: cannot start */
+      }
     }
     return rtc_record_webm_create(wt, r->n, r->cfg.flush_ms, &r->webm);
   }
@@ -209,7 +248,16 @@ static void try_start(rtc_record_t *r, uint64_t now_us, bool force) {
   for (size_t i = 0; i < r->n && ref == r->n; i++)
     if (r->t[i].ready) ref = i;
   if (ref == r->n) return;
-  if (open_writer(r) != 0) return; /* out of memory: tried again on the next frame */
+  int orc = open_writer(r);
+  if (orc == RTC_ESTATE && r->pend_len >= PEND_MAX) { /* an H.264 track still lacks SPS/PPS */
+    for (size_t off = 0; off < r->pend_len; r->st.dropped++) {
+      pend_hdr_t h;
+      memcpy(&h, r->pend + off, sizeof h);
+      off += sizeof h + h.len;
+    }
+    r->pend_len = 0;
+  }
+  if (orc != 0) return; /* out of memory, or no SPS/PPS yet: tried again on the next frame */
   r->ref = ref;
   r->started = true;
   place(r, ref, r->t[ref].cand_ext, r->t[ref].cand_arrival_us);
@@ -315,6 +363,9 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
     r->any_frame = true;
     r->first_frame_us = now_us;
   }
+  bool is_h264 = t->cfg.codec == RTC_MEDIA_CODEC_H264;
+  if (is_h264 && (keyframe || !(t->sps_len && t->pps_len)) && !h264_params(t, p, len))
+    keyframe = false; /* an IDR without known SPS/PPS cannot start a decoder */
   if (!r->started) {
     bool ready_now = t->video ? (t->ready || keyframe) : true;
     if (ready_now && !(t->video && t->ready)) { /* a video track keeps its first keyframe */

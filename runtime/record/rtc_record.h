@@ -31,6 +31,7 @@ typedef enum rtc_record_format {
   RTC_RECORD_FORMAT_IVF,
   RTC_RECORD_FORMAT_OGG,
   RTC_RECORD_FORMAT_WEBM,
+  RTC_RECORD_FORMAT_MKV, /* the WebM muxer, and H.264 allowed (DocType matroska with it) */
 } rtc_record_format_t;
 
 #define RTC_RECORD_MAX_TRACKS RTC_RECORD_WEBM_MAX_TRACKS
@@ -40,7 +41,7 @@ rtc_record_format_t rtc_record_format_parse(const char *name_or_path);
 const char *rtc_record_format_name(rtc_record_format_t f); /* "ivf" ... */
 
 typedef struct rtc_record_track_config {
-  rtc_media_codec_t codec; /* VP8/VP9/AV1 (IVF, WebM), OPUS (Ogg, WebM) */
+  rtc_media_codec_t codec; /* VP8/VP9/AV1 (IVF, WebM, MKV), H264 (MKV), OPUS (Ogg, WebM, MKV) */
   uint32_t clock_rate;     /* RTP clock; 0: 90000 video, 48000 Opus */
   uint8_t channels;        /* Opus: 0 = 2 */
 } rtc_record_track_config_t;
@@ -54,7 +55,9 @@ typedef struct rtc_record_config {
 
 typedef struct rtc_record rtc_record_t;
 
-/* IVF: exactly one video track; Ogg: exactly one Opus track; WebM: 1..4 tracks.
+/* IVF: exactly one VP8/VP9/AV1 track; Ogg: exactly one Opus track; WebM/MKV: 1..4 tracks
+ * (H.264 only in MKV: its file starts at an IDR frame whose SPS and PPS, in band as
+ * WebRTC senders send them, make the track's codec private).
  * RTC_EINVAL for a combination the format cannot hold, RTC_ENOMEM. */
 int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_config_t *tracks,
                       size_t n, rtc_record_t **out);

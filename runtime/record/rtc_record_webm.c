@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "media/rtc_media_h264.h"
 #include "media/rtc_media_internal.h"
 
 #define ID_EBML 0x1A45DFA3u
@@ -18,7 +19,7 @@
 
 /* A small byte builder for headers (never a frame: frames go straight to out). */
 typedef struct eb {
-  uint8_t b[512];
+  uint8_t b[1024]; /* the Tracks of 4 tracks with an H.264 codec private fit */
   size_t n;
   bool over;
 } eb_t;
@@ -106,6 +107,8 @@ struct rtc_record_webm {
   size_t ncues, cap_cues;
   rtc_record_webm_patch_t *patches;
   size_t npatches;
+  uint8_t *avcc[RTC_RECORD_WEBM_MAX_TRACKS]; /* H.264 tracks' codec private (owned) */
+  size_t avcc_len[RTC_RECORD_WEBM_MAX_TRACKS];
 };
 
 static int out_put(rtc_record_webm_t *w, const void *p, size_t n) {
@@ -115,8 +118,33 @@ static int out_put(rtc_record_webm_t *w, const void *p, size_t n) {
 }
 
 static bool codec_ok(const rtc_record_webm_track_t *t) {
+  if (t->codec == RTC_MEDIA_CODEC_H264)
+    return t->codec_private && t->codec_private_len >= 7 && t->codec_private_len <= 600;
   return t->codec == RTC_MEDIA_CODEC_VP8 || t->codec == RTC_MEDIA_CODEC_VP9 ||
          t->codec == RTC_MEDIA_CODEC_AV1 || t->codec == RTC_MEDIA_CODEC_OPUS;
+}
+
+size_t rtc_record_webm_avcc(const uint8_t *sps, size_t sps_len, const uint8_t *pps,
+                            size_t pps_len, uint8_t *out, size_t cap) {
+  size_t n = 11 + sps_len + pps_len;
+  if (!sps || !pps || sps_len < 4 || pps_len < 1 || sps_len > 0xffff || pps_len > 0xffff ||
+      !out || cap < n)
+    return 0;
+  out[0] = 1;      /* configurationVersion */
+  out[1] = sps[1]; /* AVCProfileIndication */
+  out[2] = sps[2]; /* profile_compatibility (the constraint flags) */
+  out[3] = sps[3]; /* AVCLevelIndication */
+  out[4] = 0xFF;   /* 6 reserved bits, lengthSizeMinusOne 3: 4-byte NAL lengths */
+  out[5] = 0xE1;   /* 3 reserved bits, one SPS */
+  out[6] = (uint8_t)(sps_len >> 8);
+  out[7] = (uint8_t)sps_len;
+  memcpy(out + 8, sps, sps_len);
+  size_t k = 8 + sps_len;
+  out[k++] = 1; /* one PPS */
+  out[k++] = (uint8_t)(pps_len >> 8);
+  out[k++] = (uint8_t)pps_len;
+  memcpy(out + k, pps, pps_len);
+  return n;
 }
 
 static int write_header(rtc_record_webm_t *w) {
@@ -125,7 +153,10 @@ static int write_header(rtc_record_webm_t *w) {
   eb_uint(&hdr, 0x42F7, 1); /* EBMLReadVersion */
   eb_uint(&hdr, 0x42F2, 4); /* EBMLMaxIDLength */
   eb_uint(&hdr, 0x42F3, 8); /* EBMLMaxSizeLength */
-  eb_str(&hdr, 0x4282, "webm");
+  bool h264 = false;
+  for (size_t i = 0; i < w->ntracks; i++)
+    if (w->tracks[i].codec == RTC_MEDIA_CODEC_H264) h264 = true;
+  eb_str(&hdr, 0x4282, h264 ? "matroska" : "webm"); /* DocType */
   eb_uint(&hdr, 0x4287, 4); /* DocTypeVersion */
   eb_uint(&hdr, 0x4285, 2); /* DocTypeReadVersion */
   eb_master(&e, ID_EBML, &hdr);
@@ -169,9 +200,12 @@ static int write_header(rtc_record_webm_t *w) {
     } else {
       eb_uint(&te, 0x83, 1); /* TrackType video */
       eb_str(&te, 0x86,
-             t->codec == RTC_MEDIA_CODEC_VP8   ? "V_VP8"
-             : t->codec == RTC_MEDIA_CODEC_VP9 ? "V_VP9"
-                                               : "V_AV1");
+             t->codec == RTC_MEDIA_CODEC_VP8    ? "V_VP8"
+             : t->codec == RTC_MEDIA_CODEC_VP9  ? "V_VP9"
+             : t->codec == RTC_MEDIA_CODEC_H264 ? "V_MPEG4/ISO/AVC"
+                                                : "V_AV1");
+      if (t->codec == RTC_MEDIA_CODEC_H264)
+        eb_bin(&te, 0x63A2, w->avcc[i], w->avcc_len[i]); /* CodecPrivate */
       if (t->width && t->height) {
         eb_t v = {0};
         eb_uint(&v, 0xB0, t->width);
@@ -198,6 +232,17 @@ int rtc_record_webm_create(const rtc_record_webm_track_t *tracks, size_t n, uint
   if (!w) return RTC_ENOMEM;
   memcpy(w->tracks, tracks, n * sizeof *tracks);
   w->ntracks = n;
+  for (size_t i = 0; i < n; i++) {
+    w->tracks[i].codec_private = NULL; /* borrowed: copied below where needed */
+    if (tracks[i].codec != RTC_MEDIA_CODEC_H264) continue;
+    w->avcc[i] = malloc(tracks[i].codec_private_len);
+    if (!w->avcc[i]) {
+      rtc_record_webm_destroy(w);
+      return RTC_ENOMEM;
+    }
+    memcpy(w->avcc[i], tracks[i].codec_private, tracks[i].codec_private_len);
+    w->avcc_len[i] = tracks[i].codec_private_len;
+  }
   w->cluster_ms = cluster_ms ? cluster_ms : 1000;
   for (size_t i = 0; i < n; i++) {
     w->last_ms[i] = INT64_MIN;
@@ -215,6 +260,8 @@ int rtc_record_webm_create(const rtc_record_webm_track_t *tracks, size_t n, uint
 void rtc_record_webm_destroy(rtc_record_webm_t *w) {
   if (!w) return;
   rtc__media_out_free(&w->out);
+  for (size_t i = 0; i < RTC_RECORD_WEBM_MAX_TRACKS; i++)
+    free(w->avcc[i]);
   free(w->cues);
   free(w->patches);
   free(w);
@@ -231,7 +278,8 @@ static int open_cluster(rtc_record_webm_t *w, int64_t time_ms) {
     w->cap_cues = nc;
   }
   if (time_ms < 0) time_ms = 0;
-  eb_t e = {0};
+  eb_t e;
+  e.n = 0, e.over = false; /* per cluster and frame: not worth zeroing 1 KiB */
   eb_id(&e, ID_CLUSTER);
   eb_size(&e, 0x00FFFFFFFFFFFFFFull, 8);
   eb_uint(&e, 0xE7, (uint64_t)time_ms); /* Timestamp */
@@ -270,15 +318,37 @@ int rtc_record_webm_write(rtc_record_webm_t *w, unsigned track, const uint8_t *p
     if (rc) return rc;
     rel = time_ms - w->cluster_ms_start;
   }
-  eb_t e = {0};
+  /* H.264: Annex-B start codes become 4-byte lengths (lengthSizeMinusOne 3). */
+  bool avc = w->tracks[track - 1].codec == RTC_MEDIA_CODEC_H264;
+  size_t body = len;
+  if (avc) {
+    body = 0;
+    size_t off = 0, nl;
+    const uint8_t *nal;
+    while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl))
+      body += 4 + nl;
+    if (!body) return RTC_EINVAL;
+  }
+  eb_t e;
+  e.n = 0, e.over = false;
   eb_id(&e, 0xA3); /* SimpleBlock */
-  eb_size(&e, len + 4, 0);
+  eb_size(&e, body + 4, 0);
   uint8_t bh[4] = {(uint8_t)(0x80 | track), (uint8_t)((uint16_t)(int16_t)rel >> 8),
                    (uint8_t)(int16_t)rel, (uint8_t)(keyframe ? 0x80 : 0)};
   eb_put(&e, bh, 4);
-  if (rtc__media_out_reserve(&w->out, e.n + len) != 0) return RTC_ENOMEM;
+  if (rtc__media_out_reserve(&w->out, e.n + body) != 0) return RTC_ENOMEM;
   out_put(w, e.b, e.n);
-  out_put(w, p, len);
+  if (avc) {
+    size_t off = 0, nl;
+    const uint8_t *nal;
+    while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl)) {
+      uint8_t be[4] = {(uint8_t)(nl >> 24), (uint8_t)(nl >> 16), (uint8_t)(nl >> 8), (uint8_t)nl};
+      out_put(w, be, 4);
+      out_put(w, nal, nl);
+    }
+  } else {
+    out_put(w, p, len);
+  }
   w->last_ms[track - 1] = time_ms;
   return 0;
 }
@@ -296,39 +366,39 @@ int rtc_record_webm_finish(rtc_record_webm_t *w, int64_t end_ms) {
   if (w->finished) return 0;
   uint64_t cues_start = w->total;
   /* Cues: one CuePoint per cluster, pointing at the first video track (or audio). */
+  /* Two passes over one small builder: the sizes first (the Cues' size goes first). */
   rtc_media_out_t *o = &w->out;
-  size_t body = 0;
-  eb_t *pts = calloc(w->ncues ? w->ncues : 1, sizeof *pts);
-  if (!pts) return RTC_ENOMEM;
   unsigned cue_track = 1;
   for (size_t i = 0; i < w->ntracks; i++)
     if (w->tracks[i].codec != RTC_MEDIA_CODEC_OPUS) {
       cue_track = (unsigned)i + 1;
       break;
     }
-  for (size_t i = 0; i < w->ncues; i++) {
-    eb_t tp = {0}, cp = {0};
-    eb_uint(&tp, 0xF7, cue_track);
-    eb_uint(&tp, 0xF1, w->cues[i].pos);
-    eb_uint(&cp, 0xB3, (uint64_t)w->cues[i].time_ms);
-    eb_master(&cp, 0xB7, &tp);
-    eb_master(&pts[i], 0xBB, &cp);
-    body += pts[i].n;
-  }
+  size_t body = 0;
   int rc = 0;
-  if (w->ncues) {
-    eb_t h = {0};
-    eb_id(&h, ID_CUES);
-    eb_size(&h, body, 8);
-    rc = rtc__media_out_reserve(o, h.n + body);
-    if (!rc) {
+  for (int pass = 0; pass < 2 && w->ncues && !rc; pass++) {
+    if (pass == 1) {
+      eb_t h = {0};
+      eb_id(&h, ID_CUES);
+      eb_size(&h, body, 8);
+      rc = rtc__media_out_reserve(o, h.n + body);
+      if (rc) break;
       out_put(w, h.b, h.n);
-      for (size_t i = 0; i < w->ncues; i++)
-        out_put(w, pts[i].b, pts[i].n);
+    }
+    for (size_t i = 0; i < w->ncues; i++) {
+      eb_t tp = {0}, cp = {0}, pt = {0};
+      eb_uint(&tp, 0xF7, cue_track);
+      eb_uint(&tp, 0xF1, w->cues[i].pos);
+      eb_uint(&cp, 0xB3, (uint64_t)w->cues[i].time_ms);
+      eb_master(&cp, 0xB7, &tp);
+      eb_master(&pt, 0xBB, &cp);
+      if (pass == 0)
+        body += pt.n;
+      else
+        out_put(w, pt.b, pt.n);
     }
   }
-  free(pts);
-  if (rc) return rc;
+  if (rc) return RTC_ENOMEM;
   w->patches = calloc(w->ncues + 2, sizeof *w->patches);
   if (!w->patches) return RTC_ENOMEM;
   size_t k = 0;

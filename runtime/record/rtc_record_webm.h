@@ -1,4 +1,6 @@
-/* WebM (Matroska subset) muxer, sans-IO: VP8/VP9/AV1 video and Opus audio in one file.
+/* WebM (Matroska subset) muxer, sans-IO: VP8/VP9/AV1 video and Opus audio in one file;
+ * with an H.264 track the file is Matroska (DocType "matroska", V_MPEG4/ISO/AVC: WebM does
+ * not hold H.264), its frames turned from Annex-B into 4-byte length-prefixed NAL units.
  *
  * Written for recordings that may be killed at any moment: the Segment and every
  * Cluster are written with the "unknown size" marker, so a file cut anywhere plays up
@@ -25,10 +27,19 @@
 #define RTC_RECORD_WEBM_MAX_TRACKS 4
 
 typedef struct rtc_record_webm_track {
-  rtc_media_codec_t codec; /* VP8, VP9, AV1 or OPUS */
+  rtc_media_codec_t codec; /* VP8, VP9, AV1, H264 or OPUS */
   uint16_t width, height;  /* video: 0 when not known (left out) */
   uint8_t channels;        /* Opus: 1 or 2 (0: 2) */
+  /* H.264: the AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.2.4.1, see
+   * rtc_record_webm_avcc), required; borrowed during create only. */
+  const uint8_t *codec_private;
+  size_t codec_private_len;
 } rtc_record_webm_track_t;
+
+/* Builds an AVCDecoderConfigurationRecord from one SPS and one PPS (NAL units with their
+ * header byte, no start code) into out[cap]: its length, or 0 (too small, SPS < 4 bytes). */
+size_t rtc_record_webm_avcc(const uint8_t *sps, size_t sps_len, const uint8_t *pps,
+                            size_t pps_len, uint8_t *out, size_t cap);
 
 typedef struct rtc_record_webm rtc_record_webm_t;
 
@@ -40,14 +51,15 @@ typedef struct rtc_record_webm_patch {
 } rtc_record_webm_patch_t;
 
 /* Tracks are numbered 1..n in the given order. cluster_ms 0: 1000. RTC_EINVAL (no
- * track, too many, a codec WebM does not hold here), RTC_ENOMEM. The EBML header,
+ * track, too many, a codec not held here, H.264 without its codec_private), RTC_ENOMEM. The EBML header,
  * Info and Tracks are queued at once. */
 int rtc_record_webm_create(const rtc_record_webm_track_t *tracks, size_t n, uint32_t cluster_ms,
                            rtc_record_webm_t **out);
 void rtc_record_webm_destroy(rtc_record_webm_t *w);
 
-/* One frame of track (1-based) at time_ms. RTC_EINVAL (bad track, empty frame, a time
- * before the previous block of the track), RTC_ESTATE after finish, RTC_ENOMEM. */
+/* One frame of track (1-based) at time_ms (H.264: an Annex-B access unit). RTC_EINVAL
+ * (bad track, empty frame, H.264 without a start code, a time before the previous block of
+ * the track), RTC_ESTATE after finish, RTC_ENOMEM. */
 int rtc_record_webm_write(rtc_record_webm_t *w, unsigned track, const uint8_t *p, size_t len,
                           int64_t time_ms, bool keyframe);
 /* Appends the Cues and computes the patches. end_ms: the end of the last frame.

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Issue 9: headless Chromium (fake camera + microphone), aiortc and GStreamer webrtcbin
 // publish VP8 + Opus at the same time to examples/whip-recorder.lua (one luartc
-// process) for WHIP_RECORD_SECONDS (default 20) each. Every file must pass ffprobe with
-// vp8 and opus, last the publisher's connected-to-DELETE time within 5 %, decode with
-// `ffmpeg -v error` silent, and start audio and video within 100 ms (stream start_time).
+// process) for WHIP_RECORD_SECONDS (default 20) each; then Chromium publishes H.264 + Opus
+// (recorded into Matroska) and VP9 + Opus (WebM) at once, its video codec chosen with
+// setCodecPreferences. Every file must pass ffprobe with its codecs, last the publisher's
+// connected-to-DELETE time within 5 %, decode with `ffmpeg -v error` silent, and start
+// audio and video within 100 ms (stream start_time).
 // Prints "ok/FAIL/skip whip-record/PEER" lines and "RESULT passed=N failed=M skipped=K".
 //
 //   node whip_record.mjs --build build [--only REGEX]      (run.sh runs it in its netns)
@@ -43,7 +45,7 @@ function run(cmd, argv, env) { // -> promise of {code, out, err}
 
 // Chromium: the page (served by playwright on the recorder's origin: 127.0.0.1 is a
 // secure context, and the POST needs no CORS preflight) POSTs its offer to the recorder.
-async function chromiumPublish(url) {
+async function chromiumPublish(url, codec = 'VP8') {
   const { chromium } = await import('playwright-core');
   const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'whip-chromium-')), {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 60000,
@@ -55,10 +57,17 @@ async function chromiumPublish(url) {
     const pageUrl = new URL('/pub', url).href;
     await page.route(pageUrl, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>pub</title>' }));
     await page.goto(pageUrl);
-    const r = await page.evaluate(async ({ url, seconds }) => {
+    const r = await page.evaluate(async ({ url, seconds, codec }) => {
       const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
       const pc = new RTCPeerConnection();
-      for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+      for (const t of stream.getTracks()) {
+        const tr = pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+        if (t.kind !== 'video') continue;
+        const want = RTCRtpSender.getCapabilities('video').codecs.filter((c) => c.mimeType.toLowerCase() === `video/${codec.toLowerCase()}` &&
+          (codec !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine || '')));
+        if (!want.length) return { skip: `Chromium offers no ${codec}` };
+        tr.setCodecPreferences(want);
+      }
       await pc.setLocalDescription();
       await new Promise((ok) => {
         if (pc.iceGatheringState === 'complete') ok();
@@ -81,7 +90,7 @@ async function chromiumPublish(url) {
       const del = await fetch(new URL(location, url), { method: 'DELETE' });
       pc.close();
       return { location, seconds: took, deleteStatus: del.status };
-    }, { url, seconds: SECONDS });
+    }, { url, seconds: SECONDS, codec });
     return r;
   } finally {
     await ctx.close().catch(() => {});
@@ -100,7 +109,7 @@ function probe(file, argv) {
   return spawnSync('ffprobe', ['-v', 'error', ...argv, '-of', 'csv=p=0', file], { encoding: 'utf8' }).stdout.trim();
 }
 
-function check(name, pub, recLog) {
+function check(name, pub, recLog, want = 'opus,vp8') {
   if (pub.error) throw new Error(pub.error);
   if (pub.deleteStatus !== 200) throw new Error(`DELETE answered ${pub.deleteStatus}`);
   const id = String(pub.location).split('/').pop();
@@ -118,14 +127,14 @@ function check(name, pub, recLog) {
     errs = ff(['-fps_mode', 'vfr']);
   }
   if (errs) throw new Error(`ffmpeg decoding ${file} says: ${errs.slice(0, 300)}`);
-  const codecs = probe(file, ['-show_entries', 'stream=codec_name']).split(/\s+/).sort().join(',');
-  if (codecs !== 'opus,vp8') throw new Error(`${file}: codecs ${codecs}`);
-  const d = Number(probe(file, ['-show_entries', 'format=duration']));
+  const codecs = probe(file, ['-show_entries', 'stream=codec_name']).split(/[\s,]+/).filter(Boolean).sort().join(',');
+  if (codecs !== want) throw new Error(`${file}: codecs ${codecs}, not ${want}`);
+  const d = parseFloat(probe(file, ['-show_entries', 'format=duration']));
   if (!(Math.abs(d - pub.seconds) <= 0.05 * pub.seconds)) throw new Error(`${file} lasts ${d} s for ${pub.seconds.toFixed(2)} s published`);
-  const sv = Number(probe(file, ['-select_streams', 'v', '-show_entries', 'stream=start_time']));
-  const sa = Number(probe(file, ['-select_streams', 'a', '-show_entries', 'stream=start_time']));
+  const sv = parseFloat(probe(file, ['-select_streams', 'v', '-show_entries', 'stream=start_time']));
+  const sa = parseFloat(probe(file, ['-select_streams', 'a', '-show_entries', 'stream=start_time']));
   if (!(Math.abs(sv - sa) < 0.1)) throw new Error(`${file}: video starts at ${sv} s, audio at ${sa} s`);
-  return `${d.toFixed(2)} s of ${pub.seconds.toFixed(2)} s published, A/V start ${((sa - sv) * 1000).toFixed(0)} ms apart, ${m[2]} bytes${note}`;
+  return `${path.basename(file)}: ${codecs}, ${d.toFixed(2)} s of ${pub.seconds.toFixed(2)} s published, A/V start ${((sa - sv) * 1000).toFixed(0)} ms apart, ${m[2]} bytes${note}`;
 }
 
 async function main() {
@@ -137,7 +146,11 @@ async function main() {
   if (spawnSync(PY, ['-c', 'import gi; gi.require_version("GstWebRTC", "1.0")']).status === 0) peers.push('gstreamer');
   else { console.log('skip whip-record/gstreamer: python3-gst-1.0 missing'); skipped++; }
   const chosen = peers.filter((p) => !ONLY || ONLY.test(`whip-record/${p}`));
-  if (chosen.length) {
+  // Chromium's other codecs, both at once after the first batch (two more encoders at
+  // once would starve 2 cores): H.264 into Matroska, VP9 into WebM.
+  const more = [['chromium-h264', 'H264', 'h264,opus'], ['chromium-vp9', 'VP9', 'opus,vp9']]
+    .filter(([n]) => peers.includes('chromium') && (!ONLY || ONLY.test(`whip-record/${n}`)));
+  if (chosen.length || more.length) {
     const port = 20000 + (process.pid % 20000);
     const rec = spawn(path.join(BUILD, 'luartc'), [path.join(ROOT, 'examples/whip-recorder.lua'), '--port', String(port), '--dir', dir], {
       cwd: ROOT, env: { ...process.env, LUARTC_GATHER_ADDRESSES: GATHER }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,18 +163,27 @@ async function main() {
     const jobs = chosen.map((p) => (p === 'chromium' ? chromiumPublish(url)
       : pyPublish(p === 'aiortc' ? 'whip_aiortc.py' : 'whip_gst.py', url)).catch((e) => ({ error: String(e.message || e).split('\n')[0] })));
     const results = await Promise.all(jobs);
+    const moreResults = await Promise.all(more.map(([, c]) => chromiumPublish(url, c)
+      .catch((e) => ({ error: String(e.message || e).split('\n')[0] }))));
     await sleep(500); // the end lines (written as DELETE is answered)
     rec.kill('SIGTERM');
     fs.writeFileSync(path.join(LOGDIR, 'whip-record-recorder.log'), recLog);
-    chosen.forEach((p, i) => {
+    const all = chosen.map((p, i) => [p, results[i], 'opus,vp8'])
+      .concat(more.map(([n, , want], i) => [n, moreResults[i], want]));
+    for (const [p, res, want] of all) {
+      if (res && res.skip) {
+        console.log(`skip whip-record/${p}: ${res.skip}`);
+        skipped++;
+        continue;
+      }
       try {
-        console.log(`ok whip-record/${p} -- ${check(p, results[i], recLog)}`);
+        console.log(`ok whip-record/${p} -- ${check(p, res, recLog, want)}`);
         passed++;
       } catch (e) {
         console.log(`FAIL whip-record/${p}: ${e.message}`);
         failed++;
       }
-    });
+    }
   }
   if (!failed) fs.rmSync(dir, { recursive: true, force: true });
   console.log(`RESULT passed=${passed} failed=${failed} skipped=${skipped}`);

@@ -6,10 +6,11 @@ local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
 
 local FIX, TMP, sh, have_ffmpeg = H.MEDIA_FIXTURES, H.TMP, H.sh, H.have_ffmpeg
 
--- a sends vp8 + opus; b's ontrack collects the tracks; returns a, b, tracks, files.
-local function av_pair()
+-- a sends vp8 (or the given video file) + opus; b's ontrack collects the tracks; returns
+-- a, b, tracks, files.
+local function av_pair(video)
   local a, b = H.pair()
-  local v = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  local v = assert(rtc.media.open(FIX .. (video or "vp8.ivf"), { loop = true }))
   local au = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
   assert(a:addTrack(v, { id = "s" }))
   assert(a:addTrack(au, { id = "s" }))
@@ -52,6 +53,28 @@ test("VP8 + Opus recorded into one WebM: both streams, ~3 s, A/V start together"
     local sv = tonumber(sh("ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
     local sa = tonumber(sh("ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
     ok(sv and sa and math.abs(sv - sa) < 0.1, "A/V start within 100 ms", sv, sa)
+  end
+  os.remove(out)
+end, 30000)
+
+test("H.264 + Opus into Matroska (.mkv); .webm refuses H.264 with a reason", function()
+  local a, b, got, files = av_pair("h264.h264")
+  local r0, err = rtc.media.record({ got.video, got.audio }, TMP .. "/x.webm")
+  eq(r0, nil)
+  ok(err and err:match("mkv"), "WebM says to use .mkv", err)
+  local out = TMP .. "/luartc-rec-h264.mkv"
+  local rec = assert(rtc.media.record({ got.video, got.audio }, out))
+  rtc.sleep(3000)
+  rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
+  ok(rec.frames > 100, "frames written", rec.frames)
+  for _, f in ipairs(files) do f:stop() end
+  if have_ffmpeg then
+    eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+    local codecs = sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. out)
+    ok(codecs:match("h264") and codecs:match("opus"), "h264 and opus", codecs)
+    local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. out))
+    ok(d and math.abs(d - rec.duration) < 0.05 * rec.duration + 0.1, "ffprobe duration", d, rec.duration)
   end
   os.remove(out)
 end, 30000)

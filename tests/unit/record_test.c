@@ -99,7 +99,7 @@ static const char *probe_codecs(char *b, size_t cap, const char *path) {
 
 static void test_format_parse(void) {
   CHECK_EQ_INT(rtc_record_format_parse("/tmp/a.webm"), RTC_RECORD_FORMAT_WEBM);
-  CHECK_EQ_INT(rtc_record_format_parse("x.MKV"), RTC_RECORD_FORMAT_WEBM);
+  CHECK_EQ_INT(rtc_record_format_parse("x.MKV"), RTC_RECORD_FORMAT_MKV);
   CHECK_EQ_INT(rtc_record_format_parse("x.opus"), RTC_RECORD_FORMAT_OGG);
   CHECK_EQ_INT(rtc_record_format_parse("ogg"), RTC_RECORD_FORMAT_OGG);
   CHECK_EQ_INT(rtc_record_format_parse("a.ivf"), RTC_RECORD_FORMAT_IVF);
@@ -111,8 +111,13 @@ static void test_format_parse(void) {
   rtc_record_track_config_t h264 = {.codec = RTC_MEDIA_CODEC_H264};
   CHECK_EQ_INT(rtc_record_create(&cfg, &opus, 1, &r), RTC_EINVAL); /* IVF holds video */
   cfg.format = RTC_RECORD_FORMAT_WEBM;
-  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), RTC_EINVAL); /* not in WebM here */
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), RTC_EINVAL); /* WebM has no H.264 */
   CHECK(r == NULL);
+  cfg.format = RTC_RECORD_FORMAT_IVF;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), RTC_EINVAL);
+  cfg.format = RTC_RECORD_FORMAT_MKV;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), 0);
+  rtc_record_destroy(r);
 }
 
 /* VP8 capture whose timestamps wrap at about 1 s: IVF plays 2 s, all 60 frames. */
@@ -216,10 +221,10 @@ static void test_ogg_gap_wrap(void) {
  * capture instant. sr: 1 = both senders' SRs (saying the first frames were captured at the
  * same instant) before the first frame, 2 = the same SRs 1 s into the stream (senders
  * send them after their first packets), 0 = none. */
-static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, int sr, int64_t skew_us) {
-  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_WEBM};
-  rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_VP8},
-                                     {.codec = RTC_MEDIA_CODEC_OPUS}};
+static rtc_record_t *record_av_as(const clipf_t *v, const clipf_t *a, int sr, int64_t skew_us,
+                                  rtc_record_format_t format, rtc_media_codec_t vcodec) {
+  rtc_record_config_t cfg = {.format = format};
+  rtc_record_track_config_t tc[2] = {{.codec = vcodec}, {.codec = RTC_MEDIA_CODEC_OPUS}};
   rtc_record_t *r = NULL;
   CHECK_EQ_INT(rtc_record_create(&cfg, tc, 2, &r), 0);
   if (!r) return NULL;
@@ -248,6 +253,10 @@ static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, int sr, int64
   }
   CHECK_EQ_INT(rtc_record_finish(r), 0);
   return r;
+}
+
+static rtc_record_t *record_av(const clipf_t *v, const clipf_t *a, int sr, int64_t skew_us) {
+  return record_av_as(v, a, sr, skew_us, RTC_RECORD_FORMAT_WEBM, RTC_MEDIA_CODEC_VP8);
 }
 
 static double stream_start(const char *path, int idx) {
@@ -284,6 +293,59 @@ static void test_webm_av(void) {
   unlink(path);
   clip_free(&v);
   clip_free(&a);
+}
+
+/* H.264 (GStreamer's and ffmpeg's payloaders: STAP-A SPS+PPS, FU-A) + Opus into Matroska:
+ * the codec private comes from the in-band SPS/PPS, the Annex-B access units become
+ * length-prefixed; ffmpeg decodes all 60 pictures, and (ffmpeg's capture) silently, 2 s,
+ * both streams starting together. GStreamer's capture gave every packet one RTP
+ * timestamp (a file source without timing), so its frames land 1 ms apart: only decoded.
+ * The AVCDecoderConfigurationRecord is checked byte by byte. */
+static void test_mkv_h264(void) {
+  const char *caps[] = {"h264-gst.rtp", "h264-ffmpeg.rtp"};
+  for (int k = 0; k < 2; k++) {
+    clipf_t v, a;
+    CHECK_EQ_INT(depay(caps[k], RTC_RTP_CODEC_H264, 0xffff0000u, &v), 60);
+    CHECK(depay("opus-ffmpeg.rtp", RTC_RTP_CODEC_OPUS, 0, &a) >= 95);
+    rtc_record_t *r = record_av_as(&v, &a, 1, 0, RTC_RECORD_FORMAT_MKV, RTC_MEDIA_CODEC_H264);
+    char path[128];
+    media_tmp_path(path, sizeof path, k ? "h264-ffmpeg.mkv" : "h264-gst.mkv");
+    if (r) save(r, path);
+    rtc_record_stats_t st;
+    rtc_record_get_stats(r, &st);
+    CHECK(st.frames >= 150);
+    rtc_record_destroy(r);
+    CHECK(media_ffprobe_frames(path) == 60);
+    if (k == 0) {
+      unlink(path);
+      clip_free(&v);
+      clip_free(&a);
+      continue;
+    }
+    CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+    char b[128];
+    probe_codecs(b, sizeof b, path); /* h264 has an extra csv field: "h264,\nopus" */
+    CHECK(!strncmp(b, "h264", 4) && strstr(b, "opus"));
+    CHECK_STR(sh(b, sizeof b,
+                 "ffprobe -v error -show_entries format=format_name -of csv=p=0 '%s'", path),
+              "\"matroska,webm\"");
+    double d = probe_duration(path);
+    CHECK(NEAR(d, 2.0, 0.05));
+    if (!NEAR(d, 2.0, 0.05)) fprintf(stderr, "  %s: duration %f\n", caps[k], d);
+    double sv = stream_start(path, 0), sa = stream_start(path, 1);
+    CHECK(sv - sa < 0.1 && sa - sv < 0.1);
+    unlink(path);
+    clip_free(&v);
+    clip_free(&a);
+  }
+  uint8_t sps[] = {0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00}, pps[] = {0x68, 0xce, 0x3c, 0x80};
+  uint8_t out[64];
+  CHECK_EQ_INT(rtc_record_webm_avcc(sps, sizeof sps, pps, sizeof pps, out, sizeof out), 21);
+  uint8_t want[] = {1,    0x42, 0xc0, 0x1e, 0xff, 0xe1, 0,    6,    0x67, 0x42, 0xc0,
+                    0x1e, 0xd9, 0x00, 1,    0,    4,    0x68, 0xce, 0x3c, 0x80};
+  CHECK(!memcmp(out, want, sizeof want));
+  CHECK_EQ_INT(rtc_record_webm_avcc(sps, 3, pps, sizeof pps, out, sizeof out), 0);
+  CHECK_EQ_INT(rtc_record_webm_avcc(sps, sizeof sps, pps, sizeof pps, out, 20), 0);
 }
 
 /* Without SRs the tracks are placed by arrival: video arriving 300 ms late lands 300 ms
@@ -371,5 +433,6 @@ int main(void) {
   RUN_TEST(test_webm_arrival_alignment);
   RUN_TEST(test_webm_late_sr_alignment);
   RUN_TEST(test_webm_killed);
+  RUN_TEST(test_mkv_h264);
   TEST_MAIN_END();
 }
