@@ -23,6 +23,10 @@ local CFG = { gatherAddresses = { "127.0.0.1" } }
 -- ~84 bytes per stream and pc at association setup), to show what B3 costs without
 -- the default 1024 (bench/README.md, B3).
 if os.getenv("BENCH_MAX_CHANNELS") then CFG.maxChannels = tonumber(os.getenv("BENCH_MAX_CHANNELS")) end
+-- BENCH_ICE_TCP=0: no ICE-TCP candidates (iceTcp = false). By default each pc also holds a
+-- listening TCP socket and the TCP checks' connections: B4 past ~3,000 pairs runs into the
+-- open-file limit (bench/README.md, B4).
+if os.getenv("BENCH_ICE_TCP") == "0" then CFG.iceTcp = false end
 
 local function now_ms() return uv.hrtime() / 1e6 end
 local function cpu_ms()
