@@ -85,6 +85,7 @@ interop: deps all
 nettest: deps all
 	@bash tests/net/run.sh $(BUILD)
 	@bash tests/net/turn.sh $(BUILD)
+	@bash tests/net/turn6.sh $(BUILD)
 
 asan-test: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \

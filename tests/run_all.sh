@@ -8,7 +8,7 @@ shift
 suites="unit lua signaling pkg sim interop fuzz asan"
 for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua signaling sim"; done
 # The network suite (coturn in namespaces) needs root, and is left out with --no-interop.
-case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net turn" ;; esac
+case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net turn turn6" ;; esac
 passed=0; failed=0; skipped=0
 for s in $suites; do
   case $s in
@@ -22,6 +22,7 @@ for s in $suites; do
     fuzz) script=tests/fuzz/build.sh; export FUZZ_SECONDS=${FUZZ_SECONDS:-20} ;; # 20 s a target
     asan) script=tests/run_asan.sh ;;
     turn) script=tests/net/turn.sh ;;
+    turn6) script=tests/net/turn6.sh ;; # IPv6 and dual-stack TURN, IPv6 host/srflx
   esac
   [ -f "$script" ] || continue
   log=$(mktemp)

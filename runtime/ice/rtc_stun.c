@@ -69,6 +69,13 @@ static int parse_addr(const uint8_t *v, size_t n, const uint8_t *hdr, bool xored
   return RTC_EPARSE;
 }
 
+/* 0.0.0.0:0 or [::]:0. */
+static bool addr_is_placeholder(const rtc_addr_t *a) {
+  if (rtc_addr_port(a) != 0) return false;
+  if (a->u.sa.sa_family == AF_INET) return a->u.in4.sin_addr.s_addr == 0;
+  return IN6_IS_ADDR_UNSPECIFIED(&a->u.in6.sin6_addr);
+}
+
 int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m) {
   memset(m, 0, sizeof *m);
   if (!p || !rtc_stun_is_stun(p, len)) return RTC_EPARSE;
@@ -146,10 +153,27 @@ int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m) {
         m->lifetime_s = rtc_rd32(v);
         m->has_lifetime = true;
         break;
-      case RTC_STUN_ATTR_XOR_RELAYED_ADDRESS:
-        if (m->has_xor_relayed) break; /* RFC 8656 7.3: one per family; we ask for one */
-        if (parse_addr(v, alen, p, true, &m->xor_relayed) < 0) return RTC_EPARSE;
-        m->has_xor_relayed = true;
+      case RTC_STUN_ATTR_XOR_RELAYED_ADDRESS: {
+        rtc_addr_t a;
+        if (parse_addr(v, alen, p, true, &a) < 0) return RTC_EPARSE;
+        if (addr_is_placeholder(&a)) break;
+        if (!m->has_xor_relayed) {
+          m->xor_relayed = a;
+          m->has_xor_relayed = true;
+        } else if (!m->has_xor_relayed2 && rtc_addr_family(&a) != rtc_addr_family(&m->xor_relayed)) {
+          m->xor_relayed2 = a;
+          m->has_xor_relayed2 = true;
+        }
+        break;
+      }
+      case RTC_STUN_ATTR_ADDRESS_ERROR_CODE:
+      case RTC_STUN_ATTR_ADDRESS_ERROR_CODE_DRAFT:
+        /* RFC 8656 18.12: family, reserved, then class and number as in ERROR-CODE. */
+        if (alen < 4 || (v[0] != 0x01 && v[0] != 0x02) || (v[2] & 7) < 3 || (v[2] & 7) > 6 ||
+            v[3] > 99)
+          return RTC_EPARSE;
+        m->address_error_family = v[0] == 0x01 ? AF_INET : AF_INET6;
+        m->address_error_code = (uint16_t)((v[2] & 7) * 100 + v[3]);
         break;
       case RTC_STUN_ATTR_XOR_PEER_ADDRESS:
         if (m->has_xor_peer) break;

@@ -39,6 +39,7 @@
 #define RTC_STUN_ATTR_XOR_PEER_ADDRESS 0x0012
 #define RTC_STUN_ATTR_DATA 0x0013
 #define RTC_STUN_ATTR_XOR_RELAYED_ADDRESS 0x0016
+#define RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY 0x0017 /* RFC 8656 18.10 */
 #define RTC_STUN_ATTR_REQUESTED_TRANSPORT 0x0019
 #define RTC_STUN_ATTR_DONT_FRAGMENT 0x001A
 #define RTC_STUN_ATTR_REALM 0x0014
@@ -46,6 +47,12 @@
 #define RTC_STUN_ATTR_XOR_MAPPED_ADDRESS 0x0020
 #define RTC_STUN_ATTR_PRIORITY 0x0024
 #define RTC_STUN_ATTR_USE_CANDIDATE 0x0025
+#define RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY 0x8000 /* RFC 8656 18.11 */
+#define RTC_STUN_ATTR_ADDRESS_ERROR_CODE 0x8001        /* RFC 8656 18.12 */
+/* The same two as coturn (through 4.6 at least) knows them: the codepoints of
+ * draft-ietf-tram-turnbis, before IANA assigned the ones above. */
+#define RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY_DRAFT 0x8032
+#define RTC_STUN_ATTR_ADDRESS_ERROR_CODE_DRAFT 0x8033
 #define RTC_STUN_ATTR_SOFTWARE 0x8022
 #define RTC_STUN_ATTR_FINGERPRINT 0x8028
 #define RTC_STUN_ATTR_ICE_CONTROLLED 0x8029
@@ -79,6 +86,15 @@ typedef struct rtc_stun_msg {
   bool has_lifetime, has_xor_relayed, has_xor_peer, has_channel, has_data;
   uint32_t lifetime_s;
   rtc_addr_t xor_relayed, xor_peer; /* the first of each */
+  /* RFC 8656 7.3: a dual allocation brings one XOR-RELAYED-ADDRESS per family: the
+   * second family's goes here. An unspecified address with port 0 (coturn's stand-in
+   * for a family it could not allocate) is neither. */
+  bool has_xor_relayed2;
+  rtc_addr_t xor_relayed2;
+  /* RFC 8656 18.12 ADDRESS-ERROR-CODE: the family (AF_INET/AF_INET6) not allocated and
+   * why (class*100 + number); 0 when absent. */
+  int address_error_family;
+  uint16_t address_error_code;
   uint16_t channel;
   size_t data_off, data_len; /* DATA value: offset into the datagram */
   bool has_integrity, has_fingerprint;

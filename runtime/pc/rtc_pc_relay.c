@@ -6,7 +6,11 @@
  * becomes a local ICE candidate; what the transport sends from it is wrapped for the
  * server (ChannelData or Send indication) and what the server relays back comes out
  * to the transport as if it had arrived on the relayed address from the peer. With
- * iceTransportPolicy "relay" the sockets only talk to the servers. */
+ * iceTransportPolicy "relay" the sockets only talk to the servers.
+ *
+ * Every allocation asks for an IPv4 and an IPv6 relayed address (RFC 8656 dual
+ * allocation): where the server offers both, each is a candidate, so a peer that has
+ * only IPv6 (or only IPv4) can still be reached through the relay. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +93,7 @@ static rtc_turn_client_t *client_start(rtc_pc_t *pc, const relay_client_t *rc, b
   cfg.local = rc->local;
   cfg.server = rc->server_addr;
   cfg.stream = stream;
+  cfg.family = RTC_TURN_FAMILY_DUAL;
   return rtc_turn_client_create(&cfg, pc->now_us);
 }
 
@@ -160,6 +165,14 @@ static void relay_error(rtc_pc_t *pc, const relay_client_t *rc, int code, const 
   RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: TURN %s: %d %s", pc->id, n->ev.url, code, text);
 }
 
+static void relay_announce(rtc_pc_t *pc, const rtc_addr_t *relayed, const rtc_addr_t *mapped) {
+  char text[512];
+  if (pc->closed ||
+      rtc_transport_add_local_relay(pc->transport, pc->now_us, relayed, mapped, text, sizeof(text)) < 0)
+    return; /* the agent was replaced by a restart since, or is full */
+  rtc__pc_servers_announce(pc, text);
+}
+
 /* Takes what the clients produced: relayed candidates and errors. */
 static void relay_pump(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
@@ -171,11 +184,11 @@ static void relay_pump(rtc_pc_t *pc) {
         relay_error(pc, rc, ev.code, ev.text);
         continue;
       }
-      char text[512];
-      if (pc->closed || rtc_transport_add_local_relay(pc->transport, pc->now_us, &ev.relayed,
-                                                      &ev.mapped, text, sizeof(text)) < 0)
-        continue;
-      rtc__pc_servers_announce(pc, text);
+      if (ev.text[0])
+        RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: TURN %s: %s", pc->id,
+                rtc_turn_gather_server_url_text(pc->servers, rc->server), ev.text);
+      relay_announce(pc, &ev.relayed, &ev.mapped);
+      if (rtc_addr_family(&ev.relayed2)) relay_announce(pc, &ev.relayed2, &ev.mapped);
     }
   }
   rtc__pc_gathering_maybe_complete(pc);
@@ -186,12 +199,10 @@ void rtc__pc_relay_regather(rtc_pc_t *pc) {
   struct rtc_pc_relays *r = pc->relays;
   for (size_t i = 0; r && i < r->n_clients; i++) {
     rtc_turn_client_t *c = r->clients[i].c;
-    char text[512];
-    if (!c || rtc_turn_client_state(c) != RTC_TURN_CLIENT_ALLOCATED ||
-        rtc_transport_add_local_relay(pc->transport, pc->now_us, rtc_turn_client_relayed(c),
-                                      rtc_turn_client_mapped(c), text, sizeof(text)) < 0)
-      continue;
-    rtc__pc_servers_announce(pc, text);
+    if (!c || rtc_turn_client_state(c) != RTC_TURN_CLIENT_ALLOCATED) continue;
+    relay_announce(pc, rtc_turn_client_relayed(c), rtc_turn_client_mapped(c));
+    if (rtc_addr_family(rtc_turn_client_relayed2(c)))
+      relay_announce(pc, rtc_turn_client_relayed2(c), rtc_turn_client_mapped(c));
   }
 }
 
@@ -205,9 +216,10 @@ static bool client_input(rtc_pc_t *pc, relay_client_t *rc, const rtc_addr_t *fro
       rtc_turn_client_handle_datagram(rc->c, pc->now_us, from, p, len, &peer, &d, &dl);
   if (in == RTC_TURN_CLIENT_NOT_MINE) return false;
   if (in == RTC_TURN_CLIENT_DATA) {
-    /* As if it had arrived on the relayed candidate from the peer. */
-    rtc_transport_handle_datagram(pc->transport, pc->now_us, rtc_turn_client_relayed(rc->c), &peer,
-                                  d, dl);
+    /* As if it had arrived on the relayed candidate (of the peer's family) from the
+     * peer. */
+    const rtc_addr_t *relayed = rtc_turn_client_relayed_for(rc->c, rtc_addr_family(&peer));
+    if (relayed) rtc_transport_handle_datagram(pc->transport, pc->now_us, relayed, &peer, d, dl);
     rtc__pc_pump(pc);
   } else {
     relay_pump(pc);
@@ -364,7 +376,7 @@ uint64_t rtc__pc_relay_poll_timeout(const rtc_pc_t *pc) {
 static relay_client_t *client_of_relayed(struct rtc_pc_relays *r, const rtc_addr_t *relayed) {
   for (size_t i = 0; r && i < r->n_clients; i++) {
     relay_client_t *rc = &r->clients[i];
-    if (rc->c && rtc_addr_equal(rtc_turn_client_relayed(rc->c), relayed)) return rc;
+    if (rc->c && rtc_turn_client_is_relayed(rc->c, relayed)) return rc;
   }
   return NULL;
 }

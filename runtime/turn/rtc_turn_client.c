@@ -57,9 +57,10 @@ typedef struct client_out {
 
 struct rtc_turn_client {
   char *username, *password;
-  rtc_addr_t local, server, relayed, mapped;
+  rtc_addr_t local, server, relayed, mapped, relayed2;
   uint32_t lifetime_req_s, lifetime_s;
   bool stream;
+  rtc_turn_family_t family; /* asked for (a refused dual request falls back to IPv4) */
   rtc_turn_client_state_t state;
   char realm[RTC_STUN_MAX_REALM + 1], nonce[RTC_STUN_MAX_REALM + 1];
   bool has_key;
@@ -104,6 +105,7 @@ rtc_turn_client_t *rtc_turn_client_create(const rtc_turn_client_config_t *cfg, u
   c->server = cfg->server;
   c->lifetime_req_s = cfg->lifetime_s;
   c->stream = cfg->stream;
+  c->family = cfg->family;
   c->refresh_us = RTC_NEVER;
   rtc_random_bytes(c->ind_tid, sizeof(c->ind_tid));
   tx_start(c, &c->main_tx, TX_ALLOCATE, -1, now_us);
@@ -184,6 +186,15 @@ static void tx_send(rtc_turn_client_t *c, client_tx_t *t, uint32_t lifetime_s, b
     /* RFC 8656 18.13: protocol 17 (UDP) in the first byte. */
     const uint8_t udp[4] = {17, 0, 0, 0};
     rtc_stun_put_attr(&w, RTC_STUN_ATTR_REQUESTED_TRANSPORT, udp, sizeof(udp));
+    /* RFC 8656 18.10/18.11: family 0x02 (IPv6), then 3 reserved bytes. */
+    const uint8_t v6[4] = {0x02, 0, 0, 0};
+    if (c->family == RTC_TURN_FAMILY_IPV6)
+      rtc_stun_put_attr(&w, RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6, sizeof(v6));
+    if (c->family == RTC_TURN_FAMILY_DUAL) {
+      /* Both optional: a server acts on the one it knows and ignores the other. */
+      rtc_stun_put_attr(&w, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6, sizeof(v6));
+      rtc_stun_put_attr(&w, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY_DRAFT, v6, sizeof(v6));
+    }
   }
   if (lifetime) rtc_stun_put_u32(&w, RTC_STUN_ATTR_LIFETIME, lifetime_s);
   if (t->kind == TX_PERMISSION || t->kind == TX_CHANNEL) {
@@ -254,6 +265,11 @@ static void peer_start(rtc_turn_client_t *c, int i, uint64_t now_us) {
   p->refresh_us = now_us + RTC_MS(CLIENT_PEER_REFRESH_MS);
 }
 
+/* RFC 8656 9.1: a relayed address reaches peers of its own family only. */
+static bool family_relayed(const rtc_turn_client_t *c, int fam) {
+  return fam && (fam == rtc_addr_family(&c->relayed) || fam == rtc_addr_family(&c->relayed2));
+}
+
 static int peer_find(const rtc_turn_client_t *c, const rtc_addr_t *a) {
   for (size_t i = 0; i < c->n_peers; i++)
     if (rtc_addr_equal(&c->peers[i].addr, a)) return (int)i;
@@ -279,8 +295,7 @@ static int peer_add(rtc_turn_client_t *c, uint64_t now_us, const rtc_addr_t *a) 
 void rtc_turn_client_add_peer(rtc_turn_client_t *c, uint64_t now_us, const rtc_addr_t *peer) {
   if (c->state == RTC_TURN_CLIENT_FAILED || c->state == RTC_TURN_CLIENT_CLOSED) return;
   /* RFC 8656 9.1: a relay reaches only peers of its own address family. */
-  if (c->state == RTC_TURN_CLIENT_ALLOCATED && rtc_addr_family(peer) != rtc_addr_family(&c->relayed))
-    return;
+  if (c->state == RTC_TURN_CLIENT_ALLOCATED && !family_relayed(c, rtc_addr_family(peer))) return;
   peer_add(c, now_us, peer);
 }
 
@@ -333,6 +348,7 @@ static void tx_succeeded(rtc_turn_client_t *c, client_tx_t *t, const rtc_stun_ms
       return;
     }
     c->relayed = m->xor_relayed;
+    if (m->has_xor_relayed2) c->relayed2 = m->xor_relayed2;
     if (m->has_xor_mapped) c->mapped = m->xor_mapped;
     c->lifetime_s = m->has_lifetime ? m->lifetime_s : CLIENT_LIFETIME_DEFAULT_S;
     c->state = RTC_TURN_CLIENT_ALLOCATED;
@@ -341,12 +357,22 @@ static void tx_succeeded(rtc_turn_client_t *c, client_tx_t *t, const rtc_stun_ms
     memset(&ev, 0, sizeof(ev));
     ev.type = RTC_TURN_CLIENT_EVENT_ALLOCATED;
     ev.relayed = c->relayed;
+    ev.relayed2 = c->relayed2;
     ev.mapped = c->mapped;
     ev.lifetime_s = c->lifetime_s;
+    if (c->family == RTC_TURN_FAMILY_DUAL && !m->has_xor_relayed2) {
+      /* Half of a dual request: the server said why (ADDRESS-ERROR-CODE), or it does
+       * not know dual allocations. Not a failure: the allocation works. */
+      ev.code = m->address_error_code ? m->address_error_code : 0;
+      snprintf(ev.text, sizeof(ev.text), "no IPv%c relayed address: %s",
+               rtc_addr_family(&c->relayed) == AF_INET ? '6' : '4',
+               m->address_error_code ? "the server does not offer it"
+                                     : "the server does not do dual allocations");
+    }
     push_event(c, &ev);
-    /* Peers asked for while allocating, of the relay's family. */
+    /* Peers asked for while allocating, of a relayed address's family. */
     for (size_t i = 0; i < c->n_peers; i++)
-      if (rtc_addr_family(&c->peers[i].addr) == rtc_addr_family(&c->relayed))
+      if (family_relayed(c, rtc_addr_family(&c->peers[i].addr)))
         peer_start(c, (int)i, now_us);
       else
         c->peers[i].perm = c->peers[i].chan = PEER_FAILED;
@@ -394,6 +420,15 @@ static void handle_response(rtc_turn_client_t *c, uint64_t now_us, const uint8_t
   }
   c->stats.responses_received++;
   int code = m.error_code;
+  /* RFC 8656 7.4: a dual request refused as a whole (a server that knows one of the
+   * attributes but not dual allocations, or cannot relay IPv4): ask for IPv4 alone. */
+  if (t->kind == TX_ALLOCATE && c->family == RTC_TURN_FAMILY_DUAL &&
+      (code == 400 || code == 420 || code == 440)) {
+    RTC_LOG(RTC_LOG_DEBUG, "turn", "dual allocation refused (%d): asking IPv4 alone", code);
+    c->family = RTC_TURN_FAMILY_IPV4;
+    tx_restart(c, t, now_us);
+    return;
+  }
   /* RFC 8489 9.2.5: 401 to an unauthenticated request brings realm and nonce; 438
    * brings a new nonce. A 401 to an authenticated request: the credentials are wrong. */
   if ((code == 401 && !t->authed) || (code == 438 && t->stale < CLIENT_STALE_RETRIES)) {
@@ -511,7 +546,7 @@ int rtc_turn_client_wrap(rtc_turn_client_t *c, uint64_t now_us, const rtc_addr_t
   if (len > RTC_TURN_CLIENT_MAX_PAYLOAD) return RTC_ETOOBIG;
   int i = peer_find(c, peer);
   if (i < 0) {
-    if (rtc_addr_family(peer) != rtc_addr_family(&c->relayed)) return RTC_EINVAL;
+    if (!family_relayed(c, rtc_addr_family(peer))) return RTC_EINVAL;
     i = peer_add(c, now_us, peer);
   }
   int n;
@@ -568,6 +603,18 @@ const rtc_addr_t *rtc_turn_client_local(const rtc_turn_client_t *c) { return &c-
 const rtc_addr_t *rtc_turn_client_server(const rtc_turn_client_t *c) { return &c->server; }
 const rtc_addr_t *rtc_turn_client_relayed(const rtc_turn_client_t *c) { return &c->relayed; }
 const rtc_addr_t *rtc_turn_client_mapped(const rtc_turn_client_t *c) { return &c->mapped; }
+const rtc_addr_t *rtc_turn_client_relayed2(const rtc_turn_client_t *c) { return &c->relayed2; }
+
+const rtc_addr_t *rtc_turn_client_relayed_for(const rtc_turn_client_t *c, int family) {
+  if (family && rtc_addr_family(&c->relayed) == family) return &c->relayed;
+  if (family && rtc_addr_family(&c->relayed2) == family) return &c->relayed2;
+  return NULL;
+}
+
+bool rtc_turn_client_is_relayed(const rtc_turn_client_t *c, const rtc_addr_t *a) {
+  return (rtc_addr_family(&c->relayed) && rtc_addr_equal(&c->relayed, a)) ||
+         (rtc_addr_family(&c->relayed2) && rtc_addr_equal(&c->relayed2, a));
+}
 
 void rtc_turn_client_get_stats(const rtc_turn_client_t *c, rtc_turn_client_stats_t *out) {
   *out = c->stats;

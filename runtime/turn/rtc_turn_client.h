@@ -20,6 +20,15 @@
  *
  * rtc_turn_client_close deletes the allocation (Refresh with LIFETIME 0, sent once).
  *
+ * Address families (RFC 8656 7.1, 18.10-18.12): the relayed address is IPv4 unless
+ * asked otherwise, whatever the family the server is reached over. RTC_TURN_FAMILY_IPV6
+ * asks an IPv6 one (REQUESTED-ADDRESS-FAMILY); RTC_TURN_FAMILY_DUAL asks both
+ * (ADDITIONAL-ADDRESS-FAMILY IPv6, under its RFC codepoint and under the draft's that
+ * coturn knows): the server gives both, or one and an ADDRESS-ERROR-CODE for the
+ * other, or, not knowing the attribute, just IPv4. A dual request refused as a whole
+ * (400, 420, 440) is asked again for IPv4 alone. A relayed address reaches only peers
+ * of its own family (RFC 8656 9.1): each peer goes through the one of its family.
+ *
  * Limits: RTC_TURN_CLIENT_MAX_PEERS peers (further peers go as Send indications to
  * the server without permission: it drops them). No per-datagram allocation: wrapped
  * datagrams are written into one buffer owned by the client. */
@@ -39,12 +48,19 @@
 
 typedef struct rtc_turn_client rtc_turn_client_t;
 
+typedef enum rtc_turn_family {
+  RTC_TURN_FAMILY_IPV4 = 0, /* the default: no attribute */
+  RTC_TURN_FAMILY_IPV6,     /* REQUESTED-ADDRESS-FAMILY IPv6; 440: failed */
+  RTC_TURN_FAMILY_DUAL,     /* IPv4 and IPv6 where the server offers both */
+} rtc_turn_family_t;
+
 typedef struct rtc_turn_client_config {
   const char *username, *password; /* copied; required (long-term credentials) */
   rtc_addr_t local;                /* the socket the client talks from */
   rtc_addr_t server;               /* the TURN server */
   uint32_t lifetime_s;             /* asked for; 0: the server's default (600 s) */
   bool stream;                     /* TCP/TLS to the server: ChannelData padded (12.5) */
+  rtc_turn_family_t family;        /* the relayed address family (families) asked for */
 } rtc_turn_client_config_t;
 
 typedef enum rtc_turn_client_state {
@@ -55,13 +71,15 @@ typedef enum rtc_turn_client_state {
 } rtc_turn_client_state_t;
 
 typedef enum rtc_turn_client_event_type {
-  RTC_TURN_CLIENT_EVENT_ALLOCATED, /* relayed, mapped, lifetime_s */
+  RTC_TURN_CLIENT_EVENT_ALLOCATED, /* relayed (relayed2), mapped, lifetime_s; code, text:
+                                      why a family asked for was not given (or 0) */
   RTC_TURN_CLIENT_EVENT_FAILED,    /* code (STUN error, or 701: no answer), text */
 } rtc_turn_client_event_type_t;
 
 typedef struct rtc_turn_client_event {
   rtc_turn_client_event_type_t type;
   rtc_addr_t relayed, mapped;
+  rtc_addr_t relayed2; /* a dual allocation's second family (family 0: none) */
   uint32_t lifetime_s;
   int code;
   char text[128];
@@ -109,6 +127,12 @@ const rtc_addr_t *rtc_turn_client_server(const rtc_turn_client_t *c);
 /* The relayed address (family 0 until allocated). */
 const rtc_addr_t *rtc_turn_client_relayed(const rtc_turn_client_t *c);
 const rtc_addr_t *rtc_turn_client_mapped(const rtc_turn_client_t *c);
+/* The second relayed address of a dual allocation (family 0 when none). */
+const rtc_addr_t *rtc_turn_client_relayed2(const rtc_turn_client_t *c);
+/* The relayed address of that family (AF_INET/AF_INET6), NULL when none. */
+const rtc_addr_t *rtc_turn_client_relayed_for(const rtc_turn_client_t *c, int family);
+/* One of the client's relayed addresses (either family). */
+bool rtc_turn_client_is_relayed(const rtc_turn_client_t *c, const rtc_addr_t *a);
 
 typedef struct rtc_turn_client_stats {
   uint64_t requests_sent, responses_received, dropped;

@@ -4,7 +4,10 @@
 // crash or read out of bounds; the gatherer must stay consistent (done eventually).
 // The same datagrams go to a TURN client (RFC 8656) with a request in flight (its
 // transaction id patched in), with a peer and wraps in between: it must never hand
-// out data outside the datagram, and end idle or allocated.
+// out data outside the datagram, and end idle or allocated. The client asks for the
+// relayed address family the input's length picks (IPv4, IPv6 or both: RFC 8656
+// REQUESTED-/ADDITIONAL-ADDRESS-FAMILY, ADDRESS-ERROR-CODE, two XOR-RELAYED-ADDRESSes),
+// with an IPv4 and an IPv6 peer.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (rtc_turn_gather_poll_transmit(g, &tx))
     if (ntid < 8) memcpy(tids[ntid++], tx.data + 8, RTC_STUN_TID_LEN);
   rtc_addr_set(&s1, "192.0.2.1", 3478);
-  rtc_turn_client_config_t cc = {.username = "u", .password = "p"};
+  rtc_turn_client_config_t cc = {.username = "u", .password = "p",
+                                 .family = (rtc_turn_family_t)(size % 3)};
   cc.local = local;
   cc.server = s1;
   rtc_turn_client_t *c = rtc_turn_client_create(&cc, now);
@@ -74,8 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rtc_turn_gather_destroy(g);
     return 0;
   }
-  rtc_addr_t peer;
+  rtc_addr_t peer, peer6;
   rtc_addr_set(&peer, "198.51.100.7", 9);
+  rtc_addr_set(&peer6, "2001:db8::7", 9);
   uint8_t ctid[RTC_STUN_TID_LEN] = {0};
   while (rtc_turn_client_poll_transmit(c, &tx))
     memcpy(ctid, tx.data + 8, RTC_STUN_TID_LEN);
@@ -103,8 +108,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (d < buf || d + dl > buf + n))
       abort();
     rtc_turn_client_add_peer(c, now, &peer);
+    rtc_turn_client_add_peer(c, now, &peer6);
     rtc_transmit_t w;
     (void)rtc_turn_client_wrap(c, now, &peer, buf, n, &w);
+    (void)rtc_turn_client_wrap(c, now, &peer6, buf, n, &w);
+    /* A relayed address of each family at most, never a stand-in. */
+    const rtc_addr_t *r4 = rtc_turn_client_relayed_for(c, AF_INET);
+    const rtc_addr_t *r6 = rtc_turn_client_relayed_for(c, AF_INET6);
+    if ((r4 && !rtc_turn_client_is_relayed(c, r4)) || (r6 && !rtc_turn_client_is_relayed(c, r6)) ||
+        (r4 && r6 && r4 == r6))
+      abort();
     rtc_turn_client_handle_timeout(c, now);
     rtc_turn_client_event_t cev;
     while (rtc_turn_client_poll_event(c, &cev)) {

@@ -6,6 +6,7 @@ Sources (nothing invented where a capture exists):
   - RTP: tests/fixtures/rtp/*.rtp (GStreamer and ffmpeg payloaders, RFC 4571 framing)
   - media files: tests/fixtures/media
   - STUN/TURN: the RFC 5769 vectors and coturn replies in tests/unit/{stun,turn_stun}_test.c
+    and tests/unit/coturn_dual_captures.h (IPv6 and dual allocations)
   - DCEP: the Chromium DATA_CHANNEL_OPEN in tests/unit/sctp_dcep_test.c
   - RTCP: the compound in tests/unit/rtp_rtcp_test.c plus one packet of every type we
     parse (RFC 3550 / 4585 / 5104 / draft-holmer TWCC / REMB), built here after the RFC figures.
@@ -116,6 +117,15 @@ turn = {n: c_array("tests/unit/turn_stun_test.c", n) for n in ("coturn_401", "al
 for k, v in list(stun.items()) + list(turn.items()):
     put("fuzz_stun", k, v)
 put("fuzz_turn", "coturn", b"turn:192.0.2.2:3478?transport=udp\0" + pref2([turn["coturn_401"], turn["coturn_allocated"], stun["resp4"]]))
+dual = {n: c_array("tests/unit/coturn_dual_captures.h", n)
+        for n in ("coturn_dual_v4", "coturn_dual_v6", "coturn_dual_no_v6", "coturn_440")}
+for k, v in dual.items():
+    put("fuzz_stun", k, v)
+    # the length picks the client's family (size % 3): pad to ask for both (2)
+    # alone, it answers the first (unauthenticated) Allocate; after the 401, the second
+    for name, seq in ((k, [v]), (k + "-after-401", [turn["coturn_401"], v])):
+        seed = b"turn:[2001:db8::2]:3478\0" + pref2(seq)
+        put("fuzz_turn", name, seed + b"\0" * ((2 - len(seed) % 3) % 3))
 put("fuzz_turn", "stun", b"stun:192.0.2.1\0" + pref2([stun["resp4"], stun["resp6"]]))
 put("fuzz_pc_input", "stun", pref2([stun["req"], stun["resp4"]]))
 

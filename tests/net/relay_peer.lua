@@ -5,15 +5,19 @@
 --   cand <candidate>        every local candidate
 --   error <url> <code> <address> <port> <text>   icecandidateerror
 --   recv-ok <bytes> | recv-bad <why>
---   stats <localCandidateType> <relayProtocol> <remote address:port>
+--   stats <localCandidateType> <relayProtocol> <local address>   (the selected pair's)
+--   pair <local address> <remote address>                        (the selected pair)
 --   done
--- Usage: luartc relay_peer.lua offer|answer <dir> <gather address> <policy all|relay>
---        <url> <username> <credential> [bytes]     (env TURN_CA_FILE: turnCaFile)
+-- Usage: luartc relay_peer.lua offer|answer <dir> <gather address>[,<address>...]
+--        <policy all|relay> <url|-> <username> <credential> [bytes]
+--        (url "-": no ICE server; env TURN_CA_FILE: turnCaFile)
 local rtc = require "rtc"
 local uv = require "luv"
 local role, dir, addr, policy, url, user, cred, total = arg[1], arg[2], arg[3], arg[4], arg[5],
   arg[6], arg[7], tonumber(arg[8] or 1048576)
 local CHUNK = 16384
+local addrs = {}
+for a in addr:gmatch("[^,]+") do addrs[#addrs + 1] = a end
 
 local function read_file(path)
   local f = io.open(path, "rb")
@@ -43,9 +47,9 @@ local function say(s)
 end
 
 local pc = assert(rtc.RTCPeerConnection {
-  gatherAddresses = { addr },
+  gatherAddresses = addrs,
   iceTransportPolicy = policy,
-  iceServers = { { urls = url, username = user, credential = cred } },
+  iceServers = url ~= "-" and { { urls = url, username = user, credential = cred } } or nil,
   turnCaFile = os.getenv("TURN_CA_FILE"), -- turns: with the test's own CA
 })
 pc.onicecandidate = function(ev)
@@ -118,7 +122,10 @@ say(bad and ("recv-bad " .. bad) or got == total and ("recv-ok " .. got) or ("re
 local st = pc:getStats()
 for _, s in pairs(st) do
   if s.type == "local-candidate" then
-    say(string.format("stats %s %s", s.candidateType, tostring(s.relayProtocol)))
+    say(string.format("stats %s %s %s", s.candidateType, tostring(s.relayProtocol),
+      tostring(s.address)))
+  elseif s.type == "candidate-pair" then
+    say(string.format("pair %s %s", tostring(s.localAddress), tostring(s.remoteAddress)))
   end
 end
 -- Let the peer finish reading before the channel goes.

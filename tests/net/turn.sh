@@ -147,6 +147,10 @@ check "iceTransportPolicy relay: ... on both sides" "$o/B.out" 'typ relay' 'typ 
 check "relay-only peers connect: 1 MiB each way" "$o/A.out" '^recv-ok 1048576$'
 check "relay-only: ... B side" "$o/B.out" '^recv-ok 1048576$'
 check "relay-only: the selected local candidate is relayed (stats)" "$o/A.out" '^stats relay udp'
+# Every allocation asks for IPv4 and IPv6 (RFC 8656 dual allocation); this coturn
+# relays IPv4 only and says so (ADDRESS-ERROR-CODE 440): the IPv4 half serves.
+check "dual allocation half granted (IPv4-only relay): no IPv6 relayed candidate, no error" \
+  "$o/A.out" 'typ relay' '^error | [0-9a-f]*:[0-9a-f:]+ [0-9]+ typ relay'
 
 o=$LOG/badcred.out
 $NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.98.1.2 "$TURN" u wrong \

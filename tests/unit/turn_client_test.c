@@ -8,7 +8,9 @@
 
 #include "base/rtc_bytes.h"
 #include "base/rtc_err.h"
+#include "base/rtc_random.h"
 #include "base/rtc_time.h"
+#include "coturn_dual_captures.h"
 #include "ice/rtc_stun.h"
 #include "rtc_test.h"
 #include "turn/rtc_turn_chan.h"
@@ -358,6 +360,189 @@ static void test_captured_channel_bind_success(void) {
   rtc_turn_client_destroy(f.c);
 }
 
+/* ---- address families (RFC 8656 7.1, 18.10-18.12) on captured coturn answers ---- */
+
+/* Every transaction id the client draws is the captures' (21 22 .. 2c), so requests
+ * are answered one at a time: the id alone does not tell them apart. */
+static void capture_tids(void *ud, void *buf, size_t len) {
+  (void)ud;
+  for (size_t i = 0; i < len; i++)
+    ((uint8_t *)buf)[i] = (uint8_t)(COTURN_CAPTURE_TID0 + i % RTC_STUN_TID_LEN);
+}
+
+static void setup_family(fixture_t *f, rtc_turn_family_t family, bool v6_transport) {
+  memset(f, 0, sizeof(*f));
+  rtc_addr_set(&f->local, v6_transport ? "fd00:97::11" : "10.97.0.11", 40001);
+  rtc_addr_set(&f->server, v6_transport ? "fd00:97::2" : "10.97.0.2", 3478);
+  rtc_stun_long_term_key("u", "test", "p", f->key);
+  f->now = 1000000;
+  rtc_random_set_source(capture_tids, NULL);
+  rtc_turn_client_config_t cfg = {.username = "u", .password = "p", .family = family};
+  cfg.local = f->local;
+  cfg.server = f->server;
+  f->c = rtc_turn_client_create(&cfg, f->now);
+}
+
+static bool has_attr(const fixture_t *f, uint16_t type, uint8_t family) {
+  uint8_t a[8] = {(uint8_t)(type >> 8), (uint8_t)type, 0, 4, family, 0, 0, 0};
+  return memmem(f->last, f->last_len, a, sizeof(a)) != NULL;
+}
+
+static void check_ip(const rtc_addr_t *a, const char *ip, uint16_t port) {
+  rtc_addr_t want;
+  rtc_addr_set(&want, ip, port);
+  CHECK(rtc_addr_equal(a, &want));
+}
+
+/* A dual request (both codepoints, in the unauthenticated Allocate and the
+ * authenticated one); coturn's answer gives an IPv4 and an IPv6 relayed address; each
+ * peer goes through the relayed address of its family, with CreatePermission and
+ * ChannelBind carrying IPv6 XOR-PEER-ADDRESSes for an IPv6 peer. */
+static void test_dual_allocation_from_coturn(void) {
+  for (int v6t = 0; v6t < 2; v6t++) {
+    fixture_t f;
+    setup_family(&f, RTC_TURN_FAMILY_DUAL, v6t);
+    CHECK(next_request(&f));
+    CHECK(has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 2));
+    CHECK(has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY_DRAFT, 2));
+    CHECK(!has_attr(&f, RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 2));
+    uint8_t r[sizeof(coturn_401)];
+    memcpy(r, coturn_401, sizeof(r));
+    memcpy(r + 8, f.m.tid, RTC_STUN_TID_LEN);
+    CHECK_EQ_INT(feed(&f, r, sizeof(r)), RTC_TURN_CLIENT_CONSUMED);
+    CHECK(next_request(&f));
+    CHECK(f.m.has_integrity && has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 2));
+    const uint8_t *cap = v6t ? coturn_dual_v6 : coturn_dual_v4;
+    size_t capn = v6t ? sizeof(coturn_dual_v6) : sizeof(coturn_dual_v4);
+    CHECK_EQ_INT(feed(&f, cap, capn), RTC_TURN_CLIENT_CONSUMED);
+    rtc_turn_client_event_t ev;
+    CHECK(rtc_turn_client_poll_event(f.c, &ev));
+    CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_ALLOCATED);
+    check_ip(&ev.relayed, "10.97.0.2", v6t ? 49249 : 49731);
+    check_ip(&ev.relayed2, "fd00:97::2", v6t ? 49541 : 49747);
+    check_ip(&ev.mapped, v6t ? "fd00:97::2" : "10.97.0.2", v6t ? 58664 : 53901);
+    CHECK_EQ_INT(ev.code, 0);
+    CHECK(rtc_turn_client_relayed_for(f.c, AF_INET6) == rtc_turn_client_relayed2(f.c));
+    CHECK(rtc_turn_client_relayed_for(f.c, AF_INET) == rtc_turn_client_relayed(f.c));
+    CHECK(rtc_turn_client_is_relayed(f.c, &ev.relayed2));
+    /* Peers of both families. */
+    rtc_addr_t p4, p6;
+    rtc_addr_set(&p4, "10.97.0.12", 5000);
+    rtc_addr_set(&p6, "fd00:97::12", 5002);
+    rtc_transmit_t out;
+    CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p6, (const uint8_t *)"six", 3, &out), 0);
+    rtc_stun_msg_t m;
+    CHECK_EQ_INT(rtc_stun_parse(out.data, out.len, &m), 0);
+    CHECK(m.has_xor_peer && rtc_addr_equal(&m.xor_peer, &p6));
+    CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p4, (const uint8_t *)"four", 4, &out), 0);
+    int v6_requests = 0;
+    uint8_t ok[512];
+    while (next_request(&f)) {
+      CHECK(f.m.has_xor_peer);
+      v6_requests += rtc_addr_family(&f.m.xor_peer) == AF_INET6;
+      CHECK_EQ_INT(rtc_stun_check_integrity(f.last, f.last_len, &f.m, f.key, 16), 0);
+      size_t n = success(&f, ok, 0, true);
+      CHECK_EQ_INT(feed(&f, ok, n), RTC_TURN_CLIENT_CONSUMED);
+    }
+    CHECK_EQ_INT(v6_requests, 2); /* CreatePermission and ChannelBind */
+    rtc_turn_client_stats_t st;
+    rtc_turn_client_get_stats(f.c, &st);
+    CHECK_EQ_INT(st.channels, 2);
+    /* The IPv6 peer's channel: its ChannelData comes out as from that peer. */
+    CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p6, (const uint8_t *)"6", 1, &out), 0);
+    CHECK(out.len == 5 && out.data[0] == 0x40);
+    uint8_t cd[8] = {out.data[0], out.data[1], 0, 2, 'o', 'k', 0, 0};
+    rtc_addr_t from;
+    const uint8_t *d;
+    size_t dl;
+    CHECK_EQ_INT(rtc_turn_client_handle_datagram(f.c, f.now, &f.server, cd, 8, &from, &d, &dl),
+                 RTC_TURN_CLIENT_DATA);
+    CHECK(rtc_addr_equal(&from, &p6) && dl == 2);
+    rtc_turn_client_destroy(f.c);
+    rtc_random_set_source(NULL, NULL);
+  }
+}
+
+/* coturn relaying IPv4 only: the dual request is half granted (ADDRESS-ERROR-CODE
+ * 440 for IPv6): one relayed address, said why; IPv6 peers are refused. */
+static void test_dual_half_granted(void) {
+  fixture_t f;
+  setup_family(&f, RTC_TURN_FAMILY_DUAL, false);
+  CHECK(challenge(&f));
+  CHECK_EQ_INT(feed(&f, coturn_dual_no_v6, sizeof(coturn_dual_no_v6)), RTC_TURN_CLIENT_CONSUMED);
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f.c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_ALLOCATED);
+  check_ip(&ev.relayed, "10.97.0.2", 51654);
+  CHECK_EQ_INT(rtc_addr_family(&ev.relayed2), 0);
+  CHECK_EQ_INT(ev.code, 440);
+  CHECK(strstr(ev.text, "IPv6") != NULL);
+  CHECK(rtc_turn_client_relayed_for(f.c, AF_INET6) == NULL);
+  rtc_addr_t p6;
+  rtc_addr_set(&p6, "fd00:97::12", 5002);
+  rtc_transmit_t out;
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p6, (const uint8_t *)"x", 1, &out), RTC_EINVAL);
+  rtc_turn_client_add_peer(f.c, f.now, &p6);
+  CHECK(!next_request(&f)); /* no permission asked for a peer the relay cannot reach */
+  rtc_turn_client_destroy(f.c);
+  rtc_random_set_source(NULL, NULL);
+}
+
+/* REQUESTED-ADDRESS-FAMILY IPv6 to a server without IPv6: coturn's 440 fails the
+ * allocation (once, no retry loop). */
+static void test_ipv6_refused_with_440(void) {
+  fixture_t f;
+  setup_family(&f, RTC_TURN_FAMILY_IPV6, false);
+  CHECK(next_request(&f));
+  CHECK(has_attr(&f, RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 2));
+  CHECK(!has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 2));
+  uint8_t r[sizeof(coturn_401)];
+  memcpy(r, coturn_401, sizeof(r));
+  memcpy(r + 8, f.m.tid, RTC_STUN_TID_LEN);
+  CHECK_EQ_INT(feed(&f, r, sizeof(r)), RTC_TURN_CLIENT_CONSUMED);
+  CHECK(next_request(&f));
+  CHECK(has_attr(&f, RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 2));
+  CHECK_EQ_INT(feed(&f, coturn_440, sizeof(coturn_440)), RTC_TURN_CLIENT_CONSUMED);
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f.c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_FAILED);
+  CHECK_EQ_INT(ev.code, 440);
+  CHECK(!next_request(&f));
+  CHECK_EQ_INT(rtc_turn_client_state(f.c), RTC_TURN_CLIENT_FAILED);
+  rtc_turn_client_destroy(f.c);
+  rtc_random_set_source(NULL, NULL);
+}
+
+/* A dual request refused as a whole (440, or 420/400 from a server that knows one
+ * of the attributes but not dual allocations): asked again for IPv4 alone, without
+ * the family attributes, and allocated. */
+static void test_dual_refused_falls_back_to_ipv4(void) {
+  static const uint16_t codes[] = {440, 420, 400};
+  for (size_t k = 0; k < 3; k++) {
+    fixture_t f;
+    setup(&f, "p");
+    rtc_turn_client_destroy(f.c);
+    rtc_turn_client_config_t cfg = {.username = "u", .password = "p", .family = RTC_TURN_FAMILY_DUAL};
+    cfg.local = f.local;
+    cfg.server = f.server;
+    f.c = rtc_turn_client_create(&cfg, f.now);
+    CHECK(challenge(&f));
+    CHECK(has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 2));
+    uint8_t r[512];
+    size_t n = error(&f, r, codes[k], NULL);
+    CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+    CHECK(next_request(&f));
+    CHECK_EQ_INT(f.m.method, RTC_STUN_ALLOCATE);
+    CHECK(f.m.has_integrity);
+    CHECK(!has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 2));
+    CHECK(!has_attr(&f, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY_DRAFT, 2));
+    n = success(&f, r, 600, true);
+    CHECK_EQ_INT(feed(&f, r, n), RTC_TURN_CLIENT_CONSUMED);
+    CHECK_EQ_INT(rtc_turn_client_state(f.c), RTC_TURN_CLIENT_ALLOCATED);
+    rtc_turn_client_destroy(f.c);
+  }
+}
+
 int main(void) {
   RUN_TEST(test_captured_channel_bind_success);
   RUN_TEST(test_allocate_with_coturn_challenge);
@@ -367,5 +552,9 @@ int main(void) {
   RUN_TEST(test_refresh_and_stale_nonce);
   RUN_TEST(test_peer_send_indication_then_channel);
   RUN_TEST(test_close_deallocates);
+  RUN_TEST(test_dual_allocation_from_coturn);
+  RUN_TEST(test_dual_half_granted);
+  RUN_TEST(test_ipv6_refused_with_440);
+  RUN_TEST(test_dual_refused_falls_back_to_ipv4);
   TEST_MAIN_END();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "coturn_dual_captures.h"
 #include "ice/rtc_stun.h"
 #include "rtc_test.h"
 
@@ -131,10 +132,89 @@ static void test_turn_attributes_round_trip(void) {
   CHECK_EQ_INT(rtc_stun_parse(big, (size_t)n, &m), RTC_EPARSE);
 }
 
+static void check_addr(const rtc_addr_t *a, const char *ip, uint16_t port) {
+  rtc_addr_t want;
+  CHECK_EQ_INT(rtc_addr_set(&want, ip, port), 0);
+  CHECK(rtc_addr_equal(a, &want));
+}
+
+/* RFC 8656 7.3 dual allocation, as coturn answers it: two XOR-RELAYED-ADDRESS, one
+ * per family, the IPv6 one XORed with the cookie and the transaction id (RFC 8489
+ * 14.2); coturn's MESSAGE-INTEGRITY checks with our key. */
+static void test_coturn_dual_allocation(void) {
+  uint8_t key[16];
+  CHECK_EQ_INT(rtc_stun_long_term_key("u", "test", "p", key), 0);
+  rtc_stun_msg_t m;
+  CHECK_EQ_INT(rtc_stun_parse(coturn_dual_v4, sizeof(coturn_dual_v4), &m), 0);
+  CHECK_EQ_INT(m.method, RTC_STUN_ALLOCATE);
+  CHECK_EQ_INT(m.cls, RTC_STUN_SUCCESS);
+  CHECK(m.has_xor_relayed && m.has_xor_relayed2);
+  check_addr(&m.xor_relayed, "10.97.0.2", 49731);
+  check_addr(&m.xor_relayed2, "fd00:97::2", 49747);
+  check_addr(&m.xor_mapped, "10.97.0.2", 53901);
+  CHECK_EQ_INT(m.address_error_code, 0);
+  CHECK_EQ_INT(rtc_stun_check_integrity(coturn_dual_v4, sizeof(coturn_dual_v4), &m, key, 16), 0);
+  CHECK_EQ_INT(rtc_stun_check_fingerprint(coturn_dual_v4, sizeof(coturn_dual_v4), &m), 0);
+  /* Over IPv6: the mapped address is IPv6 too. */
+  CHECK_EQ_INT(rtc_stun_parse(coturn_dual_v6, sizeof(coturn_dual_v6), &m), 0);
+  check_addr(&m.xor_relayed, "10.97.0.2", 49249);
+  check_addr(&m.xor_relayed2, "fd00:97::2", 49541);
+  check_addr(&m.xor_mapped, "fd00:97::2", 58664);
+  CHECK_EQ_INT(rtc_stun_check_integrity(coturn_dual_v6, sizeof(coturn_dual_v6), &m, key, 16), 0);
+}
+
+/* A server that relays IPv4 only: coturn's 0.0.0.0:0 stand-in is no relayed address,
+ * and ADDRESS-ERROR-CODE (its draft codepoint) names IPv6 with 440. REQUESTED-ADDRESS-
+ * FAMILY IPv6 to it: an error response 440. */
+static void test_coturn_address_family_errors(void) {
+  rtc_stun_msg_t m;
+  CHECK_EQ_INT(rtc_stun_parse(coturn_dual_no_v6, sizeof(coturn_dual_no_v6), &m), 0);
+  CHECK(m.has_xor_relayed && !m.has_xor_relayed2);
+  check_addr(&m.xor_relayed, "10.97.0.2", 51654);
+  CHECK_EQ_INT(m.address_error_family, AF_INET6);
+  CHECK_EQ_INT(m.address_error_code, 440);
+  CHECK_EQ_INT(m.unknown_required, 0);
+  CHECK_EQ_INT(rtc_stun_parse(coturn_440, sizeof(coturn_440), &m), 0);
+  CHECK_EQ_INT(m.cls, RTC_STUN_ERROR);
+  CHECK_EQ_INT(m.error_code, 440);
+  CHECK(!m.has_xor_relayed);
+  /* A malformed ADDRESS-ERROR-CODE (family 3) makes the message malformed. */
+  uint8_t bad[sizeof(coturn_dual_no_v6)];
+  memcpy(bad, coturn_dual_no_v6, sizeof(bad));
+  CHECK_EQ_INT(bad[64], 0x80);
+  CHECK_EQ_INT(bad[65], 0x33);
+  bad[68] = 3;
+  CHECK_EQ_INT(rtc_stun_parse(bad, sizeof(bad), &m), RTC_EPARSE);
+}
+
+/* What we write: the family attributes, and an IPv6 XOR-PEER-ADDRESS read back. */
+static void test_family_attributes_round_trip(void) {
+  uint8_t buf[256], tid[RTC_STUN_TID_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  const uint8_t v6[4] = {2, 0, 0, 0};
+  rtc_addr_t peer;
+  rtc_addr_set(&peer, "2001:db8:1234:5678:11:2233:4455:6677", 32853);
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, buf, sizeof(buf), RTC_STUN_CREATE_PERMISSION | RTC_STUN_REQUEST, tid);
+  rtc_stun_put_attr(&w, RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, v6, 4);
+  rtc_stun_put_attr(&w, RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, v6, 4);
+  rtc_stun_put_addr(&w, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &peer, true);
+  int n = rtc_stun_writer_finish(&w);
+  CHECK(n > 0);
+  rtc_stun_msg_t m;
+  CHECK_EQ_INT(rtc_stun_parse(buf, (size_t)n, &m), 0);
+  CHECK(m.has_xor_peer && rtc_addr_equal(&m.xor_peer, &peer));
+  /* REQUESTED-ADDRESS-FAMILY is comprehension-required and not ours to act on (a
+   * server's): counted as such; ADDITIONAL-ADDRESS-FAMILY is optional. */
+  CHECK_EQ_INT(m.unknown_required, 1);
+}
+
 int main(void) {
   RUN_TEST(test_401_challenge);
   RUN_TEST(test_build_authenticated_allocate);
   RUN_TEST(test_allocate_success);
   RUN_TEST(test_turn_attributes_round_trip);
+  RUN_TEST(test_coturn_dual_allocation);
+  RUN_TEST(test_coturn_address_family_errors);
+  RUN_TEST(test_family_attributes_round_trip);
   TEST_MAIN_END();
 }
