@@ -464,8 +464,9 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
   return r;
 }
 
-/* Host candidates: the configured addresses, or every usable interface address
- * (RFC 8445 5.1.1.1: no loopback, no IPv6 link-local unless nothing else exists). */
+static void io_gather_interfaces(rtc_io_peer_t *peer);
+
+/* Host candidates: the configured addresses, or every usable interface address. */
 static void io_gather(rtc_io_peer_t *peer) {
   const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
   /* With iceTransportPolicy "relay" the sockets are bound all the same: they carry
@@ -481,29 +482,42 @@ static void io_gather(rtc_io_peer_t *peer) {
       io_bind_one(peer, &a);
     }
   } else {
-    uv_interface_address_t *ifs = NULL;
-    int n = 0, used = 0;
-    if (uv_interface_addresses(&ifs, &n) == 0) {
-      for (int pass = 0; pass < 2 && used == 0; pass++) {
-        for (int i = 0; i < n; i++) {
-          rtc_addr_t a;
-          memset(&a, 0, sizeof(a));
-          memcpy(&a, &ifs[i].address,
-                 ifs[i].address.address4.sin_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                                : sizeof(struct sockaddr_in));
-          bool loop = ifs[i].is_internal || rtc_addr_is_loopback(&a);
-          bool ll = rtc_addr_is_link_local(&a);
-          /* Pass 0: routable addresses; pass 1 (nothing else exists): loopback. */
-          if (pass == 0 && (loop || ll)) continue;
-          if (pass == 1 && !loop) continue;
-          if (io_find_socket(peer, &a)) continue;
-          if (io_bind_one(peer, &a) == 0) used++;
-        }
-      }
-      uv_free_interface_addresses(ifs, n);
-    }
+    io_gather_interfaces(peer);
   }
   rtc_pc_set_gathering_done(peer->pc);
+}
+
+/* After an ICE restart: the interface addresses that appeared since (the ones that
+ * went keep their sockets; their checks just fail). */
+static void io_rescan(rtc_io_peer_t *peer) {
+  io_gather_interfaces(peer);
+  rtc_pc_set_gathering_done(peer->pc);
+}
+
+/* Every usable interface address not bound yet (RFC 8445 5.1.1.1: no loopback, no
+ * IPv6 link-local unless nothing else exists). */
+static void io_gather_interfaces(rtc_io_peer_t *peer) {
+  uv_interface_address_t *ifs = NULL;
+  int n = 0, used = (int)peer->n_socks;
+  if (uv_interface_addresses(&ifs, &n) == 0) {
+    for (int pass = 0; pass < 2 && (pass == 0 || used == 0); pass++) {
+      for (int i = 0; i < n; i++) {
+        rtc_addr_t a;
+        memset(&a, 0, sizeof(a));
+        memcpy(&a, &ifs[i].address,
+               ifs[i].address.address4.sin_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                              : sizeof(struct sockaddr_in));
+        bool loop = ifs[i].is_internal || rtc_addr_is_loopback(&a);
+        bool ll = rtc_addr_is_link_local(&a);
+        /* Pass 0: routable addresses; pass 1 (nothing else exists): loopback. */
+        if (pass == 0 && (loop || ll)) continue;
+        if (pass == 1 && !loop) continue;
+        if (io_find_socket(peer, &a)) continue;
+        if (io_bind_one(peer, &a) == 0) used++;
+      }
+    }
+    uv_free_interface_addresses(ifs, n);
+  }
 }
 
 /* ICE server names, resolved on the loop (libuv's thread pool: the loop never
@@ -572,6 +586,8 @@ rtc_io_peer_t *rtc_io_peer_create(uv_loop_t *loop, const rtc_pc_config_t *cfg, r
   peer->cb = cb;
   peer->ud = ud;
   rtc_pc_set_userdata(peer->pc, peer);
+  /* Configured addresses are fixed; otherwise a restart looks at the interfaces again. */
+  rtc_pc_set_rescan_on_restart(peer->pc, cfg->n_gather_addresses == 0);
   if (!io_timer_loop) {
     io_timer_loop = loop;
     uv_timer_init(loop, &io_timer);
@@ -593,6 +609,7 @@ rtc_pc_t *rtc_io_peer_pc(rtc_io_peer_t *peer) { return peer->pc; }
 void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   if (peer->destroying || peer->handles_closed) return;
   if (rtc_pc_poll_gather(peer->pc)) io_gather(peer);
+  if (rtc_pc_poll_rescan(peer->pc)) io_rescan(peer);
   io_resolve(peer);
   rtc__io_turn_connect(peer, &peer->turn);
   const char *name;

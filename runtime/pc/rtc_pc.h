@@ -269,6 +269,12 @@ const rtc_pc_config_t *rtc_pc_config(const rtc_pc_t *pc);
 /* A socket the io layer bound for this pc. */
 int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr);
 void rtc_pc_set_gathering_done(rtc_pc_t *pc);
+/* The io layer can see interfaces come and go: after an ICE restart the pc asks it
+ * (rtc_pc_poll_rescan, true once) to bind the addresses that appeared since, report
+ * them with rtc_pc_add_local_address and then rtc_pc_set_gathering_done. Off: a
+ * restart reuses the sockets the pc has. */
+void rtc_pc_set_rescan_on_restart(rtc_pc_t *pc, bool on);
+bool rtc_pc_poll_rescan(rtc_pc_t *pc);
 /* A datagram received on the socket bound to `local`. */
 int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *local,
                            const rtc_addr_t *from, const uint8_t *p, size_t len);

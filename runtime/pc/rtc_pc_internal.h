@@ -136,6 +136,9 @@ struct rtc_pc {
   rtc_turn_gather_t *servers;
   size_t dns_next;    /* next server whose name poll_dns hands out */
   bool host_gathered; /* rtc_pc_set_gathering_done was called */
+  /* rtc_pc_set_rescan_on_restart: an ICE restart asks the io layer for the host
+   * addresses again (poll_rescan), since the one it may recover from is a new one. */
+  bool rescan_on_restart, want_rescan;
   struct rtc_pc_relays *relays; /* TURN allocations (rtc_pc_relay.c) */
 
   /* Counters (the transport counts datagrams). */

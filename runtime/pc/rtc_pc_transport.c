@@ -63,7 +63,22 @@ void rtc__pc_regather(rtc_pc_t *pc) {
   for (size_t i = 0; i < n; i++)
     rtc_pc_add_local_address(pc, &addrs[i]);
   rtc__pc_relay_regather(pc);
+  if (pc->rescan_on_restart && !pc->closed) {
+    /* Complete once the io layer has looked for new addresses (an address change is
+     * what a restart most often recovers from). */
+    pc->host_gathered = false;
+    pc->want_rescan = true;
+    return;
+  }
   rtc_pc_set_gathering_done(pc);
+}
+
+void rtc_pc_set_rescan_on_restart(rtc_pc_t *pc, bool on) { pc->rescan_on_restart = on; }
+
+bool rtc_pc_poll_rescan(rtc_pc_t *pc) {
+  if (!pc->want_rescan || pc->closed) return false;
+  pc->want_rescan = false;
+  return true;
 }
 
 void rtc_pc_set_gathering_done(rtc_pc_t *pc) {

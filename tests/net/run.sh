@@ -118,5 +118,15 @@ grep -E '^(ok|FAIL) ' "$o"
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 [ "${f:-1}" = 0 ] || sed 's/^/  | /' "$o" | tail -40
 
+# Consent freshness, lossy links and an ICE restart after an address change, between
+# two luartc processes through a userspace impairment: tests/net/resilience.sh.
+o=$LOG/resilience.out
+bash tests/net/resilience.sh "$BUILD" >"$o" 2>&1
+line=$(grep '^RESULT' "$o" | tail -1)
+p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p'); f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+grep -E '^(ok|FAIL|figure) ' "$o"
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+[ "${f:-1}" = 0 ] || sed 's/^/  | /' "$o" | tail -60
+
 result
 [ "$failed" = 0 ]

@@ -1,0 +1,316 @@
+-- One of the two peers of tests/net/resilience.sh, each in its own network namespace,
+-- signalling through files in a shared directory (full SDP after gathering; offer.N /
+-- answer.N for the N-th negotiation). A drives: it sets the impairment through netem's
+-- control fifo, sends on a reliable ordered channel "bulk" and checks what both saw.
+-- B answers every offer, checks each message against what A sends (index and bytes,
+-- in order) and reports at the END marker; it logs its state changes to <dir>/events-B.
+--
+-- Usage: luartc resil_peer.lua A <dir> <mode> <fifo> <address|auto> [bytes]
+--        luartc resil_peer.lua B <dir> <address>
+-- Modes: clean (bytes, no impairment), lossy (bytes, 10% loss, 100 ms delay, jitter),
+--        cut8, cut40, move (A changes its address, restartIce). A prints "ok ..." /
+--        "FAIL ..." lines and "figure ..." lines with what it measured.
+local rtc = require "rtc"
+local uv = require "luv"
+local role, dir = arg[1], arg[2]
+local CHUNK = 16384
+
+local function now_ms() return uv.hrtime() / 1e6 end -- CLOCK_MONOTONIC: one clock for both
+local function say(s)
+  print(s)
+  io.stdout:flush()
+end
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+local function write_file(path, s)
+  local f = assert(io.open(path .. ".tmp", "wb"))
+  f:write(s)
+  f:close()
+  assert(os.rename(path .. ".tmp", path))
+end
+local function wait_for(pred, ms)
+  local deadline = now_ms() + ms
+  while not pred() do
+    if now_ms() > deadline then return false end
+    rtc.sleep(10)
+  end
+  return true
+end
+local function wait_file(path, ms)
+  local s
+  wait_for(function() s = read_file(path) return s ~= nil end, ms)
+  return s
+end
+
+-- Message i of the stream: its index, then bytes that depend on it.
+local function message(i)
+  local head = string.format("%09d", i)
+  return head .. string.rep(string.char(i % 251), CHUNK - #head)
+end
+
+local function new_pc(addr)
+  -- "auto": every interface address, looked at again at an ICE restart (the move).
+  local pc = assert(rtc.RTCPeerConnection { gatherAddresses = addr ~= "auto" and { addr } or nil })
+  local events = {}
+  local function log(kind, state)
+    events[#events + 1] = { t = now_ms(), kind = kind, state = state }
+    return state
+  end
+  pc.oniceconnectionstatechange = function() log("ice", pc.iceConnectionState) end
+  pc.onconnectionstatechange = function() log("conn", pc.connectionState) end
+  return pc, events, log
+end
+
+local function gathered(pc)
+  return wait_for(function() return pc.iceGatheringState == "complete" end, 20000)
+end
+
+---------------------------------------------------------------------------
+if role == "B" then
+  local addr = arg[3]
+  local pc, events = new_pc(addr)
+  local ef = assert(io.open(dir .. "/events-B", "w"))
+  local logged = 0
+  local function flush_events()
+    for i = logged + 1, #events do
+      ef:write(string.format("%.1f %s %s\n", events[i].t, events[i].kind, events[i].state))
+    end
+    logged = #events
+    ef:flush()
+  end
+  pc.ondatachannel = function(ev)
+    local dc = ev.channel
+    local n, bytes, bad = 0, 0, nil
+    dc.onmessage = function(m)
+      local d = m.data
+      if d:sub(1, 3) == "END" then
+        local want = tonumber(d:sub(4))
+        local verdict = bad and ("bad " .. bad) or (n == want and "ok" or ("bad count " .. n .. " of " .. want))
+        dc:send(string.format("GOT %d %d %s", n, bytes, verdict))
+        return
+      end
+      if not bad and d ~= message(n) then
+        bad = string.format("message %d differs (index %s)", n, d:sub(1, 9))
+      end
+      n = n + 1
+      bytes = bytes + #d
+    end
+  end
+  local k = 1
+  while not read_file(dir .. "/quit") do
+    local offer = read_file(dir .. "/offer." .. k)
+    if offer then
+      assert(pc:setRemoteDescription { type = "offer", sdp = offer })
+      assert(pc:setLocalDescription())
+      gathered(pc)
+      write_file(dir .. "/answer." .. k, pc.localDescription.sdp)
+      k = k + 1
+    end
+    flush_events()
+    rtc.sleep(20)
+  end
+  flush_events()
+  ef:close()
+  pc:close()
+  return
+end
+
+---------------------------------------------------------------------------
+-- A: the driver.
+local mode, fifo, addr, total = arg[3], arg[4], arg[5], tonumber(arg[6] or 0)
+local passed, failed = 0, 0
+local function check(cond, what)
+  if cond then passed = passed + 1 say("ok   " .. what)
+  else failed = failed + 1 say("FAIL " .. what) end
+  return cond
+end
+local function figure(s) say("figure " .. mode .. " " .. s) end
+local function netem(s)
+  local f = assert(io.open(fifo, "w"))
+  f:write(s .. "\n")
+  f:close()
+end
+
+local pc, events, log = new_pc(addr)
+local dc = pc:createDataChannel("bulk")
+local replies = {}
+dc.onmessage = function(m) replies[#replies + 1] = m.data end
+
+local round = 0
+local function negotiate()
+  round = round + 1
+  assert(pc:setLocalDescription())
+  gathered(pc)
+  write_file(dir .. "/offer." .. round, pc.localDescription.sdp)
+  local answer = wait_file(dir .. "/answer." .. round, 30000)
+  if not answer then return false end
+  assert(pc:setRemoteDescription { type = "answer", sdp = answer })
+  return true
+end
+
+local function finish()
+  write_file(dir .. "/quit", "1")
+  rtc.sleep(300) -- B writes its last events
+  pc:close()
+  say(string.format("RESULT passed=%d failed=%d", passed, failed))
+  rtc.exit(failed == 0 and 0 or 1)
+end
+
+netem("loss=0 delay=0 jitter=0 cut=0")
+if not check(negotiate() and wait_for(function() return dc.readyState == "open" end, 20000),
+  mode .. ": connected, channel open (" .. pc.connectionState .. ")") then
+  finish()
+end
+
+-- The stream: message after message while the channel takes them (at most 1 MiB
+-- buffered); paced to rate_kbs when given, so the test leaves CPU to the others.
+local sent = 0
+local function send_until(pred, rate_kbs)
+  local t0 = now_ms()
+  while not pred() do
+    if dc.readyState ~= "open" then return false end
+    local allowed = rate_kbs and ((now_ms() - t0) * rate_kbs / 1000 * 1024 / CHUNK) or math.huge
+    if dc.bufferedAmount < 1024 * 1024 and (sent < allowed + 1 and (not total or total == 0 or sent * CHUNK < total)) then
+      if dc:send(message(sent)) then sent = sent + 1 end
+    else
+      rtc.sleep(5)
+    end
+  end
+  return true
+end
+
+-- END marker and B's verdict; returns the verdict line or nil.
+local function end_and_verdict(ms)
+  dc:send("END" .. sent)
+  if not wait_for(function() return #replies > 0 end, ms) then return nil end
+  return replies[#replies]
+end
+
+local function first_after(evs, t0, kind, state)
+  for _, e in ipairs(evs) do
+    if e.t >= t0 and e.kind == kind and e.state == state then return (e.t - t0) / 1000 end
+  end
+end
+
+local function b_events()
+  local evs = {}
+  for line in (read_file(dir .. "/events-B") or ""):gmatch("[^\n]+") do
+    local t, kind, state = line:match("^(%S+) (%S+) (%S+)$")
+    evs[#evs + 1] = { t = tonumber(t), kind = kind, state = state }
+  end
+  return evs
+end
+
+local function selected_local()
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "candidate-pair" then return s.localAddress, s.currentRoundTripTime end
+  end
+end
+
+local function is_connected(s) return s == "connected" or s == "completed" end
+
+if mode == "clean" or mode == "lossy" then
+  if mode == "lossy" then netem("loss=10 delay=100 jitter=30") end
+  local t0 = now_ms()
+  send_until(function() return sent * CHUNK >= total end)
+  local verdict = end_and_verdict(math.max(60000, total / 4)) -- 4 KB/s at worst
+  local secs = (now_ms() - t0) / 1000
+  netem("loss=0 delay=0 jitter=0")
+  check(verdict == string.format("GOT %d %d ok", sent, sent * CHUNK),
+    string.format("%s: %d bytes over a reliable ordered channel, every byte and the order checked by B (%s)",
+      mode, sent * CHUNK, tostring(verdict)))
+  figure(string.format("bytes=%d seconds=%.2f rate_kBps=%.1f", sent * CHUNK, secs, sent * CHUNK / 1024 / secs))
+  check(pc.connectionState == "connected", mode .. ": still connected (" .. pc.connectionState .. ")")
+elseif mode == "cut8" or mode == "cut40" then
+  local cut_s = mode == "cut8" and 8 or 40
+  local delay = "delay=20 jitter=0 loss=0"
+  netem(delay)
+  send_until(function() return sent * CHUNK >= 2 * 1024 * 1024 end, 1024)
+  local t_cut = now_ms()
+  netem("cut=1")
+  local t_end = t_cut + cut_s * 1000
+  send_until(function() return now_ms() >= t_end end, 1024)
+  netem("cut=0")
+  local t_back = now_ms()
+  local da = first_after(events, t_cut, "ice", "disconnected")
+  local dca = first_after(events, t_cut, "conn", "disconnected")
+  check(da and da >= 4 and da <= 7.5, string.format("%s: A's iceConnectionState disconnected %.2f s into the cut (RFC 7675: ~5 s)", mode, da or -1))
+  check(dca and dca >= 4 and dca <= 7.5, string.format("%s: A's connectionState disconnected %.2f s into the cut", mode, dca or -1))
+  figure(string.format("A_disconnected_s=%.2f", da or -1))
+  if mode == "cut8" then
+    check(first_after(events, t_cut, "conn", "failed") == nil, "cut8: not failed")
+    wait_for(function() return is_connected(pc.iceConnectionState) and pc.connectionState == "connected" end, 15000)
+    local ca = first_after(events, t_back, "conn", "connected")
+    check(ca ~= nil, string.format("cut8: A connected again %.2f s after the link came back", ca or -1))
+    -- More data after the cut, then everything checked.
+    local more = now_ms() + 2000
+    send_until(function() return now_ms() >= more end, 1024)
+    local verdict = end_and_verdict(60000)
+    local t_done = (now_ms() - t_back) / 1000
+    check(verdict == string.format("GOT %d %d ok", sent, sent * CHUNK),
+      string.format("cut8: nothing lost: %d messages (%d bytes) sent across the cut, B checked each in order (%s)",
+        sent, sent * CHUNK, tostring(verdict)))
+    local evb = b_events()
+    local db, cb = first_after(evb, t_cut, "conn", "disconnected"), first_after(evb, t_back, "conn", "connected")
+    check(db and db >= 4 and db <= 7.5 and cb ~= nil,
+      string.format("cut8: B disconnected %.2f s into the cut, connected %.2f s after it", db or -1, cb or -1))
+    check(first_after(evb, t_cut, "conn", "failed") == nil, "cut8: B not failed")
+    figure(string.format("A_connected_after_s=%.2f B_disconnected_s=%.2f B_connected_after_s=%.2f all_delivered_after_s=%.2f",
+      ca or -1, db or -1, cb or -1, t_done))
+  else
+    local fa = first_after(events, t_cut, "conn", "failed")
+    local fia = first_after(events, t_cut, "ice", "failed")
+    check(fa and fa >= 25 and fa <= 35, string.format("cut40: A's connectionState failed %.2f s into the cut (RFC 7675: ~30 s)", fa or -1))
+    check(fia and fia >= 25 and fia <= 35, string.format("cut40: A's iceConnectionState failed %.2f s into the cut", fia or -1))
+    rtc.sleep(3000) -- the link is back: failed stays failed (consent is not regained)
+    check(pc.connectionState == "failed", "cut40: still failed 3 s after the link came back (" .. pc.connectionState .. ")")
+    local evb = b_events()
+    local fb = first_after(evb, t_cut, "conn", "failed")
+    check(fb and fb >= 25 and fb <= 35, string.format("cut40: B failed %.2f s into the cut", fb or -1))
+    figure(string.format("A_failed_s=%.2f B_failed_s=%.2f", fa or -1, fb or -1))
+  end
+elseif mode == "move" then
+  netem("delay=20")
+  local old_addr = selected_local()
+  send_until(function() return sent * CHUNK >= 1024 * 1024 end, 1024)
+  -- A moves: a new address on its interface, the old one gone (as a DHCP renewal or a
+  -- roaming laptop would); its socket on the old address is now useless.
+  local t_move = now_ms()
+  os.execute("ip addr add 10.77.1.3/24 dev a0 && ip addr del 10.77.1.2/24 dev a0 && " ..
+    "(ip route show default | grep -q . || ip route add default via 10.77.1.1)")
+  local sent_before = sent
+  send_until(function() return now_ms() >= t_move + 1000 end, 1024)
+  local nn = false
+  pc.onnegotiationneeded = function() nn = true end
+  local t_restart = now_ms()
+  pc:restartIce()
+  check(wait_for(function() return nn end, 2000), "move: restartIce fired negotiationneeded")
+  local old_ufrag = pc.currentLocalDescription.sdp:match("a=ice%-ufrag:(%S+)")
+  check(negotiate(), "move: the restart offer was answered")
+  check(pc.currentLocalDescription.sdp:match("a=ice%-ufrag:(%S+)") ~= old_ufrag, "move: new ICE credentials")
+  check(pc.currentLocalDescription.sdp:find("10%.77%.1%.3 %d+ typ host") ~= nil,
+    "move: the new address is a host candidate of the restart offer")
+  wait_for(function() return is_connected(pc.iceConnectionState) and pc.connectionState == "connected" and
+    selected_local() == "10.77.1.3" end, 15000)
+  local t_up = (now_ms() - t_restart) / 1000
+  local new_addr, rtt = selected_local()
+  check(new_addr == "10.77.1.3", string.format("move: connected again over %s (was %s), %.2f s after restartIce",
+    tostring(new_addr), tostring(old_addr), t_up))
+  local more = now_ms() + 2000
+  send_until(function() return now_ms() >= more end, 1024)
+  local verdict = end_and_verdict(60000)
+  check(verdict == string.format("GOT %d %d ok", sent, sent * CHUNK),
+    string.format("move: the same channel carried on (DTLS/SCTP kept): %d messages, %d sent before the move, B checked each in order (%s)",
+      sent, sent_before, tostring(verdict)))
+  check(dc.readyState == "open" and pc.connectionState == "connected", "move: channel open, connected")
+  figure(string.format("reconnected_after_restartIce_s=%.2f move_to_all_delivered_s=%.2f rtt_ms=%.0f", t_up,
+    (now_ms() - t_move) / 1000, (rtt or 0) * 1000))
+else
+  check(false, "unknown mode " .. tostring(mode))
+end
+finish()
