@@ -5,7 +5,9 @@
 N publishers, each a peer connection sending a ~1 Mbps VP8 IVF and a 64 kbps Ogg Opus
 file (both made by ffmpeg, looped, sent without re-encoding by luartc file tracks), are
 recorded by ONE recorder process: luartc (`b6_luartc.lua record`, rtc.media.record to WebM
-in C) or the peer (`b6_aiortc.py`, aiortc's MediaRecorder). The recorder is pinned to
+in C) or a peer: `b6_aiortc.py` (aiortc's MediaRecorder, which transcodes) and
+`b6_gst.py` (GStreamer webrtcbin -> depayloaders -> webmmux, no transcoding; added when
+Python's gi has webrtcbin, BENCH_B6_GST=0 leaves it out). The recorder is pinned to
 core 0 (taskset); the publishers are luartc processes of at most PER_PROC peer connections
 each, pinned to the other core, so that they do not take the recorder's core. N grows in
 steps; a step passes when every publisher is recording and, over the measured window,
@@ -33,11 +35,12 @@ import b5  # the 1 Mbps VP8 IVF
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 OGG_FIXTURE = os.path.join(ROOT, "tests", "fixtures", "media", "opus.ogg")
-IMPLS = ("luartc", "aiortc")
+IMPLS = ("luartc", "aiortc", "gstreamer")
 PER_PROC = 50
 CLK = os.sysconf("SC_CLK_TCK")
 STEPS = {"luartc": [10, 25, 50, 100, 200, 300, 400, 600, 800],
-         "aiortc": [1, 2, 4, 8, 16]}
+         "aiortc": [1, 2, 4, 8, 16],
+         "gstreamer": [1, 5, 10, 25, 50, 100, 200]}
 
 
 def ogg_opus(log):
@@ -103,8 +106,10 @@ def run_step(impl, n, luartc, ivf, ogg, warm_s, steady_s, log):
     try:
         if impl == "luartc":
             rcmd = [luartc, os.path.join(BENCH, "b6_luartc.lua"), "record", tmp]
-        else:
+        elif impl == "aiortc":
             rcmd = ["/usr/bin/python3", os.path.join(BENCH, "b6_aiortc.py"), tmp]
+        else:
+            rcmd = ["/usr/bin/python3", os.path.join(BENCH, "b6_gst.py"), tmp]
         rec = Proc("recorder", pin(0) + rcmd, env, q, errf)
         procs.append(rec)
         pubs, owner = [], {}
@@ -220,7 +225,37 @@ def verdict(r, cores):
     return None
 
 
+DUMMY = "luartc-b6"
+
+
+def gst_iface(up):
+    """libnice (GStreamer's ICE) skips loopback: inside the benchmark's own network
+    namespace (BENCH_NETNS=1) a veth interface gives it an address (10.254.6.1, reached
+    over lo like 127.0.0.1). Returns whether it is there."""
+    if os.environ.get("BENCH_NETNS") != "1":
+        return False
+    ip = lambda *a: subprocess.run(["ip"] + list(a), capture_output=True).returncode == 0  # noqa: E731
+    if not up:
+        return ip("link", "del", DUMMY)
+    ip("link", "del", DUMMY)  # (no dummy module in this kernel: a veth pair)
+    return ip("link", "add", DUMMY, "type", "veth", "peer", "name", DUMMY + "p") and \
+        ip("addr", "add", "10.254.6.1/24", "dev", DUMMY) and ip("link", "set", DUMMY, "up") \
+        and ip("link", "set", DUMMY + "p", "up")
+
+
 def ladder(impl, luartc, ivf, ogg, steps, warm_s, steady_s, log):
+    if impl == "gstreamer":
+        if not gst_iface(True):
+            log("B6 gstreamer: needs its own network namespace (BENCH_NETNS=1, bench/run.sh)")
+            return 0, [], "no network namespace for libnice"
+        try:
+            return ladder_(impl, luartc, ivf, ogg, steps, warm_s, steady_s, log)
+        finally:
+            gst_iface(False)
+    return ladder_(impl, luartc, ivf, ogg, steps, warm_s, steady_s, log)
+
+
+def ladder_(impl, luartc, ivf, ogg, steps, warm_s, steady_s, log):
     best, done, stopped = 0, [], None
     for n in steps:
         r = run_step(impl, n, luartc, ivf, ogg, warm_s, steady_s, log)
@@ -235,8 +270,17 @@ def ladder(impl, luartc, ivf, ogg, steps, warm_s, steady_s, log):
     return best, done, stopped
 
 
+def gst_ok():
+    return subprocess.run(["/usr/bin/python3", "-c", "import gi; gi.require_version('Gst', '1.0');"
+                           "from gi.repository import Gst; Gst.init(None);"
+                           "assert Gst.ElementFactory.find('webrtcbin')"],
+                          capture_output=True).returncode == 0
+
+
 def bench_b6(rep, impls, luartc, quick, log):
     impls = [i for i in impls if i in IMPLS]
+    if os.environ.get("BENCH_B6_GST", "1") != "0" and "gstreamer" not in impls and gst_ok():
+        impls.append("gstreamer")
     if "luartc" not in impls and impls:
         log("B6: the publishers are luartc processes: luartc is needed")
         return

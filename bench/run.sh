@@ -22,6 +22,15 @@ if ! command -v ffmpeg >/dev/null 2>&1; then
     || echo "bench: ffmpeg not installed: B5 uses the 190 kbps fixture" >&2
 fi
 
+# B6's second peer recorder: GStreamer's webrtcbin from Python (as tests/interop does)
+if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/dev/null \
+   || ! command -v gst-inspect-1.0 >/dev/null || ! gst-inspect-1.0 webrtcbin >/dev/null 2>&1; then
+  echo "bench: installing GStreamer (webrtcbin)" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice python3-gst-1.0 \
+    gir1.2-gst-plugins-bad-1.0 gstreamer1.0-tools >/dev/null || echo "bench: no GStreamer: B6 without it" >&2
+fi
+
 # libwebrtc (@roamhq/wrtc) and libdatachannel (node-datachannel): npm, pinned by
 # bench/package-lock.json; their binaries ship inside the npm packages.
 if ! command -v npm >/dev/null 2>&1; then
