@@ -182,7 +182,22 @@ def run_step(impl, n, luartc, ivf, ogg, warm_s, steady_s, log):
         if "frames" in r1:
             res["frames_per_s"] = round((r1["frames"] - r0["frames"]) / secs, 1)
             res["dropped"] = r1["dropped"] - r0["dropped"]
+        if "written" in r1:
             res["written_mb_s"] = round((r1["written"] - r0["written"]) / secs / 1e6, 3)
+        fb = {}
+        for k in ("rtx", "nacks", "plis"):
+            v = sum(s1[p].get(k, 0) - s0[p].get(k, 0) for p in pubs if p in s0 and p in s1)
+            if v:
+                fb[k] = v
+        if fb:
+            res["publisher_feedback"] = fb
+        pk = {}
+        for p in pubs:
+            if p in s0 and p in s1:
+                for k, v in s1[p].get("by_kind", {}).items():
+                    pk[k] = pk.get(k, 0) + v[0] - s0[p].get("by_kind", {}).get(k, [0, 0])[0]
+        if pk:
+            res["sent_by_kind_per_s"] = {k: round(v / secs, 1) for k, v in pk.items()}
         if "by_kind" in r1 and "by_kind" in r0:
             res["by_kind_per_s"] = {k: [round((v[0] - r0["by_kind"].get(k, [0, 0])[0]) / secs, 1),
                                         v[1] - r0["by_kind"].get(k, [0, 0])[1]]

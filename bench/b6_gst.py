@@ -58,6 +58,11 @@ class Session:
         for e in (self.wb, self.mux, sink):
             self.pipe.add(e)
         self.mux.link(sink)
+        # both mux pads before any data: a pad requested after the first buffer arrives
+        # is refused once the header is written, and the not-linked error stops the
+        # shared ICE source (no packets at all)
+        self.muxpads = {"video": self.mux.request_pad_simple("video_%u"),
+                        "audio": self.mux.request_pad_simple("audio_%u")}
         self.pads = 0
         self.answered = False
         self.recording = False
@@ -112,7 +117,7 @@ class Session:
             parse.sync_state_with_parent()
         else:
             depay.link(q)
-        q.link_pads("src", self.mux, tmpl)
+        q.get_static_pad("src").link(self.muxpads[tmpl.split("_")[0]])
         depay.get_static_pad("sink").add_probe(
             Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST, count)
         depay.sync_state_with_parent()
@@ -124,11 +129,24 @@ class Session:
             GLib.idle_add(lambda: send({"type": "recording", "id": self.id}) and False)
 
 
-def on_stdin(src, cond):
-    line = src.readline()
-    if not line:
+BUF = [b""]
+
+
+def on_stdin(_fd, _cond):
+    # os.read, not readline: a buffered reader would keep the lines that arrived
+    # together and the watch would not fire for them
+    chunk = os.read(0, 1 << 20)
+    if not chunk:
         os._exit(0)
-    m = json.loads(line)
+    BUF[0] += chunk
+    while b"\n" in BUF[0]:
+        line, BUF[0] = BUF[0].split(b"\n", 1)
+        if line.strip():
+            handle(json.loads(line))
+    return True
+
+
+def handle(m):
     if m["type"] == "offer":
         SESSIONS[m["id"]] = Session(m["id"], m["sdp"])
     elif m["type"] == "snap":
@@ -139,13 +157,13 @@ def on_stdin(src, cond):
             except OSError:
                 pass
         send({"type": "snap", "packets": COUNT["packets"], "lost": 0, "bytes": COUNT["bytes"],
-              "written": written, "frames": 0, "dropped": 0,
+              "written": written,
               "pcs": len(SESSIONS), "recordings": sum(s.recording for s in SESSIONS.values()),
               "version": "%d.%d.%d" % Gst.version()[:3]})
     elif m["type"] == "quit":
         os._exit(0)  # the files are thrown away
-    return True
 
 
-GLib.io_add_watch(sys.stdin, GLib.IO_IN | GLib.IO_HUP, on_stdin)
+GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, 0, GLib.IOCondition.IN | GLib.IOCondition.HUP,
+                      on_stdin)
 GLib.MainLoop().run()

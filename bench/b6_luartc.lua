@@ -64,6 +64,14 @@ local function totals(kind)
         t.packets = t.packets + ((kind == "inbound-rtp" and s.packetsReceived or s.packetsSent) or 0)
         t.bytes = t.bytes + ((kind == "inbound-rtp" and s.bytesReceived or s.bytesSent) or 0)
         t.lost = t.lost + (s.packetsLost or 0)
+        t.rtx = (t.rtx or 0) + (s.retransmittedPacketsSent or 0)
+        t.nacks = (t.nacks or 0) + (s.nackCount or 0)
+        t.plis = (t.plis or 0) + (s.pliCount or 0) + (s.firCount or 0)
+        local k = s.kind or "?"
+        t.by_kind = t.by_kind or {}
+        t.by_kind[k] = t.by_kind[k] or { 0, 0 }
+        t.by_kind[k][1] = t.by_kind[k][1] + ((kind == "inbound-rtp" and s.packetsReceived or s.packetsSent) or 0)
+        t.by_kind[k][2] = t.by_kind[k][2] + (s.packetsLost or 0)
       end
     end
   end
