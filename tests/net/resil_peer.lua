@@ -8,7 +8,8 @@
 -- Usage: luartc resil_peer.lua A <dir> <mode> <fifo> <address|auto> [bytes]
 --        luartc resil_peer.lua B <dir> <address>
 -- Modes: clean (bytes, no impairment), lossy (bytes, 10% loss, 100 ms delay, jitter),
---        cut8, cut40, move (A changes its address, restartIce). A prints "ok ..." /
+--        cut8, cut40, move (A changes its address, restartIce), relay (env RESIL_TURN on
+--        both: the direct path is preferred; once it dies, restartIce moves to the relay). A prints "ok ..." /
 --        "FAIL ..." lines and "figure ..." lines with what it measured.
 local rtc = require "rtc"
 local uv = require "luv"
@@ -55,7 +56,12 @@ end
 
 local function new_pc(addr)
   -- "auto": every interface address, looked at again at an ICE restart (the move).
-  local pc = assert(rtc.RTCPeerConnection { gatherAddresses = addr ~= "auto" and { addr } or nil })
+  -- RESIL_TURN: a TURN server besides the direct path (mode relay).
+  local turn = os.getenv("RESIL_TURN")
+  local pc = assert(rtc.RTCPeerConnection {
+    gatherAddresses = addr ~= "auto" and { addr } or nil,
+    iceServers = turn and { { urls = turn, username = "u", credential = "p" } } or nil,
+  })
   local events = {}
   local function log(kind, state)
     events[#events + 1] = { t = now_ms(), kind = kind, state = state }
@@ -212,6 +218,16 @@ local function selected_local()
   end
 end
 
+-- The selected pair: our candidate's type, the remote address.
+local function selected_pair()
+  local typ, remote
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "candidate-pair" then remote = s.remoteAddress end
+    if s.type == "local-candidate" then typ = s.candidateType end
+  end
+  return typ, remote
+end
+
 local function is_connected(s) return s == "connected" or s == "completed" end
 
 if mode == "clean" or mode == "lossy" then
@@ -310,6 +326,43 @@ elseif mode == "move" then
   check(dc.readyState == "open" and pc.connectionState == "connected", "move: channel open, connected")
   figure(string.format("reconnected_after_restartIce_s=%.2f move_to_all_delivered_s=%.2f rtt_ms=%.0f", t_up,
     (now_ms() - t_move) / 1000, (rtt or 0) * 1000))
+elseif mode == "relay" then
+  -- The relay path (A <-> TURN server in R <-> B) does not cross netem: cutting netem
+  -- kills the direct path only.
+  netem("delay=20")
+  check(pc.localDescription.sdp:find(" typ relay ") and pc.remoteDescription.sdp:find(" typ relay "),
+    "relay: both peers offer a relayed candidate besides their host one")
+  local typ, remote = selected_pair()
+  check(typ == "host" and remote == "10.77.2.2",
+    string.format("relay: the direct path is selected over the relay (local %s, remote %s)", tostring(typ), tostring(remote)))
+  send_until(function() return sent * CHUNK >= 512 * 1024 end, 1024)
+  local t_cut = now_ms()
+  netem("cut=1")
+  local t_dis = now_ms() + 8000
+  send_until(function() return now_ms() >= t_dis or pc.iceConnectionState == "disconnected" end, 1024)
+  check(pc.iceConnectionState == "disconnected",
+    string.format("relay: direct path dead: disconnected %.2f s into the cut", (now_ms() - t_cut) / 1000))
+  local t_restart = now_ms()
+  pc:restartIce()
+  check(negotiate(), "relay: restart offer answered")
+  wait_for(function()
+    local t, r = selected_pair()
+    return pc.connectionState == "connected" and is_connected(pc.iceConnectionState) and
+      (t == "relay" or r == "10.77.2.1")
+  end, 15000)
+  local t_up = (now_ms() - t_restart) / 1000
+  typ, remote = selected_pair()
+  check(pc.connectionState == "connected" and (typ == "relay" or remote == "10.77.2.1"),
+    string.format("relay: connected again through the TURN server %.2f s after restartIce (local %s, remote %s)",
+      t_up, tostring(typ), tostring(remote)))
+  local more = now_ms() + 2000
+  send_until(function() return now_ms() >= more end, 1024)
+  local verdict = end_and_verdict(60000)
+  check(verdict == string.format("GOT %d %d ok", sent, sent * CHUNK),
+    string.format("relay: the same channel carried on over the relay: %d messages, B checked each in order (%s)",
+      sent, tostring(verdict)))
+  netem("cut=0")
+  figure(string.format("over_relay_after_restartIce_s=%.2f", t_up))
 else
   check(false, "unknown mode " .. tostring(mode))
 end
