@@ -22,8 +22,9 @@ bool rtc_pc_poll_gather(rtc_pc_t *pc) {
 int rtc_pc_add_local_address(rtc_pc_t *pc, const rtc_addr_t *addr) {
   if (pc->closed) return RTC_ESTATE;
   if (pc->cfg.ice_transport_relay) {
-    /* W3C "relay": the socket only talks to the TURN servers; no host candidate. */
-    rtc__pc_servers_add_local(pc, addr);
+    /* W3C "relay": the socket only talks to the TURN servers; no host candidate. An
+     * ICE-TCP address is no socket of theirs (STUN/TURN run from the UDP ones). */
+    if (!rtc_addr_is_tcp(addr)) rtc__pc_servers_add_local(pc, addr);
     return 0;
   }
   char text[512];

@@ -35,6 +35,7 @@ cleanup() {
   for n in $NSS; do
     for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$P-$n" 2>/dev/null
+    rm -rf "/etc/netns/$P-$n"
   done
   [ "$failed" = 0 ] && [ -z "$NET_LOGDIR" ] && rm -rf "$LOG"
 }
@@ -45,6 +46,7 @@ for n in $(ip netns list 2>/dev/null | awk '/^luartc-turn6-[0-9]+-/{print $1}');
   if ! kill -0 "$pid" 2>/dev/null; then
     for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$n" 2>/dev/null
+    rm -rf "/etc/netns/$n"
   fi
 done
 
@@ -103,6 +105,12 @@ $PUB ip route add 10.98.2.0/24 via 10.98.0.12
 $PUB ip -6 route add fd98:1::/64 via fd98::11
 $PUB ip -6 route add fd98:2::/64 via fd98::12
 set +e
+# "turn6.test" has an A and an AAAA record in the peers' namespaces (ip netns exec
+# mounts /etc/netns/<ns>/hosts over /etc/hosts; removed with the namespaces).
+for n in A B; do
+  mkdir -p "/etc/netns/$P-$n"
+  printf '10.98.0.2 turn6.test\nfd98::2 turn6.test\n' >"/etc/netns/$P-$n/hosts"
+done
 
 $PUB turnserver -n -v --no-cli --no-dtls --no-tls --listening-ip 10.98.0.2 --listening-ip fd98::2 \
   --relay-ip 10.98.0.2 --relay-ip fd98::2 --listening-port 3478 --lt-cred-mech --user u:p --realm test \
@@ -160,8 +168,13 @@ check "... over a relayed candidate (stats of the selected pair, either side)" "
   '^stats relay udp (fd98::2|10\.98\.0\.2)$'
 
 # 3. Relay-only with both families on both peers: each offers relays of both families.
-pair dual A 10.98.1.2,fd98:1::2 relay "$T4" B 10.98.2.2,fd98:2::2 relay "$T6" $MiB
+#    A names the server: its A record serves A's IPv4 socket, its AAAA record the IPv6
+#    one (an allocation from each).
+pair dual A 10.98.1.2,fd98:1::2 relay 'turn:turn6.test:3478' B 10.98.2.2,fd98:2::2 relay "$T6" $MiB
 o=$LOG/dual
+check "a name with A and AAAA records: an allocation over IPv6 (raddr = the NAT66 mapping)" \
+  "$o/A.out" ' typ relay raddr fd98::11 '
+check "... and one over IPv4 (raddr = the NAT44 mapping)" "$o/A.out" ' typ relay raddr 10\.98\.0\.11'
 check "dual-stack peers, relay-only: 1 MiB A->B" "$o/B.out" "^recv-ok $MiB\$"
 check "dual-stack peers, relay-only: 1 MiB B->A" "$o/A.out" "^recv-ok $MiB\$"
 check "dual-stack peers: IPv6 relayed candidates offered" "$o/B.out" ' fd98::2 [0-9]+ typ relay '
