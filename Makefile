@@ -50,6 +50,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
 $(BUILD)/tests/dtls_rsa_test: LIBS += -lssl
 # The out-of-memory test routes the core's allocations through its failing allocator.
 $(BUILD)/tests/pc_oom_test: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
+# The Lua out-of-memory test links the bindings into a LuaJIT state with a failing
+# allocator, and counts the C side's blocks (the same wraps).
+$(BUILD)/tests/lua_oom_test: $(BINDINGS_OBJ)
+$(BUILD)/tests/lua_oom_test: CFLAGS += $(LUAJIT_CFLAGS) -Ibindings
+$(BUILD)/tests/lua_oom_test: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
+$(BUILD)/tests/lua_oom_test: LIBS := $(BINDINGS_OBJ) $(BUILD)/librtc.a $(LUAJIT_LIBS) -ldl $(LIBS)
 
 # The simulated network (tests/sim): make simtest [SEEDS=N] [JOBS=J], or replay
 # one run with its trace: make simtest SEED=S SCENARIO=name

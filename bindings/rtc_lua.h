@@ -58,6 +58,19 @@ int rtc_lua_pcall(lua_State *L, int nargs);
 void rtc_lua_report(lua_State *L, int idx);
 uv_loop_t *rtc_lua_loop(lua_State *L, lua_State **main_L);
 
+/* rtc_lua_box.c: a box owns one C resource across Lua allocations (which may raise
+ * on out of memory); make it (it is pushed) before acquiring the resource, hold the
+ * resource in it, then take it back or free it once no allocation is left. */
+typedef struct rtc_lua_box {
+  void *p;
+  void (*release)(void *);
+} rtc_lua_box_t;
+void rtc_lua_box_open(lua_State *L);
+rtc_lua_box_t *rtc_lua_box_new(lua_State *L);
+void rtc_lua_box_hold(rtc_lua_box_t *b, void *p, void (*release)(void *));
+void *rtc_lua_box_take(rtc_lua_box_t *b); /* the resource, no longer the box's */
+void rtc_lua_box_free(rtc_lua_box_t *b);  /* releases it now */
+
 /* rtc_lua_pc.c */
 void rtc_lua_pc_open(lua_State *L);
 int rtc_lua_pc_new(lua_State *L);
@@ -65,8 +78,10 @@ void rtc_lua_pc_release(lua_State *L, rtc_lua_pc_t *p);
 
 /* rtc_lua_dc.c */
 void rtc_lua_dc_open(lua_State *L);
-/* Pushes a new object for dc (takes over one reference) owned by the pc object at pci. */
-void rtc_lua_dc_push_new(lua_State *L, rtc_dc_t *dc, int pci);
+/* Pushes a new object for the dc in box b (takes over its reference) owned by the pc
+ * object at pci; until then the box keeps it, should an allocation raise. */
+void rtc_lua_dc_push_new(lua_State *L, rtc_lua_box_t *b, int pci);
+void rtc_lua_dc_unref(void *dc); /* a box's release */
 
 /* rtc_lua_cert.c */
 void rtc_lua_cert_open(lua_State *L);

@@ -172,18 +172,20 @@ static int cert_fingerprints(lua_State *L) {
 /* toPEM() -> certPem, keyPem | nil, err */
 static int cert_to_pem(lua_State *L) {
   rtc_dtls_cert_t *c = rtc_lua_cert_check(L, 1);
-  lua_checkstack(L, 4); /* no allocation failure while holding the malloc'd strings */
+  rtc_lua_box_t *cb = rtc_lua_box_new(L), *kb = rtc_lua_box_new(L);
   char *cp = NULL, *kp = NULL;
   int r = rtc_dtls_cert_to_pem(c, &cp, &kp);
+  rtc_lua_box_hold(cb, cp, free);
+  rtc_lua_box_hold(kb, kp, free);
   if (r < 0) {
-    free(cp);
-    free(kp);
+    rtc_lua_box_free(cb);
+    rtc_lua_box_free(kb);
     return cert_fail(L, r, "toPEM");
   }
   lua_pushstring(L, cp);
   lua_pushstring(L, kp);
-  free(cp);
-  free(kp);
+  rtc_lua_box_free(cb);
+  rtc_lua_box_free(kb);
   return 2;
 }
 

@@ -17,13 +17,14 @@ static void dc_kick(rtc_lua_dc_t *d) {
   if (d->pc && d->pc->peer && rtc_dc_pc(d->dc)) rtc_io_peer_kick(d->pc->peer);
 }
 
-void rtc_lua_dc_push_new(lua_State *L, rtc_dc_t *dc, int pci) {
+void rtc_lua_dc_unref(void *dc) { rtc_dc_unref(dc); }
+
+void rtc_lua_dc_push_new(lua_State *L, rtc_lua_box_t *b, int pci) {
   pci = rtc_lua_absindex(L, pci);
   rtc_lua_pc_t *p = lua_touserdata(L, pci);
   rtc_lua_dc_t *d = lua_newuserdata(L, sizeof(*d));
-  d->dc = dc;
+  d->dc = NULL;
   d->pc = p;
-  rtc_lua_live_dcs++;
   luaL_getmetatable(L, RTC_LUA_DC_MT);
   lua_setmetatable(L, -2);
   lua_createtable(L, 0, 4);
@@ -31,7 +32,6 @@ void rtc_lua_dc_push_new(lua_State *L, rtc_dc_t *dc, int pci) {
   lua_pushvalue(L, pci);
   lua_rawset(L, -3);
   rtc_lua_setenv(L, -2);
-  rtc_dc_set_userdata(dc, d);
   rtc_lua_obj_register(L, d, -1);
   /* pc env [channels] [channel] = true */
   rtc_lua_getenv(L, pci);
@@ -41,6 +41,10 @@ void rtc_lua_dc_push_new(lua_State *L, rtc_dc_t *dc, int pci) {
   lua_pushboolean(L, 1);
   lua_rawset(L, -3);
   lua_pop(L, 2);
+  /* Nothing allocates from here: the object takes the box's reference. */
+  d->dc = rtc_lua_box_take(b);
+  rtc_dc_set_userdata(d->dc, d);
+  rtc_lua_live_dcs++;
 }
 
 static int dc_gc(lua_State *L) {

@@ -74,8 +74,9 @@ static const struct {
     [RTC_PC_EVENT_TRACK] = {"track", "ontrack", false},
 };
 
-/* Dispatches one event; the stack above pci is scratch. */
-static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
+/* Dispatches one event; the stack above pci is scratch. A new channel's reference is
+ * in box b. */
+static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev, rtc_lua_box_t *b) {
   if (ev->type == RTC_PC_EVENT_RESULT) { /* a callback or a waiting coroutine: lua/rtc */
     lua_pushlightuserdata(L, (void *)&rtc_lua_key_results);
     lua_rawget(L, LUA_REGISTRYINDEX);
@@ -92,7 +93,7 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   bool is_dc = ev_names[ev->type].dc;
   int target = pci;
   if (ev->type == RTC_PC_EVENT_DATACHANNEL)
-    rtc_lua_dc_push_new(L, ev->dc, pci); /* takes the reference */
+    rtc_lua_dc_push_new(L, b, pci); /* takes the reference */
   int chan = 0;
   if (ev->type == RTC_PC_EVENT_DATACHANNEL) chan = lua_gettop(L);
   if (is_dc) {
@@ -258,29 +259,39 @@ int rtc_lua_remove_listener(lua_State *L) {
   return 0;
 }
 
-void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud) {
-  rtc_lua_pc_t *p = ud;
-  lua_State *L = p->L;
-  int top = lua_gettop(L);
-  if (!lua_checkstack(L, 24)) return;
-  rtc_pc_t *pc = rtc_io_peer_pc(peer);
+/* Runs under lua_cpcall: building an event table may raise (out of memory), and a
+ * raise must not unwind through libuv. */
+static int events_drain(lua_State *L) {
+  rtc_lua_pc_t *p = lua_touserdata(L, 1);
+  if (!p->peer || !lua_checkstack(L, 24)) return 0;
+  rtc_pc_t *pc = rtc_io_peer_pc(p->peer);
   rtc_pc_event_t ev;
   rtc_lua_obj_push(L, p);
   if (lua_isnil(L, -1)) {
     /* The object is unreachable and waits for __gc: drop what is queued. */
     while (rtc_pc_poll_event(pc, &ev))
       if (ev.type == RTC_PC_EVENT_DATACHANNEL) rtc_dc_unref(ev.dc);
-    lua_settop(L, top);
-    return;
+    return 0;
   }
   int pci = lua_gettop(L);
+  rtc_lua_box_t *b = rtc_lua_box_new(L); /* made before an event hands us a reference */
   while (p->peer && rtc_pc_poll_event(pc, &ev)) {
-    dispatch(L, pci, &ev);
-    lua_settop(L, pci);
+    if (ev.type == RTC_PC_EVENT_DATACHANNEL) rtc_lua_box_hold(b, ev.dc, rtc_lua_dc_unref);
+    dispatch(L, pci, &ev, b);
+    rtc_lua_box_free(b); /* a channel with no object (none made) */
+    lua_settop(L, pci + 1);
   }
   if (p->peer && (rtc_pc_signaling_state(pc) == RTC_SIGNALING_CLOSED ||
                   rtc_pc_connection_state(pc) == RTC_CONNECTION_CLOSED))
     rtc_lua_pc_release(L, p);
+  return 0;
+}
+
+void rtc_lua_events_cb(rtc_io_peer_t *peer, void *ud) {
+  rtc_lua_pc_t *p = ud;
+  lua_State *L = p->L;
+  int top = lua_gettop(L);
+  if (lua_cpcall(L, events_drain, p) != 0) rtc_lua_report(L, -1);
   lua_settop(L, top);
   rtc_lua_log_flush();
 }

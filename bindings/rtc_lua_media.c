@@ -363,10 +363,13 @@ static int m_media_open(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   lua_Number fps = luaL_optnumber(L, 2, 30);
   luaL_argcheck(L, fps > 0 && fps <= 240, 2, "fps must be in (0, 240]");
+  rtc_lua_box_t *b = rtc_lua_box_new(L); /* the file's bytes until the object has them */
   uint8_t *bytes = NULL;
   size_t len = 0;
   int e = rtc_media_load_file(path, 0, &bytes, &len);
+  rtc_lua_box_hold(b, bytes, free);
   if (e < 0) {
+    rtc_lua_box_free(b);
     lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", path, rtc_strerror(e));
     lua_pushstring(L, rtc_err_name(e));
@@ -374,13 +377,13 @@ static int m_media_open(lua_State *L) {
   }
   rtc_lua_src_t *s = lua_newuserdata(L, sizeof(*s));
   memset(s, 0, sizeof(*s));
-  s->bytes = bytes;
   s->codec = -1;
   luaL_getmetatable(L, RTC_LUA_SRC_MT);
   lua_setmetatable(L, -2);
+  s->bytes = rtc_lua_box_take(b); /* its __gc (src_close) frees them now */
+  rtc_lua_live_sources++;
   lua_newtable(L); /* env: the sinks' objects, kept alive while attached */
   rtc_lua_setenv(L, -2);
-  rtc_lua_live_sources++;
   rtc_media_codec_t mc = RTC_MEDIA_CODEC_UNKNOWN;
   if (len >= 4 && memcmp(bytes, "DKIF", 4) == 0) {
     s->fmt = SRC_IVF;

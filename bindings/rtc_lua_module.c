@@ -376,6 +376,7 @@ int luaopen_rtc_core(lua_State *L) {
     lua_rawset(L, LUA_REGISTRYINDEX);
   }
   lua_pop(L, 1);
+  rtc_lua_box_open(L);
   rtc_lua_pc_open(L);
   rtc_lua_dc_open(L);
   rtc_lua_cert_open(L);

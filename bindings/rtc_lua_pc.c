@@ -238,15 +238,16 @@ static void op_end(rtc_lua_pc_t *p, int token) {
   if (token >= 0) rtc_pc_queue_result(pc_of(p), token);
 }
 
-static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int token, int r, char *sdp) {
+/* The sdp (malloc'd) is held by box b while it is pushed. */
+static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int token, int r, rtc_lua_box_t *b) {
   op_end(p, token);
   rtc_io_peer_kick(p->peer);
   if (r < 0) {
-    free(sdp);
+    rtc_lua_box_free(b);
     return pc_fail(L, p, r);
   }
-  lua_pushstring(L, sdp ? sdp : "");
-  free(sdp);
+  lua_pushstring(L, b->p ? (const char *)b->p : "");
+  rtc_lua_box_free(b);
   return 1;
 }
 
@@ -254,18 +255,22 @@ static int pc_sdp_result(lua_State *L, rtc_lua_pc_t *p, int token, int r, char *
 static int pc_create_offer(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
   bool restart = lua_toboolean(L, 2);
+  rtc_lua_box_t *b = rtc_lua_box_new(L);
   char *sdp = NULL;
   int token = op_begin(L, p, 3);
   int r = rtc_pc_create_offer(pc_of(p), restart, &sdp);
-  return pc_sdp_result(L, p, token, r, sdp);
+  rtc_lua_box_hold(b, sdp, free);
+  return pc_sdp_result(L, p, token, r, b);
 }
 
 static int pc_create_answer(lua_State *L) {
   rtc_lua_pc_t *p = pc_check(L, 1);
+  rtc_lua_box_t *b = rtc_lua_box_new(L);
   char *sdp = NULL;
   int token = op_begin(L, p, 2);
   int r = rtc_pc_create_answer(pc_of(p), &sdp);
-  return pc_sdp_result(L, p, token, r, sdp);
+  rtc_lua_box_hold(b, sdp, free);
+  return pc_sdp_result(L, p, token, r, b);
 }
 
 static int pc_ok(lua_State *L, rtc_lua_pc_t *p, int token, int r) {
@@ -344,10 +349,12 @@ static int pc_create_dc(lua_State *L) {
   if (rtc_pc_signaling_state(pc_of(p)) == RTC_SIGNALING_CLOSED || p->closed)
     return luaL_error(L, "InvalidStateError: createDataChannel on a closed RTCPeerConnection");
   lua_checkstack(L, 8);
+  rtc_lua_box_t *b = rtc_lua_box_new(L);
   rtc_dc_t *dc = rtc_pc_create_data_channel(pc_of(p), &init);
   rtc_io_peer_kick(p->peer);
   if (!dc) return pc_fail(L, p, RTC_EINVAL);
-  rtc_lua_dc_push_new(L, dc, 1);
+  rtc_lua_box_hold(b, dc, rtc_lua_dc_unref);
+  rtc_lua_dc_push_new(L, b, 1);
   return 1;
 }
 

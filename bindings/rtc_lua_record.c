@@ -67,6 +67,8 @@ static void state_free(rec_state_t *s) {
   free(s);
 }
 
+static void state_release(void *s) { state_free(s); }
+
 static void kick(rec_state_t *s);
 static void complete_sync(rec_state_t *s);
 
@@ -211,12 +213,14 @@ static int m_recording(lua_State *L) {
     }
   }
   rtc_record_config_t cfg = {.format = fmt};
+  rtc_lua_box_t *b = rtc_lua_box_new(L); /* the state until the userdata has it */
   rec_state_t *s = calloc(1, sizeof *s);
   if (!s) return fail3(L, "out of memory", RTC_ENOMEM);
   s->fd = -1;
+  rtc_lua_box_hold(b, s, state_release);
   int e = rtc_record_create(&cfg, tc, n, &s->rec);
   if (e < 0) {
-    free(s);
+    rtc_lua_box_free(b);
     return fail3(L,
                  fmt == RTC_RECORD_FORMAT_WEBM  ? "record: WebM holds VP8, VP9, AV1 and Opus "
                                                   "(use .mkv for H.264)"
@@ -231,17 +235,18 @@ static int m_recording(lua_State *L) {
   int fd = uv_fs_open(NULL, &r, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL);
   uv_fs_req_cleanup(&r);
   if (fd < 0) {
+    rtc_lua_box_free(b);
     lua_pushnil(L);
     lua_pushfstring(L, "record: cannot open %s: %s", path, uv_strerror(fd));
     lua_pushliteral(L, "EIO");
-    state_free(s);
     return 3;
   }
   s->fd = fd;
   lrec_t *u = lua_newuserdata(L, sizeof *u);
-  u->s = s;
+  u->s = NULL;
   luaL_getmetatable(L, RTC_LUA_RECORDING_MT);
   lua_setmetatable(L, -2);
+  u->s = rtc_lua_box_take(b);
   return 1;
 }
 

@@ -163,11 +163,13 @@ static int l_base64(lua_State *L) {
   size_t len, olen = 0;
   const char *p = luaL_checklstring(L, 1, &len);
   size_t cap = 4 * ((len + 2) / 3) + 1;
+  rtc_lua_box_t *b = rtc_lua_box_new(L);
   unsigned char *out = malloc(cap);
   if (!out) return luaL_error(L, "out of memory");
+  rtc_lua_box_hold(b, out, free);
   mbedtls_base64_encode(out, cap, &olen, (const unsigned char *)p, len);
   lua_pushlstring(L, (const char *)out, olen);
-  free(out);
+  rtc_lua_box_free(b);
   return 1;
 }
 

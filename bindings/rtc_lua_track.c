@@ -306,6 +306,8 @@ static rtc_lua_pc_t *pc_check(lua_State *L, int idx) {
 
 /* _addTransceiver(kind, direction, stream_id|nil, track_id|nil, {codec names}|nil)
  * -> transceiver | nil, err, NAME */
+static void tr_unref(void *tr) { rtc_tr_unref(tr); }
+
 static int pc_add_transceiver(lua_State *L) {
   static const char *const kinds[] = {"audio", "video", NULL};
   rtc_lua_pc_t *p = pc_check(L, 1);
@@ -329,9 +331,11 @@ static int pc_add_transceiver(lua_State *L) {
     init.n_codecs = n;
   }
   lua_settop(L, 6);
+  rtc_lua_box_t *b = rtc_lua_box_new(L); /* holds our reference while the object is made */
   rtc_pc_t *pc = rtc_io_peer_pc(p->peer);
   rtc_tr_t *tr = rtc_pc_add_transceiver(pc, &init);
   rtc_io_peer_kick(p->peer);
+  rtc_lua_box_hold(b, tr, tr_unref);
   if (!tr) {
     const char *msg = rtc_pc_error(pc);
     lua_pushnil(L);
@@ -340,7 +344,7 @@ static int pc_add_transceiver(lua_State *L) {
     return 3;
   }
   rtc_lua_tr_push(L, tr, 1);
-  rtc_tr_unref(tr); /* the object took its own */
+  rtc_lua_box_free(b); /* the object took its own */
   return 1;
 }
 
