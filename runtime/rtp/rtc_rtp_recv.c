@@ -264,6 +264,14 @@ void rtc_rtp_recv_handle_timeout(rtc_rtp_recv_t *r, uint64_t now_us) {
   }
 }
 
+/* RFC 4585 section 3.2 leaves retry timing to the receiver: once at once, then at most
+ * once per RTT (a retransmission cannot come back sooner), and never faster than 5 ms.
+ * poll_timeout and poll_nack must agree on it: a retry announced due before poll_nack
+ * sends it is a deadline in the past that never moves (the io loop spins). */
+static uint64_t nack_pace(const rtc_rtp_recv_t *r) {
+  return r->rtt_us > RTC_MS(5) ? r->rtt_us : RTC_MS(5);
+}
+
 uint64_t rtc_rtp_recv_poll_timeout(const rtc_rtp_recv_t *r) {
   if (!r->started) return RTC_NEVER;
   uint64_t t = r->startup ? r->startup_until : RTC_NEVER, wait = recv_wait_us(r);
@@ -274,7 +282,7 @@ uint64_t rtc_rtp_recv_poll_timeout(const rtc_rtp_recv_t *r) {
     if (first) t = rtc_time_min(t, s->missing_since + wait);
     first = false;
     if (r->cfg.nack && s->retries < r->cfg.nack_max_retries)
-      t = rtc_time_min(t, s->retries ? s->last_nack_us + r->rtt_us : s->missing_since);
+      t = rtc_time_min(t, s->retries ? s->last_nack_us + nack_pace(r) : s->missing_since);
   }
   return t;
 }
@@ -282,9 +290,7 @@ uint64_t rtc_rtp_recv_poll_timeout(const rtc_rtp_recv_t *r) {
 size_t rtc_rtp_recv_poll_nack(rtc_rtp_recv_t *r, uint64_t now_us, uint16_t *seqs, size_t cap) {
   if (!r->cfg.nack || !r->started) return 0;
   size_t n = 0;
-  /* RFC 4585 section 3.2 leaves retry timing to the receiver: once at once, then at most
-   * once per RTT (a retransmission cannot come back sooner). */
-  uint64_t pace = r->rtt_us > RTC_MS(5) ? r->rtt_us : RTC_MS(5);
+  uint64_t pace = nack_pace(r);
   for (int64_t e = r->next > r->release_to ? r->next : r->release_to; e <= r->highest && n < cap;
        e++) {
     recv_slot_t *s = &r->slot[(size_t)e & r->mask];

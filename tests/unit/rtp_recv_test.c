@@ -264,6 +264,36 @@ static void test_loss_given_up(void) {
   fix_free(&clip);
 }
 
+/* With an RTT under the 5 ms NACK pace (a LAN), the retry deadline poll_timeout gives is
+ * when poll_nack sends it, never before: a deadline announced earlier stays in the past
+ * (the io loop spun for the difference). Found by fuzz_pc_session. */
+static void test_nack_deadline_matches_pace(void) {
+  rtc_rtp_recv_config_t rc = {.ssrc = 1, .codec = RTC_RTP_CODEC_VP8, .nack = true,
+                              .nack_max_retries = 5, .max_wait_us = RTC_MS(500)};
+  rtc_rtp_recv_t *r = rtc_rtp_recv_create(&rc);
+  rtc_rtp_recv_set_rtt(r, RTC_MS(1));
+  uint8_t pl[] = {0x90, 0x80, 0x80, 0x01, 0x11, 0x22};
+  uint64_t now = 1000000;
+  rtc_rtp_header_t h = {.ssrc = 1, .seq = 10, .ts = 100, .payload = pl, .payload_len = 6};
+  CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, now, &h), 0);
+  h.seq = 12; /* 11 is missing */
+  CHECK_EQ_INT(rtc_rtp_recv_handle_packet(r, now, &h), 0);
+  uint16_t seqs[8];
+  int nacks = 0, idle = 0;
+  for (int step = 0; step < 200; step++) { /* the io loop: sleep to the deadline, handle */
+    uint64_t due = rtc_rtp_recv_poll_timeout(r);
+    if (due == RTC_NEVER) break;
+    if (due > now) now = due;
+    rtc_rtp_recv_handle_timeout(r, now);
+    size_t n = rtc_rtp_recv_poll_nack(r, now, seqs, 8);
+    nacks += (int)n;
+    idle += n == 0 && rtc_rtp_recv_poll_timeout(r) <= now; /* due, and nothing to do */
+  }
+  CHECK_EQ_INT(idle, 0);
+  CHECK_EQ_INT(nacks, 5);
+  rtc_rtp_recv_destroy(r);
+}
+
 /* Keyframe requests: after a dropped frame, at most once per max(RTT, 250 ms), until a
  * keyframe arrives. */
 static void test_keyframe_request(void) {
@@ -497,6 +527,7 @@ int main(void) {
   RUN_TEST(test_shuffled_opus);
   RUN_TEST(test_nack_rtx_repairs);
   RUN_TEST(test_loss_given_up);
+  RUN_TEST(test_nack_deadline_matches_pace);
   RUN_TEST(test_keyframe_request);
   RUN_TEST(test_report_block);
   RUN_TEST(test_sr_rtt_and_ntp);
