@@ -24,8 +24,10 @@ for f in tests/fuzz/fuzz_*.c; do
   [ -n "$FUZZ_ONLY" ] && ! [[ $name =~ $FUZZ_ONLY ]] && continue
   bin=$B/fuzz/$name
   if [ ! -x "$bin" ] || [ "$f" -nt "$bin" ] || [ $B/librtc.a -nt "$bin" ]; then
+    # A target may ask for link flags: a "// fuzz-ldflags: ..." line in its source.
+    extra=$(sed -n 's|^// fuzz-ldflags: ||p' "$f")
     clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -std=gnu11 -Iruntime -o "$bin" "$f" $B/librtc.a $LIBS ||
+      -std=gnu11 -Iruntime -o "$bin" "$f" $B/librtc.a $LIBS $extra ||
       { echo "FAIL $name: does not build"; failed=$((failed + 1)); continue; }
   fi
   ok=1

@@ -133,3 +133,27 @@ put("fuzz_pc_input", "stun", pref2([stun["req"], stun["resp4"]]))
 dcep_open = c_array("tests/unit/sctp_dcep_test.c", "open_rexmit_unordered")
 put("fuzz_dcep", "open-chromium", dcep_open)
 put("fuzz_dcep", "ack", b"\x02")
+
+# --- fuzz_pc_session: the datagrams of a real session (B to A: DTLS records carrying
+# SCTP, SRTP VP8/Opus, SRTCP, STUN consent checks) and the plaintext B handed its DTLS
+# and SRTP, captured by the target itself from its fixed session, then merged by
+# libFuzzer to the inputs that add coverage. Needs the fuzz build (make fuzz
+# FUZZ_SECONDS=0 FUZZ_ONLY=pc_session); skipped without it.
+import shutil, subprocess, tempfile
+fuzz_bin = "build-fuzz/fuzz/fuzz_pc_session"
+if os.path.exists(fuzz_bin):
+    tmp = tempfile.mkdtemp(prefix="luartc-seeds-")
+    subprocess.run([fuzz_bin, "-runs=0"], env=dict(os.environ, FUZZ_PC_SESSION_SEEDS=tmp), check=True)
+    # the whole capture in order, as one input per kind, then merged
+    for kind in "dsrc":
+        names = sorted(n for n in os.listdir(tmp) if n[0] == kind)
+        with open(os.path.join(tmp, "all-" + kind), "wb") as out:
+            for n in names[:200]:
+                out.write(open(os.path.join(tmp, n), "rb").read())
+    d = os.path.join(OUT, "fuzz_pc_session")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    subprocess.run([fuzz_bin, "-merge=1", d, tmp], check=True, stderr=subprocess.DEVNULL)
+    shutil.rmtree(tmp)
+else:
+    print("make_seeds: no %s, fuzz_pc_session's corpus left as it is" % fuzz_bin)
