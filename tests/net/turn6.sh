@@ -11,14 +11,16 @@
 # As in turn.sh, each NAT forwards its client's traffic to coturn only and drops
 # unsolicited datagrams: the peers meet through relayed candidates or not at all.
 # Every allocation asks for both families (RFC 8656 dual allocation; coturn knows the
-# draft's codepoint). Also here: IPv6 host candidates between two peers on ::1, and
-# server-reflexive candidates over IPv6 STUN.
+# draft's codepoint). The server is reached at [fd98::2] over UDP and TCP, as
+# turn6.test (A + AAAA records) over UDP and TLS. Also here: IPv6 host candidates
+# between two peers on ::1 and on a ULA address, and server-reflexive candidates over
+# IPv6 STUN (NAT66).
 # Prints "RESULT passed=N failed=N skipped=N". Needs root, iproute2, nft, turnserver.
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
 passed=0; failed=0; skipped=0
 result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
-for need in ip nft turnserver; do
+for need in ip nft turnserver openssl; do
   if [ "$(id -u)" != 0 ] || ! command -v $need >/dev/null; then
     echo "skip turn6: needs root, iproute2, nftables and coturn (missing: $need or root)"
     skipped=1; result; exit 0
@@ -112,12 +114,22 @@ for n in A B; do
   printf '10.98.0.2 turn6.test\nfd98::2 turn6.test\n' >"/etc/netns/$P-$n/hosts"
 done
 
-$PUB turnserver -n -v --no-cli --no-dtls --no-tls --listening-ip 10.98.0.2 --listening-ip fd98::2 \
-  --relay-ip 10.98.0.2 --relay-ip fd98::2 --listening-port 3478 --lt-cred-mech --user u:p --realm test \
+# TLS: a CA made here signs coturn's certificate for turn6.test (as in turn.sh).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=luartc-test-ca \
+  -keyout "$LOG/ca.key" -out "$LOG/ca.pem" >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=turn6.test \
+  -keyout "$LOG/turn.key" -out "$LOG/turn.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:turn6.test\n' >"$LOG/san.ext"
+openssl x509 -req -in "$LOG/turn.csr" -CA "$LOG/ca.pem" -CAkey "$LOG/ca.key" -CAcreateserial -days 2 \
+  -extfile "$LOG/san.ext" -out "$LOG/turn.pem" >/dev/null 2>&1
+
+$PUB turnserver -n -v --no-cli --no-dtls --listening-ip 10.98.0.2 --listening-ip fd98::2 \
+  --relay-ip 10.98.0.2 --relay-ip fd98::2 --listening-port 3478 --tls-listening-port 5349 \
+  --cert "$LOG/turn.pem" --pkey "$LOG/turn.key" --lt-cred-mech --user u:p --realm test \
   --min-port 49152 --max-port 49999 --no-stdout-log --log-file "$LOG/coturn.log" --simple-log \
   --pidfile "$LOG/coturn.pid" >/dev/null 2>&1 &
 disown
-for _ in $(seq 50); do $PUB ss -lun | grep -q '\[fd98::2\]:3478' && break; sleep 0.1; done
+for _ in $(seq 50); do $PUB ss -ltn | grep -q '\[fd98::2\]:5349' && break; sleep 0.1; done
 
 check() { # name, output file, expected-regex [, must-not-regex]
   local name=$1 out=$2 want=$3 not=$4
@@ -185,6 +197,13 @@ o=$LOG/tcp6
 check "TURN/TCP over IPv6, relay-only: 256 KiB A->B" "$o/B.out" '^recv-ok 262144$'
 check "TURN/TCP over IPv6: 256 KiB B->A, relayProtocol tcp" "$o/A.out" '^stats relay tcp'
 
+# TURN/TLS from an IPv6-only peer: the name's AAAA record, the certificate checked.
+TURN_CA_FILE=$LOG/ca.pem pair tls6 A fd98:1::2 relay 'turns:turn6.test:5349' B fd98:2::2 relay "$T6" 262144
+o=$LOG/tls6
+check "TURN/TLS over IPv6 (turns:, AAAA, certificate verified), relay-only: 256 KiB A->B" \
+  "$o/B.out" '^recv-ok 262144$'
+check "TURN/TLS over IPv6: 256 KiB B->A, relayProtocol tls" "$o/A.out" '^stats relay tls'
+
 # 4. IPv6 host candidates only: two peers on ::1, no server.
 pair lo6 A ::1 all - A ::1 all - $MiB
 o=$LOG/lo6
@@ -192,6 +211,12 @@ check "IPv6 host candidate on ::1" "$o/A.out" 'cand candidate:[0-9]+ 1 udp [0-9]
 check "IPv6 host-only (::1): 1 MiB A->B" "$o/B.out" "^recv-ok $MiB\$"
 check "IPv6 host-only (::1): 1 MiB B->A" "$o/A.out" "^recv-ok $MiB\$"
 check "IPv6 host-only (::1): the selected pair on ::1" "$o/A.out" '^pair ::1 ::1$'
+# ... and on a ULA address (two peers on fd98:1::2 in A's namespace).
+pair ula A fd98:1::2 all - A fd98:1::2 all - 262144
+o=$LOG/ula
+check "IPv6 host-only (ULA fd98:1::2): 256 KiB A->B" "$o/B.out" '^recv-ok 262144$'
+check "IPv6 host-only (ULA): 256 KiB B->A" "$o/A.out" '^recv-ok 262144$'
+check "IPv6 host-only (ULA): the selected pair on fd98:1::2" "$o/A.out" '^pair fd98:1::2 fd98:1::2$'
 
 # 5. Server-reflexive over IPv6 STUN: the NAT66 mapping.
 o=$LOG/srflx6.out
