@@ -8,14 +8,24 @@
 
 int rtc_ice_tcp_framer_init(rtc_ice_tcp_framer_t *f) {
   memset(f, 0, sizeof *f);
-  f->buf = malloc(RTC_ICE_TCP_BUF);
-  return f->buf ? 0 : RTC_ENOMEM;
+  return 0;
 }
 
 void rtc_ice_tcp_framer_close(rtc_ice_tcp_framer_t *f) {
   free(f->buf);
   f->buf = NULL;
-  f->len = 0;
+  f->len = f->cap = 0;
+}
+
+/* Room for `need` bytes of the partial frame: the 2-byte prefix first, then the
+ * whole frame once its length is known. */
+static bool reserve(rtc_ice_tcp_framer_t *f, size_t need) {
+  if (need <= f->cap) return true;
+  uint8_t *b = realloc(f->buf, need);
+  if (!b) return false;
+  f->buf = b;
+  f->cap = need;
+  return true;
 }
 
 int rtc_ice_tcp_frame_header(size_t len, uint8_t out[2]) {
@@ -48,7 +58,7 @@ static bool deliver(rtc_ice_tcp_framer_t *f, const uint8_t *p, size_t len,
 int rtc_ice_tcp_framer_input(rtc_ice_tcp_framer_t *f, const uint8_t *p, size_t len,
                              rtc_ice_tcp_frame_cb cb, void *ud) {
   int n = 0;
-  if (f->broken || !f->buf) return RTC_EPARSE;
+  if (f->broken) return RTC_EPARSE;
   while (len > 0) {
     /* Whole frames straight from the input, without a copy. */
     if (f->len == 0 && len >= 2) {
@@ -67,6 +77,7 @@ int rtc_ice_tcp_framer_input(rtc_ice_tcp_framer_t *f, const uint8_t *p, size_t l
     /* A partial frame (at most one, under RTC_ICE_TCP_BUF bytes) is buffered: its
      * header first, then its body. */
     if (f->len < 2) {
+      if (!reserve(f, 2)) goto nomem;
       size_t t = 2 - f->len < len ? 2 - f->len : len;
       memcpy(f->buf + f->len, p, t);
       f->len += t;
@@ -75,6 +86,7 @@ int rtc_ice_tcp_framer_input(rtc_ice_tcp_framer_t *f, const uint8_t *p, size_t l
       if (f->len < 2) break;
     }
     size_t flen = ((size_t)f->buf[0] << 8) | f->buf[1];
+    if (!reserve(f, 2 + flen)) goto nomem;
     size_t t = 2 + flen - f->len < len ? 2 + flen - f->len : len;
     memcpy(f->buf + f->len, p, t);
     f->len += t;
@@ -92,4 +104,8 @@ garbage:
   f->broken = true;
   f->len = 0;
   return RTC_EPARSE;
+nomem:
+  f->broken = true;
+  f->len = 0;
+  return RTC_ENOMEM;
 }

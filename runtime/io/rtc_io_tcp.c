@@ -6,9 +6,11 @@
  * `local` and the connection's peer as `from`, both TCP-marked (rtc_addr_set_tcp).
  *
  * Bounds: IO_TCP_MAX_CONNS connections per peer (more are refused at accept), one
- * reassembly buffer of 64 KiB and two send buffers of IO_TCP_SEND_CAP per
- * connection (a frame that does not fit is dropped whole, as a full UDP socket
- * buffer would drop a datagram: the layers above retransmit). Garbage (see the
+ * reassembly buffer of at most 64 KiB and two send buffers of at most IO_TCP_SEND_CAP
+ * per connection (a frame that does not fit is dropped whole, as a full UDP socket
+ * buffer would drop a datagram: the layers above retransmit). The buffers grow with
+ * what is queued: most frames go to the kernel at once and a connection holds none
+ * (issue 12, B3: 256 KiB were allocated for the first queued frame). Garbage (see the
  * framer) or a read error closes the connection. A connection that is not the
  * selected pair's and has received nothing for IO_TCP_IDLE_MS is closed (the agent
  * stopped using it: pruned); all close with the peer. */
@@ -24,6 +26,7 @@
 #define IO_TCP_MAX_LISTEN 16
 #define IO_TCP_MAX_CONNS 16
 #define IO_TCP_SEND_CAP (256 * 1024)
+#define IO_TCP_SEND_MIN 2048 /* a check or a DTLS flight's datagram */
 #define IO_TCP_IDLE_MS 10000
 #define IO_TCP_PRUNE_EVERY_MS 1000
 #define IO_TCP_ACTIVE_PORT 9 /* RFC 6544 4.5 */
@@ -42,7 +45,7 @@ typedef struct io_tcp_conn {
   rtc_addr_t local, remote; /* candidate address (listener's, or IP:9) and the peer's */
   bool connected, writing;
   uint8_t *out[2]; /* out[w] is being written while `writing`; out[!w] accumulates */
-  size_t out_len[2];
+  size_t out_len[2], out_cap[2];
   int w;
   rtc_ice_tcp_framer_t rx;
   uint64_t last_us; /* opened, or last frame received */
@@ -142,8 +145,17 @@ static void conn_on_write(uv_write_t *req, int status) {
 static bool conn_append(io_tcp_conn_t *c, const uint8_t *a, size_t alen, const uint8_t *b,
                         size_t blen) {
   int p = !c->w;
-  if (!c->out[p] && !(c->out[p] = malloc(IO_TCP_SEND_CAP))) return false;
-  if (c->out_len[p] + alen + blen > IO_TCP_SEND_CAP) return false;
+  size_t need = c->out_len[p] + alen + blen;
+  if (need > IO_TCP_SEND_CAP) return false;
+  if (need > c->out_cap[p]) {
+    size_t cap = c->out_cap[p] ? c->out_cap[p] * 2 : IO_TCP_SEND_MIN;
+    while (cap < need) cap *= 2;
+    if (cap > IO_TCP_SEND_CAP) cap = IO_TCP_SEND_CAP;
+    uint8_t *b = realloc(c->out[p], cap);
+    if (!b) return false;
+    c->out[p] = b;
+    c->out_cap[p] = cap;
+  }
   memcpy(c->out[p] + c->out_len[p], a, alen);
   memcpy(c->out[p] + c->out_len[p] + alen, b, blen);
   c->out_len[p] += alen + blen;
@@ -201,7 +213,7 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
   int r = rtc_ice_tcp_framer_input(&c->rx, (const uint8_t *)buf->base, (size_t)nread, conn_on_frame, c);
   if (r > 0) c->last_us = rtc_io_now_us();
-  if (r < 0) conn_close(t, c, "not ICE-TCP framing");
+  if (r < 0) conn_close(t, c, r == RTC_ENOMEM ? "out of memory" : "not ICE-TCP framing");
   rtc__io_peer_after(peer);
 }
 

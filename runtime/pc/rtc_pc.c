@@ -96,6 +96,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   free(pc->transport_mid);
   free(pc->ice_replace_ufrag);
   free(pc->transport_local_mid);
+  free(pc->mdns);
   rtc__pc_events_free(pc);
   if (pc->gather_addresses) {
     for (size_t i = 0; i < pc->cfg.n_gather_addresses; i++)

@@ -122,11 +122,13 @@ struct rtc_pc {
   uint64_t events_dropped; /* lost for lack of memory */
 
   /* The peer's mDNS host candidates (RFC 6762 names): resolved by the io layer, then
-   * added as ordinary candidates. Until then the peer's checks teach us its address. */
-  struct {
+   * added as ordinary candidates. Until then the peer's checks teach us its address.
+   * Allocated with the first such candidate (RTC_PC_MAX_MDNS entries, 5 KiB): most
+   * peers send none (issue 12, B3). */
+  struct rtc__pc_mdns_entry {
     rtc_ice_candidate_t cand;
     bool asked, done;
-  } mdns[RTC_PC_MAX_MDNS];
+  } *mdns;
   size_t n_mdns;
 
   struct rtc_pc_media *media; /* transceivers (rtc_pc_media_internal.h) */

@@ -1,5 +1,6 @@
 /* The peer's mDNS host candidates ("<uuid>.local", Chromium's default): the names
  * wait here until the io layer's query is answered, then become candidates. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,6 +13,10 @@ void rtc__pc_mdns_want(rtc_pc_t *pc, const rtc_ice_candidate_t *c) {
     if (strcasecmp(pc->mdns[i].cand.address, c->address) == 0 && pc->mdns[i].cand.port == c->port)
       return;
   if (pc->n_mdns >= RTC_PC_MAX_MDNS) return; /* bounded: the peer controls the count */
+  if (!pc->mdns && !(pc->mdns = calloc(RTC_PC_MAX_MDNS, sizeof(*pc->mdns)))) {
+    RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no memory for an mDNS candidate", pc->id);
+    return;
+  }
   pc->mdns[pc->n_mdns].cand = *c;
   pc->mdns[pc->n_mdns].asked = false;
   pc->mdns[pc->n_mdns].done = false;

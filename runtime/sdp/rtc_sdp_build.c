@@ -78,7 +78,7 @@ int rtc_sdp_set_str(char **field, const char *value) {
 rtc_sdp_media_t *rtc__sdp_media_append(rtc_sdp_t *sdp) {
   if (sdp->n_media >= RTC_SDP_MAX_MEDIA) return NULL;
   if (sdp_need_grow(sdp->n_media)) {
-    size_t cap = sdp->n_media ? sdp->n_media * 2 : 4;
+    size_t cap = sdp->n_media ? sdp->n_media * 2 : 1;
     rtc_sdp_media_t *nm = realloc(sdp->media, cap * sizeof(*nm));
     if (!nm) return NULL;
     sdp->media = nm;

@@ -83,6 +83,8 @@ static void test_whole(void) {
   CHECK_EQ_INT(rtc_ice_tcp_framer_input(&f, buf, n, on_frame, &s), 3);
   check_frames(&s);
   CHECK_EQ_INT(f.len, 0);
+  /* Whole frames come straight from the read: no buffer (issue 12, B3) */
+  CHECK(f.buf == NULL);
   rtc_ice_tcp_framer_close(&f);
   rtc_ice_tcp_framer_close(&f); /* twice is fine */
 }
@@ -101,6 +103,8 @@ static void test_every_split(void) {
     CHECK(a >= 0 && b >= 0);
     CHECK_EQ_INT(a + b, 3);
     check_frames(&s);
+    /* a kept partial frame costs its own size, not 64 KiB */
+    CHECK(f.cap <= 2 + (sizeof dtls > sizeof req ? sizeof dtls : sizeof req));
     rtc_ice_tcp_framer_close(&f);
   }
   rtc_ice_tcp_framer_t f;
