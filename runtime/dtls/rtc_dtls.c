@@ -17,6 +17,7 @@
 #include "dtls/rtc_dtls_ecp.h"
 #include "dtls/rtc_dtls_gcm.h"
 #include "dtls/rtc_dtls_internal.h"
+#include "base/rtc_ring.h"
 #include "dtls/rtc_dtls_reassembly.h"
 
 #define DTLS_DEFAULT_RTO_MS 100
@@ -34,6 +35,9 @@
 #define DTLS_GCM_NONCE 8
 #define DTLS_GCM_TAG 16
 #define DTLS_EV_MAX 64
+/* The out and event rings start this small and double up to their bound as they
+ * fill (base/rtc_ring.h): at rest a few entries, not 5.6 KiB (issue 12, B3). */
+#define DTLS_RING_FIRST 8
 /* mbedTLS's record buffers once the handshake is over (dtls_shrink). */
 #define DTLS_SMALL_BUF 2048
 #define DTLS_SMALL_REC (DTLS_SMALL_BUF - 128) /* largest record fed once small */
@@ -89,12 +93,12 @@ struct rtc_dtls {
   dtls_buf_t early[DTLS_EARLY_MAX];
   size_t early_n, early_bytes;
 
-  dtls_buf_t out[DTLS_OUT_MAX];
-  size_t out_head, out_n;
+  dtls_buf_t *out; /* ring of out_cap (<= DTLS_OUT_MAX) */
+  size_t out_head, out_n, out_cap;
   uint8_t *out_borrowed;
 
-  dtls_ev_t ev[DTLS_EV_MAX];
-  size_t ev_head, ev_n;
+  dtls_ev_t *ev; /* ring of ev_cap (<= DTLS_EV_MAX) */
+  size_t ev_head, ev_n, ev_cap;
   uint8_t *ev_borrowed;
   char reason[128];
 
@@ -217,9 +221,19 @@ static void dtls_mem_put(uint8_t *p) {
 
 /* ---- queues ----------------------------------------------------------------- */
 
+static bool out_room(rtc_dtls_t *d) {
+  return rtc_ring_room((void **)&d->out, &d->out_cap, &d->out_head, d->out_n, sizeof *d->out,
+                       DTLS_RING_FIRST, DTLS_OUT_MAX);
+}
+
+static bool ev_room(rtc_dtls_t *d) {
+  return rtc_ring_room((void **)&d->ev, &d->ev_cap, &d->ev_head, d->ev_n, sizeof *d->ev,
+                       DTLS_RING_FIRST, DTLS_EV_MAX);
+}
+
 static void dtls_push_event(rtc_dtls_t *d, rtc_dtls_event_type_t type, const uint8_t *p,
                             size_t len) {
-  if (d->ev_n == DTLS_EV_MAX) {
+  if (!ev_room(d)) {
     d->dropped_ev++;
     return;
   }
@@ -232,7 +246,7 @@ static void dtls_push_event(rtc_dtls_t *d, rtc_dtls_event_type_t type, const uin
     }
     memcpy(copy, p, len);
   }
-  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % DTLS_EV_MAX];
+  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % d->ev_cap];
   e->type = type;
   e->data = copy;
   e->len = len;
@@ -259,13 +273,13 @@ static void dtls_fail(rtc_dtls_t *d, const char *reason, int ret) {
 static int dtls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
   rtc_dtls_t *d = ctx;
   /* A full queue drops like a full socket buffer would: DTLS retransmits. */
-  uint8_t *copy = d->out_n < DTLS_OUT_MAX ? dtls_mem_get(len ? len : 1) : NULL;
+  uint8_t *copy = out_room(d) ? dtls_mem_get(len ? len : 1) : NULL;
   if (!copy) {
     d->dropped_out++;
     return (int)len;
   }
   memcpy(copy, buf, len);
-  dtls_buf_t *b = &d->out[(d->out_head + d->out_n) % DTLS_OUT_MAX];
+  dtls_buf_t *b = &d->out[(d->out_head + d->out_n) % d->out_cap];
   b->p = copy;
   b->len = len;
   d->out_n++;
@@ -388,7 +402,7 @@ static int dtls_fast_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
   for (int i = 2; i < 8; i++)
     if (ctr[i] != 0xff) last = false;
   if (last) return RTC_EIO;
-  if (d->out_n == DTLS_OUT_MAX) { /* as dtls_bio_send: dropped, SCTP retransmits */
+  if (!out_room(d)) { /* as dtls_bio_send: dropped, SCTP retransmits */
     d->dropped_out++;
     return 0;
   }
@@ -414,7 +428,7 @@ static int dtls_fast_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
   rtc__gcm_seal(&d->gcm_enc, iv, aad, sizeof aad, p, len, ct, ct + len);
   for (int i = 7; i >= 2; i--)
     if (++ctr[i] != 0) break;
-  dtls_buf_t *b = &d->out[(d->out_head + d->out_n) % DTLS_OUT_MAX];
+  dtls_buf_t *b = &d->out[(d->out_head + d->out_n) % d->out_cap];
   b->p = r;
   b->len = n;
   d->out_n++;
@@ -440,7 +454,7 @@ static void dtls_fast_open(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
     return;
   }
   size_t len = rl - DTLS_HDR - DTLS_GCM_NONCE - DTLS_GCM_TAG;
-  if (len == 0 || d->ev_n == DTLS_EV_MAX) { /* empty records carry nothing */
+  if (len == 0 || !ev_room(d)) { /* empty records carry nothing */
     if (len) d->dropped_ev++;
     return;
   }
@@ -469,7 +483,7 @@ static void dtls_fast_open(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
   } else {
     d->ssl.in_window |= (uint64_t)1 << (top - seq);
   }
-  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % DTLS_EV_MAX];
+  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % d->ev_cap];
   e->type = RTC_DTLS_EVENT_DATA;
   e->data = out;
   e->len = len;
@@ -575,7 +589,7 @@ static bool dtls_drop_bad_client_hello(rtc_dtls_t *d, int ret, size_t out_before
   /* The alert mbedTLS queued would reach the real client and kill it. */
   while (d->out_n > out_before) {
     d->out_n--;
-    dtls_mem_put(d->out[(d->out_head + d->out_n) % DTLS_OUT_MAX].p);
+    dtls_mem_put(d->out[(d->out_head + d->out_n) % d->out_cap].p);
   }
   rtc_dtls_reasm_close(&d->reasm);
   rtc_dtls_reasm_init(&d->reasm);
@@ -773,11 +787,13 @@ void rtc_dtls_destroy(rtc_dtls_t *d) {
   for (size_t i = 0; i < d->early_n; i++)
     free(d->early[i].p);
   for (size_t i = 0; i < d->out_n; i++)
-    dtls_mem_put(d->out[(d->out_head + i) % DTLS_OUT_MAX].p);
+    dtls_mem_put(d->out[(d->out_head + i) % d->out_cap].p);
   dtls_mem_put(d->out_borrowed);
   for (size_t i = 0; i < d->ev_n; i++)
-    dtls_mem_put(d->ev[(d->ev_head + i) % DTLS_EV_MAX].data);
+    dtls_mem_put(d->ev[(d->ev_head + i) % d->ev_cap].data);
   dtls_mem_put(d->ev_borrowed);
+  free(d->out);
+  free(d->ev);
   mbedtls_platform_zeroize(d->master, sizeof d->master);
   mbedtls_platform_zeroize(&d->keys, sizeof d->keys);
   mbedtls_platform_zeroize(d->kb, sizeof d->kb);
@@ -966,7 +982,7 @@ bool rtc_dtls_poll_transmit(rtc_dtls_t *d, const uint8_t **p, size_t *len) {
   d->out_borrowed = NULL;
   if (d->out_n == 0) return false;
   dtls_buf_t *b = &d->out[d->out_head];
-  d->out_head = (d->out_head + 1) % DTLS_OUT_MAX;
+  d->out_head = (d->out_head + 1) % d->out_cap;
   d->out_n--;
   d->out_borrowed = b->p;
   *p = b->p;
@@ -980,7 +996,7 @@ bool rtc_dtls_poll_event(rtc_dtls_t *d, rtc_dtls_event_t *out) {
   d->ev_borrowed = NULL;
   if (d->ev_n == 0) return false;
   dtls_ev_t *e = &d->ev[d->ev_head];
-  d->ev_head = (d->ev_head + 1) % DTLS_EV_MAX;
+  d->ev_head = (d->ev_head + 1) % d->ev_cap;
   d->ev_n--;
   d->ev_borrowed = e->data;
   memset(out, 0, sizeof *out);

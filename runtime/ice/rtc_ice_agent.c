@@ -7,6 +7,7 @@
 #include "base/rtc_err.h"
 #include "base/rtc_log.h"
 #include "base/rtc_random.h"
+#include "base/rtc_ring.h"
 #include "base/rtc_time.h"
 #include "ice/rtc_ice_internal.h"
 
@@ -52,6 +53,8 @@ void rtc_ice_agent_destroy(rtc_ice_agent_t *ice) {
   memset(ice->lpwd, 0, sizeof ice->lpwd);
   memset(ice->rpwd, 0, sizeof ice->rpwd);
   free(ice->pairs);
+  free(ice->remotes);
+  free(ice->ev);
   free(ice->tx);
   free(ice);
 }
@@ -69,12 +72,14 @@ void rtc_ice_agent_set_controlling(rtc_ice_agent_t *ice, bool controlling) {
 /* ---- queues ---- */
 
 void rtc__ice_push_event(rtc_ice_agent_t *ice, const rtc_ice_event_t *ev) {
-  if (ice->ev_count == RTC_ICE_EV_SLOTS) {
+  if (!rtc_ring_room((void **)&ice->ev, &ice->ev_cap, &ice->ev_head, ice->ev_count,
+                     sizeof *ice->ev, 4, RTC_ICE_EV_SLOTS)) {
+    if (ice->ev_cap == 0) return; /* no memory for the first slots */
     /* Full: the owner is not draining. Keep the newest (the current truth). */
-    ice->ev_head = (ice->ev_head + 1) % RTC_ICE_EV_SLOTS;
+    ice->ev_head = (ice->ev_head + 1) % ice->ev_cap;
     ice->ev_count--;
   }
-  ice->ev[(ice->ev_head + ice->ev_count) % RTC_ICE_EV_SLOTS] = *ev;
+  ice->ev[(ice->ev_head + ice->ev_count) % ice->ev_cap] = *ev;
   ice->ev_count++;
 }
 
@@ -131,7 +136,7 @@ bool rtc_ice_agent_poll_transmit(rtc_ice_agent_t *ice, rtc_transmit_t *out) {
 bool rtc_ice_agent_poll_event(rtc_ice_agent_t *ice, rtc_ice_event_t *out) {
   if (ice->ev_count == 0) return false;
   *out = ice->ev[ice->ev_head];
-  ice->ev_head = (ice->ev_head + 1) % RTC_ICE_EV_SLOTS;
+  ice->ev_head = (ice->ev_head + 1) % ice->ev_cap;
   ice->ev_count--;
   return true;
 }
@@ -321,6 +326,14 @@ int rtc__ice_add_remote(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t p
 int rtc__ice_add_remote_tcp(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32_t priority,
                             rtc_ice_cand_type_t type, rtc__ice_tcptype_t tcptype) {
   if (ice->n_remote == RTC_ICE_MAX_REMOTE) return RTC_ELIMIT;
+  if (ice->n_remote == ice->remotes_cap) {
+    int cap = ice->remotes_cap ? 2 * ice->remotes_cap : 4;
+    if (cap > RTC_ICE_MAX_REMOTE) cap = RTC_ICE_MAX_REMOTE;
+    rtc__ice_remote_t *nr = realloc(ice->remotes, (size_t)cap * sizeof(*nr));
+    if (!nr) return RTC_ENOMEM;
+    ice->remotes = nr;
+    ice->remotes_cap = cap;
+  }
   int idx = ice->n_remote++;
   ice->remotes[idx].addr = *addr;
   ice->remotes[idx].tcptype = tcptype;

@@ -121,8 +121,8 @@ struct rtc_ice_agent {
 
   rtc__ice_local_t locals[RTC_ICE_MAX_LOCAL];
   int n_local;
-  rtc__ice_remote_t remotes[RTC_ICE_MAX_REMOTE];
-  int n_remote;
+  rtc__ice_remote_t *remotes; /* grown on demand up to RTC_ICE_MAX_REMOTE */
+  int n_remote, remotes_cap;
   /* Grown on demand up to RTC_ICE_MAX_PAIRS: a loopback or LAN connection has a
    * handful of pairs, and fixed arrays made the agent ~54 KB (B3, memory per pc). */
   rtc__ice_pair_t *pairs;
@@ -140,8 +140,8 @@ struct rtc_ice_agent {
   rtc__ice_tx_t *tx; /* ring of tx_cap slots, grown on demand up to RTC_ICE_TX_SLOTS */
   int tx_head, tx_count, tx_cap;
   rtc__ice_tx_t tx_cur; /* the datagram handed out by poll_transmit */
-  rtc_ice_event_t ev[RTC_ICE_EV_SLOTS];
-  int ev_head, ev_count;
+  rtc_ice_event_t *ev; /* ring of ev_cap, grown up to RTC_ICE_EV_SLOTS (base/rtc_ring.h) */
+  size_t ev_head, ev_count, ev_cap;
 
   rtc_ice_stats_t stats;
 };
