@@ -406,9 +406,6 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
   s->max_streams = cfg->max_streams ? cfg->max_streams : RTC_SCTP_MAX_CHANNELS;
   if (!s->cfg.max_buffered) s->cfg.max_buffered = RTC__SCTP_CHAN_QUEUE_MAX;
   if (s->max_streams < 2) s->max_streams = 2; /* one id of each parity at least */
-  s->by_id = calloc(s->max_streams, sizeof *s->by_id);
-  if (!s->by_id) goto fail;
-  s->n_by_id = s->max_streams;
   if (!s->cfg.local_port) s->cfg.local_port = 5000;
   if (!s->cfg.remote_port) s->cfg.remote_port = 5000;
   s->next_stream = cfg->dtls_client ? 0 : 1;

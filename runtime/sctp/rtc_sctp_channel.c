@@ -44,8 +44,24 @@ void rtc__sctp_chan_remove(rtc_sctp_t *s, rtc__sctp_chan_t *c) {
   chan_free(c);
 }
 
+/* The id -> channel table covers the ids in use, grown by doubling up to
+ * max_streams: 1024 pointers per pc were 8 KiB for a channel or two (issue 12, B3). */
+static bool by_id_cover(rtc_sctp_t *s, uint16_t stream) {
+  if (stream < s->n_by_id) return true;
+  unsigned n = s->n_by_id ? s->n_by_id : 16;
+  while (n <= stream) n *= 2;
+  if (n > s->max_streams) n = s->max_streams;
+  rtc__sctp_chan_t **nb = realloc(s->by_id, n * sizeof *nb);
+  if (!nb) return false;
+  memset(nb + s->n_by_id, 0, (n - s->n_by_id) * sizeof *nb);
+  s->by_id = nb;
+  s->n_by_id = n;
+  return true;
+}
+
 static rtc__sctp_chan_t *chan_new(rtc_sctp_t *s, uint16_t stream) {
-  if (s->nchans >= s->max_streams || stream >= s->n_by_id || s->by_id[stream]) return NULL;
+  if (s->nchans >= s->max_streams || stream >= s->max_streams) return NULL;
+  if (!by_id_cover(s, stream) || s->by_id[stream]) return NULL;
   if (s->nchans == s->capchans) {
     unsigned n = s->capchans ? s->capchans * 2 : 4;
     rtc__sctp_chan_t **nc = realloc(s->chans, n * sizeof *nc);

@@ -142,6 +142,9 @@ int rtc_sctp_global_init(void) {
   usrsctp_sysctl_set_sctp_max_chunks_on_queue(10 * 1024);
   /* Heartbeats: ICE consent already probes the path every ~5 s. */
   usrsctp_sysctl_set_sctp_heartbeat_interval_default(10000);
+  /* Each socket's association hash (256 buckets by default, 2 KiB per pc) holds the
+   * one association of that socket: 1 bucket (issue 12, B3). */
+  usrsctp_tunable_set_sctp_pcbtblsize(1);
   /* Defaults only: each socket sets SCTP_INITMSG from its config (max_streams). */
   usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(RTC_SCTP_MAX_CHANNELS);
   usrsctp_sysctl_set_sctp_nr_incoming_streams_default(RTC_SCTP_MAX_CHANNELS);

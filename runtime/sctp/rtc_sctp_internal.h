@@ -111,7 +111,7 @@ struct rtc_sctp {
   uint16_t max_streams;
   rtc__sctp_chan_t **chans;
   unsigned nchans, capchans, rr;
-  rtc__sctp_chan_t **by_id; /* stream id -> channel, n_by_id = configured max_streams */
+  rtc__sctp_chan_t **by_id; /* stream id -> channel, n_by_id <= max_streams (grown) */
   unsigned n_by_id, n_own;  /* n_own: channels on ids of our parity */
   uint16_t next_stream;
   /* reassembly of a message that usrsctp hands out in pieces (no MSG_EOR yet) */
