@@ -8,9 +8,12 @@
  * to the transport as if it had arrived on the relayed address from the peer. With
  * iceTransportPolicy "relay" the sockets only talk to the servers.
  *
- * Every allocation asks for an IPv4 and an IPv6 relayed address (RFC 8656 dual
+ * An allocation asks for an IPv4 and an IPv6 relayed address (RFC 8656 dual
  * allocation): where the server offers both, each is a candidate, so a peer that has
- * only IPv6 (or only IPv4) can still be reached through the relay. */
+ * only IPv6 (or only IPv4) can still be reached through the relay. When the pc reaches
+ * the server over both families (sockets and server addresses of each), each socket's
+ * allocation asks for its own family only: one relayed address per family, not two
+ * (candidates are bounded: RTC_ICE_MAX_LOCAL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,7 @@ typedef struct relay_client {
   rtc_turn_client_t *c; /* NULL until the connection to a TCP/TLS server is up */
   size_t server;        /* index in the gatherer */
   rtc_turn_proto_t proto;
+  rtc_turn_family_t family; /* the relayed address family (families) asked for */
   relay_conn_t conn;
   uint64_t connect_deadline_us; /* CONN_CONNECTING: given up after RELAY_CONNECT_MS */
   rtc_addr_t socket;      /* the UDP socket (UDP), or the address a connection binds to */
@@ -93,8 +97,21 @@ static rtc_turn_client_t *client_start(rtc_pc_t *pc, const relay_client_t *rc, b
   cfg.local = rc->local;
   cfg.server = rc->server_addr;
   cfg.stream = stream;
-  cfg.family = RTC_TURN_FAMILY_DUAL;
+  cfg.family = rc->family;
   return rtc_turn_client_create(&cfg, pc->now_us);
+}
+
+/* What an allocation over a socket of family fam asks for (see the top). */
+static rtc_turn_family_t relay_family(const struct rtc_pc_relays *r, const rtc_addr_t *addrs,
+                                      size_t na, int fam) {
+  int other = fam == AF_INET ? AF_INET6 : AF_INET;
+  bool server_other = false, local_other = false;
+  for (size_t a = 0; a < na; a++)
+    server_other |= rtc_addr_family(&addrs[a]) == other;
+  for (size_t l = 0; l < r->n_locals; l++)
+    local_other |= rtc_addr_family(&r->locals[l]) == other;
+  if (!server_other || !local_other) return RTC_TURN_FAMILY_DUAL;
+  return fam == AF_INET6 ? RTC_TURN_FAMILY_IPV6 : RTC_TURN_FAMILY_IPV4;
 }
 
 /* One allocation per (TURN server, local socket of its family), on the server's first
@@ -123,6 +140,7 @@ void rtc__pc_relay_pair_up(rtc_pc_t *pc) {
       rc->proto = u->proto;
       rc->socket = r->locals[l];
       rc->server_addr = *server;
+      rc->family = relay_family(r, addrs, na, rtc_addr_family(&rc->socket));
       if (u->proto == RTC_TURN_PROTO_UDP) {
         rc->local = rc->socket;
         rc->c = client_start(pc, rc, false);

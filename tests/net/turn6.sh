@@ -181,12 +181,17 @@ check "... over a relayed candidate (stats of the selected pair, either side)" "
 
 # 3. Relay-only with both families on both peers: each offers relays of both families.
 #    A names the server: its A record serves A's IPv4 socket, its AAAA record the IPv6
-#    one (an allocation from each).
+#    one; each allocation asks for its own family (REQUESTED-ADDRESS-FAMILY IPv6 over
+#    IPv6): one relayed candidate per family, not a dual allocation's two from each.
 pair dual A 10.98.1.2,fd98:1::2 relay 'turn:turn6.test:3478' B 10.98.2.2,fd98:2::2 relay "$T6" $MiB
 o=$LOG/dual
 check "a name with A and AAAA records: an allocation over IPv6 (raddr = the NAT66 mapping)" \
   "$o/A.out" ' typ relay raddr fd98::11 '
 check "... and one over IPv4 (raddr = the NAT44 mapping)" "$o/A.out" ' typ relay raddr 10\.98\.0\.11'
+grep -c ' typ relay ' "$o/A.out" >"$o/nrelay"
+check "... the IPv6 relayed address over IPv6, the IPv4 one over IPv4, no duplicates (2 relayed)" \
+  "$o/nrelay" '^2$'
+check "... the IPv6 one from the allocation over IPv6" "$o/A.out" ' fd98::2 [0-9]+ typ relay raddr fd98::11 '
 check "dual-stack peers, relay-only: 1 MiB A->B" "$o/B.out" "^recv-ok $MiB\$"
 check "dual-stack peers, relay-only: 1 MiB B->A" "$o/A.out" "^recv-ok $MiB\$"
 check "dual-stack peers: IPv6 relayed candidates offered" "$o/B.out" ' fd98::2 [0-9]+ typ relay '
