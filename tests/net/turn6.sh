@@ -129,6 +129,14 @@ $PUB turnserver -n -v --no-cli --no-dtls --listening-ip 10.98.0.2 --listening-ip
   --min-port 49152 --max-port 49999 --no-stdout-log --log-file "$LOG/coturn.log" --simple-log \
   --pidfile "$LOG/coturn.pid" >/dev/null 2>&1 &
 disown
+# A second coturn that relays IPv6 only (on 3490: the first one also answers on 3479,
+# its RFC 5780 alternate port): a dual request gets an IPv6 relayed address
+# and ADDRESS-ERROR-CODE 440 for IPv4 (after coturn's 0.0.0.0:0 stand-in).
+$PUB turnserver -n --no-cli --no-dtls --no-tls --listening-ip fd98::2 --relay-ip fd98::2 \
+  --listening-port 3490 --lt-cred-mech --user u:p --realm test --min-port 50000 --max-port 50999 \
+  --no-stdout-log --log-file "$LOG/coturn6.log" --simple-log --pidfile "$LOG/coturn6.pid" >/dev/null 2>&1 &
+disown
+for _ in $(seq 50); do $PUB ss -lun | grep -q '\[fd98::2\]:3490' && break; sleep 0.1; done
 for _ in $(seq 50); do $PUB ss -ltn | grep -q '\[fd98::2\]:5349' && break; sleep 0.1; done
 
 check() { # name, output file, expected-regex [, must-not-regex]
@@ -153,13 +161,13 @@ T6='turn:[fd98::2]:3478?transport=udp'
 T4='turn:10.98.0.2:3478?transport=udp'
 MiB=1048576
 
-# 1. Relay-only, both peers on IPv6 only, the server reached over IPv6.
-pair v6 A fd98:1::2 relay "$T6" B fd98:2::2 relay "$T6" $MiB
+# 1. Relay-only, both peers on IPv6 only, through the coturn that relays IPv6 only.
+pair v6 A fd98:1::2 relay 'turn:[fd98::2]:3490' B fd98:2::2 relay 'turn:[fd98::2]:3490' $MiB
 o=$LOG/v6
 check "TURN over IPv6 ([fd98::2]): an IPv6 relayed candidate (raddr = the NAT66 mapping)" "$o/A.out" \
   'cand candidate:[0-9]+ 1 udp [0-9]+ fd98::2 [0-9]+ typ relay raddr fd98::11 rport [0-9]+'
-check "... and, from the same dual allocation, an IPv4 one" "$o/A.out" \
-  'cand candidate:[0-9]+ 1 udp [0-9]+ 10\.98\.0\.2 [0-9]+ typ relay raddr fd98::11 '
+check "dual request half granted (IPv6-only relay, 440 for IPv4): no IPv4 relay, no error" \
+  "$o/A.out" 'typ relay' '^error | 10\.98\.0\.2 [0-9]+ typ relay'
 check "IPv6 relay-only: no host/srflx candidates" "$o/B.out" 'typ relay' 'typ (host|srflx)'
 check "IPv6 relay-only: 1 MiB A->B intact" "$o/B.out" "^recv-ok $MiB\$"
 check "IPv6 relay-only: 1 MiB B->A intact" "$o/A.out" "^recv-ok $MiB\$"
@@ -194,7 +202,9 @@ check "... the IPv6 relayed address over IPv6, the IPv4 one over IPv4, no duplic
 check "... the IPv6 one from the allocation over IPv6" "$o/A.out" ' fd98::2 [0-9]+ typ relay raddr fd98::11 '
 check "dual-stack peers, relay-only: 1 MiB A->B" "$o/B.out" "^recv-ok $MiB\$"
 check "dual-stack peers, relay-only: 1 MiB B->A" "$o/A.out" "^recv-ok $MiB\$"
-check "dual-stack peers: IPv6 relayed candidates offered" "$o/B.out" ' fd98::2 [0-9]+ typ relay '
+check "dual allocation over IPv6 ([fd98::2] only): an IPv6 relayed candidate" "$o/B.out" \
+  ' fd98::2 [0-9]+ typ relay raddr fd98::12 '
+check "... and an IPv4 one from the same allocation" "$o/B.out" ' 10\.98\.0\.2 [0-9]+ typ relay raddr fd98::12 '
 
 # TURN/TCP to the IPv6 address: the allocation over a TCP connection from fd98:x::2.
 pair tcp6 A fd98:1::2 relay 'turn:[fd98::2]:3478?transport=tcp' B fd98:2::2 relay "$T6" 262144
@@ -231,7 +241,8 @@ check "srflx over IPv6 STUN: address = the NAT66 mapping, raddr = host" "$o" \
   'cand candidate:[0-9]+ 1 udp [0-9]+ fd98::11 [0-9]+ typ srflx raddr fd98:1::2 rport [0-9]+' 'error '
 
 # coturn's own account: a permission (300 s) and a channel (600 s) for an IPv6 peer.
-check "coturn installed permissions and channels for IPv6 peers" "$LOG/coturn.log" \
+cat "$LOG/coturn.log" "$LOG/coturn6.log" >"$LOG/coturns.log"
+check "coturn installed permissions and channels for IPv6 peers" "$LOG/coturns.log" \
   'peer fd98::2 lifetime updated: 600'
 
 result
