@@ -97,7 +97,7 @@ asan-test: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  all $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%) build-asan/sim/luartc_sim
-	@ASAN_OPTIONS=detect_leaks=0 RTC_ASAN=1 bash tests/run_all.sh build-asan --no-interop
+	@ASAN_OPTIONS=detect_leaks=0 RTC_ASAN=1 bash tests/run_all.sh build-asan --no-interop --asan-interop
 
 bench: deps all
 	@bash bench/run.sh $(B)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Every suite, summed: C unit tests, Lua tests, packaging (luarocks), the simulated
 # network, interop (unless --no-interop: the ASan build cannot load into a plain luajit either),
-# a short libFuzzer pass over every target and the ASan/UBSan run (make asan-test).
+# a short libFuzzer pass over every target and the ASan/UBSan run (make asan-test:
+# --no-interop --asan-interop, i.e. unit, Lua, signaling, sim, and interop with the ASan runner).
 # The last line is "N passed, N failed, N skipped"; exit status 1 when any failed.
 BUILD=${1:-build}
 shift
 suites="unit lua signaling pkg sim interop fuzz asan"
 for a in "$@"; do [ "$a" = --no-interop ] && suites="unit lua signaling sim"; done
+# make asan-test: the interop scenarios with the ASan runner come last (tests/interop/asan.sh).
+for a in "$@"; do [ "$a" = --asan-interop ] && suites="$suites asaninterop"; done
 # The network suite (coturn in namespaces) needs root, and is left out with --no-interop.
 case " $* " in *" --no-interop "*) ;; *) [ "$(id -u)" = 0 ] && suites="$suites net turn turn6" ;; esac
 passed=0; failed=0; skipped=0
@@ -21,6 +24,7 @@ for s in $suites; do
     net) script=tests/net/run.sh ;;
     fuzz) script=tests/fuzz/build.sh; export FUZZ_SECONDS=${FUZZ_SECONDS:-20} ;; # 20 s a target
     asan) script=tests/run_asan.sh ;;
+    asaninterop) script=tests/interop/asan.sh ;;
     turn) script=tests/net/turn.sh ;;
     turn6) script=tests/net/turn6.sh ;; # IPv6 and dual-stack TURN, IPv6 host/srflx
   esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make asan-test (unit, Lua, signaling and sim suites under ASan + UBSan) as one suite of
-# tests/run_all.sh: its summary line becomes a RESULT line. Interop is not in it: the
-# ASan rtc.so cannot load into a plain luajit.
+# make asan-test (unit, Lua, signaling and sim suites under ASan + UBSan, then interop
+# against aiortc and Chromium with the ASan runner: tests/interop/asan.sh) as one suite of
+# tests/run_all.sh: its summary line becomes a RESULT line. (The ASan rtc.so cannot load
+# into a plain luajit: interop runs build-asan/luartc.)
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 make --no-print-directory asan-test 2>&1 | tee "$log"

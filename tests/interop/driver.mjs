@@ -616,9 +616,12 @@ const MEDIA_DIR = path.join(path.dirname(LOGDIR), 'media');
 fs.mkdirSync(MEDIA_DIR, { recursive: true });
 const FIXTURES = path.join(ROOT, 'tests/fixtures/media');
 function mediaPath(t, name) { return path.join(MEDIA_DIR, `${t.log.testName.replace(/[^\w.-]+/g, '_')}-${name}`); }
-// ffmpeg's complaints decoding the whole file ('' when clean), its frame count and duration
+// ffmpeg's complaints decoding the whole file ('' when clean), its frame count and duration.
+// -enc_time_base -1 keeps the file's time base: by default ffmpeg re-times frames to the
+// frame rate it guesses (30/s), and two camera frames under 33 ms apart (Chromium under
+// load) then collide ("non monotonically increasing dts") though the file is right.
 function ffcheck(file) {
-  const dec = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+  const dec = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-enc_time_base', '-1', '-f', 'null', '-'], { encoding: 'utf8' });
   if (dec.error) return { missing: true };
   const pr = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', '0', '-show_entries',
     'stream=nb_read_frames:format=duration', '-of', 'json', file], { encoding: 'utf8' });

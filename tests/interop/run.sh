@@ -8,7 +8,9 @@
 # can leave the machine) and ends with "RESULT passed=N failed=M skipped=K".
 # Env: INTEROP_ONLY=REGEX selects tests (e.g. 'aiortc/|chromium/offer-'),
 #      INTEROP_LOCAL=aiortc|chromium replaces luartc (harness self-check),
-#      INTEROP_LOGDIR (default /tmp/interop/logs) keeps per-test logs.
+#      INTEROP_LOGDIR (default /tmp/interop/logs) keeps per-test logs,
+#      INTEROP_DRIVERS lists the drivers to run (default: all of chromium chromium-mdns
+#      aiortc gstreamer whip-record).
 set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -94,6 +96,7 @@ set +e
 mkdir -p "$INTEROP_LOGDIR"
 run_driver() { # label timeout args...
   local label=$1 tmo=$2; shift 2
+  case " ${INTEROP_DRIVERS:-$label} " in *" $label "*) ;; *) return 0 ;; esac
   local out; out=$(mktemp)
   setsid $X timeout -k 5 "$tmo" node "$HERE/${DRIVER:-driver.mjs}" --build "$BUILD" --local "$LOCAL" \
     ${ONLY:+--only "$ONLY"} "$@" 2>"$INTEROP_LOGDIR/driver-$label.stderr" </dev/null | tee "$out" | grep --line-buffered -v '^RESULT'

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The interop scenarios against real peers with the ASan + UBSan runner (part of make
+# asan-test): aiortc and headless Chromium, data channels and media both ways.
+#   bash tests/interop/asan.sh [BUILD]        (BUILD: build-asan)
+# Env: ASAN_INTEROP=0 leaves it out (skipped), ASAN_INTEROP_ONLY replaces the selection
+# (an INTEROP_ONLY regex). Every luartc process writes its sanitizer reports to files
+# (log_path): a report fails the suite even when its scenario passed (an error at exit,
+# an abort the peer survived). Leak checking stays off (peers end through rtc.exit, not
+# lua_close); tests/valgrind.sh covers leaks. Last line: RESULT passed=N failed=N skipped=N.
+BUILD=${1:-build-asan}
+cd "$(dirname "$0")/../.."
+if [ "${ASAN_INTEROP:-1}" != 1 ]; then
+  echo "skip asan interop: ASAN_INTEROP=$ASAN_INTEROP"
+  echo "RESULT passed=0 failed=0 skipped=1"
+  exit 0
+fi
+only=${ASAN_INTEROP_ONLY:-'^(aiortc|chromium)/(offer-luartc-trickle|data-text-binary-empty|data-10000-in-order|media-peer-camera-to-luartc|media-luartc-files-to-peer)$'}
+reports=$(mktemp -d /tmp/luartc-asan-interop.XXXXXX)
+trap 'rm -rf "$reports"' EXIT
+ilog=$(mktemp)
+t0=$(date +%s)
+ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan" \
+  UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" \
+  INTEROP_DRIVERS="aiortc chromium" INTEROP_ONLY="$only" \
+  INTEROP_LOGDIR=${INTEROP_LOGDIR:-/tmp/interop/asan-logs} \
+  bash tests/interop/run.sh "$BUILD" 2>&1 | tee "$ilog"
+line=$(grep '^RESULT' "$ilog" | tail -1)
+rm -f "$ilog"
+p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
+f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+k=$(echo "$line" | sed -n 's/.*skipped=\([0-9]*\).*/\1/p')
+p=${p:-0}; f=${f:-0}; k=${k:-0}
+[ -n "$line" ] || { echo "FAIL asan interop: run.sh printed no RESULT"; f=$((f + 1)); }
+# Only luartc is built with the sanitizers: every report is one of its processes.
+if [ -n "$(ls "$reports")" ]; then
+  echo "FAIL asan interop: sanitizer reports from luartc processes:"
+  for r in "$reports"/*; do echo "--- $r"; head -40 "$r"; done
+  f=$((f + 1))
+fi
+echo "asan interop: $p passed, $f failed, $k skipped in $(($(date +%s) - t0)) s"
+echo "RESULT passed=$p failed=$f skipped=$k"
+[ "$f" = 0 ]
