@@ -22,12 +22,15 @@ void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
 void __real_free(void *p);
 
-/* ---- the blocks the C side holds: an open-addressing set of pointers ---- */
+/* ---- the blocks the C side holds: an open-addressing set of pointers ----
+ * Kept XOR-masked, so that LeakSanitizer and valgrind, which scan memory for pointers,
+ * do not count this set as a reference: a lost block is reported by them too. */
 
 #define SET_BITS 20
 #define SET_SIZE (1u << SET_BITS)
-static void *set_slots[SET_SIZE];
-static void *const set_gone = (void *)1; /* a tombstone */
+#define SET_MASK ((uintptr_t)0xA5A5A5A5A5A5A5A5ull)
+static uintptr_t set_slots[SET_SIZE];
+static const uintptr_t set_gone = 1; /* a tombstone */
 static long set_live;
 
 static uint32_t set_hash(void *p) {
@@ -39,7 +42,7 @@ static void set_add(void *p) {
   if (!p) return;
   for (uint32_t i = set_hash(p);; i = (i + 1) & (SET_SIZE - 1))
     if (!set_slots[i] || set_slots[i] == set_gone) {
-      set_slots[i] = p;
+      set_slots[i] = (uintptr_t)p ^ SET_MASK;
       set_live++;
       return;
     }
@@ -48,7 +51,7 @@ static void set_add(void *p) {
 static void set_del(void *p) {
   if (!p) return;
   for (uint32_t i = set_hash(p); set_slots[i]; i = (i + 1) & (SET_SIZE - 1))
-    if (set_slots[i] == p) {
+    if (set_slots[i] == ((uintptr_t)p ^ SET_MASK)) {
       set_slots[i] = set_gone;
       set_live--;
       return;
