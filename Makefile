@@ -24,11 +24,21 @@ SIM_SRC := $(wildcard tests/sim/*.c)
 SIM_BIN := $(BUILD)/sim/luartc_sim
 SEEDS ?= 1000
 
+# The compiler and flags the objects of $(BUILD) were made with: a change rebuilds them
+# all, so that a directory never links objects of two builds (a build-asan partly made
+# without the sanitizers or by another compiler failed tests for no reason of the code).
+# A missing stamp is written old: it forces nothing.
+BUILD_FLAGS := $(CC) $(CFLAGS) $(LDFLAGS)
+FLAGS_STAMP := $(BUILD)/.flags
+$(shell mkdir -p $(BUILD); if [ ! -f $(FLAGS_STAMP) ]; then echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP); \
+  touch -d @0 $(FLAGS_STAMP); elif [ "$$(cat $(FLAGS_STAMP))" != '$(BUILD_FLAGS)' ]; then \
+  echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP); fi)
+
 .PHONY: all deps run test unit lua-test interop asan-test bench fuzz clean format install pkg-test simtest
 
 all: $(BUILD)/librtc.a $(BUILD)/rtc.so $(BUILD)/luartc
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LUAJIT_CFLAGS) -I/usr/include/lua5.1 -MMD -MP -c $< -o $@
 
@@ -42,7 +52,7 @@ $(BUILD)/rtc.so: $(BINDINGS_OBJ) $(BUILD)/librtc.a
 $(BUILD)/luartc: $(BUILD)/obj/bindings/luartc_main.o $(BINDINGS_OBJ) $(BUILD)/librtc.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS) -ldl
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/librtc.a $(LDFLAGS) $(LIBS)
 
