@@ -59,6 +59,9 @@ local function totals(kind)
   for _, pc in pairs(pcs) do
     t.pcs = t.pcs + 1
     if pc.connectionState == "connected" then t.connected = t.connected + 1 end
+    t.states = t.states or {}
+    local st = pc.connectionState .. "/" .. pc.iceConnectionState
+    t.states[st] = (t.states[st] or 0) + 1
     for _, s in pairs(pc:getStats()) do
       if s.type == kind then
         t.packets = t.packets + ((kind == "inbound-rtp" and s.packetsReceived or s.packetsSent) or 0)
@@ -81,7 +84,10 @@ end
 if ROLE == "publish" then
   local k = tonumber(ARG) or 1
   local prefix = os.getenv("BENCH_ID_PREFIX") or "p"
-  for i = 1, k do
+  -- publishers arrive a few at a time (BENCH_B6_BATCH every 200 ms, default 5), as
+  -- people joining do, not all in the same millisecond
+  local batch = tonumber(os.getenv("BENCH_B6_BATCH") or "5")
+  local function publisher(i)
     local id = prefix .. i
     local pc = rtc.RTCPeerConnection(CFG)
     pcs[id] = pc
@@ -97,6 +103,18 @@ if ROLE == "publish" then
       end)
     end)
   end
+  local made = 0
+  local stagger = uv.new_timer()
+  stagger:start(0, 200, function()
+    for _ = 1, batch do
+      if made == k then
+        stagger:stop()
+        return
+      end
+      made = made + 1
+      publisher(made)
+    end
+  end)
   lines(function(m)
     if m.type == "answer" then
       rtc.spawn(function()
