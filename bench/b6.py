@@ -111,7 +111,8 @@ def pin(core):
 def run_step(impl, n, luartc, ivf, ogg, warm_s, steady_s, log):
     """One recorder with n publishers. Returns a dict of the step's figures."""
     tmp = tempfile.mkdtemp(prefix="luartc-bench-b6-")
-    env = dict(os.environ, BENCH_IVF=ivf, BENCH_OGG=ogg, LUARTC_GATHER_ADDRESSES="127.0.0.1")
+    env = dict(os.environ, BENCH_IVF=ivf, BENCH_OGG=ogg, LUARTC_GATHER_ADDRESSES="127.0.0.1",
+               BENCH_GATHER=GST_ADDR if impl == "gstreamer" else "127.0.0.1")
     q = queue.Queue()
     errf = open(os.path.join(tmp, "stderr.log"), "w+")
     procs = []
@@ -287,6 +288,7 @@ def verdict(r, cores):
 
 
 DUMMY = "luartc-b6"
+GST_ADDR = "10.254.6.1"
 
 
 def gst_iface(up):

@@ -17,7 +17,13 @@ local cjson = require "cjson"
 local ROLE, ARG = arg[1], arg[2]
 local IVF = os.getenv("BENCH_IVF") or "tests/fixtures/media/vp8.ivf"
 local OGG = os.getenv("BENCH_OGG") or "tests/fixtures/media/opus.ogg"
-local CFG = { gatherAddresses = { "127.0.0.1" } }
+-- UDP only (no ICE-TCP: B6 measures the UDP media path, and a pair that fell back to TCP
+-- would not show in the kernel's UDP counters b6.py reads). BENCH_GATHER: the host
+-- addresses (b6.py gives 10.254.6.1 when GStreamer records: libnice is not on loopback,
+-- and a datagram from 127.0.0.1 to 10.254.6.1 does not make an ICE pair here).
+local gather = {}
+for a in (os.getenv("BENCH_GATHER") or "127.0.0.1"):gmatch("[^,%s]+") do gather[#gather + 1] = a end
+local CFG = { gatherAddresses = gather, iceTcp = false }
 
 local function log(...) io.stderr:write("b6 ", ROLE or "?", ": ", table.concat({ ... }, " "), "\n") end
 rtc.onerror = function(msg) log("handler error: " .. tostring(msg)) end
