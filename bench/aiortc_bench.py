@@ -156,7 +156,7 @@ async def b2a():
 
     p["dcb"].on("message", on_msg)
     pump = pump_sender(p["dca"], total, msgsize, hwm, st)
-    t0 = now_ms()
+    t0, c0 = now_ms(), cpu_ms()
     pump()
     capped = False
     try:
@@ -164,7 +164,8 @@ async def b2a():
     except asyncio.TimeoutError:
         capped = True
     dt = (now_ms() - t0) / 1000
-    r = {"mbps": st["recv"] / dt / 1e6, "bytes": st["recv"], "seconds": dt}
+    r = {"mbps": st["recv"] / dt / 1e6, "bytes": st["recv"], "seconds": dt,
+         "cpu_ms_per_mb": (cpu_ms() - c0) / max(st["recv"] / 1e6, 1e-9)}
     if capped:
         r["capped"] = True
     result(r)

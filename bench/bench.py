@@ -278,6 +278,7 @@ def bench_b1(rep, impls):
 def bench_b2(rep, impls, name):
     c = CFG["B2"]
     vals = {i: [] for i in impls}
+    cpu = {i: [] for i in impls}  # B2a: process CPU ms per MB received (both peers)
     ver, errs, capped, fails = {}, {}, {}, {}
     for rnd in range(c["rounds"]):
         for impl in impls:
@@ -291,6 +292,8 @@ def bench_b2(rep, impls, name):
                     errs[impl] = r["error"]
                 continue
             vals[impl].append(r["mbps"])
+            if r.get("cpu_ms_per_mb") is not None:
+                cpu[impl].append(r["cpu_ms_per_mb"])
             ver[impl] = r.get("version")
             if r.get("capped"):
                 capped[impl] = True
@@ -300,6 +303,8 @@ def bench_b2(rep, impls, name):
     for impl in impls:
         if vals[impl]:
             extra = {"bytes_per_round": c["bytes"]}
+            if cpu[impl]:
+                extra["cpu_ms_per_mb"] = round(statistics.median(cpu[impl]), 2)
             if capped.get(impl):
                 extra["capped_s"] = c["cap_s"]
             if impl in fails:

@@ -188,12 +188,13 @@ elseif MODE == "B2a" then
   local cap_s = envn("BENCH_CAP_S", 120)
   local msg = string.rep("\x5a", msgsize)
   connect_pair(function(p)
-    local received, sent, t_first = 0, 0, nil
+    local received, sent, t_first, c_first = 0, 0, nil, nil
     local dca, dcb = p.dca, p.dcb
     local capt = uv.new_timer()
     local function report(capped)
       local dt = (now_ms() - t_first) / 1000
-      result({ mbps = received / dt / 1e6, bytes = received, seconds = dt, capped = capped or nil })
+      result({ mbps = received / dt / 1e6, bytes = received, seconds = dt, capped = capped or nil,
+               cpu_ms_per_mb = (cpu_ms() - c_first) / math.max(received / 1e6, 1e-9) })
     end
     capt:start(cap_s * 1000, 0, function() report(true) end)
     dcb.onmessage = function(e)
@@ -209,7 +210,7 @@ elseif MODE == "B2a" then
     end
     dca.bufferedAmountLowThreshold = math.floor(hwm / 4)
     dca.onbufferedamountlow = pump
-    t_first = now_ms()
+    t_first, c_first = now_ms(), cpu_ms()
     pump()
   end, function(err) log(err); os.exit(2) end)
 

@@ -285,17 +285,18 @@ const modes = {
     const capS = envn('BENCH_CAP_S', 120);
     const p = await connectPair();
     const st = { sent: 0, recv: 0 };
-    let t0;
+    let t0, c0;
     const report = (capped) => {
       const dt = (nowMs() - t0) / 1000;
-      const r = { mbps: st.recv / dt / 1e6, bytes: st.recv, seconds: dt };
+      const r = { mbps: st.recv / dt / 1e6, bytes: st.recv, seconds: dt,
+                  cpu_ms_per_mb: (cpuMs() - c0) / Math.max(st.recv / 1e6, 1e-9) };
       if (capped) r.capped = true;
       result(r);
     };
     p.dcb.onMessage((len) => { st.recv += len; if (st.recv >= total) report(false); });
     const pump = pumpSender(p.dca, total, msgSize, hwm, st);
     setTimeout(() => report(true), capS * 1000);
-    t0 = nowMs();
+    t0 = nowMs(); c0 = cpuMs();
     pump();
   },
 
