@@ -273,7 +273,7 @@ def verdict(r, cores):
                 "reached a socket (their core; not a recorder limit)" % (
                     r["sent_per_s"], r["kernel_out_per_s"]))
     if r.get("kernel_rcvbuf_drops_per_s", 0) > 0.001 * max(r["packets_per_s"], 1):
-        return "%.0f datagrams/s dropped on the recorder's full socket buffers" % (
+        return "%.0f datagrams/s dropped on full socket buffers (the namespace's UDP counter)" % (
             r["kernel_rcvbuf_drops_per_s"])
     if r["sent_per_s"] and r["packets_per_s"] < 0.99 * r["sent_per_s"]:
         return "received %.0f%% of the packets sent (falls behind)" % (
