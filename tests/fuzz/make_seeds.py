@@ -118,7 +118,7 @@ for k, v in list(stun.items()) + list(turn.items()):
     put("fuzz_stun", k, v)
 put("fuzz_turn", "coturn", b"turn:192.0.2.2:3478?transport=udp\0" + pref2([turn["coturn_401"], turn["coturn_allocated"], stun["resp4"]]))
 dual = {n: c_array("tests/unit/coturn_dual_captures.h", n)
-        for n in ("coturn_dual_v4", "coturn_dual_v6", "coturn_dual_no_v6", "coturn_440")}
+        for n in ("coturn_dual_v4", "coturn_dual_v6", "coturn_dual_no_v6", "coturn_dual_no_v4", "coturn_440")}
 for k, v in dual.items():
     put("fuzz_stun", k, v)
     # the length picks the client's family (size % 3): pad to ask for both (2)

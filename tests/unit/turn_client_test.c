@@ -488,6 +488,31 @@ static void test_dual_half_granted(void) {
   rtc_random_set_source(NULL, NULL);
 }
 
+/* ... and relaying IPv6 only (over IPv6): the IPv6 relayed address alone, said why;
+ * IPv4 peers are refused, IPv6 ones go through it. */
+static void test_dual_half_granted_ipv6_only(void) {
+  fixture_t f;
+  setup_family(&f, RTC_TURN_FAMILY_DUAL, true);
+  CHECK(challenge(&f));
+  CHECK_EQ_INT(feed(&f, coturn_dual_no_v4, sizeof(coturn_dual_no_v4)), RTC_TURN_CLIENT_CONSUMED);
+  rtc_turn_client_event_t ev;
+  CHECK(rtc_turn_client_poll_event(f.c, &ev));
+  CHECK_EQ_INT(ev.type, RTC_TURN_CLIENT_EVENT_ALLOCATED);
+  check_ip(&ev.relayed, "fd00:97::2", 52012);
+  CHECK_EQ_INT(rtc_addr_family(&ev.relayed2), 0);
+  CHECK_EQ_INT(ev.code, 440);
+  CHECK(strstr(ev.text, "IPv4") != NULL);
+  rtc_addr_t p4, p6;
+  rtc_addr_set(&p4, "10.97.0.12", 5000);
+  rtc_addr_set(&p6, "fd00:97::12", 5002);
+  rtc_transmit_t out;
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p4, (const uint8_t *)"x", 1, &out), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_turn_client_wrap(f.c, f.now, &p6, (const uint8_t *)"x", 1, &out), 0);
+  CHECK(next_request(&f) && f.m.has_xor_peer && rtc_addr_equal(&f.m.xor_peer, &p6));
+  rtc_turn_client_destroy(f.c);
+  rtc_random_set_source(NULL, NULL);
+}
+
 /* REQUESTED-ADDRESS-FAMILY IPv6 to a server without IPv6: coturn's 440 fails the
  * allocation (once, no retry loop). */
 static void test_ipv6_refused_with_440(void) {
@@ -554,6 +579,7 @@ int main(void) {
   RUN_TEST(test_close_deallocates);
   RUN_TEST(test_dual_allocation_from_coturn);
   RUN_TEST(test_dual_half_granted);
+  RUN_TEST(test_dual_half_granted_ipv6_only);
   RUN_TEST(test_ipv6_refused_with_440);
   RUN_TEST(test_dual_refused_falls_back_to_ipv4);
   TEST_MAIN_END();

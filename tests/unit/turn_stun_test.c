@@ -174,6 +174,13 @@ static void test_coturn_address_family_errors(void) {
   CHECK_EQ_INT(m.address_error_family, AF_INET6);
   CHECK_EQ_INT(m.address_error_code, 440);
   CHECK_EQ_INT(m.unknown_required, 0);
+  /* Relaying IPv6 only: the stand-in comes first; the IPv6 address is the relayed one. */
+  CHECK_EQ_INT(rtc_stun_parse(coturn_dual_no_v4, sizeof(coturn_dual_no_v4), &m), 0);
+  CHECK(m.has_xor_relayed && !m.has_xor_relayed2);
+  check_addr(&m.xor_relayed, "fd00:97::2", 52012);
+  check_addr(&m.xor_mapped, "fd00:97::2", 42443);
+  CHECK_EQ_INT(m.address_error_family, AF_INET);
+  CHECK_EQ_INT(m.address_error_code, 440);
   CHECK_EQ_INT(rtc_stun_parse(coturn_440, sizeof(coturn_440), &m), 0);
   CHECK_EQ_INT(m.cls, RTC_STUN_ERROR);
   CHECK_EQ_INT(m.error_code, 440);
