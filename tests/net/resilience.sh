@@ -17,6 +17,7 @@
 # Prints "RESULT passed=N failed=N". Needs root, iproute2, a C compiler, /dev/net/tun.
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
+. tests/net/netns.sh
 passed=0; failed=0
 result() { echo "RESULT passed=$passed failed=$failed"; }
 for need in ip cc ping; do
@@ -34,22 +35,12 @@ NETEM_PID=
 
 cleanup() {
   [ -n "$NETEM_PID" ] && kill "$NETEM_PID" 2>/dev/null
-  for n in A B R; do
-    for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    ip netns del "$P-$n" 2>/dev/null
-  done
+  for n in A B R; do netns_del "$P-$n"; done
   [ "$failed" = 0 ] && [ -z "$RESIL_LOGDIR" ] && rm -rf "$LOG"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-# Namespaces left by a run that was killed (its pid is gone).
-for n in $(ip netns list 2>/dev/null | awk '/^luartc-resil-/{print $1}'); do
-  pid=$(echo "$n" | sed 's/^luartc-resil-\([0-9]*\)-.*/\1/')
-  if ! kill -0 "$pid" 2>/dev/null; then
-    for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    ip netns del "$n" 2>/dev/null
-  fi
-done
+netns_reap luartc-resil # namespaces of a run that was killed
 
 ok() { echo "ok   $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }

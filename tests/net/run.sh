@@ -10,6 +10,7 @@
 # Prints "RESULT passed=N failed=N skipped=N". Needs root, iproute2, nft, turnserver.
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
+. tests/net/netns.sh
 passed=0; failed=0; skipped=0
 result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
 for need in ip nft turnserver; do
@@ -25,22 +26,13 @@ LOG=${NET_LOGDIR:-/tmp/luartc-net-$$}
 mkdir -p "$LOG"
 
 cleanup() {
-  for n in pub natA A; do
-    for p in $(ip netns pids "$P-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    ip netns del "$P-$n" 2>/dev/null
-  done
+  for n in pub natA A; do netns_del "$P-$n"; done
   # logs stay only when something failed (or NET_LOGDIR was given)
   [ "$failed" = 0 ] && [ -z "$NET_LOGDIR" ] && rm -rf "$LOG"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-for n in $(ip netns list 2>/dev/null | awk '/^luartc-net-/{print $1}'); do
-  pid=$(echo "$n" | sed 's/^luartc-net-\([0-9]*\)-.*/\1/')
-  if ! kill -0 "$pid" 2>/dev/null; then
-    for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    ip netns del "$n" 2>/dev/null
-  fi
-done
+netns_reap luartc-net # namespaces of a run that was killed
 
 set -e
 for n in pub natA A; do ip netns add "$P-$n"; ip netns exec "$P-$n" ip link set lo up; done
