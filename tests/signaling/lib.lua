@@ -33,15 +33,28 @@ function H.spawn(cmd, args, opts)
   opts = opts or {}
   local stdout, stderr = uv.new_pipe(false), uv.new_pipe(false)
   local p = { lines = {}, raw = {}, err = {} }
+  -- exited is set once the process ended AND both pipes reached EOF: libuv may call the
+  -- exit callback before the last stdout bytes are read (a child done in 100 ms lost its
+  -- summary line that way).
+  local pending, code_seen = 3, nil
+  local function one_done()
+    pending = pending - 1
+    if pending == 0 then p.exited = code_seen end
+  end
   local handle, pid = uv.spawn(cmd, { args = args, stdio = { nil, stdout, stderr }, cwd = opts.cwd, env = opts.env },
     function(code)
-      p.exited = code
+      code_seen = code
+      p.ended = true
+      one_done()
     end)
   assert(handle, "spawn " .. cmd .. ": " .. tostring(pid))
   p.handle = handle
   local buf = ""
   stdout:read_start(function(err, chunk)
-    if not chunk then return stdout:close() end
+    if not chunk then
+      stdout:close()
+      return one_done()
+    end
     buf = buf .. chunk
     while true do
       local line, rest = buf:match("^([^\n]*)\n(.*)$")
@@ -53,12 +66,15 @@ function H.spawn(cmd, args, opts)
     end
   end)
   stderr:read_start(function(err, chunk)
-    if not chunk then return stderr:close() end
+    if not chunk then
+      stderr:close()
+      return one_done()
+    end
     p.err[#p.err + 1] = chunk
     if os.getenv("SIG_VERBOSE") then io.stderr:write(chunk) end
   end)
   function p.kill()
-    if p.exited == nil and not handle:is_closing() then pcall(handle.kill, handle, "sigterm") end
+    if not p.ended and not handle:is_closing() then pcall(handle.kill, handle, "sigterm") end
   end
   function p.stderr() return table.concat(p.err) end
   -- the first decoded line with field k (waits for it)
