@@ -73,7 +73,6 @@ struct rtc_pc {
   rtc_pc_desc_t current_local, pending_local, current_remote, pending_remote;
   uint64_t session_id;
   uint64_t session_version;
-  bool negotiation_needed;
   bool negotiation_needed_fired;
   bool is_offerer; /* role in the negotiation that set up the transport */
   /* restartIce() (W3C [[LocalIceCredentialsToReplace]]): the local ufrag the next offer
