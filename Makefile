@@ -52,7 +52,7 @@ $(BUILD)/rtc.so: $(BINDINGS_OBJ) $(BUILD)/librtc.a
 $(BUILD)/luartc: $(BUILD)/obj/bindings/luartc_main.o $(BINDINGS_OBJ) $(BUILD)/librtc.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS) -ldl
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a tests/unit/rtc_test.h $(FLAGS_STAMP)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librtc.a $(wildcard tests/unit/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/librtc.a $(LDFLAGS) $(LIBS)
 
