@@ -4,9 +4,7 @@
  * N with RTC_OOM_ALL=1). Nothing may crash (ASan in make asan-test), and after teardown
  * every block our code allocated is freed again: the same live count as a clean run.
  *
- * The failing allocator: this binary is linked with -Wl,--wrap=malloc,... (Makefile), so
- * every malloc/calloc/realloc/strdup/free call in librtc.a and in this file goes through
- * the __wrap_ functions below; libraries (mbedTLS, usrsctp, libsrtp2) keep the real ones. */
+ * The failing allocator and the block count: rtc_test_oom.h. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,90 +14,8 @@
 #include "base/rtc_time.h"
 #include "pc/rtc_pc.h"
 #include "rtc_test.h"
+#include "rtc_test_oom.h"
 #include "sctp/rtc_sctp.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-
-/* ---- the allocator hook: a countdown and a set of the blocks it handed out ---- */
-
-static long oom_count; /* allocations so far */
-static long oom_fail_at = -1;  /* the allocation number that fails (-1: none) */
-static long oom_failed;        /* how many failed */
-
-#define LIVE_CAP (1 << 18)
-static void *live[LIVE_CAP]; /* open addressing; (void *)1 marks a deleted slot */
-static long n_live;
-
-static size_t slot_of(const void *p) { return ((uintptr_t)p >> 4) * 2654435761u % LIVE_CAP; }
-static void live_add(void *p) {
-  if (!p) return;
-  size_t i = slot_of(p);
-  while (live[i] && live[i] != (void *)1)
-    i = (i + 1) % LIVE_CAP;
-  live[i] = p;
-  n_live++;
-}
-static void live_del(void *p) {
-  if (!p) return;
-  for (size_t i = slot_of(p); live[i]; i = (i + 1) % LIVE_CAP)
-    if (live[i] == p) {
-      live[i] = (void *)1;
-      n_live--;
-      return;
-    }
-  /* not ours: a library's block freed by our code */
-}
-static bool oom_now(void) {
-  if (oom_count++ == oom_fail_at) {
-    oom_failed++;
-    return true;
-  }
-  return false;
-}
-
-void *__wrap_malloc(size_t n) {
-  if (oom_now()) return NULL;
-  void *p = __real_malloc(n);
-  live_add(p);
-  return p;
-}
-void *__wrap_calloc(size_t n, size_t m) {
-  if (oom_now()) return NULL;
-  void *p = __real_calloc(n, m);
-  live_add(p);
-  return p;
-}
-void *__wrap_realloc(void *old, size_t n) {
-  if (oom_now()) return NULL;
-  void *p = __real_realloc(old, n);
-  if (p) {
-    live_del(old);
-    live_add(p);
-  }
-  return p;
-}
-void __wrap_free(void *p) {
-  live_del(p);
-  __real_free(p);
-}
-char *__wrap_strdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *p = __wrap_malloc(n);
-  if (p) memcpy(p, s, n);
-  return p;
-}
-char *__wrap_strndup(const char *s, size_t max) {
-  size_t n = strnlen(s, max);
-  char *p = __wrap_malloc(n + 1);
-  if (p) {
-    memcpy(p, s, n);
-    p[n] = 0;
-  }
-  return p;
-}
 
 /* ---- two sides in memory (as pc_test.c), tolerant of every failure ---- */
 
@@ -237,31 +153,31 @@ static void quiet(rtc_log_level_t level, const char *module, const char *line, v
 
 static void test_every_allocation_may_fail(void) {
   rtc_log_set_sink(quiet, NULL); /* thousands of "out of memory" lines otherwise */
-  oom_fail_at = -1;
+  rtc_test_oom_fail_at = -1;
   outcome_t clean = sequence(); /* warms the process-wide state (usrsctp, certificates) */
   CHECK(clean.connected);
   CHECK_EQ_INT(clean.messages, 10);
   CHECK_EQ_INT(clean.dropped, 0);
-  long base = n_live;
-  oom_count = 0;
+  long base = rtc_test_oom_live;
+  rtc_test_oom_count = 0;
   sequence();
-  long total = oom_count;
-  CHECK_EQ_INT(n_live, base);
+  long total = rtc_test_oom_count;
+  CHECK_EQ_INT(rtc_test_oom_live, base);
   bool all = getenv("RTC_OOM_ALL") != NULL;
   long runs = 0, leaks = 0, connected = 0, dropped_runs = 0;
   for (long n = 0; n < total; n += (all || n < 300) ? 1 : 7) {
-    oom_count = 0;
-    oom_failed = 0;
-    oom_fail_at = n;
+    rtc_test_oom_count = 0;
+    rtc_test_oom_failed = 0;
+    rtc_test_oom_fail_at = n;
     outcome_t o = sequence();
-    oom_fail_at = -1;
+    rtc_test_oom_fail_at = -1;
     runs++;
     if (o.connected) connected++;
     if (o.dropped) dropped_runs++;
-    if (n_live != base) {
+    if (rtc_test_oom_live != base) {
       if (leaks++ < 5)
-        fprintf(stderr, "  allocation %ld failing leaves %ld block(s)\n", n, n_live - base);
-      base = n_live; /* report each leaking N once */
+        fprintf(stderr, "  allocation %ld failing leaves %ld block(s)\n", n, rtc_test_oom_live - base);
+      base = rtc_test_oom_live; /* report each leaking N once */
     }
   }
   printf("  %ld allocations in a clean sequence; %ld runs with one failing: %ld connected "
