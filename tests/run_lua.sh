@@ -11,6 +11,11 @@ if [ ! -x "$runner" ]; then
   echo "RESULT passed=0 failed=1"
   exit 1
 fi
+# A directory of this run for the files the tests write (harness.lua's H.TMP): two runs
+# at once (two checkouts on one machine) wrote the same /tmp/luartc-media-vp8.ivf and
+# each decoded the other's half-written file.
+export TMPDIR; TMPDIR=$(mktemp -d /tmp/luartc-lua.XXXXXX)
+trap 'rm -rf "$TMPDIR"' EXIT
 passed=0; failed=0
 for t in tests/lua/*_test.lua; do
   [ -f "$t" ] || continue
