@@ -23,6 +23,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 }, []));
 const PEER = args.peer || 'chromium';
 const MDNS = args.mdns || 'off';
+const IPV6 = args.ipv6 === 'on'; // the tests marked ipv6, and only those
 const LOCAL = args.local || 'luartc';
 const BUILD = path.resolve(args.build || 'build');
 const ONLY = args.only ? new RegExp(args.only) : null;
@@ -156,7 +157,7 @@ function checkReanswerRole(t, answer, answerer) {
 
 // ---------------------------------------------------------------- tests
 const tests = [];
-function test(name, fn, { only, skip } = {}) { tests.push({ name, fn, only, skip }); }
+function test(name, fn, { only, skip, ipv6 } = {}) { tests.push({ name, fn, only, skip, ipv6 }); }
 
 for (const side of ['L', 'P']) {
   for (const trickle of [true, false]) {
@@ -1011,16 +1012,17 @@ test('example-browser-chat', async (t) => {
 // starts in the namespace (static user u:p, UDP only): each offers only relayed
 // candidates, the channel carries 4 x 256 KiB each way intact, and both selected pairs
 // are relayed (Chromium's and luartc's local-candidate stats).
-async function startCoturn(t, addr, port) {
+async function startCoturn(t, addr, port, relayIps = [addr]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-coturn-'));
   const { spawn } = await import('node:child_process');
   const proc = spawn('turnserver', ['-n', '--no-cli', '--no-tls', '--no-dtls', '--listening-ip', addr,
-    '--relay-ip', addr, '--listening-port', String(port), '--lt-cred-mech', '--user', 'u:p', '--realm', 'test',
+    ...relayIps.flatMap((r) => ['--relay-ip', r]), '--listening-port', String(port), '--lt-cred-mech', '--user', 'u:p', '--realm', 'test',
     '--min-port', '49152', '--max-port', '49999', '--no-stdout-log', '--log-file', path.join(LOGDIR, 'coturn.log'),
     '--simple-log', '--pidfile', path.join(dir, 'pid')], { stdio: 'ignore' });
   t.coturn = proc;
   for (let i = 0; i < 50; i++) {
-    if (spawnSync('ss', ['-lun'], { encoding: 'utf8' }).stdout.includes(`${addr}:${port}`)) return;
+    const bound = addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+    if (spawnSync('ss', ['-lun'], { encoding: 'utf8' }).stdout.includes(bound)) return;
     await sleep(100);
   }
   throw new TestError('coturn did not start');
@@ -1062,6 +1064,58 @@ test('turn-relay-only', async (t) => {
   }
 }, { only: ['chromium'] });
 
+// TURN over IPv6 with Chromium (issue 8). run.sh gives the namespace's veth ULA
+// addresses and an IPv6 default route before it starts this driver with --ipv6 on
+// (Chromium gathers on the interface of a default route as it was at its start).
+// coturn listens on fd00:99::1 only and relays on both families. Chromium's Allocate
+// carries no REQUESTED-ADDRESS-FAMILY, so coturn gives it an IPv4 relayed address
+// (with an IPv6-only relay it answers 440 and Chromium has no candidate: seen);
+// luartc asks for both families (dual allocation) and offers an IPv6 and an IPv4
+// relayed candidate. The pair is relay to relay over IPv4, every byte through a
+// TURN server reached over IPv6 by both.
+const V6 = { server: 'fd00:99::1', peer: 'fd00:99::2' };
+test('turn-over-ipv6-relay-only', async (t) => {
+  const v4 = GATHER.split(',')[0];
+  try {
+    await startCoturn(t, V6.server, 3480, [v4, V6.server]);
+    const ice = { iceServers: [{ urls: `turn:[${V6.server}]:3480?transport=udp`, username: 'u', credential: 'p' }],
+      iceTransportPolicy: 'relay' };
+    await setup(t, { trickle: false, lConfig: ice, pConfig: ice, lGather: V6.server });
+    t.L.cmd({ op: 'dc', label: 'chat' });
+    const { offer, answer } = await t.link.negotiate(t.L, t.P, { timeout: 20000 });
+    for (const [who, d] of [['luartc', offer], ['Chromium', answer]]) {
+      const c = candidatesIn(d.sdp);
+      assert(c.length > 0 && c.every((l) => / typ relay /.test(l)), `${who}'s candidates are not all relayed: ${c.join(' / ')}`);
+    }
+    const lc = candidatesIn(offer.sdp);
+    assert(lc.some((l) => l.includes(` ${V6.server} `)) && lc.some((l) => l.includes(` ${v4} `)),
+      `luartc did not offer an IPv6 and an IPv4 relayed candidate: ${lc.join(' / ')}`);
+    await bothConnected(t, 20000);
+    await Promise.all([dcOpen(t.L, 'chat'), dcOpen(t.P, 'chat')]);
+    for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+      for (let seed = 1; seed <= 4; seed++) {
+        const m = b.mark();
+        const s = await sendOk(a, { label: 'chat', gen: { size: 262144, seed }, binary: true }, '256 KiB');
+        assert(s.ok, `${a.name} send failed: ${s.err}`);
+        const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: '256 KiB message' });
+        assert(e.len === 262144 && e.sum === adler32(gen(262144, seed, true)), `${a.name}->${b.name}: message ${seed} damaged`);
+      }
+    }
+    const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
+    const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+    const local = pair && ps.stats.find((x) => x.id === pair.localCandidateId);
+    assert(local && local.candidateType === 'relay' && (local.url || '').includes(`[${V6.server}]`),
+      `Chromium's selected local candidate is not relayed through the IPv6 server: ${JSON.stringify(local)}`);
+    const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats');
+    const lpair = ls.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+    const ll = lpair && ls.stats.find((x) => x.id === lpair.localCandidateId);
+    assert(ll && ll.candidateType === 'relay', `luartc's selected local candidate: ${JSON.stringify(ll)}`);
+    t.note = `Chromium relay ${local.address}:${local.port} via ${local.url}, luartc relay ${ll.address}:${ll.port}`;
+  } finally {
+    if (t.coturn) t.coturn.kill('SIGKILL');
+  }
+}, { only: ['chromium'], ipv6: true });
+
 // ---------------------------------------------------------------- runner
 async function main() {
   let passed = 0, failed = 0, skipped = 0;
@@ -1079,6 +1133,7 @@ async function main() {
     // with mDNS on: the mDNS test and the basic offer/answer ones
     if (onlyMdns && x.name !== 'mdns-host-candidates' && !x.name.startsWith('offer-')) continue;
     if (x.only && !x.only.includes(PEER)) continue;
+    if (!!x.ipv6 !== IPV6) continue;
     if (x.skip) { console.log(`skip ${name}: ${x.skip}`); skipped++; continue; }
     if (LOCAL !== 'luartc' && x.name.startsWith('example')) continue;
     const t = { log: makeLog(name) };

@@ -123,6 +123,12 @@ run_driver() { # label timeout args...
 if [ -x /usr/bin/chromium ] && [ -d "$HERE/node_modules/playwright-core" ]; then
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium 480 --peer chromium --mdns off
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-mdns 90 --peer chromium --mdns on
+  # IPv6 relay (issue 8): ULA addresses and an IPv6 default route on the veth for a
+  # Chromium started after they exist (it does not pick up later address changes)
+  $X ip addr add fd00:99::1/64 dev v0 nodad && $X ip addr add fd00:99::2/64 dev v1 nodad &&
+    $X ip -6 route add default dev v0
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-ipv6 60 --peer chromium --ipv6 on
+  $X ip -6 route del default dev v0; $X ip addr del fd00:99::1/64 dev v0; $X ip addr del fd00:99::2/64 dev v1
 else
   echo "skip chromium/*: chromium or playwright-core missing"; skipped=$((skipped + 1))
 fi
