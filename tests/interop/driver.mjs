@@ -1066,7 +1066,7 @@ test('turn-relay-only', async (t) => {
 
 // TURN over IPv6 with Chromium (issue 8). run.sh gives the namespace's veth ULA
 // addresses and an IPv6 default route before it starts this driver with --ipv6 on
-// (Chromium gathers on the interface of a default route as it was at its start).
+// (Chromium gathers on the interface of a default route).
 // coturn listens on fd00:99::1 only and relays on both families. Chromium's Allocate
 // carries no REQUESTED-ADDRESS-FAMILY, so coturn gives it an IPv4 relayed address
 // (with an IPv6-only relay it answers 440 and Chromium has no candidate: seen);

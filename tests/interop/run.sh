@@ -123,8 +123,8 @@ run_driver() { # label timeout args...
 if [ -x /usr/bin/chromium ] && [ -d "$HERE/node_modules/playwright-core" ]; then
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium 480 --peer chromium --mdns off
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-mdns 90 --peer chromium --mdns on
-  # IPv6 relay (issue 8): ULA addresses and an IPv6 default route on the veth for a
-  # Chromium started after they exist (it does not pick up later address changes)
+  # TURN over IPv6 (issue 8): ULA addresses and an IPv6 default route on the veth,
+  # set before this driver starts its Chromium, and only for it
   $X ip addr add fd00:99::1/64 dev v0 nodad && $X ip addr add fd00:99::2/64 dev v1 nodad &&
     $X ip -6 route add default dev v0
   export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver chromium-ipv6 60 --peer chromium --ipv6 on
