@@ -159,19 +159,36 @@ end
 if MODE == "B1" then
   local n = envn("BENCH_N", 50)
   local samples, i = {}, 0
+  -- Per connection also its CPU and its time runnable but waiting for a core (the
+  -- kernel's run_delay, /proc/self/schedstat): a slow sample whose wall time is mostly
+  -- CPU + run delay waited for the machine; one with the usual CPU and little run
+  -- delay waited on the protocol (a retransmission timer).
+  local cpus, waits = {}, {}
+  local function run_delay_ms()
+    local f = io.open("/proc/self/schedstat")
+    if not f then return 0 end
+    local _, d = f:read("*l"):match("(%d+)%s+(%d+)")
+    f:close()
+    return tonumber(d) / 1e6
+  end
   -- One warm-up connection (certificate generation, first-use costs) not counted.
   local cpu0
   local function next_one()
     i = i + 1
     if i > n + 1 then
       local cpu = cpu_ms() - cpu0
-      result({ samples_ms = samples, cpu_ms_per_conn = cpu / n })
+      result({ samples_ms = samples, cpu_ms_per_conn = cpu / n, samples_cpu_ms = cpus,
+               samples_run_delay_ms = waits })
     end
     if i == 2 then cpu0 = cpu_ms() end
-    local t0 = now_ms()
+    local t0, c0, w0 = now_ms(), cpu_ms(), run_delay_ms()
     connect_pair(function(p)
       local dt = now_ms() - t0
-      if i > 1 then samples[#samples + 1] = dt end
+      if i > 1 then
+        samples[#samples + 1] = dt
+        cpus[#cpus + 1] = cpu_ms() - c0
+        waits[#waits + 1] = run_delay_ms() - w0
+      end
       close_pair(p)
       -- next connection from a fresh loop iteration
       local t = uv.new_timer()
