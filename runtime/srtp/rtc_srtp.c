@@ -10,6 +10,7 @@
 
 #include "base/rtc_err.h"
 #include "dtls/rtc_dtls.h"
+#include "srtp/rtc_srtp_crypto.h"
 
 struct rtc_srtp {
   srtp_t tx, rx; /* libsrtp allows one wildcard template per srtp_t: one per direction */
@@ -19,7 +20,8 @@ struct rtc_srtp {
 };
 
 static bool srtp_inited;
-/* Debian's libsrtp2 does its AES through NSS: every cipher context opens an NSS
+/* Only without our own transforms (RTC_SRTP_NATIVE=0, or libsrtp refused them):
+ * Debian's libsrtp2 does its AES through NSS: every cipher context opens an NSS
  * context (NSS_InitContext), and closing the last one shuts NSS down, unloading
  * its modules. With no session alive in between, each new connection paid the
  * whole NSS start (dlopen of softokn, ~3.5 ms) and stop (~0.5 ms). One idle
@@ -113,6 +115,11 @@ int rtc_srtp_init(void) {
   if (srtp_inited) return 0;
   if (srtp_init() != srtp_err_status_ok) return RTC_ECRYPTO;
   srtp_inited = true;
+  /* libsrtp's per-packet crypto on libcrypto instead of Debian's NSS build (no
+   * allocation per packet: rtc_srtp_crypto.h). RTC_SRTP_NATIVE=0 keeps libsrtp's
+   * own, to compare. If libsrtp refuses a type it keeps its own for that one. */
+  const char *native = getenv("RTC_SRTP_NATIVE");
+  if (!(native && strcmp(native, "0") == 0) && rtc__srtp_crypto_register() == 0) return 0;
   static const uint8_t zero[32];
   if (srtp_make_ctx(&srtp_keeper, srtp_profile_find(RTC_SRTP_AES128_CM_SHA1_80), zero, zero,
                     ssrc_any_outbound, 1024, 1) != 0)

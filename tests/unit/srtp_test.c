@@ -10,6 +10,7 @@
 #include "dtls/rtc_dtls.h"
 #include "rtc_test.h"
 #include "srtp/rtc_srtp.h"
+#include "srtp/rtc_srtp_crypto.h"
 
 /* RFC 3711 Appendix B.3 master key and salt; libsrtp's srtp_driver.c (srtp_validate)
  * protects the packets below with them (default policy = AES128_CM_SHA1_80). */
@@ -460,6 +461,9 @@ out:
 int main(void) {
   CHECK_EQ_INT(rtc_srtp_init(), 0);
   CHECK_EQ_INT(rtc_srtp_init(), 0);
+  /* Our transforms replace libsrtp's (NSS's) unless told not to (srtp_crypto_test). */
+  const char *native = getenv("RTC_SRTP_NATIVE");
+  CHECK(rtc__srtp_crypto_active() == !(native && strcmp(native, "0") == 0));
   RUN_TEST(test_profile_table);
   RUN_TEST(test_known_answer_aes_cm_80);
   RUN_TEST(test_known_answer_aes_cm_32);
