@@ -22,6 +22,10 @@
  * today. A libsrtp2 built without GCM makes create return RTC_ENOTSUP for them
  * (rtc_srtp_profile_supported tells in advance).
  *
+ * Crypto: rtc_srtp_init replaces libsrtp's AES and HMAC-SHA1 (NSS in Debian's build,
+ * which allocates on every packet) with ours on libcrypto (rtc_srtp_crypto.h);
+ * environment RTC_SRTP_NATIVE=0 keeps libsrtp's own.
+ *
  * Never logs keys. Not thread-safe (nothing here is). */
 #ifndef RTC_SRTP_H
 #define RTC_SRTP_H
