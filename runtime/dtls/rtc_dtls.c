@@ -38,14 +38,21 @@
 /* The out and event rings start this small and double up to their bound as they
  * fill (base/rtc_ring.h): at rest a few entries, not 5.6 KiB (issue 12, B3). */
 #define DTLS_RING_FIRST 8
-/* mbedTLS's record buffers once the handshake is over (dtls_shrink). */
-#define DTLS_SMALL_BUF 2048
-#define DTLS_SMALL_REC (DTLS_SMALL_BUF - 128) /* largest record fed once small */
+/* Times the server answers a retransmitted client Finished with its saved last
+ * flight once mbedTLS is gone (dtls_go_lean): mbedTLS's own bound is its
+ * handshake timeout; ours only has to outlast a few losses of flight 6. */
+#define DTLS_FLIGHT_RESENDS 8
+#define DTLS_FLIGHT_MAX 4 /* datagrams kept of that flight (mbedTLS sends 1) */
 
 typedef struct dtls_buf {
   uint8_t *p;
   size_t len;
 } dtls_buf_t;
+
+typedef struct dtls_tls {
+  mbedtls_ssl_config conf;
+  mbedtls_ssl_context ssl;
+} dtls_tls_t;
 
 typedef struct dtls_ev {
   rtc_dtls_event_type_t type;
@@ -66,10 +73,10 @@ struct rtc_dtls {
   uint64_t timer_start_us;
   uint32_t timer_int_ms, timer_fin_ms;
 
-  /* One config per connection: it is a few hundred bytes of pointers and lets
-   * each connection have its own certificate, RTO and callback contexts. */
-  mbedtls_ssl_config conf;
-  mbedtls_ssl_context ssl;
+  /* mbedTLS, until the handshake is over on the fast path (dtls_go_lean): one
+   * config per connection (a few hundred bytes of pointers: each connection has
+   * its own certificate, RTO and callback contexts) and the SSL context. */
+  struct dtls_tls *tls;
 
   /* The peer's fingerprint from SDP. */
   mbedtls_md_type_t fp_md;
@@ -112,7 +119,14 @@ struct rtc_dtls {
    * and its replay window. kb: the key block, kept from the export callback until
    * the handshake ends. */
   bool fast;
-  bool small; /* mbedTLS's record buffers swapped for small ones (dtls_shrink) */
+  /* mbedTLS freed (dtls_go_lean): its record counter, epoch and replay window
+   * continue here, and the server keeps its last flight to resend it. */
+  bool lean;
+  uint8_t out_ctr[8];
+  uint16_t in_epoch;
+  uint64_t in_window_top, in_window;
+  dtls_buf_t flight[DTLS_FLIGHT_MAX];
+  uint8_t flight_n, flight_resends;
   rtc__gcm_t gcm_enc, gcm_dec;
   uint8_t iv_enc[4], iv_dec[4];
   bool have_kb;
@@ -368,7 +382,8 @@ static int dtls_export_keys(void *ctx, const unsigned char *ms, const unsigned c
 
 static void dtls_fast_setup(rtc_dtls_t *d) {
 #if defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
-  int suite = d->ssl.session ? d->ssl.session->ciphersuite : 0;
+  mbedtls_ssl_context *ssl = &d->tls->ssl;
+  int suite = ssl->session ? ssl->session->ciphersuite : 0;
   size_t kl = d->kb_keylen;
   /* The record format does not depend on the certificate type: ECDSA and RSA
    * suites with the same cipher share the fast path. Others stay with mbedTLS. */
@@ -378,11 +393,11 @@ static void dtls_fast_setup(rtc_dtls_t *d) {
              ((suite == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
                suite == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) &&
               kl == 32);
-  if (d->have_kb && gcm && d->ssl.conf->anti_replay == MBEDTLS_SSL_ANTI_REPLAY_ENABLED) {
+  if (d->have_kb && gcm && ssl->conf->anti_replay == MBEDTLS_SSL_ANTI_REPLAY_ENABLED) {
     bool client = d->role == RTC_DTLS_ROLE_CLIENT;
     const uint8_t *ck = d->kb, *sk = d->kb + kl, *civ = d->kb + 2 * kl, *siv = civ + 4;
-    if (rtc__gcm_init(&d->gcm_enc, client ? ck : sk, kl) == 0 &&
-        rtc__gcm_init(&d->gcm_dec, client ? sk : ck, kl) == 0) {
+    if (rtc__gcm_init_one(&d->gcm_enc, client ? ck : sk, kl, true) == 0 &&
+        rtc__gcm_init_one(&d->gcm_dec, client ? sk : ck, kl, false) == 0) {
       memcpy(d->iv_enc, client ? civ : siv, 4);
       memcpy(d->iv_dec, client ? siv : civ, 4);
       d->fast = true;
@@ -393,11 +408,24 @@ static void dtls_fast_setup(rtc_dtls_t *d) {
   d->have_kb = false;
 }
 
+/* The record state the fast path shares: mbedTLS's own fields while it lives (it
+ * may still send an alert or read a record), ours once it is gone. */
+static uint8_t *dtls_out_ctr(rtc_dtls_t *d) { return d->lean ? d->out_ctr : d->tls->ssl.cur_out_ctr; }
+static uint16_t dtls_in_epoch(const rtc_dtls_t *d) {
+  return d->lean ? d->in_epoch : d->tls->ssl.in_epoch;
+}
+static uint64_t *dtls_window_top(rtc_dtls_t *d) {
+  return d->lean ? &d->in_window_top : &d->tls->ssl.in_window_top;
+}
+static uint64_t *dtls_window(rtc_dtls_t *d) {
+  return d->lean ? &d->in_window : &d->tls->ssl.in_window;
+}
+
 /* mbedtls_ssl_write's record, built here: header, explicit nonce = the record
  * counter (as mbedTLS does), AAD = counter | type | version | plaintext length
  * (RFC 5246 6.2.3.3). The counter is mbedTLS's own, advanced as it would. */
-static int dtls_fast_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
-  unsigned char *ctr = d->ssl.cur_out_ctr;
+static int dtls_fast_seal(rtc_dtls_t *d, uint8_t type, const uint8_t *p, size_t len) {
+  unsigned char *ctr = dtls_out_ctr(d);
   bool last = true; /* the 48-bit sequence number must not wrap (RFC 6347 4.1) */
   for (int i = 2; i < 8; i++)
     if (ctr[i] != 0xff) last = false;
@@ -410,7 +438,7 @@ static int dtls_fast_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
   uint8_t *r = dtls_mem_get(n);
   if (!r) return RTC_ENOMEM;
   size_t body = n - DTLS_HDR;
-  r[0] = MBEDTLS_SSL_MSG_APPLICATION_DATA;
+  r[0] = type;
   r[1] = 0xfe; /* DTLS 1.2 */
   r[2] = 0xfd;
   memcpy(r + 3, ctr, 8);
@@ -442,26 +470,25 @@ static uint64_t dtls_seq48(const uint8_t *p) {
   return v;
 }
 
-/* One application record of the current epoch: decrypt, check and update the
- * replay window exactly as mbedtls_ssl_dtls_replay_check/_update do (same
- * fields, so that both paths share it), hand the plaintext up without a copy. */
-static void dtls_fast_open(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
-#if defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
+/* One record of the current epoch: decrypt, check and update the replay window
+ * exactly as mbedtls_ssl_dtls_replay_check/_update do (same fields while mbedTLS
+ * lives, so that both paths share it). The plaintext in a dtls_mem buffer (*len
+ * may be 0), or NULL: replayed, forged, or no memory (counted). replay_ok: a
+ * record seen before is still opened (a retransmitted Finished). */
+static uint8_t *dtls_open(rtc_dtls_t *d, const uint8_t *p, size_t rl, bool replay_ok,
+                          size_t *plen) {
   uint64_t seq = dtls_seq48(p + 5);
-  uint64_t top = d->ssl.in_window_top;
-  if (seq <= top && (top - seq >= 64 || (d->ssl.in_window >> (top - seq)) & 1)) {
+  uint64_t *topp = dtls_window_top(d), *win = dtls_window(d), top = *topp;
+  bool seen = seq <= top && (top - seq >= 64 || (*win >> (top - seq)) & 1);
+  if (seen && !replay_ok) {
     d->dropped_in++; /* replayed or too old */
-    return;
+    return NULL;
   }
   size_t len = rl - DTLS_HDR - DTLS_GCM_NONCE - DTLS_GCM_TAG;
-  if (len == 0 || !ev_room(d)) { /* empty records carry nothing */
-    if (len) d->dropped_ev++;
-    return;
-  }
-  uint8_t *out = dtls_mem_get(len);
+  uint8_t *out = dtls_mem_get(len ? len : 1);
   if (!out) {
     d->dropped_ev++;
-    return;
+    return NULL;
   }
   uint8_t iv[12], aad[13];
   memcpy(iv, d->iv_dec, 4);
@@ -474,43 +501,90 @@ static void dtls_fast_open(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
   if (rtc__gcm_open(&d->gcm_dec, iv, aad, sizeof aad, ct, len, out, ct + len) != 0) {
     dtls_mem_put(out); /* RFC 6347 4.1.2.1: invalid records are silently discarded */
     d->dropped_in++;
-    return;
+    return NULL;
   }
   if (seq > top) {
     uint64_t shift = seq - top;
-    d->ssl.in_window = shift >= 64 ? 1 : (d->ssl.in_window << shift) | 1;
-    d->ssl.in_window_top = seq;
-  } else {
-    d->ssl.in_window |= (uint64_t)1 << (top - seq);
+    *win = shift >= 64 ? 1 : (*win << shift) | 1;
+    *topp = seq;
+  } else if (top - seq < 64) {
+    *win |= (uint64_t)1 << (top - seq);
   }
-  dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % d->ev_cap];
-  e->type = RTC_DTLS_EVENT_DATA;
-  e->data = out;
-  e->len = len;
-  d->ev_n++;
-#else
-  (void)d, (void)p, (void)rl;
-#endif
+  *plen = len;
+  return out;
+}
+
+static void dtls_flight_free(rtc_dtls_t *d) {
+  for (size_t i = 0; i < d->flight_n; i++)
+    free(d->flight[i].p);
+  d->flight_n = 0;
+}
+
+/* Once mbedTLS is gone, the records it read after the handshake: an alert ends
+ * the connection as mbedtls_ssl_read would; the client's Finished again means
+ * our last flight was lost, and it goes out again as it was sent (a copy is to
+ * the client what a duplicated datagram would be; RFC 6347 4.2.4). */
+static void dtls_lean_record(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
+  size_t len = 0;
+  uint8_t *m = dtls_open(d, p, rl, p[0] == MBEDTLS_SSL_MSG_HANDSHAKE, &len);
+  if (!m) return;
+  if (p[0] == MBEDTLS_SSL_MSG_ALERT && len == 2) {
+    if (m[0] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+      dtls_fail(d, "fatal alert received", MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+    } else if (m[1] == MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY) {
+      d->state = RTC_DTLS_CLOSED;
+      dtls_push_event(d, RTC_DTLS_EVENT_CLOSED, NULL, 0);
+    }
+  } else if (p[0] == MBEDTLS_SSL_MSG_HANDSHAKE && d->flight_n &&
+             d->flight_resends < DTLS_FLIGHT_RESENDS) {
+    d->flight_resends++;
+    for (size_t i = 0; i < d->flight_n; i++)
+      dtls_bio_send(d, d->flight[i].p, d->flight[i].len);
+  } else {
+    d->dropped_in++;
+  }
+  dtls_mem_put(m);
 }
 
 static void dtls_feed(rtc_dtls_t *d, const uint8_t *p, size_t len);
-static void dtls_shrink(rtc_dtls_t *d);
 
 /* A datagram once connected on the fast path: each record in turn, application
  * records of the current epoch here, anything else (alerts, a retransmitted
- * flight) to mbedTLS one record at a time. */
+ * flight) to mbedTLS one record at a time, or once it is gone, to
+ * dtls_lean_record. */
 static void dtls_fast_input(rtc_dtls_t *d, const uint8_t *p, size_t len) {
   while (len >= DTLS_HDR && d->state == RTC_DTLS_CONNECTED) {
     size_t rl = DTLS_HDR + ((size_t)p[11] << 8 | p[12]);
     if (rl > len) break; /* truncated: dropped, as mbedTLS does */
     uint16_t epoch = (uint16_t)(p[3] << 8 | p[4]);
-    if (p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA && p[1] == 0xfe && p[2] == 0xfd &&
-        epoch == d->ssl.in_epoch && rl >= DTLS_HDR + DTLS_GCM_NONCE + DTLS_GCM_TAG)
-      dtls_fast_open(d, p, rl);
-    else if (d->small && rl > DTLS_SMALL_REC)
-      d->dropped_in++; /* no alert or flight of ours is that big (dtls_shrink) */
-    else
+    bool ours = p[1] == 0xfe && p[2] == 0xfd && epoch == dtls_in_epoch(d) &&
+                rl >= DTLS_HDR + DTLS_GCM_NONCE + DTLS_GCM_TAG;
+    if (ours && p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA) {
+      size_t n = 0;
+      uint8_t *m = NULL;
+      if (rl == DTLS_HDR + DTLS_GCM_NONCE + DTLS_GCM_TAG)
+        ; /* empty records carry nothing */
+      else if (!ev_room(d))
+        d->dropped_ev++;
+      else
+        m = dtls_open(d, p, rl, false, &n);
+      if (m) {
+        /* The peer sent data: it has our Finished, the flight is not needed. */
+        if (d->flight_n) dtls_flight_free(d);
+        dtls_ev_t *e = &d->ev[(d->ev_head + d->ev_n) % d->ev_cap];
+        e->type = RTC_DTLS_EVENT_DATA;
+        e->data = m;
+        e->len = n;
+        d->ev_n++;
+      }
+    } else if (d->lean) {
+      if (ours)
+        dtls_lean_record(d, p, rl);
+      else
+        d->dropped_in++; /* another epoch's records: an old flight, or forged */
+    } else {
       dtls_feed(d, p, rl);
+    }
     p += rl;
     len -= rl;
   }
@@ -521,7 +595,7 @@ static void dtls_fast_input(rtc_dtls_t *d, const uint8_t *p, size_t len) {
 
 static void dtls_derive_srtp(rtc_dtls_t *d) {
   mbedtls_dtls_srtp_info info;
-  mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &info);
+  mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->tls->ssl, &info);
   if (info.chosen_dtls_srtp_profile == MBEDTLS_TLS_SRTP_UNSET || !d->have_master) return;
   /* RFC 5764 4.2: keying material = PRF(master_secret, "EXTRACTOR-dtls_srtp",
    * client_random + server_random), split as client key, server key, client
@@ -543,12 +617,15 @@ static void dtls_derive_srtp(rtc_dtls_t *d) {
   d->have_keys = true;
 }
 
-static void dtls_handshake_done(rtc_dtls_t *d) {
+static void dtls_keep_flight(rtc_dtls_t *d, size_t out_before);
+static void dtls_go_lean(rtc_dtls_t *d);
+
+static void dtls_handshake_done(rtc_dtls_t *d, size_t out_before) {
   /* Belt and braces: the verify callback may not have run (a client that sent
    * no certificate), and then VERIFY_OPTIONAL lets the handshake finish. */
-  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&d->ssl);
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&d->tls->ssl);
   if (!peer || !d->fp_ok || !dtls_fp_matches(d, peer->raw.p, peer->raw.len)) {
-    mbedtls_ssl_send_alert_message(&d->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+    mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
                                    MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
     dtls_fail(d, peer ? "fingerprint mismatch" : "no peer certificate", 0);
     return;
@@ -558,13 +635,14 @@ static void dtls_handshake_done(rtc_dtls_t *d) {
   d->have_master = false;
   d->state = RTC_DTLS_CONNECTED;
   dtls_fast_setup(d);
+  dtls_keep_flight(d, out_before);
   /* mbedTLS spells the IANA name with '-' */
-  snprintf(d->suite, sizeof d->suite, "%s", mbedtls_ssl_get_ciphersuite(&d->ssl));
+  snprintf(d->suite, sizeof d->suite, "%s", mbedtls_ssl_get_ciphersuite(&d->tls->ssl));
   for (char *c = d->suite; *c; c++)
     if (*c == '-') *c = '_';
   /* The MTU only shapes handshake flights; an application record is one record
    * of up to 16384 bytes (the owner's choice, e.g. SCTP's own MTU). */
-  mbedtls_ssl_set_mtu(&d->ssl, 0);
+  mbedtls_ssl_set_mtu(&d->tls->ssl, 0);
   /* Once per connection: which suite and certificate types met (interop runs
    * read it). */
   RTC_LOG(RTC_LOG_INFO, "dtls", "connected as %s, %s (%s records), peer key %s, srtp profile %u",
@@ -579,13 +657,13 @@ static void dtls_handshake_done(rtc_dtls_t *d) {
  * is reset and the real ClientHello still works. Errors that mean "no common
  * parameters" are real failures and still fail the handshake. */
 static bool dtls_drop_bad_client_hello(rtc_dtls_t *d, int ret, size_t out_before) {
-  if (d->role != RTC_DTLS_ROLE_SERVER || d->ssl.state > MBEDTLS_SSL_CLIENT_HELLO) return false;
+  if (d->role != RTC_DTLS_ROLE_SERVER || d->tls->ssl.state > MBEDTLS_SSL_CLIENT_HELLO) return false;
   if (ret != MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO && ret != MBEDTLS_ERR_SSL_INVALID_RECORD &&
       ret != MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE && ret != MBEDTLS_ERR_SSL_UNEXPECTED_RECORD &&
       ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE && ret != MBEDTLS_ERR_SSL_BAD_INPUT_DATA &&
       ret != MBEDTLS_ERR_SSL_INVALID_MAC)
     return false;
-  if (mbedtls_ssl_session_reset(&d->ssl) != 0) return false;
+  if (mbedtls_ssl_session_reset(&d->tls->ssl) != 0) return false;
   /* The alert mbedTLS queued would reach the real client and kill it. */
   while (d->out_n > out_before) {
     d->out_n--;
@@ -608,10 +686,10 @@ static int dtls_handshake(rtc_dtls_t *d) {
   const int cert_state = d->role == RTC_DTLS_ROLE_SERVER ? MBEDTLS_SSL_CLIENT_CERTIFICATE
                                                          : MBEDTLS_SSL_SERVER_CERTIFICATE;
   int ret = 0;
-  while (d->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
-    if ((ret = mbedtls_ssl_handshake_step(&d->ssl)) != 0) break;
-    if (d->ssl.state > cert_state && !d->fp_ok) {
-      mbedtls_ssl_send_alert_message(&d->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+  while (d->tls->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if ((ret = mbedtls_ssl_handshake_step(&d->tls->ssl)) != 0) break;
+    if (d->tls->ssl.state > cert_state && !d->fp_ok) {
+      mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
                                      MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
       return DTLS_ERR_NO_PEER_CERT;
     }
@@ -622,11 +700,12 @@ static int dtls_handshake(rtc_dtls_t *d) {
 /* Runs mbedTLS on whatever input is set (possibly none: a timer). */
 static void dtls_drive(rtc_dtls_t *d) {
   int ret;
+  if (d->lean) return;
   if (d->state == RTC_DTLS_CONNECTING) {
     size_t out_before = d->out_n;
     ret = dtls_handshake(d);
     if (ret == 0) {
-      dtls_handshake_done(d);
+      dtls_handshake_done(d, out_before);
     } else if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
       return;
     } else if (dtls_drop_bad_client_hello(d, ret, out_before)) {
@@ -644,7 +723,7 @@ static void dtls_drive(rtc_dtls_t *d) {
     }
   }
   while (d->state == RTC_DTLS_CONNECTED) {
-    ret = mbedtls_ssl_read(&d->ssl, dtls_read_buf, sizeof dtls_read_buf);
+    ret = mbedtls_ssl_read(&d->tls->ssl, dtls_read_buf, sizeof dtls_read_buf);
     if (ret > 0) {
       dtls_push_event(d, RTC_DTLS_EVENT_DATA, dtls_read_buf, (size_t)ret);
     } else if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
@@ -660,83 +739,55 @@ static void dtls_drive(rtc_dtls_t *d) {
       dtls_fail(d, "read failed", ret);
     }
   }
-  if (d->state == RTC_DTLS_CONNECTED && !d->small) dtls_shrink(d);
+  if (d->state == RTC_DTLS_CONNECTED) dtls_go_lean(d);
 }
 
-/* mbedTLS 2.28 (Debian's build, no MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) allocates
- * and zeroes two ~16.7 KB record buffers per connection: ~33 KB per peer connection
- * (B3). Once the handshake is over on the fast path, the records that still pass
- * through mbedTLS are small: alerts, close_notify, the server's retransmitted last
- * flight (ChangeCipherSpec + Finished); application records use our own GCM. So
- * the two buffers are swapped for DTLS_SMALL_BUF ones (the record pointers into
- * them rebased), and dtls_fast_input hands mbedTLS no record that would not fit.
- * mbedTLS bounds its writes by what it is given or asked to send, never by the
- * buffer's end, except in mbedtls_ssl_free and a session reset: rtc_dtls_destroy
- * frees the small buffers itself first, and no reset happens after the handshake.
- * (madvise(MADV_DONTNEED) on the idle pages was measured too: it cost ~9% of
- * B1's CPU in TLB shootdowns, usrsctp's iterator thread making the process
- * multi-threaded.) */
-static uint8_t *dtls_rebase(uint8_t *p, const uint8_t *from, uint8_t *to) {
-  return p ? to + (p - from) : NULL;
-}
-
-static void dtls_shrink(rtc_dtls_t *d) {
-  mbedtls_ssl_context *ssl = &d->ssl;
-  if (d->small || !d->fast || !ssl->in_buf || !ssl->out_buf) return;
+/* mbedTLS 2.28 (Debian's build, no MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) keeps two
+ * ~16.7 KB record buffers, the session (with the peer's certificate), the record
+ * transforms and, on the server, the handshake with its last flight: ~15-40 KB per
+ * peer connection (B3, bench/PROFILE.md). Once the handshake is over on the fast
+ * path nothing needs it: application records are ours, and so can be the rest
+ * (dtls_lean_record, rtc_dtls_close): alerts and close_notify are records of the
+ * same epoch and keys, and the server's last flight (ChangeCipherSpec + Finished,
+ * the only one a peer can ask again, RFC 6347 4.2.4) is kept as it was sent. So
+ * mbedTLS is freed once it holds nothing unread or unsent, its record counter,
+ * epoch and replay window copied first. */
+static void dtls_go_lean(rtc_dtls_t *d) {
+  mbedtls_ssl_context *ssl = &d->tls->ssl;
+  if (d->lean || !d->fast) return;
   /* Only with nothing buffered: no record half read, no output unflushed. */
-  if (ssl->in_offt || ssl->in_left || ssl->out_left || ssl->keep_current_message) return;
-  /* The record pointers sit in the first bytes (header, CID, explicit IV). */
-  if (ssl->in_msg - ssl->in_buf > 64 || ssl->out_msg - ssl->out_buf > 64) return;
-  /* The server keeps its last flight to resend: it must fit (it is ~60 bytes). */
-  if (ssl->handshake) {
-    size_t fl = 0;
-    for (const mbedtls_ssl_flight_item *f = ssl->handshake->flight; f; f = f->next)
-      fl += f->len + 64;
-    if (fl > DTLS_SMALL_REC) return;
-  }
-  uint8_t *in = calloc(1, DTLS_SMALL_BUF), *out = calloc(1, DTLS_SMALL_BUF);
-  if (!in || !out) {
-    free(in);
-    free(out);
-    return;
-  }
-  uint8_t *oin = ssl->in_buf, *oout = ssl->out_buf;
-  memcpy(in, oin, 64); /* the last headers, as mbedTLS left them */
-  memcpy(out, oout, 64);
-  ssl->in_ctr = dtls_rebase(ssl->in_ctr, oin, in);
-  ssl->in_hdr = dtls_rebase(ssl->in_hdr, oin, in);
-#if defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
-  ssl->in_cid = dtls_rebase(ssl->in_cid, oin, in);
-#endif
-  ssl->in_len = dtls_rebase(ssl->in_len, oin, in);
-  ssl->in_iv = dtls_rebase(ssl->in_iv, oin, in);
-  ssl->in_msg = dtls_rebase(ssl->in_msg, oin, in);
-  ssl->out_ctr = dtls_rebase(ssl->out_ctr, oout, out);
-  ssl->out_hdr = dtls_rebase(ssl->out_hdr, oout, out);
-#if defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
-  ssl->out_cid = dtls_rebase(ssl->out_cid, oout, out);
-#endif
-  ssl->out_len = dtls_rebase(ssl->out_len, oout, out);
-  ssl->out_iv = dtls_rebase(ssl->out_iv, oout, out);
-  ssl->out_msg = dtls_rebase(ssl->out_msg, oout, out);
-  ssl->in_buf = in;
-  ssl->out_buf = out;
-  mbedtls_platform_zeroize(oin, MBEDTLS_SSL_IN_BUFFER_LEN);
-  mbedtls_platform_zeroize(oout, MBEDTLS_SSL_OUT_BUFFER_LEN);
-  free(oin);
-  free(oout);
-  d->small = true;
+  if (ssl->in_offt || ssl->out_left || ssl->keep_current_message) return;
+  if (ssl->in_left && ssl->next_record_offset != ssl->in_left) return;
+  memcpy(d->out_ctr, ssl->cur_out_ctr, 8);
+  d->in_epoch = ssl->in_epoch;
+  d->in_window_top = ssl->in_window_top;
+  d->in_window = ssl->in_window;
+  d->lean = true;
+  d->timer_fin_ms = 0;
+  mbedtls_ssl_free(ssl);
+  mbedtls_ssl_config_free(&d->tls->conf);
+  free(d->tls);
+  d->tls = NULL;
 }
 
-/* Before mbedtls_ssl_free, which would wipe the buffers' full compiled size. */
-static void dtls_free_small(rtc_dtls_t *d) {
-  if (!d->small) return;
-  mbedtls_platform_zeroize(d->ssl.in_buf, DTLS_SMALL_BUF);
-  mbedtls_platform_zeroize(d->ssl.out_buf, DTLS_SMALL_BUF);
-  free(d->ssl.in_buf);
-  free(d->ssl.out_buf);
-  d->ssl.in_buf = d->ssl.out_buf = NULL;
-  d->small = false;
+/* The server's last flight: the datagrams queued since out_before by the drive
+ * that ended the handshake, kept for dtls_lean_record. On allocation failure the
+ * flight is not kept (a lost flight 6 then times the client out, as a lost
+ * network would). */
+static void dtls_keep_flight(rtc_dtls_t *d, size_t out_before) {
+  if (d->role != RTC_DTLS_ROLE_SERVER || !d->fast) return;
+  for (size_t i = out_before; i < d->out_n && d->flight_n < DTLS_FLIGHT_MAX; i++) {
+    const dtls_buf_t *b = &d->out[(d->out_head + i) % d->out_cap];
+    uint8_t *copy = malloc(b->len);
+    if (!copy) {
+      dtls_flight_free(d);
+      return;
+    }
+    memcpy(copy, b->p, b->len);
+    d->flight[d->flight_n].p = copy;
+    d->flight[d->flight_n].len = b->len;
+    d->flight_n++;
+  }
 }
 
 static void dtls_feed(rtc_dtls_t *d, const uint8_t *p, size_t len) {
@@ -754,8 +805,10 @@ rtc_dtls_t *rtc_dtls_create(const rtc_dtls_config_t *cfg) {
   if (!cfg || !cfg->cert) goto fail;
   d = calloc(1, sizeof *d);
   if (!d) goto fail;
-  mbedtls_ssl_config_init(&d->conf);
-  mbedtls_ssl_init(&d->ssl);
+  d->tls = calloc(1, sizeof *d->tls);
+  if (!d->tls) goto fail;
+  mbedtls_ssl_config_init(&d->tls->conf);
+  mbedtls_ssl_init(&d->tls->ssl);
   rtc_dtls_reasm_init(&d->reasm);
   d->cert = rtc_dtls_cert_ref(cfg->cert);
   d->state = RTC_DTLS_NEW;
@@ -780,9 +833,12 @@ fail:
 
 void rtc_dtls_destroy(rtc_dtls_t *d) {
   if (!d) return;
-  dtls_free_small(d);
-  mbedtls_ssl_free(&d->ssl);
-  mbedtls_ssl_config_free(&d->conf);
+  if (d->tls) {
+    mbedtls_ssl_free(&d->tls->ssl);
+    mbedtls_ssl_config_free(&d->tls->conf);
+    free(d->tls);
+  }
+  dtls_flight_free(d);
   rtc_dtls_reasm_close(&d->reasm);
   for (size_t i = 0; i < d->early_n; i++)
     free(d->early[i].p);
@@ -851,7 +907,7 @@ int rtc_dtls_start(rtc_dtls_t *d, uint64_t now_us, rtc_dtls_role_t role, const c
   d->role = role;
   if ((err = dtls_parse_fp(d, fp_alg, fingerprint)) != 0) goto fail;
   err = RTC_ECRYPTO;
-  mbedtls_ssl_config *c = &d->conf;
+  mbedtls_ssl_config *c = &d->tls->conf;
   if (mbedtls_ssl_config_defaults(
           c, role == RTC_DTLS_ROLE_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
           MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0)
@@ -874,11 +930,11 @@ int rtc_dtls_start(rtc_dtls_t *d, uint64_t now_us, rtc_dtls_role_t role, const c
    * address (RFC 8842 does not require cookies; browsers do not use them). */
   if (role == RTC_DTLS_ROLE_SERVER) mbedtls_ssl_conf_dtls_cookies(c, NULL, NULL, NULL);
 
-  if (mbedtls_ssl_setup(&d->ssl, c) != 0) goto fail;
-  mbedtls_ssl_set_bio(&d->ssl, d, dtls_bio_send, dtls_bio_recv, NULL);
-  mbedtls_ssl_set_timer_cb(&d->ssl, d, dtls_set_timer, dtls_get_timer);
-  mbedtls_ssl_set_verify(&d->ssl, dtls_verify, d);
-  mbedtls_ssl_set_mtu(&d->ssl, d->mtu);
+  if (mbedtls_ssl_setup(&d->tls->ssl, c) != 0) goto fail;
+  mbedtls_ssl_set_bio(&d->tls->ssl, d, dtls_bio_send, dtls_bio_recv, NULL);
+  mbedtls_ssl_set_timer_cb(&d->tls->ssl, d, dtls_set_timer, dtls_get_timer);
+  mbedtls_ssl_set_verify(&d->tls->ssl, dtls_verify, d);
+  mbedtls_ssl_set_mtu(&d->tls->ssl, d->mtu);
 
   d->state = RTC_DTLS_CONNECTING;
   dtls_drive(d); /* the client sends its ClientHello now */
@@ -899,11 +955,11 @@ void rtc_dtls_set_rto(rtc_dtls_t *d, uint32_t initial_rto_ms) {
   if (!d || !initial_rto_ms) return;
   d->rto_ms = initial_rto_ms;
   if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
-  if (d->state == RTC_DTLS_NEW) return;
-  mbedtls_ssl_conf_handshake_timeout(&d->conf, d->rto_ms, d->max_rto_ms);
+  if (d->state == RTC_DTLS_NEW || !d->tls) return;
+  mbedtls_ssl_conf_handshake_timeout(&d->tls->conf, d->rto_ms, d->max_rto_ms);
   /* The running handshake copied hs_timeout_min at setup; update it too (the
    * field is public in 2.28's ssl_internal.h). */
-  if (d->ssl.handshake) d->ssl.handshake->retransmit_timeout = d->rto_ms;
+  if (d->tls->ssl.handshake) d->tls->ssl.handshake->retransmit_timeout = d->rto_ms;
 }
 
 int rtc_dtls_handle_datagram(rtc_dtls_t *d, uint64_t now_us, const uint8_t *p, size_t len) {
@@ -1011,8 +1067,8 @@ int rtc_dtls_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
   if (!d || (!p && len)) return RTC_EINVAL;
   if (d->state != RTC_DTLS_CONNECTED) return RTC_ESTATE;
   if (len > 16384) return RTC_ETOOBIG;
-  if (d->fast) return dtls_fast_send(d, p, len);
-  int ret = mbedtls_ssl_write(&d->ssl, p, len);
+  if (d->fast) return dtls_fast_seal(d, MBEDTLS_SSL_MSG_APPLICATION_DATA, p, len);
+  int ret = mbedtls_ssl_write(&d->tls->ssl, p, len);
   if (ret >= 0) return 0;
   if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) return RTC_EAGAIN;
   if (ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA) return RTC_ETOOBIG;
@@ -1022,7 +1078,12 @@ int rtc_dtls_send(rtc_dtls_t *d, const uint8_t *p, size_t len) {
 
 void rtc_dtls_close(rtc_dtls_t *d) {
   if (!d) return;
-  if (d->state == RTC_DTLS_CONNECTED) mbedtls_ssl_close_notify(&d->ssl);
+  static const uint8_t close_notify[2] = {MBEDTLS_SSL_ALERT_LEVEL_WARNING,
+                                          MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY};
+  if (d->state == RTC_DTLS_CONNECTED && d->lean)
+    dtls_fast_seal(d, MBEDTLS_SSL_MSG_ALERT, close_notify, sizeof close_notify);
+  else if (d->state == RTC_DTLS_CONNECTED)
+    mbedtls_ssl_close_notify(&d->tls->ssl);
   if (d->state != RTC_DTLS_FAILED) d->state = RTC_DTLS_CLOSED;
   d->timer_fin_ms = 0;
 }
@@ -1040,7 +1101,8 @@ int rtc_dtls_get_role(const rtc_dtls_t *d) {
 }
 
 bool rtc__dtls_fast(const rtc_dtls_t *d) { return d && d->fast; }
-bool rtc__dtls_small(const rtc_dtls_t *d) { return d && d->small; }
+bool rtc__dtls_lean(const rtc_dtls_t *d) { return d && d->lean; }
+unsigned rtc__dtls_flight_resends(const rtc_dtls_t *d) { return d ? d->flight_resends : 0; }
 
 int rtc_dtls_get_srtp_keys(const rtc_dtls_t *d, rtc_dtls_srtp_keys_t *out) {
   if (!d || !out) return RTC_EINVAL;

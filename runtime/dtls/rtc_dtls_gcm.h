@@ -19,6 +19,9 @@ bool rtc__gcm_supported(void);
 /* key_len 16 or 32. 0, or -1 (unsupported key length or allocation failure).
  * Call rtc__gcm_wipe on a zeroed or initialised object to release it. */
 int rtc__gcm_init(rtc__gcm_t *g, const uint8_t *key, size_t key_len);
+/* One direction only (seal, or open): each keyed EVP context is ~1.1 KB, and a
+ * DTLS connection seals with one key and opens with the other. */
+int rtc__gcm_init_one(rtc__gcm_t *g, const uint8_t *key, size_t key_len, bool seal);
 /* out may equal in. Writes len bytes to out and 16 to tag. */
 void rtc__gcm_seal(const rtc__gcm_t *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                    const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[16]);

@@ -18,7 +18,9 @@ mbedtls_pk_context *rtc__dtls_cert_key(rtc_dtls_cert_t *c);
 /* Application records go through rtc_dtls_gcm (tests check the path taken). */
 struct rtc_dtls;
 bool rtc__dtls_fast(const struct rtc_dtls *d);
-/* mbedTLS's record buffers were swapped for small ones after the handshake. */
-bool rtc__dtls_small(const struct rtc_dtls *d);
+/* mbedTLS was freed after the handshake (the fast path does everything). */
+bool rtc__dtls_lean(const struct rtc_dtls *d);
+/* Times the server resent its kept last flight without mbedTLS. */
+unsigned rtc__dtls_flight_resends(const struct rtc_dtls *d);
 
 #endif

@@ -293,9 +293,10 @@ static void test_last_flight_lost(void) {
          (unsigned long long)((now_us - t0) / 1000));
   CHECK_EQ_INT(c.connected, 1);
   CHECK_EQ_INT(s.connected, 1);
-  /* the server resent its last flight from the small buffers (dtls_shrink): it
-   * was connected, and shrunk, when the client's retransmission came */
-  CHECK(rtc__dtls_small(s.d) && rtc__dtls_small(c.d));
+  /* the server resent its last flight as it kept it (dtls_keep_flight): mbedTLS
+   * was already freed when the client's retransmission came */
+  CHECK(rtc__dtls_lean(s.d) && rtc__dtls_lean(c.d));
+  CHECK_EQ_INT(rtc__dtls_flight_resends(s.d), 1);
   CHECK_EQ_INT(c.failed + s.failed, 0);
   CHECK(rtc_dtls_poll_timeout(c.d) == RTC_NEVER);
   CHECK(rtc_dtls_poll_timeout(s.d) == RTC_NEVER);
@@ -558,7 +559,7 @@ static void test_close_notify(void) {
   CHECK_EQ_INT(start_pair(&c, &s, NULL, NULL), 0);
   pump(pair, NULL, NULL, RTC_MS(10000));
   CHECK_EQ_INT(s.connected, 1);
-  CHECK(rtc__dtls_small(s.d) && rtc__dtls_small(c.d)); /* close_notify from small buffers */
+  CHECK(rtc__dtls_lean(s.d) && rtc__dtls_lean(c.d)); /* close_notify without mbedTLS */
   rtc_dtls_close(c.d);
   CHECK_EQ_INT(rtc_dtls_state(c.d), RTC_DTLS_CLOSED);
   pump(pair, NULL, NULL, RTC_MS(10000));
@@ -570,16 +571,16 @@ static void test_close_notify(void) {
   side_free(&s);
 }
 
-/* After the handshake mbedTLS works in small record buffers (dtls_shrink): records
- * too big for them never reach it, whatever the epoch or type, and the connection
- * goes on; the server closes this time. */
-static void test_big_records_after_shrink(void) {
+/* After the handshake mbedTLS is gone (dtls_go_lean): forged records of every
+ * type, epoch and size are dropped, and the connection goes on; the server
+ * closes this time. */
+static void test_forged_records_when_lean(void) {
   side_t c, s, *pair[2] = {&c, &s};
   side_init(&c, cert_c);
   side_init(&s, cert_s);
   CHECK_EQ_INT(start_pair(&c, &s, NULL, NULL), 0);
   pump(pair, NULL, NULL, RTC_MS(10000));
-  CHECK(rtc__dtls_small(s.d) && rtc__dtls_small(c.d));
+  CHECK(rtc__dtls_lean(s.d) && rtc__dtls_lean(c.d));
   static uint8_t big[5000];
   const uint8_t types[] = {20, 21, 22, 23};
   for (size_t t = 0; t < sizeof types; t++)
@@ -916,7 +917,7 @@ int main(void) {
   RUN_TEST(test_reassembler_direct);
   RUN_TEST(test_early_client_hello);
   RUN_TEST(test_close_notify);
-  RUN_TEST(test_big_records_after_shrink);
+  RUN_TEST(test_forged_records_when_lean);
   RUN_TEST(test_garbage_ignored);
   RUN_TEST(test_malformed_client_hello_dropped);
   RUN_TEST(test_client_without_certificate_refused);
