@@ -190,7 +190,10 @@ void rtc__pc_dc_handle_sctp_event(rtc_pc_t *pc, const rtc_sctp_event_t *ev) {
     return;
   case RTC_SCTP_EVENT_MESSAGE: {
     if (!dc || dc->state != RTC_DC_OPEN) return;
-    rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_DC_MESSAGE, ev->data, ev->len);
+    /* The event keeps the sctp event's block (no copy, issue 12 B2). */
+    rtc_pc_event_node_t *n = rtc__pc_event_push_owned(pc, RTC_PC_EVENT_DC_MESSAGE,
+                                                      rtc_sctp_take_event(pc->sctp), ev->data,
+                                                      ev->len);
     if (!n) return;
     n->ev.dc = rtc_dc_ref(dc);
     n->ev.binary = ev->binary;

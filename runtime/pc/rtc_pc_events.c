@@ -58,6 +58,20 @@ rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t t
   return n;
 }
 
+rtc_pc_event_node_t *rtc__pc_event_push_owned(rtc_pc_t *pc, rtc_pc_event_type_t type, void *block,
+                                              const void *data, size_t len) {
+  if (!block) return rtc__pc_event_push_copy(pc, type, data, len);
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
+  if (!n) {
+    free(block);
+    return NULL;
+  }
+  n->owned_data = block;
+  n->ev.data = data;
+  n->ev.len = len;
+  return n;
+}
+
 void rtc__pc_event_state(rtc_pc_t *pc, rtc_pc_event_type_t type, int state) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
   if (n) n->ev.state = state;

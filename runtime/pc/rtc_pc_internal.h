@@ -156,6 +156,11 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type);
 /* The same with a copy of (data, len) as ev.data/ev.len; NULL when out of memory. */
 rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t type,
                                              const void *data, size_t len);
+/* As push_copy, but the node takes block (a malloc'ed block holding data[0..len),
+ * freed with the node, or at once when the node cannot be allocated); with no
+ * block, a copy. */
+rtc_pc_event_node_t *rtc__pc_event_push_owned(rtc_pc_t *pc, rtc_pc_event_type_t type, void *block,
+                                              const void *data, size_t len);
 /* A state-change event (dropped and counted when out of memory). */
 void rtc__pc_event_state(rtc_pc_t *pc, rtc_pc_event_type_t type, int state);
 /* Unqueues and frees a node just pushed whose payload could not be built (counted). */

@@ -18,7 +18,22 @@
 #include "sctp/rtc_sctp_dcep.h"
 #include "sctp/rtc_sctp_internal.h"
 
+/* usrsctp_recvv reads into an event-sized block (sctp_recv_block): a whole
+ * message of at least SCTP_ADOPT_MIN bytes becomes its event as it is (the block
+ * shrunk with realloc, which glibc does in place), instead of being copied out of
+ * a scratch buffer (issue 12, B2: one copy per received byte fewer). Smaller
+ * messages are still copied into an event of their size: carving them out of
+ * 64 KiB blocks would fragment the heap. One block for all associations (single
+ * thread), replaced after each adoption; the static scratch serves when no block
+ * can be allocated. */
+#define SCTP_ADOPT_MIN 4096
 static uint8_t sctp_recv_scratch[RTC__SCTP_RECV_CHUNK];
+static rtc__sctp_ev_t *sctp_recv_block;
+
+static uint8_t *sctp_recv_buf(void) {
+  if (!sctp_recv_block) sctp_recv_block = malloc(sizeof(rtc__sctp_ev_t) + RTC__SCTP_RECV_CHUNK);
+  return sctp_recv_block ? (uint8_t *)sctp_recv_block->strings : sctp_recv_scratch;
+}
 
 /* ---------- queues ---------- */
 
@@ -80,13 +95,8 @@ void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len) {
   s->txq_n++;
 }
 
-rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
-                                  size_t extra) {
-  size_t size = sizeof(rtc__sctp_ev_t) + extra;
-  /* malloc, not calloc: a message event is up to 64 KiB+ that the caller fills
-   * at once; zeroing it first cost one memset per received byte. */
-  rtc__sctp_ev_t *e = malloc(size);
-  if (!e) return NULL;
+static void sctp_ev_link(rtc_sctp_t *s, rtc__sctp_ev_t *e, rtc_sctp_event_type_t type,
+                         uint16_t stream, size_t size) {
   memset(e, 0, sizeof *e);
   e->size = size;
   e->ev.type = type;
@@ -99,6 +109,31 @@ rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uin
     s->ev_head = e;
   s->ev_tail = e;
   s->ev_bytes += size;
+}
+
+rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
+                                  size_t extra) {
+  size_t size = sizeof(rtc__sctp_ev_t) + extra;
+  /* malloc, not calloc: a message event is up to 64 KiB+ that the caller fills
+   * at once; zeroing it first cost one memset per received byte. */
+  rtc__sctp_ev_t *e = malloc(size);
+  if (!e) return NULL;
+  sctp_ev_link(s, e, type, stream, size);
+  return e;
+}
+
+rtc__sctp_ev_t *rtc__sctp_ev_push_message(rtc_sctp_t *s, uint16_t stream, const uint8_t *p,
+                                          size_t len) {
+  if (sctp_recv_block && p == (const uint8_t *)sctp_recv_block->strings && len >= SCTP_ADOPT_MIN) {
+    size_t size = sizeof(rtc__sctp_ev_t) + len;
+    rtc__sctp_ev_t *e = realloc(sctp_recv_block, size);
+    if (!e) e = sctp_recv_block; /* kept whole: still valid */
+    sctp_recv_block = NULL;
+    sctp_ev_link(s, e, RTC_SCTP_EVENT_MESSAGE, stream, size);
+    return e;
+  }
+  rtc__sctp_ev_t *e = rtc__sctp_ev_push(s, RTC_SCTP_EVENT_MESSAGE, stream, len);
+  if (e && len) memcpy(e->strings, p, len);
   return e;
 }
 
@@ -309,7 +344,8 @@ static void sctp_drain(rtc_sctp_t *s) {
     struct sockaddr_conn from;
     socklen_t fromlen = sizeof from;
     memset(&ri, 0, sizeof ri);
-    ssize_t r = usrsctp_recvv(s->sock, sctp_recv_scratch, sizeof sctp_recv_scratch,
+    uint8_t *buf = sctp_recv_buf();
+    ssize_t r = usrsctp_recvv(s->sock, buf, RTC__SCTP_RECV_CHUNK,
                               (struct sockaddr *)&from, &fromlen, &ri, &infolen, &infotype, &flags);
     if (r < 0) break; /* EWOULDBLOCK: nothing more; other errors: the socket is done */
     if (r == 0 && !(flags & MSG_NOTIFICATION)) {
@@ -317,9 +353,9 @@ static void sctp_drain(rtc_sctp_t *s) {
       break;
     }
     if (flags & MSG_NOTIFICATION) {
-      handle_notification(s, sctp_recv_scratch, (size_t)r);
+      handle_notification(s, buf, (size_t)r);
     } else if (infotype == SCTP_RECVV_RCVINFO) {
-      handle_piece(s, &ri, sctp_recv_scratch, (size_t)r, (flags & MSG_EOR) != 0);
+      handle_piece(s, &ri, buf, (size_t)r, (flags & MSG_EOR) != 0);
     } else {
       s->stats.packets_dropped++;
     }
@@ -552,6 +588,13 @@ bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out) {
   s->ev_cur = e;
   *out = e->ev;
   return true;
+}
+
+void *rtc_sctp_take_event(rtc_sctp_t *s) {
+  if (!s || !s->ev_cur) return NULL;
+  void *block = s->ev_cur;
+  s->ev_cur = NULL;
+  return block;
 }
 
 bool rtc_sctp_is_connected(const rtc_sctp_t *s) { return s && s->connected; }

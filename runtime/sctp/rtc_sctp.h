@@ -101,6 +101,10 @@ int rtc_sctp_handle_packet(rtc_sctp_t *s, const uint8_t *p, size_t len);
 /* Packets for DTLS to encrypt and send; borrowed until next call. */
 bool rtc_sctp_poll_transmit(rtc_sctp_t *s, const uint8_t **p, size_t *len);
 bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out);
+/* Takes over the block that holds the event rtc_sctp_poll_event just returned
+ * (its data, label, protocol stay where they are): the caller free()s it, when it
+ * likes, instead of copying a message out. NULL if there is none. */
+void *rtc_sctp_take_event(rtc_sctp_t *s);
 bool rtc_sctp_is_connected(const rtc_sctp_t *s);
 /* Packets or events are waiting (after input or the global timer). O(1). */
 bool rtc_sctp_has_pending(const rtc_sctp_t *s);

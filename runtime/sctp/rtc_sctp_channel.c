@@ -333,9 +333,8 @@ void rtc__sctp_handle_message(rtc_sctp_t *s, uint16_t stream, uint32_t ppid, con
     c->state = RTC__SCTP_CHAN_OPEN;
     rtc__sctp_chan_emit_open(s, c);
   }
-  rtc__sctp_ev_t *e = rtc__sctp_ev_push(s, RTC_SCTP_EVENT_MESSAGE, stream, len);
+  rtc__sctp_ev_t *e = rtc__sctp_ev_push_message(s, stream, p, len);
   if (!e) return;
-  if (len) memcpy(e->strings, p, len);
   e->ev.binary = binary;
   e->ev.data = (const uint8_t *)e->strings;
   e->ev.len = len;

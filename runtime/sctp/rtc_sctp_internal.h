@@ -128,6 +128,10 @@ rtc__sctp_ev_t *rtc__sctp_ev_push(rtc_sctp_t *s, rtc_sctp_event_type_t type, uin
                                   size_t extra);
 void rtc__sctp_ev_simple(rtc_sctp_t *s, rtc_sctp_event_type_t type, uint16_t stream,
                          const char *reason);
+/* A MESSAGE event holding p[0..len): the receive block itself when p is in it
+ * and the message is big enough (no copy), else a copy. NULL: out of memory. */
+rtc__sctp_ev_t *rtc__sctp_ev_push_message(rtc_sctp_t *s, uint16_t stream, const uint8_t *p,
+                                          size_t len);
 rtc__sctp_chan_t *rtc__sctp_chan_find(const rtc_sctp_t *s, uint16_t stream);
 void rtc__sctp_chan_remove(rtc_sctp_t *s, rtc__sctp_chan_t *c);
 void rtc__sctp_flush(rtc_sctp_t *s);

@@ -305,6 +305,66 @@ static void test_big_and_too_big(void) {
   pair_down(&A, &B);
 }
 
+/* Messages of every size class around the receive block's adoption threshold
+ * (rtc__sctp_ev_push_message: 4 KiB and up become their event without a copy,
+ * smaller ones are copied) arrive whole and in order; an event taken over with
+ * rtc_sctp_take_event keeps its bytes after later polls, and is the caller's to
+ * free. */
+static void test_message_sizes_and_take(void) {
+  pair_up(&A, &B, 262144);
+  uint16_t sa = open_pair_channel(&A, &B, true, -1);
+  static const size_t sizes[] = {1, 100, 4095, 4096, 4097, 20000, 65535, 65536, 100000};
+  enum { N = sizeof sizes / sizeof sizes[0] };
+  static uint8_t msg[100000];
+  for (size_t k = 0; k < N; k++) {
+    for (size_t i = 0; i < sizes[k]; i++)
+      msg[i] = (uint8_t)(i * 13 + k);
+    CHECK_EQ_INT(rtc_sctp_channel_send(A.s, sa, true, msg, sizes[k]), 0);
+  }
+  void *kept[N] = {0};
+  const uint8_t *kept_data[N] = {0};
+  size_t got = 0, bad = 0;
+  uint64_t end = now_us + RTC_MS(5000);
+  while (got < N && now_us < end) {
+    const uint8_t *p;
+    size_t len;
+    while (rtc_sctp_poll_transmit(A.s, &p, &len))
+      rtc_sctp_handle_packet(B.s, p, len);
+    while (rtc_sctp_poll_transmit(B.s, &p, &len))
+      rtc_sctp_handle_packet(A.s, p, len);
+    rtc_sctp_event_t ev;
+    while (rtc_sctp_poll_event(A.s, &ev))
+      ;
+    while (got < N && rtc_sctp_poll_event(B.s, &ev)) {
+      if (ev.type != RTC_SCTP_EVENT_MESSAGE) continue;
+      if (ev.len != sizes[got]) bad++;
+      for (size_t i = 0; i < ev.len && i < sizes[got]; i++)
+        if (ev.data[i] != (uint8_t)(i * 13 + got)) {
+          bad++;
+          break;
+        }
+      if (got % 2 == 0) { /* every other one taken over */
+        kept[got] = rtc_sctp_take_event(B.s);
+        kept_data[got] = ev.data;
+        CHECK(kept[got] != NULL);
+      }
+      got++;
+    }
+    now_us += 1000;
+    rtc_sctp_global_handle_timeout(now_us);
+  }
+  CHECK_EQ_INT(got, N);
+  CHECK_EQ_INT(bad, 0);
+  for (size_t k = 0; k < N; k += 2) {
+    size_t wrong = 0;
+    for (size_t i = 0; kept_data[k] && i < sizes[k]; i++)
+      if (kept_data[k][i] != (uint8_t)(i * 13 + k)) wrong++;
+    CHECK_EQ_INT(wrong, 0);
+    free(kept[k]);
+  }
+  pair_down(&A, &B);
+}
+
 static void test_empty_messages(void) {
   pair_up(&A, &B, 0);
   uint16_t sa = open_pair_channel(&A, &B, true, -1);
@@ -774,6 +834,7 @@ int main(void) {
   RUN_TEST(test_connect_and_open);
   RUN_TEST(test_ordered_10000);
   RUN_TEST(test_big_and_too_big);
+  RUN_TEST(test_message_sizes_and_take);
   RUN_TEST(test_empty_messages);
   RUN_TEST(test_unordered_unreliable);
   RUN_TEST(test_100_channels);
