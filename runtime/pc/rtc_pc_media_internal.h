@@ -62,7 +62,9 @@ typedef struct rtc_pc_media {
   rtc_tr_t *trs[RTC_PC_MAX_TRANSCEIVERS];
   size_t n_trs;
   char cname[20];              /* RFC 7022: one random CNAME per pc */
-  rtc_sdp_codec_space_t space; /* one PT / extension-id space for the session */
+  /* One PT / extension-id space for the session (3 KB): made by the first
+   * m-section with media (rtc__pc_media_space), none in a data-only pc (B3). */
+  rtc_sdp_codec_space_t *space;
   uint64_t next_rtcp_us;
   uint16_t twcc_seq;
   /* Transport-wide CC, receive side: arrivals of the peer's packets, reported about
@@ -76,6 +78,8 @@ typedef struct rtc_pc_media {
 rtc_rtp_codec_t rtc__pc_rtp_codec(rtc_sdp_codec_id_t id); /* 0 when not payloadable */
 rtc_tr_t *rtc__pc_tr_new(rtc_pc_t *pc, rtc_media_kind_t kind, rtc_tr_direction_t dir);
 void rtc__pc_media_free(rtc_pc_t *pc);
+/* pc->media->space, made zeroed on first use; NULL when out of memory. */
+rtc_sdp_codec_space_t *rtc__pc_media_space(rtc_pc_t *pc);
 rtc_tr_t *rtc__pc_tr_by_mid(const rtc_pc_t *pc, const char *mid);
 void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire);
 

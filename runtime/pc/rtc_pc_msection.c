@@ -105,8 +105,10 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
   int r = rtc__pc_fill_transport(pc, ice, m, RTC_SDP_SETUP_ACTPASS, s->n_bundle_mids == 0);
   if (!r) r = rtc__pc_add_bundle(s, tr->mid);
   /* Offers always offer our whole preference list (the peer picks). */
+  rtc_sdp_codec_space_t *space = r ? NULL : rtc__pc_media_space(pc);
+  if (!r && !space) r = RTC_ENOMEM;
   if (!r)
-    r = rtc_sdp_codec_offer(&pc->media->space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
+    r = rtc_sdp_codec_offer(space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
                             tr->n_prefs, &tr->offered);
   if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered);
   tr->mline = (int)s->n_media - 1;
@@ -160,7 +162,12 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   rtc_sdp_rtp_t *v = NULL;
   if (rtc_sdp_rtp_parse(om, &v, NULL, 0) < 0) return rtc__pc_add_rejected(s, om);
   rtc_sdp_codec_set_t set;
-  int cr = rtc_sdp_codec_answer(&pc->media->space, sdp_kind(tr->kind), v,
+  rtc_sdp_codec_space_t *space = rtc__pc_media_space(pc);
+  if (!space) {
+    rtc_sdp_rtp_free(v);
+    return RTC_ENOMEM;
+  }
+  int cr = rtc_sdp_codec_answer(space, sdp_kind(tr->kind), v,
                                 tr->n_prefs ? tr->prefs : NULL, tr->n_prefs, &set, NULL, 0);
   rtc_sdp_rtp_free(v);
   if (cr < 0) return rtc__pc_add_rejected(s, om); /* no codec in common */
@@ -349,7 +356,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (rtc_sdp_rtp_parse(&answer->media[idx], &v, NULL, 0) < 0) continue;
     memset(&tr->neg, 0, sizeof(tr->neg));
     if (remote_is_answer)
-      rtc_sdp_codec_apply_answer(&pc->media->space, &tr->offered, v, &tr->neg, NULL, 0);
+      rtc_sdp_codec_apply_answer(rtc__pc_media_space(pc), &tr->offered, v, &tr->neg, NULL, 0);
     else /* our answer: what we answered to the offer, recomputed from it */
       answer_set(pc, tr, &remote->media[idx], &tr->neg);
     rtc_sdp_rtp_free(v);

@@ -159,6 +159,11 @@ void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire) {
   tr->track_fired = false;
 }
 
+rtc_sdp_codec_space_t *rtc__pc_media_space(rtc_pc_t *pc) {
+  if (!pc->media->space) pc->media->space = calloc(1, sizeof(*pc->media->space));
+  return pc->media->space;
+}
+
 void rtc__pc_media_free(rtc_pc_t *pc) {
   if (!pc->media) return;
   for (size_t i = 0; i < pc->media->n_trs; i++) {
@@ -170,6 +175,7 @@ void rtc__pc_media_free(rtc_pc_t *pc) {
     rtc_tr_unref(tr);
   }
   rtc_rtp_twcc_destroy(pc->media->twcc);
+  free(pc->media->space);
   free(pc->media);
   pc->media = NULL;
 }
