@@ -9,6 +9,7 @@
 #include <srtp2/srtp.h>
 
 #include "base/rtc_err.h"
+#include "base/rtc_log.h"
 #include "dtls/rtc_dtls.h"
 #include "srtp/rtc_srtp_crypto.h"
 
@@ -119,7 +120,10 @@ int rtc_srtp_init(void) {
    * allocation per packet: rtc_srtp_crypto.h). RTC_SRTP_NATIVE=0 keeps libsrtp's
    * own, to compare. If libsrtp refuses a type it keeps its own for that one. */
   const char *native = getenv("RTC_SRTP_NATIVE");
-  if (!(native && strcmp(native, "0") == 0) && rtc__srtp_crypto_register() == 0) return 0;
+  if (!(native && strcmp(native, "0") == 0)) {
+    if (rtc__srtp_crypto_register() == 0) return 0;
+    RTC_LOG(RTC_LOG_WARN, "srtp", "libsrtp refused some of luartc's ciphers: its own serve them");
+  }
   static const uint8_t zero[32];
   if (srtp_make_ctx(&srtp_keeper, srtp_profile_find(RTC_SRTP_AES128_CM_SHA1_80), zero, zero,
                     ssrc_any_outbound, 1024, 1) != 0)
