@@ -7,6 +7,7 @@
 
 #include "base/rtc_err.h"
 #include "media/rtc_media_h264.h"
+#include "media/rtc_media_internal.h"
 #include "media/rtc_media_ivf.h"
 #include "media/rtc_media_ogg.h"
 
@@ -56,7 +57,7 @@ struct rtc_record {
   rtc_media_ivf_writer_t *ivf;
   rtc_media_ogg_writer_t *ogg;
   rtc_record_webm_t *webm;
-  rtc_media_out_t empty;
+  rtc_media_out_t empty; /* before the start; H264: the bytes themselves */
   rtc_record_webm_patch_t ivf_patches[2];
   rtc_record_stats_t st;
   uint8_t *pend; /* frames kept before the start: pend_hdr_t + bytes, in arrival order */
@@ -71,6 +72,7 @@ rtc_record_format_t rtc_record_format_parse(const char *s) {
   if (!strcasecmp(e, "ogg") || !strcasecmp(e, "opus")) return RTC_RECORD_FORMAT_OGG;
   if (!strcasecmp(e, "webm")) return RTC_RECORD_FORMAT_WEBM;
   if (!strcasecmp(e, "mkv")) return RTC_RECORD_FORMAT_MKV;
+  if (!strcasecmp(e, "h264") || !strcasecmp(e, "264")) return RTC_RECORD_FORMAT_H264;
   return RTC_RECORD_FORMAT_NONE;
 }
 
@@ -80,6 +82,7 @@ const char *rtc_record_format_name(rtc_record_format_t f) {
   case RTC_RECORD_FORMAT_OGG: return "ogg";
   case RTC_RECORD_FORMAT_WEBM: return "webm";
   case RTC_RECORD_FORMAT_MKV: return "mkv";
+  case RTC_RECORD_FORMAT_H264: return "h264";
   default: return NULL;
   }
 }
@@ -108,6 +111,9 @@ int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_con
     for (size_t i = 0; i < n; i++)
       if (tracks[i].codec == RTC_MEDIA_CODEC_H264) return RTC_EINVAL; /* WebM: VP8/VP9/AV1 */
     break;
+  case RTC_RECORD_FORMAT_H264:
+    if (n != 1 || tracks[0].codec != RTC_MEDIA_CODEC_H264) return RTC_EINVAL;
+    break;
   case RTC_RECORD_FORMAT_MKV: break;
   default: return RTC_EINVAL;
   }
@@ -134,6 +140,7 @@ void rtc_record_destroy(rtc_record_t *r) {
   rtc_media_ivf_writer_destroy(r->ivf);
   rtc_media_ogg_writer_destroy(r->ogg);
   rtc_record_webm_destroy(r->webm);
+  free(r->empty.buf);
   free(r->pend);
   free(r);
 }
@@ -202,6 +209,8 @@ static int open_writer(rtc_record_t *r) {
   case RTC_RECORD_FORMAT_IVF:
     return rtc_media_ivf_writer_create(fourcc(r->t[0].cfg.codec), r->t[0].width, r->t[0].height, 1,
                                        r->t[0].cfg.clock_rate, &r->ivf);
+  case RTC_RECORD_FORMAT_H264:
+    return r->t[0].sps_len && r->t[0].pps_len ? 0 : RTC_ESTATE; /* the IDR carries them */
   case RTC_RECORD_FORMAT_OGG: {
     rtc_media_ogg_writer_config_t oc = {
         .channels = r->t[0].cfg.channels, .pre_skip = OPUS_PRE_SKIP, .flush_ms = r->cfg.flush_ms};
@@ -330,8 +339,10 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   } else if (r->ogg) {
     rc = rtc_media_ogg_writer_write(r->ogg, p, len,
                                     OPUS_PRE_SKIP + (uint64_t)t_us * 48000 / 1000000);
-  } else {
+  } else if (r->webm) {
     rc = rtc_record_webm_write(r->webm, (unsigned)i + 1, p, len, pts, keyframe);
+  } else {
+    rc = rtc__media_out_append(&r->empty, p, len); /* H264: Annex-B as it came */
   }
   if (t->cfg.codec == RTC_MEDIA_CODEC_OPUS)
     dur_us = rtc_media_opus_packet_duration(p, len) * 1000u / 48u;
@@ -373,7 +384,10 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
       t->cand_arrival_us = now_us;
       if (t->video) vp8_size(t, p, len);
     }
-    if (!ready_now) return 0; /* video before its first keyframe */
+    if (!ready_now) { /* video before its first keyframe */
+      r->st.skipped++;
+      return 0;
+    }
     t->ready = true;
     int rc = pend_add(r, track, p, len, ext, keyframe, now_us);
     if (rc) return rc;

@@ -1,5 +1,5 @@
 /* Recorder, sans-IO: depayloaded RTP frames of one or more tracks in, the bytes of a
- * playable file out (IVF, Ogg Opus or WebM). The host (runtime/io writer, the pc hook)
+ * playable file out (IVF, Ogg Opus, WebM/Matroska, or H.264 Annex-B as it came). The host (runtime/io writer, the pc hook)
  * drains rtc_record_out and writes the bytes where and when it can.
  *
  * Timing. Each track's 32-bit RTP timestamps are extended (wrap-around: a step is taken
@@ -32,11 +32,13 @@ typedef enum rtc_record_format {
   RTC_RECORD_FORMAT_OGG,
   RTC_RECORD_FORMAT_WEBM,
   RTC_RECORD_FORMAT_MKV, /* the WebM muxer, and H.264 allowed (DocType matroska with it) */
+  RTC_RECORD_FORMAT_H264, /* one H.264 track: the Annex-B frames themselves, from an IDR */
 } rtc_record_format_t;
 
 #define RTC_RECORD_MAX_TRACKS RTC_RECORD_WEBM_MAX_TRACKS
 
-/* From a name ("ivf", "ogg", "opus", "webm", "mkv") or a path's extension. NONE else. */
+/* From a name ("ivf", "ogg", "opus", "webm", "mkv", "h264", "264") or a path's extension.
+ * NONE else. */
 rtc_record_format_t rtc_record_format_parse(const char *name_or_path);
 const char *rtc_record_format_name(rtc_record_format_t f); /* "ivf" ... */
 
@@ -55,7 +57,8 @@ typedef struct rtc_record_config {
 
 typedef struct rtc_record rtc_record_t;
 
-/* IVF: exactly one VP8/VP9/AV1 track; Ogg: exactly one Opus track; WebM/MKV: 1..4 tracks
+/* IVF: exactly one VP8/VP9/AV1 track; Ogg: exactly one Opus track; H264: exactly one H.264
+ * track; WebM/MKV: 1..4 tracks
  * (H.264 only in MKV: its file starts at an IDR frame whose SPS and PPS, in band as
  * WebRTC senders send them, make the track's codec private).
  * RTC_EINVAL for a combination the format cannot hold, RTC_ENOMEM. */
@@ -84,6 +87,7 @@ typedef struct rtc_record_stats {
   uint64_t bytes;       /* produced so far */
   uint64_t duration_us; /* end of the latest frame on the timeline */
   uint64_t frames, dropped;
+  uint64_t skipped; /* video frames before the track's first keyframe */
   bool started;
 } rtc_record_stats_t;
 void rtc_record_get_stats(const rtc_record_t *r, rtc_record_stats_t *out);

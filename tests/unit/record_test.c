@@ -118,6 +118,48 @@ static void test_format_parse(void) {
   cfg.format = RTC_RECORD_FORMAT_MKV;
   CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), 0);
   rtc_record_destroy(r);
+  CHECK_EQ_INT(rtc_record_format_parse("a.h264"), RTC_RECORD_FORMAT_H264);
+  CHECK_EQ_INT(rtc_record_format_parse("a.264"), RTC_RECORD_FORMAT_H264);
+  cfg.format = RTC_RECORD_FORMAT_H264;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &opus, 1, &r), RTC_EINVAL); /* one H.264 track only */
+}
+
+/* H.264 as Annex-B (the one-track recorder's .h264): ffmpeg's capture from its second
+ * picture on (not an IDR: skipped until the next one, counted) gives the frames from
+ * that IDR byte for byte, and ffmpeg decodes them silently. */
+static void test_h264_annexb(void) {
+  clipf_t v;
+  CHECK_EQ_INT(depay("h264-ffmpeg.rtp", RTC_RTP_CODEC_H264, 0xffff0000u, &v), 60);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_H264};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_H264};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  int first_key = -1;
+  size_t want = 0;
+  for (int i = 1; i < v.n; i++) {
+    if (first_key < 0 && v.key[i]) first_key = i;
+    if (first_key >= 0) want += v.len[i];
+    CHECK_EQ_INT(rtc_record_push(r, 0, v.data[i], v.len[i], v.ts[i], v.key[i], 1000 + i), 0);
+  }
+  CHECK_EQ_INT(rtc_record_finish(r), 0);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK(first_key > 1);
+  CHECK_EQ_INT(st.skipped, first_key - 1);
+  CHECK_EQ_INT(st.frames, v.n - first_key);
+  CHECK_EQ_INT(st.bytes, want);
+  const uint8_t *p;
+  size_t n = rtc_media_out_peek(rtc_record_out(r), &p);
+  CHECK_EQ_INT(n, want);
+  CHECK(n >= v.len[first_key] && !memcmp(p, v.data[first_key], v.len[first_key]));
+  char path[128];
+  media_tmp_path(path, sizeof path, "annexb.h264");
+  save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffprobe_frames(path), v.n - first_key);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  unlink(path);
+  clip_free(&v);
 }
 
 /* VP8 capture whose timestamps wrap at about 1 s: IVF plays 2 s, all 60 frames. */
@@ -434,5 +476,6 @@ int main(void) {
   RUN_TEST(test_webm_late_sr_alignment);
   RUN_TEST(test_webm_killed);
   RUN_TEST(test_mkv_h264);
+  RUN_TEST(test_h264_annexb);
   TEST_MAIN_END();
 }
