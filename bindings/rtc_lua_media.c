@@ -1,6 +1,5 @@
 /* Media files for Lua: a file source (IVF VP8/VP9/AV1, Ogg Opus, H.264 Annex-B read
- * by runtime/media and paced by its pacer) and a recorder (IVF or Ogg Opus written by
- * runtime/media's writers, raw Annex-B for H.264).
+ * by runtime/media and paced by its pacer). Recording is rtc_lua_record.c's.
  *
  * A source hands each due frame straight to its sinks in C (a recorder, a sender's
  * transceiver): no Lua call per frame. Its clock is a luv timer in lua/rtc/media.lua
@@ -9,11 +8,7 @@
  *
  * The source starts its clock when a sink first takes a frame (a sender whose
  * transport is up, a recorder): the receiver gets the file from its first keyframe
- * instead of joining late. Until then pump offers frame 0 every 20 ms.
- *
- * The recorder writes the file itself (stdio, blocking: small sequential writes at
- * frame rate; the only file I/O of the bindings). Video starts at the first keyframe
- * so that a decoder reading the file never sees a frame it cannot decode. */
+ * instead of joining late. Until then pump offers frame 0 every 20 ms. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,228 +75,11 @@ int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p,
   return taken;
 }
 
-/* ---- recorder ---- */
-
-typedef struct rtc_lua_rec {
-  FILE *f;
-  int codec;    /* index in codecs[]; -1 until the first frame says (codec nil) */
-  int channels; /* Opus */
-  bool gone;    /* collected */
-  rtc_media_ivf_writer_t *ivf;
-  rtc_media_ogg_writer_t *ogg;
-  bool started; /* first frame (video: keyframe) written */
-  uint32_t first_ts, last_ts;
-  uint64_t ts_ext; /* unwrapped timestamp of the last frame, from first_ts */
-  uint64_t frames, bytes, skipped, errors;
-  char err[96];
-} rtc_lua_rec_t;
-
-static void rec_drain(rtc_lua_rec_t *r, rtc_media_out_t *o) {
-  const uint8_t *p;
-  size_t n;
-  while ((n = rtc_media_out_peek(o, &p)) > 0) {
-    size_t w = r->f ? fwrite(p, 1, n, r->f) : n;
-    if (w == 0) {
-      snprintf(r->err, sizeof(r->err), "write failed");
-      r->errors++;
-      rtc_media_out_consume(o, n); /* a full disk: drop, counted */
-      return;
-    }
-    r->bytes += w;
-    rtc_media_out_consume(o, w);
-  }
-}
-
-static int rec_writer(rtc_lua_rec_t *r) {
-  int ci = r->codec;
-  if (codecs[ci].codec == RTC_MEDIA_CODEC_OPUS) {
-    rtc_media_ogg_writer_config_t cfg = {.channels = (uint8_t)r->channels};
-    return rtc_media_ogg_writer_create(&cfg, &r->ogg);
-  }
-  if (codecs[ci].codec == RTC_MEDIA_CODEC_H264) return 0;
-  static const char *const fourcc[] = {[RTC_MEDIA_CODEC_VP8] = "VP80",
-                                       [RTC_MEDIA_CODEC_VP9] = "VP90",
-                                       [RTC_MEDIA_CODEC_AV1] = "AV01"};
-  /* pts in RTP units; the size is unknown until decoded: players read the stream's. */
-  int e = rtc_media_ivf_writer_create(fourcc[codecs[ci].codec], 0, 0, 1, 90000, &r->ivf);
-  if (e == 0) rec_drain(r, rtc_media_ivf_writer_out(r->ivf)); /* the header */
-  return e;
-}
-
-static int rec_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                    bool key, uint64_t ntp) {
-  rtc_lua_rec_t *r = ud;
-  if (!r->f || len == 0) return RTC_ESTATE;
-  if (r->codec < 0) {
-    r->codec = rtc_lua_media_codec_index(codec);
-    int e = r->codec < 0 ? RTC_ENOTSUP : rec_writer(r);
-    if (e < 0) {
-      snprintf(r->err, sizeof(r->err), "codec %s: %s", codec ? codec : "?", rtc_strerror(e));
-      r->codec = -1;
-      r->errors++;
-      return e;
-    }
-  } else if (codec && rtc_lua_media_codec_index(codec) != r->codec) {
-    r->errors++; /* the peer switched codecs: one file holds one */
-    return RTC_ENOTSUP;
-  }
-  if (!r->started) {
-    if (codecs[r->codec].video && !key) {
-      r->skipped++;
-      return 0;
-    }
-    r->started = true;
-    r->first_ts = r->last_ts = ts;
-    r->ts_ext = 0;
-  }
-  /* RTP timestamps wrap at 2^32: unwrap against the previous one. */
-  r->ts_ext += (uint64_t)(int64_t)(int32_t)(ts - r->last_ts);
-  r->last_ts = ts;
-  int e = 0;
-  if (r->ivf) {
-    e = rtc_media_ivf_writer_write(r->ivf, p, len, r->ts_ext);
-    if (e == 0) rec_drain(r, rtc_media_ivf_writer_out(r->ivf));
-  } else if (r->ogg) {
-    e = rtc_media_ogg_writer_write(r->ogg, p, len, r->ts_ext + 312);
-    if (e == 0) rec_drain(r, rtc_media_ogg_writer_out(r->ogg));
-  } else {
-    r->bytes += fwrite(p, 1, len, r->f); /* H.264: the Annex-B stream itself */
-  }
-  if (e < 0) {
-    r->errors++;
-    snprintf(r->err, sizeof(r->err), "%s", rtc_strerror(e));
-    return e;
-  }
-  r->frames++;
-  return 0;
-}
-
-static void rec_close(rtc_lua_rec_t *r) {
-  if (!r->f) return;
-  if (r->ogg) {
-    rtc_media_ogg_writer_finish(r->ogg);
-    rec_drain(r, rtc_media_ogg_writer_out(r->ogg));
-  }
-  if (r->ivf) {
-    uint8_t hdr[32];
-    rtc_media_ivf_writer_final_header(r->ivf, hdr);
-    if (fseek(r->f, 0, SEEK_SET) == 0) fwrite(hdr, 1, sizeof(hdr), r->f);
-  }
-  fclose(r->f);
-  r->f = NULL;
-  rtc_media_ivf_writer_destroy(r->ivf);
-  r->ivf = NULL;
-  rtc_media_ogg_writer_destroy(r->ogg);
-  r->ogg = NULL;
-}
-
-static rtc_lua_rec_t *rec_check(lua_State *L, int idx) {
-  return luaL_checkudata(L, idx, RTC_LUA_REC_MT);
-}
-
+/* A recording's track (rtc_lua_record.c): the receivers' and sources' recorders. */
 void *rtc_lua_rec_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
-  void *port = rtc_lua_record_port_sink(L, idx, fn); /* a multi-track recording's track */
-  if (port) return port;
-  *fn = rec_sink;
-  return rec_check(L, idx);
-}
-
-/* core.recorder(path, codec|nil [, channels]) -> recorder | nil, err, NAME. codec nil:
- * the first frame's (a remote track before negotiation ends). */
-static int m_recorder(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  int ci = lua_isnil(L, 2) ? -1 : rtc_lua_media_codec_index(luaL_checkstring(L, 2));
-  int channels = (int)luaL_optinteger(L, 3, 2);
-  if (ci < 0 && !lua_isnil(L, 2)) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "recorder: no file format for codec '%s'", lua_tostring(L, 2));
-    lua_pushliteral(L, "ENOTSUP");
-    return 3;
-  }
-  luaL_argcheck(L, channels == 1 || channels == 2, 3, "channels must be 1 or 2");
-  rtc_lua_rec_t *r = lua_newuserdata(L, sizeof(*r));
-  memset(r, 0, sizeof(*r));
-  r->codec = ci;
-  r->channels = channels;
-  luaL_getmetatable(L, RTC_LUA_REC_MT);
-  lua_setmetatable(L, -2);
-  lua_newtable(L);
-  rtc_lua_setenv(L, -2);
-  rtc_lua_live_recorders++;
-  r->f = fopen(path, "wb");
-  if (!r->f) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "recorder: cannot open %s for writing", path);
-    lua_pushliteral(L, "EIO");
-    return 3;
-  }
-  int e = ci >= 0 ? rec_writer(r) : 0;
-  if (e < 0) {
-    rec_close(r);
-    lua_pushnil(L);
-    lua_pushstring(L, rtc_strerror(e));
-    lua_pushstring(L, rtc_err_name(e));
-    return 3;
-  }
-  return 1;
-}
-
-/* rec:write(bytes, rtp_timestamp, keyframe) -> true | nil, err */
-static int rec_write(lua_State *L) {
-  rtc_lua_rec_t *r = rec_check(L, 1);
-  size_t len;
-  const char *p = luaL_checklstring(L, 2, &len);
-  uint32_t ts = (uint32_t)(uint64_t)luaL_checknumber(L, 3);
-  int e = rec_sink(r, NULL, (const uint8_t *)p, len, ts, lua_toboolean(L, 4), 0);
-  if (e < 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, r->f ? rtc_strerror(e) : "recorder is closed");
-    return 2;
-  }
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-static int rec_close_m(lua_State *L) {
-  rtc_lua_rec_t *r = rec_check(L, 1);
-  rec_close(r);
-  lua_pushnumber(L, (double)r->frames);
-  return 1;
-}
-
-/* rec:stats() -> { frames, bytes, skipped (before the first keyframe), errors, duration } */
-static int rec_stats(lua_State *L) {
-  rtc_lua_rec_t *r = rec_check(L, 1);
-  lua_createtable(L, 0, 6);
-  lua_pushnumber(L, (double)r->frames);
-  lua_setfield(L, -2, "frames");
-  lua_pushnumber(L, (double)r->bytes);
-  lua_setfield(L, -2, "bytes");
-  lua_pushnumber(L, (double)r->skipped);
-  lua_setfield(L, -2, "skipped");
-  lua_pushnumber(L, (double)r->errors);
-  lua_setfield(L, -2, "errors");
-  lua_pushnumber(L, r->codec < 0 ? 0 : (double)r->ts_ext / codecs[r->codec].clock);
-  lua_setfield(L, -2, "duration"); /* seconds between the first and the last frame */
-  if (r->err[0]) {
-    lua_pushstring(L, r->err);
-    lua_setfield(L, -2, "error");
-  }
-  return 1;
-}
-
-static int rec_gc(lua_State *L) {
-  rtc_lua_rec_t *r = rec_check(L, 1);
-  if (r->gone) return 0;
-  rec_close(r);
-  r->gone = true;
-  rtc_lua_live_recorders--;
-  return 0;
-}
-
-static int rec_tostring(lua_State *L) {
-  lua_pushfstring(L, "MediaRecorder: %p", lua_touserdata(L, 1));
-  return 1;
+  void *port = rtc_lua_record_port_sink(L, idx, fn);
+  if (!port) luaL_argerror(L, idx, "a recording's track expected");
+  return port;
 }
 
 /* ---- file source ---- */
@@ -525,8 +303,9 @@ static int src_request_keyframe(lua_State *L) {
 
 /* src:attach(sink) / src:detach(sink): a recorder or a sender (rtc_lua_track.c). */
 static void *sink_of(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
-  if (luaL_testudata(L, idx, RTC_LUA_REC_MT)) return rtc_lua_rec_sink(L, idx, fn);
-  void *ud = rtc_lua_tr_sink(L, idx, fn);
+  void *ud = rtc_lua_record_port_sink(L, idx, fn);
+  if (ud) return ud;
+  ud = rtc_lua_tr_sink(L, idx, fn);
   if (!ud) luaL_argerror(L, idx, "a recorder or a transceiver expected");
   return ud;
 }
@@ -586,23 +365,15 @@ static const luaL_Reg src_methods[] = {
     {"stats", src_stats},   {"close", src_close_m}, {"rewind", src_rewind},
     {NULL, NULL},
 };
-static const luaL_Reg rec_methods[] = {
-    {"write", rec_write},
-    {"close", rec_close_m},
-    {"stats", rec_stats},
-    {NULL, NULL},
-};
 static const luaL_Reg no_getters[] = {{NULL, NULL}};
 
 static const luaL_Reg media_funcs[] = {
     {"mediaOpen", m_media_open},
-    {"recorder", m_recorder},
     {NULL, NULL},
 };
 
 void rtc_lua_media_open(lua_State *L) {
   rtc_lua_class(L, RTC_LUA_SRC_MT, src_methods, no_getters, NULL, src_close_m, src_tostring);
-  rtc_lua_class(L, RTC_LUA_REC_MT, rec_methods, no_getters, NULL, rec_gc, rec_tostring);
 }
 
 /* Adds the media functions to the module table on top of the stack. */

@@ -9,7 +9,6 @@
 #include "rtc_lua.h"
 
 #define RTC_LUA_SRC_MT "rtc.MediaSource"
-#define RTC_LUA_REC_MT "rtc.MediaRecorder"
 #define RTC_LUA_MAX_SINKS 16
 
 /* Takes one encoded frame of codec (a name of the media table: "VP8", "opus") with

@@ -1,6 +1,7 @@
-/* Recordings for Lua (rtc.media.record over several tracks, WebM): runtime/record's
- * recorder fed in C by the receivers' frame sinks (no Lua call per frame), its bytes
- * written by libuv fs requests so that a slow disk never blocks the loop.
+/* Recordings for Lua (rtc.media.record, one track or several): runtime/record's recorder
+ * fed in C by the receivers' and file sources' frame sinks (no Lua call per frame), its
+ * bytes written through runtime/io's rtc_io_file (libuv fs requests) so that a slow disk
+ * never blocks the loop.
  *
  * One write is in flight at a time: it takes everything the recorder queued so far
  * (copied into the write buffer); the next starts when it completes. Bytes pile up in
@@ -9,14 +10,23 @@
  * (lua/rtc/record.lua polls it and calls onerror). A write error (full disk) stops the
  * writing, keeps the error, and the connection goes on.
  *
+ * stop() completes the file before it returns: the rest and the patches are written
+ * at once (blocking, only at stop); a write in flight then covers a range of its own,
+ * and a patch falling in it is applied again when it completes (only then finished).
+ *
+ * One track may be given no codec (a remote track before negotiation ends) and no
+ * format: the recorder is made at the first frame, with that frame's codec (and the
+ * format that codec has: IVF, Ogg or H.264 Annex-B).
+ *
  * The state is malloc'd apart from the userdata: a write in flight when the userdata
  * is collected frees it in its callback. */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/rtc_err.h"
+#include "io/rtc_io.h"
+#include "io/rtc_io_file.h"
 #include "record/rtc_record.h"
 #include "rtc_lua_media.h"
 
@@ -25,16 +35,16 @@
 #define RTC_LUA_RECORD_MAX_PENDING (64u << 20)
 
 typedef struct rec_state {
-  rtc_record_t *rec;
-  uv_loop_t *loop;
-  uv_file fd;
-  uv_fs_t req;
+  rtc_record_t *rec; /* NULL until the first frame when the codec was not known */
+  rtc_record_format_t fmt;
+  uint8_t channels; /* Opus */
+  rtc_io_file_t *file;
   bool busy, orphan, finished, failed;
-  bool stop_pending; /* stop() came while a write was in flight: complete in on_write */
-  bool done;         /* the file is complete (rest written, patches applied) */
+  bool repatch; /* stop() came while a write was in flight over a patched range */
+  bool done;    /* the file is complete (rest written, patches applied) */
   uint8_t *wbuf;
   size_t wcap, wlen;
-  uint64_t off; /* file offset of the next write */
+  uint64_t off;      /* file offset of the next write (of the write in flight when busy) */
   uint64_t written;
   rtc_media_codec_t codecs[RTC_RECORD_MAX_TRACKS];
   size_t ntracks;
@@ -57,11 +67,7 @@ static void set_err(rec_state_t *s, const char *what, int e) {
 }
 
 static void state_free(rec_state_t *s) {
-  if (s->fd >= 0) {
-    uv_fs_t r;
-    uv_fs_close(NULL, &r, s->fd, NULL);
-    uv_fs_req_cleanup(&r);
-  }
+  rtc_io_file_close(s->file);
   rtc_record_destroy(s->rec);
   free(s->wbuf);
   free(s);
@@ -70,25 +76,27 @@ static void state_free(rec_state_t *s) {
 static void state_release(void *s) { state_free(s); }
 
 static void kick(rec_state_t *s);
-static void complete_sync(rec_state_t *s);
+static void finish_sync(rec_state_t *s);
 
-static void on_write(uv_fs_t *req) {
-  rec_state_t *s = req->data;
-  ssize_t n = req->result;
-  uv_fs_req_cleanup(req);
+static void apply_patches(rec_state_t *s, bool only_inflight);
+
+static void on_write(rtc_io_file_t *f, long n, void *ud) {
+  rec_state_t *s = ud;
   s->busy = false;
   if (n < 0) {
     set_err(s, "write", (int)n);
     s->failed = true; /* a full disk: stop writing, keep the connection */
   }
-  if (s->stop_pending || s->orphan) {
-    if (n >= 0) {
-      s->off += (uint64_t)n;
-      s->written += (uint64_t)n;
-      memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
-      s->wlen -= (size_t)n;
+  if (s->finished) { /* stop() wrote what followed; what is left is this write's range */
+    if (n >= 0 && (size_t)n < s->wlen) { /* short: the rest of the range, now */
+      long w = rtc_io_file_write_sync(f, s->wbuf + n, s->wlen - (size_t)n, s->off + (uint64_t)n);
+      if (w < 0) set_err(s, "write", (int)w);
     }
-    complete_sync(s);
+    if (n >= 0) s->written += s->wlen;
+    if (s->repatch && !s->failed) apply_patches(s, true); /* over the range just written */
+    s->repatch = false;
+    s->wlen = 0;
+    s->done = true;
     if (s->orphan) state_free(s);
     return;
   }
@@ -106,7 +114,7 @@ static void on_write(uv_fs_t *req) {
 
 /* Starts a write of what is queued when none is in flight. */
 static void kick(rec_state_t *s) {
-  if (s->busy || s->failed || s->fd < 0) return;
+  if (s->busy || s->failed || !s->file || !s->rec) return;
   rtc_media_out_t *o = rtc_record_out(s->rec);
   const uint8_t *p;
   size_t n = rtc_media_out_peek(o, &p);
@@ -128,44 +136,13 @@ static void kick(rec_state_t *s) {
     rtc_media_out_consume(o, n);
   }
   if (!s->wlen) return;
-  uv_buf_t b = uv_buf_init((char *)s->wbuf, (unsigned)s->wlen);
-  s->req.data = s;
-  int e = uv_fs_write(s->loop, &s->req, s->fd, &b, 1, (int64_t)s->off, on_write);
+  int e = rtc_io_file_write(s->file, s->wbuf, s->wlen, s->off, on_write, s);
   if (e < 0) {
     set_err(s, "write", e);
     s->failed = true;
     return;
   }
   s->busy = true;
-}
-
-static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                     bool key, uint64_t ntp) {
-  lport_t *pt = ud;
-  rec_state_t *s = pt->s;
-  if (!s || s->finished) return RTC_ESTATE;
-  rtc_media_out_t *o = rtc_record_out(s->rec);
-  if (o->len - o->off > RTC_LUA_RECORD_MAX_PENDING) {
-    s->errors++;
-    snprintf(s->err, sizeof s->err, "the disk is slower than the stream: frames dropped");
-    return RTC_EAGAIN;
-  }
-  if (ntp) rtc_record_sr(s->rec, pt->idx, ntp, ts); /* the sender's clock: lip sync */
-  int e = rtc_record_push(s->rec, pt->idx, p, len, ts, key, uv_hrtime() / 1000);
-  if (e < 0) {
-    s->errors++;
-    snprintf(s->err, sizeof s->err, "record: %s", rtc_strerror(e));
-    return e;
-  }
-  kick(s);
-  return 0;
-}
-
-void *rtc_lua_record_port_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
-  lport_t *pt = luaL_testudata(L, idx, RTC_LUA_RECORD_PORT_MT);
-  if (!pt) return NULL;
-  *fn = port_sink;
-  return pt;
 }
 
 static rtc_media_codec_t codec_of(const char *name) {
@@ -182,6 +159,66 @@ static rtc_media_codec_t codec_of(const char *name) {
   return RTC_MEDIA_CODEC_UNKNOWN;
 }
 
+/* The format a lone track's codec is recorded in when the path did not say. */
+static rtc_record_format_t format_of_codec(rtc_media_codec_t c) {
+  if (c == RTC_MEDIA_CODEC_OPUS) return RTC_RECORD_FORMAT_OGG;
+  if (c == RTC_MEDIA_CODEC_H264) return RTC_RECORD_FORMAT_H264;
+  return RTC_RECORD_FORMAT_IVF;
+}
+
+/* Makes the recorder of s for the tracks' codecs (one track when created at its first frame). */
+static int state_create(rec_state_t *s, rtc_media_codec_t first) {
+  rtc_record_track_config_t tc[RTC_RECORD_MAX_TRACKS];
+  memset(tc, 0, sizeof tc);
+  if (first != RTC_MEDIA_CODEC_UNKNOWN) s->codecs[0] = first;
+  for (size_t i = 0; i < s->ntracks; i++) {
+    if (s->codecs[i] == RTC_MEDIA_CODEC_UNKNOWN) return RTC_ENOTSUP;
+    tc[i].codec = s->codecs[i];
+    tc[i].channels = s->channels;
+  }
+  rtc_record_config_t cfg = {.format = s->fmt};
+  if (cfg.format == RTC_RECORD_FORMAT_NONE) cfg.format = format_of_codec(tc[0].codec);
+  return rtc_record_create(&cfg, tc, s->ntracks, &s->rec);
+}
+
+static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
+                     bool key, uint64_t ntp) {
+  lport_t *pt = ud;
+  rec_state_t *s = pt->s;
+  if (!s || s->finished) return RTC_ESTATE;
+  if (!s->rec) {
+    int e = state_create(s, codec_of(codec));
+    if (e < 0) {
+      s->errors++;
+      snprintf(s->err, sizeof s->err, "record: codec %s: %s", codec ? codec : "?",
+               e == RTC_EINVAL ? "not recordable into this format" : rtc_strerror(e));
+      return e;
+    }
+  }
+  rtc_media_out_t *o = rtc_record_out(s->rec);
+  if (o->len - o->off > RTC_LUA_RECORD_MAX_PENDING) {
+    s->errors++;
+    snprintf(s->err, sizeof s->err, "the disk is slower than the stream: frames dropped");
+    return RTC_EAGAIN;
+  }
+  if (ntp) rtc_record_sr(s->rec, pt->idx, ntp, ts); /* the sender's clock: lip sync */
+  int e = rtc_record_push(s->rec, pt->idx, p, len, ts, key, rtc_io_now_us());
+  if (e < 0) {
+    s->errors++;
+    snprintf(s->err, sizeof s->err, "record: %s", rtc_strerror(e));
+    return e;
+  }
+  kick(s);
+  return 0;
+}
+
+void *rtc_lua_record_port_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
+  lport_t *pt = luaL_testudata(L, idx, RTC_LUA_RECORD_PORT_MT);
+  if (!pt) return NULL;
+  *fn = port_sink;
+  return pt;
+}
+
 static int fail3(lua_State *L, const char *msg, int e) {
   lua_pushnil(L);
   lua_pushstring(L, msg);
@@ -189,22 +226,27 @@ static int fail3(lua_State *L, const char *msg, int e) {
   return 3;
 }
 
-/* core.recording(path, format, {codec, ...}, {channels = {...}}) -> recording | nil, err, NAME */
+/* core.recording(path, format|nil, {codec|false, ...} [, channels]) -> recording | nil, err,
+ * NAME. format nil or "": from the path, else (one track) from the codec. A lone track's
+ * codec false: the first frame's. channels: Opus (2). */
 static int m_recording(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  rtc_record_format_t fmt = rtc_record_format_parse(luaL_checkstring(L, 2));
+  const char *fname = luaL_optstring(L, 2, "");
+  rtc_record_format_t fmt = rtc_record_format_parse(*fname ? fname : path);
   luaL_checktype(L, 3, LUA_TTABLE);
   size_t n = lua_objlen(L, 3);
-  if (fmt == RTC_RECORD_FORMAT_NONE) return fail3(L, "record: unknown format", RTC_ENOTSUP);
+  int channels = (int)luaL_optinteger(L, 4, 2);
+  luaL_argcheck(L, channels == 1 || channels == 2, 4, "channels must be 1 or 2");
   if (n == 0 || n > RTC_RECORD_MAX_TRACKS) return fail3(L, "record: 1 to 4 tracks", RTC_EINVAL);
-  rtc_record_track_config_t tc[RTC_RECORD_MAX_TRACKS];
-  memset(tc, 0, sizeof tc);
+  if (*fname && fmt == RTC_RECORD_FORMAT_NONE)
+    return fail3(L, "record: unknown format", RTC_ENOTSUP);
+  rtc_media_codec_t codecs[RTC_RECORD_MAX_TRACKS];
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, 3, (int)i + 1);
     const char *cn = lua_tostring(L, -1);
-    tc[i].codec = codec_of(cn);
+    codecs[i] = codec_of(cn);
     lua_pop(L, 1);
-    if (tc[i].codec == RTC_MEDIA_CODEC_UNKNOWN) {
+    if (codecs[i] == RTC_MEDIA_CODEC_UNKNOWN && (cn || n > 1)) {
       lua_pushnil(L);
       lua_pushfstring(L, "record: codec %s cannot be recorded (VP8, VP9, AV1, H264, Opus)",
                       cn ? cn : "(not negotiated yet)");
@@ -212,13 +254,17 @@ static int m_recording(lua_State *L) {
       return 3;
     }
   }
-  rtc_record_config_t cfg = {.format = fmt};
+  if (n > 1 && fmt == RTC_RECORD_FORMAT_NONE)
+    return fail3(L, "record: unknown format", RTC_ENOTSUP);
   rtc_lua_box_t *b = rtc_lua_box_new(L); /* the state until the userdata has it */
   rec_state_t *s = calloc(1, sizeof *s);
   if (!s) return fail3(L, "out of memory", RTC_ENOMEM);
-  s->fd = -1;
   rtc_lua_box_hold(b, s, state_release);
-  int e = rtc_record_create(&cfg, tc, n, &s->rec);
+  s->fmt = fmt;
+  s->channels = (uint8_t)channels;
+  s->ntracks = n;
+  memcpy(s->codecs, codecs, n * sizeof *codecs);
+  int e = codecs[0] == RTC_MEDIA_CODEC_UNKNOWN ? 0 : state_create(s, RTC_MEDIA_CODEC_UNKNOWN);
   if (e < 0) {
     rtc_lua_box_free(b);
     return fail3(L,
@@ -226,27 +272,24 @@ static int m_recording(lua_State *L) {
                                                   "(use .mkv for H.264)"
                  : fmt == RTC_RECORD_FORMAT_MKV ? "record: these tracks do not fit Matroska"
                                                 : "record: IVF holds one VP8/VP9/AV1 track, Ogg "
-                                                  "one Opus track (use .webm or .mkv for both)",
+                                                  "one Opus track, .h264 one H.264 track (use "
+                                                  ".webm or .mkv for both)",
                  e);
   }
-  s->ntracks = n;
-  s->loop = rtc_lua_loop(L, NULL);
-  uv_fs_t r;
-  int fd = uv_fs_open(NULL, &r, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL);
-  uv_fs_req_cleanup(&r);
-  if (fd < 0) {
+  e = rtc_io_file_open(rtc_lua_loop(L, NULL), path, &s->file);
+  if (e < 0) {
     rtc_lua_box_free(b);
     lua_pushnil(L);
-    lua_pushfstring(L, "record: cannot open %s: %s", path, uv_strerror(fd));
+    lua_pushfstring(L, "record: cannot open %s: %s", path, uv_strerror(e));
     lua_pushliteral(L, "EIO");
     return 3;
   }
-  s->fd = fd;
   lrec_t *u = lua_newuserdata(L, sizeof *u);
   u->s = NULL;
   luaL_getmetatable(L, RTC_LUA_RECORDING_MT);
   lua_setmetatable(L, -2);
   u->s = rtc_lua_box_take(b);
+  rtc_lua_live_recorders++;
   return 1;
 }
 
@@ -269,57 +312,64 @@ static int r_port(lua_State *L) {
   return 1;
 }
 
-/* Ends the recording; the rest and the patches are written at once (blocking, only at
- * stop), or when the write in flight completes (its range may hold a patched size). */
-static void finish_sync(rec_state_t *s) {
-  if (s->finished) return;
-  s->finished = true;
-  rtc_record_finish(s->rec);
-  if (s->busy) {
-    s->stop_pending = true;
-    return;
-  }
-  complete_sync(s);
+/* Writes n bytes at off, blocking (only at stop). */
+static int write_at(rec_state_t *s, const uint8_t *p, size_t n, uint64_t off) {
+  return (int)rtc_io_file_write_sync(s->file, p, n, off);
 }
 
-static void complete_sync(rec_state_t *s) {
-  s->stop_pending = false;
-  s->done = true;
-  if (s->fd < 0 || s->failed) return;
-  rtc_media_out_t *o = rtc_record_out(s->rec);
-  const uint8_t *p;
-  size_t n;
-  uv_fs_t r;
-  if (s->wlen) {
-    uv_buf_t b = uv_buf_init((char *)s->wbuf, (unsigned)s->wlen);
-    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)s->off, NULL);
-    uv_fs_req_cleanup(&r);
-    if (w < 0) return set_err(s, "write", w);
-    s->off += (uint64_t)w;
-    s->written += (uint64_t)w;
-    s->wlen = 0;
-  }
-  while ((n = rtc_media_out_peek(o, &p)) > 0) {
-    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)s->off, NULL);
-    uv_fs_req_cleanup(&r);
-    if (w <= 0) return set_err(s, "write", w);
-    s->off += (uint64_t)w;
-    s->written += (uint64_t)w;
-    rtc_media_out_consume(o, (size_t)w);
-  }
+/* The patches (all, or only those within the write in flight: [off, off + wlen)). */
+static void apply_patches(rec_state_t *s, bool only_inflight) {
   size_t np = 0;
   const rtc_record_webm_patch_t *pt = rtc_record_patches(s->rec, &np);
   for (size_t i = 0; i < np; i++) {
-    uv_buf_t b = uv_buf_init((char *)pt[i].bytes, pt[i].len);
-    int w = uv_fs_write(NULL, &r, s->fd, &b, 1, (int64_t)pt[i].offset, NULL);
-    uv_fs_req_cleanup(&r);
+    bool in = pt[i].offset < s->off + s->wlen && pt[i].offset + pt[i].len > s->off;
+    if (only_inflight && !in) continue;
+    if (!only_inflight && s->busy && in) { /* the write in flight would undo it */
+      s->repatch = true;
+      continue;
+    }
+    int w = write_at(s, pt[i].bytes, pt[i].len, pt[i].offset);
     if (w < 0) return set_err(s, "patch", w);
   }
 }
 
+/* Ends the recording: the rest and the patches are written at once, blocking. With a
+ * write in flight (its range [off, off + wlen)) the rest goes after that range and a
+ * patch within it waits for the write's completion (on_write). */
+static void finish_sync(rec_state_t *s) {
+  if (s->finished) return;
+  s->finished = true;
+  if (s->rec) rtc_record_finish(s->rec);
+  if (!s->file || s->failed || !s->rec) {
+    s->done = !s->busy;
+    return;
+  }
+  uint64_t pos = s->off;
+  if (s->busy) {
+    pos += s->wlen;
+  } else if (s->wlen) {
+    int w = write_at(s, s->wbuf, s->wlen, pos);
+    if (w < 0) return set_err(s, "write", w);
+    pos += (uint64_t)w;
+    s->written += (uint64_t)w;
+    s->wlen = 0;
+  }
+  rtc_media_out_t *o = rtc_record_out(s->rec);
+  const uint8_t *p;
+  size_t n;
+  while ((n = rtc_media_out_peek(o, &p)) > 0) {
+    int w = write_at(s, p, n, pos);
+    if (w <= 0) return set_err(s, "write", w);
+    pos += (uint64_t)w;
+    s->written += (uint64_t)w;
+    rtc_media_out_consume(o, (size_t)w);
+  }
+  apply_patches(s, false);
+  s->done = !s->busy;
+}
+
 /* rec:stop() -> true: ends the file (WebM cues, sizes, duration). Idempotent. The file
- * is complete when stats().finished (at once unless a write was in flight). */
+ * is complete when stats().finished: at once, unless a write in flight holds a patch. */
 static int r_stop(lua_State *L) {
   lrec_t *u = rec_check(L);
   if (u->s) finish_sync(u->s);
@@ -343,6 +393,8 @@ static int r_stats(lua_State *L) {
   lua_setfield(L, -2, "frames");
   lua_pushnumber(L, (double)st.dropped);
   lua_setfield(L, -2, "dropped");
+  lua_pushnumber(L, (double)st.skipped);
+  lua_setfield(L, -2, "skipped");
   lua_pushnumber(L, (double)u->s->errors);
   lua_setfield(L, -2, "errors");
   lua_pushboolean(L, st.started);
@@ -366,6 +418,7 @@ static int r_gc(lua_State *L) {
   rec_state_t *s = u->s;
   u->s = NULL;
   if (!s) return 0;
+  rtc_lua_live_recorders--;
   finish_sync(s);
   if (s->busy)
     s->orphan = true; /* freed by on_write */

@@ -266,36 +266,22 @@ local function media_open(path, opts)
   return t
 end
 
--- rtc.media.record(track, path [, {channels = 2}]) -> recorder: a remote track's
--- frames into a file (IVF for VP8/VP9/AV1, Ogg for Opus, Annex-B for H.264), in C.
--- recorder:stats() -> {frames, bytes, skipped, errors, duration}; recorder:close().
--- A local file track can be recorded too (its frames as sent).
+-- rtc.media.record(track or {tracks}, path [, opts]) -> recorder: runtime/record's
+-- recorders, in C (lua/rtc/record.lua). One track may be a remote track or a file track
+-- (its frames as sent); its file is IVF for VP8/VP9/AV1, Ogg for Opus, Annex-B for H.264
+-- unless the path or opts.format says WebM/Matroska. recorder:stats() -> {frames, bytes,
+-- skipped, dropped, errors, duration, ...}; recorder:close() completes the file.
+local function src_attach(track, port)
+  track._src:attach(port)
+  track._recs[port] = true
+  source_schedule(track)
+end
+local function src_detach(track, port)
+  if track._src then track._src:detach(port) end
+  track._recs[port] = nil
+end
 local function media_record(track, path, opts)
-  -- several tracks, or WebM/Matroska: runtime/record's recorders (lua/rtc/record.lua)
-  local fmt = (opts and opts.format) or (type(path) == "string" and path:match("%.(%w+)$")) or ""
-  if getmetatable(track) ~= track_mt or fmt:lower() == "webm" or fmt:lower() == "mkv" then
-    return require("rtc.record").record(M.core, track, path, opts, track_mt)
-  end
-  if type(track) ~= "table" or getmetatable(track) ~= track_mt then
-    error("rtc.media.record: a MediaStreamTrack expected", 2)
-  end
-  if type(path) ~= "string" then error("rtc.media.record: path expected", 2) end
-  opts = opts or {}
-  local codec = track.codec
-  if track._tr then codec = track._tr:codecName() or nil end -- nil: at the first frame
-  local rec, err, name = M.core.recorder(path, codec, opts.channels)
-  if not rec then return nil, err, name end
-  if track._tr then
-    track._tr:record(rec)
-  elseif track._src then
-    track._src:attach(rec)
-    track._recs[rec] = true
-    source_schedule(track)
-  else
-    rec:close()
-    return nil, "rtc.media.record: a remote track or a file track expected", "EINVAL"
-  end
-  return rec
+  return require("rtc.record").record(M.core, track, path, opts, track_mt, src_attach, src_detach)
 end
 
 ---------------------------------------------------------------------------

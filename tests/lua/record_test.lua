@@ -57,6 +57,40 @@ test("VP8 + Opus recorded into one WebM: both streams, ~3 s, A/V start together"
   os.remove(out)
 end, 30000)
 
+-- stop() writes the rest and the patches before it returns; a write still in flight then
+-- holds a range of its own (here the last cluster's header, whose size stop() patches):
+-- the file is finished once it landed and the patch went on again. Stopping from the
+-- frame handler, right after the frame's write started, hits that most times.
+test("stop() with a write in flight: the file completes once it lands", function()
+  local a, b, got, files = av_pair()
+  local inflight_runs = 0
+  for i = 1, 3 do
+    local out = TMP .. "/luartc-rec-inflight-" .. i .. ".webm"
+    local rec = assert(rtc.media.record({ got.video }, out))
+    local n, inflight = 0, nil
+    got.video.onframe = function()
+      n = n + 1
+      if n == 12 + i then
+        rec:stop()
+        inflight = not rec.finished
+      end
+    end
+    H.waitFor(function() return inflight ~= nil end, "frames", 10000)
+    got.video.onframe = nil
+    if inflight then inflight_runs = inflight_runs + 1 end
+    H.waitFor(function() return rec.finished end, "the file complete")
+    eq(rec:stats().errors, 0)
+    if have_ffmpeg then
+      eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+      local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. out))
+      ok(d and math.abs(d - rec.duration) < 0.1, "ffprobe duration (patched)", tostring(d), rec.duration)
+    end
+    os.remove(out)
+  end
+  for _, f in ipairs(files) do f:stop() end
+  io.stderr:write("  stop() found a write in flight in ", inflight_runs, " of 3 runs\n")
+end, 60000)
+
 test("H.264 + Opus into Matroska (.mkv); .webm refuses H.264 with a reason", function()
   local a, b, got, files = av_pair("h264.h264")
   local r0, err = rtc.media.record({ got.video, got.audio }, TMP .. "/x.webm")
