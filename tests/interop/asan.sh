@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # The interop scenarios against real peers with the ASan + UBSan runner (part of make
-# asan-test): aiortc and headless Chromium, data channels and media both ways.
+# asan-test): aiortc and headless Chromium, data channels and media both ways; Chromium's
+# mDNS host candidates (resolved by luartc, and again with luartc's own mDNS on: the
+# driver selects by "chromium/<name>" in both runs); GStreamer webrtcbin (OpenSSL DTLS,
+# an RSA certificate); the WHIP recorder (examples/whip-recorder.lua) taking Chromium,
+# aiortc and GStreamer at once into WebM (its A/V start check widened from 100 to 250 ms:
+# three publishers and the 2-3x slower ASan recorder on 2 cores put aiortc's audio 115 ms
+# after its video once; this run looks for memory errors, make interop keeps 100 ms).
 #   bash tests/interop/asan.sh [BUILD]        (BUILD: build-asan)
 # Env: ASAN_INTEROP=0 leaves it out (skipped), ASAN_INTEROP_ONLY replaces the selection
 # (an INTEROP_ONLY regex). Every luartc process writes its sanitizer reports to files
@@ -14,14 +20,18 @@ if [ "${ASAN_INTEROP:-1}" != 1 ]; then
   echo "RESULT passed=0 failed=0 skipped=1"
   exit 0
 fi
-only=${ASAN_INTEROP_ONLY:-'^(aiortc|chromium)/(offer-luartc-trickle|data-text-binary-empty|data-10000-in-order|media-peer-camera-to-luartc|media-luartc-files-to-peer)$'}
+sel='^(aiortc|chromium)/(offer-luartc-trickle|data-text-binary-empty|data-10000-in-order|media-peer-camera-to-luartc|media-luartc-files-to-peer)$'
+sel="$sel|^chromium/mdns-host-candidates\$|^gstreamer/(data-text-binary-empty|dtls-roles-rsa-peer-offers)\$"
+sel="$sel|^whip-record/(chromium|aiortc|gstreamer)\$"
+only=${ASAN_INTEROP_ONLY:-$sel}
 reports=$(mktemp -d /tmp/luartc-asan-interop.XXXXXX)
 trap 'rm -rf "$reports"' EXIT
 ilog=$(mktemp)
 t0=$(date +%s)
 ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan" \
   UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" \
-  INTEROP_DRIVERS="aiortc chromium" INTEROP_ONLY="$only" \
+  INTEROP_DRIVERS="aiortc chromium chromium-mdns gstreamer whip-record" INTEROP_ONLY="$only" \
+  WHIP_AV_MAX_MS=${WHIP_AV_MAX_MS:-250} \
   INTEROP_LOGDIR=${INTEROP_LOGDIR:-/tmp/interop/asan-logs} \
   bash tests/interop/run.sh "$BUILD" 2>&1 | tee "$ilog"
 line=$(grep '^RESULT' "$ilog" | tail -1)
