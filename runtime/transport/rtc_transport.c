@@ -42,6 +42,7 @@ void rtc_transport_destroy(rtc_transport_t *t) {
   rtc_dtls_destroy(t->dtls);
   rtc__transport_srtp_free(t);
   free(t->tx_ring);
+  free(t->rx);
   free_cands(t->local_cands, &t->n_local_cands);
   free(t->remote_ufrag);
   free(t->fp_alg);
@@ -397,8 +398,8 @@ bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
   if (t->rx_pending) {
     t->rx_pending = false;
     out->type = t->rx_is_rtcp ? RTC_TRANSPORT_EVENT_RTCP : RTC_TRANSPORT_EVENT_RTP;
-    out->data = t->rx.data;
-    out->len = t->rx.len;
+    out->data = t->rx->data;
+    out->len = t->rx->len;
     return true;
   }
   return false;
@@ -410,15 +411,16 @@ static void handle_srtp(rtc_transport_t *t, const uint8_t *p, size_t len) {
   /* RFC 5761 4: RTCP packet types 192..223 in the second byte (with the marker bit). */
   bool rtcp = len >= 2 && p[1] >= 192 && p[1] <= 223;
   rtc__transport_srtp_need(t);
-  if (!t->srtp || len < (rtcp ? 8u : 12u) || len > sizeof(t->rx.data)) {
+  if (!t->srtp || len < (rtcp ? 8u : 12u) || len > sizeof(t->rx->data) ||
+      (!t->rx && !(t->rx = malloc(sizeof(*t->rx))))) {
     t->stats.packets_discarded++;
     return;
   }
   /* One packet at a time: the owner drains events after every datagram. */
-  memcpy(t->rx.data, p, len);
-  t->rx.len = len;
-  int r = rtcp ? rtc_srtp_unprotect_rtcp(t->srtp, t->rx.data, len, &t->rx.len)
-               : rtc_srtp_unprotect_rtp(t->srtp, t->rx.data, len, &t->rx.len);
+  memcpy(t->rx->data, p, len);
+  t->rx->len = len;
+  int r = rtcp ? rtc_srtp_unprotect_rtcp(t->srtp, t->rx->data, len, &t->rx->len)
+               : rtc_srtp_unprotect_rtp(t->srtp, t->rx->data, len, &t->rx->len);
   if (r < 0) {
     t->stats.srtp_errors++;
     if (r == RTC_EREPLAY) t->stats.srtp_replays++;

@@ -46,7 +46,7 @@ struct rtc_transport {
   /* SRTP: sessions, one received packet being lent, the send ring. */
   rtc_srtp_t *srtp;
   bool srtp_keyable; /* DTLS agreed a profile; srtp is made on first use */
-  rtc_transport_slot_t rx;
+  rtc_transport_slot_t *rx; /* made by the first SRTP packet in (B3: 1.5 KB a pc) */
   bool rx_pending, rx_is_rtcp;
   rtc_transport_slot_t *tx_ring; /* allocated when SRTP is keyed */
   size_t tx_head, tx_n;
