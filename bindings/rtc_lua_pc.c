@@ -514,6 +514,7 @@ static int pc_get_stats(lua_State *L) {
   set_str(L, "dtlsRole", st.dtls_role < 0 ? "unknown" : st.dtls_role ? "server" : "client");
   if (st.dtls_cipher) set_str(L, "dtlsCipher", st.dtls_cipher);
   if (st.has_pair) set_str(L, "selectedCandidatePairId", "CP");
+  set_num(L, "selectedCandidatePairChanges", st.selected_pair_changes);
   lua_pop(L, 1);
 
   if (st.has_pair) {

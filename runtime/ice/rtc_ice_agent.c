@@ -403,14 +403,32 @@ void rtc_ice_agent_set_local_gathering_done(rtc_ice_agent_t *ice) {
 
 /* ---- selection and getters ---- */
 
+/* Selects `pair` (callers decide whether to: the first nomination, a controlled
+ * agent following the peer, a controlling agent's switch). Data follows the selected
+ * pair at once (the owner asks for it on every send); DTLS, SCTP and SRTP never notice. */
 void rtc__ice_select(rtc_ice_agent_t *ice, int pair, uint64_t now_us) {
   if (ice->selected == pair) return;
-  if (ice->selected >= 0 && ice->pairs[ice->selected].priority > ice->pairs[pair].priority) return;
+  int old = ice->selected;
+  bool old_weak = rtc__ice_selected_weak(ice, now_us);
   ice->selected = pair;
+  ice->selected_changes++;
   rtc__ice_pair_t *p = &ice->pairs[pair];
   p->nominated = true;
   ice->last_response_us = now_us;
   ice->last_received_us = now_us;
+  ice->sel_since_us = ice->sel_rx_us = now_us;
+  ice->round_open = false;
+  if (old >= 0) {
+    RTC_LOG(RTC_LOG_INFO, "ice", "selected pair switched (%s)",
+            ice->pairs[old].priority > p->priority ? "down" : "up");
+    /* The pair we leave is probed like any other, so we know when it works again; left
+     * because it went silent, it is dead until it answers (its consent check may still
+     * be retransmitting: that is not "alive"). */
+    rtc__ice_pair_t *o = &ice->pairs[old];
+    o->next_probe_us = now_us + RTC_MS(RTC_ICE_PROBE_FAST_MS);
+    if (old_weak && o->fail_streak < RTC_ICE_DEAD_STREAK)
+      o->fail_streak = RTC_ICE_DEAD_STREAK;
+  }
   /* RFC 7675 5.1: first consent check one (randomised) period after selection. */
   ice->next_consent_us =
       now_us + RTC_MS(RTC_ICE_CONSENT_MIN_MS +
@@ -446,8 +464,20 @@ bool rtc_ice_agent_is_valid_pair(const rtc_ice_agent_t *ice, const rtc_addr_t *l
   return p >= 0 && (ice->pairs[p].valid || ice->pairs[p].received_check);
 }
 
-void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us) {
+void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us, const rtc_addr_t *local,
+                                 const rtc_addr_t *remote) {
   if (now_us > ice->last_received_us) ice->last_received_us = now_us;
+  if (ice->selected < 0 || !local || !remote) return;
+  const rtc__ice_pair_t *p = &ice->pairs[ice->selected];
+  if (rtc_addr_equal(&ice->remotes[p->remote].addr, remote) &&
+      (rtc_addr_equal(&ice->locals[p->local].addr, local) ||
+       rtc__ice_find_local(ice, local) == p->local) &&
+      now_us > ice->sel_rx_us)
+    ice->sel_rx_us = now_us;
+}
+
+uint32_t rtc_ice_agent_selected_changes(const rtc_ice_agent_t *ice) {
+  return ice->selected_changes;
 }
 
 void rtc_ice_agent_close(rtc_ice_agent_t *ice) {

@@ -18,6 +18,17 @@
  * (RFC 7675): checks on the selected pair every 2-3 s (randomised; libwebrtc's
  * pace), disconnected after 5 s without a response, failed after 30 s.
  *
+ * Pair switching (rtc_ice_switch.c), as libwebrtc does it: after selection the check
+ * list goes on and every pair that worked is probed every 2-3 s. When nothing arrived
+ * on the selected pair for 2.5 s the controlling agent probes all pairs at once and
+ * nominates (USE-CANDIDATE) the highest-priority one that answered, and the selected
+ * pair changes (ICE back to or staying `connected`); it moves back up to a better
+ * pair once that answered every probe for 4 s. The controlled agent follows a new
+ * nomination when it is for a higher pair or its own selected pair is weak. RFC 8445
+ * 8.1.1 has one nomination per session; re-nominating is what Chromium does (its
+ * semi-aggressive mode sends USE-CANDIDATE on its selected connection) and what a
+ * Chromium peer expects.
+ *
  * Failing: the agent goes `failed` when every pair has failed and the peer signalled
  * end-of-candidates, but not before RTC_ICE_FAILED_GRACE_MS after checking began: the
  * peer may not have our candidates yet (our answer is still travelling) and its
@@ -148,10 +159,14 @@ uint32_t rtc_ice_agent_rtt_ms(const rtc_ice_agent_t *ice);
  * direction: the owner accepts non-STUN datagrams only from such pairs. */
 bool rtc_ice_agent_is_valid_pair(const rtc_ice_agent_t *ice, const rtc_addr_t *local,
                                  const rtc_addr_t *remote);
-/* Non-STUN traffic from the selected pair counts as consent-fresh activity? No:
- * RFC 7675 requires STUN responses. This only updates "last received" for the
- * disconnected heuristic. */
-void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us);
+/* Non-STUN traffic from a valid pair (local, remote): RFC 7675 consent needs STUN
+ * responses, but any traffic delays the disconnected heuristic, and traffic on the
+ * selected pair keeps it from looking weak (no switch while data arrives on it). */
+void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us, const rtc_addr_t *local,
+                                 const rtc_addr_t *remote);
+/* How many times the selected pair changed (W3C selectedCandidatePairChanges; the
+ * first selection counts). */
+uint32_t rtc_ice_agent_selected_changes(const rtc_ice_agent_t *ice);
 /* Stops checks; state becomes closed. */
 void rtc_ice_agent_close(rtc_ice_agent_t *ice);
 

@@ -39,11 +39,12 @@ static void send_request(rtc_ice_agent_t *ice, rtc__ice_pair_t *p) {
   ice->stats.checks_sent++;
 }
 
-static void start_tx(rtc_ice_agent_t *ice, int pi, uint64_t now_us, bool use_candidate,
-                     bool consent) {
+void rtc__ice_start_tx(rtc_ice_agent_t *ice, int pi, uint64_t now_us, bool use_candidate,
+                       bool consent) {
   rtc__ice_pair_t *p = &ice->pairs[pi];
   rtc_random_bytes(p->tid, sizeof p->tid);
   p->in_flight = true;
+  p->max_tries = RTC_ICE_MAX_TRIES;
   p->tx_use_candidate = use_candidate;
   p->tx_consent = consent;
   p->tx_controlling = ice->controlling;
@@ -137,7 +138,7 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
   if (pi < 0) return;
   rtc__ice_pair_t *pr = &ice->pairs[pi];
   pr->received_check = true;
-  if (pi == ice->selected) ice->last_received_us = now_us;
+  if (pi == ice->selected) ice->last_received_us = ice->sel_rx_us = now_us;
   /* The peer is alive and checking: our own checks having all failed (non-symmetric
    * responses, timeouts) does not end ICE while it can still reach us. Back to
    * checking, with a fresh grace period and failed timeout; the triggered check below
@@ -147,13 +148,23 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
     ice->checking_since_us = now_us;
     rtc__ice_set_state(ice, RTC_ICE_CHECKING);
   }
-  /* RFC 8445 7.3.1.5: the controlled agent notes the nomination. */
-  if (m->use_candidate && !ice->controlling) pr->remote_nominated = true;
+  /* RFC 8445 7.3.1.5: the controlled agent notes the nomination. A later one on
+   * another pair is the peer moving (libwebrtc re-nominates when its selected
+   * connection dies): rtc__ice_accept_nomination decides. */
+  bool nominated_now = m->use_candidate && !ice->controlling;
+  if (nominated_now) {
+    pr->remote_nominated = true;
+    pr->nominated_us = now_us;
+  }
   /* RFC 8445 7.3.1.4: triggered check, unless the pair already succeeded or a
    * transaction on it is still running (its answer will do); a Failed pair is checked
    * again. Remembered even without remote credentials: it goes once they are set. */
   if (pr->state == RTC__PAIR_SUCCEEDED) {
-    if (pr->remote_nominated && !ice->controlling) rtc__ice_select(ice, pi, now_us);
+    if (nominated_now && pi != ice->selected && rtc__ice_accept_nomination(ice, pi, now_us)) {
+      rtc__ice_select(ice, pi, now_us);
+      /* Our last checks on it may have failed while the path was down: confirm. */
+      if (pr->fail_streak && !pr->in_flight) pr->triggered = true;
+    }
   } else if (!pr->in_flight) {
     pr->state = RTC__PAIR_WAITING;
     pr->triggered = true;
@@ -205,16 +216,19 @@ static void handle_response(rtc_ice_agent_t *ice, uint64_t now_us, int l, const 
   }
   pr->state = RTC__PAIR_SUCCEEDED;
   pr->valid = true;
+  rtc__ice_pair_answered(ice, pi, now_us);
   if (pi == ice->selected) {
     /* RFC 7675: an authenticated response renews consent. */
     ice->last_response_us = now_us;
+    ice->sel_rx_us = now_us;
     if (now_us > ice->last_received_us) ice->last_received_us = now_us;
     if (ice->state == RTC_ICE_DISCONNECTED) rtc__ice_set_state(ice, RTC_ICE_CONNECTED);
     return;
   }
+  /* Controlling: the pair we chose (at set-up, or a switch) is nominated. */
   if (pr->tx_use_candidate && ice->controlling)
     rtc__ice_select(ice, pi, now_us);
-  else if (!ice->controlling && pr->remote_nominated)
+  else if (!ice->controlling && pr->remote_nominated && rtc__ice_accept_nomination(ice, pi, now_us))
     rtc__ice_select(ice, pi, now_us);
 }
 
@@ -285,13 +299,13 @@ static void run_checks(rtc_ice_agent_t *ice, uint64_t now_us) {
     int v = best_pair(ice, want_valid);
     if (v >= 0) {
       ice->nominating = v;
-      start_tx(ice, v, now_us, true, false);
+      rtc__ice_start_tx(ice, v, now_us, true, false);
     }
   }
   /* Ordinary checks are paced every Ta (RFC 8445 6.1.4.2). */
   int t;
   if (now_us >= ice->next_check_us && (t = best_pair(ice, want_waiting)) >= 0) {
-    start_tx(ice, t, now_us, false, false);
+    rtc__ice_start_tx(ice, t, now_us, false, false);
     ice->next_check_us = now_us + RTC_MS(ice->ta_ms);
   }
   if (now_us >= fail_at(ice)) rtc__ice_set_state(ice, RTC_ICE_FAILED);
@@ -310,18 +324,22 @@ static void run_consent(rtc_ice_agent_t *ice, uint64_t now_us) {
   if (ice->state != RTC_ICE_DISCONNECTED && now_us >= last + RTC_MS(RTC_ICE_DISCONNECTED_MS))
     rtc__ice_set_state(ice, RTC_ICE_DISCONNECTED);
   if (!p->in_flight && now_us >= ice->next_consent_us) {
-    start_tx(ice, ice->selected, now_us, false, true);
+    rtc__ice_start_tx(ice, ice->selected, now_us, false, true);
     uint32_t period = ice->state == RTC_ICE_DISCONNECTED
                           ? RTC_ICE_DISCONNECTED_PROBE_MS
                           : RTC_ICE_CONSENT_MIN_MS + rtc_random_u32() % (RTC_ICE_CONSENT_MAX_MS -
                                                                          RTC_ICE_CONSENT_MIN_MS);
     ice->next_consent_us = now_us + RTC_MS(period);
   }
-  /* W3C "completed": both sides done gathering and no check still running. */
+  /* W3C "completed": both sides done gathering and no check still running (probes of
+   * pairs that already worked are upkeep, not checking). */
   if (ice->state == RTC_ICE_CONNECTED && ice->local_gathering_done && ice->remote_gathering_done) {
     bool busy = false;
-    for (int i = 0; i < ice->n_pairs; i++)
-      if (i != ice->selected && ice->pairs[i].in_flight) busy = true;
+    for (int i = 0; i < ice->n_pairs; i++) {
+      const rtc__ice_pair_t *q = &ice->pairs[i];
+      if (i != ice->selected && ((q->in_flight && !q->tx_consent) || q->state == RTC__PAIR_WAITING))
+        busy = true;
+    }
     if (!busy) rtc__ice_set_state(ice, RTC_ICE_COMPLETED);
   }
 }
@@ -333,10 +351,11 @@ void rtc__ice_run(rtc_ice_agent_t *ice, uint64_t now_us) {
   for (int i = 0; i < ice->n_pairs; i++) {
     rtc__ice_pair_t *p = &ice->pairs[i];
     if (!p->in_flight || p->retx_us > now_us) continue;
-    if (p->tries >= RTC_ICE_MAX_TRIES) {
+    if (p->tries >= p->max_tries) {
       p->in_flight = false;
       if (ice->nominating == i) ice->nominating = -1;
       if (!p->tx_consent && !p->valid) p->state = RTC__PAIR_FAILED;
+      rtc__ice_pair_missed(ice, i, now_us);
       continue;
     }
     p->tries++;
@@ -353,13 +372,15 @@ void rtc__ice_run(rtc_ice_agent_t *ice, uint64_t now_us) {
     int t;
     while ((t = best_pair(ice, want_triggered)) >= 0) {
       ice->pairs[t].triggered = false;
-      start_tx(ice, t, now_us, false, false);
+      rtc__ice_start_tx(ice, t, now_us, false, false);
     }
   }
-  if (checks_can_run(ice))
+  if (checks_can_run(ice)) {
     run_checks(ice, now_us);
-  else if (ice->selected >= 0 && ice->state != RTC_ICE_FAILED)
+  } else if (ice->selected >= 0 && ice->state != RTC_ICE_FAILED) {
     run_consent(ice, now_us);
+    if (ice->state != RTC_ICE_FAILED) rtc__ice_switch_run(ice, now_us);
+  }
 }
 
 uint64_t rtc__ice_deadline(const rtc_ice_agent_t *ice) {
@@ -381,6 +402,7 @@ uint64_t rtc__ice_deadline(const rtc_ice_agent_t *ice) {
     d = rtc_time_min(d, ice->last_response_us + RTC_MS(RTC_ICE_CONSENT_TIMEOUT_MS));
     if (ice->state != RTC_ICE_DISCONNECTED)
       d = rtc_time_min(d, last + RTC_MS(RTC_ICE_DISCONNECTED_MS));
+    d = rtc_time_min(d, rtc__ice_switch_deadline(ice));
   }
   return d;
 }

@@ -59,6 +59,33 @@ typedef enum rtc__ice_tcptype {
  * that recovery is noticed quickly. */
 #define RTC_ICE_DISCONNECTED_PROBE_MS 1000
 
+/* Pair switching after selection (rtc_ice_switch.c). The selected pair is "weak" once
+ * nothing arrived on it (responses, the peer's checks, data) for this long: libwebrtc's
+ * WEAK_CONNECTION_RECEIVE_TIMEOUT, after which it looks for a better connection. Half
+ * of the 5 s "disconnected" point: a dead path is left before the state changes. */
+#define RTC_ICE_WEAK_MS 2500
+/* While weak, a probe round every second: the selected pair and every other valid pair
+ * are checked at once; the round is decided a window later (twice the slowest probed
+ * pair's RTT, 200..900 ms), and the highest-priority pair that answered in it wins
+ * unless the selected one answered too. Deciding by priority within a round, not by
+ * arrival, keeps a TCP pair (or any lower one) from winning by answering first. */
+#define RTC_ICE_ROUND_MS 1000
+#define RTC_ICE_ROUND_WINDOW_MIN_MS 200
+#define RTC_ICE_ROUND_WINDOW_MAX_MS 900
+/* Valid pairs other than the selected one are probed at libwebrtc's pace for a stable
+ * writable connection (2.5 s, randomised to 2..3 s), one pair at a time with one
+ * retransmission, so the agent always knows which paths still work. A pair above the
+ * selected one that answers again is probed every second until it is stable. */
+#define RTC_ICE_PROBE_MIN_MS 2000
+#define RTC_ICE_PROBE_MAX_MS 3000
+#define RTC_ICE_PROBE_FAST_MS 1000
+#define RTC_ICE_PROBE_TRIES 2
+/* Consecutive unanswered transactions after which a pair counts as dead. */
+#define RTC_ICE_DEAD_STREAK 2
+/* Hysteresis for switching back up (e.g. relay -> direct): the better pair must have
+ * answered every probe for this long. */
+#define RTC_ICE_UPGRADE_STABLE_MS 4000
+
 #define RTC_ICE_TX_SLOTS 32
 #define RTC_ICE_TX_MAX 640 /* USERNAME may be 2*256+1 bytes */
 #define RTC_ICE_EV_SLOTS 32
@@ -94,14 +121,21 @@ typedef struct rtc__ice_pair {
   bool triggered;        /* queued for a triggered check (RFC 8445 7.3.1.4) */
   bool remote_nominated; /* the peer sent USE-CANDIDATE on it (controlled side) */
   bool nominated;
-  /* The one STUN transaction of this pair (check, nomination or consent). */
+  /* The one STUN transaction of this pair (check, nomination, consent or probe;
+   * tx_consent: a re-check of a pair that already worked, whose failure does not fail
+   * the pair). */
   bool in_flight, tx_use_candidate, tx_consent, tx_controlling;
   uint8_t tid[RTC_STUN_TID_LEN];
-  int tries;
+  int tries, max_tries;
   uint32_t rto_ms;
   uint64_t first_sent_us, sent_us, retx_us;
   uint64_t srtt_us;
   bool has_rtt;
+  /* Liveness (rtc_ice_switch.c): last authenticated response, since when it has
+   * answered without a miss, unanswered transactions in a row, next probe. */
+  uint64_t ok_us, alive_since_us, next_probe_us;
+  uint32_t fail_streak;
+  uint64_t nominated_us; /* controlled: when the peer last sent USE-CANDIDATE on it */
 } rtc__ice_pair_t;
 
 typedef struct rtc__ice_tx {
@@ -129,6 +163,12 @@ struct rtc_ice_agent {
   int n_pairs, pairs_cap;
   int selected;   /* pair index or -1 */
   int nominating; /* controlling: pair whose USE-CANDIDATE check is in flight, or -1 */
+  /* The selected pair: when it was selected, when something last arrived on it. */
+  uint64_t sel_since_us, sel_rx_us;
+  uint32_t selected_changes;
+  /* Probe round while the selected pair is weak (RTC_ICE_ROUND_MS). */
+  bool round_open, round_decided;
+  uint64_t round_start_us, round_decide_us;
 
   rtc_ice_state_t state;
   uint64_t now_us;        /* latest time the owner gave us */
@@ -164,9 +204,21 @@ void rtc__ice_select(rtc_ice_agent_t *ice, int pair, uint64_t now_us);
 void rtc__ice_pair_local(rtc_ice_agent_t *ice, int local);
 
 /* rtc_ice_checks.c */
+void rtc__ice_start_tx(rtc_ice_agent_t *ice, int pair, uint64_t now_us, bool use_candidate,
+                       bool consent);
 void rtc__ice_run(rtc_ice_agent_t *ice, uint64_t now_us);
 uint64_t rtc__ice_deadline(const rtc_ice_agent_t *ice);
 void rtc__ice_handle_stun(rtc_ice_agent_t *ice, uint64_t now_us, int local, const rtc_addr_t *from,
                           const uint8_t *p, size_t len);
+
+/* rtc_ice_switch.c: what happens after selection besides consent. */
+void rtc__ice_pair_answered(rtc_ice_agent_t *ice, int pair, uint64_t now_us);
+void rtc__ice_pair_missed(rtc_ice_agent_t *ice, int pair, uint64_t now_us);
+/* Controlled: the peer nominated `pair` (USE-CANDIDATE) and our check on it worked:
+ * switch to it? (the first nomination, a higher pair, or the selected one is weak) */
+bool rtc__ice_accept_nomination(const rtc_ice_agent_t *ice, int pair, uint64_t now_us);
+bool rtc__ice_selected_weak(const rtc_ice_agent_t *ice, uint64_t now_us);
+void rtc__ice_switch_run(rtc_ice_agent_t *ice, uint64_t now_us);
+uint64_t rtc__ice_switch_deadline(const rtc_ice_agent_t *ice);
 
 #endif

@@ -248,6 +248,7 @@ typedef struct rtc_pc_stats {
   rtc_addr_t pair_local, pair_remote;
   const char *relay_protocol; /* the local candidate is TURN-relayed: "udp"/"tcp"/"tls"; else NULL */
   uint32_t rtt_ms;
+  uint32_t selected_pair_changes; /* W3C selectedCandidatePairChanges */
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 no DTLS yet */
   int dtls_role;   /* rtc_dtls_role_t; -1 before DTLS starts */

@@ -277,6 +277,7 @@ void rtc_pc_get_stats(const rtc_pc_t *pc, rtc_pc_stats_t *out) {
   out->pair_local = ts.pair_local;
   out->pair_remote = ts.pair_remote;
   out->rtt_ms = ts.rtt_ms;
+  out->selected_pair_changes = ts.selected_pair_changes;
   out->requests_sent = ts.requests_sent;
   out->requests_received = ts.requests_received;
   out->responses_received = ts.responses_received;

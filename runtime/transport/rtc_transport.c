@@ -354,7 +354,10 @@ int rtc_transport_send_rtcp(rtc_transport_t *t, uint64_t now_us, const uint8_t *
 static void transport_pump(rtc_transport_t *t, uint64_t now_us) {
   rtc_ice_event_t ev;
   while (rtc_ice_agent_poll_event(t->ice, &ev)) {
-    if (ev.type == RTC_ICE_EVENT_SELECTED_PAIR) dtls_maybe_start(t, now_us);
+    if (ev.type == RTC_ICE_EVENT_SELECTED_PAIR) {
+      t->selected_changes++;
+      dtls_maybe_start(t, now_us);
+    }
     if (ev.type == RTC_ICE_EVENT_STATE && t->n_ice_states < RTC_TRANSPORT_MAX_ICE_EVENTS) {
       t->ice_states[(t->ice_head + t->n_ice_states) % RTC_TRANSPORT_MAX_ICE_EVENTS] = ev.state;
       t->n_ice_states++;
@@ -449,7 +452,7 @@ int rtc_transport_handle_datagram(rtc_transport_t *t, uint64_t now_us, const rtc
       t->stats.unvalidated++;
       return 0;
     }
-    rtc_ice_agent_note_received(t->ice, now_us);
+    rtc_ice_agent_note_received(t->ice, now_us, local, from);
     if (b >= 128) {
       handle_srtp(t, p, len);
     } else {
@@ -533,6 +536,7 @@ void rtc_transport_get_stats(const rtc_transport_t *t, rtc_transport_stats_t *ou
   out->stun_unauthenticated = is.stun_unauthenticated;
   out->has_pair = rtc_ice_agent_get_selected(t->ice, &out->pair_local, &out->pair_remote);
   out->rtt_ms = rtc_ice_agent_rtt_ms(t->ice);
+  out->selected_pair_changes = t->selected_changes;
   out->requests_sent = is.checks_sent;
   out->requests_received = is.checks_received;
   out->responses_received = is.responses_received;

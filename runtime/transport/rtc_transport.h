@@ -146,6 +146,7 @@ typedef struct rtc_transport_stats {
   bool has_pair;
   rtc_addr_t pair_local, pair_remote;
   uint32_t rtt_ms;
+  uint32_t selected_pair_changes; /* W3C selectedCandidatePairChanges (ICE switches, restarts) */
   uint64_t requests_sent, requests_received, responses_received;
   int dtls_state; /* rtc_dtls_state_t; -1 before DTLS exists */
   int dtls_role;   /* rtc_dtls_role_t; -1 before DTLS starts */

@@ -34,6 +34,7 @@ struct rtc_transport {
   bool regather;
   rtc_ice_state_t ice_states[RTC_TRANSPORT_MAX_ICE_EVENTS];
   size_t ice_head, n_ice_states;
+  uint32_t selected_changes; /* SELECTED_PAIR events, across ICE restarts */
 
   /* DTLS. */
   rtc_dtls_t *dtls;

@@ -7,6 +7,7 @@
 #include "base/rtc_err.h"
 #include "base/rtc_time.h"
 #include "ice/rtc_ice_agent.h"
+#include "ice/rtc_ice_internal.h" /* the switching constants */
 #include "ice/rtc_stun.h"
 #include "rtc_test.h"
 
@@ -21,6 +22,8 @@ typedef struct net {
   int drop_every; /* drop every Nth datagram (0: none) */
   bool blocked;   /* drop everything */
   bool mute[2];   /* drop what this agent sends */
+  /* The direct path (addr[0] <-> addr[1]) is cut: both ways, or from this agent only. */
+  bool cut_direct, cut_from[2];
   int sent, dropped;
   uint64_t latency_us; /* one-way delay; 0: delivered at once */
   struct {
@@ -72,6 +75,11 @@ static void pump(net_t *n) {
           continue;
         }
         int j = 1 - i;
+        bool direct = rtc_addr_equal(&t.local, &n->addr[i]) && rtc_addr_equal(&t.remote, &n->addr[j]);
+        if (direct && (n->cut_direct || n->cut_from[i])) {
+          n->dropped++;
+          continue;
+        }
         const rtc_addr_t *src = rtc_addr_family(&n->seen_as[i]) ? &n->seen_as[i] : &t.local;
         CHECK(rtc_addr_equal(&t.local, &n->addr[i]) || rtc_addr_equal(&t.local, &n->extra[i]));
         if (!rtc_addr_equal(&t.remote, &n->addr[j]) && !rtc_addr_equal(&t.remote, &n->extra[j]))
@@ -635,6 +643,151 @@ static void test_failed_pair_revived(void) {
   net_free(&n);
 }
 
+/* Pair switching: each agent has its host address (addr, the direct path) and a relayed
+ * candidate (extra, lower priority: a TURN allocation; the harness routes it like any
+ * address). Returns the priority-ordered candidates in `relay`. */
+static void net_init_relay(net_t *n, bool a_controlling) {
+  rtc_ice_candidate_t relay[2];
+  net_init(n, a_controlling, !a_controlling, ALL);
+  for (int i = 0; i < 2; i++) {
+    rtc_addr_set(&n->extra[i], i == 0 ? "127.0.0.2" : "127.0.0.3", (uint16_t)(20000 + i));
+    CHECK_EQ_INT(rtc_ice_agent_add_local_relay(n->a[i], &n->extra[i], &n->addr[i], &relay[i]), 0);
+    CHECK(relay[i].priority < cand[i].priority);
+  }
+  for (int i = 0; i < 2; i++)
+    CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n->a[i], &relay[1 - i]), 0);
+}
+
+static bool on_direct(net_t *n, int i) {
+  rtc_addr_t l, r;
+  return rtc_ice_agent_get_selected(n->a[i], &l, &r) && rtc_addr_equal(&l, &n->addr[i]) &&
+         rtc_addr_equal(&r, &n->addr[1 - i]);
+}
+
+/* Runs in 10 ms steps until pred holds for both agents (or limit); returns the time. */
+static uint64_t run_until_both(net_t *n, bool (*pred)(net_t *, int), uint64_t limit) {
+  while (n->now < limit && !(pred(n, 0) && pred(n, 1)))
+    run_until(n, n->now + RTC_MS(10));
+  return n->now;
+}
+static bool off_direct(net_t *n, int i) { return !on_direct(n, i); }
+
+/* Direct + relay; the direct path dies (no ICE restart): the controlling agent nominates
+ * a relayed pair within ~3 s, the controlled one follows, ICE never leaves `connected`;
+ * the direct path comes back: both move back to it, once, after the hysteresis. */
+static void switch_case(bool a_controlling) {
+  net_t n;
+  net_init_relay(&n, a_controlling);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  run_until(&n, n.now + RTC_MS(8000)); /* backups checked and probed */
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[0]), 1);
+  int events0 = n.selected_events[0];
+  uint64_t t_cut = n.now;
+  n.cut_direct = true;
+  uint64_t t_sw = run_until_both(&n, off_direct, t_cut + RTC_MS(10000));
+  CHECK(off_direct(&n, 0) && off_direct(&n, 1));
+  fprintf(stderr, "  switch %s: off the direct path %.2f s after the cut\n",
+          a_controlling ? "(A controlling)" : "(B controlling)", (t_sw - t_cut) / 1e6);
+  /* Weak 2.5 s after the last thing that arrived (up to a consent period before the cut),
+   * decided within a round (<= 0.9 s), nominated within a round trip. */
+  CHECK(t_sw - t_cut <= RTC_MS(4000));
+  run_until(&n, n.now + RTC_MS(500));
+  check_same_pair(&n);
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  /* Never disconnected: the switch came before the 5 s point. */
+  CHECK(strchr(n.history[0], 'd') == NULL && strchr(n.history[1], 'd') == NULL);
+  CHECK_EQ_INT(n.selected_events[0], events0 + 1);
+  /* The best surviving pair was taken: no relayed pair of higher priority answers. */
+  rtc_addr_t l, r;
+  rtc_ice_agent_get_selected(n.a[0], &l, &r);
+  CHECK(!rtc_addr_equal(&l, &n.extra[0]) || !rtc_addr_equal(&r, &n.extra[1])); /* not relay-relay */
+  /* Stays put while the direct path is down (no flapping). */
+  run_until(&n, n.now + RTC_MS(20000));
+  CHECK(off_direct(&n, 0) && off_direct(&n, 1));
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[0]), 2);
+  /* Back: on the direct pair again after RTC_ICE_UPGRADE_STABLE_MS, once. */
+  uint64_t t_back = n.now;
+  n.cut_direct = false;
+  uint64_t t_up = run_until_both(&n, on_direct, t_back + RTC_MS(15000));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  fprintf(stderr, "  back on the direct path %.2f s after it returned\n", (t_up - t_back) / 1e6);
+  CHECK(t_up - t_back >= RTC_MS(RTC_ICE_UPGRADE_STABLE_MS) && t_up - t_back <= RTC_MS(9000));
+  run_until(&n, n.now + RTC_MS(20000));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[0]), 3);
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[1]), 3);
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  net_free(&n);
+}
+
+static void test_switch_a_controlling(void) { switch_case(true); }
+static void test_switch_b_controlling(void) { switch_case(false); }
+
+/* One-way loss on the direct path (the controlled agent's datagrams to the controlling
+ * one are lost; the controlling agent's checks still reach it): the controlling agent
+ * moves, and the controlled one follows once its own checks go unanswered. */
+static void test_switch_one_way(void) {
+  net_t n;
+  net_init_relay(&n, true);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  run_until(&n, n.now + RTC_MS(8000));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  uint64_t t_cut = n.now;
+  n.cut_from[1] = true;
+  uint64_t t_sw = run_until_both(&n, off_direct, t_cut + RTC_MS(15000));
+  CHECK(off_direct(&n, 0) && off_direct(&n, 1));
+  fprintf(stderr, "  one-way: both off the direct path %.2f s after the cut\n", (t_sw - t_cut) / 1e6);
+  run_until(&n, n.now + RTC_MS(500));
+  check_same_pair(&n);
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  net_free(&n);
+}
+
+/* Without a backup nothing moves: the cut ends in disconnected, as before. */
+static void test_no_backup_no_switch(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  n.cut_direct = true;
+  run_until(&n, n.now + RTC_MS(7000));
+  CHECK(both(&n, RTC_ICE_DISCONNECTED));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  n.cut_direct = false;
+  run_until(&n, n.now + RTC_MS(3000));
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[0]), 1);
+  net_free(&n);
+}
+
+/* The controlled agent ignores a nomination of a lower pair while its selected pair
+ * works (a peer that nominates everything, as libwebrtc's aggressive mode does). */
+static void test_controlled_keeps_working_pair(void) {
+  net_t n;
+  net_init_relay(&n, true);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  run_until(&n, n.now + RTC_MS(3000));
+  CHECK(on_direct(&n, 1));
+  /* A check with USE-CANDIDATE from A's relayed address to B's host, by hand. */
+  uint8_t buf[600], tid[RTC_STUN_TID_LEN] = {9, 9, 9};
+  rtc_stun_writer_t w;
+  rtc_stun_writer_init(&w, buf, sizeof buf, RTC_STUN_BINDING | RTC_STUN_REQUEST, tid);
+  rtc_stun_put_string(&w, RTC_STUN_ATTR_USERNAME, "ufrB:ufrA");
+  rtc_stun_put_u32(&w, RTC_STUN_ATTR_PRIORITY, 1000);
+  rtc_stun_put_u64(&w, RTC_STUN_ATTR_ICE_CONTROLLING, ~0ull);
+  rtc_stun_put_attr(&w, RTC_STUN_ATTR_USE_CANDIDATE, NULL, 0);
+  rtc_stun_put_integrity(&w, (const uint8_t *)PWD[1], strlen(PWD[1]));
+  rtc_stun_put_fingerprint(&w);
+  int len = rtc_stun_writer_finish(&w);
+  CHECK(len > 0);
+  rtc_ice_agent_handle_datagram(n.a[1], n.now, &n.addr[1], &n.extra[0], buf, (size_t)len);
+  run_until(&n, n.now + RTC_MS(2000));
+  CHECK(on_direct(&n, 1));
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[1]), 1);
+  net_free(&n);
+}
+
 int main(void) {
   RUN_TEST(test_host_priority_and_foundation);
   RUN_TEST(test_connect_fast);
@@ -651,5 +804,10 @@ int main(void) {
   RUN_TEST(test_wildcard_offerer);
   RUN_TEST(test_wildcard_answerer);
   RUN_TEST(test_failed_pair_revived);
+  RUN_TEST(test_switch_a_controlling);
+  RUN_TEST(test_switch_b_controlling);
+  RUN_TEST(test_switch_one_way);
+  RUN_TEST(test_no_backup_no_switch);
+  RUN_TEST(test_controlled_keeps_working_pair);
   TEST_MAIN_END();
 }
