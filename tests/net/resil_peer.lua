@@ -8,9 +8,12 @@
 -- Usage: luartc resil_peer.lua A <dir> <mode> <fifo> <address|auto> [bytes]
 --        luartc resil_peer.lua B <dir> <address>
 -- Modes: clean (bytes, no impairment), lossy (bytes, 10% loss, 100 ms delay, jitter),
---        cut8, cut40, move (A changes its address, restartIce), relay (env RESIL_TURN on
---        both: the direct path is preferred; once it dies, restartIce moves to the relay). A prints "ok ..." /
---        "FAIL ..." lines and "figure ..." lines with what it measured.
+--        cut8, cut40, move (A changes its address, restartIce), switch and switchb (env
+--        RESIL_TURN on both: the direct path is preferred; once it dies the pair moves to
+--        the relay by itself, no restartIce, and back when it returns; switchb: B offers,
+--        so B is the controlling ICE agent). A prints "ok ..." / "FAIL ..." lines and
+--        "figure ..." lines with what it measured.
+--        luartc resil_peer.lua B <dir> <address> offer   (switchb: B offers)
 local rtc = require "rtc"
 local uv = require "luv"
 local role, dir = arg[1], arg[2]
@@ -77,9 +80,20 @@ local function gathered(pc)
 end
 
 ---------------------------------------------------------------------------
+-- The selected pair as "host" (the direct path) or "relay" (through the TURN server).
+local function pair_kind(pc)
+  local typ, remote
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "candidate-pair" then remote = s.remoteAddress end
+    if s.type == "local-candidate" then typ = s.candidateType end
+  end
+  if not typ then return nil end
+  return (typ == "relay" or remote == "10.77.2.1" or remote == "10.77.1.1") and "relay" or "host"
+end
+
 if role == "B" then
-  local addr = arg[3]
-  local pc, events = new_pc(addr)
+  local addr, offers = arg[3], arg[4] == "offer"
+  local pc, events, log = new_pc(addr)
   local ef = assert(io.open(dir .. "/events-B", "w"))
   local logged = 0
   local function flush_events()
@@ -89,8 +103,7 @@ if role == "B" then
     logged = #events
     ef:flush()
   end
-  pc.ondatachannel = function(ev)
-    local dc = ev.channel
+  local function attach(dc)
     local n, bytes, bad = 0, 0, nil
     dc.onmessage = function(m)
       local d = m.data
@@ -107,8 +120,24 @@ if role == "B" then
       bytes = bytes + #d
     end
   end
+  pc.ondatachannel = function(ev) attach(ev.channel) end
   local k = 1
+  if offers then
+    -- Mode switchb: B offers (B is the controlling ICE agent), a negotiated channel.
+    attach(pc:createDataChannel("bulk", { negotiated = true, id = 0 }))
+    assert(pc:setLocalDescription())
+    gathered(pc)
+    write_file(dir .. "/offer.1", pc.localDescription.sdp)
+    assert(pc:setRemoteDescription { type = "answer", sdp = wait_file(dir .. "/answer.1", 30000) })
+    k = 2
+  end
+  local kind, next_poll = nil, 0
   while not read_file(dir .. "/quit") do
+    if now_ms() >= next_poll then -- the selected pair, logged as it changes
+      next_poll = now_ms() + 100
+      local k2 = pair_kind(pc)
+      if k2 and k2 ~= kind then kind = log("pair", k2) end
+    end
     local offer = read_file(dir .. "/offer." .. k)
     if offer then
       assert(pc:setRemoteDescription { type = "offer", sdp = offer })
@@ -143,13 +172,23 @@ local function netem(s)
 end
 
 local pc, events, log = new_pc(addr)
-local dc = pc:createDataChannel("bulk")
+local b_offers = mode == "switchb"
+local dc = b_offers and pc:createDataChannel("bulk", { negotiated = true, id = 0 }) or pc:createDataChannel("bulk")
 local replies = {}
 dc.onmessage = function(m) replies[#replies + 1] = m.data end
 
 local round = 0
 local function negotiate()
   round = round + 1
+  if b_offers then -- B offers, A answers (A is the controlled ICE agent)
+    local offer = wait_file(dir .. "/offer." .. round, 30000)
+    if not offer then return false end
+    assert(pc:setRemoteDescription { type = "offer", sdp = offer })
+    assert(pc:setLocalDescription())
+    gathered(pc)
+    write_file(dir .. "/answer." .. round, pc.localDescription.sdp)
+    return true
+  end
   assert(pc:setLocalDescription())
   gathered(pc)
   write_file(dir .. "/offer." .. round, pc.localDescription.sdp)
@@ -326,43 +365,64 @@ elseif mode == "move" then
   check(dc.readyState == "open" and pc.connectionState == "connected", "move: channel open, connected")
   figure(string.format("reconnected_after_restartIce_s=%.2f move_to_all_delivered_s=%.2f rtt_ms=%.0f", t_up,
     (now_ms() - t_move) / 1000, (rtt or 0) * 1000))
-elseif mode == "relay" then
-  -- The relay path (A <-> TURN server in R <-> B) does not cross netem: cutting netem
-  -- kills the direct path only.
+elseif mode == "switch" or mode == "switchb" then
+  -- Direct + relay, the direct path dies, NO restartIce: the pair moves to the relay
+  -- by itself, and back to the direct path when it returns. The relay path does not
+  -- cross netem. switch: A controls ICE (it offers); switchb: B does.
+  local who = mode == "switch" and "A controlling" or "B controlling"
   netem("delay=20")
   check(pc.localDescription.sdp:find(" typ relay ") and pc.remoteDescription.sdp:find(" typ relay "),
-    "relay: both peers offer a relayed candidate besides their host one")
-  local typ, remote = selected_pair()
-  check(typ == "host" and remote == "10.77.2.2",
-    string.format("relay: the direct path is selected over the relay (local %s, remote %s)", tostring(typ), tostring(remote)))
+    mode .. ": both peers offer a relayed candidate besides their host one")
+  wait_for(function() return pair_kind(pc) == "host" end, 5000)
+  check(pair_kind(pc) == "host", mode .. ": the direct path is selected over the relay (" .. tostring(pair_kind(pc)) .. ")")
   send_until(function() return sent * CHUNK >= 512 * 1024 end, 1024)
+  -- The stream goes on at 1 MB/s throughout; the pair is watched every 100 ms.
+  local kind, next_poll = pair_kind(pc), 0
+  local function watch(want)
+    return function()
+      if now_ms() >= next_poll then
+        next_poll = now_ms() + 100
+        local k = pair_kind(pc)
+        if k and k ~= kind then kind = log("pair", k) end
+      end
+      return kind == want
+    end
+  end
   local t_cut = now_ms()
   netem("cut=1")
-  local t_dis = now_ms() + 8000
-  send_until(function() return now_ms() >= t_dis or pc.iceConnectionState == "disconnected" end, 1024)
-  check(pc.iceConnectionState == "disconnected",
-    string.format("relay: direct path dead: disconnected %.2f s into the cut", (now_ms() - t_cut) / 1000))
-  local t_restart = now_ms()
-  pc:restartIce()
-  check(negotiate(), "relay: restart offer answered")
-  wait_for(function()
-    local t, r = selected_pair()
-    return pc.connectionState == "connected" and is_connected(pc.iceConnectionState) and
-      (t == "relay" or r == "10.77.2.1")
-  end, 15000)
-  local t_up = (now_ms() - t_restart) / 1000
-  typ, remote = selected_pair()
-  check(pc.connectionState == "connected" and (typ == "relay" or remote == "10.77.2.1"),
-    string.format("relay: connected again through the TURN server %.2f s after restartIce (local %s, remote %s)",
-      t_up, tostring(typ), tostring(remote)))
-  local more = now_ms() + 2000
+  send_until(watch("relay"), 1024)
+  local t_sw = (now_ms() - t_cut) / 1000
+  check(kind == "relay" and t_sw <= 6,
+    string.format("%s: no restartIce: A on the relay %.2f s after the direct path died (%s)", mode, t_sw, who))
+  local more = now_ms() + 3000
+  send_until(function() return now_ms() >= more end, 1024)
+  check(first_after(events, t_cut, "ice", "disconnected") == nil and is_connected(pc.iceConnectionState),
+    string.format("%s: A's ICE stayed connected across the switch (%s)", mode, pc.iceConnectionState))
+  local evb = b_events()
+  local bs = first_after(evb, t_cut, "pair", "relay")
+  check(bs ~= nil and bs <= 6, string.format("%s: B on the relay %.2f s after the cut", mode, bs or -1))
+  local t_back = now_ms()
+  netem("cut=0")
+  local deadline = now_ms() + 20000
+  send_until(function() return watch("host")() or now_ms() > deadline end, 1024)
+  local t_up = (now_ms() - t_back) / 1000
+  check(kind == "host", string.format("%s: back on the direct path %.2f s after it returned (hysteresis 4 s)", mode, t_up))
+  more = now_ms() + 3000
   send_until(function() return now_ms() >= more end, 1024)
   local verdict = end_and_verdict(60000)
   check(verdict == string.format("GOT %d %d ok", sent, sent * CHUNK),
-    string.format("relay: the same channel carried on over the relay: %d messages, B checked each in order (%s)",
-      sent, tostring(verdict)))
-  netem("cut=0")
-  figure(string.format("over_relay_after_restartIce_s=%.2f", t_up))
+    string.format("%s: the same channel carried on over relay and back: %d messages (%d bytes), B checked each in order (%s)",
+      mode, sent, sent * CHUNK, tostring(verdict)))
+  evb = b_events()
+  local bb = first_after(evb, t_back, "pair", "host")
+  check(bb ~= nil, string.format("%s: B back on the direct path %.2f s after it returned", mode, bb or -1))
+  local changes
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "transport" then changes = s.selectedCandidatePairChanges end
+  end
+  check(changes == 3, string.format("%s: selectedCandidatePairChanges = %s (selected, relay, direct)", mode, tostring(changes)))
+  figure(string.format("A_on_relay_s=%.2f B_on_relay_s=%.2f A_back_direct_s=%.2f B_back_direct_s=%.2f bytes=%d",
+    t_sw, bs or -1, t_up, bb or -1, sent * CHUNK))
 else
   check(false, "unknown mode " .. tostring(mode))
 end

@@ -12,8 +12,9 @@
 # checks what both peers saw; the other peer (in B) answers and verifies every byte.
 #
 # Env: RESIL_LOSSY_BYTES (default 512 KiB; 16777216 for the issue's 16 MiB),
-#      RESIL_ONLY=clean,lossy,cut8,move,relay,cut40 (a subset), RESIL_LOGDIR (keep logs).
-# relay (needs coturn, skipped without): a TURN server in R besides the direct path.
+#      RESIL_ONLY=clean,lossy,cut8,move,switch,switchb,cut40 (a subset), RESIL_LOGDIR (keep logs).
+# switch, switchb (need coturn, skipped without): a TURN server in R besides the direct
+# path; the direct path dies and comes back, no restartIce (switchb: B controls ICE).
 # Prints "RESULT passed=N failed=N". Needs root, iproute2, a C compiler, /dev/net/tun.
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
@@ -125,11 +126,12 @@ scenario() { # mode [bytes]: B in ns B, the driver A in ns A; adds A's ok/FAIL l
   local mode=$1 bytes=${2:-0} d=$LOG/$1 t0=$SECONDS
   local addr=10.77.1.2 limit=$((150 + bytes / 4000))
   [ "$mode" = move ] && addr=auto # A gathers its interfaces, again at the restart
-  local ta=() tb=()
-  [ "$mode" = relay ] && ta=(RESIL_TURN=turn:10.77.1.1:3478) && tb=(RESIL_TURN=turn:10.77.2.1:3478)
+  local ta=() tb=() boffer=
+  case $mode in switch*) ta=(RESIL_TURN=turn:10.77.1.1:3478); tb=(RESIL_TURN=turn:10.77.2.1:3478) ;; esac
+  [ "$mode" = switchb ] && boffer=offer
   mkdir -p "$d"
   $NB timeout -k 5 "$limit" env -u LUARTC_GATHER_ADDRESSES "${tb[@]}" LUARTC_BUILD="$BUILD" "$RUNNER" \
-    tests/net/resil_peer.lua B "$d" 10.77.2.2 >"$d/B.out" 2>&1 &
+    tests/net/resil_peer.lua B "$d" 10.77.2.2 $boffer >"$d/B.out" 2>&1 &
   local bpid=$!
   $NA timeout -k 5 "$limit" env -u LUARTC_GATHER_ADDRESSES "${ta[@]}" LUARTC_BUILD="$BUILD" "$RUNNER" \
     tests/net/resil_peer.lua A "$d" "$mode" "$FIFO" "$addr" "$bytes" >"$d/A.out" 2>&1
@@ -173,7 +175,7 @@ if want move; then
   $NA ip addr del 10.77.1.3/24 dev a0 2>/dev/null
   $NA ip route replace default via 10.77.1.1
 fi
-if want relay; then
+if want switch || want switchb; then
   if command -v turnserver >/dev/null; then
     # coturn in R (static user, no config file): its traffic to and from R's own
     # addresses is delivered locally, never through tun0.
@@ -183,9 +185,10 @@ if want relay; then
       --pidfile "$LOG/coturn.pid" >/dev/null 2>&1 &
     disown
     for _ in $(seq 50); do $NR ss -lun | grep -q '10.77.2.1:3478' && break; sleep 0.1; done
-    scenario relay
+    want switch && scenario switch
+    want switchb && scenario switchb
   else
-    echo "skip relay: no turnserver (coturn)"
+    echo "skip switch, switchb: no turnserver (coturn)"
   fi
 fi
 want cut40 && scenario cut40
