@@ -21,19 +21,19 @@
  * salt. The low 16 bits count blocks; an SRTP packet never carries 2^16 blocks, so
  * OpenSSL's 128-bit counter increments the same way. */
 
-typedef struct srtp_icm {
+typedef struct rtc_srtp_icm {
   srtp_cipher_t c; /* what libsrtp holds; c.state points back here */
   EVP_CIPHER_CTX *ctx;
   const EVP_CIPHER *evp;
   int aes_len;
   uint8_t salt[16]; /* salt, then two zero bytes */
-} srtp_icm_t;
+} rtc_srtp_icm_t;
 
-static srtp_err_status_t srtp_icm_alloc(srtp_cipher_pointer_t *cp, int key_len,
+static srtp_err_status_t rtc_srtp_icm_alloc(srtp_cipher_pointer_t *cp, int key_len,
                                         const srtp_cipher_type_t *type) {
   int aes_len = key_len - SRTP_SALT_LEN;
   if (!cp || aes_len != (type->id == SRTP_AES_ICM_128 ? 16 : 32)) return srtp_err_status_bad_param;
-  srtp_icm_t *s = calloc(1, sizeof *s);
+  rtc_srtp_icm_t *s = calloc(1, sizeof *s);
   if (!s) return srtp_err_status_alloc_fail;
   s->ctx = EVP_CIPHER_CTX_new();
   if (!s->ctx) {
@@ -50,33 +50,33 @@ static srtp_err_status_t srtp_icm_alloc(srtp_cipher_pointer_t *cp, int key_len,
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_icm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-  return srtp_icm_alloc(cp, key_len, &rtc__srtp_aes_icm_128);
+static srtp_err_status_t rtc_srtp_icm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
+  return rtc_srtp_icm_alloc(cp, key_len, &rtc__srtp_aes_icm_128);
 }
 
-static srtp_err_status_t srtp_icm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-  return srtp_icm_alloc(cp, key_len, &rtc__srtp_aes_icm_256);
+static srtp_err_status_t rtc_srtp_icm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
+  return rtc_srtp_icm_alloc(cp, key_len, &rtc__srtp_aes_icm_256);
 }
 
-static srtp_err_status_t srtp_icm_dealloc(srtp_cipher_pointer_t cp) {
+static srtp_err_status_t rtc_srtp_icm_dealloc(srtp_cipher_pointer_t cp) {
   if (!cp) return srtp_err_status_bad_param;
-  srtp_icm_t *s = cp->state;
+  rtc_srtp_icm_t *s = cp->state;
   EVP_CIPHER_CTX_free(s->ctx); /* cleanses the key schedule */
   OPENSSL_cleanse(s, sizeof *s);
   free(s);
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_icm_init(void *state, const uint8_t *key) {
-  srtp_icm_t *s = state;
+static srtp_err_status_t rtc_srtp_icm_init(void *state, const uint8_t *key) {
+  rtc_srtp_icm_t *s = state;
   memset(s->salt, 0, sizeof s->salt);
   memcpy(s->salt, key + s->aes_len, SRTP_SALT_LEN);
   if (EVP_EncryptInit_ex(s->ctx, s->evp, NULL, key, NULL) != 1) return srtp_err_status_init_fail;
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir) {
-  srtp_icm_t *s = state;
+static srtp_err_status_t rtc_srtp_icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir) {
+  rtc_srtp_icm_t *s = state;
   uint8_t counter[16];
   for (int i = 0; i < 16; i++) counter[i] = s->salt[i] ^ iv[i];
   /* Only the IV: the key schedule stays, nothing is allocated (OpenSSL 3.0 measured). */
@@ -86,8 +86,8 @@ static srtp_err_status_t srtp_icm_set_iv(void *state, uint8_t *iv, srtp_cipher_d
 
 /* Encryption and decryption are the same XOR of the keystream; successive calls
  * continue it (libsrtp's header-extension encryption draws it piecewise). */
-static srtp_err_status_t srtp_icm_crypt(void *state, uint8_t *buf, unsigned int *len) {
-  srtp_icm_t *s = state;
+static srtp_err_status_t rtc_srtp_icm_crypt(void *state, uint8_t *buf, unsigned int *len) {
+  rtc_srtp_icm_t *s = state;
   int n;
   if (*len == 0) return srtp_err_status_ok;
   if (*len > INT_MAX) return srtp_err_status_bad_param;
@@ -101,20 +101,20 @@ static srtp_err_status_t srtp_icm_crypt(void *state, uint8_t *buf, unsigned int 
  * tag, or decrypts a buffer that ends with the tag. Its 'key' is the AES key then
  * the 12-byte salt, which only libsrtp uses. */
 
-typedef struct srtp_gcm {
+typedef struct rtc_srtp_gcm {
   srtp_cipher_t c;
   EVP_CIPHER_CTX *ctx; /* one context both ways: GCM's key schedule is the same */
   const EVP_CIPHER *evp;
   int tag_len;
   srtp_cipher_direction_t dir;
-} srtp_gcm_t;
+} rtc_srtp_gcm_t;
 
-static srtp_err_status_t srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len,
+static srtp_err_status_t rtc_srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len,
                                         const srtp_cipher_type_t *type) {
   int aes_len = type->id == SRTP_AES_GCM_128 ? 16 : 32;
   if (!cp || key_len != aes_len + SRTP_AEAD_SALT_LEN || (tag_len != 8 && tag_len != 16))
     return srtp_err_status_bad_param;
-  srtp_gcm_t *s = calloc(1, sizeof *s);
+  rtc_srtp_gcm_t *s = calloc(1, sizeof *s);
   if (!s) return srtp_err_status_alloc_fail;
   s->ctx = EVP_CIPHER_CTX_new();
   if (!s->ctx) {
@@ -132,32 +132,32 @@ static srtp_err_status_t srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, 
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-  return srtp_gcm_alloc(cp, key_len, tag_len, &rtc__srtp_aes_gcm_128);
+static srtp_err_status_t rtc_srtp_gcm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
+  return rtc_srtp_gcm_alloc(cp, key_len, tag_len, &rtc__srtp_aes_gcm_128);
 }
 
-static srtp_err_status_t srtp_gcm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-  return srtp_gcm_alloc(cp, key_len, tag_len, &rtc__srtp_aes_gcm_256);
+static srtp_err_status_t rtc_srtp_gcm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
+  return rtc_srtp_gcm_alloc(cp, key_len, tag_len, &rtc__srtp_aes_gcm_256);
 }
 
-static srtp_err_status_t srtp_gcm_dealloc(srtp_cipher_pointer_t cp) {
+static srtp_err_status_t rtc_srtp_gcm_dealloc(srtp_cipher_pointer_t cp) {
   if (!cp) return srtp_err_status_bad_param;
-  srtp_gcm_t *s = cp->state;
+  rtc_srtp_gcm_t *s = cp->state;
   EVP_CIPHER_CTX_free(s->ctx);
   OPENSSL_cleanse(s, sizeof *s);
   free(s);
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_init(void *state, const uint8_t *key) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_init(void *state, const uint8_t *key) {
+  rtc_srtp_gcm_t *s = state;
   s->dir = srtp_direction_any;
   if (EVP_CipherInit_ex(s->ctx, s->evp, NULL, key, NULL, 1) != 1) return srtp_err_status_init_fail;
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir) {
+  rtc_srtp_gcm_t *s = state;
   if (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt)
     return srtp_err_status_bad_param;
   s->dir = dir;
@@ -166,8 +166,8 @@ static srtp_err_status_t srtp_gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_d
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_set_aad(void *state, const uint8_t *aad, uint32_t len) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_set_aad(void *state, const uint8_t *aad, uint32_t len) {
+  rtc_srtp_gcm_t *s = state;
   int n;
   if (s->dir == srtp_direction_any) return srtp_err_status_bad_param;
   if (len == 0) return srtp_err_status_ok;
@@ -176,8 +176,8 @@ static srtp_err_status_t srtp_gcm_set_aad(void *state, const uint8_t *aad, uint3
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_encrypt(void *state, uint8_t *buf, unsigned int *len) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_encrypt(void *state, uint8_t *buf, unsigned int *len) {
+  rtc_srtp_gcm_t *s = state;
   int n;
   if (s->dir != srtp_direction_encrypt) return srtp_err_status_bad_param;
   if (*len == 0) return srtp_err_status_ok; /* SRTCP without encryption: tag only */
@@ -187,8 +187,8 @@ static srtp_err_status_t srtp_gcm_encrypt(void *state, uint8_t *buf, unsigned in
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_gcm_get_tag(void *state, uint8_t *tag, uint32_t *len) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_get_tag(void *state, uint8_t *tag, uint32_t *len) {
+  rtc_srtp_gcm_t *s = state;
   uint8_t none[16];
   int n;
   if (s->dir != srtp_direction_encrypt) return srtp_err_status_bad_param;
@@ -200,8 +200,8 @@ static srtp_err_status_t srtp_gcm_get_tag(void *state, uint8_t *tag, uint32_t *l
 }
 
 /* buf holds the ciphertext then the tag; on success *len drops the tag. */
-static srtp_err_status_t srtp_gcm_decrypt(void *state, uint8_t *buf, unsigned int *len) {
-  srtp_gcm_t *s = state;
+static srtp_err_status_t rtc_srtp_gcm_decrypt(void *state, uint8_t *buf, unsigned int *len) {
+  rtc_srtp_gcm_t *s = state;
   uint8_t tag[16], none[16];
   int n;
   if (s->dir != srtp_direction_decrypt || *len < (unsigned)s->tag_len || *len > INT_MAX)
@@ -219,17 +219,17 @@ static srtp_err_status_t srtp_gcm_decrypt(void *state, uint8_t *buf, unsigned in
 /* ---- HMAC-SHA1 (RFC 2104): the inner and outer states after the padded key are
  * computed once in init; a packet starts from a copy of the inner one. */
 
-typedef struct srtp_hmac {
+typedef struct rtc_srtp_hmac {
   srtp_auth_t a;
   SHA_CTX inner, outer, run;
-} srtp_hmac_t;
+} rtc_srtp_hmac_t;
 
-static srtp_err_status_t srtp_hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len) {
+static srtp_err_status_t rtc_srtp_hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len) {
   /* SRTP's auth key is 160 bits (RFC 3711 §8.2); longer keys would need hashing. */
   if (!ap || key_len < 0 || key_len > SHA_DIGEST_LENGTH || out_len < 0 ||
       out_len > SHA_DIGEST_LENGTH)
     return srtp_err_status_bad_param;
-  srtp_hmac_t *s = calloc(1, sizeof *s);
+  rtc_srtp_hmac_t *s = calloc(1, sizeof *s);
   if (!s) return srtp_err_status_alloc_fail;
   s->a.type = &rtc__srtp_hmac_sha1;
   s->a.state = s;
@@ -240,16 +240,16 @@ static srtp_err_status_t srtp_hmac_alloc(srtp_auth_pointer_t *ap, int key_len, i
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_hmac_dealloc(srtp_auth_pointer_t ap) {
+static srtp_err_status_t rtc_srtp_hmac_dealloc(srtp_auth_pointer_t ap) {
   if (!ap) return srtp_err_status_bad_param;
-  srtp_hmac_t *s = ap->state;
+  rtc_srtp_hmac_t *s = ap->state;
   OPENSSL_cleanse(s, sizeof *s);
   free(s);
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_hmac_init(void *state, const uint8_t *key, int key_len) {
-  srtp_hmac_t *s = state;
+static srtp_err_status_t rtc_srtp_hmac_init(void *state, const uint8_t *key, int key_len) {
+  rtc_srtp_hmac_t *s = state;
   uint8_t pad[SHA_CBLOCK];
   if (key_len < 0 || key_len > SHA_DIGEST_LENGTH) return srtp_err_status_bad_param;
   memset(pad, 0x36, sizeof pad);
@@ -265,22 +265,22 @@ static srtp_err_status_t srtp_hmac_init(void *state, const uint8_t *key, int key
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_hmac_start(void *state) {
-  srtp_hmac_t *s = state;
+static srtp_err_status_t rtc_srtp_hmac_start(void *state) {
+  rtc_srtp_hmac_t *s = state;
   s->run = s->inner;
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_hmac_update(void *state, const uint8_t *buf, int len) {
-  srtp_hmac_t *s = state;
+static srtp_err_status_t rtc_srtp_hmac_update(void *state, const uint8_t *buf, int len) {
+  rtc_srtp_hmac_t *s = state;
   if (len < 0) return srtp_err_status_bad_param;
   SHA1_Update(&s->run, buf, (size_t)len);
   return srtp_err_status_ok;
 }
 
-static srtp_err_status_t srtp_hmac_compute(void *state, const uint8_t *buf, int len, int tag_len,
+static srtp_err_status_t rtc_srtp_hmac_compute(void *state, const uint8_t *buf, int len, int tag_len,
                                            uint8_t *tag) {
-  srtp_hmac_t *s = state;
+  rtc_srtp_hmac_t *s = state;
   uint8_t h[SHA_DIGEST_LENGTH];
   if (len < 0 || tag_len < 0 || tag_len > SHA_DIGEST_LENGTH) return srtp_err_status_bad_param;
   SHA1_Update(&s->run, buf, (size_t)len);
@@ -410,60 +410,60 @@ static const srtp_auth_test_case_t hmac1_test = {
 /* ---- The types. */
 
 const srtp_cipher_type_t rtc__srtp_aes_icm_128 = {
-    .alloc = srtp_icm_alloc_128,
-    .dealloc = srtp_icm_dealloc,
-    .init = srtp_icm_init,
-    .encrypt = srtp_icm_crypt,
-    .decrypt = srtp_icm_crypt,
-    .set_iv = srtp_icm_set_iv,
+    .alloc = rtc_srtp_icm_alloc_128,
+    .dealloc = rtc_srtp_icm_dealloc,
+    .init = rtc_srtp_icm_init,
+    .encrypt = rtc_srtp_icm_crypt,
+    .decrypt = rtc_srtp_icm_crypt,
+    .set_iv = rtc_srtp_icm_set_iv,
     .description = "AES-128 counter mode (luartc, libcrypto)",
     .test_data = &icm128_test,
     .id = SRTP_AES_ICM_128,
 };
 const srtp_cipher_type_t rtc__srtp_aes_icm_256 = {
-    .alloc = srtp_icm_alloc_256,
-    .dealloc = srtp_icm_dealloc,
-    .init = srtp_icm_init,
-    .encrypt = srtp_icm_crypt,
-    .decrypt = srtp_icm_crypt,
-    .set_iv = srtp_icm_set_iv,
+    .alloc = rtc_srtp_icm_alloc_256,
+    .dealloc = rtc_srtp_icm_dealloc,
+    .init = rtc_srtp_icm_init,
+    .encrypt = rtc_srtp_icm_crypt,
+    .decrypt = rtc_srtp_icm_crypt,
+    .set_iv = rtc_srtp_icm_set_iv,
     .description = "AES-256 counter mode (luartc, libcrypto)",
     .test_data = &icm256_test,
     .id = SRTP_AES_ICM_256,
 };
 const srtp_cipher_type_t rtc__srtp_aes_gcm_128 = {
-    .alloc = srtp_gcm_alloc_128,
-    .dealloc = srtp_gcm_dealloc,
-    .init = srtp_gcm_init,
-    .set_aad = srtp_gcm_set_aad,
-    .encrypt = srtp_gcm_encrypt,
-    .decrypt = srtp_gcm_decrypt,
-    .set_iv = srtp_gcm_set_iv,
-    .get_tag = srtp_gcm_get_tag,
+    .alloc = rtc_srtp_gcm_alloc_128,
+    .dealloc = rtc_srtp_gcm_dealloc,
+    .init = rtc_srtp_gcm_init,
+    .set_aad = rtc_srtp_gcm_set_aad,
+    .encrypt = rtc_srtp_gcm_encrypt,
+    .decrypt = rtc_srtp_gcm_decrypt,
+    .set_iv = rtc_srtp_gcm_set_iv,
+    .get_tag = rtc_srtp_gcm_get_tag,
     .description = "AES-128 GCM (luartc, libcrypto)",
     .test_data = &gcm128_test,
     .id = SRTP_AES_GCM_128,
 };
 const srtp_cipher_type_t rtc__srtp_aes_gcm_256 = {
-    .alloc = srtp_gcm_alloc_256,
-    .dealloc = srtp_gcm_dealloc,
-    .init = srtp_gcm_init,
-    .set_aad = srtp_gcm_set_aad,
-    .encrypt = srtp_gcm_encrypt,
-    .decrypt = srtp_gcm_decrypt,
-    .set_iv = srtp_gcm_set_iv,
-    .get_tag = srtp_gcm_get_tag,
+    .alloc = rtc_srtp_gcm_alloc_256,
+    .dealloc = rtc_srtp_gcm_dealloc,
+    .init = rtc_srtp_gcm_init,
+    .set_aad = rtc_srtp_gcm_set_aad,
+    .encrypt = rtc_srtp_gcm_encrypt,
+    .decrypt = rtc_srtp_gcm_decrypt,
+    .set_iv = rtc_srtp_gcm_set_iv,
+    .get_tag = rtc_srtp_gcm_get_tag,
     .description = "AES-256 GCM (luartc, libcrypto)",
     .test_data = &gcm256_test,
     .id = SRTP_AES_GCM_256,
 };
 const srtp_auth_type_t rtc__srtp_hmac_sha1 = {
-    .alloc = srtp_hmac_alloc,
-    .dealloc = srtp_hmac_dealloc,
-    .init = srtp_hmac_init,
-    .compute = srtp_hmac_compute,
-    .update = srtp_hmac_update,
-    .start = srtp_hmac_start,
+    .alloc = rtc_srtp_hmac_alloc,
+    .dealloc = rtc_srtp_hmac_dealloc,
+    .init = rtc_srtp_hmac_init,
+    .compute = rtc_srtp_hmac_compute,
+    .update = rtc_srtp_hmac_update,
+    .start = rtc_srtp_hmac_start,
     .description = "HMAC-SHA1 (luartc, libcrypto)",
     .test_data = &hmac1_test,
     .id = SRTP_HMAC_SHA1,
