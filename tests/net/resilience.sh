@@ -11,7 +11,8 @@
 # (tests/net/resil_peer.lua, in A) sets the impairment through netem's control fifo and
 # checks what both peers saw; the other peer (in B) answers and verifies every byte.
 #
-# Env: RESIL_LOSSY_BYTES (default 512 KiB; 16777216 for the 16 MiB),
+# Env: RESIL_LOSSY_BYTES (default 512 KiB; tests/run_all.sh runs the 16 MiB in the
+#      background as a suite of its own),
 #      RESIL_ONLY=clean,lossy,cut8,move,switch,switchb,cut40 (a subset), RESIL_LOGDIR (keep logs).
 # switch, switchb (need coturn, skipped without): a TURN server in R besides the direct
 # path; the direct path dies and comes back, no restartIce (switchb: B controls ICE).
