@@ -4,9 +4,10 @@
 # mDNS host candidates (resolved by luartc, and again with luartc's own mDNS on: the
 # driver selects by "chromium/<name>" in both runs); GStreamer webrtcbin (OpenSSL DTLS,
 # an RSA certificate); the WHIP recorder (examples/whip-recorder.lua) taking Chromium,
-# aiortc and GStreamer at once into WebM (its A/V start check widened from 100 to 250 ms:
-# three publishers and the 2-3x slower ASan recorder on 2 cores put aiortc's audio 115 ms
-# after its video once; this run looks for memory errors, make interop keeps 100 ms).
+# aiortc and GStreamer at once into WebM, 10 s each (make interop: 20 s). Its A/V start
+# check is widened from 100 to 250 ms here: three publishers and the 2-3x slower ASan
+# recorder on 2 cores put aiortc's audio 115 ms after its video once; this run looks for
+# memory errors, make interop keeps 100 ms.
 #   bash tests/interop/asan.sh [BUILD]        (BUILD: build-asan)
 # Env: ASAN_INTEROP=0 leaves it out (skipped), ASAN_INTEROP_ONLY replaces the selection
 # (an INTEROP_ONLY regex). Every luartc process writes its sanitizer reports to files
@@ -31,7 +32,7 @@ t0=$(date +%s)
 ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan" \
   UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" \
   INTEROP_DRIVERS="aiortc chromium chromium-mdns gstreamer whip-record" INTEROP_ONLY="$only" \
-  WHIP_AV_MAX_MS=${WHIP_AV_MAX_MS:-250} \
+  WHIP_AV_MAX_MS=${WHIP_AV_MAX_MS:-250} WHIP_RECORD_SECONDS=${WHIP_RECORD_SECONDS:-10} \
   INTEROP_LOGDIR=${INTEROP_LOGDIR:-/tmp/interop/asan-logs} \
   bash tests/interop/run.sh "$BUILD" 2>&1 | tee "$ilog"
 line=$(grep '^RESULT' "$ilog" | tail -1)
