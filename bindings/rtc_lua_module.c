@@ -320,6 +320,13 @@ static int m_debug_counts(lua_State *L) {
   lua_setfield(L, -2, "ecpFast");
   lua_pushnumber(L, (lua_Number)ecp.fallback);
   lua_setfield(L, -2, "ecpFallback");
+  unsigned mux_sockets;
+  uint64_t mux_dropped;
+  rtc_io_mux_stats(&mux_sockets, &mux_dropped);
+  lua_pushinteger(L, (lua_Integer)mux_sockets);
+  lua_setfield(L, -2, "udpMuxSockets");
+  lua_pushnumber(L, (lua_Number)mux_dropped);
+  lua_setfield(L, -2, "udpMuxDropped");
   return 1;
 }
 

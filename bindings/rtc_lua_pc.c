@@ -92,7 +92,7 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
  *   bundlePolicy = "balanced"|"max-compat"|"max-bundle", gatherAddresses = {...},
  *   portMin = n, portMax = n, maxMessageSize = n, maxSdpSize = n, maxChannels = n,
  *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n, turnCaFile = "path",
- *   iceTcp = bool (default true),
+ *   iceTcp = bool (default true), udpMux = bool|port (default false),
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -138,6 +138,18 @@ int rtc_lua_pc_new(lua_State *L) {
   lua_getfield(L, 1, "iceTcp");
   luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1, "iceTcp must be a boolean");
   cfg.ice_tcp_off = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "udpMux"); /* true, or the port of the shared socket */
+  if (lua_isnumber(L, -1)) {
+    lua_Integer port = lua_tointeger(L, -1);
+    luaL_argcheck(L, port > 0 && port <= 65535, 1, "udpMux must be true, false or a port 1..65535");
+    cfg.udp_mux = true;
+    cfg.udp_mux_port = (uint16_t)port;
+  } else {
+    luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1,
+                  "udpMux must be true, false or a port 1..65535");
+    cfg.udp_mux = lua_toboolean(L, -1);
+  }
   lua_pop(L, 1);
   int mms = opt_field_int(L, 1, "maxMessageSize", 0);
   luaL_argcheck(L, mms >= 0, 1, "bad maxMessageSize");

@@ -421,6 +421,7 @@ function rtc.RTCPeerConnection(config)
     iceServers = config.iceServers,
     turnCaFile = config.turnCaFile,
     iceTcp = config.iceTcp,
+    udpMux = config.udpMux,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

@@ -29,6 +29,9 @@ void rtc_io_peer_kick(rtc_io_peer_t *peer);
 /* Whether the peer keeps the loop alive (live transport or pending events). */
 bool rtc_io_peer_is_active(const rtc_io_peer_t *peer);
 void rtc_io_peer_destroy(rtc_io_peer_t *peer);
+/* Shared UDP sockets open (udpMux), and the datagrams they dropped because no pc
+ * on them had talked to the sender (and it was no STUN request naming one). */
+void rtc_io_mux_stats(unsigned *sockets, uint64_t *dropped);
 /* Monotonic microseconds from the loop clock (uv_hrtime). */
 uint64_t rtc_io_now_us(void);
 

@@ -42,4 +42,26 @@ void rtc__io_tcp_close_all(rtc_io_peer_t *peer);
 void rtc__io_tcp_free(rtc__io_tcp_t *t);
 rtc__io_tcp_t **rtc__io_peer_tcp(rtc_io_peer_t *peer); /* rtc_io_peer.c */
 
+/* The receive buffer of every UDP socket (rtc_io_peer.c), and their buffer size. */
+void rtc__io_recv_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+#define RTC__IO_SOCKET_BUFFER (2 * 1024 * 1024)
+
+/* Shared UDP sockets (rtc_io_mux.c, the udpMux option): a pc is a member of the
+ * socket on an address and port; the socket is bound at the first join and closed at
+ * the last leave. */
+typedef struct rtc__io_mux rtc__io_mux_t;
+typedef struct rtc__io_mux_member rtc__io_mux_member_t;
+/* NULL with *uv_err when the socket cannot be bound (or no memory). port 0: any. */
+rtc__io_mux_member_t *rtc__io_mux_join(rtc_io_peer_t *peer, const rtc_addr_t *ip, uint16_t port,
+                                       int *uv_err);
+void rtc__io_mux_leave(rtc__io_mux_member_t *m);
+const rtc_addr_t *rtc__io_mux_local(const rtc__io_mux_member_t *m);
+uv_udp_t *rtc__io_mux_udp(rtc__io_mux_member_t *m);
+/* A datagram the pc sends through the shared socket (a STUN check claims its
+ * destination for the answers). */
+void rtc__io_mux_sent(rtc__io_mux_member_t *m, const rtc_addr_t *remote, const uint8_t *p,
+                      size_t len);
+/* After an API call: re-index the pc under its ufrag if an ICE restart changed it. */
+void rtc__io_mux_refresh(rtc__io_mux_member_t *m);
+
 #endif

@@ -16,14 +16,16 @@
 #include "io/rtc_io_internal.h"
 
 #define IO_MAX_SOCKETS 16
-#define IO_SOCKET_BUFFER (2 * 1024 * 1024)
+#define IO_SOCKET_BUFFER RTC__IO_SOCKET_BUFFER
 
 typedef struct io_socket {
-  uv_udp_t udp;
+  uv_udp_t udp; /* unused (never initialised) when mux is set */
   rtc_addr_t local;
   rtc_io_peer_t *peer;
-  bool open;
+  rtc__io_mux_member_t *mux; /* a shared socket (udpMux), or NULL: udp is the pc's own */
 } io_socket_t;
+
+static uv_udp_t *io_udp(io_socket_t *s) { return s->mux ? rtc__io_mux_udp(s->mux) : &s->udp; }
 
 struct rtc_io_peer {
   uv_loop_t *loop;
@@ -94,8 +96,14 @@ static void io_close_handles(rtc_io_peer_t *peer) {
   peer->handles_closed = true;
   rtc__io_turn_close(&peer->turn);
   for (size_t i = 0; i < peer->n_socks; i++) {
-    uv_udp_recv_stop(&peer->socks[i]->udp);
-    uv_close((uv_handle_t *)&peer->socks[i]->udp, io_handle_closed);
+    io_socket_t *s = peer->socks[i];
+    if (s->mux) { /* others may still use the socket */
+      rtc__io_mux_leave(s->mux);
+      free(s);
+      continue;
+    }
+    uv_udp_recv_stop(&s->udp);
+    uv_close((uv_handle_t *)&s->udp, io_handle_closed);
   }
   peer->n_socks = 0;
   rtc_heap_remove(&io_deadlines, &peer->tnode);
@@ -228,7 +236,7 @@ static void io_batch_send(rtc_io_peer_t *peer) {
   io_batch_t *b = &io_batch;
   uv_os_fd_t fd;
   if (b->n == 0) return;
-  if (uv_fileno((uv_handle_t *)&b->sock->udp, &fd) != 0) {
+  if (uv_fileno((uv_handle_t *)io_udp(b->sock), &fd) != 0) {
     b->n = 0;
     return;
   }
@@ -263,11 +271,12 @@ static void io_flush(rtc_io_peer_t *peer) {
       rtc__io_turn_send(peer->turn, &tx); /* a TCP connection to a TURN server, or nothing */
       continue;
     }
+    if (s->mux) rtc__io_mux_sent(s->mux, &tx.remote, tx.data, tx.len);
     if (b->n && (b->sock != s || b->n == IO_BATCH_MAX)) io_batch_send(peer);
     if (tx.len > IO_BATCH_SLOT) {
       io_batch_send(peer); /* keep the order */
       uv_buf_t buf = uv_buf_init((char *)tx.data, (unsigned)tx.len);
-      int r = uv_udp_try_send(&s->udp, &buf, 1, &tx.remote.u.sa);
+      int r = uv_udp_try_send(io_udp(s), &buf, 1, &tx.remote.u.sa);
       if (r < 0) io_send_failed(peer, r);
       continue;
     }
@@ -391,7 +400,7 @@ static void io_on_idle(uv_idle_t *h) {
 #define IO_RECV_CHUNK 65536
 #define IO_RECV_CHUNKS 20 /* libuv's UV__MMSG_MAXWIDTH: more chunks are never used */
 
-static void io_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+void rtc__io_recv_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   /* One buffer for every socket: a batch is fully processed before the next read. */
   static char recv_buf[IO_RECV_CHUNK * IO_RECV_CHUNKS];
   buf->base = recv_buf;
@@ -417,11 +426,32 @@ static void io_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const st
   if (!(flags & UV_UDP_MMSG_CHUNK)) io_after(peer); /* a single read (no recvmmsg) */
 }
 
+/* A member of the shared socket on addr's IP (udpMux). */
+static int io_join_mux(rtc_io_peer_t *peer, const rtc_addr_t *addr, io_socket_t *s) {
+  const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
+  int err = 0;
+  s->mux = rtc__io_mux_join(peer, addr, cfg->udp_mux_port, &err);
+  if (!s->mux) {
+    char ip[RTC_ADDR_STRLEN] = "?";
+    rtc_addr_to_string(addr, ip, sizeof(ip));
+    RTC_LOG(RTC_LOG_WARN, "io", "pc %u: cannot use %s (shared socket): %s", rtc_pc_id(peer->pc),
+            ip, uv_strerror(err));
+    free(s);
+    return RTC_EIO;
+  }
+  s->local = *rtc__io_mux_local(s->mux);
+  peer->socks[peer->n_socks++] = s;
+  int r = rtc_pc_add_local_address(peer->pc, &s->local);
+  if (r == 0 && !cfg->ice_tcp_off) rtc__io_tcp_gather(peer, &s->local);
+  return r;
+}
+
 static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
   if (peer->n_socks >= IO_MAX_SOCKETS) return RTC_ELIMIT;
   io_socket_t *s = calloc(1, sizeof(*s));
   if (!s) return RTC_ENOMEM;
   s->peer = peer;
+  if (rtc_pc_config(peer->pc)->udp_mux) return io_join_mux(peer, addr, s);
   /* UV_UDP_RECVMMSG: see io_on_recv. Falls back to plain reads where unsupported. */
   if (uv_udp_init_ex(peer->loop, &s->udp, (unsigned)addr->u.sa.sa_family | UV_UDP_RECVMMSG) != 0)
     uv_udp_init(peer->loop, &s->udp);
@@ -448,7 +478,7 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
     int rcv = IO_SOCKET_BUFFER, snd = IO_SOCKET_BUFFER;
     uv_recv_buffer_size((uv_handle_t *)&s->udp, &rcv);
     uv_send_buffer_size((uv_handle_t *)&s->udp, &snd);
-    r = uv_udp_recv_start(&s->udp, io_alloc, io_on_recv);
+    r = uv_udp_recv_start(&s->udp, rtc__io_recv_alloc, io_on_recv);
   }
   if (r != 0) {
     char ip[RTC_ADDR_STRLEN] = "?";
@@ -615,6 +645,8 @@ void rtc_io_peer_kick(rtc_io_peer_t *peer) {
   const char *name;
   while (rtc_pc_poll_resolve(peer->pc, &name))
     rtc__io_mdns_query(peer->loop, name);
+  for (size_t i = 0; i < peer->n_socks; i++)
+    if (peer->socks[i]->mux) rtc__io_mux_refresh(peer->socks[i]->mux); /* an ICE restart */
   io_flush(peer);
   io_arm_timer(peer);
   rtc__io_sctp_timer_arm(peer->loop);

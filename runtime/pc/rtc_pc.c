@@ -22,6 +22,9 @@ int rtc__pc_fail(rtc_pc_t *pc, int err, const char *fmt, ...) {
 
 const char *rtc_pc_error(const rtc_pc_t *pc) { return pc->errbuf; }
 uint32_t rtc_pc_id(const rtc_pc_t *pc) { return pc->id; }
+const char *rtc_pc_local_ufrag(const rtc_pc_t *pc) {
+  return rtc_ice_agent_local_ufrag(rtc_transport_ice(pc->transport));
+}
 const rtc_pc_config_t *rtc_pc_config(const rtc_pc_t *pc) { return &pc->cfg; }
 
 void rtc_pc_limits_defaults(rtc_pc_config_t *cfg) {

@@ -90,6 +90,11 @@ typedef struct rtc_pc_config {
   /* No ICE-TCP (RFC 6544): no passive/active TCP candidates, the peer's TCP ones
    * ignored. Default (false): TCP candidates besides the UDP ones. */
   bool ice_tcp_off;
+  /* Gather on a UDP socket shared with other peer connections (one per local address
+   * and port, io/rtc_io_mux.c) instead of a socket of its own. udp_mux_port 0: the
+   * port the first such pc got (from port_min..port_max or the kernel). */
+  bool udp_mux;
+  uint16_t udp_mux_port;
   size_t max_message_size;     /* our a=max-message-size; 0: 262144. Larger messages from
                                   the peer are dropped unread and their channel closed */
   /* Limits on what a peer (or the application) can make us hold; 0: the default
@@ -162,6 +167,9 @@ rtc_pc_t *rtc_pc_create(const rtc_pc_config_t *cfg, uint64_t now_us);
 void rtc_pc_destroy(rtc_pc_t *pc); /* NULL is fine */
 const char *rtc_pc_error(const rtc_pc_t *pc);
 uint32_t rtc_pc_id(const rtc_pc_t *pc); /* for logs */
+/* The current ICE username fragment (changes on an ICE restart): a shared socket
+ * routes a STUN request from an unknown address by it. */
+const char *rtc_pc_local_ufrag(const rtc_pc_t *pc);
 
 /* Signaling. *sdp_out is malloc'd (caller frees). ice_restart: new credentials. */
 int rtc_pc_create_offer(rtc_pc_t *pc, bool ice_restart, char **sdp_out);

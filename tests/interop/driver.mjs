@@ -212,6 +212,29 @@ test('mdns-host-candidates', async (t) => {
   }
 }, { only: ['chromium'] });
 
+// udpMux: luartc's pc on a UDP socket shared with other pcs of the process
+// (runtime/io/rtc_io_mux.c): the peer's checks reach it by the ufrag in their
+// USERNAME, the rest by address. A second luartc pc on the same socket, never
+// connected, makes the demultiplexing real.
+for (const side of ['L', 'P']) {
+  test(`udp-mux-${side === 'L' ? 'luartc' : 'peer'}-offers`, async (t) => {
+    await setup(t, { lConfig: { udpMux: true, iceTcp: false, udpMuxDecoy: true } });
+    const [O, A] = side === 'L' ? [t.L, t.P] : [t.P, t.L];
+    O.cmd({ op: 'dc', label: 'chat' });
+    const { offer, answer } = await t.link.negotiate(O, A);
+    await bothConnected(t);
+    await Promise.all([dcOpen(O, 'chat'), dcOpen(A, 'chat')]);
+    await say(t.L, t.P, 'chat', 'hello over the shared socket');
+    await say(t.P, t.L, 'chat', 'hello back');
+    const li = await t.L.info();
+    assert(li.udpMuxSockets === 1, `luartc has ${li.udpMuxSockets} shared sockets, want 1`);
+    const ld = side === 'L' ? offer : answer;
+    const ports = new Set(candidatesIn(ld.sdp).concat(t.L.filter((e) => e.ev === 'cand' && e.candidate)
+      .map((e) => e.candidate.candidate)).filter((c) => / udp /i.test(c)).map((c) => c.split(/\s+/)[5]));
+    assert(ports.size <= 1, `luartc's UDP candidates on several ports: ${[...ports]}`);
+  }, { only: ['chromium', 'aiortc'] });
+}
+
 test('data-text-binary-empty', async (t) => {
   await basicConnect(t, 'L');
   for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {

@@ -53,6 +53,7 @@ local function gen(size, seed, binary)
 end
 
 local pc
+local decoy_pc -- see ops.init, udpMuxDecoy
 local trickle = true
 -- media (issue 7): file tracks we send, recorders of what we receive, counters
 local media = { tracks = {}, recorders = {}, want = {}, frames = { audio = 0, video = 0 }, got = {} }
@@ -113,6 +114,15 @@ function ops.init(c)
     config.certificates = { assert(rtc.generateCertificate({ name = "RSASSA-PKCS1-v1_5", modulusLength = 2048 })) }
   end
   config.keyType = nil
+  -- udpMuxDecoy: a second pc on the same shared socket (udpMux), gathering but never
+  -- connected, so that the socket really has to tell two pcs apart.
+  local decoy = config.udpMuxDecoy
+  config.udpMuxDecoy = nil
+  if decoy then
+    decoy_pc = rtc.RTCPeerConnection(config)
+    decoy_pc:createDataChannel("decoy")
+    rtc.spawn(function() decoy_pc:setLocalDescription() end)
+  end
   pc = rtc.RTCPeerConnection(config)
   pc.onicecandidate = function(e)
     if not trickle then return end
@@ -301,6 +311,7 @@ function ops.info()
   emit({
     ev = "info", connectionState = pc.connectionState, iceConnectionState = pc.iceConnectionState,
     signalingState = pc.signalingState, channels = chans,
+    udpMuxSockets = rtc.core.debugCounts().udpMuxSockets,
   })
 end
 

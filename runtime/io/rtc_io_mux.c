@@ -1,0 +1,374 @@
+/* A UDP socket shared by many peer connections (the `udpMux` option): one socket per
+ * local address and port instead of one per pc, so that the number of connections is
+ * not bounded by the open-file limit (10,000 pairs need 20,000 sockets otherwise).
+ *
+ * Incoming datagrams are demultiplexed as Pion's UDPMux and libwebrtc's shared port do:
+ * - a STUN binding request goes to the pc whose local ufrag is the part of its
+ *   USERNAME before ':' (RFC 8445 7.2.2), and its source address is recorded for that
+ *   pc (the last pc to claim an address wins);
+ * - anything else goes to the pc recorded for its source address, recorded from such
+ *   requests and from the STUN checks the pc sends;
+ * - the rest (DTLS/SRTP/SCTP from an address no pc has talked to) is dropped and
+ *   counted.
+ * Two pcs on the same shared socket cannot talk to each other, nor can two pairs run
+ * between the same two shared sockets: their datagrams carry the same addresses and
+ * nothing else says which connection they belong to.
+ *
+ * The sans-IO core sees an ordinary local address; only this file knows it is shared.
+ * The socket lives while a pc uses it (a count of members). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rtc_log.h"
+#include "ice/rtc_stun.h"
+#include "io/rtc_io_internal.h"
+
+#define MUX_ADDRS_PER_MEMBER 32 /* remote addresses remembered per pc (oldest go first) */
+
+typedef struct mux_addr {
+  rtc_addr_t remote;
+  rtc__io_mux_member_t *member;
+  struct mux_addr *hnext; /* bucket chain */
+  struct mux_addr *mnext; /* the member's addresses, newest first */
+} mux_addr_t;
+
+struct rtc__io_mux_member {
+  rtc__io_mux_t *mux;
+  rtc_io_peer_t *peer;
+  char ufrag[RTC_STUN_MAX_USERNAME + 1]; /* what it is indexed under */
+  rtc__io_mux_member_t *unext;           /* ufrag bucket chain */
+  mux_addr_t *addrs;
+  unsigned n_addrs;
+  bool touched; /* in mux->touched for this read batch */
+};
+
+#define MUX_TOUCHED_MAX 64
+
+struct rtc__io_mux {
+  uv_udp_t udp;
+  rtc_addr_t key;   /* the IP asked for, with the port asked for (0: any) */
+  rtc_addr_t local; /* what the socket is bound to */
+  unsigned members;
+  mux_addr_t **abuckets; /* remote address -> member */
+  size_t n_abuckets, n_addrs;
+  rtc__io_mux_member_t **ubuckets; /* local ufrag -> member */
+  size_t n_ubuckets, n_ufrags;
+  rtc__io_mux_member_t *touched[MUX_TOUCHED_MAX]; /* got datagrams in this read batch */
+  unsigned n_touched;
+  rtc__io_mux_t *next;
+};
+
+static rtc__io_mux_t *mux_all;
+static unsigned mux_open;
+static uint64_t mux_dropped;
+
+void rtc_io_mux_stats(unsigned *sockets, uint64_t *dropped) {
+  *sockets = mux_open;
+  *dropped = mux_dropped;
+}
+
+/* FNV-1a */
+static size_t mux_hash(const void *p, size_t n) {
+  const uint8_t *b = p;
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+  return (size_t)(h ^ (h >> 29));
+}
+
+static size_t mux_addr_hash(const rtc_addr_t *a) {
+  if (a->u.sa.sa_family == AF_INET6)
+    return mux_hash(&a->u.in6.sin6_addr, 16) ^ (size_t)a->u.in6.sin6_port * 40503u;
+  return mux_hash(&a->u.in4.sin_addr, 4) ^ (size_t)a->u.in4.sin_port * 40503u;
+}
+
+/* Doubles a chained table when it holds more entries than buckets. */
+static bool mux_grow(void ***buckets, size_t *n, size_t count, size_t next_off,
+                     size_t (*hash)(const void *)) {
+  if (count < *n) return true;
+  size_t nn = *n ? *n * 2 : 64;
+  void **nb = calloc(nn, sizeof(*nb));
+  if (!nb) return *n > 0; /* keep chaining in the old table */
+  for (size_t i = 0; i < *n; i++) {
+    for (void *e = (*buckets)[i], *next; e; e = next) {
+      next = *(void **)((char *)e + next_off);
+      size_t h = hash(e) & (nn - 1);
+      *(void **)((char *)e + next_off) = nb[h];
+      nb[h] = e;
+    }
+  }
+  free(*buckets);
+  *buckets = nb;
+  *n = nn;
+  return true;
+}
+
+static size_t mux_addr_entry_hash(const void *e) {
+  return mux_addr_hash(&((const mux_addr_t *)e)->remote);
+}
+static size_t mux_ufrag_entry_hash(const void *e) {
+  const char *u = ((const rtc__io_mux_member_t *)e)->ufrag;
+  return mux_hash(u, strlen(u));
+}
+
+static mux_addr_t *mux_addr_find(rtc__io_mux_t *mux, const rtc_addr_t *remote) {
+  if (!mux->n_abuckets) return NULL;
+  for (mux_addr_t *e = mux->abuckets[mux_addr_hash(remote) & (mux->n_abuckets - 1)]; e;
+       e = e->hnext)
+    if (rtc_addr_equal(&e->remote, remote)) return e;
+  return NULL;
+}
+
+static void mux_addr_unlink(rtc__io_mux_t *mux, mux_addr_t *e) {
+  mux_addr_t **pp = &mux->abuckets[mux_addr_hash(&e->remote) & (mux->n_abuckets - 1)];
+  while (*pp && *pp != e) pp = &(*pp)->hnext;
+  if (*pp) *pp = e->hnext;
+  rtc__io_mux_member_t *m = e->member;
+  for (pp = &m->addrs; *pp; pp = &(*pp)->mnext) {
+    if (*pp == e) {
+      *pp = e->mnext;
+      break;
+    }
+  }
+  m->n_addrs--;
+  mux->n_addrs--;
+  free(e);
+}
+
+/* Datagrams from `remote` go to member m from now on. */
+static void mux_addr_claim(rtc__io_mux_member_t *m, const rtc_addr_t *remote) {
+  rtc__io_mux_t *mux = m->mux;
+  mux_addr_t *e = mux_addr_find(mux, remote);
+  if (e && e->member == m) return;
+  if (e) mux_addr_unlink(mux, e);
+  if (m->n_addrs >= MUX_ADDRS_PER_MEMBER) {
+    mux_addr_t *old = m->addrs;
+    while (old->mnext) old = old->mnext;
+    mux_addr_unlink(mux, old);
+  }
+  if (!mux_grow((void ***)&mux->abuckets, &mux->n_abuckets, mux->n_addrs,
+                offsetof(mux_addr_t, hnext), mux_addr_entry_hash))
+    return;
+  e = calloc(1, sizeof(*e));
+  if (!e) return;
+  e->remote = *remote;
+  e->member = m;
+  size_t h = mux_addr_hash(remote) & (mux->n_abuckets - 1);
+  e->hnext = mux->abuckets[h];
+  mux->abuckets[h] = e;
+  e->mnext = m->addrs;
+  m->addrs = e;
+  m->n_addrs++;
+  mux->n_addrs++;
+}
+
+static void mux_ufrag_unlink(rtc__io_mux_member_t *m) {
+  rtc__io_mux_t *mux = m->mux;
+  if (!m->ufrag[0] || !mux->n_ubuckets) return;
+  rtc__io_mux_member_t **pp = &mux->ubuckets[mux_ufrag_entry_hash(m) & (mux->n_ubuckets - 1)];
+  while (*pp && *pp != m) pp = &(*pp)->unext;
+  if (*pp) {
+    *pp = m->unext;
+    mux->n_ufrags--;
+  }
+  m->ufrag[0] = '\0';
+}
+
+/* Indexes m under its pc's current ufrag (it changes on an ICE restart). */
+void rtc__io_mux_refresh(rtc__io_mux_member_t *m) {
+  const char *u = rtc_pc_local_ufrag(rtc_io_peer_pc(m->peer));
+  if (!u || strcmp(u, m->ufrag) == 0) return;
+  rtc__io_mux_t *mux = m->mux;
+  mux_ufrag_unlink(m);
+  if (strlen(u) >= sizeof(m->ufrag)) return;
+  if (!mux_grow((void ***)&mux->ubuckets, &mux->n_ubuckets, mux->n_ufrags,
+                offsetof(rtc__io_mux_member_t, unext), mux_ufrag_entry_hash))
+    return;
+  strcpy(m->ufrag, u);
+  size_t h = mux_ufrag_entry_hash(m) & (mux->n_ubuckets - 1);
+  m->unext = mux->ubuckets[h];
+  mux->ubuckets[h] = m;
+  mux->n_ufrags++;
+}
+
+static rtc__io_mux_member_t *mux_by_ufrag(rtc__io_mux_t *mux, const char *u, size_t n) {
+  if (!mux->n_ubuckets) return NULL;
+  for (rtc__io_mux_member_t *m = mux->ubuckets[mux_hash(u, n) & (mux->n_ubuckets - 1)]; m;
+       m = m->unext)
+    if (strlen(m->ufrag) == n && memcmp(m->ufrag, u, n) == 0) return m;
+  return NULL;
+}
+
+/* The member a datagram belongs to, or NULL. */
+static rtc__io_mux_member_t *mux_route(rtc__io_mux_t *mux, const rtc_addr_t *src,
+                                       const uint8_t *p, size_t len) {
+  if (rtc_stun_is_stun(p, len)) {
+    /* Only a binding request names its receiver; responses and indications are
+     * matched by address like the rest. */
+    uint16_t type = (uint16_t)(p[0] << 8 | p[1]);
+    if ((type & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST && (type & ~RTC_STUN_CLASS_MASK) == RTC_STUN_BINDING) {
+      static rtc_stun_msg_t msg; /* large; one loop, no reentry */
+      if (rtc_stun_parse(p, len, &msg) == 0 && msg.has_username) {
+        const char *colon = strchr(msg.username, ':');
+        size_t n = colon ? (size_t)(colon - msg.username) : strlen(msg.username);
+        rtc__io_mux_member_t *m = mux_by_ufrag(mux, msg.username, n);
+        if (m) {
+          mux_addr_claim(m, src);
+          return m;
+        }
+      }
+    }
+  }
+  mux_addr_t *e = mux_addr_find(mux, src);
+  return e ? e->member : NULL;
+}
+
+static void mux_end_batch(rtc__io_mux_t *mux) {
+  /* io_after runs the owner's handlers, which may close any pc and so free its member
+   * record: the peers are taken out first and held (their memory stays until the
+   * close callbacks; a closed one is skipped by rtc__io_peer_after). */
+  rtc_io_peer_t *peers[MUX_TOUCHED_MAX];
+  unsigned n = mux->n_touched;
+  for (unsigned i = 0; i < n; i++) {
+    mux->touched[i]->touched = false;
+    peers[i] = mux->touched[i]->peer;
+    rtc__io_peer_hold(peers[i]);
+  }
+  mux->n_touched = 0;
+  for (unsigned i = 0; i < n; i++) {
+    rtc__io_peer_after(peers[i]);
+    rtc__io_peer_release(peers[i]);
+  }
+}
+
+static void mux_touch(rtc__io_mux_t *mux, rtc__io_mux_member_t *m) {
+  if (m->touched) return;
+  if (mux->n_touched == MUX_TOUCHED_MAX) mux_end_batch(mux);
+  m->touched = true;
+  mux->touched[mux->n_touched++] = m;
+}
+
+static void mux_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *from, unsigned flags) {
+  rtc__io_mux_t *mux = u->data;
+  if (flags & UV_UDP_MMSG_FREE) {
+    mux_end_batch(mux);
+    return;
+  }
+  if (nread <= 0 || !from || (flags & UV_UDP_PARTIAL)) return;
+  rtc_addr_t src;
+  memset(&src, 0, sizeof(src));
+  memcpy(&src, from,
+         from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+  const uint8_t *p = (const uint8_t *)buf->base;
+  rtc__io_mux_member_t *m = mux_route(mux, &src, p, (size_t)nread);
+  if (!m || rtc__io_peer_dead(m->peer)) {
+    mux_dropped++;
+    return;
+  }
+  rtc_pc_handle_datagram(rtc_io_peer_pc(m->peer), rtc_io_now_us(), &mux->local, &src, p,
+                         (size_t)nread);
+  mux_touch(mux, m);
+  if (!(flags & UV_UDP_MMSG_CHUNK)) mux_end_batch(mux); /* a single read (no recvmmsg) */
+}
+
+static void mux_closed(uv_handle_t *h) {
+  rtc__io_mux_t *mux = h->data;
+  free(mux->abuckets);
+  free(mux->ubuckets);
+  free(mux);
+}
+
+static int mux_bind(rtc__io_mux_t *mux, const rtc_pc_config_t *cfg) {
+  rtc_addr_t a = mux->key;
+  int r = UV_EADDRINUSE;
+  if (rtc_addr_port(&mux->key) == 0 && cfg->port_min && cfg->port_max >= cfg->port_min) {
+    for (unsigned p = cfg->port_min; p <= cfg->port_max && r == UV_EADDRINUSE; p++) {
+      rtc_addr_set_port(&a, (uint16_t)p);
+      r = uv_udp_bind(&mux->udp, &a.u.sa, 0);
+    }
+  } else {
+    r = uv_udp_bind(&mux->udp, &a.u.sa, 0);
+  }
+  int len = sizeof(mux->local.u);
+  if (r == 0) r = uv_udp_getsockname(&mux->udp, &mux->local.u.sa, &len);
+  if (r == 0) {
+    /* Many connections' bursts meet in one receive queue: as large as the kernel
+     * allows (net.core.rmem_max caps it). */
+    int rcv = 8 * RTC__IO_SOCKET_BUFFER, snd = RTC__IO_SOCKET_BUFFER;
+    uv_recv_buffer_size((uv_handle_t *)&mux->udp, &rcv);
+    uv_send_buffer_size((uv_handle_t *)&mux->udp, &snd);
+    r = uv_udp_recv_start(&mux->udp, rtc__io_recv_alloc, mux_on_recv);
+  }
+  return r;
+}
+
+rtc__io_mux_member_t *rtc__io_mux_join(rtc_io_peer_t *peer, const rtc_addr_t *ip, uint16_t port,
+                                       int *uv_err) {
+  rtc_addr_t key = *ip;
+  rtc_addr_set_port(&key, port);
+  rtc__io_mux_t *mux = mux_all;
+  while (mux && !rtc_addr_equal(&mux->key, &key)) mux = mux->next;
+  rtc__io_mux_member_t *m = calloc(1, sizeof(*m));
+  if (!m) {
+    *uv_err = UV_ENOMEM;
+    return NULL;
+  }
+  if (!mux) {
+    mux = calloc(1, sizeof(*mux));
+    if (!mux) {
+      free(m);
+      *uv_err = UV_ENOMEM;
+      return NULL;
+    }
+    mux->key = key;
+    uv_loop_t *loop = rtc__io_peer_loop(peer);
+    if (uv_udp_init_ex(loop, &mux->udp, (unsigned)ip->u.sa.sa_family | UV_UDP_RECVMMSG) != 0)
+      uv_udp_init(loop, &mux->udp);
+    mux->udp.data = mux;
+    int r = mux_bind(mux, rtc_pc_config(rtc_io_peer_pc(peer)));
+    if (r != 0) {
+      uv_close((uv_handle_t *)&mux->udp, mux_closed);
+      free(m);
+      *uv_err = r;
+      return NULL;
+    }
+    mux->next = mux_all;
+    mux_all = mux;
+    mux_open++;
+  }
+  m->mux = mux;
+  m->peer = peer;
+  mux->members++;
+  rtc__io_mux_refresh(m);
+  return m;
+}
+
+void rtc__io_mux_leave(rtc__io_mux_member_t *m) {
+  if (!m) return;
+  rtc__io_mux_t *mux = m->mux;
+  while (m->addrs) mux_addr_unlink(mux, m->addrs);
+  mux_ufrag_unlink(m);
+  for (unsigned i = 0; i < mux->n_touched; i++) {
+    if (mux->touched[i] == m) {
+      mux->touched[i] = mux->touched[--mux->n_touched];
+      break;
+    }
+  }
+  free(m);
+  if (--mux->members > 0) return;
+  rtc__io_mux_t **pp = &mux_all;
+  while (*pp != mux) pp = &(*pp)->next;
+  *pp = mux->next;
+  mux_open--;
+  uv_udp_recv_stop(&mux->udp);
+  uv_close((uv_handle_t *)&mux->udp, mux_closed);
+}
+
+const rtc_addr_t *rtc__io_mux_local(const rtc__io_mux_member_t *m) { return &m->mux->local; }
+uv_udp_t *rtc__io_mux_udp(rtc__io_mux_member_t *m) { return &m->mux->udp; }
+
+void rtc__io_mux_sent(rtc__io_mux_member_t *m, const rtc_addr_t *remote, const uint8_t *p,
+                      size_t len) {
+  /* The answers to our checks come from where they went. */
+  if (rtc_stun_is_stun(p, len)) mux_addr_claim(m, remote);
+}
