@@ -86,6 +86,7 @@ void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len) {
   k->next = NULL;
   k->len = len;
   memcpy(k->data, buf, len);
+  rtc__sctp_port_out(s, k->data, len);
   if (rtc__sctp_own_crc32c) rtc__sctp_fill_crc32c(k->data, len);
   if (s->txq_tail)
     s->txq_tail->next = k;
@@ -488,7 +489,8 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
   struct sockaddr_conn sc;
   memset(&sc, 0, sizeof sc);
   sc.sconn_family = AF_CONN;
-  sc.sconn_port = htons(s->cfg.local_port);
+  s->port = rtc__sctp_port_alloc();
+  sc.sconn_port = htons(s->port ? s->port : s->cfg.local_port);
   sc.sconn_addr = s->handle;
   if (usrsctp_bind(s->sock, (struct sockaddr *)&sc, sizeof sc) < 0) goto fail;
   return s;
@@ -527,6 +529,7 @@ void rtc_sctp_destroy(rtc_sctp_t *s) {
   }
   free(s->ev_cur);
   free(s->rx_buf);
+  rtc__sctp_port_free(s->port);
   free(s);
 }
 
@@ -536,7 +539,7 @@ int rtc_sctp_start(rtc_sctp_t *s) {
   struct sockaddr_conn sc;
   memset(&sc, 0, sizeof sc);
   sc.sconn_family = AF_CONN;
-  sc.sconn_port = htons(s->cfg.remote_port);
+  sc.sconn_port = htons(s->port ? (uint16_t)(s->port + 1) : s->cfg.remote_port);
   sc.sconn_addr = s->handle;
   s->started = true;
   /* Non-blocking: EINPROGRESS is the normal answer; COMM_UP comes as a notification. */
@@ -552,7 +555,7 @@ int rtc_sctp_start(rtc_sctp_t *s) {
 int rtc_sctp_handle_packet(rtc_sctp_t *s, const uint8_t *p, size_t len) {
   if (!s || !s->sock) return RTC_EINVAL;
   if (!p || len == 0) return 0;
-  usrsctp_conninput(s->handle, p, len, 0);
+  usrsctp_conninput(s->handle, rtc__sctp_port_in(s, p, len), len, 0);
   sctp_drain(s);
   return 0;
 }

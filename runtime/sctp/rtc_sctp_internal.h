@@ -91,6 +91,10 @@ typedef struct rtc__sctp_ev {
 struct rtc_sctp {
   rtc_sctp_config_t cfg;
   void *handle; /* sconn_addr registered with usrsctp */
+  /* The SCTP ports usrsctp sees (rtc_sctp_port.c): a pair of its own per association
+   * (local even, remote odd), translated to and from cfg.local_port/remote_port on
+   * the wire; 0 when the wire ports are used as they are. */
+  uint16_t port;
   bool registered;
   struct socket *sock;
   bool started, connected, disconnected;
@@ -166,6 +170,15 @@ void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
  * rtc__sctp_own_crc32c is set, usrsctp computes no checksum and every outgoing
  * packet gets one from rtc__sctp_fill_crc32c (see rtc_sctp_global.c). */
 extern bool rtc__sctp_own_crc32c;
+/* Internal SCTP ports (rtc_sctp_port.c). */
+uint16_t rtc__sctp_port_alloc(void); /* an even port whose +1 is free too; 0: none left */
+void rtc__sctp_port_free(uint16_t port);
+/* An incoming packet with the wire ports rewritten to the internal ones (a copy in a
+ * static buffer), or p itself when s translates nothing or the ports are not ours. */
+const uint8_t *rtc__sctp_port_in(const rtc_sctp_t *s, const uint8_t *p, size_t len);
+/* An outgoing packet from usrsctp: the internal ports rewritten to the wire ones, in
+ * place (before its checksum is filled). */
+void rtc__sctp_port_out(const rtc_sctp_t *s, uint8_t *p, size_t len);
 uint32_t rtc__sctp_crc32c(const uint8_t *p, size_t len);
 void rtc__sctp_fill_crc32c(uint8_t *pkt, size_t len);
 
