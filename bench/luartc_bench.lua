@@ -98,6 +98,16 @@ local function connect_pair(on_done, on_fail)
       on_done(pair)
     end
   end
+  -- a pc that fails (e.g. a DTLS handshake timeout on a loaded machine) ends the pair:
+  -- on_fail(err, pair) once
+  for _, pc in ipairs({ a, b }) do
+    pc.onconnectionstatechange = function()
+      if pc.connectionState == "failed" and not done then
+        done = true
+        if on_fail then on_fail("connection failed", pair) end
+      end
+    end
+  end
   local dca = a:createDataChannel("bench")
   pair.dca = dca
   dca.onopen = one_open
@@ -137,6 +147,9 @@ local function close_pair(p)
 end
 
 -- Sets up n pairs, at most `parallel` in flight; done(pairs, ok, elapsed_ms).
+-- A pair that fails is closed and replaced (its slot among the `parallel` is freed);
+-- the failures are counted in setup_failed.
+local setup_failed = 0
 local function setup_pairs(n, parallel, cap_s, on_pair, done)
   local pairs_, started, connected, finished = {}, 0, 0, false
   local t0 = now_ms()
@@ -145,7 +158,9 @@ local function setup_pairs(n, parallel, cap_s, on_pair, done)
     if finished then return end
     finished = true
     cap:stop(); cap:close()
-    done(pairs_, ok, now_ms() - t0, connected)
+    local up_pairs = {}
+    for _, p in ipairs(pairs_) do if not p.failed then up_pairs[#up_pairs + 1] = p end end
+    done(up_pairs, ok, now_ms() - t0, connected)
   end
   local launch
   local function on_up(p)
@@ -153,10 +168,18 @@ local function setup_pairs(n, parallel, cap_s, on_pair, done)
     if on_pair then on_pair(p) end
     if connected == n then finish(true) else launch() end
   end
+  local function on_fail(err, p)
+    log(err)
+    if not p or p.failed then return end
+    p.failed = true
+    setup_failed = setup_failed + 1
+    close_pair(p)
+    launch()
+  end
   function launch()
-    while started < n and started - connected < parallel and not finished do
+    while started - setup_failed < n and started - connected - setup_failed < parallel and not finished do
       started = started + 1
-      pairs_[#pairs_ + 1] = connect_pair(on_up, function(err) log(err) end)
+      pairs_[#pairs_ + 1] = connect_pair(on_up, on_fail)
     end
   end
   cap:start(cap_s * 1000, 0, function() finish(false) end)
@@ -397,12 +420,13 @@ elseif MODE == "B4" then
                             cpu_ms = math.floor(cpu_ms() - c_start),
                             rss_mib = math.floor(rss_kib() / 102.4) / 10 }
       local m = marks[#marks]
-      log(string.format("B4: %d pairs at %d ms (cpu %d ms), rss %.1f MiB", up, m.ms, m.cpu_ms, m.rss_mib))
+      log(string.format("B4: %d pairs at %d ms (cpu %d ms), rss %.1f MiB, %d failed and replaced",
+        up, m.ms, m.cpu_ms, m.rss_mib, setup_failed))
     end
   end, function(ps, ok, ms, connected)
     if not ok then
       result({ ok = false, pairs = connected, setup_ms = ms, rss_kib = rss_kib(), marks = marks,
-               reason = "setup not done within " .. cap_s .. " s" })
+               setup_failed = setup_failed, reason = "setup not done within " .. cap_s .. " s" })
     end
     log(string.format("B4: %d pairs up in %.0f ms, rss %.1f MiB", connected, ms, rss_kib() / 1024))
     -- every pair sends one ping a second, spread over the second in 20 slices
@@ -430,7 +454,7 @@ elseif MODE == "B4" then
         local cpu_pct = (c1 - c0) / (t1 - t0) * 100
         local delivered = (p1 - p0) / (n * secs)
         result({ ok = true, pairs = connected, setup_ms = ms, rss_kib = rss_kib(), marks = marks,
-                 rss_delta_kib = rss_kib() - rss0, cpu_pct = cpu_pct, delivered = delivered })
+                 setup_failed = setup_failed, rss_delta_kib = rss_kib() - rss0, cpu_pct = cpu_pct, delivered = delivered })
       end)
     end)
   end)
