@@ -448,7 +448,9 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
   s->next_stream = cfg->dtls_client ? 0 : 1;
   if (rtc__sctp_registry_add(s, &s->handle) < 0) goto fail;
   s->registered = true;
-  usrsctp_register_address(s->handle);
+  s->port = rtc__sctp_port_alloc(s);
+  s->conn_addr = s->port ? (void *)&rtc__sctp_shared_addr : s->handle;
+  if (!s->port) usrsctp_register_address(s->handle);
   s->sock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
   if (!s->sock) goto fail;
   if (usrsctp_set_non_blocking(s->sock, 1) < 0) goto fail;
@@ -489,9 +491,8 @@ rtc_sctp_t *rtc_sctp_create(const rtc_sctp_config_t *cfg) {
   struct sockaddr_conn sc;
   memset(&sc, 0, sizeof sc);
   sc.sconn_family = AF_CONN;
-  s->port = rtc__sctp_port_alloc();
   sc.sconn_port = htons(s->port ? s->port : s->cfg.local_port);
-  sc.sconn_addr = s->handle;
+  sc.sconn_addr = s->conn_addr;
   if (usrsctp_bind(s->sock, (struct sockaddr *)&sc, sizeof sc) < 0) goto fail;
   return s;
 fail:
@@ -507,7 +508,7 @@ void rtc_sctp_destroy(rtc_sctp_t *s) {
     usrsctp_close(s->sock); /* linger 0: ABORT, association freed */
   }
   if (s->registered) {
-    usrsctp_deregister_address(s->handle);
+    if (!s->port) usrsctp_deregister_address(s->handle);
     rtc__sctp_registry_remove(s->handle);
   }
   while (s->nchans)
@@ -540,7 +541,7 @@ int rtc_sctp_start(rtc_sctp_t *s) {
   memset(&sc, 0, sizeof sc);
   sc.sconn_family = AF_CONN;
   sc.sconn_port = htons(s->port ? (uint16_t)(s->port + 1) : s->cfg.remote_port);
-  sc.sconn_addr = s->handle;
+  sc.sconn_addr = s->conn_addr;
   s->started = true;
   /* Non-blocking: EINPROGRESS is the normal answer; COMM_UP comes as a notification. */
   int r = usrsctp_connect(s->sock, (struct sockaddr *)&sc, sizeof sc);
@@ -555,7 +556,7 @@ int rtc_sctp_start(rtc_sctp_t *s) {
 int rtc_sctp_handle_packet(rtc_sctp_t *s, const uint8_t *p, size_t len) {
   if (!s || !s->sock) return RTC_EINVAL;
   if (!p || len == 0) return 0;
-  usrsctp_conninput(s->handle, rtc__sctp_port_in(s, p, len), len, 0);
+  usrsctp_conninput(s->conn_addr, rtc__sctp_port_in(s, p, len), len, 0);
   sctp_drain(s);
   return 0;
 }

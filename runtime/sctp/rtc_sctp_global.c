@@ -84,7 +84,11 @@ void rtc__sctp_fill_crc32c(uint8_t *pkt, size_t len) {
 }
 
 static int sctp_conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df) {
-  rtc_sctp_t *s = rtc__sctp_registry_get(addr);
+  const uint8_t *p = buf;
+  /* On the shared address the source port (ours) names the association. */
+  rtc_sctp_t *s = addr != &rtc__sctp_shared_addr ? rtc__sctp_registry_get(addr)
+                  : len >= 12 ? rtc__sctp_port_owner((uint16_t)(p[0] << 8 | p[1]))
+                              : NULL;
   if (!s) return 0;
   rtc__sctp_queue_packet(s, buf, len);
   rtc__sctp_wake(s);
@@ -100,6 +104,7 @@ int rtc_sctp_global_init(void) {
   if (__builtin_cpu_supports("sse4.2")) {
     rtc__sctp_own_crc32c = true;
     usrsctp_enable_crc32c_offload();
+    usrsctp_register_address(&rtc__sctp_shared_addr); /* rtc_sctp_port.c */
   }
 #endif
   /* ECN: not negotiated by other WebRTC stacks, and meaningless inside DTLS. */

@@ -20,15 +20,16 @@
 #define SCTP_PORT_FIRST 1024u                       /* pairs from 1024/1025 ... */
 #define SCTP_PORT_PAIRS ((65536u - SCTP_PORT_FIRST) / 2) /* ... to 65534/65535 */
 
-static uint64_t sctp_port_used[(SCTP_PORT_PAIRS + 63) / 64];
+static rtc_sctp_t *sctp_port_owner[SCTP_PORT_PAIRS]; /* NULL: the pair is free */
 static unsigned sctp_port_next; /* where the search starts: ports are reused last */
+char rtc__sctp_shared_addr;
 
-uint16_t rtc__sctp_port_alloc(void) {
+uint16_t rtc__sctp_port_alloc(rtc_sctp_t *s) {
   if (!rtc__sctp_own_crc32c) return 0;
   for (unsigned n = 0; n < SCTP_PORT_PAIRS; n++) {
     unsigned i = (sctp_port_next + n) % SCTP_PORT_PAIRS;
-    if (sctp_port_used[i / 64] & (1ull << (i % 64))) continue;
-    sctp_port_used[i / 64] |= 1ull << (i % 64);
+    if (sctp_port_owner[i]) continue;
+    sctp_port_owner[i] = s;
     sctp_port_next = (i + 1) % SCTP_PORT_PAIRS;
     return (uint16_t)(SCTP_PORT_FIRST + 2 * i);
   }
@@ -37,8 +38,12 @@ uint16_t rtc__sctp_port_alloc(void) {
 
 void rtc__sctp_port_free(uint16_t port) {
   if (port < SCTP_PORT_FIRST) return;
-  unsigned i = (port - SCTP_PORT_FIRST) / 2;
-  sctp_port_used[i / 64] &= ~(1ull << (i % 64));
+  sctp_port_owner[(port - SCTP_PORT_FIRST) / 2] = NULL;
+}
+
+rtc_sctp_t *rtc__sctp_port_owner(uint16_t port) {
+  if (port < SCTP_PORT_FIRST) return NULL;
+  return sctp_port_owner[(port - SCTP_PORT_FIRST) / 2];
 }
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
