@@ -454,7 +454,8 @@ elseif MODE == "B4" then
         local cpu_pct = (c1 - c0) / (t1 - t0) * 100
         local delivered = (p1 - p0) / (n * secs)
         result({ ok = true, pairs = connected, setup_ms = ms, rss_kib = rss_kib(), marks = marks,
-                 setup_failed = setup_failed, rss_delta_kib = rss_kib() - rss0, cpu_pct = cpu_pct, delivered = delivered })
+                 setup_failed = setup_failed, udp_mux_dropped = rtc.core.debugCounts().udpMuxDropped,
+                 rss_delta_kib = rss_kib() - rss0, cpu_pct = cpu_pct, delivered = delivered })
       end)
     end)
   end)
