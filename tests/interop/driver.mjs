@@ -819,6 +819,69 @@ for (const side of ['L', 'P']) {
   }, { only: ['chromium'] });
 }
 
+// Pair switching with Chromium controlling ICE (it offers), no restartIce: UDP dies
+// (nftables drops it) while the ICE-TCP pair still works; Chromium moves to the TCP
+// connection and nominates it (USE-CANDIDATE on its pings, libwebrtc's semi-aggressive
+// nomination), and luartc, controlled, must follow that re-nomination. UDP comes back:
+// Chromium moves up to it again and luartc follows. The channel carries data all along.
+async function luartcPair(t) {
+  const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats', { what: 'luartc stats' });
+  const lc = ls.stats.find((s) => s.type === 'local-candidate');
+  const tr = ls.stats.find((s) => s.type === 'transport');
+  return { proto: lc && lc.protocol, changes: tr && tr.selectedCandidatePairChanges };
+}
+async function peerPairs(t) { // Chromium's view: protocol, state, nominated, requests/responses
+  const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats', { what: 'peer stats' });
+  const locals = new Map(ps.stats.filter((s) => s.type === 'local-candidate').map((s) => [s.id, s]));
+  return ps.stats.filter((s) => s.type === 'candidate-pair').map((s) => {
+    const l = locals.get(s.localCandidateId) || {};
+    return `${l.protocol}/${l.tcpType || ''} ${s.state}${s.nominated ? ' nominated' : ''} req ${s.requestsSent} resp ${s.responsesReceived}`;
+  }).join('; ');
+}
+async function waitPair(t, proto, ms) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const p = await luartcPair(t);
+    if (p.proto === proto) return { secs: (Date.now() - t0) / 1000, ...p };
+    await sleep(200);
+  }
+  return null;
+}
+async function chunksBothWays(t, n, size, seed0) {
+  for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+    for (let seed = seed0; seed < seed0 + n; seed++) {
+      const m = b.mark();
+      const s = await sendOk(a, { label: 'chat', gen: { size, seed }, binary: true }, `chunk ${seed}`);
+      assert(s.ok, `${a.name} send failed: ${s.err}`);
+      const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 20000, what: `chunk ${seed}` });
+      const want = adler32(gen(size, seed, true));
+      assert(e.len === size && e.sum === want, `${a.name}->${b.name} chunk ${seed}: len ${e.len} sum ${e.sum}, want ${want}`);
+    }
+  }
+}
+test('pair-switch-chromium-controlling', async (t) => {
+  try {
+    await basicConnect(t, 'P');
+    await sleep(4000); // the TCP pair is checked too: a backup
+    const p0 = await luartcPair(t);
+    assert(p0.proto === 'udp', `luartc's selected pair is not UDP before the cut: ${JSON.stringify(p0)}`);
+    console.error(`pair-switch: Chromium's pairs before the cut: ${await peerPairs(t)}`);
+    udpBlock();
+    const down = await waitPair(t, 'tcp', 30000);
+    assert(down, `luartc did not follow Chromium to the TCP pair within 30 s of UDP dying; Chromium's pairs: ${await peerPairs(t)}`);
+    console.error(`pair-switch: Chromium's pairs on TCP: ${await peerPairs(t)}`);
+    await chunksBothWays(t, 4, 65536, 1);
+    const drops = udpDrops();
+    udpUnblock();
+    const up = await waitPair(t, 'udp', 30000);
+    assert(up, 'luartc did not follow Chromium back to UDP within 30 s of it returning');
+    await chunksBothWays(t, 4, 65536, 11);
+    assert(up.changes >= 3, `selectedCandidatePairChanges ${up.changes}, want >= 3`);
+    t.note = `UDP dropped: luartc on the TCP pair after ${down.secs.toFixed(1)} s (nft dropped ${drops}); ` +
+      `UDP back: on UDP after ${up.secs.toFixed(1)} s; selectedCandidatePairChanges ${up.changes}; 512 KiB each way intact`;
+  } finally { udpUnblock(); }
+}, { only: ['chromium'] });
+
 // luartc records the camera and microphone for 20 s in C (runtime/record): one WebM with
 // both, and an IVF and an Ogg beside it; the files' durations match the time recorded
 // within 5 %, ffmpeg decodes them without a word, audio and video start within 100 ms.

@@ -318,7 +318,9 @@ end
 function ops.stats()
   local out = {}
   for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" or s.type == "local-candidate" then out[#out + 1] = s end
+    if s.type == "candidate-pair" or s.type == "local-candidate" or s.type == "transport" then
+      out[#out + 1] = s
+    end
   end
   emit({ ev = "stats", stats = out })
 end
