@@ -24,6 +24,8 @@ typedef struct net {
   bool mute[2];   /* drop what this agent sends */
   /* The direct path (addr[0] <-> addr[1]) is cut: both ways, or from this agent only. */
   bool cut_direct, cut_from[2];
+  rtc_addr_t slow;  /* datagrams from or to this address take slow_us more (one way) */
+  uint64_t slow_us;
   int sent, dropped;
   uint64_t latency_us; /* one-way delay; 0: delivered at once */
   struct {
@@ -84,11 +86,15 @@ static void pump(net_t *n) {
         CHECK(rtc_addr_equal(&t.local, &n->addr[i]) || rtc_addr_equal(&t.local, &n->extra[i]));
         if (!rtc_addr_equal(&t.remote, &n->addr[j]) && !rtc_addr_equal(&t.remote, &n->extra[j]))
           continue; /* nobody there */
-        if (n->latency_us && n->n_wire < 256 && t.len <= sizeof n->wire[0].data) {
+        uint64_t delay = n->latency_us;
+        if (rtc_addr_family(&n->slow) &&
+            (rtc_addr_equal(&t.local, &n->slow) || rtc_addr_equal(&t.remote, &n->slow)))
+          delay += n->slow_us;
+        if (delay && n->n_wire < 256 && t.len <= sizeof n->wire[0].data) {
           n->wire[n->n_wire].to = j;
           n->wire[n->n_wire].local = t.remote;
           n->wire[n->n_wire].from = *src;
-          n->wire[n->n_wire].at = n->now + n->latency_us;
+          n->wire[n->n_wire].at = n->now + delay;
           n->wire[n->n_wire].len = t.len;
           memcpy(n->wire[n->n_wire].data, t.data, t.len);
           n->n_wire++;
@@ -788,6 +794,39 @@ static void test_controlled_keeps_working_pair(void) {
   net_free(&n);
 }
 
+/* A lower pair that answers first does not win (what keeps an ICE-TCP or relayed pair
+ * from taking over just by being quicker after a cut): B has a second, slow host
+ * address (150 ms each way), A a fast relayed candidate. The direct path dies; the
+ * probe round is decided by priority, so A moves to B's slow host address, not to the
+ * relay that answered 300 ms earlier. */
+static void test_switch_prefers_priority_over_speed(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  rtc_ice_candidate_t relay, second;
+  rtc_addr_set(&n.extra[0], "127.0.0.2", 20000);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_relay(n.a[0], &n.extra[0], &n.addr[0], &relay), 0);
+  rtc_addr_set(&n.extra[1], "127.0.0.3", 20001);
+  CHECK_EQ_INT(rtc_ice_agent_add_local_host(n.a[1], &n.extra[1], &second), 0);
+  CHECK(second.priority > relay.priority);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &relay), 0);
+  CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[0], &second), 0);
+  n.slow = n.extra[1];
+  n.slow_us = RTC_MS(150);
+  run_until_connected(&n, n.now + RTC_MS(1000));
+  run_until(&n, n.now + RTC_MS(8000));
+  CHECK(on_direct(&n, 0) && on_direct(&n, 1));
+  uint64_t t_cut = n.now;
+  n.cut_direct = true;
+  run_until_both(&n, off_direct, t_cut + RTC_MS(10000));
+  run_until(&n, n.now + RTC_MS(1000));
+  rtc_addr_t l, r;
+  CHECK(rtc_ice_agent_get_selected(n.a[0], &l, &r));
+  CHECK(rtc_addr_equal(&l, &n.addr[0]) && rtc_addr_equal(&r, &n.extra[1]));
+  check_same_pair(&n);
+  CHECK_EQ_INT((int)rtc_ice_agent_selected_changes(n.a[0]), 2);
+  net_free(&n);
+}
+
 int main(void) {
   RUN_TEST(test_host_priority_and_foundation);
   RUN_TEST(test_connect_fast);
@@ -809,5 +848,6 @@ int main(void) {
   RUN_TEST(test_switch_one_way);
   RUN_TEST(test_no_backup_no_switch);
   RUN_TEST(test_controlled_keeps_working_pair);
+  RUN_TEST(test_switch_prefers_priority_over_speed);
   TEST_MAIN_END();
 }
