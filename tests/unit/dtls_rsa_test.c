@@ -6,6 +6,7 @@
  * agree with OpenSSL's exporter, and that a fingerprint mismatch still fails. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -455,6 +456,76 @@ static void test_openssl_rsa_fingerprint_mismatch(void) {
   }
 }
 
+/* OpenSSL's DTLS retransmission timer, short so that the test does not wait a second
+ * of real time: 10 ms, doubled on each retransmission. */
+static unsigned int ossl_short_timer(SSL *ssl, unsigned int timer_us) {
+  (void)ssl;
+  return timer_us ? 2 * timer_us : 10000;
+}
+
+/* luartc as the server, OpenSSL as the client, the server's last flight (ChangeCipherSpec,
+ * Finished) lost: luartc has already freed mbedTLS (dtls_go_lean) when OpenSSL
+ * retransmits its flight, and answers from the flight it kept; another stack's client
+ * must accept it and finish (RFC 6347 4.2.4). */
+static void test_openssl_client_after_lost_last_flight(void) {
+  ossl_t o;
+  memset(&o, 0, sizeof o);
+  side_t s;
+  side_init(&s, cert_ec);
+  CHECK_EQ_INT(ossl_make_cert(&o), 0);
+  CHECK_EQ_INT(ossl_start(&o, false, "DEFAULT"), 0);
+  DTLS_set_timer_cb(o.ssl, ossl_short_timer);
+  CHECK_EQ_INT(rtc_dtls_start(s.d, now_us, RTC_DTLS_ROLE_SERVER, "sha-256", o.fp), 0);
+  ossl_step(&o); /* ClientHello */
+  int dropped = 0;
+  bool dropping = false;
+  for (int iter = 0; iter < 400 && !o.hs_done; iter++) {
+    const uint8_t *p;
+    size_t len;
+    /* What luartc queued once connected is its last flight: lost. */
+    if (s.connected && !dropping && !dropped) dropping = true;
+    while (rtc_dtls_poll_transmit(s.d, &p, &len)) {
+      if (dropping) {
+        dropped++;
+        continue;
+      }
+      BIO_write(o.rb, p, (int)len);
+      ossl_step(&o);
+    }
+    dropping = false;
+    ossl_step(&o);
+    if (dropped && !o.hs_done) {
+      usleep(5000);
+      DTLSv1_handle_timeout(o.ssl); /* OpenSSL resends its flight once its timer ran out */
+    }
+    static uint8_t buf[65536];
+    int n = BIO_read(o.wb, buf, sizeof buf);
+    for (int off = 0; n > 0 && off + 13 <= n;) {
+      size_t rl = 13 + ((size_t)buf[off + 11] << 8 | buf[off + 12]);
+      if (off + (int)rl > n) break;
+      rtc_dtls_handle_datagram(s.d, now_us, buf + off, rl);
+      off += (int)rl;
+    }
+    drain(&s);
+  }
+  printf("  luartc server, last flight lost (%d datagrams): OpenSSL client %s, %u resends\n",
+         dropped, o.hs_done ? "connected" : "not connected", rtc__dtls_flight_resends(s.d));
+  CHECK(dropped > 0);
+  CHECK_EQ_INT(s.connected, 1);
+  CHECK(o.hs_done);
+  CHECK(rtc__dtls_lean(s.d));
+  CHECK(rtc__dtls_flight_resends(s.d) >= 1);
+  /* and the connection carries data both ways */
+  CHECK_EQ_INT(rtc_dtls_send(s.d, (const uint8_t *)"from luartc", 11), 0);
+  CHECK_EQ_INT(SSL_write(o.ssl, "from openssl", 12), 12);
+  pump_ossl(&s, &o);
+  CHECK_STR(o.data, "from luartc");
+  CHECK_STR(s.data, "from openssl");
+  ERR_clear_error();
+  rtc_dtls_destroy(s.d);
+  ossl_free(&o);
+}
+
 int main(void) {
   cert_ec = rtc_dtls_cert_default();
   CHECK_EQ_INT(rtc_dtls_cert_generate_kind(RTC_DTLS_CERT_RSA, 2048, &cert_rsa), 0);
@@ -468,6 +539,7 @@ int main(void) {
   RUN_TEST(test_openssl_rsa_peer_every_role);
   RUN_TEST(test_openssl_rsa_peer_each_suite);
   RUN_TEST(test_openssl_rsa_fingerprint_mismatch);
+  RUN_TEST(test_openssl_client_after_lost_last_flight);
   rtc_dtls_cert_unref(cert_ec);
   rtc_dtls_cert_unref(cert_rsa);
   TEST_MAIN_END();
