@@ -60,8 +60,6 @@ void rtc__ice_pair_answered(rtc_ice_agent_t *ice, int pi, uint64_t now_us) {
 }
 
 void rtc__ice_pair_missed(rtc_ice_agent_t *ice, int pi, uint64_t now_us) {
-  (void)ice;
-  (void)now_us;
   if (ice->pairs[pi].fail_streak < UINT32_MAX) ice->pairs[pi].fail_streak++;
 }
 
