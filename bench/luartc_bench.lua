@@ -43,6 +43,7 @@ local function cpu_ms()
 end
 local function rss_kib()
   local f = io.open("/proc/self/statm")
+  if not f then return uv.getrusage().maxrss end -- out of fds (B4 near the limit): the peak
   local s = f:read("*l")
   f:close()
   local _, res = s:match("(%d+)%s+(%d+)")
