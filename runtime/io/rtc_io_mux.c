@@ -4,10 +4,12 @@
  *
  * Incoming datagrams are demultiplexed as Pion's UDPMux and libwebrtc's shared port do:
  * - a STUN binding request goes to the pc whose local ufrag is the part of its
- *   USERNAME before ':' (RFC 8445 7.2.2), and its source address is recorded for that
- *   pc (the last pc to claim an address wins);
- * - anything else goes to the pc recorded for its source address, recorded from such
- *   requests and from the STUN checks the pc sends;
+ *   USERNAME before ':' (RFC 8445 7.2.2);
+ * - anything else goes to the pc recorded for its source address, recorded from the
+ *   STUN messages the pc sends there: its checks, and its answers to requests whose
+ *   MESSAGE-INTEGRITY its ICE agent accepted (the last pc to claim an address wins).
+ *   A request alone claims nothing: anyone who knows a ufrag (it travels in the SDP)
+ *   and can spoof a source address would otherwise steer a pc's traffic;
  * - the rest (DTLS/SRTP/SCTP from an address no pc has talked to) is dropped and
  *   counted.
  * Two pcs on the same shared socket cannot talk to each other, nor can two pairs run
@@ -213,10 +215,7 @@ static rtc__io_mux_member_t *mux_route(rtc__io_mux_t *mux, const rtc_addr_t *src
         const char *colon = strchr(msg.username, ':');
         size_t n = colon ? (size_t)(colon - msg.username) : strlen(msg.username);
         rtc__io_mux_member_t *m = mux_by_ufrag(mux, msg.username, n);
-        if (m) {
-          mux_addr_claim(m, src);
-          return m;
-        }
+        if (m) return m; /* its answer, if the agent gives one, claims src */
       }
     }
   }

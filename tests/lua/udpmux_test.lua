@@ -135,6 +135,30 @@ test("udpMux = port; two shared sockets carry one pair; an ICE restart re-indexe
   s2:close()
 end, 30000)
 
+test("a forged request naming a pc's ufrag does not claim its source address", function()
+  local as, _, das = mux_pairs(2, { udpMux = true, iceTcp = false }, { iceTcp = false })
+  local port = udp_port(as[1])
+  local ufrag = as[1].localDescription.sdp:match("a=ice%-ufrag:(%S+)")
+  -- a binding request with the right ufrag and no valid MESSAGE-INTEGRITY: the pc gets
+  -- it and its agent refuses it (no answer), so what follows from there stays unclaimed
+  local u = ufrag .. ":zz"
+  local pad = (4 - #u % 4) % 4
+  local attrs = "\0\6" .. string.char(0, #u) .. u .. string.rep("\0", pad)
+  local s = udp_send(port, "\0\1" .. string.char(0, #attrs) .. "\33\18\164\66" .. "abcdefghijkl" .. attrs)
+  rtc.sleep(50)
+  local d0 = counts().udpMuxDropped
+  assert(s:try_send("\22\254\253" .. string.rep("x", 40), "127.0.0.1", port))
+  H.waitFor(function() return counts().udpMuxDropped > d0 end, "the forger's DTLS record dropped", 3000)
+  eq(counts().udpMuxDropped, d0 + 1)
+  s:close()
+  local got = 0
+  for i = 1, 2 do
+    das[i].onmessage = function(m) if m.data == "echo still" then got = got + 1 end end
+    das[i]:send("still")
+  end
+  H.waitFor(function() return got == 2 end, "both pairs still echo")
+end, 30000)
+
 test("udpMux option errors", function()
   local okk, err = pcall(rtc.RTCPeerConnection, { udpMux = "yes" })
   ok(not okk and tostring(err):find("udpMux"), "string refused", err)
