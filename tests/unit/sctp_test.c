@@ -3,6 +3,7 @@
  * both ends live in this one process. */
 #include <malloc.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "base/rtc_err.h"
@@ -13,6 +14,23 @@
 #include "sctp/rtc_sctp_internal.h"
 
 static uint64_t now_us = 1000000;
+
+/* usrsctp reads gettimeofday() for its RTT samples and to decide which chunks a T3
+ * timeout may resend (only those sent longer than an RTO ago), while these tests drive
+ * its timers on now_us, which runs far ahead of the machine's clock. With the machine's
+ * time, a loaded machine made usrsctp measure long RTTs and then find every unacked
+ * chunk "sent too recently" at each T3 timeout, for the rest of the test: A kept 3
+ * chunks unacked with its RTO at the 10 s ceiling, B held 2 after the gap, and only
+ * 1997 of 2000 messages arrived (test_lossy_wire, 2-6 runs in 30 with six at once).
+ * A definition in the executable takes the place of libc's for libusrsctp.so, as in
+ * tests/sim/sim_hooks.c, so usrsctp sees the test's clock. */
+int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+  (void)tz;
+  uint64_t t = 1767225600ull * 1000000ull + now_us; /* 2026-01-01 + the test clock */
+  tv->tv_sec = (time_t)(t / 1000000u);
+  tv->tv_usec = (suseconds_t)(t % 1000000u);
+  return 0;
+}
 
 /* What one side saw. */
 typedef struct side {
