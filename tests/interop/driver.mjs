@@ -1118,36 +1118,42 @@ async function startCoturn(t, addr, port, relayIps = [addr]) {
   }
   throw new TestError('coturn did not start');
 }
+// Both sides relay-only through the TURN server at `url` (user u:p): every candidate
+// relayed, 4 x 256 KiB each way intact. Returns the descriptions, Chromium's selected
+// local candidate and luartc's stats.
+async function relayOnlyExchange(t, url, lGather = GATHER) {
+  const ice = { iceServers: [{ urls: url, username: 'u', credential: 'p' }], iceTransportPolicy: 'relay' };
+  await setup(t, { trickle: false, lConfig: ice, pConfig: ice, lGather });
+  t.L.cmd({ op: 'dc', label: 'chat' });
+  const { offer, answer } = await t.link.negotiate(t.L, t.P, { timeout: 20000 });
+  for (const [who, d] of [['luartc', offer], ['Chromium', answer]]) {
+    const c = candidatesIn(d.sdp);
+    assert(c.length > 0 && c.every((l) => / typ relay /.test(l)), `${who}'s candidates are not all relayed: ${c.join(' / ')}`);
+  }
+  await bothConnected(t, 20000);
+  await Promise.all([dcOpen(t.L, 'chat'), dcOpen(t.P, 'chat')]);
+  for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
+    for (let seed = 1; seed <= 4; seed++) {
+      const m = b.mark();
+      const s = await sendOk(a, { label: 'chat', gen: { size: 262144, seed }, binary: true }, '256 KiB');
+      assert(s.ok, `${a.name} send failed: ${s.err}`);
+      const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: '256 KiB message' });
+      assert(e.len === 262144 && e.sum === adler32(gen(262144, seed, true)), `${a.name}->${b.name}: message ${seed} damaged`);
+    }
+  }
+  const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
+  const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+  const local = pair && ps.stats.find((x) => x.id === pair.localCandidateId);
+  const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats');
+  return { offer, answer, local, lstats: ls.stats };
+}
 test('turn-relay-only', async (t) => {
   const addr = GATHER.split(',')[0];
   try {
     await startCoturn(t, addr, 3479);
-    const ice = { iceServers: [{ urls: `turn:${addr}:3479?transport=udp`, username: 'u', credential: 'p' }],
-      iceTransportPolicy: 'relay' };
-    await setup(t, { trickle: false, lConfig: ice, pConfig: ice });
-    t.L.cmd({ op: 'dc', label: 'chat' });
-    const { offer, answer } = await t.link.negotiate(t.L, t.P, { timeout: 20000 });
-    for (const [who, d] of [['luartc', offer], ['Chromium', answer]]) {
-      const c = candidatesIn(d.sdp);
-      assert(c.length > 0 && c.every((l) => / typ relay /.test(l)), `${who}'s candidates are not all relayed: ${c.join(' / ')}`);
-    }
-    await bothConnected(t, 20000);
-    await Promise.all([dcOpen(t.L, 'chat'), dcOpen(t.P, 'chat')]);
-    for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
-      for (let seed = 1; seed <= 4; seed++) {
-        const m = b.mark();
-        const s = await sendOk(a, { label: 'chat', gen: { size: 262144, seed }, binary: true }, '256 KiB');
-        assert(s.ok, `${a.name} send failed: ${s.err}`);
-        const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: '256 KiB message' });
-        assert(e.len === 262144 && e.sum === adler32(gen(262144, seed, true)), `${a.name}->${b.name}: message ${seed} damaged`);
-      }
-    }
-    const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
-    const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
-    const local = pair && ps.stats.find((x) => x.id === pair.localCandidateId);
+    const { local, lstats } = await relayOnlyExchange(t, `turn:${addr}:3479?transport=udp`);
     assert(local && local.candidateType === 'relay', `Chromium's selected local candidate: ${JSON.stringify(local)}`);
-    const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats');
-    const ll = ls.stats.find((x) => x.type === 'local-candidate');
+    const ll = lstats.find((x) => x.type === 'local-candidate');
     assert(ll && ll.candidateType === 'relay' && ll.relayProtocol === 'udp', `luartc's local candidate: ${JSON.stringify(ll)}`);
     t.note = `Chromium relay ${local.address}:${local.port} (${local.relayProtocol}), luartc relay ${ll.address}:${ll.port}`;
   } finally {
@@ -1169,37 +1175,14 @@ test('turn-over-ipv6-relay-only', async (t) => {
   const v4 = GATHER.split(',')[0];
   try {
     await startCoturn(t, V6.server, 3480, [v4, V6.server]);
-    const ice = { iceServers: [{ urls: `turn:[${V6.server}]:3480?transport=udp`, username: 'u', credential: 'p' }],
-      iceTransportPolicy: 'relay' };
-    await setup(t, { trickle: false, lConfig: ice, pConfig: ice, lGather: V6.server });
-    t.L.cmd({ op: 'dc', label: 'chat' });
-    const { offer, answer } = await t.link.negotiate(t.L, t.P, { timeout: 20000 });
-    for (const [who, d] of [['luartc', offer], ['Chromium', answer]]) {
-      const c = candidatesIn(d.sdp);
-      assert(c.length > 0 && c.every((l) => / typ relay /.test(l)), `${who}'s candidates are not all relayed: ${c.join(' / ')}`);
-    }
+    const { offer, local, lstats } = await relayOnlyExchange(t, `turn:[${V6.server}]:3480?transport=udp`, V6.server);
     const lc = candidatesIn(offer.sdp);
     assert(lc.some((l) => l.includes(` ${V6.server} `)) && lc.some((l) => l.includes(` ${v4} `)),
       `luartc did not offer an IPv6 and an IPv4 relayed candidate: ${lc.join(' / ')}`);
-    await bothConnected(t, 20000);
-    await Promise.all([dcOpen(t.L, 'chat'), dcOpen(t.P, 'chat')]);
-    for (const [a, b] of [[t.L, t.P], [t.P, t.L]]) {
-      for (let seed = 1; seed <= 4; seed++) {
-        const m = b.mark();
-        const s = await sendOk(a, { label: 'chat', gen: { size: 262144, seed }, binary: true }, '256 KiB');
-        assert(s.ok, `${a.name} send failed: ${s.err}`);
-        const e = await b.wait((x) => x.ev === 'msg' && x.label === 'chat', { since: m, timeout: 15000, what: '256 KiB message' });
-        assert(e.len === 262144 && e.sum === adler32(gen(262144, seed, true)), `${a.name}->${b.name}: message ${seed} damaged`);
-      }
-    }
-    const ps = await t.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
-    const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
-    const local = pair && ps.stats.find((x) => x.id === pair.localCandidateId);
     assert(local && local.candidateType === 'relay' && (local.url || '').includes(`[${V6.server}]`),
       `Chromium's selected local candidate is not relayed through the IPv6 server: ${JSON.stringify(local)}`);
-    const ls = await t.L.request({ op: 'stats' }, (e) => e.ev === 'stats');
-    const lpair = ls.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
-    const ll = lpair && ls.stats.find((x) => x.id === lpair.localCandidateId);
+    const lpair = lstats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+    const ll = lpair && lstats.find((x) => x.id === lpair.localCandidateId);
     assert(ll && ll.candidateType === 'relay', `luartc's selected local candidate: ${JSON.stringify(ll)}`);
     t.note = `Chromium relay ${local.address}:${local.port} via ${local.url}, luartc relay ${ll.address}:${ll.port}`;
   } finally {
