@@ -74,3 +74,8 @@ bool rtc_addr_is_link_local(const rtc_addr_t *a) {
   if (a->u.sa.sa_family == AF_INET6) return IN6_IS_ADDR_LINKLOCAL(&a->u.in6.sin6_addr);
   return false;
 }
+
+void rtc_addr_from_sockaddr(rtc_addr_t *a, const struct sockaddr *sa) {
+  memset(a, 0, sizeof *a);
+  memcpy(&a->u, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+}

@@ -26,6 +26,8 @@ typedef struct rtc_addr {
 int rtc_addr_set(rtc_addr_t *a, const char *ip, uint16_t port);
 /* Writes the numeric address without port; returns 0 or RTC_EINVAL. */
 int rtc_addr_to_string(const rtc_addr_t *a, char *out, size_t outlen);
+/* A UDP address from what the kernel or the resolver gave (AF_INET or AF_INET6). */
+void rtc_addr_from_sockaddr(rtc_addr_t *a, const struct sockaddr *sa);
 uint16_t rtc_addr_port(const rtc_addr_t *a);
 void rtc_addr_set_port(rtc_addr_t *a, uint16_t port);
 int rtc_addr_family(const rtc_addr_t *a); /* AF_INET, AF_INET6 or 0 when unset */

@@ -257,9 +257,7 @@ static void mux_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
   }
   if (nread <= 0 || !from || (flags & UV_UDP_PARTIAL)) return;
   rtc_addr_t src;
-  memset(&src, 0, sizeof(src));
-  memcpy(&src, from,
-         from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+  rtc_addr_from_sockaddr(&src, from);
   const uint8_t *p = (const uint8_t *)buf->base;
   rtc__io_mux_member_t *m = mux_route(mux, &src, p, (size_t)nread);
   if (!m || rtc__io_peer_dead(m->peer)) {

@@ -418,9 +418,7 @@ static void io_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const st
   }
   if (nread <= 0 || !from || (flags & UV_UDP_PARTIAL)) return;
   rtc_addr_t src;
-  memset(&src, 0, sizeof(src));
-  memcpy(&src, from,
-         from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+  rtc_addr_from_sockaddr(&src, from);
   rtc_pc_handle_datagram(peer->pc, rtc_io_now_us(), &s->local, &src, (const uint8_t *)buf->base,
                          (size_t)nread);
   if (!(flags & UV_UDP_MMSG_CHUNK)) io_after(peer); /* a single read (no recvmmsg) */
@@ -566,9 +564,7 @@ static void io_on_dns(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   size_t n = 0;
   for (struct addrinfo *ai = status == 0 ? res : NULL; ai && n < 4; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-    memset(&addrs[n], 0, sizeof(addrs[n]));
-    memcpy(&addrs[n].u, ai->ai_addr,
-           ai->ai_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    rtc_addr_from_sockaddr(&addrs[n], ai->ai_addr);
     n++;
   }
   uv_freeaddrinfo(res);
