@@ -1,5 +1,6 @@
-/* usrsctp's process-wide state: one init (without its threads), the sysctl tuning
- * we want for WebRTC, the timer wheel we advance, and the association registry. */
+/* usrsctp's process-wide state: one init (without its threads: rtc_sctp_iterator.c),
+ * the sysctl tuning we want for WebRTC, the timer wheel we advance, and the
+ * association registry. */
 #include <stdlib.h>
 #include <string.h>
 #include <usrsctp.h>
@@ -99,6 +100,8 @@ int rtc_sctp_global_init(void) {
   if (sctp_inited) return 0;
   /* Port 0: no UDP encapsulation socket; we carry packets ourselves (AF_CONN). */
   usrsctp_init_nothreads(0, sctp_conn_output, NULL);
+  /* ... which still starts its iterator thread: gone now (rtc_sctp_iterator.c). */
+  rtc__sctp_iterator_stop_thread();
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.2")) {
@@ -178,6 +181,7 @@ void rtc_sctp_global_handle_timeout(uint64_t now_us) {
     sctp_woken_clear(); /* what the owner did not poll last time */
     sctp_ticking = 1;
     if (ms) usrsctp_handle_timers((uint32_t)ms);
+    rtc__sctp_iterator_run(); /* what the timers queued for usrsctp's iterator */
     /* Those with a reset under way are woken too (kept while it lasts). */
     uint32_t k = 0;
     for (uint32_t i = 0; i < sctp_nwatching; i++) {

@@ -168,6 +168,16 @@ bool rtc__sctp_resetting(const rtc_sctp_t *s);
 /* Called from conn_output: copy the packet into s's transmit queue. */
 void rtc__sctp_queue_packet(rtc_sctp_t *s, const void *buf, size_t len);
 
+/* usrsctp's iterator on our loop (rtc_sctp_iterator.c): its thread is joined right
+ * after init, and the work usrsctp queues for it runs after each timer tick. */
+void rtc__sctp_iterator_stop_thread(void);
+void rtc__sctp_iterator_run(void);
+/* Tests: the thread is gone (the queue is ours), how many runs found work, and
+ * whether work is waiting. */
+bool rtc__sctp_iterator_is_ours(void);
+uint32_t rtc__sctp_iterator_runs(void);
+bool rtc__sctp_iterator_pending(void);
+
 /* CRC32c over a whole SCTP packet (RFC 4960 appendix B), as usrsctp_crc32c. When
  * rtc__sctp_own_crc32c is set, usrsctp computes no checksum and every outgoing
  * packet gets one from rtc__sctp_fill_crc32c (see rtc_sctp_global.c). */

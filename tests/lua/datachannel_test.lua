@@ -252,4 +252,30 @@ test("bufferedAmount rises on a burst and onbufferedamountlow fires", function()
   H.waitFor(function() return da.bufferedAmount == 0 end, "drained")
 end, 40000)
 
+-- No thread in the core (rtc_sctp_iterator.c): usrsctp's "SCTP iterator" thread is
+-- joined at init; one thread at every step of a data channel's life.
+local function threads()
+  local n, dir = 0, assert(uv.fs_scandir("/proc/self/task"))
+  while uv.fs_scandir_next(dir) do n = n + 1 end
+  return n
+end
+
+test("one thread: connect, send, close", function()
+  local most = 0
+  local function look() most = math.max(most, threads()) end
+  look()
+  local a, b, da, db = H.connected()
+  look()
+  local got = 0
+  db.onmessage = function() got = got + 1; look() end
+  for i = 1, 50 do assert(da:send("m" .. i)) end
+  H.waitFor(function() look(); return got == 50 end, "50 messages")
+  da:close()
+  H.waitFor(function() look(); return db.readyState == "closed" end, "remote close")
+  a:close(); b:close()
+  rtc.sleep(50)
+  look()
+  eq(most, 1)
+end)
+
 H.run()

@@ -1,6 +1,7 @@
 /* sctp: two associations wired together in memory through their transmit queues,
  * usrsctp's global timers driven by a fake clock. usrsctp is process-global, so
  * both ends live in this one process. */
+#include <dirent.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -881,6 +882,73 @@ static void test_wire_ports(void) {
   wire_src = wire_dst = 0;
 }
 
+/* The threads of this process (/proc/self/task), or -1. */
+static int task_count(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}
+
+/* No thread in the core: usrsctp_init_nothreads still starts "SCTP iterator", which
+ * rtc_sctp_global_init joins (rtc_sctp_iterator.c). A pair connects, sends, closes
+ * with one thread at every step; then a pair with AF_CONN addresses of their own (the
+ * path without port pairs) is destroyed, which deregisters the addresses: usrsctp's
+ * ADDR_WQ timer then queues their removal for the iterator, and our loop must run it. */
+static int max_tasks;
+static bool count_tasks(side_t *a, side_t *b) {
+  int n = task_count();
+  if (n > max_tasks) max_tasks = n;
+  return false;
+}
+
+static void test_one_thread(void) {
+  CHECK(rtc__sctp_iterator_is_ours());
+  CHECK_EQ_INT(task_count(), 1);
+  max_tasks = 0;
+  for (int own_addr = 0; own_addr < 2; own_addr++) {
+    bool saved = rtc__sctp_own_crc32c;
+    /* Without our CRC no port pair is given: each side registers an address. The two
+     * ends are in this process, with usrsctp's checksum check off: no CRC is needed. */
+    if (own_addr) rtc__sctp_own_crc32c = false;
+    pair_up(&A, &B, 0);
+    rtc__sctp_own_crc32c = saved;
+    if (!A.s || !B.s) return;
+    if (own_addr) CHECK(A.s->port == 0 && B.s->port == 0);
+    uint16_t sid = open_pair_channel(&A, &B, true, -1);
+    for (uint32_t i = 0; i < 100; i++)
+      send_seq(&A, sid, i);
+    pump(&A, &B, count_tasks, 200);
+    CHECK_EQ_INT(B.messages, 100);
+    CHECK_EQ_INT(rtc_sctp_channel_close(A.s, sid), 0);
+    pump(&A, &B, count_tasks, 200);
+    CHECK_EQ_INT(B.closed_on[sid], 1);
+    uint32_t runs = rtc__sctp_iterator_runs();
+    /* A third association keeps the timers ticking after the pair is gone. */
+    rtc_sctp_config_t c = {.local_port = 5000, .remote_port = 5000};
+    rtc_sctp_t *keep = rtc_sctp_create(&c);
+    CHECK(keep != NULL);
+    pair_down(&A, &B);
+    for (int ms = 0; ms < 100; ms++) {
+      now_us += 1000;
+      rtc_sctp_global_handle_timeout(now_us);
+      count_tasks(NULL, NULL);
+    }
+    rtc_sctp_destroy(keep);
+    CHECK(!rtc__sctp_iterator_pending());
+    if (own_addr) CHECK(rtc__sctp_iterator_runs() > runs);
+    printf("  %s: iterator runs %u -> %u, threads at most %d\n",
+           own_addr ? "own addresses" : "port pairs", runs, rtc__sctp_iterator_runs(),
+           max_tasks);
+  }
+  CHECK_EQ_INT(max_tasks, 1);
+  CHECK_EQ_INT(task_count(), 1);
+}
+
 /* Creating an association (its bind) costs the same with thousands of others: when
  * all were bound to port 5000 the 3rd thousand's median took ~3x the 1st's. Medians:
  * the machine may be loaded. */
@@ -915,6 +983,7 @@ int main(void) {
   rtc_sctp_global_init();
   RUN_TEST(test_dcep_roundtrip_shape);
   RUN_TEST(test_timeouts);
+  RUN_TEST(test_one_thread);
   RUN_TEST(test_connect_and_open);
   RUN_TEST(test_wire_ports);
   RUN_TEST(test_bind_does_not_grow);
@@ -935,5 +1004,6 @@ int main(void) {
   RUN_TEST(test_throughput);
   RUN_TEST(test_max_streams);
   RUN_TEST(test_memory_per_association);
+  CHECK_EQ_INT(task_count(), 1); /* still one after every test above */
   TEST_MAIN_END();
 }
