@@ -5,6 +5,9 @@
  * Incoming datagrams are demultiplexed as Pion's UDPMux and libwebrtc's shared port do:
  * - a STUN binding request goes to the pc whose local ufrag is the part of its
  *   USERNAME before ':' (RFC 8445 7.2.2);
+ * - a STUN response goes to the pc that sent the request with its transaction ID, so
+ *   that one STUN server answers every pc of the socket (their requests all come from
+ *   one address, and so do its answers);
  * - anything else goes to the pc recorded for its source address, recorded from the
  *   STUN messages the pc sends there: its checks, and its answers to requests whose
  *   MESSAGE-INTEGRITY its ICE agent accepted (the last pc to claim an address wins).
@@ -44,7 +47,14 @@ struct rtc__io_mux_member {
   mux_addr_t *addrs;
   unsigned n_addrs;
   bool touched; /* in mux->touched for this read batch */
+  uint32_t slot, serial; /* mux->slots[slot] == this; serial is unique per mux */
 };
+
+/* A STUN request a member sent: its response goes back to that member. */
+typedef struct {
+  uint8_t id[12];
+  uint32_t slot, serial; /* a member that left (or a slot reused) no longer matches */
+} mux_txn_t;
 
 #define MUX_TOUCHED_MAX 64
 
@@ -59,6 +69,16 @@ struct rtc__io_mux {
   size_t n_ubuckets, n_ufrags;
   rtc__io_mux_member_t *touched[MUX_TOUCHED_MAX]; /* got datagrams in this read batch */
   unsigned n_touched;
+  /* Members by slot, so that a transaction can name its member without a pointer that
+   * would dangle when the member leaves. */
+  rtc__io_mux_member_t **slots;
+  uint32_t n_slots, free_slot, next_serial;
+  /* Recent requests by transaction ID, direct-mapped: a newer request may take an
+   * older one's entry, whose response is then routed by address as before. At 8
+   * entries a member, a slot lives several seconds even when every member sends a
+   * request per 100 ms, and a response takes a round trip. */
+  mux_txn_t *txns;
+  size_t n_txns;
   rtc__io_mux_t *next;
 };
 
@@ -202,14 +222,73 @@ static rtc__io_mux_member_t *mux_by_ufrag(rtc__io_mux_t *mux, const char *u, siz
   return NULL;
 }
 
+static size_t mux_txn_index(const rtc__io_mux_t *mux, const uint8_t *id) {
+  uint32_t h; /* our transaction IDs are random: any 4 bytes of one are a hash */
+  memcpy(&h, id + 4, sizeof h);
+  return h & (mux->n_txns - 1);
+}
+
+static rtc__io_mux_member_t *mux_txn_find(rtc__io_mux_t *mux, const uint8_t *id) {
+  if (!mux->n_txns) return NULL;
+  const mux_txn_t *t = &mux->txns[mux_txn_index(mux, id)];
+  if (memcmp(t->id, id, sizeof t->id) != 0 || t->slot >= mux->n_slots) return NULL;
+  rtc__io_mux_member_t *m = mux->slots[t->slot];
+  return m && m->serial == t->serial ? m : NULL;
+}
+
+static void mux_txn_record(rtc__io_mux_member_t *m, const uint8_t *id) {
+  rtc__io_mux_t *mux = m->mux;
+  if (!mux->n_txns) return;
+  mux_txn_t *t = &mux->txns[mux_txn_index(mux, id)];
+  memcpy(t->id, id, sizeof t->id);
+  t->slot = m->slot;
+  t->serial = m->serial;
+}
+
+/* Gives m a slot, and grows the transaction table to 8 entries a member (the old
+ * entries are dropped: their responses fall back to address routing). */
+static int mux_slot_take(rtc__io_mux_t *mux, rtc__io_mux_member_t *m) {
+  if (mux->free_slot == mux->n_slots) {
+    uint32_t nn = mux->n_slots ? mux->n_slots * 2 : 16;
+    rtc__io_mux_member_t **ns = realloc(mux->slots, nn * sizeof(*ns));
+    if (!ns) return UV_ENOMEM;
+    for (uint32_t i = mux->n_slots; i < nn; i++) ns[i] = NULL;
+    mux->slots = ns;
+    mux->n_slots = nn;
+  }
+  m->slot = mux->free_slot;
+  m->serial = ++mux->next_serial;
+  mux->slots[m->slot] = m;
+  while (mux->free_slot < mux->n_slots && mux->slots[mux->free_slot]) mux->free_slot++;
+  size_t want = 64;
+  while (want < (size_t)mux->members * 8) want *= 2;
+  if (want > mux->n_txns) {
+    mux_txn_t *nt = calloc(want, sizeof(*nt));
+    if (nt) { /* without a bigger table the old one serves */
+      free(mux->txns);
+      mux->txns = nt;
+      mux->n_txns = want;
+    }
+  }
+  return 0;
+}
+
+static void mux_slot_give_back(rtc__io_mux_t *mux, rtc__io_mux_member_t *m) {
+  mux->slots[m->slot] = NULL;
+  if (m->slot < mux->free_slot) mux->free_slot = m->slot;
+}
+
 /* The member a datagram belongs to, or NULL. */
 static rtc__io_mux_member_t *mux_route(rtc__io_mux_t *mux, const rtc_addr_t *src,
                                        const uint8_t *p, size_t len) {
   if (rtc_stun_is_stun(p, len)) {
-    /* Only a binding request names its receiver; responses and indications are
-     * matched by address like the rest. */
+    /* A binding request names its receiver, a response carries its request's
+     * transaction ID; indications are matched by address like the rest. */
     uint16_t type = (uint16_t)(p[0] << 8 | p[1]);
-    if ((type & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST && (type & ~RTC_STUN_CLASS_MASK) == RTC_STUN_BINDING) {
+    if (type & RTC_STUN_SUCCESS) { /* success or error response */
+      rtc__io_mux_member_t *m = mux_txn_find(mux, p + 8);
+      if (m) return m;
+    } else if ((type & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST && (type & ~RTC_STUN_CLASS_MASK) == RTC_STUN_BINDING) {
       static rtc_stun_msg_t msg; /* large; one loop, no reentry */
       if (rtc_stun_parse(p, len, &msg) == 0 && msg.has_username) {
         const char *colon = strchr(msg.username, ':');
@@ -274,6 +353,8 @@ static void mux_closed(uv_handle_t *h) {
   rtc__io_mux_t *mux = h->data;
   free(mux->abuckets);
   free(mux->ubuckets);
+  free(mux->slots);
+  free(mux->txns);
   free(mux);
 }
 
@@ -345,6 +426,12 @@ rtc__io_mux_member_t *rtc__io_mux_join(rtc_io_peer_t *peer, const rtc_addr_t *ip
   m->mux = mux;
   m->peer = peer;
   mux->members++;
+  int r = mux_slot_take(mux, m);
+  if (r != 0) {
+    *uv_err = r;
+    rtc__io_mux_leave(m);
+    return NULL;
+  }
   rtc__io_mux_refresh(m);
   return m;
 }
@@ -354,6 +441,7 @@ void rtc__io_mux_leave(rtc__io_mux_member_t *m) {
   rtc__io_mux_t *mux = m->mux;
   while (m->addrs) mux_addr_unlink(mux, m->addrs);
   mux_ufrag_unlink(m);
+  if (mux->slots && mux->slots[m->slot] == m) mux_slot_give_back(mux, m);
   for (unsigned i = 0; i < mux->n_touched; i++) {
     if (mux->touched[i] == m) {
       mux->touched[i] = mux->touched[--mux->n_touched];
@@ -375,6 +463,9 @@ uv_udp_t *rtc__io_mux_udp(rtc__io_mux_member_t *m) { return &m->mux->udp; }
 
 void rtc__io_mux_sent(rtc__io_mux_member_t *m, const rtc_addr_t *remote, const uint8_t *p,
                       size_t len) {
-  /* The answers to our checks come from where they went. */
-  if (rtc_stun_is_stun(p, len)) mux_addr_claim(m, remote);
+  /* The answers to our checks come from where they went; a STUN server's answers
+   * may come to several members from there, so they are matched by transaction. */
+  if (!rtc_stun_is_stun(p, len)) return;
+  mux_addr_claim(m, remote);
+  if (((p[0] << 8 | p[1]) & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST) mux_txn_record(m, p + 8);
 }

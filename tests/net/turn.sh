@@ -155,6 +155,45 @@ $NA timeout -k 5 40 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather.lua 10.
 check "unreachable TURN server: icecandidateerror 701, gathering completes" "$o" \
   '^error turn:10\.98\.0\.2:3999\?transport=udp 701 10\.98\.1\.2 [0-9]+ ' 'typ relay'
 
+# udpMux: eight pcs on one shared UDP socket ask one STUN server at once. Its answers all
+# come from one address to one socket; the socket routes each by its transaction ID, so
+# every pc gets its server-reflexive candidate (the same mapping: one socket) from its
+# first request. (Routed by address, as before, all answers went to the pc that sent
+# last; the others got theirs only by retransmitting: 15 or more requests.)
+o=$LOG/muxstun.out
+NATA="ip netns exec $P-natA"
+$NATA nft -f - <<'NFT'
+table ip luartc_count {
+  chain c { type filter hook forward priority -10; iifname "l1" udp dport 3478 counter; }
+}
+NFT
+$NA timeout -k 5 60 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather_mux.lua 10.98.1.2 8 \
+  'stun:10.98.0.2:3478' >"$o" 2>&1
+reqs=$($NATA nft list table ip luartc_count | grep -o 'packets [0-9]*' | cut -d' ' -f2)
+$NATA nft delete table ip luartc_count
+n=$(grep -Eo '^pc[0-9]+ cand candidate:[0-9]+ 1 udp [0-9]+ 10\.98\.0\.11 [0-9]+ typ srflx raddr 10\.98\.1\.2' "$o" |
+  awk '{print $1, $7}' | sort -u | wc -l)
+m=$(grep -Eo '^pc[0-9]+ cand candidate:[0-9]+ 1 udp [0-9]+ 10\.98\.0\.11 [0-9]+ typ srflx' "$o" | awk '{print $7}' | sort -u | wc -l)
+# A retransmission or three may happen on a loaded machine (RTO 250 ms).
+if [ "$n" = 8 ] && [ "$m" = 1 ] && [ "${reqs:-99}" -le 11 ] && grep -q '^udpMuxSockets 1$' "$o" &&
+  [ "$(grep -c '^pc[0-9] complete' "$o")" = 8 ]; then
+  echo "ok   udpMux: 8 pcs on one shared socket each get their srflx candidate from one STUN server ($reqs requests)"
+  passed=$((passed + 1))
+else
+  echo "FAIL udpMux + STUN: $n of 8 pcs got a srflx candidate ($m mapped ports, $reqs requests; want 8, 1, <= 11)"
+  sed 's/^/  | /' "$o"; failed=$((failed + 1))
+fi
+# A TURN server sees one client behind a shared socket (its 5-tuple): the first pc gets
+# the allocation, the others coturn refuses (437 Allocation Mismatch), and each hears
+# so at once (routed by transaction ID) instead of timing out.
+o=$LOG/muxturn.out
+$NA timeout -k 5 60 env LUARTC_BUILD="$BUILD" "$RUNNER" tests/net/gather_mux.lua 10.98.1.2 3 \
+  "$TURN" u p >"$o" 2>&1
+check "udpMux + TURN/UDP: one pc of the shared socket gets a relayed candidate" "$o" \
+  '^pc[0-9] cand candidate:[0-9]+ 1 udp [0-9]+ 10\.98\.0\.2 [0-9]+ typ relay'
+check "udpMux + TURN/UDP: the others get icecandidateerror 437 and complete within 5 s" "$o" \
+  '^pc[0-9] error turn:10\.98\.0\.2:3478\?transport=udp 437 ' '^pc[0-9] complete ([5-9][0-9]{3}|[0-9]{5,})$'
+
 # TURN over TCP (RFC 8656 over a stream: ChannelData padded) and over TLS (turns:,
 # the server's certificate checked against the test's CA given as turnCaFile).
 pair tcp relay relay 'turn:10.98.0.2:3478?transport=tcp' u p 1048576
