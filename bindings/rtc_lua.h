@@ -98,6 +98,13 @@ extern const char rtc_lua_key_listeners; /* env: { [type] = { {fn = f}, ... } } 
 int rtc_lua_add_listener(lua_State *L);    /* obj:addEventListener(type, fn) */
 int rtc_lua_remove_listener(lua_State *L); /* obj:removeEventListener(type, fn) */
 
+/* rtc_lua_transport.c: the transports' raw pc methods and core.setTransportHandler */
+void rtc_lua_transport_open(lua_State *L);
+void rtc_lua_transport_funcs(lua_State *L); /* into the table on top */
+/* Hands a transport event (or the transport's part of a pc state event) to the
+ * handler; false when ev is none of theirs. */
+bool rtc_lua_transport_event(lua_State *L, int pci, const rtc_pc_event_t *ev);
+
 /* The W3C names of the C enums. */
 extern const char *const rtc_lua_signaling_names[];
 extern const char *const rtc_lua_gathering_names[];

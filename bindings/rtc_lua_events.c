@@ -87,6 +87,12 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev, rtc_lua_bo
     return;
   }
   if (rtc_lua_tr_event(L, pci, ev)) return; /* frames, keyframe requests, ended tracks */
+  /* The transports' events; an ICE state change fires on the ICE transport first, then
+   * on the pc (W3C: the transport's statechange, then the pc's aggregate). */
+  if (rtc_lua_transport_event(L, pci, ev) && ev->type != RTC_PC_EVENT_ICE_CONNECTION_STATE &&
+      ev->type != RTC_PC_EVENT_ICE_GATHERING_STATE)
+    return;
+  lua_settop(L, pci + 1);
   if ((unsigned)ev->type >= sizeof(ev_names) / sizeof(ev_names[0]) || !ev_names[ev->type].type)
     return;
   const char *type = ev_names[ev->type].type;

@@ -390,12 +390,14 @@ int luaopen_rtc_core(lua_State *L) {
   rtc_lua_media_open(L);
   rtc_lua_tr_open(L);
   rtc_lua_record_open(L);
+  rtc_lua_transport_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, core_funcs, 0);
   rtc_lua_tls_open(L);
   rtc_lua_media_funcs(L);
   rtc_lua_record_funcs(L);
   rtc_lua_tr_funcs(L);
+  rtc_lua_transport_funcs(L);
   expose_methods(L, RTC_LUA_PC_MT, "pc_methods");
   expose_methods(L, RTC_LUA_DC_MT, "dc_methods");
   expose_methods(L, RTC_LUA_CERT_MT, "cert_methods");

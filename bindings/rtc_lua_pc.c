@@ -2,11 +2,13 @@
  * Methods are the plain C calls (lua/rtc wraps them into W3C shapes and the callback
  * form); after every call that may change state the io peer is kicked so that it
  * sends, re-arms its timer and schedules event delivery. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/rtc_err.h"
 #include "ice/rtc_ice_agent.h"
+#include "ice/rtc_ice_candidate.h"
 #include "rtc_lua.h"
 #include "rtc_lua_media.h"
 
@@ -489,6 +491,86 @@ static void set_addr(lua_State *L, const char *kaddr, const char *kport, const r
   set_num(L, kport, rtc_addr_port(a));
 }
 
+/* A candidate's stats id, stable for as long as the address is a candidate: the
+ * side, the address, the port and the protocol. */
+static void cand_id(char *out, size_t cap, bool remote, const rtc_ice_candidate_t *c) {
+  snprintf(out, cap, "%c%s_%u%s", remote ? 'R' : 'L', c->address, (unsigned)c->port,
+           c->transport == RTC_ICE_TCP ? "_tcp" : "");
+}
+
+static void stats_candidate(lua_State *L, int report, const rtc_pc_t *pc, bool remote,
+                            const rtc_ice_candidate_t *c, double ts) {
+  static const char *types[] = {"host", "srflx", "prflx", "relay"};
+  char id[300];
+  cand_id(id, sizeof id, remote, c);
+  lua_getfield(L, report, id);
+  bool known = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  if (known) return;
+  stats_new(L, report, id, remote ? "remote-candidate" : "local-candidate", ts);
+  set_str(L, "transportId", "T");
+  set_str(L, "candidateType", types[c->type]);
+  set_str(L, "protocol", c->transport == RTC_ICE_TCP ? "tcp" : "udp");
+  set_str(L, "address", c->address);
+  set_num(L, "port", c->port);
+  set_num(L, "priority", c->priority);
+  set_str(L, "foundation", c->foundation);
+  if (c->tcptype[0]) set_str(L, "tcpType", c->tcptype);
+  const char *relay = remote ? NULL : rtc_pc_relay_protocol(pc, &c->addr);
+  if (relay) set_str(L, "relayProtocol", relay);
+  lua_pop(L, 1);
+}
+
+/* One candidate-pair per pair the ICE agent checked, with its two candidates; the
+ * transport's selectedCandidatePairId names the selected one. */
+static void stats_ice(lua_State *L, int report, rtc_pc_t *pc, double ts) {
+  static const char *states[] = {"waiting", "in-progress", "succeeded", "failed"};
+  const rtc_ice_agent_t *ice = rtc_pc_ice_agent(pc);
+  size_t n = rtc_ice_agent_n_pairs(ice);
+  for (size_t i = 0; i < n; i++) {
+    rtc_ice_pair_info_t pi;
+    rtc_ice_candidate_t lc, rc;
+    if (!rtc_ice_agent_pair_info(ice, i, &pi) || !rtc_ice_agent_candidate(ice, false, pi.local, &lc) ||
+        !rtc_ice_agent_candidate(ice, true, pi.remote, &rc))
+      continue;
+    /* The pairs ICE has checked (either way): a pair still waiting for its first check
+     * is a plan, not a path. */
+    if (!pi.selected && !pi.requests_sent && !pi.requests_received) continue;
+    char lid[300], rid[300], id[640];
+    cand_id(lid, sizeof lid, false, &lc);
+    cand_id(rid, sizeof rid, true, &rc);
+    snprintf(id, sizeof id, "CP%s_%s", lid, rid);
+    stats_candidate(L, report, pc, false, &lc, ts);
+    stats_candidate(L, report, pc, true, &rc, ts);
+    stats_new(L, report, id, "candidate-pair", ts);
+    set_str(L, "transportId", "T");
+    set_str(L, "localCandidateId", lid);
+    set_str(L, "remoteCandidateId", rid);
+    set_str(L, "state", states[pi.state]);
+    lua_pushboolean(L, pi.nominated);
+    lua_setfield(L, -2, "nominated");
+    lua_pushboolean(L, pi.selected); /* luartc addition (the transport names it too) */
+    lua_setfield(L, -2, "selected");
+    set_num(L, "priority", (double)pi.priority);
+    if (pi.rtt_us) set_num(L, "currentRoundTripTime", (double)pi.rtt_us / 1e6);
+    set_num(L, "requestsSent", pi.requests_sent);
+    set_num(L, "requestsReceived", pi.requests_received);
+    set_num(L, "responsesReceived", pi.responses_received);
+    set_num(L, "packetsSent", pi.packets_sent);
+    set_num(L, "packetsReceived", pi.packets_received);
+    set_num(L, "bytesSent", (double)pi.bytes_sent);
+    set_num(L, "bytesReceived", (double)pi.bytes_received);
+    set_addr(L, "localAddress", "localPort", &lc.addr);    /* luartc addition */
+    set_addr(L, "remoteAddress", "remotePort", &rc.addr); /* luartc addition */
+    lua_pop(L, 1);
+    if (pi.selected) {
+      lua_getfield(L, report, "T");
+      set_str(L, "selectedCandidatePairId", id);
+      lua_pop(L, 1);
+    }
+  }
+}
+
 static int pc_get_stats(lua_State *L) {
   rtc_lua_pc_t *p = luaL_checkudata(L, 1, RTC_LUA_PC_MT);
   int token = op_token(L, 2);
@@ -525,33 +607,9 @@ static int pc_get_stats(lua_State *L) {
   set_str(L, "dtlsState", st.dtls_state < 0 ? "new" : dtls_names[st.dtls_state]);
   set_str(L, "dtlsRole", st.dtls_role < 0 ? "unknown" : st.dtls_role ? "server" : "client");
   if (st.dtls_cipher) set_str(L, "dtlsCipher", st.dtls_cipher);
-  if (st.has_pair) set_str(L, "selectedCandidatePairId", "CP");
   set_num(L, "selectedCandidatePairChanges", st.selected_pair_changes);
   lua_pop(L, 1);
-
-  if (st.has_pair) {
-    stats_new(L, report, "CP", "candidate-pair", ts);
-    set_str(L, "transportId", "T");
-    set_str(L, "state", "succeeded");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "nominated");
-    if (st.rtt_ms) set_num(L, "currentRoundTripTime", st.rtt_ms / 1000.0);
-    set_num(L, "requestsSent", (double)st.requests_sent);
-    set_num(L, "requestsReceived", (double)st.requests_received);
-    set_num(L, "responsesReceived", (double)st.responses_received);
-    set_addr(L, "localAddress", "localPort", &st.pair_local);    /* luartc addition */
-    set_addr(L, "remoteAddress", "remotePort", &st.pair_remote); /* luartc addition */
-    set_str(L, "localCandidateId", "LC");
-    lua_pop(L, 1);
-    /* The selected pair's local candidate: a host socket, or a TURN relayed address. */
-    stats_new(L, report, "LC", "local-candidate", ts);
-    set_str(L, "transportId", "T");
-    set_str(L, "candidateType", st.relay_protocol ? "relay" : "host");
-    set_str(L, "protocol", rtc_addr_is_tcp(&st.pair_local) ? "tcp" : "udp");
-    set_addr(L, "address", "port", &st.pair_local);
-    if (st.relay_protocol) set_str(L, "relayProtocol", st.relay_protocol);
-    lua_pop(L, 1);
-  }
+  stats_ice(L, report, pc, ts);
 
   rtc_dc_t *dcs[64];
   size_t n = rtc_pc_data_channels(pc, dcs, 64);

@@ -128,13 +128,19 @@ local pc_states = {
   { "iceConnectionState", "iceconnectionstatechange", { checking = 1, completed = 1 } },
 }
 local dc_states = { connecting = 1, open = 1, closing = 1, closed = 1 }
+local transport_states = { new = 1, checking = 1, connecting = 1, connected = 1, completed = 1,
+  disconnected = 1, failed = 1, closed = 1 }
 
 local function is_channel(obj) return obj.readyState ~= nil end
+local is_transport -- rtc.transport.is_transport, set below
 
 function rtc.wait(obj, name, timeout_ms)
   if type(name) ~= "string" then error("rtc.wait: event type or state value expected", 2) end
   local attr, events -- a state value: the attribute and the events that change it
-  if is_channel(obj) then
+  if is_transport(obj) then
+    -- RTCIceTransport, RTCDtlsTransport, RTCSctpTransport: a value of their state
+    if transport_states[name] then attr, events = "state", { "statechange" } end
+  elseif is_channel(obj) then
     if name == "close" then name = "closed" end -- a one-time event: its state
     if dc_states[name] then attr, events = "readyState", { "open", "closing", "close" } end
   else
@@ -167,7 +173,10 @@ function rtc.wait(obj, name, timeout_ms)
     end
     -- the end of the object ends the wait
     local function ended()
-      if is_channel(obj) then
+      if is_transport(obj) then
+        local st = obj.state
+        if st == "closed" or st == "failed" then return st end
+      elseif is_channel(obj) then
         if obj.readyState == "closed" then return "closed" end
       else
         local cs = obj.connectionState
@@ -181,7 +190,8 @@ function rtc.wait(obj, name, timeout_ms)
         if why then finish(nil, why) end
       end)
     end
-    local watch = is_channel(obj) and "close" or "connectionstatechange"
+    local watch = is_transport(obj) and "statechange" or is_channel(obj) and "close"
+      or "connectionstatechange"
     if not listeners[watch] then
       listen(watch, function()
         local why = ended()
@@ -393,6 +403,9 @@ pcm.getConfiguration = function(self)
 end
 
 require("rtc.media").install(rtc, core, pcm, raw)
+local transport = require "rtc.transport"
+transport.install(rtc, core)
+is_transport = transport.is_transport
 
 local function default_gather()
   local env = os.getenv("LUARTC_GATHER_ADDRESSES")

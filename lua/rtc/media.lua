@@ -348,9 +348,17 @@ function Transceiver:setCodecPreferences(codecs)
   return true
 end
 
+-- sender.transport / receiver.transport: the pc's one RTCDtlsTransport (luartc
+-- bundles) once the transceiver's m-section has a mid, nil before.
+local function transport_of(self)
+  local t = self._t
+  if not t._pc or not t._tr:mid() then return nil end
+  return require("rtc.transport").dtlsTransport(t._pc)
+end
+
 local sender_getters = {
   track = function(self) return self._track end,
-  transport = function(self) return nil end,
+  transport = transport_of,
 }
 local sender_mt = getter_mt(Sender, sender_getters)
 
@@ -376,7 +384,7 @@ end
 
 local receiver_getters = {
   track = function(self) return self._track end,
-  transport = function(self) return nil end,
+  transport = transport_of,
 }
 local receiver_mt = getter_mt(Receiver, receiver_getters)
 
@@ -392,7 +400,7 @@ local by_core = setmetatable({}, { __mode = "kv" })
 local function wrap(pc, ctr)
   local t = by_core[ctr]
   if t then return t end
-  t = setmetatable({ _tr = ctr }, tr_mt)
+  t = setmetatable({ _tr = ctr, _pc = pc }, tr_mt)
   t.sender = setmetatable({ _t = t }, sender_mt)
   local rt = new_track(ctr:kind(), ctr:remoteTrackId() or nil, nil)
   rt._remote, rt._tr = true, ctr

@@ -144,6 +144,11 @@ static void dtls_handshake_done(rtc_dtls_t *d, size_t out_before) {
     rtc__dtls_fail(d, peer ? "fingerprint mismatch" : "no peer certificate", 0);
     return;
   }
+  d->peer_der = malloc(peer->raw.len);
+  if (d->peer_der) { /* without memory the certificate is just not shown */
+    memcpy(d->peer_der, peer->raw.p, peer->raw.len);
+    d->peer_der_len = peer->raw.len;
+  }
   rtc__dtls_keys_derive_srtp(d);
   mbedtls_platform_zeroize(d->master, sizeof d->master);
   d->have_master = false;
@@ -297,8 +302,16 @@ fail:
   return NULL;
 }
 
+bool rtc_dtls_peer_certificate(const rtc_dtls_t *d, const uint8_t **der, size_t *len) {
+  if (!d->peer_der) return false;
+  *der = d->peer_der;
+  *len = d->peer_der_len;
+  return true;
+}
+
 void rtc_dtls_destroy(rtc_dtls_t *d) {
   if (!d) return;
+  free(d->peer_der);
   if (d->tls) {
     mbedtls_ssl_free(&d->tls->ssl);
     mbedtls_ssl_config_free(&d->tls->conf);

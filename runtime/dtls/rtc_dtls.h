@@ -82,6 +82,9 @@ rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d);
 /* The negotiated suite's IANA name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", as
  * W3C RTCTransportStats.dtlsCipher has it) once connected, else NULL. */
 const char *rtc_dtls_cipher_suite(const rtc_dtls_t *d);
+/* The peer's certificate (DER, the one its fingerprint matched) once connected,
+ * borrowed until destroy; false before. */
+bool rtc_dtls_peer_certificate(const rtc_dtls_t *d, const uint8_t **der, size_t *len);
 /* The role given to rtc_dtls_start, or -1 before it. */
 int rtc_dtls_get_role(const rtc_dtls_t *d);
 

@@ -77,6 +77,10 @@ struct rtc_dtls {
   size_t fp_len;
   bool fp_ok;       /* the peer's certificate matched */
   bool fp_mismatch; /* a certificate was seen and did not match */
+  /* The peer's certificate (DER), copied at connected: the SSL context that holds it
+   * is freed on the fast path (W3C RTCDtlsTransport.getRemoteCertificates). */
+  uint8_t *peer_der;
+  size_t peer_der_len;
 
   /* Keying material captured during the handshake (RFC 5764 4.2). */
   bool have_master;

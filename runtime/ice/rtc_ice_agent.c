@@ -339,6 +339,7 @@ int rtc__ice_add_remote_tcp(rtc_ice_agent_t *ice, const rtc_addr_t *addr, uint32
   ice->remotes[idx].tcptype = tcptype;
   ice->remotes[idx].priority = priority;
   ice->remotes[idx].type = type;
+  ice->remotes[idx].foundation[0] = '\0';
   for (int l = 0; l < ice->n_local; l++)
     add_pair(ice, l, idx);
   return idx;
@@ -375,6 +376,7 @@ int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candi
     return 0;
   }
   int r = rtc__ice_add_remote_tcp(ice, &c->addr, c->priority, c->type, tt);
+  if (r >= 0) snprintf(ice->remotes[r].foundation, sizeof ice->remotes[r].foundation, "%s", c->foundation);
   return r < 0 ? r : 0;
 }
 

@@ -167,6 +167,43 @@ void rtc_ice_agent_note_received(rtc_ice_agent_t *ice, uint64_t now_us, const rt
 /* How many times the selected pair changed (W3C selectedCandidatePairChanges; the
  * first selection counts). */
 uint32_t rtc_ice_agent_selected_changes(const rtc_ice_agent_t *ice);
+/* ---- what W3C RTCIceTransport and the candidate-pair stats show (rtc_ice_info.c) ---- */
+/* The agent's candidates: local ones are its host and relayed sockets (server-reflexive
+ * candidates pair through their base and are not listed), remote ones what was
+ * signalled and the peer-reflexive ones learnt from checks. Index i is stable for the
+ * agent's life. Written as an rtc_ice_candidate_t (formattable); false past the end. */
+size_t rtc_ice_agent_n_candidates(const rtc_ice_agent_t *ice, bool remote);
+bool rtc_ice_agent_candidate(const rtc_ice_agent_t *ice, bool remote, size_t i,
+                             rtc_ice_candidate_t *out);
+/* W3C RTCStatsIceCandidatePairState. */
+typedef enum rtc_ice_pair_state {
+  RTC_ICE_PAIR_WAITING = 0,
+  RTC_ICE_PAIR_IN_PROGRESS,
+  RTC_ICE_PAIR_SUCCEEDED,
+  RTC_ICE_PAIR_FAILED,
+} rtc_ice_pair_state_t;
+typedef struct rtc_ice_pair_info {
+  size_t local, remote; /* candidate indexes (rtc_ice_agent_candidate) */
+  rtc_ice_pair_state_t state;
+  bool nominated, selected;
+  uint64_t priority;
+  uint64_t rtt_us; /* smoothed RTT of its checks; 0 unknown */
+  uint32_t requests_sent, requests_received, responses_received;
+  uint32_t packets_sent, packets_received; /* non-STUN, as counted by the owner */
+  uint64_t bytes_sent, bytes_received;
+} rtc_ice_pair_info_t;
+/* Pairs in the order they were formed (index stable for the agent's life). */
+size_t rtc_ice_agent_n_pairs(const rtc_ice_agent_t *ice);
+bool rtc_ice_agent_pair_info(const rtc_ice_agent_t *ice, size_t i, rtc_ice_pair_info_t *out);
+/* The owner sent (sent true) or received a non-STUN datagram of len bytes on the pair
+ * (local, remote): counted on it (W3C bytesSent/bytesReceived are payload, not checks).
+ * O(1) on the selected pair. */
+void rtc_ice_agent_count_data(rtc_ice_agent_t *ice, const rtc_addr_t *local,
+                              const rtc_addr_t *remote, bool sent, size_t len);
+/* The peer's credentials (NULL before they are set). */
+const char *rtc_ice_agent_remote_ufrag(const rtc_ice_agent_t *ice);
+const char *rtc_ice_agent_remote_pwd(const rtc_ice_agent_t *ice);
+
 /* Stops checks; state becomes closed. */
 void rtc_ice_agent_close(rtc_ice_agent_t *ice);
 

@@ -37,6 +37,7 @@ static void send_request(rtc_ice_agent_t *ice, rtc__ice_pair_t *p) {
   if (n < 0) return;
   rtc__ice_tx_commit(ice, (size_t)n);
   ice->stats.checks_sent++;
+  p->requests_sent++;
 }
 
 void rtc__ice_start_tx(rtc_ice_agent_t *ice, int pi, uint64_t now_us, bool use_candidate,
@@ -138,6 +139,7 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
   if (pi < 0) return;
   rtc__ice_pair_t *pr = &ice->pairs[pi];
   pr->received_check = true;
+  pr->requests_received++;
   if (pi == ice->selected) ice->last_received_us = ice->sel_rx_us = now_us;
   /* The peer is alive and checking: our own checks having all failed (non-symmetric
    * responses, timeouts) does not end ICE while it can still reach us. Back to
@@ -187,6 +189,7 @@ static void handle_response(rtc_ice_agent_t *ice, uint64_t now_us, int l, const 
     return;
   }
   ice->stats.responses_received++;
+  pr->responses_received++;
   pr->in_flight = false;
   if (ice->nominating == pi) ice->nominating = -1;
   /* RFC 8445 7.2.5.2.1: a response from elsewhere than where the check went fails

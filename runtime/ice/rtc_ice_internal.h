@@ -103,6 +103,7 @@ typedef struct rtc__ice_remote {
   rtc__ice_tcptype_t tcptype;
   uint32_t priority;
   rtc_ice_cand_type_t type;
+  char foundation[33]; /* as signalled; "" for a peer-reflexive one */
 } rtc__ice_remote_t;
 
 typedef enum rtc__ice_pair_state {
@@ -136,6 +137,11 @@ typedef struct rtc__ice_pair {
   uint64_t ok_us, alive_since_us, next_probe_us;
   uint32_t fail_streak;
   uint64_t nominated_us; /* controlled: when the peer last sent USE-CANDIDATE on it */
+  /* W3C RTCIceCandidatePairStats (rtc_ice_agent_pair_info): STUN transactions, and the
+   * non-STUN datagrams the owner counts on it (rtc_ice_agent_count_data). */
+  uint32_t requests_sent, requests_received, responses_received;
+  uint32_t packets_sent, packets_received;
+  uint64_t bytes_sent, bytes_received;
 } rtc__ice_pair_t;
 
 typedef struct rtc__ice_tx {

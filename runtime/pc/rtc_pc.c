@@ -97,6 +97,7 @@ void rtc_pc_destroy(rtc_pc_t *pc) {
   rtc__pc_desc_clear(&pc->current_remote);
   rtc__pc_desc_clear(&pc->pending_remote);
   free(pc->transport_mid);
+  free(pc->dtls_fail_reason);
   free(pc->ice_replace_ufrag);
   free(pc->transport_local_mid);
   free(pc->mdns);
@@ -146,6 +147,7 @@ static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
 
 void rtc__pc_update_states(rtc_pc_t *pc) {
   if (pc->closed) return; /* W3C close(): no state events */
+  rtc__pc_update_dtls_state(pc); /* the transport's statechange comes first (W3C) */
   rtc_connection_state_t cs = pc_compute_connection_state(pc);
   if (cs != pc->conn_state) {
     pc->conn_state = cs;

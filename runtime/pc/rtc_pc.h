@@ -131,6 +131,13 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_KEYFRAME_REQUEST, /* tr: the peer asked our sender for a keyframe */
   RTC_PC_EVENT_TRACK_ENDED,      /* tr: the receiver's track ended (rejected, stopped) */
   RTC_PC_EVENT_TRACK_RTP,        /* tr, data, len: one received RTP packet (when asked for) */
+  /* The transports (W3C RTCIceTransport, RTCDtlsTransport, RTCSctpTransport). The ICE
+   * transport's statechange and gatheringstatechange ride on ICE_CONNECTION_STATE and
+   * ICE_GATHERING_STATE (one transport: the same values, fired on it first). */
+  RTC_PC_EVENT_SELECTED_PAIR, /* the ICE transport's selected pair changed */
+  RTC_PC_EVENT_DTLS_STATE,    /* state: rtc_dtls_state_t (before the connection state it brings) */
+  RTC_PC_EVENT_DTLS_ERROR,    /* text: why DTLS failed (before DTLS_STATE failed) */
+  RTC_PC_EVENT_SCTP_STATE,    /* state: rtc_pc_sctp_state_t */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */
@@ -245,6 +252,34 @@ rtc_pc_t *rtc_dc_pc(const rtc_dc_t *dc);
 /* One opaque pointer for the binding (its Lua object). */
 void rtc_dc_set_userdata(rtc_dc_t *dc, void *ud);
 void *rtc_dc_get_userdata(const rtc_dc_t *dc);
+
+/* The transports under the pc, as W3C shows them (luartc bundles: one of each).
+ * States are as shown (the state of the last event polled, closed at once on close). */
+/* The live ICE agent (RTCIceTransport: role, candidates, pairs, parameters); it
+ * changes on an ICE restart. Borrowed. */
+const struct rtc_ice_agent *rtc_pc_ice_agent(const rtc_pc_t *pc);
+/* Our candidates of the live agent as signalled (a=candidate values, no prefix). */
+size_t rtc_pc_local_candidates(const rtc_pc_t *pc, const char *const **out);
+/* The signalled mid and m-line index of our transport m-line (-1 before one). */
+const char *rtc_pc_transport_mid(const rtc_pc_t *pc, int *mline_index);
+/* "udp", "tcp" or "tls" when local is one of our TURN relayed addresses (the way to
+ * its server), else NULL. */
+const char *rtc_pc_relay_protocol(const rtc_pc_t *pc, const rtc_addr_t *local);
+int rtc_pc_dtls_transport_state(const rtc_pc_t *pc); /* rtc_dtls_state_t */
+/* The peer's DTLS certificate (DER), borrowed; false before DTLS connected. */
+bool rtc_pc_remote_certificate(const rtc_pc_t *pc, const uint8_t **der, size_t *len);
+typedef enum rtc_pc_sctp_state {
+  RTC_PC_SCTP_CONNECTING = 0,
+  RTC_PC_SCTP_CONNECTED,
+  RTC_PC_SCTP_CLOSED,
+} rtc_pc_sctp_state_t;
+typedef struct rtc_pc_sctp_info {
+  bool exists;             /* an application m-line was negotiated (W3C pc.sctp) */
+  rtc_pc_sctp_state_t state;
+  size_t max_message_size; /* min(ours, the peer's a=max-message-size or 65536); 0: none */
+  int max_channels;        /* -1 (null) until connected */
+} rtc_pc_sctp_info_t;
+void rtc_pc_sctp_info(const rtc_pc_t *pc, rtc_pc_sctp_info_t *out);
 
 /* Statistics (W3C webrtc-stats names in the Lua binding). */
 typedef struct rtc_pc_stats {

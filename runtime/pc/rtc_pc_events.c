@@ -169,6 +169,10 @@ static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
   case RTC_PC_EVENT_DC_BUFFERED_AMOUNT_LOW:
   case RTC_PC_EVENT_TRACK_FRAME:
   case RTC_PC_EVENT_TRACK_RTP:
+  case RTC_PC_EVENT_SELECTED_PAIR:
+  case RTC_PC_EVENT_DTLS_STATE:
+  case RTC_PC_EVENT_DTLS_ERROR:
+  case RTC_PC_EVENT_SCTP_STATE:
   case RTC_PC_EVENT_KEYFRAME_REQUEST: return pc->closed;
   default: return false;
   }
@@ -207,6 +211,10 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   case RTC_PC_EVENT_SIGNALING_STATE:
     pc->shown_signaling = (rtc_signaling_state_t)n->ev.state;
     break;
+  case RTC_PC_EVENT_DTLS_STATE: pc->shown_dtls_state = (rtc_dtls_state_t)n->ev.state; break;
+  /* W3C: the state is failed when error fires, statechange follows. */
+  case RTC_PC_EVENT_DTLS_ERROR: pc->shown_dtls_state = RTC_DTLS_FAILED; break;
+  case RTC_PC_EVENT_SCTP_STATE: pc->shown_sctp_state = (rtc_pc_sctp_state_t)n->ev.state; break;
   /* W3C "announce the channel": readyState is open when datachannel fires. */
   case RTC_PC_EVENT_DATACHANNEL:
   case RTC_PC_EVENT_DC_OPEN: dc_show(n->ev.dc, RTC_DC_OPEN); break;

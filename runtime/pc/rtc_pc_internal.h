@@ -98,6 +98,12 @@ struct rtc_pc {
   rtc_connection_state_t shown_conn_state;
   rtc_gathering_state_t shown_gathering;
   rtc_signaling_state_t shown_signaling;
+  /* RTCDtlsTransport and RTCSctpTransport states (rtc_pc_transport_info.c): now and
+   * as shown; the channel count once SCTP is up; why DTLS failed. */
+  rtc_dtls_state_t dtls_state, shown_dtls_state;
+  rtc_pc_sctp_state_t sctp_state, shown_sctp_state;
+  int sctp_max_channels;
+  char *dtls_fail_reason; /* malloc'd, NULL until DTLS failed */
   int remote_sctp_port;
   bool remote_ice_lite;
   size_t remote_mms;
@@ -175,6 +181,11 @@ void rtc__pc_transport_close(rtc_pc_t *pc);
 void rtc__pc_regather(rtc_pc_t *pc);
 /* Adds one remote candidate (SDP or trickled, without "candidate:"). */
 int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict);
+/* rtc_pc_transport_info.c */
+/* After the ICE state moved: queues the DTLS transport's state change (an error first
+ * when it failed); called before the connection state is computed. */
+void rtc__pc_update_dtls_state(rtc_pc_t *pc);
+void rtc__pc_set_sctp_state(rtc_pc_t *pc, rtc_pc_sctp_state_t st);
 /* rtc_pc_servers.c */
 int rtc__pc_servers_create(rtc_pc_t *pc, const rtc_pc_config_t *cfg);
 void rtc__pc_servers_start(rtc_pc_t *pc);

@@ -170,6 +170,9 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
         rtc__pc_update_states(pc);
       }
       break;
+    case RTC_TRANSPORT_EVENT_SELECTED_PAIR:
+      if (!pc->closed) rtc__pc_event_push(pc, RTC_PC_EVENT_SELECTED_PAIR);
+      break;
     case RTC_TRANSPORT_EVENT_DTLS_CONNECTED:
       if (pc->sctp && !pc->sctp_started) {
         pc->sctp_started = true;
@@ -183,7 +186,10 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
     case RTC_TRANSPORT_EVENT_DTLS_FAILED:
       /* The peer closed or the handshake failed: data channels are gone; ICE consent
        * decides the rest (W3C). */
+      if (ev.type == RTC_TRANSPORT_EVENT_DTLS_FAILED && !pc->dtls_fail_reason)
+        pc->dtls_fail_reason = strdup(ev.reason ? ev.reason : "DTLS failed");
       rtc__pc_dc_close_all(pc, true);
+      if (pc->have_application) rtc__pc_set_sctp_state(pc, RTC_PC_SCTP_CLOSED);
       break;
     case RTC_TRANSPORT_EVENT_RTP: rtc__pc_rtp_input(pc, ev.data, ev.len); break;
     case RTC_TRANSPORT_EVENT_RTCP: rtc__pc_rtcp_input(pc, ev.data, ev.len); break;
@@ -197,8 +203,14 @@ static void pump_sctp(rtc_pc_t *pc, bool *again) {
   while (pc->ev_bytes < pc->cfg.max_receive_buffer && rtc_sctp_poll_event(pc->sctp, &ev)) {
     *again = true;
     switch (ev.type) {
-    case RTC_SCTP_EVENT_CONNECTED: RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: SCTP up", pc->id); break;
-    case RTC_SCTP_EVENT_DISCONNECTED: rtc__pc_dc_close_all(pc, true); break;
+    case RTC_SCTP_EVENT_CONNECTED:
+      RTC_LOG(RTC_LOG_DEBUG, "pc", "pc %u: SCTP up", pc->id);
+      rtc__pc_set_sctp_state(pc, RTC_PC_SCTP_CONNECTED); /* before the channels open */
+      break;
+    case RTC_SCTP_EVENT_DISCONNECTED:
+      rtc__pc_dc_close_all(pc, true);
+      rtc__pc_set_sctp_state(pc, RTC_PC_SCTP_CLOSED);
+      break;
     default: rtc__pc_dc_handle_sctp_event(pc, &ev); break;
     }
     if (!pc->sctp) return;

@@ -106,6 +106,9 @@ bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out);
  * likes, instead of copying a message out. NULL if there is none. */
 void *rtc_sctp_take_event(rtc_sctp_t *s);
 bool rtc_sctp_is_connected(const rtc_sctp_t *s);
+/* Streams usable each way: what we announce, and once connected no more than the
+ * peer negotiated (W3C RTCSctpTransport.maxChannels). */
+uint16_t rtc_sctp_max_streams(const rtc_sctp_t *s);
 /* Packets or events are waiting (after input or the global timer). O(1). */
 bool rtc_sctp_has_pending(const rtc_sctp_t *s);
 

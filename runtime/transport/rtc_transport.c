@@ -309,6 +309,10 @@ rtc_dtls_state_t rtc_transport_dtls_state(const rtc_transport_t *t) {
 
 bool rtc_transport_dtls_failed(const rtc_transport_t *t) { return t->dtls_failed; }
 
+bool rtc_transport_remote_certificate(const rtc_transport_t *t, const uint8_t **der, size_t *len) {
+  return rtc_dtls_peer_certificate(t->dtls, der, len);
+}
+
 int rtc_transport_send_dtls(rtc_transport_t *t, uint64_t now_us, const uint8_t *p, size_t len) {
   if (rtc_dtls_state(t->dtls) != RTC_DTLS_CONNECTED) return RTC_ESTATE;
   return rtc_dtls_send(t->dtls, p, len);
@@ -358,8 +362,9 @@ static void transport_pump(rtc_transport_t *t, uint64_t now_us) {
       t->selected_changes++;
       dtls_maybe_start(t, now_us);
     }
-    if (ev.type == RTC_ICE_EVENT_STATE && t->n_ice_states < RTC_TRANSPORT_MAX_ICE_EVENTS) {
-      t->ice_states[(t->ice_head + t->n_ice_states) % RTC_TRANSPORT_MAX_ICE_EVENTS] = ev.state;
+    if (t->n_ice_states < RTC_TRANSPORT_MAX_ICE_EVENTS) {
+      t->ice_states[(t->ice_head + t->n_ice_states) % RTC_TRANSPORT_MAX_ICE_EVENTS] =
+          ev.type == RTC_ICE_EVENT_STATE ? (uint8_t)ev.state : RTC_TRANSPORT_ICE_SELECTED;
       t->n_ice_states++;
     }
   }
@@ -368,8 +373,10 @@ static void transport_pump(rtc_transport_t *t, uint64_t now_us) {
 bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
   memset(out, 0, sizeof(*out));
   if (t->n_ice_states) {
-    out->type = RTC_TRANSPORT_EVENT_ICE_STATE;
-    out->ice_state = t->ice_states[t->ice_head];
+    uint8_t e = t->ice_states[t->ice_head];
+    out->type = e == RTC_TRANSPORT_ICE_SELECTED ? RTC_TRANSPORT_EVENT_SELECTED_PAIR
+                                                : RTC_TRANSPORT_EVENT_ICE_STATE;
+    out->ice_state = e == RTC_TRANSPORT_ICE_SELECTED ? RTC_ICE_NEW : (rtc_ice_state_t)e;
     t->ice_head = (t->ice_head + 1) % RTC_TRANSPORT_MAX_ICE_EVENTS;
     t->n_ice_states--;
     return true;
@@ -453,6 +460,7 @@ int rtc_transport_handle_datagram(rtc_transport_t *t, uint64_t now_us, const rtc
       return 0;
     }
     rtc_ice_agent_note_received(t->ice, now_us, local, from);
+    rtc_ice_agent_count_data(t->ice, local, from, false, len);
     if (b >= 128) {
       handle_srtp(t, p, len);
     } else {
@@ -489,6 +497,12 @@ static bool count_sent(rtc_transport_t *t, const rtc_transmit_t *out) {
   return true;
 }
 
+/* DTLS and SRTP datagrams also count on their candidate pair (W3C: payload bytes). */
+static bool count_data(rtc_transport_t *t, const rtc_transmit_t *out) {
+  rtc_ice_agent_count_data(t->ice, &out->local, &out->remote, true, out->len);
+  return count_sent(t, out);
+}
+
 static bool path(const rtc_transport_t *t, rtc_transmit_t *out) {
   if (rtc_ice_agent_get_selected(t->ice, &out->local, &out->remote)) return true;
   if (!t->dtls_addr_known) return false;
@@ -506,7 +520,7 @@ bool rtc_transport_poll_transmit(rtc_transport_t *t, rtc_transmit_t *out) {
     if (!path(t, out)) continue;
     out->data = p;
     out->len = len;
-    return count_sent(t, out);
+    return count_data(t, out);
   }
   while (t->tx_n) {
     rtc_transport_slot_t *s = &t->tx_ring[t->tx_head];
@@ -515,7 +529,7 @@ bool rtc_transport_poll_transmit(rtc_transport_t *t, rtc_transmit_t *out) {
     if (t->closed || !path(t, out)) continue;
     out->data = s->data; /* stays intact until the ring wraps: RING slots away */
     out->len = s->len;
-    return count_sent(t, out);
+    return count_data(t, out);
   }
   return false;
 }

@@ -36,6 +36,7 @@ typedef struct rtc_transport_config {
 
 typedef enum rtc_transport_event_type {
   RTC_TRANSPORT_EVENT_ICE_STATE,      /* ice_state: every step, as browsers fire them */
+  RTC_TRANSPORT_EVENT_SELECTED_PAIR,  /* the selected pair changed (before the state it brings) */
   RTC_TRANSPORT_EVENT_DTLS_CONNECTED, /* handshake done; SRTP keyed when the peer offered it */
   RTC_TRANSPORT_EVENT_DTLS_DATA,      /* data/len: one DTLS application record (SCTP) */
   RTC_TRANSPORT_EVENT_DTLS_CLOSED,    /* close_notify from the peer */
@@ -111,6 +112,8 @@ bool rtc_transport_dtls_role(const rtc_transport_t *t, rtc_dtls_role_t *role);
 rtc_dtls_state_t rtc_transport_dtls_state(const rtc_transport_t *t); /* NEW before start */
 /* Could not even start (bad fingerprint, no memory): the connection is failed. */
 bool rtc_transport_dtls_failed(const rtc_transport_t *t);
+/* The peer's certificate (DER) once DTLS connected, borrowed; false before. */
+bool rtc_transport_remote_certificate(const rtc_transport_t *t, const uint8_t **der, size_t *len);
 /* Application data (an SCTP packet): RTC_ESTATE before connected. */
 int rtc_transport_send_dtls(rtc_transport_t *t, uint64_t now_us, const uint8_t *p, size_t len);
 

@@ -5,6 +5,7 @@
 #include "transport/rtc_transport.h"
 
 #define RTC_TRANSPORT_MAX_ICE_EVENTS 16 /* ICE states between two drains (a handful) */
+#define RTC_TRANSPORT_ICE_SELECTED 0xff
 #define RTC_TRANSPORT_MTU 1500          /* largest RTP/RTCP packet we protect or accept */
 #define RTC_TRANSPORT_SRTP_RING 256 /* protected packets waiting for poll_transmit (a keyframe) */
 #define RTC_TRANSPORT_SRTP_OVERHEAD RTC_SRTP_MAX_TRAILER
@@ -32,7 +33,9 @@ struct rtc_transport {
   rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets the owner bound */
   size_t n_local_addrs;
   bool regather;
-  rtc_ice_state_t ice_states[RTC_TRANSPORT_MAX_ICE_EVENTS];
+  /* ICE events in the agent's order: a state (rtc_ice_state_t), or
+   * RTC_TRANSPORT_ICE_SELECTED (the selected pair changed). */
+  uint8_t ice_states[RTC_TRANSPORT_MAX_ICE_EVENTS];
   size_t ice_head, n_ice_states;
   uint32_t selected_changes; /* SELECTED_PAIR events, across ICE restarts */
 

@@ -10,6 +10,7 @@
 // --local replaces luartc with another implementation (harness self-check).
 // The caller (run.sh) runs this inside a network namespace it created.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -416,6 +417,23 @@ for (const side of ['L', 'P']) {
     assert(announcedMax(lsdp) === lmax, `luartc's ${side === 'L' ? 'offer' : 'answer'} announces ${announcedMax(lsdp)}, not ${lmax}`);
     const plim = announcedMax(psdp);
     t.note = `peer announces ${/a=max-message-size:\d+/.test(psdp) ? plim : 'nothing (65536)'}`;
+    // W3C transports: pc.sctp.maxMessageSize is the negotiated size (the smaller of the
+    // two), and the DTLS transport's remote certificate is the one the peer's SDP
+    // fingerprint names (luartc's peer.lua only: the harness self-check has none).
+    if (LOCAL === 'luartc') {
+      const tr = await t.L.request({ op: 'transports' }, (e) => e.ev === 'transports', { what: 'luartc transports' });
+      assert(tr.sctpState === 'connected' && tr.dtlsState === 'connected',
+        `luartc's sctp/dtls transports: ${tr.sctpState}/${tr.dtlsState}`);
+      assert(tr.maxMessageSize === Math.min(lmax, plim),
+        `luartc's pc.sctp.maxMessageSize ${tr.maxMessageSize}, the peer announced ${plim} (ours ${lmax})`);
+      assert(typeof tr.maxChannels === 'number' && tr.maxChannels > 0, `maxChannels ${tr.maxChannels}`);
+      const fp = /a=fingerprint:sha-256 ([0-9A-Fa-f:]+)/.exec(psdp);
+      const certFp = createHash('sha256').update(Buffer.from(tr.certDer || '', 'hex')).digest('hex')
+        .toUpperCase().match(/../g).join(':');
+      assert(fp && tr.certDer && certFp === fp[1].toUpperCase(),
+        `getRemoteCertificates()[1] hashes to ${certFp}, the peer's SDP says ${fp && fp[1]}`);
+      t.note += `; pc.sctp.maxMessageSize ${tr.maxMessageSize}, maxChannels ${tr.maxChannels}, remote certificate matches the SDP fingerprint`;
+    }
     let r = await sendOk(t.L, { label: 'chat', gen: { size: plim + 1, seed: 1 }, binary: true });
     assert(!r.ok, `luartc sent ${plim + 1} bytes to a peer whose limit is ${plim}${/a=max-message-size/.test(psdp) ? '' : ' (no a=max-message-size in its SDP: RFC 8841 default)'}`);
     r = await sendOk(t.L, { label: 'chat', gen: { size: plim, seed: 2 }, binary: true });

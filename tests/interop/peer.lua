@@ -315,11 +315,33 @@ function ops.info()
   })
 end
 
+-- W3C transports: pc.sctp (maxMessageSize, maxChannels, state), its DTLS transport
+-- (state, the peer's certificate as hex DER) and ICE transport (role, state).
+function ops.transports()
+  local s = pc.sctp
+  local dt = s and s.transport
+  local der = dt and dt:getRemoteCertificates()[1]
+  emit({
+    ev = "transports", sctpState = s and s.state, maxMessageSize = s and s.maxMessageSize,
+    maxChannels = s and s.maxChannels, dtlsState = dt and dt.state,
+    certDer = der and (der:gsub(".", function(c) return string.format("%02x", c:byte()) end)),
+    iceRole = dt and dt.iceTransport.role, iceState = dt and dt.iceTransport.state,
+  })
+end
+
+-- The transport, its selected candidate pair and that pair's local candidate (the
+-- driver reads the pair as luartc's one path).
 function ops.stats()
   local out = {}
-  for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" or s.type == "local-candidate" or s.type == "transport" then
+  local r = pc:getStats()
+  for _, s in pairs(r) do
+    if s.type == "transport" then
       out[#out + 1] = s
+      local cp = s.selectedCandidatePairId and r[s.selectedCandidatePairId]
+      if cp then
+        out[#out + 1] = cp
+        out[#out + 1] = r[cp.localCandidateId]
+      end
     end
   end
   emit({ ev = "stats", stats = out })

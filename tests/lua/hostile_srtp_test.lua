@@ -11,8 +11,13 @@ local test, eq, ok = H.test, H.eq, H.ok
 
 local relay = assert(loadfile((arg[0]:match("^(.*)/") or ".") .. "/hostile_relay.lua"))(H)
 
+-- The stats object of type t; for candidate-pair, the selected one.
 local function stats_of(pc, t)
-  for _, s in pairs(pc:getStats()) do if s.type == t then return s end end
+  local r = pc:getStats()
+  for _, s in pairs(r) do
+    if s.type == "transport" and t == "candidate-pair" then return r[s.selectedCandidatePairId] end
+    if s.type == t and t ~= "candidate-pair" then return s end
+  end
 end
 
 test("replayed and forged SRTP/SRTCP from the validated address: dropped, counted", function()

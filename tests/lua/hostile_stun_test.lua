@@ -52,8 +52,13 @@ local function binding_request(tid, username, key)
   return msg(body .. attr(0x8028, be32(fp)), 0)
 end
 
+-- The stats object of type t; for candidate-pair, the selected one.
 local function stats_of(pc, t)
-  for _, s in pairs(pc:getStats()) do if s.type == t then return s end end
+  local r = pc:getStats()
+  for _, s in pairs(r) do
+    if s.type == "transport" and t == "candidate-pair" then return r[s.selectedCandidatePairId] end
+    if s.type == t and t ~= "candidate-pair" then return s end
+  end
 end
 
 local function creds(desc)

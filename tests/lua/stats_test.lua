@@ -63,7 +63,7 @@ test("hostile datagrams are counted and dropped, the connection goes on", functi
   end
   local function pair_of(pc)
     local r = pc:getStats()
-    for _, s in pairs(r) do if s.type == "candidate-pair" then return s end end
+    for _, s in pairs(r) do if s.type == "transport" then return r[s.selectedCandidatePairId] end end
   end
   local cp = pair_of(b)
   local before = transport(b).packetsDiscarded

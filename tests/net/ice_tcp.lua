@@ -8,10 +8,11 @@ local test, eq, ok = H.test, H.eq, H.ok
 -- The selected pair and its local candidate (getStats).
 local function pair_stats(pc)
   local pair, cand
-  for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" then pair = s end
-    if s.type == "local-candidate" then cand = s end
+  local r = pc:getStats()
+  for _, s in pairs(r) do
+    if s.type == "transport" and s.selectedCandidatePairId then pair = r[s.selectedCandidatePairId] end
   end
+  cand = pair and r[pair.localCandidateId]
   return pair and cand and { protocol = cand.protocol, localPort = pair.localPort }
 end
 

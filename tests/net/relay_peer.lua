@@ -120,12 +120,13 @@ deadline = uv.hrtime() + 30e9
 while got < total and not bad and uv.hrtime() < deadline do rtc.sleep(10) end
 say(bad and ("recv-bad " .. bad) or got == total and ("recv-ok " .. got) or ("recv-bad short " .. got))
 local st = pc:getStats()
-for _, s in pairs(st) do
-  if s.type == "local-candidate" then
-    say(string.format("stats %s %s %s", s.candidateType, tostring(s.relayProtocol),
-      tostring(s.address)))
-  elseif s.type == "candidate-pair" then
-    say(string.format("pair %s %s", tostring(s.localAddress), tostring(s.remoteAddress)))
+for _, s in pairs(st) do -- the selected pair and its local candidate
+  local cp = s.type == "transport" and s.selectedCandidatePairId and st[s.selectedCandidatePairId]
+  local lc = cp and st[cp.localCandidateId]
+  if lc then
+    say(string.format("stats %s %s %s", lc.candidateType, tostring(lc.relayProtocol),
+      tostring(lc.address)))
+    say(string.format("pair %s %s", tostring(cp.localAddress), tostring(cp.remoteAddress)))
   end
 end
 -- Let the peer finish reading before the channel goes.

@@ -80,13 +80,21 @@ local function gathered(pc)
 end
 
 ---------------------------------------------------------------------------
+-- The selected candidate pair and its local candidate (getStats: the transport names
+-- the pair, the pair its candidates).
+local function selected_stats(report)
+  for _, s in pairs(report) do
+    if s.type == "transport" and s.selectedCandidatePairId then
+      local cp = report[s.selectedCandidatePairId]
+      return cp, cp and report[cp.localCandidateId]
+    end
+  end
+end
+
 -- The selected pair as "host" (the direct path) or "relay" (through the TURN server).
 local function pair_kind(pc)
-  local typ, remote
-  for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" then remote = s.remoteAddress end
-    if s.type == "local-candidate" then typ = s.candidateType end
-  end
+  local cp, lc = selected_stats(pc:getStats())
+  local typ, remote = lc and lc.candidateType, cp and cp.remoteAddress
   if not typ then return nil end
   return (typ == "relay" or remote == "10.77.2.1" or remote == "10.77.1.1") and "relay" or "host"
 end
@@ -177,6 +185,16 @@ local dc = b_offers and pc:createDataChannel("bulk", { negotiated = true, id = 0
 local replies = {}
 dc.onmessage = function(m) replies[#replies + 1] = m.data end
 
+-- W3C RTCIceTransport.onselectedcandidatepairchange: counted from the negotiation
+-- that makes the transport (pc.sctp) on, before any pair can be selected.
+local pair_events
+local function watch_pairs()
+  if pair_events or not pc.sctp then return end
+  pair_events = 0
+  pc.sctp.transport.iceTransport:addEventListener("selectedcandidatepairchange",
+    function() pair_events = pair_events + 1 end)
+end
+
 local round = 0
 local function negotiate()
   round = round + 1
@@ -185,6 +203,7 @@ local function negotiate()
     if not offer then return false end
     assert(pc:setRemoteDescription { type = "offer", sdp = offer })
     assert(pc:setLocalDescription())
+    watch_pairs()
     gathered(pc)
     write_file(dir .. "/answer." .. round, pc.localDescription.sdp)
     return true
@@ -195,6 +214,7 @@ local function negotiate()
   local answer = wait_file(dir .. "/answer." .. round, 30000)
   if not answer then return false end
   assert(pc:setRemoteDescription { type = "answer", sdp = answer })
+  watch_pairs()
   return true
 end
 
@@ -252,19 +272,14 @@ local function b_events()
 end
 
 local function selected_local()
-  for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" then return s.localAddress, s.currentRoundTripTime end
-  end
+  local cp = selected_stats(pc:getStats())
+  if cp then return cp.localAddress, cp.currentRoundTripTime end
 end
 
 -- The selected pair: our candidate's type, the remote address.
 local function selected_pair()
-  local typ, remote
-  for _, s in pairs(pc:getStats()) do
-    if s.type == "candidate-pair" then remote = s.remoteAddress end
-    if s.type == "local-candidate" then typ = s.candidateType end
-  end
-  return typ, remote
+  local cp, lc = selected_stats(pc:getStats())
+  return lc and lc.candidateType, cp and cp.remoteAddress
 end
 
 local function is_connected(s) return s == "connected" or s == "completed" end
@@ -421,6 +436,8 @@ elseif mode == "switch" or mode == "switchb" then
     if s.type == "transport" then changes = s.selectedCandidatePairChanges end
   end
   check(changes == 3, string.format("%s: selectedCandidatePairChanges = %s (selected, relay, direct)", mode, tostring(changes)))
+  check(pair_events == changes, string.format("%s: onselectedcandidatepairchange fired %s times, once per change",
+    mode, tostring(pair_events)))
   figure(string.format("A_on_relay_s=%.2f B_on_relay_s=%.2f A_back_direct_s=%.2f B_back_direct_s=%.2f bytes=%d",
     t_sw, bs or -1, t_up, bb or -1, sent * CHUNK))
 else

@@ -678,6 +678,27 @@ static uint64_t run_until_both(net_t *n, bool (*pred)(net_t *, int), uint64_t li
 }
 static bool off_direct(net_t *n, int i) { return !on_direct(n, i); }
 
+/* rtc_ice_agent_pair_info (W3C candidate-pair stats): one pair is selected, the one
+ * get_selected names, its candidates are the agent's, and it counted its checks. */
+static void check_pair_info(net_t *n, int i) {
+  rtc_addr_t l, r;
+  CHECK(rtc_ice_agent_get_selected(n->a[i], &l, &r));
+  int selected = 0;
+  for (size_t k = 0; k < rtc_ice_agent_n_pairs(n->a[i]); k++) {
+    rtc_ice_pair_info_t pi;
+    rtc_ice_candidate_t lc, rc;
+    CHECK(rtc_ice_agent_pair_info(n->a[i], k, &pi));
+    CHECK(rtc_ice_agent_candidate(n->a[i], false, pi.local, &lc));
+    CHECK(rtc_ice_agent_candidate(n->a[i], true, pi.remote, &rc));
+    if (!pi.selected) continue;
+    selected++;
+    CHECK(rtc_addr_equal(&lc.addr, &l) && rtc_addr_equal(&rc.addr, &r));
+    CHECK(pi.state == RTC_ICE_PAIR_SUCCEEDED && pi.nominated);
+    CHECK(pi.requests_sent > 0 && pi.responses_received > 0);
+  }
+  CHECK_EQ_INT(selected, 1);
+}
+
 /* Direct + relay; the direct path dies (no ICE restart): the controlling agent nominates
  * a relayed pair within ~3 s, the controlled one follows, ICE never leaves `connected`;
  * the direct path comes back: both move back to it, once, after the hysteresis. */
@@ -705,6 +726,8 @@ static void switch_case(bool a_controlling) {
   /* Never disconnected: the switch came before the 5 s point. */
   CHECK(strchr(n.history[0], 'd') == NULL && strchr(n.history[1], 'd') == NULL);
   CHECK_EQ_INT(n.selected_events[0], events0 + 1);
+  check_pair_info(&n, 0);
+  check_pair_info(&n, 1);
   /* The best surviving pair was taken: no relayed pair of higher priority answers. */
   rtc_addr_t l, r;
   rtc_ice_agent_get_selected(n.a[0], &l, &r);

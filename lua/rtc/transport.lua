@@ -1,0 +1,239 @@
+-- W3C RTCIceTransport, RTCDtlsTransport and RTCSctpTransport over the core's raw pc
+-- methods (bindings/rtc_lua_transport.c). luartc bundles everything, so a pc has one
+-- of each: pc.sctp.transport, every sender.transport and receiver.transport are the
+-- same RTCDtlsTransport table, whose iceTransport is the one RTCIceTransport. The
+-- objects live in the pc's environment (pc._transports): same identity every time,
+-- collected with the pc. Their events come from the core in their place among the
+-- pc's events (core.setTransportHandler): the ICE transport's statechange before the
+-- pc's iceconnectionstatechange, the DTLS transport's before connectionstatechange.
+local M = {}
+
+local type, pairs, ipairs, error, tonumber, setmetatable = type, pairs, ipairs, error, tonumber, setmetatable
+
+-- The DOM event target part: on<type> first, then the listeners in the order added
+-- (a snapshot: one removed meanwhile is not called).
+local function add_listener(self, ev_type, fn)
+  if type(ev_type) ~= "string" then error("addEventListener: type must be a string", 2) end
+  if type(fn) ~= "function" then error("addEventListener: listener must be a function", 2) end
+  local list = self._listeners[ev_type] or {}
+  for _, l in ipairs(list) do if l.fn == fn then return end end
+  local copy = {}
+  for i, l in ipairs(list) do copy[i] = l end
+  copy[#copy + 1] = { fn = fn }
+  self._listeners[ev_type] = copy
+end
+
+local function remove_listener(self, ev_type, fn)
+  local list = self._listeners[ev_type]
+  if not list then return end
+  local copy = {}
+  for _, l in ipairs(list) do
+    if l.fn == fn then l.removed = true else copy[#copy + 1] = l end
+  end
+  self._listeners[ev_type] = #copy > 0 and copy or nil
+end
+
+local report -- rtc._report
+
+local function call(fn, ev)
+  local ok, err = xpcall(function() return fn(ev) end, debug.traceback)
+  if not ok then report(err) end
+end
+
+local function fire(obj, ev_type, ev)
+  ev = ev or {}
+  ev.type, ev.target = ev_type, obj
+  local h = obj["on" .. ev_type]
+  if type(h) == "function" then call(h, ev) end
+  local list = obj._listeners[ev_type]
+  if list then
+    for _, l in ipairs(list) do
+      if not l.removed then call(l.fn, ev) end
+    end
+  end
+end
+
+local function class(getters, methods)
+  methods.addEventListener = add_listener
+  methods.removeEventListener = remove_listener
+  return {
+    __index = function(self, k)
+      local g = getters[k]
+      if g then return g(self) end
+      return methods[k]
+    end,
+    __newindex = function(self, k, v)
+      if getters[k] then error("attribute '" .. k .. "' is read-only", 2) end
+      rawset(self, k, v)
+    end,
+    __transport = true, -- rtc.wait: a state value of .state, events "statechange"
+    getters = getters, -- as the core classes expose theirs (tests/lua/docs_test.lua)
+  }
+end
+
+-- An RTCIceCandidate-shaped table: what onicecandidate gives (candidate, sdpMid,
+-- sdpMLineIndex, usernameFragment) and the W3C fields read from the line.
+local function candidate(line, mid, mline, ufrag)
+  local c = { candidate = line, sdpMid = mid, sdpMLineIndex = mline, usernameFragment = ufrag }
+  local f, comp, proto, prio, addr, port, typ =
+    line:match("^candidate:(%S+) (%d+) (%S+) (%d+) (%S+) (%d+) typ (%S+)")
+  if f then
+    c.foundation, c.priority, c.address, c.port, c.type = f, tonumber(prio), addr, tonumber(port), typ
+    c.component = comp == "1" and "rtp" or "rtcp"
+    c.protocol = proto:lower()
+    c.relatedAddress = line:match(" raddr (%S+)")
+    c.relatedPort = tonumber(line:match(" rport (%d+)") or "")
+    c.tcpType = line:match(" tcptype (%S+)")
+  end
+  return c
+end
+
+---------------------------------------------------------------------------
+-- RTCIceTransport
+
+local Ice = {}
+local ice_mt = class({
+  role = function(self) local r = self._pc:_iceInfo() return r end,
+  component = function() return "rtp" end, -- rtcp-mux: RTP's is the only component
+  state = function(self)
+    local _, st = self._pc:_iceInfo()
+    return st or "closed"
+  end,
+  gatheringState = function(self)
+    local _, _, gs = self._pc:_iceInfo()
+    return gs or "complete"
+  end,
+}, Ice)
+
+function Ice:getLocalCandidates()
+  local pc = self._pc
+  local lines, mid, mline = pc:_candidates(false)
+  local _, _, _, ufrag = pc:_iceInfo()
+  local out = {}
+  for i, l in ipairs(lines) do out[i] = candidate(l, mid, mline, ufrag) end
+  return out
+end
+
+function Ice:getRemoteCandidates()
+  local pc = self._pc
+  local lines, mid, mline = pc:_candidates(true)
+  local ufrag = select(6, pc:_iceInfo())
+  local out = {}
+  for i, l in ipairs(lines) do out[i] = candidate(l, mid, mline, ufrag) end
+  return out
+end
+
+-- {local = RTCIceCandidate, remote = RTCIceCandidate} | nil
+function Ice:getSelectedCandidatePair()
+  local pc = self._pc
+  local l, r = pc:_selectedPair()
+  if not l then return nil end
+  local _, mid, mline = pc:_candidates(false)
+  local _, _, _, lu, _, ru = pc:_iceInfo()
+  return { ["local"] = candidate(l, mid, mline, lu), remote = candidate(r, mid, mline, ru) }
+end
+
+function Ice:getLocalParameters()
+  local _, _, _, u, p = self._pc:_iceInfo()
+  if not u then return nil end
+  return { usernameFragment = u, password = p }
+end
+
+function Ice:getRemoteParameters()
+  local _, _, _, _, _, u, p = self._pc:_iceInfo()
+  if not u then return nil end
+  return { usernameFragment = u, password = p }
+end
+
+---------------------------------------------------------------------------
+-- RTCDtlsTransport
+
+local Dtls = {}
+local dtls_mt = class({
+  iceTransport = function(self) return self._ice end,
+  state = function(self) return self._pc:_dtlsState() end,
+}, Dtls)
+
+-- The peer's certificate chain as DER strings (WebRTC peers send one self-signed
+-- certificate): { der } once DTLS connected, else {}.
+function Dtls:getRemoteCertificates()
+  local der = self._pc:_remoteCertificate()
+  return der and { der } or {}
+end
+
+---------------------------------------------------------------------------
+-- RTCSctpTransport
+
+local Sctp = {}
+local sctp_mt = class({
+  transport = function(self) return self._dtls end,
+  state = function(self) return self._pc:_sctpInfo() or "closed" end,
+  maxMessageSize = function(self)
+    local st, mms = self._pc:_sctpInfo()
+    return st and mms
+  end,
+  maxChannels = function(self)
+    local st, _, n = self._pc:_sctpInfo()
+    return st and n
+  end,
+}, Sctp)
+
+---------------------------------------------------------------------------
+
+local function objects(pc)
+  local t = pc._transports
+  if t then return t end
+  local ice = setmetatable({ _pc = pc, _listeners = {} }, ice_mt)
+  local dtls = setmetatable({ _pc = pc, _ice = ice, _listeners = {} }, dtls_mt)
+  t = { ice = ice, dtls = dtls }
+  pc._transports = t
+  return t
+end
+
+function M.dtlsTransport(pc) return objects(pc).dtls end
+
+-- pc.sctp: nil until a description with an application m-line is negotiated.
+local function sctp_of(pc)
+  if not pc:_sctpInfo() then return nil end
+  local t = objects(pc)
+  if not t.sctp then t.sctp = setmetatable({ _pc = pc, _dtls = t.dtls, _listeners = {} }, sctp_mt) end
+  return t.sctp
+end
+
+local fired = {
+  icestatechange = { "ice", "statechange" },
+  icegatheringstatechange = { "ice", "gatheringstatechange" },
+  selectedcandidatepairchange = { "ice", "selectedcandidatepairchange" },
+  dtlsstatechange = { "dtls", "statechange" },
+  dtlserror = { "dtls", "error" },
+  sctpstatechange = { "sctp", "statechange" },
+}
+
+local function on_transport(pc, what, text)
+  local t = pc._transports -- no object made: nobody can listen
+  local f = fired[what]
+  if not t or not f then return end
+  local obj = f[1] == "sctp" and sctp_of(pc) or t[f[1]]
+  if not obj then return end
+  local ev
+  if f[2] == "error" then
+    -- W3C RTCErrorEvent: a certificate that does not match the SDP fingerprint is a
+    -- fingerprint-failure, anything else a dtls-failure.
+    local detail = text and text:find("fingerprint") and "fingerprint-failure" or "dtls-failure"
+    ev = { error = { errorDetail = detail, message = text } }
+  end
+  fire(obj, f[2], ev)
+end
+
+function M.install(rtc, core)
+  report = rtc._report
+  core.setTransportHandler(on_transport)
+  core.pc_getters.sctp = sctp_of
+end
+
+M.is_transport = function(obj)
+  local mt = getmetatable(obj)
+  return mt == ice_mt or mt == dtls_mt or mt == sctp_mt
+end
+
+return M
