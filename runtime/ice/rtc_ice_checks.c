@@ -275,12 +275,31 @@ static bool checks_can_run(const rtc_ice_agent_t *ice) {
          (ice->state == RTC_ICE_NEW || ice->state == RTC_ICE_CHECKING);
 }
 
+/* Gathering ended with no local candidate (every socket failed to bind: an address
+ * the host does not have, the descriptor limit; or a relay-only policy whose TURN
+ * servers all failed): no check can go or come, ever. */
+static bool no_local(const rtc_ice_agent_t *ice) {
+  return ice->local_gathering_done && ice->n_local == 0;
+}
+
+/* No pair, and none can come from signalling: we have no candidate, or the peer sent
+ * end-of-candidates without one we can pair with. Such an agent still goes `checking`
+ * and then `failed` like one whose every pair failed (W3C RTCIceTransportState
+ * "failed", which counts "zero local candidates were gathered"), instead of staying
+ * `new` for good; a check from the peer (a peer-reflexive pair) may still save the
+ * second kind within the grace period. */
+static bool nothing_to_check(const rtc_ice_agent_t *ice) {
+  return ice->n_pairs == 0 && (no_local(ice) || ice->remote_gathering_done);
+}
+
 /* When a checking agent goes failed: failed_timeout_ms after checking began, or once
  * every pair failed and the peer has no more candidates, but not before the peer had
- * RTC_ICE_FAILED_GRACE_MS to reach us (rtc_ice_agent.h). */
+ * RTC_ICE_FAILED_GRACE_MS to reach us (rtc_ice_agent.h); with no local candidate the
+ * peer cannot reach us, so there is no grace. */
 static uint64_t fail_at(const rtc_ice_agent_t *ice) {
+  if (no_local(ice) && ice->remote_gathering_done) return ice->checking_since_us;
   uint64_t t = ice->checking_since_us + RTC_MS(ice->failed_timeout_ms);
-  bool all_failed = ice->n_pairs > 0;
+  bool all_failed = true;
   for (int i = 0; i < ice->n_pairs; i++)
     if (ice->pairs[i].state != RTC__PAIR_FAILED || ice->pairs[i].triggered) all_failed = false;
   if (all_failed && ice->remote_gathering_done)
@@ -289,7 +308,7 @@ static uint64_t fail_at(const rtc_ice_agent_t *ice) {
 }
 
 static void run_checks(rtc_ice_agent_t *ice, uint64_t now_us) {
-  if (ice->state == RTC_ICE_NEW && ice->n_pairs > 0) {
+  if (ice->state == RTC_ICE_NEW && (ice->n_pairs > 0 || nothing_to_check(ice))) {
     rtc__ice_set_state(ice, RTC_ICE_CHECKING);
     ice->checking_since_us = now_us;
   }
@@ -393,7 +412,7 @@ uint64_t rtc__ice_deadline(const rtc_ice_agent_t *ice) {
     if (ice->pairs[i].in_flight) d = rtc_time_min(d, ice->pairs[i].retx_us);
   if (ice->has_remote_creds && best_pair(ice, want_triggered) >= 0) return ice->now_us;
   if (checks_can_run(ice)) {
-    if (ice->state == RTC_ICE_NEW && ice->n_pairs > 0) return ice->now_us;
+    if (ice->state == RTC_ICE_NEW && (ice->n_pairs > 0 || nothing_to_check(ice))) return ice->now_us;
     if (ice->controlling && ice->nominating < 0 && best_pair(ice, want_valid) >= 0)
       return ice->now_us;
     if (best_pair(ice, want_waiting) >= 0) d = rtc_time_min(d, ice->next_check_us);

@@ -850,6 +850,88 @@ static void test_switch_prefers_priority_over_speed(void) {
   net_free(&n);
 }
 
+/* Every socket failed to bind (an address the host lacks, the descriptor limit):
+ * gathering ends with no local candidate. The agent must not stay `new` for good: with
+ * the peer's end-of-candidates it fails at once (no peer can reach it, so no grace),
+ * without it at the failed timeout; it never sends anything. */
+static void test_no_local_candidates(void) {
+  for (int eoc = 0; eoc < 2; eoc++) {
+    uint64_t now = 1000000, t0 = now;
+    rtc_ice_config_t cb = {.controlling = false, .local_ufrag = UFRAG[1], .local_pwd = PWD[1]};
+    rtc_ice_agent_t *b = rtc_ice_agent_create(&cb, now);
+    rtc_addr_t ab;
+    rtc_addr_set(&ab, "127.0.0.1", 10001);
+    rtc_ice_candidate_t cand_b;
+    CHECK_EQ_INT(rtc_ice_agent_add_local_host(b, &ab, &cand_b), 0);
+    rtc_ice_config_t ca = {.controlling = true, .local_ufrag = UFRAG[0], .local_pwd = PWD[0]};
+    rtc_ice_agent_t *a = rtc_ice_agent_create(&ca, now);
+    CHECK_EQ_INT(rtc_ice_agent_set_remote_credentials(a, UFRAG[1], PWD[1]), 0);
+    CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(a, &cand_b), 0);
+    rtc_ice_agent_handle_timeout(a, now);
+    rtc_ice_state_t st = RTC_ICE_NEW;
+    uint64_t failed_at = RTC_NEVER;
+    char history[8] = "";
+    int sent = 0;
+    bool gathered = false;
+    while (now < t0 + RTC_MS(40000) && failed_at == RTC_NEVER) {
+      if (!gathered && now >= t0 + RTC_MS(100)) { /* gathering ends empty */
+        rtc_ice_agent_set_local_gathering_done(a);
+        if (eoc) rtc_ice_agent_set_remote_gathering_done(a);
+        gathered = true;
+      }
+      uint64_t d = rtc_ice_agent_poll_timeout(a);
+      if (d <= now) rtc_ice_agent_handle_timeout(a, now);
+      rtc_transmit_t t;
+      while (rtc_ice_agent_poll_transmit(a, &t)) sent++;
+      rtc_ice_event_t ev;
+      while (rtc_ice_agent_poll_event(a, &ev)) {
+        if (ev.type != RTC_ICE_EVENT_STATE) continue;
+        st = ev.state;
+        size_t hl = strlen(history);
+        if (hl + 1 < sizeof history) history[hl] = "nhcCfdx"[ev.state];
+        if (st == RTC_ICE_FAILED) failed_at = now;
+      }
+      uint64_t next = gathered ? rtc_ice_agent_poll_timeout(a) : t0 + RTC_MS(100);
+      if (next == RTC_NEVER) break;
+      now = next > now ? next : now + 1;
+    }
+    printf("  %s end-of-candidates: %s after %.1f s\n", eoc ? "with" : "without", history,
+           failed_at == RTC_NEVER ? -1.0 : (double)(failed_at - t0) / 1e6);
+    CHECK_EQ_INT(st, RTC_ICE_FAILED);
+    CHECK(strcmp(history, "hf") == 0);
+    CHECK_EQ_INT(sent, 0);
+    if (eoc) CHECK(failed_at - t0 <= RTC_MS(100));
+    else CHECK(failed_at - t0 >= RTC_MS(30000) && failed_at - t0 <= RTC_MS(30200));
+    CHECK_EQ_INT(rtc_ice_agent_poll_timeout(a), RTC_NEVER);
+    rtc_ice_agent_destroy(a);
+    rtc_ice_agent_destroy(b);
+  }
+}
+
+/* The peer sent end-of-candidates and no candidate we can pair with (say, only mDNS
+ * names that never resolved): the agent goes `checking` and, unless the peer's own
+ * checks reach it (a peer-reflexive pair), `failed` once the grace period is over. */
+static void test_end_of_candidates_without_candidates(void) {
+  for (int peer_checks = 0; peer_checks < 2; peer_checks++) {
+    net_t n;
+    net_init(&n, true, false, CREDS_A | CREDS_B | (peer_checks ? CAND_B : 0));
+    rtc_ice_agent_set_local_gathering_done(n.a[0]);
+    rtc_ice_agent_set_remote_gathering_done(n.a[0]);
+    uint64_t t0 = n.now;
+    run_until(&n, n.now + RTC_MS(RTC_ICE_FAILED_GRACE_MS + 2000));
+    printf("  %s: A went %s\n", peer_checks ? "the peer checks us" : "the peer is silent",
+           n.history[0]);
+    if (peer_checks) {
+      CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+    } else {
+      CHECK(strcmp(n.history[0], "hf") == 0);
+      CHECK(n.failed_at[0] - t0 >= RTC_MS(RTC_ICE_FAILED_GRACE_MS) &&
+            n.failed_at[0] - t0 <= RTC_MS(RTC_ICE_FAILED_GRACE_MS + 100));
+    }
+    net_free(&n);
+  }
+}
+
 int main(void) {
   RUN_TEST(test_host_priority_and_foundation);
   RUN_TEST(test_connect_fast);
@@ -860,6 +942,8 @@ int main(void) {
   RUN_TEST(test_check_before_credentials);
   RUN_TEST(test_peer_reflexive);
   RUN_TEST(test_wrong_password);
+  RUN_TEST(test_no_local_candidates);
+  RUN_TEST(test_end_of_candidates_without_candidates);
   RUN_TEST(test_consent_loss_and_recovery);
   RUN_TEST(test_multiple_candidates);
   RUN_TEST(test_hostile_input);
