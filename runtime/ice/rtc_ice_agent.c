@@ -37,6 +37,8 @@ rtc_ice_agent_t *rtc_ice_agent_create(const rtc_ice_config_t *cfg, uint64_t now_
     rtc_random_ice_string(ice->lpwd, 24);
   else if (!copy_cred(ice->lpwd, cfg->local_pwd, 1, RTC_ICE_MAX_CRED))
     goto fail;
+  rtc_stun_key_init(&ice->lkey, (const uint8_t *)ice->lpwd, strlen(ice->lpwd));
+  rtc_stun_key_init(&ice->rkey, NULL, 0); /* rpwd is "" until the peer's arrive */
   ice->selected = -1;
   ice->nominating = -1;
   ice->state = RTC_ICE_NEW;
@@ -52,6 +54,8 @@ void rtc_ice_agent_destroy(rtc_ice_agent_t *ice) {
   /* Passwords do not linger in freed memory. */
   memset(ice->lpwd, 0, sizeof ice->lpwd);
   memset(ice->rpwd, 0, sizeof ice->rpwd);
+  rtc_stun_key_wipe(&ice->lkey);
+  rtc_stun_key_wipe(&ice->rkey);
   free(ice->pairs);
   free(ice->remotes);
   free(ice->ev);
@@ -388,6 +392,7 @@ int rtc_ice_agent_set_remote_credentials(rtc_ice_agent_t *ice, const char *ufrag
   if (ice->state == RTC_ICE_CLOSED) return RTC_ECLOSED;
   memcpy(ice->rufrag, u, sizeof u);
   memcpy(ice->rpwd, p, sizeof p);
+  rtc_stun_key_init(&ice->rkey, (const uint8_t *)ice->rpwd, strlen(ice->rpwd));
   ice->has_remote_creds = true;
   ice->kick = true; /* checks remembered from before may go now */
   return 0;

@@ -31,7 +31,7 @@ static void send_request(rtc_ice_agent_t *ice, rtc__ice_pair_t *p) {
   } else {
     rtc_stun_put_u64(&w, RTC_STUN_ATTR_ICE_CONTROLLED, ice->tie_breaker);
   }
-  rtc_stun_put_integrity(&w, (const uint8_t *)ice->rpwd, strlen(ice->rpwd));
+  rtc_stun_put_integrity_keyed(&w, &ice->rkey);
   rtc_stun_put_fingerprint(&w);
   int n = rtc_stun_writer_finish(&w);
   if (n < 0) return;
@@ -77,7 +77,7 @@ static void send_response(rtc_ice_agent_t *ice, int l, const rtc_addr_t *to, con
   else
     rtc_stun_put_addr(&w, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, to, true);
   /* RFC 8489 9.1.3: no MESSAGE-INTEGRITY on 400/401 (we could not authenticate). */
-  if (integrity) rtc_stun_put_integrity(&w, (const uint8_t *)ice->lpwd, strlen(ice->lpwd));
+  if (integrity) rtc_stun_put_integrity_keyed(&w, &ice->lkey);
   rtc_stun_put_fingerprint(&w);
   int n = rtc_stun_writer_finish(&w);
   if (n > 0) rtc__ice_tx_commit(ice, (size_t)n);
@@ -100,7 +100,7 @@ static void handle_request(rtc_ice_agent_t *ice, uint64_t now_us, int l, const r
   const char *colon = strchr(m->username, ':');
   size_t ul = strlen(ice->lufrag);
   if (!colon || (size_t)(colon - m->username) != ul || memcmp(m->username, ice->lufrag, ul) != 0 ||
-      rtc_stun_check_integrity(p, len, m, (const uint8_t *)ice->lpwd, strlen(ice->lpwd)) < 0) {
+      rtc_stun_check_integrity_keyed(p, len, m, &ice->lkey) < 0) {
     ice->stats.stun_dropped++;
     ice->stats.stun_unauthenticated++;
     return;
@@ -184,7 +184,7 @@ static void handle_response(rtc_ice_agent_t *ice, uint64_t now_us, int l, const 
   if (pi < 0) return; /* late duplicate of a finished transaction: harmless */
   rtc__ice_pair_t *pr = &ice->pairs[pi];
   /* RFC 8445 7.2.5.1: responses are authenticated with the remote password. */
-  if (rtc_stun_check_integrity(p, len, m, (const uint8_t *)ice->rpwd, strlen(ice->rpwd)) < 0) {
+  if (rtc_stun_check_integrity_keyed(p, len, m, &ice->rkey) < 0) {
     ice->stats.stun_dropped++;
     return;
   }

@@ -156,6 +156,10 @@ struct rtc_ice_agent {
   uint32_t ta_ms, failed_timeout_ms;
   char lufrag[RTC_ICE_MAX_CRED + 1], lpwd[RTC_ICE_MAX_CRED + 1];
   char rufrag[RTC_ICE_MAX_CRED + 1], rpwd[RTC_ICE_MAX_CRED + 1];
+  /* lpwd and rpwd as MESSAGE-INTEGRITY keys, prepared when they are set (create,
+   * set_remote_credentials; an ICE restart makes a new agent): every check and
+   * answer, and every consent request every few seconds, is signed or checked. */
+  rtc_stun_key_t lkey, rkey;
   bool has_remote_creds;
   bool local_gathering_done, remote_gathering_done;
 

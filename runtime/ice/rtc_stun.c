@@ -1,8 +1,9 @@
 /* STUN codec (RFC 8489). */
 #include "ice/rtc_stun.h"
 
-#include <mbedtls/md.h>
 #include <mbedtls/md5.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha1.h>
 #include <string.h>
 
 #include "base/rtc_bytes.h"
@@ -211,39 +212,67 @@ int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m) {
   return 0;
 }
 
-static int hmac_sha1(const uint8_t *key, size_t keylen, const uint8_t *hdr, const uint8_t *body,
-                     size_t bodylen, uint8_t out[STUN_HMAC_LEN]) {
-  const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
-  mbedtls_md_context_t ctx;
-  int ret = RTC_ECRYPTO;
-  mbedtls_md_init(&ctx);
-  if (!info || mbedtls_md_setup(&ctx, info, 1) != 0) goto fail;
-  if (mbedtls_md_hmac_starts(&ctx, key, keylen) != 0) goto fail;
-  if (mbedtls_md_hmac_update(&ctx, hdr, RTC_STUN_HEADER_LEN) != 0) goto fail;
-  if (bodylen && mbedtls_md_hmac_update(&ctx, body, bodylen) != 0) goto fail;
-  if (mbedtls_md_hmac_finish(&ctx, out) != 0) goto fail;
-  ret = 0;
-fail:
-  mbedtls_md_free(&ctx);
-  return ret;
+/* RFC 2104 with SHA-1 (B = 64): a key longer than a block is hashed first; the inner
+ * and outer states have absorbed key ^ ipad and key ^ opad. The _ret functions of
+ * mbedTLS 2.28 cannot fail for SHA-1 in software; their results are ignored. */
+void rtc_stun_key_init(rtc_stun_key_t *k, const uint8_t *key, size_t keylen) {
+  uint8_t kb[64] = {0}, pad[64];
+  if (keylen > sizeof kb)
+    (void)mbedtls_sha1_ret(key, keylen, kb);
+  else if (keylen)
+    memcpy(kb, key, keylen);
+  mbedtls_sha1_init(&k->inner);
+  mbedtls_sha1_init(&k->outer);
+  for (int i = 0; i < 64; i++)
+    pad[i] = (uint8_t)(kb[i] ^ 0x36);
+  (void)mbedtls_sha1_starts_ret(&k->inner);
+  (void)mbedtls_sha1_update_ret(&k->inner, pad, sizeof pad);
+  for (int i = 0; i < 64; i++)
+    pad[i] = (uint8_t)(kb[i] ^ 0x5c);
+  (void)mbedtls_sha1_starts_ret(&k->outer);
+  (void)mbedtls_sha1_update_ret(&k->outer, pad, sizeof pad);
+  mbedtls_platform_zeroize(kb, sizeof kb);
+  mbedtls_platform_zeroize(pad, sizeof pad);
 }
 
-int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
-                             const uint8_t *key, size_t keylen) {
+void rtc_stun_key_wipe(rtc_stun_key_t *k) { mbedtls_platform_zeroize(k, sizeof *k); }
+
+static void hmac_sha1(const rtc_stun_key_t *k, const uint8_t *hdr, const uint8_t *body,
+                      size_t bodylen, uint8_t out[STUN_HMAC_LEN]) {
+  mbedtls_sha1_context c = k->inner; /* a SHA-1 context is plain memory (mbedtls_sha1_clone) */
+  uint8_t ih[STUN_HMAC_LEN];
+  (void)mbedtls_sha1_update_ret(&c, hdr, RTC_STUN_HEADER_LEN);
+  if (bodylen) (void)mbedtls_sha1_update_ret(&c, body, bodylen);
+  (void)mbedtls_sha1_finish_ret(&c, ih);
+  c = k->outer;
+  (void)mbedtls_sha1_update_ret(&c, ih, sizeof ih);
+  (void)mbedtls_sha1_finish_ret(&c, out);
+  mbedtls_platform_zeroize(&c, sizeof c);
+}
+
+int rtc_stun_check_integrity_keyed(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
+                                   const rtc_stun_key_t *k) {
   if (!m->has_integrity || m->integrity_off + 4 + STUN_HMAC_LEN > len) return RTC_EAUTH;
   /* RFC 8489 14.5: the HMAC covers the message up to MESSAGE-INTEGRITY, with the
    * header length set as if MESSAGE-INTEGRITY were the last attribute. */
   uint8_t hdr[RTC_STUN_HEADER_LEN], mac[STUN_HMAC_LEN];
   memcpy(hdr, p, RTC_STUN_HEADER_LEN);
   rtc_wr16(hdr + 2, (uint16_t)(m->integrity_off + 4 + STUN_HMAC_LEN - RTC_STUN_HEADER_LEN));
-  if (hmac_sha1(key, keylen, hdr, p + RTC_STUN_HEADER_LEN, m->integrity_off - RTC_STUN_HEADER_LEN,
-                mac) < 0)
-    return RTC_EAUTH;
+  hmac_sha1(k, hdr, p + RTC_STUN_HEADER_LEN, m->integrity_off - RTC_STUN_HEADER_LEN, mac);
   /* Constant time: the attacker must not learn how many bytes matched. */
   uint8_t diff = 0;
   for (int i = 0; i < STUN_HMAC_LEN; i++)
     diff |= (uint8_t)(mac[i] ^ p[m->integrity_off + 4 + i]);
   return diff ? RTC_EAUTH : 0;
+}
+
+int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
+                             const uint8_t *key, size_t keylen) {
+  rtc_stun_key_t k;
+  rtc_stun_key_init(&k, key, keylen);
+  int r = rtc_stun_check_integrity_keyed(p, len, m, &k);
+  rtc_stun_key_wipe(&k);
+  return r;
 }
 
 int rtc_stun_long_term_key(const char *username, const char *realm, const char *password,
@@ -359,15 +388,20 @@ void rtc_stun_put_error(rtc_stun_writer_t *w, uint16_t code, const char *reason)
   rtc_stun_put_attr(w, RTC_STUN_ATTR_ERROR_CODE, b, 4 + rl);
 }
 
-void rtc_stun_put_integrity(rtc_stun_writer_t *w, const uint8_t *key, size_t keylen) {
+void rtc_stun_put_integrity_keyed(rtc_stun_writer_t *w, const rtc_stun_key_t *k) {
   uint8_t mac[STUN_HMAC_LEN] = {0};
   size_t at = w->len;
   rtc_stun_put_attr(w, RTC_STUN_ATTR_MESSAGE_INTEGRITY, mac, STUN_HMAC_LEN);
   if (w->err) return;
   /* The header length already counts MESSAGE-INTEGRITY, as RFC 8489 14.5 wants. */
-  if (hmac_sha1(key, keylen, w->buf, w->buf + RTC_STUN_HEADER_LEN, at - RTC_STUN_HEADER_LEN,
-                w->buf + at + 4) < 0)
-    w->err = RTC_ECRYPTO;
+  hmac_sha1(k, w->buf, w->buf + RTC_STUN_HEADER_LEN, at - RTC_STUN_HEADER_LEN, w->buf + at + 4);
+}
+
+void rtc_stun_put_integrity(rtc_stun_writer_t *w, const uint8_t *key, size_t keylen) {
+  rtc_stun_key_t k;
+  rtc_stun_key_init(&k, key, keylen);
+  rtc_stun_put_integrity_keyed(w, &k);
+  rtc_stun_key_wipe(&k);
 }
 
 void rtc_stun_put_fingerprint(rtc_stun_writer_t *w) {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/sha1.h>
+
 #include "base/rtc_addr.h"
 
 #define RTC_STUN_HEADER_LEN 20
@@ -111,6 +113,20 @@ int rtc_stun_parse(const uint8_t *p, size_t len, rtc_stun_msg_t *m);
 /* 0 if MESSAGE-INTEGRITY is present and matches HMAC-SHA1(key); else RTC_EAUTH. */
 int rtc_stun_check_integrity(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
                              const uint8_t *key, size_t keylen);
+
+/* An HMAC-SHA1 key prepared once (RFC 2104): the SHA-1 states after the inner and
+ * outer padded key. A message then costs its own bytes only and allocates nothing
+ * (mbedtls_md_setup allocated twice per message: the last allocations of B5's
+ * steady state, with ICE consent). Plain memory: copy it, wipe it with
+ * rtc_stun_key_wipe. */
+typedef struct rtc_stun_key {
+  mbedtls_sha1_context inner, outer;
+} rtc_stun_key_t;
+void rtc_stun_key_init(rtc_stun_key_t *k, const uint8_t *key, size_t keylen);
+void rtc_stun_key_wipe(rtc_stun_key_t *k);
+/* As rtc_stun_check_integrity / rtc_stun_put_integrity with a prepared key. */
+int rtc_stun_check_integrity_keyed(const uint8_t *p, size_t len, const rtc_stun_msg_t *m,
+                                   const rtc_stun_key_t *k);
 /* 0 if FINGERPRINT is present and right; else RTC_EAUTH. */
 int rtc_stun_check_fingerprint(const uint8_t *p, size_t len, const rtc_stun_msg_t *m);
 /* RFC 8489 9.2.2: the long-term key MD5(username ":" realm ":" password) (no
@@ -136,6 +152,7 @@ void rtc_stun_put_string(rtc_stun_writer_t *w, uint16_t type, const char *s);
 void rtc_stun_put_addr(rtc_stun_writer_t *w, uint16_t type, const rtc_addr_t *a, bool xored);
 void rtc_stun_put_error(rtc_stun_writer_t *w, uint16_t code, const char *reason);
 void rtc_stun_put_integrity(rtc_stun_writer_t *w, const uint8_t *key, size_t keylen);
+void rtc_stun_put_integrity_keyed(rtc_stun_writer_t *w, const rtc_stun_key_t *k);
 void rtc_stun_put_fingerprint(rtc_stun_writer_t *w);
 /* Length of the message, or RTC_ETOOBIG / RTC_ECRYPTO. */
 int rtc_stun_writer_finish(const rtc_stun_writer_t *w);

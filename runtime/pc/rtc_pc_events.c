@@ -7,7 +7,25 @@
 #include "pc/rtc_pc_internal.h"
 #include "pc/rtc_pc_media.h"
 
-static void event_node_free(rtc_pc_event_node_t *n) {
+/* Every received frame (and, when asked for, RTP packet) reaches the owner as an
+ * event with a copy of its payload: a node and a buffer per frame was all that B5's
+ * media path still allocated (bench/PROFILE.md, "B5: allocations"). A drained node
+ * with a payload buffer goes to the pc's spare list instead, buffer and all, for the
+ * next push_copy. Bounded: RTC__PC_EVENT_SPARE nodes, RTC__PC_EVENT_SPARE_BYTES of
+ * buffers; freed with the pc. Nodes without one (state changes, data channel
+ * messages, which own their block) are freed as before: a data-only pc keeps
+ * nothing (B3). */
+#if defined(__SANITIZE_ADDRESS__) /* ASan sees every use of a drained event */
+#define RTC__PC_EVENT_SPARE 0
+#else
+#define RTC__PC_EVENT_SPARE 8
+#endif
+#define RTC__PC_EVENT_SPARE_BYTES (128u * 1024)
+/* Payload buffers are at least this big and a multiple of it, so that a node fits
+ * the varying frames of a stream after a few of them. */
+#define RTC__PC_EVENT_BUF_STEP 4096u
+
+static void event_node_free(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
   if (!n) return;
   rtc_dc_unref(n->ev.dc);
   rtc_tr_unref(n->ev.tr);
@@ -15,18 +33,39 @@ static void event_node_free(rtc_pc_event_node_t *n) {
   free(n->owned_mid);
   free(n->owned_data);
   free(n->owned_extra);
+  if (n->buf && pc->n_ev_spare < RTC__PC_EVENT_SPARE &&
+      n->buf_cap <= RTC__PC_EVENT_SPARE_BYTES - pc->ev_spare_bytes) {
+    n->next = pc->ev_spare;
+    pc->ev_spare = n;
+    pc->n_ev_spare++;
+    pc->ev_spare_bytes += n->buf_cap;
+    return;
+  }
+  free(n->buf);
   free(n);
 }
 
-/* Returns NULL when the node cannot be allocated: the event is lost, counted in
- * events_dropped (rtc_pc_get_stats) and logged; every caller checks. */
-rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) {
-  rtc_pc_event_node_t *n = calloc(1, sizeof(*n));
-  if (!n) {
-    pc->events_dropped++;
-    RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
-    return NULL;
-  }
+/* A clean node (not queued): a spare one, with its buffer, or a new one. */
+static rtc_pc_event_node_t *event_node_get(rtc_pc_t *pc) {
+  rtc_pc_event_node_t *n = pc->ev_spare;
+  if (!n) return calloc(1, sizeof(*n));
+  pc->ev_spare = n->next;
+  pc->n_ev_spare--;
+  pc->ev_spare_bytes -= n->buf_cap;
+  uint8_t *buf = n->buf;
+  size_t cap = n->buf_cap;
+  memset(n, 0, sizeof(*n));
+  n->buf = buf;
+  n->buf_cap = cap;
+  return n;
+}
+
+static void event_lost(rtc_pc_t *pc, rtc_pc_event_type_t type) {
+  pc->events_dropped++;
+  RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
+}
+
+static void event_queue(rtc_pc_t *pc, rtc_pc_event_node_t *n, rtc_pc_event_type_t type) {
   n->ev.type = type;
   n->ev.mline_index = -1;
   if (pc->ev_tail)
@@ -35,25 +74,38 @@ rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) 
     pc->ev_head = n;
   pc->ev_tail = n;
   pc->n_events++;
+}
+
+/* Returns NULL when the node cannot be allocated: the event is lost, counted in
+ * events_dropped (rtc_pc_get_stats) and logged; every caller checks. */
+rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type) {
+  rtc_pc_event_node_t *n = event_node_get(pc);
+  if (!n) {
+    event_lost(pc, type);
+    return NULL;
+  }
+  event_queue(pc, n, type);
   return n;
 }
 
 rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t type,
                                              const void *data, size_t len) {
-  uint8_t *copy = malloc(len ? len : 1);
-  if (!copy) {
-    pc->events_dropped++;
-    RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)type);
+  rtc_pc_event_node_t *n = event_node_get(pc);
+  if (n && n->buf_cap < (len ? len : 1)) {
+    /* Grown, not resized: the old bytes are not needed. */
+    free(n->buf);
+    n->buf_cap = (len + RTC__PC_EVENT_BUF_STEP) / RTC__PC_EVENT_BUF_STEP * RTC__PC_EVENT_BUF_STEP;
+    n->buf = malloc(n->buf_cap);
+    if (!n->buf) n->buf_cap = 0;
+  }
+  if (!n || !n->buf) {
+    event_node_free(pc, n);
+    event_lost(pc, type);
     return NULL;
   }
-  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, type);
-  if (!n) {
-    free(copy);
-    return NULL;
-  }
-  memcpy(copy, data, len);
-  n->owned_data = copy;
-  n->ev.data = copy;
+  memcpy(n->buf, data, len);
+  event_queue(pc, n, type);
+  n->ev.data = n->buf;
   n->ev.len = len;
   return n;
 }
@@ -90,7 +142,7 @@ void rtc__pc_event_cancel(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
   pc->n_events--;
   pc->events_dropped++;
   RTC_LOG(RTC_LOG_ERROR, "pc", "pc %u: out of memory, event %d lost", pc->id, (int)n->ev.type);
-  event_node_free(n);
+  event_node_free(pc, n);
 }
 
 void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc) {
@@ -179,7 +231,7 @@ static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
 }
 
 bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
-  event_node_free(pc->ev_lent);
+  event_node_free(pc, pc->ev_lent);
   pc->ev_lent = NULL;
   rtc_pc_event_node_t *n;
   for (;;) {
@@ -196,7 +248,7 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
       if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
     }
     if (!event_stale(pc, n)) break;
-    event_node_free(n);
+    event_node_free(pc, n);
   }
   pc->ev_lent = n;
   *out = n->ev;
@@ -226,15 +278,23 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
 }
 
 void rtc__pc_events_free(rtc_pc_t *pc) {
-  event_node_free(pc->ev_lent);
+  event_node_free(pc, pc->ev_lent);
   pc->ev_lent = NULL;
   while (pc->ev_head) {
     rtc_pc_event_node_t *n = pc->ev_head;
     pc->ev_head = n->next;
     if (n->ev.dc) n->ev.dc->shown_state = n->ev.dc->state; /* never delivered now */
-    event_node_free(n);
+    event_node_free(pc, n);
   }
   pc->ev_tail = NULL;
   pc->n_events = 0;
   pc->ev_bytes = 0;
+  while (pc->ev_spare) {
+    rtc_pc_event_node_t *n = pc->ev_spare;
+    pc->ev_spare = n->next;
+    free(n->buf);
+    free(n);
+  }
+  pc->n_ev_spare = 0;
+  pc->ev_spare_bytes = 0;
 }

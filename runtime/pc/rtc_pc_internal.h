@@ -34,6 +34,8 @@ typedef struct rtc_pc_event_node {
   char *owned_mid;
   uint8_t *owned_data;
   char *owned_extra; /* a second owned string (icecandidateerror: address) */
+  uint8_t *buf;      /* push_copy's payload: kept with the node when it is reused */
+  size_t buf_cap;
 } rtc_pc_event_node_t;
 
 struct rtc_dc {
@@ -125,6 +127,10 @@ struct rtc_pc {
   size_t n_events;
   size_t ev_bytes; /* message payload bytes queued */
   uint64_t events_dropped; /* lost for lack of memory */
+  /* Drained nodes with a payload buffer, for the next push_copy (rtc_pc_events.c). */
+  rtc_pc_event_node_t *ev_spare;
+  unsigned n_ev_spare;
+  size_t ev_spare_bytes;
 
   /* The peer's mDNS host candidates (RFC 6762 names): resolved by the io layer, then
    * added as ordinary candidates. Until then the peer's checks teach us its address.
@@ -159,7 +165,8 @@ void rtc__pc_update_states(rtc_pc_t *pc);
 /* rtc_pc_events.c */
 /* Queues a new event node; NULL (event dropped and counted) when out of memory. */
 rtc_pc_event_node_t *rtc__pc_event_push(rtc_pc_t *pc, rtc_pc_event_type_t type);
-/* The same with a copy of (data, len) as ev.data/ev.len; NULL when out of memory. */
+/* The same with a copy of (data, len) as ev.data/ev.len; NULL when out of memory.
+ * The node and its buffer come from the pc's spare list when it has one. */
 rtc_pc_event_node_t *rtc__pc_event_push_copy(rtc_pc_t *pc, rtc_pc_event_type_t type,
                                              const void *data, size_t len);
 /* As push_copy, but the node takes block (a malloc'ed block holding data[0..len),

@@ -1,9 +1,43 @@
 /* STUN codec: RFC 5769 test vectors byte by byte, round trips, hostile input. */
 #include <stdlib.h>
 
+#include <mbedtls/md.h>
+
 #include "base/rtc_err.h"
 #include "ice/rtc_stun.h"
 #include "rtc_test.h"
+
+/* Counting malloc/calloc/realloc for the whole process (mbedTLS included) by defining
+ * them here in front of glibc's, as srtp_crypto_test does. Not under ASan, which owns
+ * the allocator. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOC_COUNTED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOC_COUNTED 0
+#endif
+#endif
+#ifndef ALLOC_COUNTED
+#define ALLOC_COUNTED 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+static long alloc_calls;
+void *malloc(size_t n) {
+  alloc_calls++;
+  return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size) {
+  alloc_calls++;
+  return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n) {
+  alloc_calls++;
+  return __libc_realloc(p, n);
+}
+#else
+static long alloc_calls;
+#endif
 
 static const char *PWD = "VOkJxbRl1RmTxUk/WvJxBt";
 
@@ -185,6 +219,61 @@ static void test_build_roundtrip(void) {
   CHECK_EQ_INT(rtc_stun_writer_finish(&w), RTC_ETOOBIG);
 }
 
+/* A prepared key (rtc_stun_key_t) gives mbedTLS's HMAC-SHA1 for short keys and for
+ * keys longer than SHA-1's block (ICE passwords may have 256 characters: RFC 2104 hashes
+ * them first), agrees with the one-shot API, tells keys apart after a re-init (an ICE
+ * restart's new password), and allocates nothing per message. */
+static void test_prepared_key(void) {
+  static const size_t lens[] = {0, 2, 22, 64, 65, 256};
+  uint8_t key[256];
+  for (size_t i = 0; i < sizeof key; i++)
+    key[i] = (uint8_t)(i * 7 + 3);
+  uint8_t tid[12] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+  for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+    size_t kl = lens[li];
+    rtc_stun_key_t k;
+    rtc_stun_key_init(&k, key, kl);
+    uint8_t buf[128];
+    rtc_stun_writer_t w;
+    rtc_stun_writer_init(&w, buf, sizeof buf, RTC_STUN_BINDING, tid);
+    rtc_stun_put_string(&w, RTC_STUN_ATTR_USERNAME, "abcd:efgh");
+    rtc_stun_put_integrity_keyed(&w, &k);
+    int n = rtc_stun_writer_finish(&w);
+    CHECK(n > 0);
+    if (n <= 0) return;
+    /* The reference: mbedTLS's HMAC over the message up to MESSAGE-INTEGRITY (its
+     * header length already counts the attribute). */
+    size_t mi = (size_t)n - 24;
+    uint8_t want[20];
+    CHECK_EQ_INT(
+        mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA1), key, kl, buf, mi, want), 0);
+    CHECK(memcmp(buf + mi + 4, want, 20) == 0);
+    rtc_stun_msg_t m;
+    CHECK_EQ_INT(rtc_stun_parse(buf, (size_t)n, &m), 0);
+    CHECK_EQ_INT(rtc_stun_check_integrity_keyed(buf, (size_t)n, &m, &k), 0);
+    CHECK_EQ_INT(rtc_stun_check_integrity(buf, (size_t)n, &m, key, kl), 0);
+    /* Another password (one byte changed, or a byte longer) fails. */
+    rtc_stun_key_t other;
+    key[0] ^= 1;
+    rtc_stun_key_init(&other, key, kl ? kl : 1);
+    key[0] ^= 1;
+    CHECK_EQ_INT(rtc_stun_check_integrity_keyed(buf, (size_t)n, &m, &other), RTC_EAUTH);
+    /* No allocation per message, signed or checked. */
+    long before = alloc_calls;
+    for (int i = 0; i < 100; i++) {
+      rtc_stun_writer_init(&w, buf, sizeof buf, RTC_STUN_BINDING, tid);
+      rtc_stun_put_string(&w, RTC_STUN_ATTR_USERNAME, "abcd:efgh");
+      rtc_stun_put_integrity_keyed(&w, &k);
+      rtc_stun_put_integrity(&w, key, kl); /* the one-shot API too (a second MI: counted only) */
+      (void)rtc_stun_check_integrity_keyed(buf, (size_t)n, &m, &k);
+      (void)rtc_stun_check_integrity(buf, (size_t)n, &m, key, kl);
+    }
+    if (ALLOC_COUNTED) CHECK_EQ_INT(alloc_calls - before, 0);
+    rtc_stun_key_wipe(&k);
+    rtc_stun_key_wipe(&other);
+  }
+}
+
 static void test_truncated_and_garbage(void) {
   rtc_stun_msg_t m;
   /* Every truncation of a valid message is refused (the header length disagrees). */
@@ -252,5 +341,6 @@ int main(void) {
   RUN_TEST(test_rfc5769_ipv6_response);
   RUN_TEST(test_build_roundtrip);
   RUN_TEST(test_truncated_and_garbage);
+  RUN_TEST(test_prepared_key);
   TEST_MAIN_END();
 }
