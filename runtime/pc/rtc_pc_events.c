@@ -16,10 +16,11 @@
  * messages, which own their block) are freed as before: a data-only pc keeps
  * nothing (B3). */
 #if defined(__SANITIZE_ADDRESS__) /* ASan sees every use of a drained event */
-#define RTC__PC_EVENT_SPARE 0
+#define RTC__PC_EVENT_REUSE false
 #else
-#define RTC__PC_EVENT_SPARE 8
+#define RTC__PC_EVENT_REUSE true
 #endif
+#define RTC__PC_EVENT_SPARE 8
 #define RTC__PC_EVENT_SPARE_BYTES (128u * 1024)
 /* Payload buffers are at least this big and a multiple of it, so that a node fits
  * the varying frames of a stream after a few of them. */
@@ -33,7 +34,7 @@ static void event_node_free(rtc_pc_t *pc, rtc_pc_event_node_t *n) {
   free(n->owned_mid);
   free(n->owned_data);
   free(n->owned_extra);
-  if (n->buf && pc->n_ev_spare < RTC__PC_EVENT_SPARE &&
+  if (RTC__PC_EVENT_REUSE && n->buf && pc->n_ev_spare < RTC__PC_EVENT_SPARE &&
       n->buf_cap <= RTC__PC_EVENT_SPARE_BYTES - pc->ev_spare_bytes) {
     n->next = pc->ev_spare;
     pc->ev_spare = n;
