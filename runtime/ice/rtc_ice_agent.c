@@ -375,6 +375,7 @@ int rtc_ice_agent_add_remote_candidate(rtc_ice_agent_t *ice, const rtc_ice_candi
     if (r->type == RTC_ICE_CAND_PRFLX && c->type != RTC_ICE_CAND_PRFLX) {
       r->type = c->type;
       r->priority = c->priority;
+      snprintf(r->foundation, sizeof r->foundation, "%s", c->foundation);
       rtc__ice_recompute_priorities(ice);
     }
     return 0;

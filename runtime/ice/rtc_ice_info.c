@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/rtc_time.h"
 #include "ice/rtc_ice_internal.h"
 
 size_t rtc_ice_agent_n_candidates(const rtc_ice_agent_t *ice, bool remote) {

@@ -354,8 +354,15 @@ static void test_check_before_credentials(void) {
   run_until_connected(&n, n.now + RTC_MS(2000));
   CHECK(is_up(n.state[0]) && is_up(n.state[1]));
   check_same_pair(&n);
-  /* The signalled candidate arriving late upgrades the peer-reflexive one. */
+  /* The signalled candidate arriving late upgrades the peer-reflexive one, which then
+   * shows as signalled (W3C getRemoteCandidates, remote-candidate stats). */
+  rtc_ice_candidate_t shown;
+  CHECK_EQ_INT((int)rtc_ice_agent_n_candidates(n.a[1], true), 1);
+  CHECK(rtc_ice_agent_candidate(n.a[1], true, 0, &shown) && shown.type == RTC_ICE_CAND_PRFLX);
   CHECK_EQ_INT(rtc_ice_agent_add_remote_candidate(n.a[1], &cand[0]), 0);
+  CHECK_EQ_INT((int)rtc_ice_agent_n_candidates(n.a[1], true), 1);
+  CHECK(rtc_ice_agent_candidate(n.a[1], true, 0, &shown) && shown.type == cand[0].type);
+  CHECK(strcmp(shown.foundation, cand[0].foundation) == 0 && shown.priority == cand[0].priority);
   net_free(&n);
 }
 
