@@ -16,6 +16,7 @@
 
 #include "base/rtc_err.h"
 #include "pc/rtc_pc_media.h"
+#include "sdp/rtc_sdp_codec.h"
 #include "rtc_lua_media.h"
 
 #define RTC_LUA_TR_MT "rtc.RTCRtpTransceiver"
@@ -218,14 +219,96 @@ static int tr_codec_name(lua_State *L) {
   return 1;
 }
 
-/* setCodecs(names): the core takes codec preferences only when a transceiver is made. */
+/* One RTCRtpCodecCapability table at index idx into c; a message on a bad field. */
+static const char *cap_from_lua(lua_State *L, int idx, rtc_sdp_codec_cap_t *c) {
+  size_t len;
+  memset(c, 0, sizeof(*c));
+  if (!lua_istable(L, idx)) return "a codec table ({mimeType=, clockRate=, ...}) expected";
+  lua_getfield(L, idx, "mimeType");
+  const char *mime = lua_tolstring(L, -1, &len);
+  if (!mime || len >= sizeof(c->mime_type)) return "mimeType: a codec's MIME type expected";
+  memcpy(c->mime_type, mime, len + 1);
+  lua_getfield(L, idx, "clockRate");
+  lua_Number rate = lua_tonumber(L, -1);
+  if (!lua_isnumber(L, -1) || rate < 1 || rate > 4294967295.0) return "clockRate: a number expected";
+  c->clock_rate = (uint32_t)rate;
+  lua_getfield(L, idx, "channels");
+  if (!lua_isnil(L, -1)) {
+    lua_Number ch = lua_tonumber(L, -1);
+    if (!lua_isnumber(L, -1) || ch < 1 || ch > 255) return "channels: 1-255 expected";
+    c->channels = (uint8_t)ch;
+  }
+  lua_getfield(L, idx, "sdpFmtpLine");
+  if (!lua_isnil(L, -1)) {
+    const char *f = lua_tolstring(L, -1, &len);
+    if (!f || len >= sizeof(c->sdp_fmtp_line)) return "sdpFmtpLine: a short string expected";
+    memcpy(c->sdp_fmtp_line, f, len + 1);
+  }
+  lua_pop(L, 4);
+  return NULL;
+}
+
+/* setCodecs({capability...}) -> true | nil, err, NAME: W3C setCodecPreferences. */
 static int tr_set_codecs(lua_State *L) {
-  tr_check(L, 1);
-  lua_pushnil(L);
-  lua_pushliteral(L, "codec preferences are fixed when the transceiver is made "
-                     "(addTransceiver(kind, {codecs = ...}))");
-  lua_pushliteral(L, "ENOTSUP");
-  return 3;
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  size_t n = lua_objlen(L, 2);
+  if (n > 1024) return luaL_error(L, "setCodecs: too many codecs");
+  rtc_sdp_codec_cap_t *caps = n ? lua_newuserdata(L, n * sizeof(*caps)) : NULL;
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 2, (lua_Integer)i + 1);
+    int top = lua_gettop(L);
+    const char *bad = cap_from_lua(L, top, &caps[i]);
+    if (bad) return luaL_error(L, "TypeError: codec %d: %s", (int)i + 1, bad);
+    lua_settop(L, top - 1);
+  }
+  return tr_result(L, t, rtc_tr_set_codec_preferences(t->tr, caps, n));
+}
+
+/* core.codecCapabilities(kind) -> {codecs = {...}, headerExtensions = {{uri=}}} | nil:
+ * W3C RTCRtpSender/RTCRtpReceiver.getCapabilities (luartc sends and receives the same). */
+static int m_codec_capabilities(lua_State *L) {
+  const char *kind = luaL_checkstring(L, 1);
+  rtc_sdp_kind_t k;
+  if (strcmp(kind, "audio") == 0)
+    k = RTC_SDP_AUDIO;
+  else if (strcmp(kind, "video") == 0)
+    k = RTC_SDP_VIDEO;
+  else
+    return lua_pushnil(L), 1;
+  rtc_sdp_codec_cap_t caps[32];
+  const char *uris[32];
+  size_t n = rtc_sdp_codec_capabilities(k, caps, 32), nx = rtc_sdp_codec_header_extensions(k, uris, 32);
+  if (n > 32) n = 32;
+  if (nx > 32) nx = 32;
+  lua_createtable(L, 0, 2);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, caps[i].mime_type);
+    lua_setfield(L, -2, "mimeType");
+    lua_pushnumber(L, caps[i].clock_rate);
+    lua_setfield(L, -2, "clockRate");
+    if (caps[i].channels) {
+      lua_pushnumber(L, caps[i].channels);
+      lua_setfield(L, -2, "channels");
+    }
+    if (caps[i].sdp_fmtp_line[0]) {
+      lua_pushstring(L, caps[i].sdp_fmtp_line);
+      lua_setfield(L, -2, "sdpFmtpLine");
+    }
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "codecs");
+  lua_createtable(L, (int)nx, 0);
+  for (size_t i = 0; i < nx; i++) {
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, uris[i]);
+    lua_setfield(L, -2, "uri");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "headerExtensions");
+  return 1;
 }
 
 /* send(bytes, rtp_timestamp, keyframe [, codec]) -> true | nil, err, NAME. codec: the
@@ -594,4 +677,6 @@ void rtc_lua_tr_open(lua_State *L) {
 void rtc_lua_tr_funcs(lua_State *L) {
   lua_pushcfunction(L, m_set_media_handler);
   lua_setfield(L, -2, "setMediaHandler");
+  lua_pushcfunction(L, m_codec_capabilities);
+  lua_setfield(L, -2, "codecCapabilities");
 }

@@ -46,7 +46,10 @@ local function codec_name(s)
 end
 M.codec_name = codec_name
 
+-- W3C getCapabilities(kind): the core's table (what sdp/rtc_sdp_codec.c offers and
+-- answers); a fresh copy each call. CAPS stands in for a core without media.
 local function capabilities(kind)
+  if M.core and M.core.codecCapabilities then return M.core.codecCapabilities(kind) end
   local list = CAPS[kind]
   if not list then return nil end
   local out = { codecs = {}, headerExtensions = {} }
@@ -330,22 +333,38 @@ function Transceiver:stop()
   return ok, err, name
 end
 
--- W3C setCodecPreferences(codecs): the codecs (capability tables or names) in order.
--- The core takes them when the transceiver is made; after that only a transceiver
--- not yet in any offer can change them.
+-- W3C setCodecPreferences(codecs): any time; the next offer or answer uses them (the
+-- core validates: rtc_tr_set_codec_preferences). Entries are RTCRtpCodecCapability
+-- tables, or luartc's names ("H264", "video/VP8"): a name stands for every capability
+-- of that codec, and a list of names only gets video/rtx appended (as init.codecs).
 function Transceiver:setCodecPreferences(codecs)
-  if type(codecs) ~= "table" then error("setCodecPreferences: a list of codecs expected", 2) end
-  local names = {}
-  for i, c in ipairs(codecs) do
-    local n = codec_name(c)
-    if not n or KIND[n] ~= self._tr:kind() then
-      error("InvalidModificationError: codec " .. tostring(c.mimeType or c) .. " not supported for " .. self._tr:kind(), 2)
+  if type(codecs) ~= "table" then error("TypeError: setCodecPreferences: a list of codecs expected", 2) end
+  local kind = self._tr:kind()
+  local caps = capabilities(kind).codecs
+  local list, names_only = {}, true
+  for _, c in ipairs(codecs) do
+    if type(c) == "string" then
+      local want = (kind .. "/" .. c:gsub("^%a+/", "")):lower()
+      local found = false
+      for _, cap in ipairs(caps) do
+        if cap.mimeType:lower() == want then list[#list + 1], found = cap, true end
+      end
+      if not found then
+        error("InvalidModificationError: codec " .. c .. " is not among the " .. kind .. " capabilities", 2)
+      end
+    elseif type(c) == "table" then
+      list[#list + 1], names_only = c, false
+    else
+      error("TypeError: setCodecPreferences: codec tables or names expected", 2)
     end
-    names[#names + 1] = n
   end
-  local ok, err, name = self._tr:setCodecs(names)
+  if names_only and #list > 0 and kind == "video" then
+    for _, cap in ipairs(caps) do
+      if cap.mimeType == "video/rtx" then list[#list + 1] = cap end
+    end
+  end
+  local ok, err = self._tr:setCodecs(list)
   if not ok then error("InvalidModificationError: " .. tostring(err), 2) end
-  return true
 end
 
 -- sender.transport / receiver.transport: the pc's one RTCDtlsTransport (luartc

@@ -12,9 +12,10 @@
  * Every audio/video m-section shares the one BUNDLE transport (ICE + DTLS + SRTP).
  *
  * Codecs: ours are Opus/48000/2 for audio and VP8/90000 (with RTX, nack, nack pli,
- * ccm fir) for video, then (when asked for with rtc_tr_init.codecs) the others the rtp
- * module can payload: VP9, AV1, H264 (packetization-mode=1), PCMU, PCMA. An answer
- * keeps the offerer's payload types and order among the codecs we support. The send
+ * ccm fir) for video, then (when asked for with rtc_tr_init.codecs or
+ * rtc_tr_set_codec_preferences) the others the rtp module can payload: VP9, AV1, H264
+ * (packetization-mode=1), PCMU, PCMA. An answer keeps the offerer's payload types and,
+ * without preferences, its order among the codecs we support. The send
  * codec is the first of the negotiated list (rtc_tr_codec).
  *
  * Frames: rtc_tr_send_frame takes one encoded frame (the formats of rtp/rtc_rtp_codec.h:
@@ -130,6 +131,20 @@ void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on);
  * forwarders that want the packets themselves. */
 void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
 const char *rtc_tr_error(const rtc_tr_t *tr);
+
+/* W3C setCodecPreferences(codecs) (webrtc-pc 5.4): any time; takes effect at the next
+ * createOffer / createAnswer. n 0 resets to the defaults. Each entry (an
+ * RTCRtpCodecCapability, sdp/rtc_sdp_codec.h) must match one of the receive
+ * capabilities of the kind exactly (codec dictionary match: mimeType case-insensitively,
+ * clockRate, channels and sdpFmtpLine present in both and equal, or absent in both);
+ * duplicates are dropped, the first kept. RTC_EINVAL (InvalidModificationError, the
+ * message in rtc_tr_error) for an entry that matches none or a list with only RTX.
+ * An offer lists the preferred codecs only, in that order (RTX when "video/rtx" is
+ * among them); an answer the offered ones among them in our order (JSEP 5.3.1), and
+ * rejects the m-section when none is left (what Chromium does). Payload types
+ * negotiated before stay. No negotiationneeded (W3C: preferences are not part of it). */
+struct rtc_sdp_codec_cap;
+int rtc_tr_set_codec_preferences(rtc_tr_t *tr, const struct rtc_sdp_codec_cap *codecs, size_t n);
 
 /* One opaque pointer for the binding (its Lua object). */
 void rtc_tr_set_userdata(rtc_tr_t *tr, void *ud);

@@ -188,14 +188,25 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   return r;
 }
 
-static void answer_set(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_media_t *offered,
+/* What we answered to the offered m-section, from our answer as written (local, its
+ * view): the offer matched without preferences, then kept in the answer's PT order.
+ * Preferences set after createAnswer (setCodecPreferences may come any time) do not
+ * change what the applied answer says. */
+static void answer_set(rtc_tr_t *tr, const rtc_sdp_media_t *offered, const rtc_sdp_rtp_t *local,
                        rtc_sdp_codec_set_t *out) {
   rtc_sdp_rtp_t *v = NULL;
+  rtc_sdp_codec_set_t all;
+  memset(out, 0, sizeof(*out));
   if (rtc_sdp_rtp_parse(offered, &v, NULL, 0) < 0) return;
-  if (rtc_sdp_codec_answer(NULL, sdp_kind(tr->kind), v, tr->n_prefs ? tr->prefs : NULL, tr->n_prefs,
-                           out, NULL, 0) < 0)
-    memset(out, 0, sizeof(*out));
+  int r = rtc_sdp_codec_answer(NULL, sdp_kind(tr->kind), v, NULL, 0, &all, NULL, 0);
   rtc_sdp_rtp_free(v);
+  if (r < 0) return;
+  *out = all;
+  out->n_codecs = 0;
+  for (size_t i = 0; i < local->n_codecs && out->n_codecs < RTC_SDP_CODEC_MAX; i++) {
+    const rtc_sdp_codec_t *c = rtc_sdp_codec_find(&all, local->codecs[i].pt);
+    if (c) out->codecs[out->n_codecs++] = *c;
+  }
 }
 
 static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
@@ -358,7 +369,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (remote_is_answer)
       rtc_sdp_codec_apply_answer(rtc__pc_media_space(pc), &tr->offered, v, &tr->neg, NULL, 0);
     else /* our answer: what we answered to the offer, recomputed from it */
-      answer_set(pc, tr, &remote->media[idx], &tr->neg);
+      answer_set(tr, &remote->media[idx], v, &tr->neg);
     rtc_sdp_rtp_free(v);
     tr->ext_mid = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_MID);
     tr->ext_abs_send_time = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_ABS_SEND_TIME);

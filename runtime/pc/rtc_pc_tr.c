@@ -212,6 +212,29 @@ void *rtc_tr_get_userdata(const rtc_tr_t *tr) { return tr->userdata; }
 void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on) { tr->frame_events = on; }
 void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on) { tr->rtp_events = on; }
 
+int rtc_tr_set_codec_preferences(rtc_tr_t *tr, const rtc_sdp_codec_cap_t *codecs, size_t n) {
+  rtc_sdp_kind_t kind = tr->kind == RTC_MEDIA_AUDIO ? RTC_SDP_AUDIO : RTC_SDP_VIDEO;
+  tr->error[0] = '\0';
+  if (n && !codecs) return RTC_EINVAL;
+  int r = rtc_sdp_codec_check_prefs(kind, codecs, n, tr->error, sizeof(tr->error));
+  if (r < 0) return r;
+  /* Every entry matches a capability, so the list without duplicates is no longer
+   * than the capabilities. */
+  rtc_sdp_codec_cap_t uniq[RTC_PC_MAX_CODECS];
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    bool dup = false;
+    for (size_t k = 0; k < m && !dup; k++)
+      dup = rtc_sdp_codec_cap_match(&uniq[k], &codecs[i]);
+    if (dup) continue;
+    if (m == RTC_PC_MAX_CODECS) return RTC_ELIMIT;
+    uniq[m++] = codecs[i];
+  }
+  memcpy(tr->prefs, uniq, m * sizeof(uniq[0]));
+  tr->n_prefs = m;
+  return 0;
+}
+
 int rtc_tr_set_direction(rtc_tr_t *tr, rtc_tr_direction_t dir) {
   if (tr->stopped || !tr->pc) return RTC_ESTATE;
   if (dir >= RTC_TR_STOPPED) return RTC_EINVAL;

@@ -182,19 +182,22 @@ size_t rtc_sdp_codec_header_extensions(rtc_sdp_kind_t kind, const char **uris, s
   return n;
 }
 
-static bool is_rtx_pref(rtc_sdp_kind_t kind, const rtc_sdp_codec_cap_t *p) {
-  return kind == RTC_SDP_VIDEO && strcasecmp(p->mime_type, "video/rtx") == 0 &&
-         (p->clock_rate == 0 || p->clock_rate == 90000);
+bool rtc_sdp_codec_cap_match(const rtc_sdp_codec_cap_t *a, const rtc_sdp_codec_cap_t *b) {
+  return strcasecmp(a->mime_type, b->mime_type) == 0 && a->clock_rate == b->clock_rate &&
+         a->channels == b->channels && strcmp(a->sdp_fmtp_line, b->sdp_fmtp_line) == 0;
 }
 
-/* W3C codec dictionary match: mimeType case-insensitively, clockRate,
- * channels when the preference gives them, sdpFmtpLine when it gives one. */
+static bool is_rtx_pref(rtc_sdp_kind_t kind, const rtc_sdp_codec_cap_t *p) {
+  return kind == RTC_SDP_VIDEO && strcasecmp(p->mime_type, "video/rtx") == 0 &&
+         p->clock_rate == 90000 && !p->channels && !p->sdp_fmtp_line[0];
+}
+
+/* A preference names a table entry only by the W3C codec dictionary match against
+ * the entry's capability (webrtc-pc: setCodecPreferences takes nothing else). */
 static bool pref_matches(const rtc__sdp_codec_entry_t *e, const rtc_sdp_codec_cap_t *p) {
   rtc_sdp_codec_cap_t c;
   cap_of(&c, e);
-  if (strcasecmp(c.mime_type, p->mime_type) != 0 || c.clock_rate != p->clock_rate) return false;
-  if (p->channels && p->channels != c.channels) return false;
-  return !p->sdp_fmtp_line[0] || strcmp(p->sdp_fmtp_line, c.sdp_fmtp_line) == 0;
+  return rtc_sdp_codec_cap_match(&c, p);
 }
 
 int rtc__sdp_codec_pref_rank(const rtc__sdp_codec_entry_t *e, const rtc_sdp_codec_cap_t *prefs,

@@ -135,6 +135,10 @@ size_t rtc_sdp_codec_capabilities(rtc_sdp_kind_t kind, rtc_sdp_codec_cap_t *out,
 /* getCapabilities(kind).headerExtensions: the URIs (static), count as above. */
 size_t rtc_sdp_codec_header_extensions(rtc_sdp_kind_t kind, const char **uris, size_t max);
 
+/* W3C "codec dictionary match": mimeType case-insensitively, clockRate, and
+ * channels / sdpFmtpLine either absent in both (0 / "") or equal. */
+bool rtc_sdp_codec_cap_match(const rtc_sdp_codec_cap_t *a, const rtc_sdp_codec_cap_t *b);
+
 /* Codec preferences check (setCodecPreferences): RTC_EINVAL with a message
  * naming the entry when one is not among the capabilities of kind, or when
  * the list holds only RTX (W3C: InvalidModificationError). n 0 is valid

@@ -192,6 +192,16 @@ static void test_offer_preferences(void) {
   CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_AUDIO, p, 1, err, sizeof(err)), RTC_EINVAL);
   CHECK_EQ_INT(rtc_sdp_codec_offer(NULL, RTC_SDP_AUDIO, p, 1, &v), RTC_ENOTFOUND);
   CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_AUDIO, NULL, 0, err, sizeof(err)), 0);
+  /* W3C codec dictionary match: a member absent on one side only is a mismatch. */
+  p[0] = cap("video/H264", 90000, 0, NULL);
+  CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_VIDEO, p, 1, err, sizeof(err)), RTC_EINVAL);
+  p[0] = cap("audio/PCMU", 8000, 0, NULL);
+  CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_AUDIO, p, 1, err, sizeof(err)), RTC_EINVAL);
+  p[0] = cap("audio/pcmu", 8000, 1, NULL);
+  CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_AUDIO, p, 1, err, sizeof(err)), 0);
+  p[0] = cap("video/rtx", 0, 0, NULL);
+  p[1] = cap("video/VP8", 90000, 0, NULL);
+  CHECK_EQ_INT(rtc_sdp_codec_check_prefs(RTC_SDP_VIDEO, p, 2, err, sizeof(err)), RTC_EINVAL);
 }
 
 /* Answer every audio/video m-line of every offer fixture: Opus for audio, a
