@@ -1023,6 +1023,47 @@ test('media-h264-both-ways', async (t) => {
   t.note = `Chromium decoded ${b.inbound.video.framesDecoded} H.264 frames; ` + await checkRecordings(t, ['video']);
 }, { only: ['chromium'] });
 
+// W3C setCodecPreferences on the answerer: luartc applies Chromium's camera offer (VP8
+// first by default; H264 first when Chromium prefers it), prefers one codec between
+// setRemoteDescription(offer) and createAnswer, and Chromium must send that one: its
+// outbound-rtp codec, luartc's inbound-rtp codec and frames, and the recording decodes.
+function sdpVideoCodecs(sdp) {
+  const sec = sdp.split(/\r?\nm=/).find((x) => x.startsWith('video'));
+  const pts = sec.split(/\r?\n/)[0].split(' ').slice(3);
+  const map = Object.fromEntries([...sec.matchAll(/a=rtpmap:(\d+) ([^/]+)/g)].map((m) => [m[1], m[2]]));
+  return pts.map((pt) => map[pt]);
+}
+for (const [want, chromeFirst, file] of [['H264', null, 'video.h264'], ['VP8', 'H264', 'video.ivf']]) {
+  test(`media-luartc-answer-prefers-${want.toLowerCase()}`, async (t) => {
+    await setup(t, { secure: true });
+    const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');
+    if (!caps.video.some((c) => /H264 .*packetization-mode=1/.test(c) && /42e01f/.test(c))) {
+      t.note = `skipped: this Chromium has no H.264 42e01f (${caps.video.join('; ')})`;
+      return;
+    }
+    t.L.cmd({ op: 'prefer', kind: 'video', codecs: [want] });
+    t.L.cmd({ op: 'record', kind: 'video', path: mediaPath(t, file) });
+    t.P.cmd({ op: 'getmedia', video: true, codec: chromeFirst || undefined });
+    await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera' });
+    const { offer, answer } = await t.link.negotiate(t.P, t.L);
+    const offered = sdpVideoCodecs(offer.sdp), answered = sdpVideoCodecs(answer.sdp);
+    assert(offered[0] !== want && offered.includes(want), `Chromium offers ${offered.join(',')}`);
+    assert(answered[0] === want && answered.every((c) => c === want || c === 'rtx'), `luartc answers ${answered.join(',')}`);
+    await bothConnected(t);
+    await waitTrack(t.L, 'video');
+    await sleep(1000);
+    const a = await mstats(t.L);
+    await sleep(3000);
+    const b = await mstats(t.L);
+    const li = b.inbound.video || {};
+    assert(li.codec === `video/${want}`, `luartc's inbound-rtp codec ${li.codec}`);
+    assert(li.framesReceived > ((a.inbound.video || {}).framesReceived || 0) + 30, `luartc frames ${JSON.stringify(a.inbound.video)} -> ${JSON.stringify(li)}`);
+    const p = await mstats(t.P);
+    assert((p.outbound.video || {}).codec === `video/${want}`, `Chromium sends ${JSON.stringify(p.outbound.video)}`);
+    t.note = `offer ${offered.filter((c) => c !== 'rtx').slice(0, 4).join(',')}..., answer ${answered.join(',')}; ` + await checkRecordings(t, ['video']);
+  }, { only: ['chromium'] });
+}
+
 // The two media bots of README.md, as written there: the page offers (non-trickle),
 // the bot reads the offer on stdin and prints its answer.
 function readmeBots() {

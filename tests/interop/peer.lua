@@ -162,9 +162,17 @@ function ops.offer(c)
   local_sdp()
 end
 
+-- prefer {kind, codecs}: setCodecPreferences(codecs) on every transceiver of kind after
+-- the next remote offer is applied and before the answer is made (W3C: any time).
+local prefer = {}
+function ops.prefer(c) prefer[c.kind] = c.codecs end
+
 function ops.remote(c)
   check(pc:setRemoteDescription({ type = c.type, sdp = c.sdp }))
   if c.type == "offer" then
+    for _, t in ipairs(pc:getTransceivers()) do
+      if prefer[t.kind] then t:setCodecPreferences(prefer[t.kind]) end
+    end
     local a = check(pc:createAnswer())
     check(pc:setLocalDescription(a))
     local_sdp()
@@ -292,9 +300,11 @@ end
 -- mstats: this side's RTP figures per kind (its getStats) and the onframe counters
 function ops.mstats()
   local out = { ev = "mstats", inbound = {}, outbound = {}, frames = media.frames }
-  for _, s in pairs(pc:getStats()) do
+  local r = pc:getStats()
+  for _, s in pairs(r) do
     if s.type == "inbound-rtp" then
-      out.inbound[s.kind] = { packetsReceived = s.packetsReceived, framesReceived = s.framesReceived,
+      out.inbound[s.kind] = { codec = null(r[s.codecId or ""] and r[s.codecId].mimeType),
+        packetsReceived = s.packetsReceived, framesReceived = s.framesReceived,
         bytesReceived = s.bytesReceived, packetsLost = s.packetsLost, nackCount = s.nackCount,
         framesDropped = s.framesDropped, pliCount = s.pliCount }
     elseif s.type == "outbound-rtp" then
