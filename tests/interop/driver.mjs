@@ -1064,6 +1064,41 @@ for (const [want, chromeFirst, file] of [['H264', null, 'video.h264'], ['VP8', '
   }, { only: ['chromium'] });
 }
 
+// The same with aiortc 1.4 (VP8 first, H264 offered) and a renegotiation: luartc
+// answers with H264 only, then re-offers with VP8 before H264. aiortc keeps sending
+// with the payload type of the first negotiation (its sender never switches), so
+// frames keep arriving only if luartc's re-offer kept H264's payload type.
+function sdpVideoPt(sdp, name) {
+  const sec = sdp.split(/\r?\nm=/).find((x) => x.startsWith('video'));
+  const m = new RegExp(`a=rtpmap:(\\d+) ${name}/`).exec(sec);
+  return m && m[1];
+}
+test('media-luartc-prefers-h264-then-reoffers-vp8-first', async (t) => {
+  await setup(t, { secure: true });
+  t.L.cmd({ op: 'prefer', kind: 'video', codecs: ['H264'] });
+  t.P.cmd({ op: 'getmedia', video: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera' });
+  const first = await t.link.negotiate(t.P, t.L);
+  const offered = sdpVideoCodecs(first.offer.sdp), answered = sdpVideoCodecs(first.answer.sdp);
+  assert(offered[0] !== 'H264' && offered.includes('H264'), `aiortc offers ${offered.join(',')}`);
+  assert(answered[0] === 'H264' && answered.every((c) => c === 'H264' || c === 'rtx'), `luartc answers ${answered.join(',')}`);
+  await bothConnected(t);
+  await waitTrack(t.L, 'video');
+  await sleep(2000);
+  const a = await mstats(t.L);
+  assert((a.inbound.video || {}).codec === 'video/H264' && a.inbound.video.framesReceived > 10, `luartc receives ${JSON.stringify(a.inbound.video)}`);
+  const pt = sdpVideoPt(first.answer.sdp, 'H264');
+  t.L.cmd({ op: 'prefer', kind: 'video', codecs: ['VP8', 'H264'], now: true });
+  const second = await t.link.negotiate(t.L, t.P);
+  const reoffered = sdpVideoCodecs(second.offer.sdp);
+  assert(reoffered.filter((c) => c !== 'rtx').join(',') === 'VP8,H264,H264', `luartc re-offers ${reoffered.join(',')}`);
+  assert(sdpVideoPt(second.offer.sdp, 'H264') === pt, `H264 PT ${pt} -> ${sdpVideoPt(second.offer.sdp, 'H264')}`);
+  await sleep(3000);
+  const b = await mstats(t.L);
+  assert((b.inbound.video || {}).framesReceived > a.inbound.video.framesReceived + 30, `luartc frames after the re-offer ${a.inbound.video.framesReceived} -> ${JSON.stringify(b.inbound.video)}`);
+  t.note = `aiortc answers ${sdpVideoCodecs(second.answer.sdp).join(',')}; H264 PT ${pt} kept, ${b.inbound.video.framesReceived - a.inbound.video.framesReceived} H.264 frames in 3 s after`;
+}, { only: ['aiortc'] });
+
 // The two media bots of README.md, as written there: the page offers (non-trickle),
 // the bot reads the offer on stdin and prints its answer.
 function readmeBots() {

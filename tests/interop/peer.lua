@@ -162,10 +162,18 @@ function ops.offer(c)
   local_sdp()
 end
 
--- prefer {kind, codecs}: setCodecPreferences(codecs) on every transceiver of kind after
--- the next remote offer is applied and before the answer is made (W3C: any time).
+-- prefer {kind, codecs, now}: setCodecPreferences(codecs) on every transceiver of kind
+-- after each remote offer is applied and before the answer is made (W3C: any time);
+-- now: also at once (for our next offer).
 local prefer = {}
-function ops.prefer(c) prefer[c.kind] = c.codecs end
+function ops.prefer(c)
+  prefer[c.kind] = c.codecs
+  if c.now then
+    for _, t in ipairs(pc:getTransceivers()) do
+      if t.kind == c.kind then t:setCodecPreferences(c.codecs) end
+    end
+  end
+end
 
 function ops.remote(c)
   check(pc:setRemoteDescription({ type = c.type, sdp = c.sdp }))
