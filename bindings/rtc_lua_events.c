@@ -86,7 +86,7 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev, rtc_lua_bo
     rtc_lua_pcall(L, 2);
     return;
   }
-  if (rtc_lua_tr_event(L, pci, ev)) return; /* frames, keyframe requests, ended tracks */
+  if (rtc_lua_tr_event(L, pci, ev)) return; /* frames, keyframe requests, mute, ended */
   /* The transports' events; an ICE state change fires on the ICE transport first, then
    * on the pc (W3C: the transport's statechange, then the pc's aggregate). */
   if (rtc_lua_transport_event(L, pci, ev) && ev->type != RTC_PC_EVENT_ICE_CONNECTION_STATE &&

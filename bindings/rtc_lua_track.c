@@ -461,6 +461,7 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   case RTC_PC_EVENT_KEYFRAME_REQUEST: what = "keyframerequest"; break;
   case RTC_PC_EVENT_TRACK_ENDED: what = "ended"; break;
   case RTC_PC_EVENT_TRACK_RTP: what = "rtp"; break;
+  case RTC_PC_EVENT_TRACK_MUTE: what = ev->state ? "mute" : "unmute"; break;
   default: return false;
   }
   if (!ev->tr) return true;

@@ -73,7 +73,8 @@ end
 
 local Track = {}
 -- The handlers a track calls (docs/api.md): "onframe" and "onrtp" (remote),
--- "onended", "onkeyframerequest" (local).
+-- "onmute", "onunmute" (remote), "onended", "onkeyframerequest" (local); the
+-- events (not onframe/onrtp) also reach listeners added by track:addEventListener.
 -- Handlers whose setting changes what the core does (frame events on or off).
 local SPECIAL = { onframe = "frameEvents", onrtp = "rtpEvents" }
 
@@ -108,12 +109,59 @@ local function new_track(kind, id, codec)
 end
 
 local report -- rtc._report
+local function call(h, ev)
+  local ok, err = xpcall(h, debug.traceback, ev)
+  if not ok then report(err) end
+end
+
+-- on<type> first, then the listeners in the order added (a snapshot: one removed
+-- meanwhile is not called), as the transports do (lua/rtc/transport.lua).
 local function fire(obj, name, ev)
   local h = obj[name]
-  if type(h) == "function" then
-    local ok, err = xpcall(h, debug.traceback, ev)
-    if not ok then report(err) end
+  if type(h) == "function" then call(h, ev) end
+  local ls = rawget(obj, "_listeners")
+  local list = ls and ls[name:sub(3)]
+  if list then
+    for _, l in ipairs(list) do
+      if not l.removed then call(l.fn, ev) end
+    end
   end
+end
+
+function Track:addEventListener(ev_type, fn)
+  if type(ev_type) ~= "string" then error("addEventListener: type must be a string", 2) end
+  if type(fn) ~= "function" then error("addEventListener: listener must be a function", 2) end
+  local ls = rawget(self, "_listeners")
+  if not ls then
+    ls = {}
+    rawset(self, "_listeners", ls)
+  end
+  local list = ls[ev_type] or {}
+  for _, l in ipairs(list) do if l.fn == fn then return end end
+  local copy = {}
+  for i, l in ipairs(list) do copy[i] = l end
+  copy[#copy + 1] = { fn = fn }
+  ls[ev_type] = copy
+end
+
+function Track:removeEventListener(ev_type, fn)
+  local ls = rawget(self, "_listeners")
+  local list = ls and ls[ev_type]
+  if not list then return end
+  local copy = {}
+  for _, l in ipairs(list) do
+    if l.fn == fn then l.removed = true else copy[#copy + 1] = l end
+  end
+  ls[ev_type] = #copy > 0 and copy or nil
+end
+
+-- W3C mediacapture-streams "set a track's muted state": an event only on a change,
+-- none once the track ended.
+local function track_set_muted(self, muted)
+  if self.readyState == "ended" or self.muted == muted then return end
+  self.muted = muted
+  local name = muted and "mute" or "unmute"
+  fire(self, "on" .. name, { type = name, target = self })
 end
 
 local function track_end(self)
@@ -422,7 +470,9 @@ local function wrap(pc, ctr)
   t = setmetatable({ _tr = ctr, _pc = pc }, tr_mt)
   t.sender = setmetatable({ _t = t }, sender_mt)
   local rt = new_track(ctr:kind(), ctr:remoteTrackId() or nil, nil)
-  rt._remote, rt._tr = true, ctr
+  -- W3C webrtc-pc 5.3 "create an RTCRtpReceiver": the track starts muted; the first
+  -- packet unmutes it (the core's "unmute" event).
+  rt._remote, rt._tr, rt.muted = true, ctr, true
   t.receiver = setmetatable({ _t = t, _track = rt }, receiver_mt)
   by_core[ctr] = t
   local list = pc._media
@@ -468,6 +518,8 @@ local function on_media(pc, what, ctr, a, b, c)
     end
   elseif what == "ended" then
     track_end(track)
+  elseif what == "mute" or what == "unmute" then
+    track_set_muted(track, what == "mute")
   elseif what == "track" then -- a = the event table to fill (dispatched by the binding)
     local id = ctr:remoteTrackId()
     if id and id ~= track.id then rawset(track, "id", id) end

@@ -30,7 +30,10 @@
  * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_TRACK_RTP (tr, data/len: one
  * RTP packet, when asked for), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
  * asked for a keyframe with PLI or FIR: encode one), RTC_PC_EVENT_TRACK_ENDED (tr:
- * the m-section was rejected or stopped; the receiver's track ends). Event ev.tr is
+ * the m-section was rejected or stopped; the receiver's track ends),
+ * RTC_PC_EVENT_TRACK_MUTE (tr, state 0: the first RTP packet after the track event or
+ * after a mute; state 1: the peer stopped sending it, by negotiation or RTCP BYE; W3C
+ * webrtc-pc 9.3: a receiver's track starts muted). Event ev.tr is
  * borrowed: rtc_tr_ref it to keep it.
  *
  * Lifetime: the pc owns its transceivers; a handle the application keeps (rtc_tr_ref)

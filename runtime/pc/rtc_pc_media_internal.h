@@ -44,9 +44,16 @@ struct rtc_tr {
   rtc_rtp_payloader_t pl;
   uint8_t send_pt;
   bool sending;
+  /* A sender made again for the same SSRCs (sending resumes, another codec) goes on
+   * with their sequence numbers: a random restart below the last one is a replay to
+   * the peer's SRTP (RFC 3711 3.3.2), and the stream stayed silent half the time. */
+  bool seq_known;
+  uint16_t next_seq, next_rtx_seq;
 
   /* Receiver. */
   bool receiving, track_fired, frame_events, rtp_events;
+  bool unmuted;      /* the receiver's track as last announced (it starts muted) */
+  bool remote_sends; /* the peer's last description sends on this m-section */
   uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
   rtc_rtp_recv_t *recv;
   uint8_t recv_pt;
@@ -82,6 +89,13 @@ void rtc__pc_media_free(rtc_pc_t *pc);
 rtc_sdp_codec_space_t *rtc__pc_media_space(rtc_pc_t *pc);
 rtc_tr_t *rtc__pc_tr_by_mid(const rtc_pc_t *pc, const char *mid);
 void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire);
+/* The receiver's track muted or not: an event when that changes, never before the
+ * track event (W3C webrtc-pc 9.3). */
+void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted);
+/* RFC 3550 6.6: an RTCP BYE for each SSRC our sender used, before it goes. */
+void rtc__pc_tr_send_bye(rtc_pc_t *pc, rtc_tr_t *tr);
+/* Destroys the sender, keeping where its sequence numbers were. */
+void rtc__pc_tr_drop_sender(rtc_tr_t *tr);
 
 /* rtc_pc_msection.c: transceivers <-> m-sections (offer, answer, apply). */
 int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,

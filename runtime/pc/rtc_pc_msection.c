@@ -283,8 +283,11 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
     take_remote_ids(tr, rm);
-    /* W3C "process the addition of a remote track" when the peer sends to us. */
-    if (dir_sends(tr_dir(rm->direction)) && dir_recvs(tr->direction)) fire_track(pc, tr);
+    tr->remote_sends = dir_sends(tr_dir(rm->direction));
+    /* W3C "process the addition of a remote track" when the peer sends to us; its
+     * "removal" (the peer no longer sends) mutes the track. */
+    if (tr->remote_sends && dir_recvs(tr->direction)) fire_track(pc, tr);
+    if (!tr->remote_sends) rtc__pc_tr_set_muted(pc, tr, true);
   }
   return 0;
 }
@@ -293,7 +296,8 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
   rtc_pc_media_t *md = pc->media;
   for (size_t i = 0; i < md->n_trs;) {
     rtc_tr_t *tr = md->trs[i];
-    if (tr->negotiated) {
+    if (tr->negotiated) { /* the peer sends as the current descriptions say */
+      tr->remote_sends = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
       i++;
       continue;
     }
@@ -324,19 +328,18 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
 static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
   const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(&tr->neg);
   if (!c || (tr->send && tr->send_pt == c->pt)) return;
-  rtc_rtp_send_destroy(tr->send);
-  tr->send = NULL;
+  rtc__pc_tr_drop_sender(tr);
   rtc_rtp_codec_t rc = rtc__pc_rtp_codec(c->id);
   const rtc_sdp_codec_t *rtx = rtc_sdp_codec_rtx_for(&tr->neg, c->pt);
   rtc_rtp_send_config_t sc = {
       .ssrc = tr->ssrc,
       .pt = c->pt,
       .clock_rate = c->clock_rate,
-      .first_seq = (uint16_t)rtc_random_u32(),
+      .first_seq = tr->seq_known ? tr->next_seq : (uint16_t)rtc_random_u32(),
       .has_rtx = rtx && (c->fb & RTC_SDP_FB_NACK),
       .rtx_ssrc = tr->rtx_ssrc,
       .rtx_pt = rtx ? rtx->pt : 0,
-      .rtx_first_seq = (uint16_t)rtc_random_u32(),
+      .rtx_first_seq = tr->seq_known ? tr->next_rtx_seq : (uint16_t)rtc_random_u32(),
       .history_slots = tr->kind == RTC_MEDIA_VIDEO ? 512 : 1,
       .max_packet = RTC_PC_RTP_MTU,
   };
@@ -384,15 +387,17 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->negotiated = true;
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
+    tr->remote_sends = tr->receiving;
     if (tr->sending)
       setup_sender(pc, tr);
     else {
-      rtc_rtp_send_destroy(tr->send);
-      tr->send = NULL;
+      rtc__pc_tr_send_bye(pc, tr); /* as libwebrtc does when a sender stops */
+      rtc__pc_tr_drop_sender(tr);
     }
     if (!tr->receiving) {
       rtc_rtp_recv_destroy(tr->recv);
       tr->recv = NULL;
+      rtc__pc_tr_set_muted(pc, tr, true); /* W3C "process the removal of a remote track" */
     } else if (remote_is_answer) {
       fire_track(pc, tr);
     }

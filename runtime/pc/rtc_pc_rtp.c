@@ -155,6 +155,9 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
     make_receiver(pc, tr, c);
     if (!tr->recv) return;
   }
+  /* W3C webrtc-pc 9.3: media arriving for a muted (not ended) track unmutes it, before
+   * the packet's own events. */
+  if (!tr->unmuted) rtc__pc_tr_set_muted(pc, tr, false);
   if (tr->rtp_events) rtp_event(pc, tr, p, len);
   const rtc_rtp_ext_t *tw = tr->ext_twcc ? rtc_rtp_get_ext(&h, tr->ext_twcc) : NULL;
   if (tw && tw->len == 2) {
@@ -217,6 +220,14 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
       report_blocks(pc, msg.u.sr.rb, msg.u.sr.rb_count);
       break;
     case RTC_RTCP_KIND_RR: report_blocks(pc, msg.u.rr.rb, msg.u.rr.rb_count); break;
+    case RTC_RTCP_KIND_BYE: /* RFC 3550 6.6, W3C webrtc-pc 9.3: the source left */
+      for (size_t k = 0; k < msg.u.bye.count; k++)
+        for (size_t i = 0; i < pc->media->n_trs; i++) {
+          rtc_tr_t *tr = pc->media->trs[i];
+          if (tr->receiving && tr->remote_ssrc && tr->remote_ssrc == msg.u.bye.ssrc[k])
+            rtc__pc_tr_set_muted(pc, tr, true);
+        }
+      break;
     case RTC_RTCP_KIND_NACK: answer_nack(pc, &msg.u.nack); break;
     case RTC_RTCP_KIND_PLI: {
       rtc_tr_t *tr = by_our_ssrc(pc, msg.u.pli.media_ssrc);

@@ -136,10 +136,45 @@ rtc_tr_t *rtc__pc_tr_by_mid(const rtc_pc_t *pc, const char *mid) {
   return NULL;
 }
 
-static void tr_release_rtp(rtc_tr_t *tr) {
+void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted) {
+  if (!pc || tr->unmuted != muted) return; /* no change: no event */
+  if (!muted && (!tr->track_fired || !tr->remote_sends)) return;
+  tr->unmuted = !muted;
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_MUTE);
+  if (!n) return;
+  n->ev.tr = rtc_tr_ref(tr);
+  n->ev.state = muted;
+}
+
+void rtc__pc_tr_send_bye(rtc_pc_t *pc, rtc_tr_t *tr) {
+  if (!pc || !tr->send || !rtc_transport_srtp_ready(pc->transport)) return;
+  /* RFC 3550 6.1: a compound packet starts with a report (an empty RR will do) and
+   * BYE comes last. The media SSRC only: receivers key tracks by it. */
+  uint8_t buf[64];
+  rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 0};
+  int n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
+  if (n <= 0) return;
+  int m = rtc_rtcp_write_bye(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, NULL);
+  if (m <= 0) return;
+  rtc_transport_send_rtcp(pc->transport, pc->now_us, buf, (size_t)(n + m));
+}
+
+void rtc__pc_tr_drop_sender(rtc_tr_t *tr) {
+  if (!tr->send) return;
+  rtc_rtp_send_stats_t st;
+  rtc_rtp_send_get_stats(tr->send, &st);
+  tr->next_seq = st.next_seq;
+  tr->next_rtx_seq = st.next_rtx_seq;
+  tr->seq_known = true;
   rtc_rtp_send_destroy(tr->send);
-  rtc_rtp_recv_destroy(tr->recv);
   tr->send = NULL;
+}
+
+/* bye: W3C "stop sending" (an RTCP BYE per stream); not when the pc goes with it. */
+static void tr_release_rtp(rtc_tr_t *tr, bool bye) {
+  if (bye) rtc__pc_tr_send_bye(tr->pc, tr);
+  rtc__pc_tr_drop_sender(tr);
+  rtc_rtp_recv_destroy(tr->recv);
   tr->recv = NULL;
   tr->sending = tr->receiving = false;
 }
@@ -151,12 +186,13 @@ void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire) {
   tr->stopped = true;
   tr->direction = RTC_TR_STOPPED;
   tr->current_direction = RTC_TR_STOPPED;
-  tr_release_rtp(tr);
+  tr_release_rtp(tr, true);
   if (fire && tr->pc && tr->track_fired) {
     rtc_pc_event_node_t *n = rtc__pc_event_push(tr->pc, RTC_PC_EVENT_TRACK_ENDED);
     if (n) n->ev.tr = rtc_tr_ref(tr);
   }
   tr->track_fired = false;
+  tr->unmuted = false; /* an ended track fires no mute */
 }
 
 rtc_sdp_codec_space_t *rtc__pc_media_space(rtc_pc_t *pc) {
@@ -168,7 +204,7 @@ void rtc__pc_media_free(rtc_pc_t *pc) {
   if (!pc->media) return;
   for (size_t i = 0; i < pc->media->n_trs; i++) {
     rtc_tr_t *tr = pc->media->trs[i];
-    tr_release_rtp(tr);
+    tr_release_rtp(tr, false);
     tr->stopped = true;
     tr->direction = RTC_TR_STOPPED;
     tr->pc = NULL;
@@ -187,7 +223,7 @@ rtc_tr_t *rtc_tr_ref(rtc_tr_t *tr) {
 
 void rtc_tr_unref(rtc_tr_t *tr) {
   if (!tr || --tr->refs > 0) return;
-  tr_release_rtp(tr);
+  tr_release_rtp(tr, false);
   free(tr->mid);
   free(tr->stream_id);
   free(tr->track_id);

@@ -168,4 +168,5 @@ uint64_t rtc_rtp_send_rtt_us(const rtc_rtp_send_t *s) { return s->st.rtt_us; }
 void rtc_rtp_send_get_stats(const rtc_rtp_send_t *s, rtc_rtp_send_stats_t *out) {
   *out = s->st;
   out->next_seq = s->seq;
+  out->next_rtx_seq = s->rtx_seq;
 }

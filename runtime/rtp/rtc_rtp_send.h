@@ -73,7 +73,7 @@ typedef struct rtc_rtp_send_stats {
   uint8_t fraction_lost; /* from the last report block, 1/256 */
   int32_t cumulative_lost;
   uint32_t jitter; /* RTP units, from the last report block */
-  uint16_t next_seq;
+  uint16_t next_seq, next_rtx_seq; /* where a sender for the same SSRCs goes on */
 } rtc_rtp_send_stats_t;
 void rtc_rtp_send_get_stats(const rtc_rtp_send_t *s, rtc_rtp_send_stats_t *out);
 

@@ -526,7 +526,7 @@ bool rtc_transport_poll_transmit(rtc_transport_t *t, rtc_transmit_t *out) {
     rtc_transport_slot_t *s = &t->tx_ring[t->tx_head];
     t->tx_head = (t->tx_head + 1) % RTC_TRANSPORT_SRTP_RING;
     t->tx_n--;
-    if (t->closed || !path(t, out)) continue;
+    if (!path(t, out)) continue;
     out->data = s->data; /* stays intact until the ring wraps: RING slots away */
     out->len = s->len;
     return count_data(t, out);
@@ -539,7 +539,9 @@ void rtc_transport_close(rtc_transport_t *t, uint64_t now_us) {
   if (rtc_dtls_state(t->dtls) == RTC_DTLS_CONNECTED) rtc_dtls_close(t->dtls);
   rtc_ice_agent_close(t->ice);
   t->closed = true;
-  t->tx_n = 0;
+  /* What is queued still goes out, with close_notify: the owner flushes after every
+   * call, so that is what the closing call queued (W3C close(): the senders' RTCP
+   * BYE); send_srtp takes nothing more. */
 }
 
 void rtc_transport_get_stats(const rtc_transport_t *t, rtc_transport_stats_t *out) {

@@ -193,7 +193,13 @@ typedef struct side {
   uint32_t last_ts[2];
   uint64_t last_ntp[2]; /* the sender's NTP time of the latest frame (from its SRs) */
   int rtp_events;
+  char order[32]; /* T track, U unmute, M mute, E ended: the receiver's story */
+  size_t n_order;
 } side_t;
+
+static void side_note(side_t *s, char c) {
+  if (s->n_order < sizeof(s->order) - 1) s->order[s->n_order++] = c;
+}
 
 static void side_init(side_t *s, const char *ip, uint16_t port) {
   memset(s, 0, sizeof(*s));
@@ -218,7 +224,10 @@ static void side_drain(side_t *s) {
     case RTC_PC_EVENT_ICE_CANDIDATE:
       if (ev.candidate && s->n_cands < 16) s->cands[s->n_cands++] = strdup(ev.candidate);
       break;
+    case RTC_PC_EVENT_TRACK_MUTE: side_note(s, ev.state ? 'M' : 'U'); break;
+    case RTC_PC_EVENT_TRACK_ENDED: side_note(s, 'E'); break;
     case RTC_PC_EVENT_TRACK:
+      side_note(s, 'T');
       if (s->ev.tracks < 4) s->ev.track_tr[s->ev.tracks++] = ev.tr;
       rtc_tr_set_frame_events(ev.tr, true);
       rtc_tr_set_rtp_events(ev.tr, true);
@@ -446,6 +455,56 @@ static void test_stop_and_recycle(void) {
   side_free(&b);
 }
 
+/* W3C webrtc-pc 9.3: the receiver's track is muted until its first packet, muted when
+ * the peer's description stops sending, unmuted by the next packet once it sends
+ * again, muted by RTCP BYE (the sender's transceiver stopped); one event per change. */
+static void test_mute_events(void) {
+  side_t a, b;
+  side_init(&a, "10.1.2.1", 4200);
+  side_init(&b, "10.1.2.2", 5200);
+  rtc_tr_init_t ai;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  ai.direction = RTC_TR_SENDONLY;
+  rtc_tr_t *at = rtc_pc_add_transceiver(a.pc, &ai);
+  const uint8_t opus[] = {0xfc, 0xff, 0xfe}; /* a TOC byte and two bytes: a frame */
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(500), 0);
+  b.order[b.n_order] = 0;
+  CHECK(strcmp(b.order, "T") == 0); /* connected, nothing sent yet: still muted */
+  for (int i = 0; i < 3; i++) {
+    CHECK_EQ_INT(rtc_tr_send_frame(at, 960u * (uint32_t)i, opus, sizeof(opus), false), 0);
+    run(&a, &b, RTC_MS(20), 0);
+  }
+  /* inactive by renegotiation: muted once (its BYE changes nothing more) */
+  CHECK_EQ_INT(rtc_tr_set_direction(at, RTC_TR_INACTIVE), 0);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  CHECK(rtc_tr_send_frame(at, 960u * 3, opus, sizeof(opus), false) < 0); /* not sending */
+  /* sending again: the next packet unmutes */
+  CHECK_EQ_INT(rtc_tr_set_direction(at, RTC_TR_SENDONLY), 0);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  b.order[b.n_order] = 0;
+  CHECK(strcmp(b.order, "TUM") == 0);
+  for (int i = 4; i < 6; i++) {
+    CHECK_EQ_INT(rtc_tr_send_frame(at, 960u * (uint32_t)i, opus, sizeof(opus), false), 0);
+    run(&a, &b, RTC_MS(20), 0);
+  }
+  /* stop(): an RTCP BYE at once mutes; the renegotiation then ends the track */
+  CHECK_EQ_INT(rtc_tr_stop(at), 0);
+  run(&a, &b, RTC_MS(50), 0);
+  b.order[b.n_order] = 0;
+  CHECK(strcmp(b.order, "TUMUM") == 0);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  b.order[b.n_order] = 0;
+  printf("  b's track: %s\n", b.order);
+  CHECK(strcmp(b.order, "TUMUME") == 0);
+  rtc_tr_unref(at);
+  side_free(&a);
+  side_free(&b);
+}
+
 /* W3C rollback of a remote offer: the transceivers it made go, their tracks end. */
 static void test_rollback_remote_offer(void) {
   char *offer = read_fixture("chromium-156-offer-audio-video-datachannel.sdp");
@@ -478,6 +537,7 @@ int main(void) {
   RUN_TEST(test_av_offers_answered);
   RUN_TEST(test_av_answers_applied);
   RUN_TEST(test_media_only_frames_identical);
+  RUN_TEST(test_mute_events);
   RUN_TEST(test_media_nack_rtx_repairs_loss);
   RUN_TEST(test_stop_and_recycle);
   RUN_TEST(test_rollback_remote_offer);
