@@ -34,11 +34,13 @@ void rtc_pc_sctp_info(const rtc_pc_t *pc, rtc_pc_sctp_info_t *out) {
   memset(out, 0, sizeof *out);
   out->exists = pc->have_application;
   out->state = pc->closed ? RTC_PC_SCTP_CLOSED : pc->shown_sctp_state;
-  /* RFC 8841 6.1 (the peer's value or 64 KiB, 0 = any size) against what we
-   * announce: the largest message both ends take (W3C "update the data max message
-   * size" with our own limit as the one we can send). */
-  size_t ours = pc->cfg.max_message_size, theirs = pc->remote_mms;
-  out->max_message_size = theirs == 0 || ours < theirs ? ours : theirs;
+  /* W3C "update the data max message size": the peer's a=max-message-size (RFC 8841
+   * 6.1: 64 KiB when absent, 0 = any size) against what we can send (canSendSize),
+   * which is what dc:send enforces. Our own maxMessageSize is what we accept, a limit
+   * on the peer's messages, not on ours. */
+  size_t theirs = pc->remote_mms;
+  out->max_message_size =
+      theirs == 0 || theirs > RTC_SCTP_MAX_SEND_SIZE ? RTC_SCTP_MAX_SEND_SIZE : theirs;
   out->max_channels = pc->sctp_max_channels > 0 ? pc->sctp_max_channels : -1;
 }
 

@@ -36,6 +36,11 @@ bool rtc_sctp_global_poll_woken(void **owner);
  * see rtc_sctp_global.c), RTC_NEVER when none exists. */
 uint64_t rtc_sctp_global_poll_timeout(uint64_t now_us);
 
+/* The largest message rtc_sctp_channel_send takes, whatever the peer accepts: usrsctp's
+ * send space per association (a non-blocking socket refuses a larger message without
+ * explicit EOR). W3C's "canSendSize". */
+#define RTC_SCTP_MAX_SEND_SIZE (1024u * 1024u)
+
 typedef struct rtc_sctp_config {
   uint16_t local_port;            /* a=sctp-port we announced (5000) */
   uint16_t remote_port;           /* the peer's a=sctp-port */

@@ -7,10 +7,9 @@
 
 #include "sctp/rtc_sctp.h"
 
-/* usrsctp's send space per association (sysctl sctp_sendspace). A non-blocking
- * socket refuses (EMSGSIZE) a message larger than this without explicit EOR, so it
- * is also the largest message we can send, whatever the peer's max-message-size. */
-#define RTC__SCTP_SNDBUF (1024u * 1024u)
+/* usrsctp's send space per association (sysctl sctp_sendspace): also the largest
+ * message we can send (rtc_sctp.h). */
+#define RTC__SCTP_SNDBUF RTC_SCTP_MAX_SEND_SIZE
 #define RTC__SCTP_RCVBUF (1024u * 1024u)
 /* Bytes one channel may hold in its own queue (not yet taken by usrsctp). */
 #define RTC__SCTP_CHAN_QUEUE_MAX (16u * 1024u * 1024u)

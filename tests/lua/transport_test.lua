@@ -82,10 +82,14 @@ test("ICE, DTLS and SCTP transports: attributes, identity and event order", func
   eq(s.transport, dt, "sctp.transport is the DTLS transport of the senders")
   eq(s.state, "connecting")
   eq(s.maxChannels, nil, "maxChannels is null until connected")
-  eq(s.maxMessageSize, 100000, "min(ours 100000, the peer's 262144)")
-  eq(bs.maxMessageSize, 100000, "b: min(its 262144, the peer's 100000)")
+  eq(s.maxMessageSize, 262144, "the peer's 262144 (our 100000 limits what we accept)")
+  eq(bs.maxMessageSize, 100000, "b: the peer's 100000")
   s.onstatechange = function() log[#log + 1] = "sctp:" .. s.state end
   H.waitFor(function() return da.readyState == "open" and db and db.readyState == "open" end, "open")
+  -- dc:send takes exactly up to the sctp transport's maxMessageSize (W3C).
+  ok(db:send(string.rep("x", bs.maxMessageSize)), "b sends maxMessageSize bytes")
+  local r, _, name = db:send(string.rep("x", bs.maxMessageSize + 1))
+  ok(r == nil and name == "ETOOBIG", "b refuses maxMessageSize + 1", name)
   H.waitFor(function() return ice.gatheringState == "complete" end, "gathering")
   local got = table.concat(log, " ")
 
