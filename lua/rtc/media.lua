@@ -108,52 +108,10 @@ local function new_track(kind, id, codec)
   }, track_mt)
 end
 
-local report -- rtc._report
-local function call(h, ev)
-  local ok, err = xpcall(h, debug.traceback, ev)
-  if not ok then report(err) end
-end
-
--- on<type> first, then the listeners in the order added (a snapshot: one removed
--- meanwhile is not called), as the transports do (lua/rtc/transport.lua).
-local function fire(obj, name, ev)
-  local h = obj[name]
-  if type(h) == "function" then call(h, ev) end
-  local ls = rawget(obj, "_listeners")
-  local list = ls and ls[name:sub(3)]
-  if list then
-    for _, l in ipairs(list) do
-      if not l.removed then call(l.fn, ev) end
-    end
-  end
-end
-
-function Track:addEventListener(ev_type, fn)
-  if type(ev_type) ~= "string" then error("addEventListener: type must be a string", 2) end
-  if type(fn) ~= "function" then error("addEventListener: listener must be a function", 2) end
-  local ls = rawget(self, "_listeners")
-  if not ls then
-    ls = {}
-    rawset(self, "_listeners", ls)
-  end
-  local list = ls[ev_type] or {}
-  for _, l in ipairs(list) do if l.fn == fn then return end end
-  local copy = {}
-  for i, l in ipairs(list) do copy[i] = l end
-  copy[#copy + 1] = { fn = fn }
-  ls[ev_type] = copy
-end
-
-function Track:removeEventListener(ev_type, fn)
-  local ls = rawget(self, "_listeners")
-  local list = ls and ls[ev_type]
-  if not list then return end
-  local copy = {}
-  for _, l in ipairs(list) do
-    if l.fn == fn then l.removed = true else copy[#copy + 1] = l end
-  end
-  ls[ev_type] = #copy > 0 and copy or nil
-end
+local ET = require("rtc.event_target")
+local call, fire = ET.call, ET.fire
+Track.addEventListener = ET.addEventListener
+Track.removeEventListener = ET.removeEventListener
 
 -- W3C mediacapture-streams "set a track's muted state": an event only on a change,
 -- none once the track ended.
@@ -161,7 +119,7 @@ local function track_set_muted(self, muted)
   if self.readyState == "ended" or self.muted == muted then return end
   self.muted = muted
   local name = muted and "mute" or "unmute"
-  fire(self, "on" .. name, { type = name, target = self })
+  fire(self, name)
 end
 
 local function track_end(self)
@@ -171,7 +129,7 @@ local function track_end(self)
     self._timer:close()
     self._timer = nil
   end
-  fire(self, "onended", { type = "ended", target = self })
+  fire(self, "ended")
 end
 
 local track_detach -- below
@@ -498,23 +456,18 @@ local function on_media(pc, what, ctr, a, b, c)
   local track = t.receiver._track
   if what == "frame" then -- a = bytes, b = RTP timestamp, c = keyframe
     local h = track._h.onframe
-    if h then
-      local ok, err = xpcall(h, debug.traceback,
-        { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track })
-      if not ok then report(err) end
-    end
+    if h then call(h, { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track }) end
   elseif what == "rtp" then -- a = the packet, b = its header fields
     local h = track._h.onrtp
     if h then
       b.data, b.track = a, track
-      local ok, err = xpcall(h, debug.traceback, b)
-      if not ok then report(err) end
+      call(h, b)
     end
   elseif what == "keyframerequest" then
     local st = t.sender._track
     if st then
       if st._src then st._src:requestKeyframe() end
-      fire(st, "onkeyframerequest", { type = "keyframerequest", target = st, sender = t.sender })
+      fire(st, "keyframerequest", { sender = t.sender })
     end
   elseif what == "ended" then
     track_end(track)
@@ -577,7 +530,7 @@ end
 
 function M.install(rtc, core, pcm, raw)
   M.core = core
-  report = rtc._report
+  ET.install(rtc)
   rtc.MediaStreamTrack = MediaStreamTrack
   rtc.RTCRtpSender = { getCapabilities = capabilities }
   rtc.RTCRtpReceiver = { getCapabilities = capabilities }

@@ -10,52 +10,12 @@ local M = {}
 
 local type, pairs, ipairs, error, tonumber, setmetatable = type, pairs, ipairs, error, tonumber, setmetatable
 
--- The DOM event target part: on<type> first, then the listeners in the order added
--- (a snapshot: one removed meanwhile is not called).
-local function add_listener(self, ev_type, fn)
-  if type(ev_type) ~= "string" then error("addEventListener: type must be a string", 2) end
-  if type(fn) ~= "function" then error("addEventListener: listener must be a function", 2) end
-  local list = self._listeners[ev_type] or {}
-  for _, l in ipairs(list) do if l.fn == fn then return end end
-  local copy = {}
-  for i, l in ipairs(list) do copy[i] = l end
-  copy[#copy + 1] = { fn = fn }
-  self._listeners[ev_type] = copy
-end
-
-local function remove_listener(self, ev_type, fn)
-  local list = self._listeners[ev_type]
-  if not list then return end
-  local copy = {}
-  for _, l in ipairs(list) do
-    if l.fn == fn then l.removed = true else copy[#copy + 1] = l end
-  end
-  self._listeners[ev_type] = #copy > 0 and copy or nil
-end
-
-local report -- rtc._report
-
-local function call(fn, ev)
-  local ok, err = xpcall(function() return fn(ev) end, debug.traceback)
-  if not ok then report(err) end
-end
-
-local function fire(obj, ev_type, ev)
-  ev = ev or {}
-  ev.type, ev.target = ev_type, obj
-  local h = obj["on" .. ev_type]
-  if type(h) == "function" then call(h, ev) end
-  local list = obj._listeners[ev_type]
-  if list then
-    for _, l in ipairs(list) do
-      if not l.removed then call(l.fn, ev) end
-    end
-  end
-end
+local ET = require("rtc.event_target")
+local fire = ET.fire
 
 local function class(getters, methods)
-  methods.addEventListener = add_listener
-  methods.removeEventListener = remove_listener
+  methods.addEventListener = ET.addEventListener
+  methods.removeEventListener = ET.removeEventListener
   return {
     __index = function(self, k)
       local g = getters[k]
@@ -105,23 +65,18 @@ local ice_mt = class({
   end,
 }, Ice)
 
-function Ice:getLocalCandidates()
-  local pc = self._pc
-  local lines, mid, mline = pc:_candidates(false)
-  local _, _, _, ufrag = pc:_iceInfo()
+-- The local or remote candidates as RTCIceCandidate tables; _iceInfo's 4th value is
+-- the local ufrag, its 6th the remote one.
+local function candidates(pc, remote)
+  local lines, mid, mline = pc:_candidates(remote)
+  local ufrag = select(remote and 6 or 4, pc:_iceInfo())
   local out = {}
   for i, l in ipairs(lines) do out[i] = candidate(l, mid, mline, ufrag) end
   return out
 end
 
-function Ice:getRemoteCandidates()
-  local pc = self._pc
-  local lines, mid, mline = pc:_candidates(true)
-  local ufrag = select(6, pc:_iceInfo())
-  local out = {}
-  for i, l in ipairs(lines) do out[i] = candidate(l, mid, mline, ufrag) end
-  return out
-end
+function Ice:getLocalCandidates() return candidates(self._pc, false) end
+function Ice:getRemoteCandidates() return candidates(self._pc, true) end
 
 -- {local = RTCIceCandidate, remote = RTCIceCandidate} | nil
 function Ice:getSelectedCandidatePair()
@@ -226,7 +181,7 @@ local function on_transport(pc, what, text)
 end
 
 function M.install(rtc, core)
-  report = rtc._report
+  ET.install(rtc)
   core.setTransportHandler(on_transport)
   core.pc_getters.sctp = sctp_of
 end

@@ -9,42 +9,7 @@
 #include "pc/rtc_pc_internal.h"
 #include "rtc_test.h"
 
-/* Counting malloc/calloc/realloc/free for the whole process by defining them here in
- * front of glibc's (as srtp_crypto_test). Not under ASan, which owns the allocator
- * (and where the pc keeps no spare event nodes). */
-#if defined(__SANITIZE_ADDRESS__)
-#define ALLOC_COUNTED 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ALLOC_COUNTED 0
-#endif
-#endif
-#ifndef ALLOC_COUNTED
-#define ALLOC_COUNTED 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-static long alloc_calls, free_calls;
-void *malloc(size_t n) {
-  alloc_calls++;
-  return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size) {
-  alloc_calls++;
-  return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n) {
-  alloc_calls++;
-  return __libc_realloc(p, n);
-}
-void free(void *p) {
-  if (p) free_calls++;
-  __libc_free(p);
-}
-#else
-static long alloc_calls, free_calls;
-#endif
+#include "rtc_test_alloc_count.h"
 
 static uint64_t now_us = 1000000;
 

@@ -18,37 +18,7 @@
 #include "srtp/rtc_srtp.h"
 #include "srtp/rtc_srtp_crypto.h"
 
-/* Counting malloc/calloc/realloc for the whole process (libsrtp, NSS and libcrypto
- * included) by defining them here in front of glibc's. Not under ASan, which owns
- * the allocator. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ALLOC_COUNTED 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ALLOC_COUNTED 0
-#endif
-#endif
-#ifndef ALLOC_COUNTED
-#define ALLOC_COUNTED 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-static long alloc_calls;
-void *malloc(size_t n) {
-  alloc_calls++;
-  return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size) {
-  alloc_calls++;
-  return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n) {
-  alloc_calls++;
-  return __libc_realloc(p, n);
-}
-#else
-static long alloc_calls;
-#endif
+#include "rtc_test_alloc_count.h"
 
 /* ---- A deterministic corpus: RTP with CSRCs or a header extension or neither, payloads
  * of 0..1199 bytes, two SSRCs, sequence numbers across the 16-bit wrap; RTCP SRs. */

@@ -7,37 +7,7 @@
 #include "ice/rtc_stun.h"
 #include "rtc_test.h"
 
-/* Counting malloc/calloc/realloc for the whole process (mbedTLS included) by defining
- * them here in front of glibc's, as srtp_crypto_test does. Not under ASan, which owns
- * the allocator. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ALLOC_COUNTED 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ALLOC_COUNTED 0
-#endif
-#endif
-#ifndef ALLOC_COUNTED
-#define ALLOC_COUNTED 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-static long alloc_calls;
-void *malloc(size_t n) {
-  alloc_calls++;
-  return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size) {
-  alloc_calls++;
-  return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n) {
-  alloc_calls++;
-  return __libc_realloc(p, n);
-}
-#else
-static long alloc_calls;
-#endif
+#include "rtc_test_alloc_count.h"
 
 static const char *PWD = "VOkJxbRl1RmTxUk/WvJxBt";
 
