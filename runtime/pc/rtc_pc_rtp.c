@@ -221,12 +221,15 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
       break;
     case RTC_RTCP_KIND_RR: report_blocks(pc, msg.u.rr.rb, msg.u.rr.rb_count); break;
     case RTC_RTCP_KIND_BYE: /* RFC 3550 6.6, W3C webrtc-pc 9.3: the source left */
-      for (size_t k = 0; k < msg.u.bye.count; k++)
+      for (size_t k = 0; k < msg.u.bye.count; k++) {
+        RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: RTCP BYE from ssrc %08x", pc->id,
+                (unsigned)msg.u.bye.ssrc[k]);
         for (size_t i = 0; i < pc->media->n_trs; i++) {
           rtc_tr_t *tr = pc->media->trs[i];
           if (tr->receiving && tr->remote_ssrc && tr->remote_ssrc == msg.u.bye.ssrc[k])
             rtc__pc_tr_set_muted(pc, tr, true);
         }
+      }
       break;
     case RTC_RTCP_KIND_NACK: answer_nack(pc, &msg.u.nack); break;
     case RTC_RTCP_KIND_PLI: {

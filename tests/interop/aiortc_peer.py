@@ -185,6 +185,12 @@ class Peer:
             kinds.append("audio")
         emit({"ev": "mediaadded", "kinds": kinds})
 
+    async def op_stopsenders(self, c):
+        # RTCRtpSender.stop() ends with an RTCP BYE per SSRC (aiortc's _run_rtcp)
+        for s in self.pc.getSenders():
+            await s.stop()
+        emit({"ev": "sendersstopped"})
+
     async def op_mstats(self, c):
         inbound = {}
         for k in ("audio", "video"):

@@ -727,9 +727,27 @@ test('media-peer-camera-to-luartc', async (t) => {
   await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera and microphone' });
   await t.link.negotiate(t.P, t.L);
   await bothConnected(t);
-  await Promise.all([waitTrack(t.L, 'video'), waitTrack(t.L, 'audio')]);
+  const tracks = await Promise.all([waitTrack(t.L, 'video'), waitTrack(t.L, 'audio')]);
+  // W3C webrtc-pc 9.3: muted in ontrack, unmuted by the first packet
+  for (const e of tracks) assert(e.muted === true, `luartc's ${e.kind} track not muted in ontrack`);
+  await Promise.all(['video', 'audio'].map((k) => t.L.wait((e) => e.ev === 'trackunmute' && e.kind === k, { what: `${k} unmute` })));
   await sleep(5000);
   t.note = await checkRecordings(t, ['video', 'audio']);
+  // the peer stops sending: aiortc stops its senders, whose RTCP BYE mutes luartc's
+  // tracks (no renegotiation); Chromium sends no BYE, it renegotiates to inactive
+  const m = t.L.mark();
+  if (PEER === 'aiortc') {
+    t.P.cmd({ op: 'stopsenders' });
+  } else {
+    await t.P.request({ op: 'inactive' }, (e) => e.ev === 'inactive', { what: 'directions inactive' });
+    await t.link.negotiate(t.P, t.L);
+  }
+  const how = PEER === 'aiortc' ? 'BYE' : 'renegotiation to inactive';
+  await Promise.all(['video', 'audio'].map((k) => t.L.wait((e) => e.ev === 'trackmute' && e.kind === k, { since: m, what: `${k} mute by ${how}` })));
+  await sleep(300);
+  const evs = t.L.events.filter((e) => e.ev === 'trackmute' || e.ev === 'trackunmute');
+  assert(evs.length === 4, `mute/unmute events: ${JSON.stringify(evs)}`);
+  t.note += `, unmute on first packet, mute on ${how}`;
 }, { only: MEDIA_PEERS });
 
 // 5 % random loss on UDP only, in the test's namespace: Chromium and luartc both use

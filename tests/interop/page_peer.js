@@ -155,6 +155,13 @@
       emit({ ev: 'caps', video: RTCRtpSender.getCapabilities('video').codecs.map((x) => x.mimeType + ' ' + (x.sdpFmtpLine || '')),
         recv: RTCRtpReceiver.getCapabilities('video').codecs.map((x) => x.mimeType) });
     },
+    // inactive: every sending transceiver's direction becomes inactive (the next offer
+    // says so). Chromium 12x sends no RTCP BYE on transceiver.stop() nor pc.close()
+    // (seen from luartc, which logs each BYE), so this is how it stops sending.
+    inactive() {
+      for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = 'inactive';
+      emit({ ev: 'inactive' });
+    },
     async mstats() {
       const r = await pc.getStats();
       const out = { ev: 'mstats', inbound: {}, outbound: {}, codecs: {} };

@@ -135,9 +135,11 @@ function ops.init(c)
     local tr = e.track
     local n = #media.got + 1
     media.got[n] = tr
-    emit({ ev = "track", kind = tr.kind, id = tr.id, mid = null(e.transceiver.mid),
+    emit({ ev = "track", kind = tr.kind, id = tr.id, mid = null(e.transceiver.mid), muted = tr.muted,
       streams = #e.streams > 0 and { e.streams[1].id } or cjson.empty_array or {} })
     tr.onended = function() emit({ ev = "trackended", kind = tr.kind, id = tr.id }) end
+    tr.onmute = function() emit({ ev = "trackmute", kind = tr.kind, muted = tr.muted }) end
+    tr.onunmute = function() emit({ ev = "trackunmute", kind = tr.kind, muted = tr.muted }) end
     local w = media.want[tr.kind]
     if w and not w.rec then
       w.rec = assert(rtc.media.record(tr, w.path))
