@@ -7,6 +7,7 @@
  * luv would bring a second loop). */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -368,8 +369,25 @@ static void module_pin(void) {
     dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
+/* libuv writes to stream sockets with write(2), and a write to a connection the peer
+ * has closed raises SIGPIPE, whose default action kills the process without a word
+ * (exit 141): one signaling WebSocket, ICE-TCP or TURN-TCP peer that went away at the
+ * wrong moment would take every other connection of the process with it (seen: an
+ * echo-bot serving a swarm died so in ~1 run in 10). As Node does, SIGPIPE is ignored,
+ * so the write fails with EPIPE, which libuv and luv report; a handler the host
+ * program set is left alone. */
+static void ignore_sigpipe(void) {
+  struct sigaction sa;
+  if (sigaction(SIGPIPE, NULL, &sa) != 0 || sa.sa_handler != SIG_DFL) return;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
 int luaopen_rtc_core(lua_State *L) {
   module_pin();
+  ignore_sigpipe();
   /* The weak object table (created once per state). */
   lua_pushlightuserdata(L, (void *)&rtc_lua_key_objects);
   lua_rawget(L, LUA_REGISTRYINDEX);

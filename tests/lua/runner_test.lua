@@ -46,6 +46,23 @@ print("first=" .. (...))
   ok(out:find("first=one", 1, true), "...", out)
 end)
 
+-- A write to a pipe or socket whose reader has gone raises SIGPIPE, which by default
+-- kills the process silently (status 141): one peer or signaling client going away
+-- must not take the process down. Loading rtc ignores SIGPIPE (unless the program set
+-- its own handler); the write fails with EPIPE instead.
+test("a write to a closed pipe fails with EPIPE instead of killing the process", function()
+  local out, status = luartc([[
+local rtc = require "rtc"
+local p = io.popen("exit 0", "w")
+os.execute("sleep 0.2")
+local w_ok, w_err = p:write(string.rep("x", 200000))
+local f_ok, f_err = p:flush()
+print("survived", tostring(w_ok ~= nil and f_ok ~= nil), tostring(w_err or f_err))
+]])
+  eq(status, 0, out)
+  ok(out:find("survived\tfalse\tBroken pipe", 1, true), "EPIPE reported", out)
+end)
+
 test("a script that raises exits 1 with the traceback", function()
   local out, status = luartc([[
 local function inner() error("kaboom from the script") end
