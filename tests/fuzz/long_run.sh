@@ -12,6 +12,8 @@
 # appended to build-fuzz/long/summary.tsv:
 #   target  result  cpu_s  wall_s  execs  cov  ft  corpus_files  peak_rss_mb  pieces
 #   -f     run targets that summary.tsv has already
+# tests/fuzz/long_runs.tsv keeps the finished lines in the repository (copy them there):
+# build-fuzz/ may not outlive the machine.
 # A target fails when it crashes, leaks, times out on one input (-timeout, wall seconds)
 # or exits for any reason other than the budget's interrupt.
 set -o pipefail
