@@ -3,7 +3,7 @@
 # Why each one is there: see README.md, "Dependencies".
 set -e
 PKGS="build-essential pkg-config luajit libluajit-5.1-dev libuv1-dev libmbedtls-dev
-libssl-dev libsrtp2-dev libusrsctp-dev lua-luv lua-luv-dev lua-cjson python3-aiortc iproute2 luarocks
+libssl-dev libogg-dev libsrtp2-dev libusrsctp-dev lua-luv lua-luv-dev lua-cjson python3-aiortc iproute2 luarocks
 coturn nftables iputils-ping clang libclang-rt-14-dev valgrind"
 [ -n "$RTC_EXTRA_PKGS" ] && PKGS="$PKGS $RTC_EXTRA_PKGS"
 missing=""
