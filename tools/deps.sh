@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config luajit libluajit-5.1-dev libuv1-dev libmbedtls-dev
 libssl-dev libogg-dev libsrtp2-dev libusrsctp-dev lua-luv lua-luv-dev lua-cjson python3-aiortc iproute2 luarocks
-coturn nftables iputils-ping clang libclang-rt-14-dev valgrind"
+coturn nftables iputils-ping clang libclang-rt-14-dev valgrind ffmpeg"
 [ -n "$RTC_EXTRA_PKGS" ] && PKGS="$PKGS $RTC_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
