@@ -299,21 +299,7 @@ end
 local Transceiver, Sender, Receiver = {}, {}, {}
 local DIRS = { sendrecv = true, sendonly = true, recvonly = true, inactive = true }
 
-local function getter_mt(methods, getters, setters)
-  return {
-    __index = function(self, k)
-      local g = getters[k]
-      if g then return g(self) end
-      return methods[k]
-    end,
-    __newindex = function(self, k, v)
-      local s = setters and setters[k]
-      if s then return s(self, v) end
-      if getters[k] then error("attribute '" .. k .. "' is read-only", 2) end
-      rawset(self, k, v)
-    end,
-  }
-end
+local getter_mt = require("rtc.class")
 
 local tr_getters = {
   mid = function(self) return self._tr:mid() end,

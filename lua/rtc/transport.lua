@@ -13,22 +13,14 @@ local type, pairs, ipairs, error, tonumber, setmetatable = type, pairs, ipairs, 
 local ET = require("rtc.event_target")
 local fire = ET.fire
 
+local attributes_mt = require("rtc.class")
+
 local function class(getters, methods)
   methods.addEventListener = ET.addEventListener
   methods.removeEventListener = ET.removeEventListener
-  return {
-    __index = function(self, k)
-      local g = getters[k]
-      if g then return g(self) end
-      return methods[k]
-    end,
-    __newindex = function(self, k, v)
-      if getters[k] then error("attribute '" .. k .. "' is read-only", 2) end
-      rawset(self, k, v)
-    end,
-    __transport = true, -- rtc.wait: a state value of .state, events "statechange"
-    getters = getters, -- as the core classes expose theirs (tests/lua/docs_test.lua)
-  }
+  local mt = attributes_mt(methods, getters)
+  mt.__transport = true -- rtc.wait: a state value of .state, events "statechange"
+  return mt
 end
 
 -- An RTCIceCandidate-shaped table: what onicecandidate gives (candidate, sdpMid,
