@@ -12,6 +12,9 @@
 # appended to build-fuzz/long/summary.tsv:
 #   target  result  cpu_s  wall_s  execs  cov  ft  corpus_files  peak_rss_mb  pieces
 #   -f     run targets that summary.tsv has already
+#   -S     save the unfinished runs into the repository (tests/fuzz/long_resume/: each one's
+#          progress line and its grown corpus as .tar.xz) and exit; commit them before a
+#          session ends, and a later run in a fresh checkout goes on from there
 # tests/fuzz/long_runs.tsv keeps the finished lines in the repository (copy them there):
 # build-fuzz/ may not outlive the machine.
 # A target fails when it crashes, leaks, times out on one input (-timeout, wall seconds)
@@ -19,11 +22,23 @@
 set -o pipefail
 cd "$(dirname "$0")/../.."
 B=build-fuzz
-CPU_SECS=3600; SLOTS=2; NICE=19; TIMEOUT=${FUZZ_TIMEOUT:-120}; FORCE=
-while getopts "s:j:n:f" o; do
-  case $o in s) CPU_SECS=$OPTARG ;; j) SLOTS=$OPTARG ;; n) NICE=$OPTARG ;; f) FORCE=1 ;; *) exit 2 ;; esac
+CPU_SECS=3600; SLOTS=2; NICE=19; TIMEOUT=${FUZZ_TIMEOUT:-120}; FORCE=; SAVE=
+while getopts "s:j:n:fS" o; do
+  case $o in s) CPU_SECS=$OPTARG ;; j) SLOTS=$OPTARG ;; n) NICE=$OPTARG ;; f) FORCE=1 ;; S) SAVE=1 ;; *) exit 2 ;; esac
 done
 shift $((OPTIND - 1))
+R=tests/fuzz/long_resume
+if [ -n "$SAVE" ]; then
+  mkdir -p $R
+  for p in $B/long/*.progress; do
+    [ -f "$p" ] || continue
+    t=$(basename "$p" .progress)
+    cp "$p" $R/"$t".progress
+    tar -C $B/corpus -cJf $R/"$t".corpus.tar.xz "$t"
+    echo "saved $t: $(cat "$p") (cpu_s wall_s execs pieces), $(ls $B/corpus/"$t" | wc -l) corpus files"
+  done
+  exit 0
+fi
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
   for f in tests/fuzz/fuzz_*.c; do targets+=("$(basename "$f" .c)"); done
@@ -48,6 +63,10 @@ run_one() {
   local name=$1 bin=$B/fuzz/$1 seeds=tests/fuzz/corpus/$1 prog=$L/$1.progress
   [ -d "$seeds" ] || seeds=
   mkdir -p $B/corpus/"$name"
+  if [ ! -f "$prog" ] && [ -f $R/"$name".progress ]; then # saved by -S in an earlier checkout
+    cp $R/"$name".progress "$prog"
+    [ -f $R/"$name".corpus.tar.xz ] && tar -C $B/corpus -xJf $R/"$name".corpus.tar.xz
+  fi
   local prev_cpu=0 prev_wall=0 prev_execs=0 pieces=0
   [ -f "$prog" ] && read -r prev_cpu prev_wall prev_execs pieces <"$prog"
   pieces=$((pieces + 1))
@@ -77,7 +96,7 @@ run_one() {
   local cpu=$((prev_cpu + used / TICK))
   printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\n' "$name" "$result" $cpu "$wall" \
     "$execs" "${cov:-?}" "${ft:-?}" "$files" "${rss:-?}" $pieces >>$L/summary.tsv
-  rm -f "$prog"
+  rm -f "$prog" $R/"$name".progress $R/"$name".corpus.tar.xz
   echo "$(date +%H:%M:%S) $name: $result, $cpu CPU-s in ${wall} s ($pieces piece(s)), $execs runs, cov ${cov:-?} ft ${ft:-?}"
   [ "$result" = ok ] || grep -A25 '^==[0-9]*==ERROR\|runtime error\|deadly signal\|ALARM' "$log" | head -40
 }
