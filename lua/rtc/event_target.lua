@@ -51,10 +51,12 @@ end
 function M.fire(obj, ev_type, ev)
   ev = ev or {}
   ev.type, ev.target = ev_type, obj
-  local h = obj["on" .. ev_type]
-  if type(h) == "function" then M.call(h, ev) end
+  -- The listeners as they are before anything runs: one that the handler adds waits
+  -- for the next event (DOM), as on the pc (rtc.wait from a handler is such a one).
   local ls = rawget(obj, "_listeners")
   local list = ls and ls[ev_type]
+  local h = obj["on" .. ev_type]
+  if type(h) == "function" then M.call(h, ev) end
   if list then
     for _, l in ipairs(list) do
       if not l.removed then M.call(l.fn, ev) end

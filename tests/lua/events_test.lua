@@ -133,4 +133,30 @@ test("rtc.wait times out with nil, \"timeout\" and leaves no listener behind", f
   H.waitFor(function() return n == 1 end, "listener")
 end)
 
+-- DOM: the listeners an event reaches are those added before its dispatch began; one
+-- added by a handler of that event (rtc.wait from a handler adds one) waits for the
+-- next. Objects made in Lua (tracks, transports: lua/rtc/event_target.lua) as the pc.
+test("a listener added while its event is dispatched waits for the next one", function()
+  local a = H.pc()
+  local calls = {}
+  local function add_from_handler(obj, ev_type, name)
+    calls[name] = 0
+    obj["on" .. ev_type] = function()
+      if obj["added_" .. ev_type] then return end
+      obj["added_" .. ev_type] = true
+      obj:addEventListener(ev_type, function() calls[name] = calls[name] + 1 end)
+    end
+  end
+  local t = assert(a:addTransceiver("audio"))
+  add_from_handler(a, "signalingstatechange", "pc")
+  add_from_handler(t.receiver.track, "ended", "track")
+  assert(a:setLocalDescription(assert(a:createOffer())))
+  eq(calls.pc, 0, "pc: not for the event whose handler added it")
+  assert(a:setLocalDescription({ type = "rollback" }))
+  eq(calls.pc, 1, "pc: the next event")
+  assert(t:stop())
+  eq(t.receiver.track.readyState, "ended")
+  eq(calls.track, 0, "track: not for the ended event whose handler added it")
+end)
+
 H.run()
