@@ -373,14 +373,20 @@ static void module_pin(void) {
  * has closed raises SIGPIPE, whose default action kills the process without a word
  * (exit 141): one signaling WebSocket, ICE-TCP or TURN-TCP peer that went away at the
  * wrong moment would take every other connection of the process with it (seen: an
- * echo-bot serving a swarm died so in ~1 run in 10). As Node does, SIGPIPE is ignored,
- * so the write fails with EPIPE, which libuv and luv report; a handler the host
- * program set is left alone. */
+ * echo-bot serving a swarm died so in ~1 run in 10). As Node does, SIGPIPE does not
+ * kill, so the write fails with EPIPE, which libuv and luv report; a handler the host
+ * program set is left alone. A handler that does nothing, not SIG_IGN: exec resets a
+ * caught signal to its default but keeps an ignored one ignored, and the programs a
+ * script starts with os.execute or io.popen (`yes | head`) must die of SIGPIPE as
+ * usual, not get EPIPE and say "Broken pipe" (Node's and Python's children do too). */
+static void sigpipe_noop(int sig) { (void)sig; }
+
 static void ignore_sigpipe(void) {
   struct sigaction sa;
   if (sigaction(SIGPIPE, NULL, &sa) != 0 || sa.sa_handler != SIG_DFL) return;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_IGN;
+  sa.sa_handler = sigpipe_noop;
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGPIPE, &sa, NULL);
 }

@@ -63,6 +63,21 @@ print("survived", tostring(w_ok ~= nil and f_ok ~= nil), tostring(w_err or f_err
   ok(out:find("survived\tfalse\tBroken pipe", 1, true), "EPIPE reported", out)
 end)
 
+-- ... and the programs the script runs keep SIGPIPE's default: with SIGPIPE ignored,
+-- which exec passes on, `yes | head -c 1` made yes fail with "Broken pipe" (status 1)
+-- instead of ending quietly by the signal (status 141), as it does outside luartc.
+test("programs started with io.popen / os.execute still die of SIGPIPE", function()
+  local out, status = luartc([[
+local rtc = require "rtc"
+local p = io.popen("bash -c 'yes | head -c 1 >/dev/null; echo yes=${PIPESTATUS[0]}' 2>&1")
+io.write(p:read("*a"))
+p:close()
+]])
+  eq(status, 0, out)
+  ok(out:find("yes=141", 1, true), "yes killed by SIGPIPE", out)
+  ok(not out:find("Broken pipe", 1, true), "no EPIPE in the child", out)
+end)
+
 test("a script that raises exits 1 with the traceback", function()
   local out, status = luartc([[
 local function inner() error("kaboom from the script") end
