@@ -88,10 +88,15 @@ static void dispatch(lua_State *L, int pci, const rtc_pc_event_t *ev, rtc_lua_bo
   }
   if (rtc_lua_tr_event(L, pci, ev)) return; /* frames, keyframe requests, mute, ended */
   /* The transports' events; an ICE state change fires on the ICE transport first, then
-   * on the pc (W3C: the transport's statechange, then the pc's aggregate). */
-  if (rtc_lua_transport_event(L, pci, ev) && ev->type != RTC_PC_EVENT_ICE_CONNECTION_STATE &&
-      ev->type != RTC_PC_EVENT_ICE_GATHERING_STATE)
-    return;
+   * on the pc (W3C: the transport's statechange, then the pc's aggregate), unless the
+   * transport's handler closed the pc: a closed pc fires nothing more. */
+  if (rtc_lua_transport_event(L, pci, ev)) {
+    const rtc_lua_pc_t *p = lua_touserdata(L, pci);
+    if ((ev->type != RTC_PC_EVENT_ICE_CONNECTION_STATE &&
+         ev->type != RTC_PC_EVENT_ICE_GATHERING_STATE) ||
+        !p->peer || p->closed)
+      return;
+  }
   lua_settop(L, pci + 1);
   if ((unsigned)ev->type >= sizeof(ev_names) / sizeof(ev_names[0]) || !ev_names[ev->type].type)
     return;

@@ -277,6 +277,26 @@ test("close: the peer's close_notify and ABORT close DTLS and SCTP; close() fire
   eq(bfired, 0, "close() sets closed without events")
 end)
 
+-- W3C fires the ICE transport's event, then the pc's for the same change; a handler of
+-- the first that closes the pc leaves the second unfired (a closed pc fires nothing).
+test("close() in the ICE transport's handler: the pc's event for that change does not fire", function()
+  local a = H.pc()
+  local t = a:addTransceiver("audio")
+  assert(a:setLocalDescription(assert(a:createOffer())))
+  local ice = t.sender.transport.iceTransport
+  local log = {}
+  ice.ongatheringstatechange = function()
+    log[#log + 1] = "ice:" .. ice.gatheringState
+    a:close()
+  end
+  a.onicegatheringstatechange = function() log[#log + 1] = "pc:" .. a.iceGatheringState end
+  a:addEventListener("icegatheringstatechange", function() log[#log + 1] = "pc-listener" end)
+  H.waitFor(function() return #log > 0 end, "the transport's event")
+  rtc.sleep(100)
+  eq(table.concat(log, " "), "ice:gathering", "nothing after close()")
+  eq(a.signalingState, "closed")
+end)
+
 test("ICE restart: the same RTCIceTransport, new parameters, a new selected pair", function()
   local a, b = H.connected()
   local ice = a.sctp.transport.iceTransport
