@@ -101,10 +101,17 @@ local track_mt = {
   __tostring = function(self) return "MediaStreamTrack " .. self.kind .. " " .. self.id end,
 }
 
+-- A track's senders: the core transceivers it feeds. Weak keys: a transceiver holds its
+-- pc (its env), and a track the script keeps for its whole run (one written track sent
+-- to peer after peer) must not keep every closed pc it was sent on; an open pc keeps
+-- its transceivers itself (pc._media), and a file source keeps those it feeds in its
+-- environment until they are detached.
+local weak_keys = { __mode = "k" }
+
 local function new_track(kind, id, codec)
   return setmetatable({
     kind = kind, id = id or random_id(), label = "", enabled = true, muted = false,
-    readyState = "live", codec = codec, _h = {}, _senders = {}, _recs = {},
+    readyState = "live", codec = codec, _h = {}, _senders = setmetatable({}, weak_keys), _recs = {},
   }, track_mt)
 end
 
@@ -200,7 +207,7 @@ end
 function Track:stop()
   if self._src then self._src:close() end
   self._src = nil
-  self._senders, self._recs = {}, {}
+  self._senders, self._recs = setmetatable({}, weak_keys), {}
   if self._timer then
     self._timer:close()
     self._timer = nil

@@ -99,4 +99,45 @@ test("many connections created and closed leave nothing behind", function()
   end, "released", 5000)
 end)
 
+-- A track the script keeps for its whole run (one written track sent to peer after
+-- peer) held every transceiver it was added to, and each transceiver its pc: all the
+-- closed pcs stayed (6 of 6 here, the peers through the trickle handlers).
+local kept = rtc.MediaStreamTrack({ kind = "video" })
+
+test("a track the script keeps does not keep the closed pcs it was sent on", function()
+  full_gc()
+  H.forget()
+  full_gc()
+  local base = core.debugCounts()
+  for _ = 1, 3 do
+    local a, b = H.pair()
+    assert(a:addTrack(kept))
+    assert(H.negotiate(a, b))
+    kept:write("\0\0\0\0")
+    a:close()
+    b:close()
+  end
+  rtc.sleep(50)
+  H.forget()
+  local c
+  H.waitFor(function()
+    full_gc()
+    c = core.debugCounts()
+    return c.pcs <= base.pcs and c.transceivers <= base.transceivers
+  end, "released", 5000)
+  -- the track still sends on an open pc after the collections
+  local a, b = H.pair()
+  local sender = assert(a:addTrack(kept))
+  local got
+  b.ontrack = function(ev) ev.track.onframe = function() got = true end end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return a.connectionState == "connected" end, "connected")
+  full_gc()
+  eq(sender.track, kept)
+  H.waitFor(function()
+    kept:write("\16\2\0\157\1\42", { keyframe = true })
+    return got
+  end, "a frame of the kept track after collectgarbage()")
+end)
+
 H.run()
