@@ -287,9 +287,12 @@ static bool no_local(const rtc_ice_agent_t *ice) {
  * and then `failed` like one whose every pair failed (W3C RTCIceTransportState
  * "failed", which counts "zero local candidates were gathered"), instead of staying
  * `new` for good; a check from the peer (a peer-reflexive pair) may still save the
- * second kind within the grace period. */
+ * second kind within the grace period. Only once our gathering is over: before it
+ * (an answerer between the peer's complete offer and its own answer, for as long as
+ * its user takes) pairs are still to come with our candidates. */
 static bool nothing_to_check(const rtc_ice_agent_t *ice) {
-  return ice->n_pairs == 0 && (no_local(ice) || ice->remote_gathering_done);
+  return ice->n_pairs == 0 && ice->local_gathering_done &&
+         (ice->n_local == 0 || ice->remote_gathering_done);
 }
 
 /* When a checking agent goes failed: failed_timeout_ms after checking began, or once

@@ -444,6 +444,52 @@ static void test_subsequent_offer_checked(void) {
   side_free(&b);
 }
 
+/* An answerer that sets the peer's complete offer (its candidates and
+ * end-of-candidates) and answers only later, e.g. after a user accepted the call:
+ * until it gathers it has no pair, which is no failure of its checks. ICE went
+ * `failed` 10 s after setRemoteDescription (the no-pair grace counted from there)
+ * and the call never connected. */
+static void test_late_answer_to_complete_offer(void) {
+  side_t a, b;
+  side_init(&a, "10.0.0.1", 1000);
+  side_init(&b, "10.0.0.2", 2000);
+  rtc_dc_init_t init;
+  rtc_dc_init_defaults(&init);
+  init.label = "late";
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, &init);
+  CHECK(dc != NULL);
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  free(offer);
+  gather(&a);
+  drain_events(&a);
+  CHECK(a.end_of_cands);
+  /* The offer as sent without trickle: with a's candidates and end-of-candidates. */
+  rtc_sdp_type_t type;
+  const char *full = rtc_pc_local_description(a.pc, &type);
+  CHECK(full && strstr(full, "a=candidate:") && strstr(full, "a=end-of-candidates"));
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, full), 0);
+  run(&a, &b, RTC_MS(15000)); /* the user takes 15 s to answer */
+  CHECK_EQ_INT(b.failed, 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), 0);
+  free(answer);
+  gather(&b);
+  drain_events(&b);
+  for (int i = 0; i < b.n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0), 0);
+  run(&a, &b, RTC_MS(500));
+  CHECK_EQ_INT(b.failed, 0);
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(a.opens, 1);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
   RUN_TEST(test_errors_leave_pc_usable);
   RUN_TEST(test_fixture_offers_answered);
@@ -457,5 +503,6 @@ int main(void) {
   RUN_TEST(test_glare_implicit_rollback);
   RUN_TEST(test_rollback_remote_offer);
   RUN_TEST(test_subsequent_offer_checked);
+  RUN_TEST(test_late_answer_to_complete_offer);
   TEST_MAIN_END();
 }
