@@ -37,7 +37,6 @@ static void send_request(rtc_ice_agent_t *ice, rtc__ice_pair_t *p) {
   if (n < 0) return;
   rtc__ice_tx_commit(ice, (size_t)n);
   ice->stats.checks_sent++;
-  p->requests_sent++;
 }
 
 void rtc__ice_start_tx(rtc_ice_agent_t *ice, int pi, uint64_t now_us, bool use_candidate,
@@ -60,6 +59,7 @@ void rtc__ice_start_tx(rtc_ice_agent_t *ice, int pi, uint64_t now_us, bool use_c
   p->sent_us = now_us;
   p->retx_us = now_us + RTC_MS(p->rto_ms);
   if (!consent && p->state != RTC__PAIR_SUCCEEDED) p->state = RTC__PAIR_IN_PROGRESS;
+  p->requests_sent++; /* W3C requestsSent: transactions, not their retransmissions */
   send_request(ice, p);
 }
 

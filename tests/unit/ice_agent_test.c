@@ -939,6 +939,37 @@ static void test_end_of_candidates_without_candidates(void) {
   }
 }
 
+/* W3C RTCIceCandidatePairStats: requestsSent counts checks, not their retransmissions;
+ * requestsReceived counts those (the receiver cannot tell them apart). Nothing
+ * arrives: A's one check on its one pair is resent several times, and the pair read
+ * requestsSent 5 after 3 s (the check and its 4 retransmissions). */
+static void test_pair_requests_sent_without_retransmissions(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  n.blocked = true;
+  run_until(&n, n.now + RTC_MS(3000));
+  rtc_ice_stats_t st;
+  rtc_ice_agent_get_stats(n.a[0], &st);
+  CHECK(st.checks_sent >= 3); /* retransmitted */
+  CHECK_EQ_INT((int)rtc_ice_agent_n_pairs(n.a[0]), 1);
+  rtc_ice_pair_info_t pi;
+  CHECK(rtc_ice_agent_pair_info(n.a[0], 0, &pi));
+  CHECK_EQ_INT((int)pi.requests_sent, 1);
+  CHECK_EQ_INT((int)pi.responses_received, 0);
+  net_free(&n);
+  /* Only A's datagrams are lost: B resends its checks, and A counts every one. */
+  net_init(&n, true, false, ALL);
+  n.mute[0] = true;
+  run_until(&n, n.now + RTC_MS(3000));
+  rtc_ice_agent_get_stats(n.a[1], &st);
+  CHECK(st.checks_sent >= 3);
+  CHECK(rtc_ice_agent_pair_info(n.a[0], 0, &pi));
+  CHECK_EQ_INT((int)pi.requests_received, (int)st.checks_sent);
+  CHECK(rtc_ice_agent_pair_info(n.a[1], 0, &pi));
+  CHECK(pi.requests_sent < st.checks_sent);
+  net_free(&n);
+}
+
 int main(void) {
   RUN_TEST(test_host_priority_and_foundation);
   RUN_TEST(test_connect_fast);
@@ -963,5 +994,6 @@ int main(void) {
   RUN_TEST(test_no_backup_no_switch);
   RUN_TEST(test_controlled_keeps_working_pair);
   RUN_TEST(test_switch_prefers_priority_over_speed);
+  RUN_TEST(test_pair_requests_sent_without_retransmissions);
   TEST_MAIN_END();
 }
