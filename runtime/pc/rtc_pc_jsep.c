@@ -165,6 +165,8 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   /* RFC 8841 6.1: no a=max-message-size means 64 KiB; 0 means no limit. */
   pc->remote_mms =
       am->max_message_size < 0 ? RTC_PC_RFC8841_DEFAULT_MMS : (size_t)am->max_message_size;
+  /* A renegotiation may change it: the association made with the first one follows. */
+  if (pc->sctp) rtc_sctp_set_remote_max_message_size(pc->sctp, pc->remote_mms);
 }
 
 static void set_local_transport(rtc_pc_t *pc, const rtc_sdp_t *local, int idx) {

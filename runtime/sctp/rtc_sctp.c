@@ -603,6 +603,9 @@ void *rtc_sctp_take_event(rtc_sctp_t *s) {
 
 bool rtc_sctp_is_connected(const rtc_sctp_t *s) { return s && s->connected; }
 uint16_t rtc_sctp_max_streams(const rtc_sctp_t *s) { return s->max_streams; }
+void rtc_sctp_set_remote_max_message_size(rtc_sctp_t *s, size_t mms) {
+  s->cfg.remote_max_message_size = mms;
+}
 
 /* Closing the socket with linger 0 makes usrsctp send an ABORT through the output
  * callback; it stays queued here so the owner can still send it (through DTLS,

@@ -111,6 +111,9 @@ bool rtc_sctp_poll_event(rtc_sctp_t *s, rtc_sctp_event_t *out);
  * likes, instead of copying a message out. NULL if there is none. */
 void *rtc_sctp_take_event(rtc_sctp_t *s);
 bool rtc_sctp_is_connected(const rtc_sctp_t *s);
+/* The peer's a=max-message-size changed (renegotiation): what channel_send takes
+ * from now on (0: no limit but ours). */
+void rtc_sctp_set_remote_max_message_size(rtc_sctp_t *s, size_t mms);
 /* Streams usable each way: what we announce, and once connected no more than the
  * peer negotiated (W3C RTCSctpTransport.maxChannels). */
 uint16_t rtc_sctp_max_streams(const rtc_sctp_t *s);

@@ -490,6 +490,71 @@ static void test_late_answer_to_complete_offer(void) {
   side_free(&b);
 }
 
+/* Drops the a=max-message-size line from an SDP (the peer then announces none:
+ * 64 KiB, RFC 8841 6.1). */
+static void drop_mms(char *sdp) {
+  char *l = strstr(sdp, "a=max-message-size:");
+  if (!l) return;
+  char *e = strstr(l, "\r\n");
+  memmove(l, e + 2, strlen(e + 2) + 1);
+}
+
+/* The peer's a=max-message-size changes in a renegotiation (its first answer had
+ * none: 64 KiB; the next says 256 KiB): pc.sctp.maxMessageSize and dc:send follow
+ * the new value. dc:send refused 100,000 bytes with RTC_ETOOBIG ("exceeds the
+ * peer's max-message-size") while maxMessageSize read 262144: the SCTP association
+ * kept the value it was made with. */
+static void test_max_message_size_renegotiated(void) {
+  side_t a, b;
+  side_init(&a, "10.0.9.1", 1900);
+  side_init(&b, "10.0.9.2", 2900);
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, NULL);
+  CHECK(dc != NULL);
+  char *offer = NULL, *answer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, answer), 0);
+  drop_mms(answer);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), 0);
+  free(offer);
+  free(answer);
+  gather(&a);
+  gather(&b);
+  drain_events(&a);
+  drain_events(&b);
+  for (int i = 0; i < a.n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(b.pc, a.cands[i], "0", 0), 0);
+  for (int i = 0; i < b.n_cands; i++)
+    CHECK_EQ_INT(rtc_pc_add_ice_candidate(a.pc, b.cands[i], "0", 0), 0);
+  run(&a, &b, RTC_MS(300));
+  CHECK_EQ_INT(a.opens, 1);
+  rtc_pc_sctp_info_t si;
+  rtc_pc_sctp_info(a.pc, &si);
+  CHECK_EQ_INT((int)si.max_message_size, 65536);
+  static uint8_t big[100000];
+  memset(big, 'x', sizeof big);
+  CHECK_EQ_INT(rtc_dc_send(dc, true, big, sizeof big), RTC_ETOOBIG);
+  /* Renegotiation: b's answer as written this time. */
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(a.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  CHECK_EQ_INT(rtc_pc_create_answer(b.pc, &answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_local_description(b.pc, RTC_SDP_ANSWER, answer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a.pc, RTC_SDP_ANSWER, answer), 0);
+  free(offer);
+  free(answer);
+  rtc_pc_sctp_info(a.pc, &si);
+  CHECK_EQ_INT((int)si.max_message_size, 262144);
+  CHECK_EQ_INT(rtc_dc_send(dc, true, big, sizeof big), 0);
+  run(&a, &b, RTC_MS(300));
+  CHECK_EQ_INT(b.messages, 1);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
   RUN_TEST(test_errors_leave_pc_usable);
   RUN_TEST(test_fixture_offers_answered);
@@ -504,5 +569,6 @@ int main(void) {
   RUN_TEST(test_rollback_remote_offer);
   RUN_TEST(test_subsequent_offer_checked);
   RUN_TEST(test_late_answer_to_complete_offer);
+  RUN_TEST(test_max_message_size_renegotiated);
   TEST_MAIN_END();
 }
