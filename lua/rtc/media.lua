@@ -325,6 +325,11 @@ local tr_setters = {
 local tr_mt = getter_mt(Transceiver, tr_getters, tr_setters)
 
 function Transceiver:stop()
+  -- W3C: InvalidStateError once the pc is closed. close() stopped the transceiver
+  -- without ending its track; ending it now would fire an event after close.
+  if self._pc and self._pc.signalingState == "closed" then
+    error("InvalidStateError: stop on a closed RTCPeerConnection", 2)
+  end
   local s = self.sender
   if s._track then track_detach(s._track, self._tr) end
   local ok, err, name = self._tr:stop()

@@ -190,6 +190,25 @@ test("a video track added mid-call by either side: renegotiation and ontrack", f
   audio:stop(); v1:stop(); v2:stop()
 end, 30000)
 
+-- W3C transceiver.stop(): InvalidStateError on a closed pc. close() stops the
+-- transceivers without ending their tracks; stop() afterwards ended the receiver's track
+-- and fired its ended event, an event after close.
+test("transceiver:stop() on a closed pc raises InvalidStateError and fires nothing", function()
+  local a = H.pc()
+  local t = assert(a:addTransceiver("audio"))
+  local track = t.receiver.track
+  local n = 0
+  track.onended = function() n = n + 1 end
+  track:addEventListener("ended", function() n = n + 1 end)
+  a:close()
+  eq(t.stopped, true)
+  local okk, err = pcall(t.stop, t)
+  ok(not okk and tostring(err):find("InvalidStateError", 1, true), "stop() raises", tostring(err))
+  rtc.sleep(20)
+  eq(n, 0, "no ended event after close")
+  eq(track.readyState, "live", "close() leaves the track as it was (W3C: disappear)")
+end)
+
 test("removeTrack drops send from the direction and asks for negotiation", function()
   local a, b = H.pair()
   local track = rtc.MediaStreamTrack { kind = "audio" }
