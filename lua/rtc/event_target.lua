@@ -40,9 +40,19 @@ function M.removeEventListener(self, ev_type, fn)
   ls[ev_type] = #copy > 0 and copy or nil
 end
 
+-- The report of a raise: a string with the traceback whatever was raised, as the pc's
+-- handlers get (bindings: rtc_lua_traceback); debug.traceback hands a table back
+-- untouched, without a traceback, and rtc.onerror got the table.
+function M.traceback(err)
+  if type(err) ~= "string" and type(err) ~= "number" then
+    err = "(error object is a " .. type(err) .. " value)"
+  end
+  return traceback(err, 2)
+end
+
 -- Runs fn(ev); an error is reported, not raised.
 function M.call(fn, ev)
-  local ok, err = xpcall(fn, traceback, ev)
+  local ok, err = xpcall(fn, M.traceback, ev)
   if not ok then report(err) end
 end
 

@@ -33,8 +33,9 @@ rtc._report = report
 core.setErrorReporter(report)
 
 -- Runs fn(...) under xpcall with a traceback; reports an error.
+local handler_traceback = require("rtc.event_target").traceback
 local function protected(fn, ...)
-  local ok, err = xpcall(fn, debug.traceback, ...)
+  local ok, err = xpcall(fn, handler_traceback, ...)
   if not ok then report(err) end
   return ok
 end

@@ -69,6 +69,37 @@ test("handlers of every kind raise: reported with their traceback, the connectio
   H.waitFor(function() return got == "after" end, "the connection still carries messages")
 end)
 
+-- The objects made in Lua (tracks, transports) and the callbacks of the promise
+-- methods report what their handlers raise as the pc's do: a string with the traceback,
+-- whatever the error object (a table reached rtc.onerror as that table, no traceback).
+test("tracks' handlers and callbacks that raise tables or nil: reported as text with a traceback", function()
+  local reports = collect()
+  local pc = H.pc()
+  local t = assert(pc:addTransceiver("audio"))
+  local track = t.receiver.track
+  track.onended = function() error({ code = 42 }) end
+  track:addEventListener("ended", function() error() end)
+  track:addEventListener("ended", function() error("boom in an ended listener") end)
+  assert(t:stop())
+  local done
+  rtc.generateCertificate(function()
+    done = true
+    error({ code = 43 })
+  end)
+  H.waitFor(function() return done end, "the callback")
+  rtc.sleep(20)
+  eq(#reports, 4, "each raise reported once")
+  for _, r in ipairs(reports) do
+    ok(type(r) == "string", "reported as text", type(r))
+    ok(r:find("stack traceback", 1, true) and r:find("hostile_handler_test.lua", 1, true),
+      "with a traceback into the handler", r)
+  end
+  ok(find(reports, "(error object is a table value)"), "a table says so")
+  ok(find(reports, "(error object is a nil value)"), "nil says so")
+  ok(find(reports, "boom in an ended listener"), "a string as it was")
+  eq(track.readyState, "ended")
+end)
+
 test("close() from inside the connection's own events", function()
   local reports = collect()
   -- pc:close() inside onmessage, with more messages queued behind it
