@@ -49,6 +49,7 @@ struct rtc_tr {
    * the peer's SRTP (RFC 3711 3.3.2), and the stream stayed silent half the time. */
   bool seq_known;
   uint16_t next_seq, next_rtx_seq;
+  bool sent_since_bye; /* an earlier sender for the SSRC sent RTP since our last BYE */
 
   /* Receiver. */
   bool receiving, track_fired, frame_events, rtp_events;
@@ -92,10 +93,9 @@ void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire);
 /* The receiver's track muted or not: an event when that changes, never before the
  * track event (W3C webrtc-pc 9.3). */
 void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted);
-/* RFC 3550 6.6: an RTCP BYE for each SSRC our sender used, before it goes. */
-void rtc__pc_tr_send_bye(rtc_pc_t *pc, rtc_tr_t *tr);
-/* Destroys the sender, keeping where its sequence numbers were. */
-void rtc__pc_tr_drop_sender(rtc_tr_t *tr);
+/* Destroys the sender, keeping where its sequence numbers were; with bye, an RTCP
+ * BYE for its SSRC first (RFC 3550 6.6) if the SSRC sent anything since the last. */
+void rtc__pc_tr_drop_sender(rtc_pc_t *pc, rtc_tr_t *tr, bool bye);
 
 /* rtc_pc_msection.c: transceivers <-> m-sections (offer, answer, apply). */
 int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,

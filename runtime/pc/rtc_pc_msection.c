@@ -328,7 +328,7 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
 static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
   const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(&tr->neg);
   if (!c || (tr->send && tr->send_pt == c->pt)) return;
-  rtc__pc_tr_drop_sender(tr);
+  rtc__pc_tr_drop_sender(pc, tr, false); /* another codec: the SSRC goes on */
   rtc_rtp_codec_t rc = rtc__pc_rtp_codec(c->id);
   const rtc_sdp_codec_t *rtx = rtc_sdp_codec_rtx_for(&tr->neg, c->pt);
   rtc_rtp_send_config_t sc = {
@@ -391,8 +391,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (tr->sending)
       setup_sender(pc, tr);
     else {
-      rtc__pc_tr_send_bye(pc, tr); /* as libwebrtc does when a sender stops */
-      rtc__pc_tr_drop_sender(tr);
+      rtc__pc_tr_drop_sender(pc, tr, true); /* BYE: as libwebrtc does when a sender stops */
     }
     if (!tr->receiving) {
       rtc_rtp_recv_destroy(tr->recv);

@@ -146,23 +146,30 @@ void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted) {
   n->ev.state = muted;
 }
 
-void rtc__pc_tr_send_bye(rtc_pc_t *pc, rtc_tr_t *tr) {
-  if (!pc || !tr->send || !rtc_transport_srtp_ready(pc->transport)) return;
+/* RFC 3550 6.6: an RTCP BYE for our sender's SSRC; true when queued. */
+static bool send_bye(rtc_pc_t *pc, rtc_tr_t *tr) {
+  if (!pc || !rtc_transport_srtp_ready(pc->transport)) return false;
   /* RFC 3550 6.1: a compound packet starts with a report (an empty RR will do) and
    * BYE comes last. The media SSRC only: receivers key tracks by it. */
   uint8_t buf[64];
   rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 0};
   int n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
-  if (n <= 0) return;
+  if (n <= 0) return false;
   int m = rtc_rtcp_write_bye(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, NULL);
-  if (m <= 0) return;
-  rtc_transport_send_rtcp(pc->transport, pc->now_us, buf, (size_t)(n + m));
+  if (m <= 0) return false;
+  return rtc_transport_send_rtcp(pc->transport, pc->now_us, buf, (size_t)(n + m)) == 0;
 }
 
-void rtc__pc_tr_drop_sender(rtc_tr_t *tr) {
+void rtc__pc_tr_drop_sender(rtc_pc_t *pc, rtc_tr_t *tr, bool bye) {
   if (!tr->send) return;
   rtc_rtp_send_stats_t st;
   rtc_rtp_send_get_stats(tr->send, &st);
+  /* RFC 3550 6.3.7: no BYE from a source that never sent, in this sender or an earlier
+   * one for the SSRC (another codec) since our last BYE. (An RR we sent with the SSRC
+   * would allow one, but nothing waits for it: the peer's track for us is muted.) */
+  bool sent = tr->sent_since_bye || st.packets > 0;
+  if (bye && sent && send_bye(pc, tr)) sent = false;
+  tr->sent_since_bye = sent;
   tr->next_seq = st.next_seq;
   tr->next_rtx_seq = st.next_rtx_seq;
   tr->seq_known = true;
@@ -172,8 +179,7 @@ void rtc__pc_tr_drop_sender(rtc_tr_t *tr) {
 
 /* bye: W3C "stop sending" (an RTCP BYE per stream); not when the pc goes with it. */
 static void tr_release_rtp(rtc_tr_t *tr, bool bye) {
-  if (bye) rtc__pc_tr_send_bye(tr->pc, tr);
-  rtc__pc_tr_drop_sender(tr);
+  rtc__pc_tr_drop_sender(tr->pc, tr, bye);
   rtc_rtp_recv_destroy(tr->recv);
   tr->recv = NULL;
   tr->sending = tr->receiving = false;

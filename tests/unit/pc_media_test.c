@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "base/rtc_log.h"
 #include "base/rtc_time.h"
 #include "media/rtc_media_ivf.h"
 #include "media/rtc_media_ogg.h"
@@ -505,6 +506,51 @@ static void test_mute_events(void) {
   side_free(&b);
 }
 
+/* RTCP BYEs the receiving side logs ("RTCP BYE from ssrc ..."). */
+static int byes_logged;
+static void bye_sink(rtc_log_level_t level, const char *module, const char *line, void *ud) {
+  (void)level, (void)module, (void)ud;
+  if (strstr(line, "RTCP BYE from ssrc")) byes_logged++;
+}
+
+/* RFC 3550 6.3.7: a participant that never sent an RTP or RTCP packet must not send a
+ * BYE. A sendonly transceiver that never sent a frame and stops sent one (b logged
+ * 1 BYE); one that did send still says goodbye. */
+static void test_no_bye_from_silent_sender(void) {
+  side_t a, b;
+  side_init(&a, "10.1.3.1", 4300);
+  side_init(&b, "10.1.3.2", 5300);
+  rtc_tr_init_t ai;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  ai.direction = RTC_TR_SENDONLY;
+  rtc_tr_t *silent = rtc_pc_add_transceiver(a.pc, &ai);
+  rtc_tr_t *talks = rtc_pc_add_transceiver(a.pc, &ai);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(500), 0);
+  const uint8_t opus[] = {0xfc, 0xff, 0xfe};
+  for (int i = 0; i < 3; i++) {
+    CHECK_EQ_INT(rtc_tr_send_frame(talks, 960u * (uint32_t)i, opus, sizeof(opus), false), 0);
+    run(&a, &b, RTC_MS(20), 0);
+  }
+  CHECK_EQ_INT(b.got_frames[0], 3);
+  byes_logged = 0;
+  rtc_log_set_sink(bye_sink, NULL);
+  rtc_log_set_module_level("pc", RTC_LOG_INFO);
+  CHECK_EQ_INT(rtc_tr_stop(silent), 0);
+  run(&a, &b, RTC_MS(50), 0);
+  int after_silent = byes_logged;
+  CHECK_EQ_INT(rtc_tr_stop(talks), 0);
+  run(&a, &b, RTC_MS(50), 0);
+  rtc_log_set_module_level("pc", -1);
+  rtc_log_set_sink(NULL, NULL);
+  CHECK_EQ_INT(after_silent, 0);
+  CHECK_EQ_INT(byes_logged, 1);
+  rtc_tr_unref(silent);
+  rtc_tr_unref(talks);
+  side_free(&a);
+  side_free(&b);
+}
+
 /* W3C rollback of a remote offer: the transceivers it made go, their tracks end. */
 static void test_rollback_remote_offer(void) {
   char *offer = read_fixture("chromium-156-offer-audio-video-datachannel.sdp");
@@ -538,6 +584,7 @@ int main(void) {
   RUN_TEST(test_av_answers_applied);
   RUN_TEST(test_media_only_frames_identical);
   RUN_TEST(test_mute_events);
+  RUN_TEST(test_no_bye_from_silent_sender);
   RUN_TEST(test_media_nack_rtx_repairs_loss);
   RUN_TEST(test_stop_and_recycle);
   RUN_TEST(test_rollback_remote_offer);
