@@ -26,30 +26,7 @@ say() { echo "interop: $*" >&2; }
 result() { echo "RESULT passed=$passed failed=$failed skipped=$skipped"; }
 
 # ---- what the suite needs
-need_apt=
-[ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
-/usr/bin/python3 -c 'import aiortc' 2>/dev/null || need_apt="$need_apt python3-aiortc"
-/usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/dev/null \
-  && [ -n "$(ls /usr/lib/*/gstreamer-1.0/libgstnice.so 2>/dev/null)" ] \
-  || need_apt="$need_apt gstreamer1.0-plugins-bad gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0"
-command -v node >/dev/null || need_apt="$need_apt nodejs npm"
-command -v ip >/dev/null || need_apt="$need_apt iproute2"
-command -v ffmpeg >/dev/null || need_apt="$need_apt ffmpeg" # checks luartc's media recordings
-if [ -n "$need_apt" ]; then
-  say "installing$need_apt"
-  if [ "$(id -u)" = 0 ]; then
-    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need_apt) >/tmp/interop-apt.log 2>&1 \
-      || say "apt-get failed, see /tmp/interop-apt.log"
-  else
-    say "not root: cannot apt-get install$need_apt"
-  fi
-fi
-if [ ! -d "$HERE/node_modules/playwright-core" ] && command -v npm >/dev/null; then
-  say "npm install (playwright-core)"
-  (cd "$HERE" && timeout 300 npm ci --no-audit --no-fund --prefix "$HERE" >/tmp/interop-npm.log 2>&1) \
-    || (cd "$HERE" && timeout 300 npm install --no-audit --no-fund --prefix "$HERE" >>/tmp/interop-npm.log 2>&1) \
-    || say "npm install failed, see /tmp/interop-npm.log"
-fi
+bash "$HERE/deps.sh"
 
 if [ "$LOCAL" = luartc ] && [ ! -x "$BUILD/luartc" ]; then
   echo "FAIL interop: $BUILD/luartc not built"

@@ -24,6 +24,8 @@ if [ ! -d "$HERE/node_modules/ws" ] && command -v npm >/dev/null; then
   (cd "$HERE" && timeout 300 npm ci --no-audit --no-fund >/tmp/signaling-npm.log 2>&1) ||
     echo "signaling: npm ci failed, see /tmp/signaling-npm.log"
 fi
+# Chromium and playwright-core for echo_bot_test's browser case (the interop suite's).
+bash tests/interop/deps.sh
 passed=0; failed=0
 for t in tests/signaling/*_test.lua; do
   echo "== $t"
