@@ -428,7 +428,7 @@ local function serve_conn(conn, opts)
       next_req()
     end
     require("rtc").spawn(function()
-      local ok, err = xpcall(opts.handler, debug.traceback, req, res)
+      local ok, err = xpcall(opts.handler, require("rtc.event_target").traceback, req, res)
       if not ok then
         require("rtc")._report(err)
         if not res.sent then res:send(500, { ["Content-Type"] = "text/plain" }, "internal error\n") end

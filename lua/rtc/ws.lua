@@ -10,6 +10,8 @@
 local uv = require "luv"
 local core = require "rtc.core"
 local http = require "rtc.http"
+-- a string with the traceback whatever the handler raised (debug.traceback keeps a table)
+local handler_traceback = require("rtc.event_target").traceback
 
 local band, bor, bxor, rshift, lshift = bit.band, bit.bor, bit.bxor, bit.rshift, bit.lshift
 local char, byte, concat = string.char, string.byte, table.concat
@@ -141,12 +143,15 @@ function Sock:_finish(code, reason, err)
   self.closeCode, self.closeReason = code or 1006, reason or ""
   if self.close_timer and not self.close_timer:is_closing() then self.close_timer:close() end
   self.conn:close()
-  if err and self.onerror then pcall(self.onerror, err) end
+  if err and self.onerror then
+    local ok, e = xpcall(self.onerror, handler_traceback, err)
+    if not ok then require("rtc")._report(e) end
+  end
   local w = self.waiters
   self.waiters = {}
   for _, fn in ipairs(w) do fn(nil, "closed") end
   if self.onclose then
-    local ok, e = xpcall(self.onclose, debug.traceback, self.closeCode, self.closeReason)
+    local ok, e = xpcall(self.onclose, handler_traceback, self.closeCode, self.closeReason)
     if not ok then require("rtc")._report(e) end
   end
 end
@@ -176,7 +181,7 @@ end
 
 function Sock:_message(data, binary)
   if self.onmessage then
-    local ok, e = xpcall(self.onmessage, debug.traceback, data, binary)
+    local ok, e = xpcall(self.onmessage, handler_traceback, data, binary)
     if not ok then require("rtc")._report(e) end
     return
   end

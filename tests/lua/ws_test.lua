@@ -149,4 +149,44 @@ test("http: an idle connection is closed after idleTimeout; a slow handler is no
   http.closeIdle()
 end)
 
+-- A WebSocket's handlers are the script's too: whatever they raise reaches rtc.onerror as
+-- a string with the traceback (debug.traceback as the xpcall handler handed a table back
+-- as it was, and onerror's own errors were swallowed by a bare pcall), and the socket
+-- carries on.
+test("ws handlers that raise tables, nil or in onerror are reported as strings", function()
+  local reports = {}
+  local saved = rtc.onerror
+  rtc.onerror = function(msg) reports[#reports + 1] = msg end
+  local n = 0
+  local srv = assert(ws.listen({ port = 0, onconnection = function(s)
+    s.onmessage = function(d)
+      n = n + 1
+      if d == "table" then error({ code = 1 }) end
+      if d == "nil" then error() end
+      s:send(d)
+    end
+  end }))
+  local c = assert(ws.connect("ws://127.0.0.1:" .. srv.port .. "/"))
+  c:send("table"); c:send("nil"); c:send("still here")
+  eq(c:receive(3000), "still here", "the socket carries on")
+  -- a protocol error makes the client fail; its onerror raises
+  c.onerror = function() error({ from = "onerror" }) end
+  c.onclose = function() error("onclose " .. "raised") end
+  c:_fail(1002, "test failure")
+  H.waitFor(function() return #reports >= 4 end, "four reports")
+  rtc.onerror = saved
+  eq(n, 3)
+  local tables, nils, closes = 0, 0, 0
+  for _, r in ipairs(reports) do
+    ok(type(r) == "string" and r:find("traceback", 1, true), "a string with a traceback", tostring(r))
+    if type(r) == "string" and r:find("table value", 1, true) then tables = tables + 1 end
+    if type(r) == "string" and r:find("nil value", 1, true) then nils = nils + 1 end
+    if type(r) == "string" and r:find("onclose raised", 1, true) then closes = closes + 1 end
+  end
+  eq(tables, 2, "onmessage's and onerror's tables")
+  eq(nils, 1)
+  eq(closes, 1)
+  srv.close()
+end)
+
 H.run()
