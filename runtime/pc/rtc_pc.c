@@ -147,12 +147,14 @@ static rtc_connection_state_t pc_compute_connection_state(const rtc_pc_t *pc) {
 
 void rtc__pc_update_states(rtc_pc_t *pc) {
   if (pc->closed) return; /* W3C close(): no state events */
+  bool begun = rtc__pc_state_task_begin(pc);
   rtc__pc_update_dtls_state(pc); /* the transport's statechange comes first (W3C) */
   rtc_connection_state_t cs = pc_compute_connection_state(pc);
   if (cs != pc->conn_state) {
     pc->conn_state = cs;
     rtc__pc_event_state(pc, RTC_PC_EVENT_CONNECTION_STATE, (int)cs);
   }
+  rtc__pc_state_task_end(pc, begun);
 }
 
 void rtc_pc_close(rtc_pc_t *pc) {

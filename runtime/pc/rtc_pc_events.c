@@ -75,6 +75,23 @@ static void event_queue(rtc_pc_t *pc, rtc_pc_event_node_t *n, rtc_pc_event_type_
     pc->ev_head = n;
   pc->ev_tail = n;
   pc->n_events++;
+  n->with_prev = pc->ev_task && pc->ev_task_n++ > 0;
+}
+
+/* W3C: an ICE or DTLS transport's state change sets the transport's state,
+ * iceConnectionState and connectionState in one task, then fires the events one by one,
+ * so every handler of the change reads all the new states (in oniceconnectionstatechange
+ * "checking", connectionState is already "connecting"). The events of one change are
+ * grouped here, and handing out the first one shows the states of the whole group. */
+bool rtc__pc_state_task_begin(rtc_pc_t *pc) {
+  if (pc->ev_task) return false;
+  pc->ev_task = true;
+  pc->ev_task_n = 0;
+  return true;
+}
+
+void rtc__pc_state_task_end(rtc_pc_t *pc, bool begun) {
+  if (begun) pc->ev_task = false;
 }
 
 /* Returns NULL when the node cannot be allocated: the event is lost, counted in
@@ -232,28 +249,8 @@ static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
   }
 }
 
-bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
-  event_node_free(pc, pc->ev_lent);
-  pc->ev_lent = NULL;
-  rtc_pc_event_node_t *n;
-  for (;;) {
-    n = pc->ev_head;
-    if (!n) return false;
-    pc->ev_head = n->next;
-    if (!pc->ev_head) pc->ev_tail = NULL;
-    pc->n_events--;
-    if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
-        n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
-      bool was_full = pc->ev_bytes >= pc->cfg.max_receive_buffer;
-      pc->ev_bytes -= n->ev.len;
-      /* The application caught up: read SCTP again (its window reopens). */
-      if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
-    }
-    if (!event_stale(pc, n)) break;
-    event_node_free(pc, n);
-  }
-  pc->ev_lent = n;
-  *out = n->ev;
+/* What the attributes show once the event is handed to the app. */
+static void event_show(rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
   switch (n->ev.type) {
   case RTC_PC_EVENT_ICE_CONNECTION_STATE: pc->shown_ice_state = (rtc_ice_state_t)n->ev.state; break;
   case RTC_PC_EVENT_CONNECTION_STATE:
@@ -276,6 +273,33 @@ bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
   case RTC_PC_EVENT_DC_CLOSE: dc_show(n->ev.dc, RTC_DC_CLOSED); break;
   default: break;
   }
+}
+
+bool rtc_pc_poll_event(rtc_pc_t *pc, rtc_pc_event_t *out) {
+  event_node_free(pc, pc->ev_lent);
+  pc->ev_lent = NULL;
+  rtc_pc_event_node_t *n;
+  for (;;) {
+    n = pc->ev_head;
+    if (!n) return false;
+    pc->ev_head = n->next;
+    if (!pc->ev_head) pc->ev_tail = NULL;
+    pc->n_events--;
+    if (n->ev.type == RTC_PC_EVENT_DC_MESSAGE || n->ev.type == RTC_PC_EVENT_TRACK_FRAME ||
+        n->ev.type == RTC_PC_EVENT_TRACK_RTP) {
+      bool was_full = pc->ev_bytes >= pc->cfg.max_receive_buffer;
+      pc->ev_bytes -= n->ev.len;
+      /* The application caught up: read SCTP again (its window reopens). */
+      if (was_full && pc->ev_bytes < pc->cfg.max_receive_buffer) rtc__pc_pump(pc);
+    }
+    if (!event_stale(pc, n)) break;
+    event_node_free(pc, n);
+  }
+  pc->ev_lent = n;
+  *out = n->ev;
+  event_show(pc, n);
+  for (rtc_pc_event_node_t *m = n->next; m && m->with_prev; m = m->next)
+    event_show(pc, m);
   return true;
 }
 

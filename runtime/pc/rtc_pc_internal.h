@@ -36,6 +36,9 @@ typedef struct rtc_pc_event_node {
   char *owned_extra; /* a second owned string (icecandidateerror: address) */
   uint8_t *buf;      /* push_copy's payload: kept with the node when it is reused */
   size_t buf_cap;
+  /* Its state was set by the same change as the node before it (rtc__pc_state_task): the
+   * attributes show both once the first is handed out. */
+  bool with_prev;
 } rtc_pc_event_node_t;
 
 struct rtc_dc {
@@ -100,6 +103,10 @@ struct rtc_pc {
   rtc_connection_state_t shown_conn_state;
   rtc_gathering_state_t shown_gathering;
   rtc_signaling_state_t shown_signaling;
+  /* Inside one state change (rtc__pc_state_task_begin/end): the state events it queues
+   * after its first are marked with_prev. */
+  bool ev_task;
+  unsigned ev_task_n;
   /* RTCDtlsTransport and RTCSctpTransport states (rtc_pc_transport_info.c): now and
    * as shown; the channel count once SCTP is up; why DTLS failed. */
   rtc_dtls_state_t dtls_state, shown_dtls_state;
@@ -176,6 +183,9 @@ rtc_pc_event_node_t *rtc__pc_event_push_owned(rtc_pc_t *pc, rtc_pc_event_type_t 
                                               const void *data, size_t len);
 /* A state-change event (dropped and counted when out of memory). */
 void rtc__pc_event_state(rtc_pc_t *pc, rtc_pc_event_type_t type, int state);
+/* One state change's events (see rtc_pc_events.c); end with what begin returned. */
+bool rtc__pc_state_task_begin(rtc_pc_t *pc);
+void rtc__pc_state_task_end(rtc_pc_t *pc, bool begun);
 /* Unqueues and frees a node just pushed whose payload could not be built (counted). */
 void rtc__pc_event_cancel(rtc_pc_t *pc, rtc_pc_event_node_t *n);
 void rtc__pc_events_free(rtc_pc_t *pc);

@@ -166,8 +166,10 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
        * them, and the aggregate connection state follows each one. */
       if (!pc->closed && ev.ice_state != pc->ice_state) {
         pc->ice_state = ev.ice_state;
+        bool begun = rtc__pc_state_task_begin(pc);
         rtc__pc_event_state(pc, RTC_PC_EVENT_ICE_CONNECTION_STATE, (int)ev.ice_state);
         rtc__pc_update_states(pc);
+        rtc__pc_state_task_end(pc, begun);
       }
       break;
     case RTC_TRANSPORT_EVENT_SELECTED_PAIR:

@@ -156,4 +156,37 @@ test("readyState inside ondatachannel and onopen is open", function()
   eq(table.concat(seen, ","), "datachannel:open,local-open:open,open:open")
 end)
 
+-- W3C: an ICE or DTLS transport's state change sets the transport's state,
+-- iceConnectionState and connectionState together, then fires its events; every handler
+-- of the change reads all the new states (Chromium: in oniceconnectionstatechange
+-- "checking", connectionState is already "connecting").
+test("one state change: every handler of it reads all the new states", function()
+  local a, b = H.pair()
+  local seen = {}
+  local function log(what)
+    return function()
+      local it = a.sctp and a.sctp.transport.iceTransport
+      seen[#seen + 1] = what .. " ice=" .. a.iceConnectionState .. " conn=" .. a.connectionState ..
+        " icet=" .. (it and it.state or "-") .. " dtls=" .. (a.sctp and a.sctp.transport.state or "-")
+    end
+  end
+  a.oniceconnectionstatechange = log("pc:ice")
+  a.onconnectionstatechange = log("pc:conn")
+  a:createDataChannel("c")
+  assert(H.negotiate(a, b))
+  local t = a.sctp.transport
+  t.onstatechange = log("dtls")
+  t.iceTransport.onstatechange = log("icet")
+  H.waitFor(function() return a.connectionState == "connected" end, "connected")
+  local all = table.concat(seen, "\n")
+  -- checking: ICE transport, pc ice, pc connection all read checking/connecting
+  ok(all:find("icet ice=checking conn=connecting icet=checking", 1, true), "icet checking", all)
+  ok(all:find("pc:ice ice=checking conn=connecting icet=checking", 1, true), "pc ice checking", all)
+  -- DTLS connected: its handler already reads connectionState connected
+  ok(all:find("dtls ice=[a-z]+ conn=connected icet=[a-z]+ dtls=connected"), "dtls connected", all)
+  for _, line in ipairs(seen) do
+    ok(not line:find("conn=new", 1, true), "no handler of the connection reads new", line)
+  end
+end)
+
 H.run()
