@@ -12,7 +12,11 @@
  *   STUN messages the pc sends there: its checks, and its answers to requests whose
  *   MESSAGE-INTEGRITY its ICE agent accepted (the last pc to claim an address wins).
  *   A request alone claims nothing: anyone who knows a ufrag (it travels in the SDP)
- *   and can spoof a source address would otherwise steer a pc's traffic;
+ *   and can spoof a source address would otherwise steer a pc's traffic. A TURN
+ *   server's address belongs to the pc whose allocation it granted (its successful
+ *   answers to that pc's TURN requests claim it), not to the last pc that asked it
+ *   something: the others' requests from the same socket (refused, 437) took the
+ *   relayed data of the allocation's pc away from it;
  * - the rest (DTLS/SRTP/SCTP from an address no pc has talked to) is dropped and
  *   counted.
  * Two pcs on the same shared socket cannot talk to each other, nor can two pairs run
@@ -278,6 +282,24 @@ static void mux_slot_give_back(rtc__io_mux_t *mux, rtc__io_mux_member_t *m) {
   if (m->slot < mux->free_slot) mux->free_slot = m->slot;
 }
 
+/* The TURN methods whose success says the sender's allocation lives (RFC 8656). */
+static bool mux_is_turn(uint16_t type) {
+  uint16_t method = type & ~RTC_STUN_CLASS_MASK;
+  return method == RTC_STUN_ALLOCATE || method == RTC_STUN_REFRESH ||
+         method == RTC_STUN_CREATE_PERMISSION || method == RTC_STUN_CHANNEL_BIND;
+}
+
+/* An ICE check: a binding request with USERNAME (RFC 8445 7.2.2); a STUN server's
+ * binding request carries none. p is a whole STUN message (rtc_stun_is_stun). */
+static bool mux_is_check(const uint8_t *p, size_t len) {
+  for (size_t off = RTC_STUN_HEADER_LEN; off + 4 <= len;) {
+    uint16_t t = (uint16_t)(p[off] << 8 | p[off + 1]), l = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+    if (t == RTC_STUN_ATTR_USERNAME) return true;
+    off += 4 + (((size_t)l + 3) & ~(size_t)3);
+  }
+  return false;
+}
+
 /* The member a datagram belongs to, or NULL. */
 static rtc__io_mux_member_t *mux_route(rtc__io_mux_t *mux, const rtc_addr_t *src,
                                        const uint8_t *p, size_t len) {
@@ -287,6 +309,9 @@ static rtc__io_mux_member_t *mux_route(rtc__io_mux_t *mux, const rtc_addr_t *src
     uint16_t type = (uint16_t)(p[0] << 8 | p[1]);
     if (type & RTC_STUN_SUCCESS) { /* success or error response */
       rtc__io_mux_member_t *m = mux_txn_find(mux, p + 8);
+      /* A TURN server granted m's allocation (or kept it): what it relays is m's. */
+      if (m && (type & RTC_STUN_CLASS_MASK) == RTC_STUN_SUCCESS && mux_is_turn(type))
+        mux_addr_claim(m, src);
       if (m) return m;
     } else if ((type & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST && (type & ~RTC_STUN_CLASS_MASK) == RTC_STUN_BINDING) {
       static rtc_stun_msg_t msg; /* large; one loop, no reentry */
@@ -463,9 +488,13 @@ uv_udp_t *rtc__io_mux_udp(rtc__io_mux_member_t *m) { return &m->mux->udp; }
 
 void rtc__io_mux_sent(rtc__io_mux_member_t *m, const rtc_addr_t *remote, const uint8_t *p,
                       size_t len) {
-  /* The answers to our checks come from where they went; a STUN server's answers
-   * may come to several members from there, so they are matched by transaction. */
+  /* Answers come back by transaction ID. The peer's DTLS and media come from where our
+   * checks and our answers to its checks went: those claim the address. Requests to
+   * STUN and TURN servers do not (mux_route claims a TURN server for the pc it
+   * granted an allocation), nor do TURN Send indications. */
   if (!rtc_stun_is_stun(p, len)) return;
-  mux_addr_claim(m, remote);
-  if (((p[0] << 8 | p[1]) & RTC_STUN_CLASS_MASK) == RTC_STUN_REQUEST) mux_txn_record(m, p + 8);
+  uint16_t type = (uint16_t)(p[0] << 8 | p[1]), cls = type & RTC_STUN_CLASS_MASK;
+  if (cls == RTC_STUN_REQUEST) mux_txn_record(m, p + 8);
+  if ((type & ~RTC_STUN_CLASS_MASK) != RTC_STUN_BINDING || cls == RTC_STUN_INDICATION) return;
+  if (cls != RTC_STUN_REQUEST || mux_is_check(p, len)) mux_addr_claim(m, remote);
 }

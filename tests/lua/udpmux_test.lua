@@ -159,6 +159,60 @@ test("a forged request naming a pc's ufrag does not claim its source address", f
   H.waitFor(function() return got == 2 end, "both pairs still echo")
 end, 30000)
 
+-- A coturn on loopback (a test dependency: tools/deps.sh): its port and a function
+-- that stops it.
+local function coturn()
+  local probe = uv.new_udp()
+  assert(probe:bind("127.0.0.1", 0))
+  local port = probe:getsockname().port
+  probe:close()
+  local exited = false
+  local handle, pid = uv.spawn("turnserver", { args = { "-n", "--no-cli", "--no-dtls", "--no-tls",
+    "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1", "--listening-port", tostring(port),
+    "--allow-loopback-peers", "--lt-cred-mech", "--user", "u:p", "--realm", "luartc",
+    "--min-port", "41000", "--max-port", "41999", "--no-stdout-log", "--log-file", "/dev/null",
+    "--simple-log" } }, function() exited = true end)
+  assert(handle, "turnserver (coturn) could not start: " .. tostring(pid))
+  rtc.sleep(300) -- listening by then; an earlier allocation request is retransmitted anyway
+  return port, function()
+    handle:kill("sigterm")
+    H.waitFor(function() return exited end, "coturn exited", 5000)
+    handle:close()
+  end
+end
+
+-- A TURN server reached over UDP from a shared socket sees one client: one pc gets the
+-- allocation, the others 437. Their refused requests must not take the server's
+-- address, and with it the relayed datagrams of the pc that has the allocation: a's
+-- echoes went to c once c had been refused (1 of 4 echoed, none dropped).
+test("TURN over a shared socket: a refused allocation (437) leaves the relay to its pc", function()
+  local port, stop = coturn()
+  local good, err = pcall(function()
+    local turn = { { urls = "turn:127.0.0.1:" .. port .. "?transport=udp", username = "u", credential = "p" } }
+    local _, _, da, db = H.connected("relayed", nil,
+      { udpMux = true, iceTcp = false, iceServers = turn, iceTransportPolicy = "relay" }, { iceTcp = false })
+    db.onmessage = function(m) db:send(m.data) end
+    local got = 0
+    da.onmessage = function() got = got + 1 end
+    da:send("1")
+    H.waitFor(function() return got == 1 end, "an echo through the relay")
+    local c = H.pc { udpMux = true, iceTcp = false, iceServers = turn }
+    local errs = {}
+    c.onicecandidateerror = function(ev) errs[#errs + 1] = ev.errorCode end
+    c:createDataChannel("c")
+    assert(c:setLocalDescription())
+    H.waitFor(function() return c.iceGatheringState == "complete" end, "c gathered", 15000)
+    eq(table.concat(errs, ","), "437", "c's allocation refused")
+    for i = 2, 4 do
+      da:send(tostring(i))
+      rtc.sleep(100)
+    end
+    H.waitFor(function() return got == 4 end, "echoes through the relay after c was refused", 3000)
+  end)
+  stop()
+  ok(good, err)
+end, 30000)
+
 test("udpMux option errors", function()
   local okk, err = pcall(rtc.RTCPeerConnection, { udpMux = "yes" })
   ok(not okk and tostring(err):find("udpMux"), "string refused", err)
