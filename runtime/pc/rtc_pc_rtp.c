@@ -208,9 +208,22 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
   const uint8_t *pkt;
   size_t pkt_len;
   rtc_rtcp_msg_t msg;
+  /* The compound's SDES CNAME (RFC 3550 6.1 puts one in each), for the BYE's log line. */
+  char cname[64] = "none";
   while (rtc_rtcp_iter_next(&it, &pkt, &pkt_len) == 1) {
     if (rtc_rtcp_parse(pkt, pkt_len, &msg) < 0) continue;
     switch (msg.kind) {
+    case RTC_RTCP_KIND_SDES:
+      if (msg.u.sdes.count && msg.u.sdes.chunk[0].cname) {
+        size_t cl = msg.u.sdes.chunk[0].cname_len;
+        if (cl >= sizeof(cname)) cl = sizeof(cname) - 1;
+        for (size_t i = 0; i < cl; i++) { /* printable only: it goes into a log line */
+          uint8_t ch = msg.u.sdes.chunk[0].cname[i];
+          cname[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+        }
+        cname[cl] = 0;
+      }
+      break;
     case RTC_RTCP_KIND_SR:
       for (size_t i = 0; i < pc->media->n_trs; i++) {
         rtc_tr_t *tr = pc->media->trs[i];
@@ -222,8 +235,8 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
     case RTC_RTCP_KIND_RR: report_blocks(pc, msg.u.rr.rb, msg.u.rr.rb_count); break;
     case RTC_RTCP_KIND_BYE: /* RFC 3550 6.6, W3C webrtc-pc 9.3: the source left */
       for (size_t k = 0; k < msg.u.bye.count; k++) {
-        RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: RTCP BYE from ssrc %08x", pc->id,
-                (unsigned)msg.u.bye.ssrc[k]);
+        RTC_LOG(RTC_LOG_INFO, "pc", "pc %u: RTCP BYE from ssrc %08x (cname %s)", pc->id,
+                (unsigned)msg.u.bye.ssrc[k], cname);
         for (size_t i = 0; i < pc->media->n_trs; i++) {
           rtc_tr_t *tr = pc->media->trs[i];
           if (tr->receiving && tr->remote_ssrc && tr->remote_ssrc == msg.u.bye.ssrc[k])

@@ -149,12 +149,18 @@ void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted) {
 /* RFC 3550 6.6: an RTCP BYE for our sender's SSRC; true when queued. */
 static bool send_bye(rtc_pc_t *pc, rtc_tr_t *tr) {
   if (!pc || !rtc_transport_srtp_ready(pc->transport)) return false;
-  /* RFC 3550 6.1: a compound packet starts with a report (an empty RR will do) and
-   * BYE comes last. The media SSRC only: receivers key tracks by it. */
-  uint8_t buf[64];
+  /* RFC 3550 6.1: a compound packet starts with a report (an empty RR will do), holds
+   * an SDES CNAME (a MUST, as libwebrtc sends it) and BYE comes last. The media SSRC
+   * only: receivers key tracks by it. */
+  uint8_t buf[96];
   rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 0};
   int n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
   if (n <= 0) return false;
+  if (pc->media) {
+    int c = rtc_rtcp_write_sdes_cname(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, pc->media->cname);
+    if (c <= 0) return false;
+    n += c;
+  }
   int m = rtc_rtcp_write_bye(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, NULL);
   if (m <= 0) return false;
   return rtc_transport_send_rtcp(pc->transport, pc->now_us, buf, (size_t)(n + m)) == 0;

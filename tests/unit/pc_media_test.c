@@ -507,10 +507,12 @@ static void test_mute_events(void) {
 }
 
 /* RTCP BYEs the receiving side logs ("RTCP BYE from ssrc ..."). */
-static int byes_logged;
+static int byes_logged, byes_without_cname;
 static void bye_sink(rtc_log_level_t level, const char *module, const char *line, void *ud) {
   (void)level, (void)module, (void)ud;
   if (strstr(line, "RTCP BYE from ssrc")) byes_logged++;
+  /* RFC 3550 6.1: the BYE's compound carries the sender's SDES CNAME */
+  if (strstr(line, "RTCP BYE from ssrc") && strstr(line, "(cname none)")) byes_without_cname++;
 }
 
 /* RFC 3550 6.3.7: a participant that never sent an RTP or RTCP packet must not send a
@@ -545,6 +547,7 @@ static void test_no_bye_from_silent_sender(void) {
   rtc_log_set_sink(NULL, NULL);
   CHECK_EQ_INT(after_silent, 0);
   CHECK_EQ_INT(byes_logged, 1);
+  CHECK_EQ_INT(byes_without_cname, 0);
   rtc_tr_unref(silent);
   rtc_tr_unref(talks);
   side_free(&a);
