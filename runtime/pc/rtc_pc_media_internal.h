@@ -53,8 +53,11 @@ struct rtc_tr {
 
   /* Receiver. */
   bool receiving, track_fired, frame_events, rtp_events;
-  bool unmuted;      /* the receiver's track as last announced (it starts muted) */
-  bool remote_sends; /* the peer's last description sends on this m-section */
+  bool unmuted; /* the receiver's track as last announced (it starts muted) */
+  /* W3C [[FiredDirection]] receives: the last description applied (the peer's offer or
+   * answer, or our answer) has the peer send on this m-section. A track event fires
+   * each time it becomes true, the track mutes each time it becomes false. */
+  bool remote_sends;
   uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
   rtc_rtp_recv_t *recv;
   uint8_t recv_pt;

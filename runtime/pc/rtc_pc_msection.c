@@ -210,7 +210,7 @@ static void answer_set(rtc_tr_t *tr, const rtc_sdp_media_t *offered, const rtc_s
 }
 
 static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
-  if (tr->track_fired || tr->stopped) return;
+  if (tr->stopped) return;
   tr->track_fired = true;
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK);
   if (!n) return;
@@ -222,6 +222,45 @@ static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
   }
   n->ev.mid = n->owned_mid;
   n->ev.mline_index = tr->mline;
+}
+
+/* W3C webrtc-pc "process remote tracks" for the transceivers one description touches:
+ * [[FiredDirection]] (tr->remote_sends) follows the description; a transceiver that
+ * starts receiving gets a track event again (the same track: a browser's ontrack fires
+ * at every inactive -> sendrecv), one that stops has its track muted. "Set the
+ * description" then mutes them all before firing the track events, each in m-section
+ * order. */
+typedef struct {
+  rtc_tr_t *add[RTC_PC_MAX_TRANSCEIVERS], *mute[RTC_PC_MAX_TRANSCEIVERS];
+  size_t n_add, n_mute;
+} track_changes_t;
+
+/* may_add: false for our answer, which only removes (W3C: its track events came with
+ * the peer's offer). */
+static void track_changes_note(track_changes_t *c, rtc_tr_t *tr, bool recvs, bool may_add) {
+  bool was = tr->remote_sends;
+  tr->remote_sends = recvs;
+  if (recvs && !was && may_add && c->n_add < RTC_PC_MAX_TRANSCEIVERS) c->add[c->n_add++] = tr;
+  if (!recvs && was && c->n_mute < RTC_PC_MAX_TRANSCEIVERS) c->mute[c->n_mute++] = tr;
+}
+
+/* Noted in transceiver order (our answer, the rollback), fired in m-section order. */
+static void sort_by_mline(rtc_tr_t **trs, size_t n) {
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0 && trs[k - 1]->mline > trs[k]->mline; k--) {
+      rtc_tr_t *t = trs[k];
+      trs[k] = trs[k - 1];
+      trs[k - 1] = t;
+    }
+}
+
+static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
+  sort_by_mline(c->mute, c->n_mute);
+  sort_by_mline(c->add, c->n_add);
+  for (size_t i = 0; i < c->n_mute; i++)
+    rtc__pc_tr_set_muted(pc, c->mute[i], true);
+  for (size_t i = 0; i < c->n_add; i++)
+    fire_track(pc, c->add[i]);
 }
 
 /* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID). */
@@ -257,6 +296,7 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     }
   }
   int tm = rtc__pc_transport_mline(remote);
+  track_changes_t changes = {0};
   for (size_t i = 0; i < remote->n_media; i++) {
     const rtc_sdp_media_t *rm = &remote->media[i];
     if (!is_rtp_mline(rm) || !rm->mid) continue;
@@ -283,24 +323,28 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
     take_remote_ids(tr, rm);
-    tr->remote_sends = dir_sends(tr_dir(rm->direction));
-    /* W3C "process the addition of a remote track" when the peer sends to us; its
-     * "removal" (the peer no longer sends) mutes the track. */
-    if (tr->remote_sends && dir_recvs(tr->direction)) fire_track(pc, tr);
-    if (!tr->remote_sends) rtc__pc_tr_set_muted(pc, tr, true);
+    /* W3C: the offer's direction reversed, whatever ours is (a sendonly transceiver of
+     * ours gets its track event too, and its mute with our answer). */
+    track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true);
   }
+  track_changes_fire(pc, &changes);
   return 0;
 }
 
 void rtc__pc_media_rollback(rtc_pc_t *pc) {
   rtc_pc_media_t *md = pc->media;
+  track_changes_t changes = {0};
   for (size_t i = 0; i < md->n_trs;) {
     rtc_tr_t *tr = md->trs[i];
-    if (tr->negotiated) { /* the peer sends as the current descriptions say */
-      tr->remote_sends = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
+    if (tr->negotiated) {
+      /* The peer sends as the current descriptions say: [[FiredDirection]] goes back to
+       * its stable value (Chromium fires ontrack when that receives again). */
+      bool recvs = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
+      track_changes_note(&changes, tr, recvs && !tr->stopped, true);
       i++;
       continue;
     }
+    tr->remote_sends = false;
     if (tr->track_fired) {
       /* W3C "process the removal of a remote track": the announced track ends. */
       rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_ENDED);
@@ -323,6 +367,7 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
     tr->pc = NULL;
     rtc_tr_unref(tr);
   }
+  track_changes_fire(pc, &changes);
 }
 
 static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
@@ -355,6 +400,7 @@ static void setup_sender(rtc_pc_t *pc, rtc_tr_t *tr) {
 void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
                               bool remote_is_answer) {
   const rtc_sdp_t *answer = remote_is_answer ? remote : local;
+  track_changes_t changes = {0};
   for (size_t i = 0; i < pc->media->n_trs; i++) {
     rtc_tr_t *tr = pc->media->trs[i];
     if (!tr->mid || tr->stopped) continue;
@@ -387,7 +433,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->negotiated = true;
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
-    tr->remote_sends = tr->receiving;
+    track_changes_note(&changes, tr, tr->receiving, remote_is_answer);
     if (tr->sending)
       setup_sender(pc, tr);
     else {
@@ -396,11 +442,9 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (!tr->receiving) {
       rtc_rtp_recv_destroy(tr->recv);
       tr->recv = NULL;
-      rtc__pc_tr_set_muted(pc, tr, true); /* W3C "process the removal of a remote track" */
-    } else if (remote_is_answer) {
-      fire_track(pc, tr);
     }
   }
+  track_changes_fire(pc, &changes);
   /* Our stopped transceivers whose m-sections are now rejected are done. */
   for (size_t i = 0; i < pc->media->n_trs; i++)
     if (pc->media->trs[i]->stopped) pc->media->trs[i]->current_direction = RTC_TR_STOPPED;

@@ -203,7 +203,7 @@ void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire) {
     rtc_pc_event_node_t *n = rtc__pc_event_push(tr->pc, RTC_PC_EVENT_TRACK_ENDED);
     if (n) n->ev.tr = rtc_tr_ref(tr);
   }
-  tr->track_fired = false;
+  tr->track_fired = tr->remote_sends = false;
   tr->unmuted = false; /* an ended track fires no mute */
 }
 

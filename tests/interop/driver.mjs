@@ -750,6 +750,51 @@ test('media-peer-camera-to-luartc', async (t) => {
   t.note += `, unmute on first packet, mute on ${how}`;
 }, { only: MEDIA_PEERS });
 
+// W3C webrtc-pc [[FiredDirection]]: the browser stops sending by renegotiating to
+// inactive, then resumes (sendrecv): luartc's tracks mute, then its ontrack fires again
+// for each (the same track, still muted in the handler), the next packets unmute them
+// and frames flow again.
+test('media-peer-inactive-resume', async (t) => {
+  await setup(t, { secure: true });
+  const kinds = ['video', 'audio'];
+  t.L.cmd({ op: 'count' });
+  t.P.cmd({ op: 'getmedia', video: true, audio: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera and microphone' });
+  await t.link.negotiate(t.P, t.L);
+  await bothConnected(t);
+  const first = await Promise.all(kinds.map((k) => waitTrack(t.L, k)));
+  await Promise.all(kinds.map((k) => t.L.wait((e) => e.ev === 'trackunmute' && e.kind === k, { what: `${k} unmute` })));
+  const tracks = () => t.L.events.filter((e) => e.ev === 'track');
+  // inactive: muted, no track event, no frames
+  const m1 = t.L.mark();
+  await t.P.request({ op: 'direction', value: 'inactive' }, (e) => e.ev === 'direction', { what: 'inactive' });
+  await t.link.negotiate(t.P, t.L);
+  await Promise.all(kinds.map((k) => t.L.wait((e) => e.ev === 'trackmute' && e.kind === k, { since: m1, what: `${k} mute` })));
+  await sleep(500);
+  const a = await mstats(t.L);
+  await sleep(1500);
+  const b = await mstats(t.L);
+  assert(b.frames.video === a.frames.video, `luartc video frames while inactive: ${a.frames.video} -> ${b.frames.video}`);
+  assert(tracks().length === 2, `track events after inactive: ${tracks().length}`);
+  // sendrecv again: ontrack again, same tracks
+  const m2 = t.L.mark();
+  await t.P.request({ op: 'direction', value: 'sendrecv' }, (e) => e.ev === 'direction', { what: 'sendrecv' });
+  await t.link.negotiate(t.P, t.L);
+  const second = await Promise.all(kinds.map((k) => waitTrack(t.L, k, m2)));
+  const unmuted = await Promise.all(kinds.map((k) => t.L.wait((e) => e.ev === 'trackunmute' && e.kind === k, { since: m2, what: `${k} unmute after resume` })));
+  for (let i = 0; i < kinds.length; i++) {
+    assert(second[i].id === first[i].id, `${kinds[i]}: another track ${second[i].id} (was ${first[i].id})`);
+    assert(second[i].muted === true, `${kinds[i]} not muted in the second ontrack`);
+    assert(t.L.events.indexOf(second[i]) < t.L.events.indexOf(unmuted[i]), `${kinds[i]}: unmute before ontrack`);
+  }
+  const c = await mstats(t.L);
+  await sleep(2000);
+  const d = await mstats(t.L);
+  for (const k of kinds) assert(d.frames[k] > c.frames[k] + 10, `luartc ${k} frames after resume: ${c.frames[k]} -> ${d.frames[k]}`);
+  assert(tracks().length === 4, `track events: ${tracks().length}`);
+  t.note = `ontrack 2 -> 2 -> 4, luartc got ${d.frames.video - c.frames.video} video, ${d.frames.audio - c.frames.audio} audio frames in 2 s after resume`;
+}, { only: ['chromium'] });
+
 // 5 % random loss on UDP only, in the test's namespace: Chromium and luartc both use
 // 10.99.0.1, so the media crosses lo. This kernel has no sch_netem (nor prio, nor tc
 // actions), so an nftables input rule drops a random 5 % of UDP packets instead

@@ -162,6 +162,12 @@
       for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = 'inactive';
       emit({ ev: 'inactive' });
     },
+    // direction {value}: every transceiver with a track takes that direction (the next
+    // offer says so): 'inactive' then 'sendrecv' stops and resumes sending.
+    direction(c) {
+      for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = c.value;
+      emit({ ev: 'direction', value: c.value });
+    },
     async mstats() {
       const r = await pc.getStats();
       const out = { ev: 'mstats', inbound: {}, outbound: {}, codecs: {} };

@@ -481,12 +481,15 @@ static void test_mute_events(void) {
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   CHECK(rtc_tr_send_frame(at, 960u * 3, opus, sizeof(opus), false) < 0); /* not sending */
-  /* sending again: the next packet unmutes */
+  /* sending again: W3C [[FiredDirection]] receives again, so a second track event for
+   * the same transceiver (as browsers fire ontrack), then the next packet unmutes */
   CHECK_EQ_INT(rtc_tr_set_direction(at, RTC_TR_SENDONLY), 0);
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   b.order[b.n_order] = 0;
-  CHECK(strcmp(b.order, "TUM") == 0);
+  CHECK(strcmp(b.order, "TUMT") == 0);
+  CHECK_EQ_INT(b.ev.tracks, 2);
+  CHECK(b.ev.track_tr[1] == b.ev.track_tr[0]);
   for (int i = 4; i < 6; i++) {
     CHECK_EQ_INT(rtc_tr_send_frame(at, 960u * (uint32_t)i, opus, sizeof(opus), false), 0);
     run(&a, &b, RTC_MS(20), 0);
@@ -495,12 +498,12 @@ static void test_mute_events(void) {
   CHECK_EQ_INT(rtc_tr_stop(at), 0);
   run(&a, &b, RTC_MS(50), 0);
   b.order[b.n_order] = 0;
-  CHECK(strcmp(b.order, "TUMUM") == 0);
+  CHECK(strcmp(b.order, "TUMTUM") == 0);
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   b.order[b.n_order] = 0;
   printf("  b's track: %s\n", b.order);
-  CHECK(strcmp(b.order, "TUMUME") == 0);
+  CHECK(strcmp(b.order, "TUMTUME") == 0);
   rtc_tr_unref(at);
   side_free(&a);
   side_free(&b);
@@ -554,6 +557,57 @@ static void test_no_bye_from_silent_sender(void) {
   side_free(&b);
 }
 
+/* W3C webrtc-pc "set the description": the mutes of one description come before its
+ * track events, whatever the m-section order; a rolled-back remote offer puts
+ * [[FiredDirection]] back, and a track that receives again fires again (Chromium). */
+static void test_fired_direction_order(void) {
+  side_t a, b;
+  side_init(&a, "10.1.4.1", 4400);
+  side_init(&b, "10.1.4.2", 5400);
+  rtc_tr_init_t ai;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  ai.direction = RTC_TR_INACTIVE;
+  rtc_tr_t *t0 = rtc_pc_add_transceiver(a.pc, &ai);
+  ai.direction = RTC_TR_SENDONLY;
+  rtc_tr_t *t1 = rtc_pc_add_transceiver(a.pc, &ai);
+  const uint8_t opus[] = {0xfc, 0xff, 0xfe};
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(500), 0);
+  CHECK_EQ_INT(rtc_tr_send_frame(t1, 0, opus, sizeof(opus), false), 0);
+  run(&a, &b, RTC_MS(20), 0);
+  b.order[b.n_order] = 0;
+  CHECK(strcmp(b.order, "TU") == 0); /* m=1 only: m=0 is inactive */
+  /* m=0 starts sending, m=1 stops, in one offer: the mute (m=1) first */
+  CHECK_EQ_INT(rtc_tr_set_direction(t0, RTC_TR_SENDONLY), 0);
+  CHECK_EQ_INT(rtc_tr_set_direction(t1, RTC_TR_INACTIVE), 0);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(100), 0);
+  b.order[b.n_order] = 0;
+  printf("  b: %s\n", b.order);
+  CHECK(strcmp(b.order, "TUMT") == 0);
+  CHECK_EQ_INT(b.ev.tracks, 2);
+  CHECK(b.ev.tracks == 2 && b.ev.track_tr[0] != b.ev.track_tr[1]);
+  /* an offer that stops m=0, rolled back: muted by it, announced again by the rollback */
+  CHECK_EQ_INT(rtc_tr_send_frame(t0, 0, opus, sizeof(opus), false), 0);
+  run(&a, &b, RTC_MS(20), 0);
+  CHECK_EQ_INT(rtc_tr_set_direction(t0, RTC_TR_INACTIVE), 0);
+  char *offer = NULL;
+  CHECK_EQ_INT(rtc_pc_create_offer(a.pc, false, &offer), 0);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_OFFER, offer), 0);
+  side_drain(&b);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b.pc, RTC_SDP_ROLLBACK, NULL), 0);
+  side_drain(&b);
+  b.order[b.n_order] = 0;
+  printf("  b: %s\n", b.order);
+  CHECK(strcmp(b.order, "TUMTUMT") == 0);
+  CHECK(b.ev.tracks == 3 && b.ev.track_tr[2] == b.ev.track_tr[1]);
+  free(offer);
+  rtc_tr_unref(t0);
+  rtc_tr_unref(t1);
+  side_free(&a);
+  side_free(&b);
+}
+
 /* W3C rollback of a remote offer: the transceivers it made go, their tracks end. */
 static void test_rollback_remote_offer(void) {
   char *offer = read_fixture("chromium-156-offer-audio-video-datachannel.sdp");
@@ -588,6 +642,7 @@ int main(void) {
   RUN_TEST(test_media_only_frames_identical);
   RUN_TEST(test_mute_events);
   RUN_TEST(test_no_bye_from_silent_sender);
+  RUN_TEST(test_fired_direction_order);
   RUN_TEST(test_media_nack_rtx_repairs_loss);
   RUN_TEST(test_stop_and_recycle);
   RUN_TEST(test_rollback_remote_offer);

@@ -1,0 +1,210 @@
+-- ontrack again when a transceiver receives again (W3C webrtc-pc [[FiredDirection]],
+-- "process remote tracks"): each time a negotiation takes the transceiver from not
+-- receiving to receiving, a track event fires with the same receiver, track and
+-- transceiver; from receiving to not receiving, the track mutes. Set by the peer's
+-- offer or answer, and by our own answer (which only mutes).
+local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
+local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
+
+local FIX = H.MEDIA_FIXTURES
+
+-- Logs pc's track events and what its tracks do ("track", "mute", "unmute", "rtp").
+local function watch(pc)
+  local w = { log = {}, events = {}, rtp = 0 }
+  pc.ontrack = function(ev)
+    w.events[#w.events + 1] = ev
+    w.log[#w.log + 1] = "track muted=" .. tostring(ev.track.muted)
+    local t = ev.track
+    if t._watched then return end
+    t._watched = true
+    t.onmute = function() w.log[#w.log + 1] = "mute" end
+    t.onunmute = function() w.log[#w.log + 1] = "unmute" end
+    t.onrtp = function()
+      w.rtp = w.rtp + 1
+      if w.log[#w.log] ~= "rtp" then w.log[#w.log + 1] = "rtp" end
+    end
+  end
+  return w
+end
+
+local function count(log, what)
+  local n = 0
+  for _, l in ipairs(log) do if l:find(what, 1, true) == 1 then n = n + 1 end end
+  return n
+end
+
+-- RTP reaches the tracks (packets counted from now on: some may have come already).
+local function flows(w, what)
+  local n = w.rtp
+  H.waitFor(function() return w.rtp > n + 5 end, what, 5000)
+end
+
+-- The three events of one transceiver: same objects each time.
+local function same_objects(e1, e2)
+  ok(e2.track == e1.track, "the same track object")
+  ok(e2.receiver == e1.receiver, "the same receiver")
+  ok(e2.transceiver == e1.transceiver, "the same transceiver")
+  eq(e2.streams[1] and e2.streams[1].id, e1.streams[1] and e1.streams[1].id, "the same stream id")
+end
+
+test("sendrecv -> inactive -> sendrecv (the peer's offers): ontrack 1 -> 1 -> 2, unmuted by the next RTP", function()
+  local a, b = H.pair()
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(src, "s1"))
+  local w = watch(b)
+  assert(H.negotiate(a, b))
+  flows(w, "first media")
+  eq(#w.events, 1)
+  eq(w.log[1], "track muted=true")
+  eq(w.log[2], "unmute")
+  local ta = a:getTransceivers()[1]
+  ta.direction = "inactive"
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return w.events[1].track.muted end, "mute", 3000)
+  rtc.sleep(300)
+  eq(#w.events, 1, "no track event for inactive")
+  eq(w.log[#w.log], "mute")
+  eq(w.events[1].track.readyState, "live")
+  ta.direction = "sendrecv"
+  local n = #w.log
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #w.events == 2 end, "second ontrack", 3000)
+  eq(w.log[n + 1], "track muted=true", "the track event comes first, the track still muted")
+  same_objects(w.events[1], w.events[2])
+  eq(w.events[2].streams[1].id, "s1")
+  ok(b:getTransceivers()[1] == w.events[2].transceiver, "the pc's one transceiver")
+  eq(#b:getTransceivers(), 1)
+  flows(w, "media after resume")
+  eq(w.log[n + 2], "unmute", "then the next packet unmutes it")
+  eq(w.events[2].track.muted, false)
+  eq(count(w.log, "track"), 2)
+  eq(count(w.log, "mute"), 1)
+  eq(count(w.log, "unmute"), 2)
+  -- a negotiation that changes nothing fires nothing
+  assert(H.negotiate(a, b))
+  rtc.sleep(200)
+  eq(#w.events, 2)
+  src:stop()
+end, 30000)
+
+test("the offerer's ontrack fires again with the peer's answer: sendonly -> inactive -> sendonly", function()
+  local a, b = H.pair()
+  local wa = watch(a)
+  assert(a:addTransceiver("audio", { direction = "recvonly" }))
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(b:addTrack(src))
+  assert(H.negotiate(a, b))
+  eq(b:getTransceivers()[1].currentDirection, "sendonly", "b's track took a's m-section")
+  flows(wa, "media at a")
+  eq(#wa.events, 1)
+  local tb = b:getTransceivers()[1]
+  tb.direction = "inactive"
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return wa.events[1].track.muted end, "mute by b's answer", 3000)
+  eq(#wa.events, 1)
+  tb.direction = "sendonly"
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #wa.events == 2 end, "second ontrack at setRemoteDescription(answer)", 3000)
+  same_objects(wa.events[1], wa.events[2])
+  flows(wa, "media after resume")
+  eq(wa.events[2].track.muted, false)
+  eq(count(wa.log, "mute"), 1)
+  src:stop()
+end, 30000)
+
+test("our own answer stops receiving (recvonly -> inactive -> recvonly): muted by it, ontrack again with the next offer", function()
+  local a, b = H.pair()
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(src))
+  local w = watch(b)
+  assert(H.negotiate(a, b))
+  flows(w, "media at b")
+  local tb = b:getTransceivers()[1]
+  tb.direction = "inactive"
+  local offer = assert(a:createOffer())
+  assert(a:setLocalDescription(offer))
+  assert(b:setRemoteDescription(offer))
+  rtc.sleep(100)
+  eq(#w.events, 1, "the offer still sends: nothing yet")
+  eq(w.events[1].track.muted, false)
+  local answer = assert(b:createAnswer())
+  assert(b:setLocalDescription(answer))
+  H.waitFor(function() return w.events[1].track.muted end, "muted by b's own answer", 3000)
+  assert(a:setRemoteDescription(answer))
+  eq(tb.currentDirection, "inactive")
+  tb.direction = "recvonly"
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #w.events == 2 end, "second ontrack", 3000)
+  same_objects(w.events[1], w.events[2])
+  flows(w, "media after resume")
+  eq(count(w.log, "mute"), 1)
+  eq(count(w.log, "unmute"), 2)
+  src:stop()
+end, 30000)
+
+test("a sendonly transceiver of ours: ontrack at the peer's sendrecv offer, as browsers; muted by our answer", function()
+  local a, b = H.pair()
+  local w = watch(b)
+  local vb = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  local tb = assert(b:addTransceiver(vb, { direction = "sendonly" }))
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(src))
+  local offer = assert(a:createOffer())
+  assert(a:setLocalDescription(offer))
+  assert(b:setRemoteDescription(offer))
+  H.waitFor(function() return #w.events == 1 end, "ontrack at setRemoteDescription(offer)", 3000)
+  ok(w.events[1].transceiver == tb, "on our transceiver, which took the m-section")
+  local answer = assert(b:createAnswer())
+  assert(b:setLocalDescription(answer))
+  assert(a:setRemoteDescription(answer))
+  eq(tb.currentDirection, "sendonly")
+  rtc.sleep(300)
+  eq(w.events[1].track.muted, true, "never unmuted: a does not send")
+  eq(count(w.log, "unmute"), 0)
+  -- b wants to receive after all: b offers sendrecv, a answers sendrecv
+  tb.direction = "sendrecv"
+  assert(H.negotiate(b, a))
+  H.waitFor(function() return #w.events == 2 end, "ontrack again with a's answer", 3000)
+  same_objects(w.events[1], w.events[2])
+  flows(w, "media at b")
+  vb:stop(); src:stop()
+end, 30000)
+
+test("order: the mutes of a description before its track events, both after the callback", function()
+  local a, b = H.pair()
+  local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  local s2 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  local t1 = assert(a:addTransceiver(s1, { direction = "inactive" }))
+  local t2 = assert(a:addTransceiver(s2, { direction = "sendonly" }))
+  local log, tracks = {}, {}
+  b.ontrack = function(ev)
+    local mid = ev.transceiver.mid
+    log[#log + 1] = "track " .. mid
+    tracks[mid] = ev.track
+    ev.track.onmute = function() log[#log + 1] = "mute " .. mid end
+    ev.track.onunmute = function() log[#log + 1] = "unmute " .. mid end
+  end
+  assert(H.negotiate(a, b))
+  local m2 = t2.mid
+  H.waitFor(function() return tracks[m2] and not tracks[m2].muted end, "m2 flows", 5000)
+  eq(#log, 2)
+  t1.direction, t2.direction = "sendonly", "inactive"
+  local offer = assert(a:createOffer())
+  assert(a:setLocalDescription(offer))
+  local done = false
+  b:setRemoteDescription(offer, function(_, err)
+    assert(not err, err)
+    log[#log + 1] = "callback"
+    done = true
+  end)
+  H.waitFor(function() return done and #log >= 5 end, "the events of setRemoteDescription", 3000)
+  eq(log[3], "callback")
+  eq(log[4], "mute " .. m2, "the mute of m-section 2 first")
+  eq(log[5], "track " .. t1.mid, "then the track event of m-section 1")
+  local answer = assert(b:createAnswer())
+  assert(b:setLocalDescription(answer))
+  assert(a:setRemoteDescription(answer))
+  s1:stop(); s2:stop()
+end, 30000)
+
+H.run()
