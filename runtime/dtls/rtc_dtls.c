@@ -21,8 +21,19 @@
 #include "dtls/rtc_dtls_internal.h"
 
 #define DTLS_DEFAULT_RTO_MS 100
-#define DTLS_DEFAULT_MAX_RTO_MS 3000
+/* RFC 6347 4.2.4.1: the retransmission timer doubles "up to no less than the RFC 6298
+ * maximum of 60 seconds"; BoringSSL (browsers) caps it at 60 s too. */
+#define DTLS_DEFAULT_MAX_RTO_MS 60000
 #define DTLS_DEFAULT_MTU 1200
+/* Timeouts of one flight before the handshake gives up: BoringSSL's DTLS1_MAX_TIMEOUTS.
+ * With the RTO doubling to its cap that is minutes (~3.5 min from 100 ms to 60 s), so
+ * in practice ICE decides first: a handshake fails on an alert, or because the pc's ICE
+ * transport failed, not on a clock of its own. */
+#define DTLS_MAX_TIMEOUTS 12
+/* mbedTLS 2.28 has one knob for two things: hs_timeout_max is the RTO's cap and its
+ * give-up (it fails once a doubled RTO would pass it). It gets this, never reached:
+ * dtls_set_timer holds the RTO at max_rto_ms and we count the timeouts ourselves. */
+#define DTLS_MBEDTLS_NEVER_MS 0x40000000u
 
 /* Browsers negotiate ECDHE-ECDSA with AES-GCM (RFC 8827 6.5), but peers with RSA
  * certificates are still met (GStreamer's webrtcbin, gateways, older stacks):
@@ -86,6 +97,17 @@ static int dtls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
 
 static void dtls_set_timer(void *ctx, uint32_t int_ms, uint32_t fin_ms) {
   rtc_dtls_t *d = ctx;
+  mbedtls_ssl_handshake_params *hs = d->tls ? d->tls->ssl.handshake : NULL;
+  if (hs && fin_ms) {
+    /* Armed by input (the peer answered with its flight, or resent one), not by our
+     * timer: the peer is there, the timeouts count from zero again. */
+    if (!d->in_timeout) d->hs_timeouts = 0;
+    if (hs->retransmit_timeout > d->max_rto_ms) hs->retransmit_timeout = d->max_rto_ms;
+    if (fin_ms > d->max_rto_ms) {
+      fin_ms = d->max_rto_ms;
+      int_ms = fin_ms / 4; /* as mbedtls_ssl_set_timer splits it */
+    }
+  }
   d->timer_start_us = d->now_us;
   d->timer_int_ms = int_ms;
   d->timer_fin_ms = fin_ms;
@@ -402,7 +424,7 @@ int rtc_dtls_start(rtc_dtls_t *d, uint64_t now_us, rtc_dtls_role_t role, const c
   mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
   if (mbedtls_ssl_conf_own_cert(c, rtc__dtls_cert_crt(d->cert), rtc__dtls_cert_key(d->cert)) != 0)
     goto fail;
-  mbedtls_ssl_conf_handshake_timeout(c, d->rto_ms, d->max_rto_ms);
+  mbedtls_ssl_conf_handshake_timeout(c, d->rto_ms, DTLS_MBEDTLS_NEVER_MS);
   if (rtc__dtls_keys_conf(d, c) != 0) goto fail;
   /* No HelloVerifyRequest: ICE connectivity checks already proved the peer's
    * address (RFC 8842 does not require cookies; browsers do not use them). */
@@ -434,7 +456,7 @@ void rtc_dtls_set_rto(rtc_dtls_t *d, uint32_t initial_rto_ms) {
   d->rto_ms = initial_rto_ms;
   if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
   if (d->state == RTC_DTLS_NEW || !d->tls) return;
-  mbedtls_ssl_conf_handshake_timeout(&d->tls->conf, d->rto_ms, d->max_rto_ms);
+  mbedtls_ssl_conf_handshake_timeout(&d->tls->conf, d->rto_ms, DTLS_MBEDTLS_NEVER_MS);
   /* The running handshake copied hs_timeout_min at setup; update it too (the
    * field is public in 2.28's ssl_internal.h). */
   if (d->tls->ssl.handshake) d->tls->ssl.handshake->retransmit_timeout = d->rto_ms;
@@ -498,7 +520,18 @@ int rtc_dtls_handle_timeout(rtc_dtls_t *d, uint64_t now_us) {
   d->now_us = now_us;
   if (d->state != RTC_DTLS_CONNECTING && d->state != RTC_DTLS_CONNECTED) return 0;
   if (dtls_get_timer(d) != 2) return 0;
+  if (d->state == RTC_DTLS_CONNECTING && !d->lean && ++d->hs_timeouts > DTLS_MAX_TIMEOUTS) {
+    /* Our Finished may have gone out under the new keys (a client at flight 5): the
+     * alert goes under them too, so a server that completed learns it at once
+     * instead of staying connected to nobody. */
+    mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                   MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+    rtc__dtls_fail(d, "handshake timeout", 0);
+    return 0;
+  }
+  d->in_timeout = true;
   dtls_drive(d);
+  d->in_timeout = false;
   /* A timer mbedTLS left armed after the handshake would spin the owner's loop. */
   if (d->state == RTC_DTLS_CONNECTED && dtls_get_timer(d) == 2) d->timer_fin_ms = 0;
   return 0;

@@ -7,7 +7,10 @@
  * - The DTLS-SRTP extension (RFC 5764) is offered/accepted with
  *   SRTP_AES128_CM_SHA1_80 (mbedTLS 2.28 has no GCM profile id); the keying material is
  *   exported for media.
- * - Retransmission starts from initial_rto_ms (set from the ICE RTT), not a fixed second.
+ * - Retransmission starts from initial_rto_ms (set from the ICE RTT), not a fixed second,
+ *   and doubles up to max_rto_ms (60 s, RFC 6347 4.2.4.1). The handshake gives up after
+ *   12 timeouts in a row with nothing from the peer (BoringSSL's count: minutes), with
+ *   a fatal alert; before that the owner's ICE decides (a failed path fails the pc).
  * - Server role: a ClientHello split over several handshake fragments/datagrams
  *   (browsers' large post-quantum key shares) is reassembled before mbedTLS reads
  *   it, since mbedTLS 2.28 refuses fragmented ClientHellos.
@@ -39,7 +42,7 @@ typedef enum rtc_dtls_state {
 typedef struct rtc_dtls_config {
   rtc_dtls_cert_t *cert;   /* required; the dtls object takes its own reference */
   uint32_t initial_rto_ms; /* 0: default (100 ms) */
-  uint32_t max_rto_ms;     /* 0: default */
+  uint32_t max_rto_ms;     /* the RTO's cap, not a give-up; 0: default (60 s) */
   uint16_t mtu;            /* 0: default 1200 (fits any path WebRTC uses) */
 } rtc_dtls_config_t;
 

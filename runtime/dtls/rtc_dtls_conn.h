@@ -32,9 +32,12 @@
  * fill (base/rtc_ring.h): at rest a few entries, not 5.6 KiB (issue 12, B3). */
 #define DTLS_RING_FIRST 8
 /* Times the server answers a retransmitted client Finished with its saved last
- * flight once mbedTLS is gone (rtc__dtls_record_go_lean): mbedTLS's own bound is its
- * handshake timeout; ours only has to outlast a few losses of flight 6. */
-#define DTLS_FLIGHT_RESENDS 8
+ * flight once mbedTLS is gone (rtc__dtls_record_go_lean). The client retransmits up
+ * to DTLS_MAX_TIMEOUTS (12) times, and a browser's BoringSSL as many: answering fewer
+ * would leave it to give up on a server that is connected (8 did, at 29% loss). Each
+ * answer is one datagram for one authenticated record of the new epoch, so the bound
+ * is against a broken peer, not an amplification. */
+#define DTLS_FLIGHT_RESENDS 32
 #define DTLS_FLIGHT_MAX 4 /* datagrams kept of that flight (mbedTLS sends 1) */
 
 typedef struct rtc__dtls_buf {
@@ -59,6 +62,8 @@ struct rtc_dtls {
   rtc_dtls_role_t role;
   char suite[64]; /* IANA name of the negotiated suite, once connected */
   uint32_t rto_ms, max_rto_ms;
+  uint32_t hs_timeouts; /* in a row, without input from the peer (DTLS_MAX_TIMEOUTS) */
+  bool in_timeout;      /* mbedTLS runs on our timer (dtls_set_timer) */
   uint16_t mtu;
   uint64_t now_us;
 

@@ -18,8 +18,12 @@ rtc_transport_t *rtc_transport_create(const rtc_transport_config_t *cfg, uint64_
   t->cert = rtc_dtls_cert_ref(cfg->cert);
   rtc_ice_config_t icfg = {.controlling = cfg->controlling};
   t->ice = rtc_ice_agent_create(&icfg, now_us);
-  /* mbedTLS gives up once the RTO would pass max_rto_ms: ~16 s of retries here. */
-  rtc_dtls_config_t dc = {.cert = t->cert, .max_rto_ms = 8000};
+  /* The handshake retransmits as a browser's does (RTO doubling to 60 s, 12 timeouts
+   * in a row before it gives up: runtime/dtls): while ICE holds the path it goes on,
+   * and when ICE fails the pc is failed anyway. It used to give up after ~16 s of
+   * retries (max_rto_ms 8000), which at 29% loss left a server connected to a client
+   * that had given up (tests/sim seeds 1871, 291). */
+  rtc_dtls_config_t dc = {.cert = t->cert};
   t->dtls = rtc_dtls_create(&dc);
   if (!t->ice || !t->dtls) {
     rtc_transport_destroy(t);
@@ -442,13 +446,25 @@ static void handle_srtp(rtc_transport_t *t, const uint8_t *p, size_t len) {
   t->rx_is_rtcp = rtcp;
 }
 
+/* DTLS failed for good (one association per transport: an ICE restart cannot bring
+ * it back), so the pc is failed for good too. Its ICE agent goes silent: no answers
+ * to the peer's checks, no checks of its own. Otherwise a peer whose DTLS completed
+ * (a client that gave up while the server had finished, its alert lost) would keep
+ * consent (RFC 7675) and stay `connected` to nobody forever; this way its consent
+ * expires and it fails within ~30 s, as it would if we had gone away. */
+static bool consent_withdrawn(const rtc_transport_t *t) {
+  return t->dtls_failed || rtc_dtls_state(t->dtls) == RTC_DTLS_FAILED;
+}
+
 int rtc_transport_handle_datagram(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *local,
                                   const rtc_addr_t *from, const uint8_t *p, size_t len) {
   if (t->closed || len == 0) return 0;
   t->stats.packets_received++;
   t->stats.bytes_received += len;
   uint8_t b = p[0];
-  if (b <= 3) { /* RFC 7983: STUN */
+  if (b <= 3 && consent_withdrawn(t)) {
+    t->stats.packets_discarded++;
+  } else if (b <= 3) { /* RFC 7983: STUN */
     rtc_ice_agent_handle_datagram(t->ice, now_us, local, from, p, len);
   } else if ((b >= 20 && b <= 63) || (b >= 128 && b <= 191)) { /* DTLS, RTP/RTCP */
     /* Only from a pair ICE validated; or, across an ICE restart, the path DTLS used. */
@@ -512,7 +528,8 @@ static bool path(const rtc_transport_t *t, rtc_transmit_t *out) {
 }
 
 bool rtc_transport_poll_transmit(rtc_transport_t *t, rtc_transmit_t *out) {
-  if (!t->closed && rtc_ice_agent_poll_transmit(t->ice, out)) return count_sent(t, out);
+  while (!t->closed && rtc_ice_agent_poll_transmit(t->ice, out))
+    if (!consent_withdrawn(t)) return count_sent(t, out);
   const uint8_t *p;
   size_t len;
   while (rtc_dtls_poll_transmit(t->dtls, &p, &len)) {

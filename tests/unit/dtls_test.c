@@ -313,18 +313,86 @@ static bool drop_all(int from, int n, const uint8_t *p, size_t len, side_t *dst,
   return false;
 }
 
+/* Nobody answers: the client retransmits its ClientHello with the RTO doubling from
+ * 100 ms up to 60 s (RFC 6347 4.2.4.1), and gives up only after 12 timeouts in a row
+ * (BoringSSL's count), ~282 s: not after the ~6 s (default) or ~16 s (the transport's
+ * 8 s cap) it took when mbedTLS's hs_timeout_max was both the cap and the give-up. */
 static void test_handshake_timeout(void) {
   side_t c, s, *pair[2] = {&c, &s};
   side_init(&c, cert_c);
   side_init(&s, cert_s);
   uint64_t t0 = now_us;
   CHECK_EQ_INT(start_pair(&c, &s, NULL, NULL), 0);
-  pump(pair, drop_all, NULL, RTC_MS(60000));
+  pump(pair, drop_all, NULL, RTC_MS(200000));
+  printf("  no answer: still trying after 200 s simulated (%d ClientHellos)\n", c.sent);
+  CHECK_EQ_INT(c.failed, 0);
+  CHECK_EQ_INT(rtc_dtls_state(c.d), RTC_DTLS_CONNECTING);
+  pump(pair, drop_all, NULL, RTC_MS(600000));
   printf("  no answer: client gave up after %llu ms simulated (%d ClientHellos)\n",
          (unsigned long long)((now_us - t0) / 1000), c.sent);
   CHECK_EQ_INT(c.failed, 1);
   CHECK_STR(c.reason, "handshake timeout");
+  /* 100 ms .. 51.2 s (10 timers), then three of 60 s: the 13th timeout gives up. */
+  CHECK_EQ_INT((now_us - t0) / 1000, 102300 + 3 * 60000);
+  CHECK_EQ_INT(c.sent, 14); /* the ClientHello, 12 retransmissions, the alert */
   CHECK(rtc_dtls_poll_timeout(c.d) == RTC_NEVER);
+  side_free(&c);
+  side_free(&s);
+}
+
+/* Drops the server's datagrams after its first flight while *ud (a count) lasts: its
+ * Finished, and the copies it sends again when the client retransmits (lossy seeds
+ * 1871 and 291 of tests/sim: the server connected, its last flight lost again and
+ * again). */
+static bool drop_server_last_flights(int from, int n, const uint8_t *p, size_t len, side_t *dst,
+                                     void *ud) {
+  int *left = ud;
+  if (from != 1 || n == 0 || *left == 0) return true;
+  (*left)--;
+  return false;
+}
+
+/* The server's last flight lost 9 times: the client, connected to nobody for a
+ * while, keeps retransmitting its flight with backoff and connects at the 10th. It
+ * gave up after ~16 s in the transport's setting (max RTO 8 s) or ~6 s by default,
+ * and the server answered only 8 retransmissions. */
+static void test_last_flight_lost_many_times(void) {
+  side_t c, s, *pair[2] = {&c, &s};
+  side_init(&c, cert_c);
+  side_init(&s, cert_s);
+  uint64_t t0 = now_us;
+  int left = 10; /* the Finished and 9 copies */
+  CHECK_EQ_INT(start_pair(&c, &s, NULL, NULL), 0);
+  pump(pair, drop_server_last_flights, &left, RTC_MS(600000));
+  printf("  server Finished lost 10 times: client connected after %llu ms simulated\n",
+         (unsigned long long)((now_us - t0) / 1000));
+  CHECK_EQ_INT(s.connected, 1);
+  CHECK_EQ_INT(c.connected, 1);
+  CHECK_EQ_INT(c.failed + s.failed, 0);
+  CHECK_EQ_INT(rtc__dtls_flight_resends(s.d), 10);
+  /* 100 ms doubling: the 10th retransmission (after 10 timers, 0.1 .. 51.2 s) answered. */
+  CHECK_EQ_INT((now_us - t0) / 1000, 102300);
+  side_free(&c);
+  side_free(&s);
+}
+
+/* The client gives up while the server already completed (its last flight never
+ * arrives): the client's fatal alert goes out under the new epoch's keys, so the
+ * server fails too instead of staying connected to a peer that has given up. */
+static void test_give_up_alerts_server(void) {
+  side_t c, s, *pair[2] = {&c, &s};
+  side_init(&c, cert_c);
+  side_init(&s, cert_s);
+  int left = 1000;
+  CHECK_EQ_INT(start_pair(&c, &s, NULL, NULL), 0);
+  pump(pair, drop_server_last_flights, &left, RTC_MS(600000));
+  CHECK_EQ_INT(s.connected, 1);
+  CHECK_EQ_INT(c.connected, 0);
+  CHECK_EQ_INT(c.failed, 1);
+  CHECK_STR(c.reason, "handshake timeout");
+  CHECK_EQ_INT(s.failed, 1);
+  CHECK_STR(s.reason, "fatal alert received (-0x7780 SSL - A fatal alert message was received from our peer)");
+  CHECK_EQ_INT(rtc_dtls_state(s.d), RTC_DTLS_FAILED);
   side_free(&c);
   side_free(&s);
 }
@@ -912,6 +980,8 @@ int main(void) {
   RUN_TEST(test_loss_recovers);
   RUN_TEST(test_last_flight_lost);
   RUN_TEST(test_handshake_timeout);
+  RUN_TEST(test_last_flight_lost_many_times);
+  RUN_TEST(test_give_up_alerts_server);
   RUN_TEST(test_fragmented_client_hello);
   RUN_TEST(test_fragmented_client_hello_out_of_order);
   RUN_TEST(test_reassembler_direct);

@@ -13,6 +13,7 @@ typedef struct side {
   rtc_pc_t *pc;
   rtc_addr_t addr;
   int opens, closes, datachannels, messages, failed, connected;
+  uint64_t failed_at;
   char last_msg[256];
   bool last_binary;
   rtc_dc_t *remote_dc;
@@ -45,7 +46,7 @@ static void drain_events(side_t *s) {
       if (!ev.candidate) s->end_of_cands = true;
       break;
     case RTC_PC_EVENT_CONNECTION_STATE:
-      if (ev.state == RTC_CONNECTION_FAILED) s->failed++;
+      if (ev.state == RTC_CONNECTION_FAILED && !s->failed++) s->failed_at = now_us;
       if (ev.state == RTC_CONNECTION_CONNECTED) s->connected++;
       break;
     case RTC_PC_EVENT_DATACHANNEL:
@@ -72,6 +73,9 @@ static void gather(side_t *s) {
   }
 }
 
+/* When set, decides the fate of each datagram (false: lost); from: 0 for a, 1 for b. */
+static bool (*run_filter)(int from, const uint8_t *p, size_t len);
+
 /* Moves datagrams between the two until quiet, advancing the virtual clock. */
 static void run(side_t *a, side_t *b, uint64_t duration_us) {
   uint64_t end = now_us + duration_us;
@@ -84,6 +88,7 @@ static void run(side_t *a, side_t *b, uint64_t duration_us) {
       while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
         side_t *to = sides[1 - i];
         if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
+        if (run_filter && !run_filter(i, tx.data, tx.len)) continue;
         uint8_t copy[65536];
         memcpy(copy, tx.data, tx.len);
         rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
@@ -176,6 +181,49 @@ static void test_fingerprint_mismatch(void) {
   CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_FAILED);
   CHECK_EQ_INT(a.opens, 0);
   CHECK_EQ_INT(b.messages + a.messages, 0);
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
+/* Only the first DTLS datagram from a (the offerer: DTLS server, its first flight)
+ * and the first two from b (client: ClientHello, its Finished flight) get through:
+ * the server completes, the client never hears its Finished, and later nothing
+ * DTLS arrives either way (so the client's alert when it gives up is lost too). */
+static int dtls_from[2];
+static bool lose_dtls_after_flights(int from, const uint8_t *p, size_t len) {
+  if (len == 0 || p[0] < 20 || p[0] > 63) return true;
+  return ++dtls_from[from] <= (from == 0 ? 1 : 2);
+}
+
+/* A DTLS client that gives up while the server completed (tests/sim seeds 1871,
+ * 291): the client's pc withdraws ICE consent, so the server's pc, connected to
+ * nobody, fails once consent expires (~30 s) instead of staying connected forever;
+ * and the client keeps retransmitting for minutes first (it gave up after ~16 s). */
+static void test_dtls_failure_ends_peer(void) {
+  side_t a, b;
+  side_init(&a, "10.0.0.1", 1003);
+  side_init(&b, "10.0.0.2", 2003);
+  rtc_dc_t *dc = rtc_pc_create_data_channel(a.pc, NULL);
+  dtls_from[0] = dtls_from[1] = 0;
+  run_filter = lose_dtls_after_flights;
+  uint64_t t0 = now_us;
+  negotiate(&a, &b, false);
+  run(&a, &b, RTC_MS(1000));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_CONNECTED);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTING);
+  run(&a, &b, RTC_MS(200000));
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTING);
+  CHECK_EQ_INT(b.failed, 0);
+  run(&a, &b, RTC_MS(200000));
+  printf("  client gave up after %.1f s, the server's pc failed %.1f s later\n",
+         (b.failed_at - t0) / 1e6, ((double)a.failed_at - (double)b.failed_at) / 1e6);
+  CHECK_EQ_INT(b.failed, 1);
+  CHECK_EQ_INT(a.failed, 1);
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_FAILED);
+  CHECK(a.failed_at > b.failed_at && a.failed_at - b.failed_at <= RTC_MS(35000));
+  CHECK(b.failed_at - t0 > RTC_MS(200000));
+  run_filter = NULL;
   rtc_dc_unref(dc);
   side_free(&a);
   side_free(&b);
@@ -560,6 +608,7 @@ int main(void) {
   RUN_TEST(test_fixture_offers_answered);
   RUN_TEST(test_connect_and_echo);
   RUN_TEST(test_fingerprint_mismatch);
+  RUN_TEST(test_dtls_failure_ends_peer);
   RUN_TEST(test_unused_restart_offer_does_not_break_answers);
   RUN_TEST(test_ice_restart_rollback_keeps_connection);
   RUN_TEST(test_ice_restart_keeps_channel);
