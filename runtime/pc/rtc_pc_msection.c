@@ -237,10 +237,14 @@ typedef struct {
 
 /* may_add: false for our answer, which only removes (W3C: its track events came with
  * the peer's offer). */
-static void track_changes_note(track_changes_t *c, rtc_tr_t *tr, bool recvs, bool may_add) {
+/* new_stream: the peer's description names a stream it did not before (W3C "set the
+ * associated remote streams" grew addList), which announces the track again too. */
+static void track_changes_note(track_changes_t *c, rtc_tr_t *tr, bool recvs, bool may_add,
+                               bool new_stream) {
   bool was = tr->remote_sends;
   tr->remote_sends = recvs;
-  if (recvs && !was && may_add && c->n_add < RTC_PC_MAX_TRANSCEIVERS) c->add[c->n_add++] = tr;
+  if (recvs && (!was || new_stream) && may_add && c->n_add < RTC_PC_MAX_TRANSCEIVERS)
+    c->add[c->n_add++] = tr;
   if (!recvs && was && c->n_mute < RTC_PC_MAX_TRANSCEIVERS) c->mute[c->n_mute++] = tr;
 }
 
@@ -263,15 +267,19 @@ static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
     fire_track(pc, c->add[i]);
 }
 
-/* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID). */
-static void take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
+/* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID).
+ * True when the msid names a stream other than the one the track had. */
+static bool take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
   rtc_sdp_rtp_t *v = NULL;
-  if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return;
+  bool new_stream = false;
+  if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return false;
   if (v->n_msids) {
+    const char *sid = v->msids[0].stream_id;
+    if (sid && !strcmp(sid, "-")) sid = NULL;
+    new_stream = sid && (!tr->remote_stream_id || strcmp(sid, tr->remote_stream_id));
     free(tr->remote_stream_id);
     free(tr->remote_track_id);
-    const char *sid = v->msids[0].stream_id;
-    tr->remote_stream_id = sid && strcmp(sid, "-") ? strdup(sid) : NULL;
+    tr->remote_stream_id = sid ? strdup(sid) : NULL;
     tr->remote_track_id = v->msids[0].track_id ? strdup(v->msids[0].track_id) : NULL;
   }
   bool from_group = false;
@@ -284,6 +292,7 @@ static void take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
   }
   if (!from_group && v->n_ssrcs) tr->remote_ssrc = v->ssrcs[0].ssrc;
   rtc_sdp_rtp_free(v);
+  return new_stream;
 }
 
 int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
@@ -322,10 +331,10 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     }
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
-    take_remote_ids(tr, rm);
+    bool new_stream = take_remote_ids(tr, rm);
     /* W3C: the offer's direction reversed, whatever ours is (a sendonly transceiver of
      * ours gets its track event too, and its mute with our answer). */
-    track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true);
+    track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true, new_stream);
   }
   track_changes_fire(pc, &changes);
   return 0;
@@ -340,7 +349,7 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
       /* The peer sends as the current descriptions say: [[FiredDirection]] goes back to
        * its stable value (Chromium fires ontrack when that receives again). */
       bool recvs = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
-      track_changes_note(&changes, tr, recvs && !tr->stopped, true);
+      track_changes_note(&changes, tr, recvs && !tr->stopped, true, false);
       i++;
       continue;
     }
@@ -425,7 +434,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->ext_twcc = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_TWCC);
     if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
       tr->ext_mid = tr->ext_abs_send_time = tr->ext_twcc = 0; /* we write one-byte headers */
-    take_remote_ids(tr, rm);
+    bool new_stream = take_remote_ids(tr, rm);
     rtc_tr_direction_t cur =
         remote_is_answer ? dir_reverse(tr_dir(rm->direction)) : tr_dir(lm->direction);
     if (!rtc_sdp_codec_primary(&tr->neg)) cur = RTC_TR_INACTIVE;
@@ -433,7 +442,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->negotiated = true;
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
-    track_changes_note(&changes, tr, tr->receiving, remote_is_answer);
+    track_changes_note(&changes, tr, tr->receiving, remote_is_answer, new_stream);
     if (tr->sending)
       setup_sender(pc, tr);
     else {

@@ -753,7 +753,7 @@ test('media-peer-camera-to-luartc', async (t) => {
 // W3C webrtc-pc [[FiredDirection]]: the browser stops sending by renegotiating to
 // inactive, then resumes (sendrecv): luartc's tracks mute, then its ontrack fires again
 // for each (the same track, still muted in the handler), the next packets unmute them
-// and frames flow again.
+// and frames flow again; then sender.setStreams() names another stream: ontrack again.
 test('media-peer-inactive-resume', async (t) => {
   await setup(t, { secure: true });
   const kinds = ['video', 'audio'];
@@ -792,7 +792,18 @@ test('media-peer-inactive-resume', async (t) => {
   const d = await mstats(t.L);
   for (const k of kinds) assert(d.frames[k] > c.frames[k] + 10, `luartc ${k} frames after resume: ${c.frames[k]} -> ${d.frames[k]}`);
   assert(tracks().length === 4, `track events: ${tracks().length}`);
-  t.note = `ontrack 2 -> 2 -> 4, luartc got ${d.frames.video - c.frames.video} video, ${d.frames.audio - c.frames.audio} audio frames in 2 s after resume`;
+  // sender.setStreams(another stream) while sending: ontrack again, with that stream
+  const m3 = t.L.mark();
+  const ss = await t.P.request({ op: 'setstreams' }, (e) => e.ev === 'setstreams', { what: 'setStreams' });
+  await t.link.negotiate(t.P, t.L);
+  const third = await Promise.all(kinds.map((k) => waitTrack(t.L, k, m3)));
+  for (let i = 0; i < kinds.length; i++) {
+    assert(third[i].id === first[i].id, `${kinds[i]}: another track after setStreams`);
+    assert(third[i].streams[0] === ss.id && ss.id !== first[i].streams[0], `${kinds[i]} streams ${JSON.stringify(third[i].streams)}, want ${ss.id}`);
+  }
+  await sleep(300);
+  assert(tracks().length === 6, `track events: ${tracks().length}`);
+  t.note = `ontrack 2 -> 2 -> 4 -> 6 (setStreams), luartc got ${d.frames.video - c.frames.video} video, ${d.frames.audio - c.frames.audio} audio frames in 2 s after resume`;
 }, { only: ['chromium'] });
 
 // 5 % random loss on UDP only, in the test's namespace: Chromium and luartc both use

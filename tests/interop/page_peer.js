@@ -168,6 +168,13 @@
       for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = c.value;
       emit({ ev: 'direction', value: c.value });
     },
+    // setstreams: every sender with a track moves to one new stream (sender.setStreams:
+    // the next offer's a=msid names it)
+    setstreams() {
+      const s = new MediaStream();
+      for (const x of pc.getSenders()) if (x.track) x.setStreams(s);
+      emit({ ev: 'setstreams', id: s.id });
+    },
     async mstats() {
       const r = await pc.getStats();
       const out = { ev: 'mstats', inbound: {}, outbound: {}, codecs: {} };
