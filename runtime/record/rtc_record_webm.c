@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
-#include "media/rtc_media_h264.h"
 #include "media/rtc_media_internal.h"
+#include "record/rtc_record_codec.h"
 
 #define ID_EBML 0x1A45DFA3u
 #define ID_SEGMENT 0x18538067u
@@ -320,15 +320,8 @@ int rtc_record_webm_write(rtc_record_webm_t *w, unsigned track, const uint8_t *p
   }
   /* H.264: Annex-B start codes become 4-byte lengths (lengthSizeMinusOne 3). */
   bool avc = w->tracks[track - 1].codec == RTC_MEDIA_CODEC_H264;
-  size_t body = len;
-  if (avc) {
-    body = 0;
-    size_t off = 0, nl;
-    const uint8_t *nal;
-    while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl))
-      body += 4 + nl;
-    if (!body) return RTC_EINVAL;
-  }
+  size_t body = avc ? rtc_record_codec_avc_size(p, len) : len;
+  if (!body) return RTC_EINVAL;
   eb_t e;
   e.n = 0, e.over = false;
   eb_id(&e, 0xA3); /* SimpleBlock */
@@ -339,13 +332,8 @@ int rtc_record_webm_write(rtc_record_webm_t *w, unsigned track, const uint8_t *p
   if (rtc__media_out_reserve(&w->out, e.n + body) != 0) return RTC_ENOMEM;
   out_put(w, e.b, e.n);
   if (avc) {
-    size_t off = 0, nl;
-    const uint8_t *nal;
-    while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl)) {
-      uint8_t be[4] = {(uint8_t)(nl >> 24), (uint8_t)(nl >> 16), (uint8_t)(nl >> 8), (uint8_t)nl};
-      out_put(w, be, 4);
-      out_put(w, nal, nl);
-    }
+    rtc_record_codec_avc_put(&w->out, p, len);
+    w->total += body;
   } else {
     out_put(w, p, len);
   }

@@ -134,6 +134,23 @@ dcep_open = c_array("tests/unit/sctp_dcep_test.c", "open_rexmit_unordered")
 put("fuzz_dcep", "open-chromium", dcep_open)
 put("fuzz_dcep", "ack", b"\x02")
 
+# --- fuzz_record_mp4: the fixture clips' SPS and VP9 keyframe header (byte 0 odd: the
+# parsers), and their first frames as records [track, step ms, key, len, bytes] (byte 0 even:
+# the muxer; frames cut at 255 bytes)
+h264 = open("tests/fixtures/media/h264.h264", "rb").read()
+sps_at = h264.find(b"\x00\x00\x01\x67") + 3
+put("fuzz_record_mp4", "sps", b"\x01" + h264[sps_at:h264.find(b"\x00\x00\x01", sps_at)])
+ivf = open("tests/fixtures/media/vp9.ivf", "rb").read()
+vp9_key = ivf[32 + 12:32 + 12 + struct.unpack("<I", ivf[32:36])[0]]
+put("fuzz_record_mp4", "vp9-key", b"\x01" + vp9_key[:64])
+recs = b"\x00"
+aus = [b"\x00\x00\x00\x01" + a for a in h264.split(b"\x00\x00\x00\x01") if a][:12]
+for i, au in enumerate(aus):
+    recs += bytes([1, 33, 1 if i == 0 else 0, min(len(au), 255)]) + au[:255]
+    recs += bytes([3, 20, 1, 3]) + b"\xfc\xff\xfe"  # an Opus packet: 20 ms SILK
+recs += bytes([2, 0, 1, 64]) + vp9_key[:64]
+put("fuzz_record_mp4", "h264-opus-vp9", recs)
+
 # --- fuzz_pc_session: the datagrams of a real session (B to A: DTLS records carrying
 # SCTP, SRTP VP8/Opus, SRTCP, STUN consent checks) and the plaintext B handed its DTLS
 # and SRTP, captured by the target itself from its fixed session, then merged by

@@ -1,0 +1,36 @@
+/* What the muxers (WebM/Matroska, MP4) need from the codecs' bitstreams: the picture size
+ * and the configuration records' fields, read from a remote peer's frames (untrusted:
+ * every read is bounded, a malformed input is a false return), and H.264's Annex-B access
+ * units rewritten as 4-byte length-prefixed NAL units (ISO/IEC 14496-15, lengthSizeMinusOne
+ * 3), as both containers store them. */
+#ifndef RTC_RECORD_CODEC_H
+#define RTC_RECORD_CODEC_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/rtc_media.h"
+
+/* Bytes an Annex-B access unit takes length-prefixed: 0 when it holds no NAL unit. */
+size_t rtc_record_codec_avc_size(const uint8_t *p, size_t len);
+/* Appends it length-prefixed to o (room for rtc_record_codec_avc_size bytes reserved
+ * first, so it cannot fail). */
+void rtc_record_codec_avc_put(rtc_media_out_t *o, const uint8_t *p, size_t len);
+
+/* The cropped picture size an H.264 SPS (NAL unit with its header byte, emulation
+ * prevention bytes in) describes (ITU-T H.264 7.3.2.1.1, 7.4.2.1.1). */
+bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width,
+                                uint16_t *height);
+
+/* A VP9 keyframe's uncompressed header (VP9 bitstream spec 6.2): what vpcC holds. */
+typedef struct rtc_record_codec_vp9 {
+  uint8_t profile, bit_depth;
+  uint8_t subsampling; /* vpcC chromaSubsampling: 1 4:2:0, 2 4:2:2, 3 4:4:4 */
+  bool full_range;
+  uint8_t color_space; /* VP9 color_space (0 unknown, 1 BT.601, 2 BT.709, ... 7 sRGB) */
+  uint16_t width, height;
+} rtc_record_codec_vp9_t;
+/* false unless p starts with a VP9 keyframe (a superframe's first frame counts). */
+bool rtc_record_codec_vp9_info(const uint8_t *p, size_t len, rtc_record_codec_vp9_t *out);
+
+#endif
