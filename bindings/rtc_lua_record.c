@@ -271,9 +271,14 @@ static int m_recording(lua_State *L) {
                  fmt == RTC_RECORD_FORMAT_WEBM  ? "record: WebM holds VP8, VP9, AV1 and Opus "
                                                   "(use .mkv for H.264)"
                  : fmt == RTC_RECORD_FORMAT_MKV ? "record: these tracks do not fit Matroska"
+                 : fmt == RTC_RECORD_FORMAT_MP4 ? "record: MP4 holds H.264, VP9 and Opus (VP8 "
+                                                  "has no MP4 binding and AV1 is not written "
+                                                  "to MP4 yet: use .webm)"
+                 : fmt == RTC_RECORD_FORMAT_M4A ? "record: .m4a holds Opus only (use .mp4 "
+                                                  "with video)"
                                                 : "record: IVF holds one VP8/VP9/AV1 track, Ogg "
                                                   "one Opus track, .h264 one H.264 track (use "
-                                                  ".webm or .mkv for both)",
+                                                  ".webm, .mkv or .mp4 for both)",
                  e);
   }
   e = rtc_io_file_open(rtc_lua_loop(L, NULL), path, &s->file);

@@ -32,6 +32,7 @@ typedef struct rec_track {
   int64_t cand_ext;
   uint64_t cand_arrival_us;
   uint16_t width, height;
+  rtc_record_codec_vp9_t vp9; /* VP9: the first keyframe's header (MP4's vpcC) */
   bool placed;
   int64_t base_ext, base_us; /* timeline: t_us = base_us + (ext - base_ext) / clock */
   bool has_sr;
@@ -57,6 +58,7 @@ struct rtc_record {
   rtc_media_ivf_writer_t *ivf;
   rtc_media_ogg_writer_t *ogg;
   rtc_record_webm_t *webm;
+  rtc_record_mp4_t *mp4;
   rtc_media_out_t empty; /* before the start; H264: the bytes themselves */
   rtc_record_webm_patch_t ivf_patches[2];
   rtc_record_stats_t st;
@@ -73,6 +75,8 @@ rtc_record_format_t rtc_record_format_parse(const char *s) {
   if (!strcasecmp(e, "webm")) return RTC_RECORD_FORMAT_WEBM;
   if (!strcasecmp(e, "mkv")) return RTC_RECORD_FORMAT_MKV;
   if (!strcasecmp(e, "h264") || !strcasecmp(e, "264")) return RTC_RECORD_FORMAT_H264;
+  if (!strcasecmp(e, "mp4")) return RTC_RECORD_FORMAT_MP4;
+  if (!strcasecmp(e, "m4a")) return RTC_RECORD_FORMAT_M4A;
   return RTC_RECORD_FORMAT_NONE;
 }
 
@@ -83,6 +87,8 @@ const char *rtc_record_format_name(rtc_record_format_t f) {
   case RTC_RECORD_FORMAT_WEBM: return "webm";
   case RTC_RECORD_FORMAT_MKV: return "mkv";
   case RTC_RECORD_FORMAT_H264: return "h264";
+  case RTC_RECORD_FORMAT_MP4: return "mp4";
+  case RTC_RECORD_FORMAT_M4A: return "m4a";
   default: return NULL;
   }
 }
@@ -115,6 +121,15 @@ int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_con
     if (n != 1 || tracks[0].codec != RTC_MEDIA_CODEC_H264) return RTC_EINVAL;
     break;
   case RTC_RECORD_FORMAT_MKV: break;
+  case RTC_RECORD_FORMAT_MP4: /* VP8 has no MP4 binding; AV1 (av01) is not written yet */
+    for (size_t i = 0; i < n; i++)
+      if (tracks[i].codec == RTC_MEDIA_CODEC_VP8 || tracks[i].codec == RTC_MEDIA_CODEC_AV1)
+        return RTC_EINVAL;
+    break;
+  case RTC_RECORD_FORMAT_M4A:
+    for (size_t i = 0; i < n; i++)
+      if (tracks[i].codec != RTC_MEDIA_CODEC_OPUS) return RTC_EINVAL;
+    break;
   default: return RTC_EINVAL;
   }
   rtc_record_t *r = calloc(1, sizeof *r);
@@ -140,6 +155,7 @@ void rtc_record_destroy(rtc_record_t *r) {
   rtc_media_ivf_writer_destroy(r->ivf);
   rtc_media_ogg_writer_destroy(r->ogg);
   rtc_record_webm_destroy(r->webm);
+  rtc_record_mp4_destroy(r->mp4);
   free(r->empty.buf);
   free(r->pend);
   free(r);
@@ -161,7 +177,20 @@ static int64_t sender_time_us(const rec_track_t *t, int64_t ext) {
   return ntp_us(t->sr_ntp) + (ext - sr_ext) * 1000000 / (int64_t)t->cfg.clock_rate;
 }
 
-static void vp8_size(rec_track_t *t, const uint8_t *p, size_t len) {
+/* The picture size (and VP9's header fields) of a video track's keyframe, for the
+ * container's track header. H.264: from the SPS h264_params kept. */
+static void video_info(rec_track_t *t, const uint8_t *p, size_t len) {
+  if (t->cfg.codec == RTC_MEDIA_CODEC_H264) {
+    rtc_record_codec_h264_size(t->sps, t->sps_len, &t->width, &t->height);
+    return;
+  }
+  if (t->cfg.codec == RTC_MEDIA_CODEC_VP9) {
+    if (rtc_record_codec_vp9_info(p, len, &t->vp9)) {
+      t->width = t->vp9.width;
+      t->height = t->vp9.height;
+    }
+    return;
+  }
   /* RFC 6386 §9.1: a keyframe's 3-byte tag, start code 9d 01 2a, 14-bit width/height */
   if (t->cfg.codec != RTC_MEDIA_CODEC_VP8 || len < 10 || (p[0] & 1)) return;
   if (p[3] != 0x9d || p[4] != 0x01 || p[5] != 0x2a) return;
@@ -215,6 +244,28 @@ static int open_writer(rtc_record_t *r) {
     rtc_media_ogg_writer_config_t oc = {
         .channels = r->t[0].cfg.channels, .pre_skip = OPUS_PRE_SKIP, .flush_ms = r->cfg.flush_ms};
     return rtc_media_ogg_writer_create(&oc, &r->ogg);
+  }
+  case RTC_RECORD_FORMAT_MP4:
+  case RTC_RECORD_FORMAT_M4A: {
+    rtc_record_mp4_track_t mt[RTC_RECORD_MAX_TRACKS];
+    uint8_t avcc[RTC_RECORD_MAX_TRACKS][600];
+    memset(mt, 0, sizeof mt);
+    for (size_t i = 0; i < r->n; i++) {
+      rec_track_t *t = &r->t[i];
+      mt[i].codec = t->cfg.codec;
+      mt[i].width = t->width;
+      mt[i].height = t->height;
+      mt[i].channels = t->cfg.channels;
+      mt[i].pre_skip = OPUS_PRE_SKIP;
+      if (t->cfg.codec == RTC_MEDIA_CODEC_VP9 && t->vp9.width) mt[i].vp9 = &t->vp9;
+      if (t->cfg.codec == RTC_MEDIA_CODEC_H264) {
+        mt[i].codec_private = avcc[i];
+        mt[i].codec_private_len =
+            rtc_record_webm_avcc(t->sps, t->sps_len, t->pps, t->pps_len, avcc[i], sizeof avcc[i]);
+        if (!mt[i].codec_private_len) return RTC_ESTATE; /* no SPS/PPS: cannot start */
+      }
+    }
+    return rtc_record_mp4_create(mt, r->n, r->cfg.flush_ms, &r->mp4);
   }
   default: {
     rtc_record_webm_track_t wt[RTC_RECORD_MAX_TRACKS];
@@ -332,7 +383,7 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   /* Two frames with one timestamp (a sender repeating a frame, or times closer than the
    * container's unit): the later one goes one unit later, as players need increasing
    * times. */
-  int64_t pts = r->ivf ? ext - t->base_ext : t_us / 1000;
+  int64_t pts = r->ivf ? ext - t->base_ext : r->mp4 ? t_us : t_us / 1000;
   if (t->wrote && pts <= t->last_pts) pts = t->last_pts + 1;
   if (r->ivf) {
     rc = rtc_media_ivf_writer_write(r->ivf, p, len, (uint64_t)pts);
@@ -341,6 +392,8 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
                                     OPUS_PRE_SKIP + (uint64_t)t_us * 48000 / 1000000);
   } else if (r->webm) {
     rc = rtc_record_webm_write(r->webm, (unsigned)i + 1, p, len, pts, keyframe);
+  } else if (r->mp4) {
+    rc = rtc_record_mp4_write(r->mp4, (unsigned)i + 1, p, len, pts, keyframe);
   } else {
     rc = rtc__media_out_append(&r->empty, p, len); /* H264: Annex-B as it came */
   }
@@ -382,7 +435,7 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
     if (ready_now && !(t->video && t->ready)) { /* a video track keeps its first keyframe */
       t->cand_ext = ext;
       t->cand_arrival_us = now_us;
-      if (t->video) vp8_size(t, p, len);
+      if (t->video) video_info(t, p, len);
     }
     if (!ready_now) { /* video before its first keyframe */
       r->st.skipped++;
@@ -400,7 +453,7 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
       return 0;
     }
     t->ready = true;
-    if (t->video) vp8_size(t, p, len);
+    if (t->video) video_info(t, p, len);
     place(r, track, ext, now_us);
   }
   return write_frame(r, track, p, len, ext, keyframe);
@@ -430,6 +483,7 @@ int rtc_record_finish(rtc_record_t *r) {
   int rc = 0;
   if (r->ogg) rc = rtc_media_ogg_writer_finish(r->ogg);
   if (r->webm) rc = rtc_record_webm_finish(r->webm, (int64_t)(r->st.duration_us / 1000));
+  if (r->mp4) rc = rtc_record_mp4_finish(r->mp4);
   if (r->ivf) {
     uint8_t h[32];
     rtc_media_ivf_writer_final_header(r->ivf, h);
@@ -458,6 +512,7 @@ rtc_media_out_t *rtc_record_out(rtc_record_t *r) {
   if (r->ivf) return rtc_media_ivf_writer_out(r->ivf);
   if (r->ogg) return rtc_media_ogg_writer_out(r->ogg);
   if (r->webm) return rtc_record_webm_out(r->webm);
+  if (r->mp4) return rtc_record_mp4_out(r->mp4);
   return &r->empty;
 }
 

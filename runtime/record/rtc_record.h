@@ -1,5 +1,6 @@
 /* Recorder, sans-IO: depayloaded RTP frames of one or more tracks in, the bytes of a
- * playable file out (IVF, Ogg Opus, WebM/Matroska, or H.264 Annex-B as it came). The host (runtime/io writer, the pc hook)
+ * playable file out (IVF, Ogg Opus, WebM/Matroska, fragmented MP4, or H.264 Annex-B as it
+ * came). The host (runtime/io writer, the pc hook)
  * drains rtc_record_out and writes the bytes where and when it can.
  *
  * Timing. Each track's 32-bit RTP timestamps are extended (wrap-around: a step is taken
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "media/rtc_media.h"
+#include "record/rtc_record_mp4.h"
 #include "record/rtc_record_webm.h"
 
 typedef enum rtc_record_format {
@@ -33,17 +35,21 @@ typedef enum rtc_record_format {
   RTC_RECORD_FORMAT_WEBM,
   RTC_RECORD_FORMAT_MKV, /* the WebM muxer, and H.264 allowed (DocType matroska with it) */
   RTC_RECORD_FORMAT_H264, /* one H.264 track: the Annex-B frames themselves, from an IDR */
+  RTC_RECORD_FORMAT_MP4,  /* fragmented MP4: H.264, VP9 and Opus (no VP8: no MP4 binding) */
+  RTC_RECORD_FORMAT_M4A,  /* the MP4 muxer, Opus tracks only */
 } rtc_record_format_t;
 
 #define RTC_RECORD_MAX_TRACKS RTC_RECORD_WEBM_MAX_TRACKS
 
-/* From a name ("ivf", "ogg", "opus", "webm", "mkv", "h264", "264") or a path's extension.
+/* From a name ("ivf", "ogg", "opus", "webm", "mkv", "h264", "264", "mp4", "m4a") or a path's
+ * extension.
  * NONE else. */
 rtc_record_format_t rtc_record_format_parse(const char *name_or_path);
 const char *rtc_record_format_name(rtc_record_format_t f); /* "ivf" ... */
 
 typedef struct rtc_record_track_config {
-  rtc_media_codec_t codec; /* VP8/VP9/AV1 (IVF, WebM, MKV), H264 (MKV), OPUS (Ogg, WebM, MKV) */
+  rtc_media_codec_t codec; /* VP8/VP9/AV1 (IVF, WebM, MKV), H264 (MKV, MP4), VP9 (MP4), OPUS
+                            (Ogg, WebM, MKV, MP4, M4A) */
   uint32_t clock_rate;     /* RTP clock; 0: 90000 video, 48000 Opus */
   uint8_t channels;        /* Opus: 0 = 2 */
 } rtc_record_track_config_t;
@@ -52,14 +58,14 @@ typedef struct rtc_record_config {
   rtc_record_format_t format;
   uint32_t start_wait_us; /* 0: 3 s */
   uint32_t sr_wait_us;    /* several tracks: how long to wait for their SRs; 0: 5 s */
-  uint32_t flush_ms;      /* Ogg pages / WebM clusters: 0 = 1000 */
+  uint32_t flush_ms;      /* Ogg pages / WebM clusters / MP4 fragments: 0 = 1000 */
 } rtc_record_config_t;
 
 typedef struct rtc_record rtc_record_t;
 
 /* IVF: exactly one VP8/VP9/AV1 track; Ogg: exactly one Opus track; H264: exactly one H.264
- * track; WebM/MKV: 1..4 tracks
- * (H.264 only in MKV: its file starts at an IDR frame whose SPS and PPS, in band as
+ * track; WebM/MKV: 1..4 tracks; MP4: 1..4 H.264, VP9 or Opus tracks; M4A: Opus tracks
+ * (H.264 only in MKV and MP4: its file starts at an IDR frame whose SPS and PPS, in band as
  * WebRTC senders send them, make the track's codec private).
  * RTC_EINVAL for a combination the format cannot hold, RTC_ENOMEM. */
 int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_config_t *tracks,
@@ -76,7 +82,7 @@ void rtc_record_sr(rtc_record_t *r, size_t track, uint64_t ntp, uint32_t rtp_ts)
 /* The track is video and still waits for its first keyframe. */
 bool rtc_record_wants_keyframe(const rtc_record_t *r, size_t track);
 
-/* Ends the file (Ogg end-of-stream, WebM cues). Idempotent. */
+/* Ends the file (Ogg end-of-stream, WebM cues, MP4's last fragment and mfra). Idempotent. */
 int rtc_record_finish(rtc_record_t *r);
 rtc_media_out_t *rtc_record_out(rtc_record_t *r);
 /* Patches to apply at the end by a host that can seek (offset, bytes): WebM sizes and

@@ -119,6 +119,56 @@ test("H.264 + Opus into Matroska (.mkv); .webm refuses H.264 with a reason", fun
   os.remove(out)
 end, 30000)
 
+test("H.264 + Opus into MP4: both streams, duration, A/V start together; VP8 refused", function()
+  local a, b, got, files = av_pair("h264.h264")
+  local out = TMP .. "/luartc-rec-h264.mp4"
+  local rec = assert(rtc.media.record({ got.video, got.audio }, out))
+  rtc.sleep(4000)
+  rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
+  eq(rec:stats().errors, 0)
+  ok(rec.frames > 150, "frames written", rec.frames)
+  for _, f in ipairs(files) do f:stop() end
+  if have_ffmpeg then
+    eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+    local codecs = sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. out)
+    ok(codecs:match("h264") and codecs:match("opus"), "h264 and opus", codecs)
+    eq(sh("ffprobe -v error -show_entries format=format_name -of csv=p=0 " .. out):match("mp4") ~= nil, true)
+    local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. out))
+    ok(d and math.abs(d - rec.duration) < 0.05 * rec.duration + 0.1, "ffprobe duration", d, rec.duration)
+    local frames = tonumber(sh("ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames -of csv=p=0 " .. out))
+    -- 30 fps: as many pictures as the video's span says, within one
+    local vd = tonumber(sh("ffprobe -v error -select_streams v -show_entries stream=duration -of csv=p=0 " .. out))
+    ok(frames and vd and math.abs(frames - vd * 30) <= 1.5, "video frames match its duration", frames, vd)
+    local sv = tonumber(sh("ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
+    local sa = tonumber(sh("ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
+    local slack = os.getenv("RTC_ASAN") and 0.25 or 0.1
+    ok(sv and sa and math.abs(sv - sa) < slack, "A/V start within " .. slack * 1000 .. " ms", sv, sa)
+    io.stderr:write(string.format("  mp4: %d bytes, %.3f s (ffprobe), %d video frames, starts v %.3f a %.3f\n",
+      rec.bytes, d or -1, frames or -1, sv or -1, sa or -1))
+  end
+  os.remove(out)
+  -- VP8 has no MP4 binding: refused, naming WebM; .m4a takes audio only
+  local a2, b2, got2, files2 = av_pair()
+  local r0, err = rtc.media.record({ got2.video, got2.audio }, TMP .. "/x.mp4")
+  eq(r0, nil)
+  ok(err and err:match("VP8") and err:match("webm"), "MP4 refuses VP8, says .webm", err)
+  local r1, err1 = rtc.media.record({ got2.video, got2.audio }, TMP .. "/x.m4a")
+  eq(r1, nil)
+  ok(err1 and err1:match("m4a"), ".m4a refuses video", err1)
+  local m4a = TMP .. "/luartc-rec-opus.m4a"
+  local ra = assert(rtc.media.record({ got2.audio }, m4a))
+  rtc.sleep(1500)
+  ra:stop()
+  H.waitFor(function() return ra.finished end, "the m4a complete")
+  for _, f in ipairs(files2) do f:stop() end
+  if have_ffmpeg then
+    eq(sh("ffmpeg -nostdin -v error -i " .. m4a .. " -f null -"), "", "ffmpeg decodes the m4a")
+    eq(sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. m4a), "opus\n")
+  end
+  os.remove(m4a)
+end, 40000)
+
 test("a write error reaches onerror and the connection goes on", function()
   local a, b, got, files = av_pair()
   if not io.open("/dev/full", "w") then return end

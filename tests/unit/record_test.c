@@ -103,7 +103,9 @@ static void test_format_parse(void) {
   CHECK_EQ_INT(rtc_record_format_parse("x.opus"), RTC_RECORD_FORMAT_OGG);
   CHECK_EQ_INT(rtc_record_format_parse("ogg"), RTC_RECORD_FORMAT_OGG);
   CHECK_EQ_INT(rtc_record_format_parse("a.ivf"), RTC_RECORD_FORMAT_IVF);
-  CHECK_EQ_INT(rtc_record_format_parse("a.mp4"), RTC_RECORD_FORMAT_NONE);
+  CHECK_EQ_INT(rtc_record_format_parse("a.mp4"), RTC_RECORD_FORMAT_MP4);
+  CHECK_EQ_INT(rtc_record_format_parse("a.M4A"), RTC_RECORD_FORMAT_M4A);
+  CHECK_EQ_INT(rtc_record_format_parse("a.mov"), RTC_RECORD_FORMAT_NONE);
   CHECK_EQ_INT(rtc_record_format_parse(NULL), RTC_RECORD_FORMAT_NONE);
   rtc_record_t *r = NULL;
   rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_IVF};
@@ -122,6 +124,18 @@ static void test_format_parse(void) {
   CHECK_EQ_INT(rtc_record_format_parse("a.264"), RTC_RECORD_FORMAT_H264);
   cfg.format = RTC_RECORD_FORMAT_H264;
   CHECK_EQ_INT(rtc_record_create(&cfg, &opus, 1, &r), RTC_EINVAL); /* one H.264 track only */
+  /* MP4: no VP8 (no MP4 binding: WebM), no AV1 yet; M4A: audio only */
+  rtc_record_track_config_t vp8_opus[2] = {{.codec = RTC_MEDIA_CODEC_VP8}, opus};
+  rtc_record_track_config_t av1 = {.codec = RTC_MEDIA_CODEC_AV1};
+  cfg.format = RTC_RECORD_FORMAT_MP4;
+  CHECK_EQ_INT(rtc_record_create(&cfg, vp8_opus, 2, &r), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_record_create(&cfg, &av1, 1, &r), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), 0);
+  rtc_record_destroy(r);
+  cfg.format = RTC_RECORD_FORMAT_M4A;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &h264, 1, &r), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_record_create(&cfg, &opus, 1, &r), 0);
+  rtc_record_destroy(r);
 }
 
 /* H.264 as Annex-B (the one-track recorder's .h264): ffmpeg's capture from its second
@@ -466,6 +480,100 @@ static void test_webm_killed(void) {
   clip_free(&a);
 }
 
+/* H.264 (ffmpeg's payloader) and VP9 (GStreamer's) with Opus through the recorder into
+ * fragmented MP4: ffmpeg decodes every picture silently, 2 s, both streams starting
+ * together; the picture size comes from the SPS / the VP9 keyframe (320x240). Opus alone
+ * into .m4a. */
+static void test_mp4_av(void) {
+  struct {
+    const char *cap;
+    rtc_rtp_codec_t rtp;
+    rtc_media_codec_t codec;
+    const char *name;
+  } cases[] = {{"h264-ffmpeg.rtp", RTC_RTP_CODEC_H264, RTC_MEDIA_CODEC_H264, "h264"},
+               {"vp9-gst.rtp", RTC_RTP_CODEC_VP9, RTC_MEDIA_CODEC_VP9, "vp9"}};
+  for (int k = 0; k < 2; k++) {
+    clipf_t v, a;
+    CHECK_EQ_INT(depay(cases[k].cap, cases[k].rtp, 0xffff0000u, &v), 60);
+    CHECK(depay("opus-ffmpeg.rtp", RTC_RTP_CODEC_OPUS, 0xfffff000u, &a) >= 95);
+    rtc_record_t *r = record_av_as(&v, &a, 1, 0, RTC_RECORD_FORMAT_MP4, cases[k].codec);
+    char path[128];
+    media_tmp_path(path, sizeof path, k ? "vp9.mp4" : "h264.mp4");
+    if (r) save(r, path);
+    rtc_record_stats_t st;
+    rtc_record_get_stats(r, &st);
+    CHECK(st.frames >= 150);
+    rtc_record_destroy(r);
+    CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+    CHECK(media_ffprobe_frames(path) == 60);
+    char b[128], want[32];
+    snprintf(want, sizeof want, "%s opus", cases[k].name);
+    CHECK_STR(probe_codecs(b, sizeof b, path), want);
+    CHECK_STR(sh(b, sizeof b, "ffprobe -v error -select_streams v -show_entries "
+                 "stream=width,height -of csv=p=0 '%s'", path), "320,240");
+    double d = probe_duration(path);
+    CHECK(NEAR(d, 2.0, 0.05));
+    double sv = stream_start(path, 0), sa = stream_start(path, 1);
+    CHECK(sv - sa < 0.05 && sa - sv < 0.05);
+    fprintf(stderr, "  %s + opus: %llu bytes, %.3f s, video starts %.3f s, audio %.3f s\n",
+            cases[k].name, (unsigned long long)st.bytes, d, sv, sa);
+    unlink(path);
+    clip_free(&v);
+    clip_free(&a);
+  }
+  clipf_t a;
+  CHECK(depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a) >= 95);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_M4A};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_OPUS};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  for (int i = 0; r && i < a.n; i++)
+    CHECK_EQ_INT(rtc_record_push(r, 0, a.data[i], a.len[i], a.ts[i], true, (uint64_t)i * 20000), 0);
+  CHECK_EQ_INT(rtc_record_finish(r), 0);
+  char path[128];
+  media_tmp_path(path, sizeof path, "opus.m4a");
+  if (r) save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  char b[128];
+  CHECK_STR(probe_codecs(b, sizeof b, path), "opus");
+  CHECK(media_ffprobe_frames(path) == a.n);
+  CHECK(NEAR(probe_duration(path), a.n * 0.02, 0.05));
+  unlink(path);
+  clip_free(&a);
+}
+
+/* An MP4 recording killed before finish: the complete fragments play (the one being
+ * gathered is lost: at most ~2 s). */
+static void test_mp4_killed(void) {
+  clipf_t v, a;
+  depay("h264-ffmpeg.rtp", RTC_RTP_CODEC_H264, 0, &v);
+  depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &a);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_MP4, .sr_wait_us = 1};
+  rtc_record_track_config_t tc[2] = {{.codec = RTC_MEDIA_CODEC_H264},
+                                     {.codec = RTC_MEDIA_CODEC_OPUS}};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, tc, 2, &r), 0);
+  /* 1.5 s of video, no audio yet: one fragment done (0-1 s: the second IDR comes 89999
+   * ticks after the first, which is "about 1 s") */
+  for (int i = 0; i < 45; i++)
+    rtc_record_push(r, 0, v.data[i], v.len[i], v.ts[i], v.key[i], (uint64_t)i * 33333);
+  uint8_t *mem = NULL;
+  size_t mem_len = 0;
+  media_drain(rtc_record_out(r), NULL, &mem, &mem_len);
+  rtc_record_destroy(r); /* never finished */
+  char path[128];
+  media_tmp_path(path, sizeof path, "cut.mp4");
+  CHECK_EQ_INT(media_write_file(path, mem, mem_len), 0);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  long frames = media_ffprobe_frames(path);
+  CHECK_EQ_INT((int)frames, 30);
+  free(mem);
+  unlink(path);
+  clip_free(&v);
+  clip_free(&a);
+}
+
 int main(void) {
   RUN_TEST(test_format_parse);
   RUN_TEST(test_ivf_vp8_wrap);
@@ -477,5 +585,7 @@ int main(void) {
   RUN_TEST(test_webm_killed);
   RUN_TEST(test_mkv_h264);
   RUN_TEST(test_h264_annexb);
+  RUN_TEST(test_mp4_av);
+  RUN_TEST(test_mp4_killed);
   TEST_MAIN_END();
 }
