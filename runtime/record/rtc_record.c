@@ -520,6 +520,7 @@ const rtc_record_webm_patch_t *rtc_record_patches(const rtc_record_t *r, size_t 
   if (n) *n = 0;
   if (!r || !r->finished) return NULL;
   if (r->webm) return rtc_record_webm_patches(r->webm, n);
+  if (r->mp4) return rtc_record_mp4_patches(r->mp4, n);
   if (r->ivf) {
     if (n) *n = 2;
     return r->ivf_patches;

@@ -86,7 +86,7 @@ bool rtc_record_wants_keyframe(const rtc_record_t *r, size_t track);
 int rtc_record_finish(rtc_record_t *r);
 rtc_media_out_t *rtc_record_out(rtc_record_t *r);
 /* Patches to apply at the end by a host that can seek (offset, bytes): WebM sizes and
- * duration, the IVF header's frame count. Valid after finish until destroy. */
+ * duration, MP4 durations, the IVF header's frame count. Valid after finish until destroy. */
 const rtc_record_webm_patch_t *rtc_record_patches(const rtc_record_t *r, size_t *n);
 
 typedef struct rtc_record_stats {

@@ -86,8 +86,7 @@ static void skip_scaling_list(bits_t *b, int size) {
   }
 }
 
-bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width,
-                                uint16_t *height) {
+bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width, uint16_t *height) {
   if (!sps || len < 4 || (sps[0] & 0x1f) != 7) return false;
   bits_t b = {.p = sps, .len = len, .pos = 8, .ep = true};
   unsigned profile = bits_n(&b, 8);
@@ -101,9 +100,9 @@ bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width,
     chroma = bits_ue(&b);
     if (chroma > 3) return false;
     if (chroma == 3) separate = bits_1(&b);
-    bits_ue(&b); /* bit_depth_luma_minus8 */
-    bits_ue(&b); /* bit_depth_chroma_minus8 */
-    bits_1(&b);  /* qpprime_y_zero_transform_bypass_flag */
+    bits_ue(&b);    /* bit_depth_luma_minus8 */
+    bits_ue(&b);    /* bit_depth_chroma_minus8 */
+    bits_1(&b);     /* qpprime_y_zero_transform_bypass_flag */
     if (bits_1(&b)) /* seq_scaling_matrix_present_flag */
       for (int i = 0; i < (chroma != 3 ? 8 : 12) && !b.over; i++)
         if (bits_1(&b)) skip_scaling_list(&b, i < 6 ? 16 : 64);
@@ -140,8 +139,8 @@ bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width,
   /* 7.4.2.1.1: crop units; ChromaArrayType 0 (monochrome or separate planes) crops by 1 */
   uint32_t array_type = separate ? 0 : chroma;
   uint32_t ux = array_type == 0 ? 1 : (array_type == 3 ? 1 : 2);
-  uint32_t uy = (array_type == 0 || array_type == 3 ? 1 : (array_type == 1 ? 2 : 1)) *
-                (2 - frame_mbs_only);
+  uint32_t uy =
+      (array_type == 0 || array_type == 3 ? 1 : (array_type == 1 ? 2 : 1)) * (2 - frame_mbs_only);
   uint64_t w = (uint64_t)w_mbs * 16, h = (uint64_t)h_units * 16 * (2 - frame_mbs_only);
   uint64_t crop_w = ((uint64_t)cl + cr) * ux, crop_h = ((uint64_t)ct + cb) * uy;
   if (crop_w >= w || crop_h >= h || w - crop_w > 0xffff || h - crop_h > 0xffff) return false;

@@ -19,8 +19,7 @@ void rtc_record_codec_avc_put(rtc_media_out_t *o, const uint8_t *p, size_t len);
 
 /* The cropped picture size an H.264 SPS (NAL unit with its header byte, emulation
  * prevention bytes in) describes (ITU-T H.264 7.3.2.1.1, 7.4.2.1.1). */
-bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width,
-                                uint16_t *height);
+bool rtc_record_codec_h264_size(const uint8_t *sps, size_t len, uint16_t *width, uint16_t *height);
 
 /* A VP9 keyframe's uncompressed header (VP9 bitstream spec 6.2): what vpcC holds. */
 typedef struct rtc_record_codec_vp9 {

@@ -12,7 +12,7 @@
 #include "media/rtc_media_ogg.h"
 
 #define MOVIE_TIMESCALE 1000
-#define FRAG_MAX_SAMPLES 1024       /* per track: a sender stuck on one timestamp */
+#define FRAG_MAX_SAMPLES 1024      /* per track: a sender stuck on one timestamp */
 #define FRAG_MAX_BYTES (16u << 20) /* per fragment: it is held in memory until complete */
 
 /* trun/tfhd sample flags (14496-12 8.8.3.1): a sync sample depends on no other; any other
@@ -102,9 +102,11 @@ typedef struct mtrack {
   uint32_t timescale;
   bool video;
   int64_t last_us;
-  uint64_t last_tick; /* decode time of the latest sample */
-  bool any;           /* a sample written (last_tick valid) */
-  uint32_t last_dur;  /* latest known interval: the video estimate */
+  uint64_t last_tick;                /* decode time of the latest sample */
+  bool any;                          /* a sample written (last_tick valid) */
+  uint32_t last_dur;                 /* latest known interval: the video estimate */
+  uint64_t end_tick;                 /* end of the latest queued sample */
+  size_t tkhd_dur_off, mdhd_dur_off; /* where the durations are (patched at finish) */
   /* the current fragment */
   sample_t *s;
   size_t ns, cap_s;
@@ -124,6 +126,9 @@ struct rtc_record_mp4 {
   size_t frag_bytes;
   rtc_media_out_t out;
   uint64_t total;
+  size_t mvhd_dur_off, mehd_dur_off;
+  rtc_record_webm_patch_t patches[2 + 2 * RTC_RECORD_MP4_MAX_TRACKS];
+  size_t npatches;
 };
 
 static int out_bx(rtc_record_mp4_t *m, bx_t *x) {
@@ -145,8 +150,8 @@ static uint8_t vp9_level(uint32_t w, uint32_t h) {
   static const struct {
     uint32_t samples;
     uint8_t level;
-  } lv[] = {{36864, 10},   {73728, 11},   {122880, 20},  {245760, 21},  {552960, 30},
-            {983040, 31},  {2228224, 40}, {8912896, 50}, {35651584, 60}};
+  } lv[] = {{36864, 10},  {73728, 11},   {122880, 20},  {245760, 21},  {552960, 30},
+            {983040, 31}, {2228224, 40}, {8912896, 50}, {35651584, 60}};
   uint32_t s = w * h;
   for (size_t i = 0; i < sizeof lv / sizeof *lv; i++)
     if (s <= lv[i].samples) return lv[i].level;
@@ -181,10 +186,11 @@ static void write_video_entry(bx_t *x, const mtrack_t *t) {
     bx_u8(x, (uint8_t)(v->bit_depth << 4 | v->subsampling << 1 | (v->full_range ? 1 : 0)));
     /* colour_primaries, transfer_characteristics, matrix_coefficients (ISO/IEC 23091-2):
      * BT.709 when the stream says so, sRGB's identity matrix, else unspecified (2). */
-    uint8_t cp = v->color_space == 2 ? 1 : 2, tc = cp, mc = v->color_space == 2   ? 1
-                                                       : v->color_space == 1 ? 6
-                                                       : v->color_space == 7 ? 0
-                                                                             : 2;
+    uint8_t cp = v->color_space == 2 ? 1 : 2, tc = cp,
+            mc = v->color_space == 2   ? 1
+                 : v->color_space == 1 ? 6
+                 : v->color_space == 7 ? 0
+                                       : 2;
     bx_u8(x, cp);
     bx_u8(x, tc);
     bx_u8(x, mc);
@@ -215,14 +221,16 @@ static void write_opus_entry(bx_t *x, const mtrack_t *t) {
   bx_close(x, e);
 }
 
-static void write_trak(bx_t *x, const mtrack_t *t, uint32_t id) {
+static void write_trak(bx_t *x, mtrack_t *t, uint32_t id) {
   size_t trak = bx_open(x, "trak");
   size_t tkhd = bx_full(x, "tkhd", 0, 3); /* enabled, in movie */
   bx_zero(x, 8);                          /* creation, modification time */
   bx_u32(x, id);
-  bx_zero(x, 4 + 4 + 8); /* reserved, duration (fragments say it), reserved */
-  bx_u16(x, 0);          /* layer */
-  bx_u16(x, 0);          /* alternate_group */
+  bx_zero(x, 4); /* reserved */
+  t->tkhd_dur_off = x->n;
+  bx_zero(x, 4 + 8); /* duration (patched at finish: 0 until then), reserved */
+  bx_u16(x, 0);      /* layer */
+  bx_u16(x, 0);      /* alternate_group */
   bx_u16(x, t->video ? 0 : 0x0100);
   bx_u16(x, 0);
   bx_matrix(x);
@@ -233,7 +241,8 @@ static void write_trak(bx_t *x, const mtrack_t *t, uint32_t id) {
   size_t mdhd = bx_full(x, "mdhd", 0, 0);
   bx_zero(x, 8);
   bx_u32(x, t->timescale);
-  bx_u32(x, 0);
+  t->mdhd_dur_off = x->n;
+  bx_u32(x, 0);      /* duration: patched at finish */
   bx_u16(x, 0x55c4); /* language "und" (ISO 639-2/T, 5 bits a letter) */
   bx_u16(x, 0);
   bx_close(x, mdhd);
@@ -304,7 +313,8 @@ static int write_header(rtc_record_mp4_t *m) {
   size_t mvhd = bx_full(&x, "mvhd", 0, 0);
   bx_zero(&x, 8);
   bx_u32(&x, MOVIE_TIMESCALE);
-  bx_u32(&x, 0);          /* duration: 0, the fragments hold it */
+  m->mvhd_dur_off = x.n;
+  bx_u32(&x, 0);          /* duration: 0 until finish patches it; the fragments hold it */
   bx_u32(&x, 0x00010000); /* rate 1.0 */
   bx_u16(&x, 0x0100);     /* volume 1.0 */
   bx_zero(&x, 10);
@@ -315,6 +325,11 @@ static int write_header(rtc_record_mp4_t *m) {
   for (size_t i = 0; i < m->n; i++)
     write_trak(&x, &m->t[i], (uint32_t)i + 1);
   size_t mvex = bx_open(&x, "mvex");
+  /* mehd: the whole duration, patched at finish (0 in a file that was never finished) */
+  size_t mehd = bx_full(&x, "mehd", 1, 0);
+  m->mehd_dur_off = x.n;
+  bx_u64(&x, 0);
+  bx_close(&x, mehd);
   for (size_t i = 0; i < m->n; i++) {
     size_t trex = bx_full(&x, "trex", 0, 0);
     bx_u32(&x, (uint32_t)i + 1);
@@ -422,7 +437,9 @@ static int flush_fragment(rtc_record_mp4_t *m) {
     bx_u32(&x, (uint32_t)t->ns);
     data_off_at[i] = x.n;
     bx_u32(&x, 0); /* data_offset, filled in below */
+    t->end_tick = t->first_tick;
     for (size_t k = 0; k < t->ns; k++) {
+      t->end_tick += t->s[k].dur;
       bx_u32(&x, t->s[k].dur);
       bx_u32(&x, t->s[k].size);
       if (t->video) bx_u32(&x, t->s[k].flags);
@@ -496,8 +513,8 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
   size_t size = avc ? rtc_record_codec_avc_size(p, len) : len;
   if (!size) return RTC_EINVAL;
   if (!t->video) keyframe = true;
-  uint64_t us = (uint64_t)time_us, tick = us / 1000000 * t->timescale +
-                                           (us % 1000000 * t->timescale + 500000) / 1000000;
+  uint64_t us = (uint64_t)time_us,
+           tick = us / 1000000 * t->timescale + (us % 1000000 * t->timescale + 500000) / 1000000;
   if (t->any && tick <= t->last_tick) tick = t->last_tick + 1;
   /* A new fragment: at a video keyframe after about frag_ms (any frame with audio only),
    * at any frame after 2x, or when this track's part is full. "About": a sender's
@@ -505,10 +522,9 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
   bool any_sample = m->frag_bytes > 0;
   int64_t held = time_us - m->frag_start_us, frag_us = (int64_t)m->frag_ms * 1000;
   if (any_sample &&
-      (held >= 2 * frag_us ||
-       (t->video && keyframe && held >= frag_us - frag_us / 20) ||
-       (!m->has_video && held >= frag_us) ||
-       t->ns >= FRAG_MAX_SAMPLES || m->frag_bytes + size > FRAG_MAX_BYTES)) {
+      (held >= 2 * frag_us || (t->video && keyframe && held >= frag_us - frag_us / 20) ||
+       (!m->has_video && held >= frag_us) || t->ns >= FRAG_MAX_SAMPLES ||
+       m->frag_bytes + size > FRAG_MAX_BYTES)) {
     int rc = close_fragment(m, track - 1, tick);
     if (rc) return rc;
   } else if (t->ns) {
@@ -535,8 +551,8 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
     uint32_t samples = rtc_media_opus_packet_duration(p, len); /* at 48 kHz */
     est = samples ? samples : 960;
   }
-  t->s[t->ns++] = (sample_t){.size = (uint32_t)size, .est = est,
-                             .flags = keyframe ? FLAGS_SYNC : FLAGS_NON_SYNC};
+  t->s[t->ns++] = (sample_t){
+      .size = (uint32_t)size, .est = est, .flags = keyframe ? FLAGS_SYNC : FLAGS_NON_SYNC};
   if (t->ns == 1) t->first_tick = tick;
   if (m->frag_bytes == 0) m->frag_start_us = time_us;
   m->frag_bytes += size;
@@ -571,9 +587,20 @@ static int write_mfra(rtc_record_mp4_t *m) {
   if (!x.oom) {
     uint32_t n = (uint32_t)x.n;
     uint8_t *p = x.b + x.n - 4;
-    p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
+    p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8),
+    p[3] = (uint8_t)n;
   }
   return out_bx(m, &x);
+}
+
+/* A big-endian field of len bytes at off (clamped to all ones when it does not fit). */
+static void patch(rtc_record_mp4_t *m, uint64_t off, uint64_t v, uint8_t len) {
+  if (len < 8 && v >> (8 * len)) v = (1ull << (8 * len)) - 1;
+  rtc_record_webm_patch_t *p = &m->patches[m->npatches++];
+  p->offset = off;
+  p->len = len;
+  for (uint8_t i = 0; i < len; i++)
+    p->bytes[i] = (uint8_t)(v >> (8 * (len - 1 - i)));
 }
 
 int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
@@ -582,8 +609,26 @@ int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
   int rc = close_fragment(m, m->n, 0);
   if (!rc) rc = write_mfra(m);
   if (rc) return rc;
+  /* The durations players show before reading every fragment (Chromium's <video> took
+   * the first fragment's 2 s for a 10 s file without them). 32-bit fields: all ones past
+   * 2^32 ticks (13 h at 90 kHz), "unknown" in 14496-12. */
+  uint64_t movie = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    mtrack_t *t = &m->t[i];
+    uint64_t ms = (t->end_tick * MOVIE_TIMESCALE + t->timescale - 1) / t->timescale;
+    if (ms > movie) movie = ms;
+    patch(m, t->mdhd_dur_off, t->end_tick, 4);
+    patch(m, t->tkhd_dur_off, ms, 4);
+  }
+  patch(m, m->mvhd_dur_off, movie, 4);
+  patch(m, m->mehd_dur_off, movie, 8);
   m->finished = true;
   return 0;
+}
+
+const rtc_record_webm_patch_t *rtc_record_mp4_patches(const rtc_record_mp4_t *m, size_t *n) {
+  if (n) *n = m && m->finished ? m->npatches : 0;
+  return m && m->finished ? m->patches : NULL;
 }
 
 rtc_media_out_t *rtc_record_mp4_out(rtc_record_mp4_t *m) { return m ? &m->out : NULL; }

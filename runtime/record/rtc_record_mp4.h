@@ -3,10 +3,10 @@
  * Opus in ISO Base Media File Format") in one file that browsers' <video>, QuickTime and
  * ffmpeg open. VP8 has no standard MP4 binding (use WebM); AV1 is not written here yet.
  *
- * Layout: ftyp (isom, iso6, mp41), moov with empty sample tables and mvex/trex, then one
- * moof (mfhd, a traf per track: tfhd with default-base-is-moof, tfdt, trun with each
- * sample's duration, size and, video, flags) + mdat per fragment, and at finish an mfra
- * (a tfra per track: where each fragment starts) for seeking.
+ * Layout: ftyp (isom, iso6, mp41), moov with empty sample tables and mvex (mehd, trex),
+ * then one moof (mfhd, a traf per track: tfhd with default-base-is-moof, tfdt, trun with
+ * each sample's duration, size and, video, flags) + mdat per fragment, and at finish an
+ * mfra (a tfra per track: where each fragment starts) for seeking.
  *
  * Written for recordings that may be killed at any moment: a fragment is queued whole once
  * it is complete (its moof needs every sample's size), so a file cut anywhere plays up to
@@ -20,8 +20,11 @@
  *
  * Times are in microseconds on the recording's timeline (each track in its own timescale:
  * 90 kHz video, 48 kHz Opus). Samples of one track must come in non-decreasing time (two
- * at one time: the later goes one tick later); tracks may interleave loosely. No patches:
- * nothing written needs to be rewritten at the end. */
+ * at one time: the later goes one tick later); tracks may interleave loosely.
+ *
+ * At finish the muxer gives patches (file offset + bytes) that a caller able to seek
+ * applies: the durations in mvhd, mehd, tkhd and mdhd, which players show before they
+ * have read every fragment. A file without them (killed) still plays whole. */
 #ifndef RTC_RECORD_MP4_H
 #define RTC_RECORD_MP4_H
 #include <stdbool.h>
@@ -30,6 +33,7 @@
 
 #include "media/rtc_media.h"
 #include "record/rtc_record_codec.h"
+#include "record/rtc_record_webm.h" /* rtc_record_webm_patch_t, the recorder's patch */
 
 #define RTC_RECORD_MP4_MAX_TRACKS 4
 
@@ -60,8 +64,10 @@ void rtc_record_mp4_destroy(rtc_record_mp4_t *m);
  * before the previous frame of the track), RTC_ESTATE after finish, RTC_ENOMEM. */
 int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, size_t len,
                          int64_t time_us, bool keyframe);
-/* Queues the last fragment and the mfra. Idempotent. */
+/* Queues the last fragment and the mfra, computes the patches. Idempotent. */
 int rtc_record_mp4_finish(rtc_record_mp4_t *m);
+/* The duration patches after finish (NULL/0 before). Borrowed until destroy. */
+const rtc_record_webm_patch_t *rtc_record_mp4_patches(const rtc_record_mp4_t *m, size_t *n);
 rtc_media_out_t *rtc_record_mp4_out(rtc_record_mp4_t *m);
 /* Bytes queued so far (written or not), fragments: complete ones queued. */
 uint64_t rtc_record_mp4_size(const rtc_record_mp4_t *m);

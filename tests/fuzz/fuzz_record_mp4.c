@@ -2,7 +2,8 @@
 // H.264 SPS size parser and the VP9 keyframe header reader (rtc_record_codec), then the
 // fragmented MP4 muxer fed the input as frames of an H.264, a VP9 and an Opus track
 // (Annex-B splitting, Opus TOC durations, fragment cuts), its output walked box by box:
-// every box inside its parent, every trun's data inside the mdat after its moof.
+// every box inside its parent, every trun's data inside the mdat after its moof, the
+// duration patches inside the file.
 //
 // Input: byte 0 picks what runs; then records of [track (1 byte), time step in ms (1 byte),
 // keyframe (1 byte), length (1 byte), bytes].
@@ -20,8 +21,8 @@ static uint32_t be32(const uint8_t *p) {
 }
 
 static int container(const uint8_t *t) {
-  static const char *c[] = {"moov", "trak", "mdia", "minf", "stbl", "mvex", "moof", "traf",
-                            "dinf", "mfra", NULL};
+  static const char *c[] = {"moov", "trak", "mdia", "minf", "stbl", "mvex",
+                            "moof", "traf", "dinf", "mfra", NULL};
   for (int i = 0; c[i]; i++)
     if (!memcmp(t, c[i], 4)) return 1;
   return 0;
@@ -71,13 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rtc_record_codec_vp9_info(data + 1, size - 1, &v);
     return 0;
   }
-  static const uint8_t avcc[] = {1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0,
-                                 0x1e, 1, 0, 1, 0x68};
-  rtc_record_mp4_track_t tr[3] = {
-      {.codec = RTC_MEDIA_CODEC_H264, .width = 320, .height = 240, .codec_private = avcc,
-       .codec_private_len = sizeof avcc},
-      {.codec = RTC_MEDIA_CODEC_VP9},
-      {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 2, .pre_skip = 312}};
+  static const uint8_t avcc[] = {1,    0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4,
+                                 0x67, 0x42, 0xc0, 0x1e, 1,    0,    1, 0x68};
+  rtc_record_mp4_track_t tr[3] = {{.codec = RTC_MEDIA_CODEC_H264,
+                                   .width = 320,
+                                   .height = 240,
+                                   .codec_private = avcc,
+                                   .codec_private_len = sizeof avcc},
+                                  {.codec = RTC_MEDIA_CODEC_VP9},
+                                  {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 2, .pre_skip = 312}};
   rtc_record_mp4_t *m = NULL;
   if (rtc_record_mp4_create(tr, 3, 200, &m) != 0) abort();
   int64_t t_us[3] = {0, 0, 0};
@@ -101,6 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (n != rtc_record_mp4_size(m)) abort();
   walk(out, 0, n);
   check_fragments(out, n);
+  size_t np;
+  const rtc_record_webm_patch_t *pt = rtc_record_mp4_patches(m, &np);
+  for (size_t i = 0; i < np; i++)
+    if (pt[i].offset + pt[i].len > n || pt[i].len > 8) abort();
   rtc_record_mp4_destroy(m);
   return 0;
 }

@@ -275,8 +275,9 @@ function ops.recstop()
   media.want = {}
 end
 
--- recordav {path, ivf, ogg}: the remote video and audio tracks (both must have come)
--- into one WebM at path (runtime/record), and each alone into ivf / ogg when given;
+-- recordav {path, ivf, ogg, mp4}: the remote video and audio tracks (both must have come)
+-- into one WebM at path (runtime/record), and each alone into ivf / ogg, both into an
+-- MP4 at mp4, when given;
 -- recavstop: stops them; recordedav {path, bytes, duration, seconds, ...}
 function ops.recordav(c)
   local v, a
@@ -294,6 +295,7 @@ function ops.recordav(c)
   add("webm", { v, a }, c.path)
   add("ivf", { v }, c.ivf)
   add("ogg", { a }, c.ogg)
+  add("mp4", { v, a }, c.mp4)
 end
 function ops.recavstop()
   local out = { ev = "recordedav", seconds = (uv.now() - media.av.t0) / 1000, files = {} }

@@ -129,6 +129,14 @@ test("H.264 + Opus into MP4: both streams, duration, A/V start together; VP8 ref
   eq(rec:stats().errors, 0)
   ok(rec.frames > 150, "frames written", rec.frames)
   for _, f in ipairs(files) do f:stop() end
+  -- stop() applied the duration patches: mehd (ms) says what the recorder measured
+  local fh = assert(io.open(out, "rb"))
+  local head = fh:read(4096)
+  fh:close()
+  local at = head:find("mehd", 1, true)
+  local ms = 0
+  for i = at + 8, at + 15 do ms = ms * 256 + head:byte(i) end
+  ok(math.abs(ms / 1000 - rec.duration) < 0.05, "mehd duration patched", ms, rec.duration)
   if have_ffmpeg then
     eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
     local codecs = sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. out)

@@ -164,7 +164,8 @@ static char *sh(char *buf, size_t cap, const char *fmt, const char *path) {
   size_t n = fread(buf, 1, cap - 1, pp);
   buf[n] = 0;
   pclose(pp);
-  while (n && (buf[n - 1] == '\n' || buf[n - 1] == ',')) buf[--n] = 0;
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == ','))
+    buf[--n] = 0;
   for (char *q = buf; *q; q++)
     if (*q == '\n') *q = ' ';
   return buf;
@@ -213,7 +214,7 @@ static int check_fragments(const uint8_t *d, const boxes_t *bx, long samples[2],
       const uint8_t *tfhd = d + bx->b[k + 1].off;
       CHECK(!memcmp(tfhd + 4, "tfhd", 4));
       uint32_t flags = be32(tfhd + 8) & 0xffffff;
-      CHECK(flags & 0x020000); /* default-base-is-moof */
+      CHECK(flags & 0x020000);    /* default-base-is-moof */
       CHECK(!(flags & 0x000001)); /* no explicit base offset */
       uint32_t track = be32(tfhd + 12);
       CHECK(track == 1 || track == 2);
@@ -267,10 +268,12 @@ static void test_mp4_h264_opus(void) {
   int keys = 0;
   for (int i = 0; i < v.n; i++)
     keys += v.key[i];
-  rtc_record_mp4_track_t tr[2] = {
-      {.codec = RTC_MEDIA_CODEC_H264, .width = w, .height = h, .codec_private = avcc,
-       .codec_private_len = avcc_len},
-      {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 1, .pre_skip = 312}};
+  rtc_record_mp4_track_t tr[2] = {{.codec = RTC_MEDIA_CODEC_H264,
+                                   .width = w,
+                                   .height = h,
+                                   .codec_private = avcc,
+                                   .codec_private_len = avcc_len},
+                                  {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 1, .pre_skip = 312}};
   rtc_record_mp4_t *m = NULL;
   CHECK_EQ_INT(rtc_record_mp4_create(tr, 2, 0, &m), 0);
   if (!m) return;
@@ -283,6 +286,15 @@ static void test_mp4_h264_opus(void) {
   media_drain(rtc_record_mp4_out(m), NULL, &mem, &len);
   CHECK_EQ_INT((int)len, (int)rtc_record_mp4_size(m));
   uint32_t nfrag = rtc_record_mp4_fragments(m);
+  size_t np = 0;
+  const rtc_record_webm_patch_t *pt = rtc_record_mp4_patches(m, &np);
+  CHECK_EQ_INT((int)np, 2 + 2 * 2); /* mvhd, mehd, each track's tkhd and mdhd */
+  for (size_t i = 0; i < np; i++) {
+    CHECK(pt[i].offset + pt[i].len <= len);
+    for (size_t k = 0; k < pt[i].len; k++) /* 0 until patched */
+      CHECK(mem[pt[i].offset + k] == 0);
+    memcpy(mem + pt[i].offset, pt[i].bytes, pt[i].len);
+  }
   rtc_record_mp4_destroy(m);
 
   static boxes_t bx;
@@ -312,6 +324,12 @@ static void test_mp4_h264_opus(void) {
   CHECK(dops > 0 && bx.b[dops].size == 19 && !memcmp(mem + bx.b[dops].off + 8, want_dops, 11));
   int mdhd = find(&bx, "mdhd", 0, 1);
   CHECK(mdhd > 0 && be32(mem + bx.b[mdhd].off + 20) == 48000);
+  uint32_t adur = mdhd > 0 ? be32(mem + bx.b[mdhd].off + 24) : 0;
+  int vmdhd = find(&bx, "mdhd", 0, 0);
+  uint32_t vdur = be32(mem + bx.b[vmdhd].off + 24);
+  int mvhd = find(&bx, "mvhd", 0, 0), mehd = find(&bx, "mehd", 0, 0);
+  uint32_t movie = be32(mem + bx.b[mvhd].off + 24);
+  CHECK(mehd > 0 && be64(mem + bx.b[mehd].off + 12) == movie);
 
   long samples[2] = {0, 0};
   uint64_t end[2] = {0, 0};
@@ -326,6 +344,10 @@ static void test_mp4_h264_opus(void) {
   /* video ends at 60 frames * 3000 ticks; Opus at its packets' end (20 ms each) */
   CHECK_EQ_INT((int)end[0], 60 * 3000);
   CHECK_EQ_INT((int)end[1], (int)(a.us[a.n - 1] * 48 / 1000 + 960));
+  /* the patched durations: each track's end, the movie's the longest (in ms) */
+  CHECK_EQ_INT((int)vdur, (int)end[0]);
+  CHECK_EQ_INT((int)adur, (int)end[1]);
+  CHECK_EQ_INT((int)movie, (int)((end[1] * 1000 + 47999) / 48000));
   /* mfra: a tfra per track, one entry per fragment, pointing at its moof */
   int mfra = find(&bx, "mfra", 0, 0);
   CHECK(mfra > 0 && bx.b[mfra].off + bx.b[mfra].size == len);
@@ -345,12 +367,12 @@ static void test_mp4_h264_opus(void) {
   media_write_file(path, mem, len);
   CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
   char b[128];
-  CHECK_STR(sh(b, sizeof b, "ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '%s'",
-               path),
-            "h264 opus");
-  CHECK_STR(sh(b, sizeof b, "ffprobe -v error -show_entries stream=width,height -of csv=p=0 '%s'",
-               path),
-            "320,240");
+  CHECK_STR(
+      sh(b, sizeof b, "ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '%s'", path),
+      "h264 opus");
+  CHECK_STR(
+      sh(b, sizeof b, "ffprobe -v error -show_entries stream=width,height -of csv=p=0 '%s'", path),
+      "320,240");
   CHECK_EQ_INT((int)probe_frames(path, 0), 60);
   CHECK_EQ_INT((int)probe_frames(path, 1), a.n);
   double d = probe_double(path, "format=duration");
@@ -396,6 +418,9 @@ static void test_mp4_killed(void) {
   media_write_file(path, mem, len);
   CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
   CHECK_EQ_INT((int)probe_frames(path, 0), 30);
+  /* never patched (mehd and the durations 0): ffprobe finds 1 s from the fragment */
+  double d = probe_double(path, "format=duration");
+  CHECK(d > 0.95 && d < 1.1);
   /* cut inside that fragment's mdat (the write in flight when killed): still opens, and
    * the frames whose bytes made it decode */
   int mdat = find(&bx, "mdat", 0, 0);
@@ -409,9 +434,9 @@ static void test_mp4_killed(void) {
    * queued in one request, so a killed process leaves whole fragments.) */
   media_write_file(path, mem, bx.b[find(&bx, "moof", 0, 0)].off);
   char b[128];
-  CHECK_STR(sh(b, sizeof b, "ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '%s'",
-               path),
-            "h264 opus");
+  CHECK_STR(
+      sh(b, sizeof b, "ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '%s'", path),
+      "h264 opus");
   unlink(path);
   free(mem);
   free(vcopy);
@@ -435,7 +460,7 @@ static void test_mp4_fragment_rules(void) {
     rtc_record_mp4_t *m = NULL;
     CHECK_EQ_INT(rtc_record_mp4_create(cases[c].audio ? &ta : &tv, 1, 1000, &m), 0);
     if (!m) return;
-    uint8_t opus[3] = {0xf8, 0xff, 0xfe}; /* TOC: 20 ms CELT */
+    uint8_t opus[3] = {0xf8, 0xff, 0xfe};                    /* TOC: 20 ms CELT */
     for (int i = 0; i < (cases[c].audio ? 500 : 300); i++) { /* 10 s */
       if (cases[c].audio) {
         CHECK_EQ_INT(rtc_record_mp4_write(m, 1, opus, 3, (int64_t)i * 20000, true), 0);
@@ -466,7 +491,8 @@ static void test_mp4_refusals(void) {
   t.codec_private_len = 7;
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), 0);
   uint8_t raw[] = {0x65, 1, 2, 3}, annexb[] = {0, 0, 0, 1, 0x65, 1, 2, 3};
-  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, raw, sizeof raw, 0, true), RTC_EINVAL); /* no start code */
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, raw, sizeof raw, 0, true),
+               RTC_EINVAL); /* no start code */
   CHECK_EQ_INT(rtc_record_mp4_write(m, 2, annexb, sizeof annexb, 0, true), RTC_EINVAL);
   CHECK_EQ_INT(rtc_record_mp4_write(m, 1, annexb, sizeof annexb, -1, true), RTC_EINVAL);
   CHECK_EQ_INT(rtc_record_mp4_write(m, 1, annexb, sizeof annexb, 1000, true), 0);
@@ -517,8 +543,8 @@ static void test_mp4_vp9(void) {
   rtc_media_ivf_frame(r, 0, &f);
   rtc_record_codec_vp9_t info;
   CHECK(rtc_record_codec_vp9_info(f.data, f.len, &info));
-  rtc_record_mp4_track_t t = {.codec = RTC_MEDIA_CODEC_VP9, .width = info.width,
-                              .height = info.height, .vp9 = &info};
+  rtc_record_mp4_track_t t = {
+      .codec = RTC_MEDIA_CODEC_VP9, .width = info.width, .height = info.height, .vp9 = &info};
   rtc_record_mp4_t *m = NULL;
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), 0);
   if (!m) return;
@@ -537,7 +563,8 @@ static void test_mp4_vp9(void) {
   walk(mem, 0, len, 0, &bx);
   CHECK(!bx.bad);
   int vpcc = find(&bx, "vpcC", 0, 0);
-  /* version 1; profile 1, level 2.0 (320x240: above 1.1), as ffmpeg writes it for this clip, 8-bit 4:4:4 full range; sRGB: identity */
+  /* version 1; profile 1, level 2.0 (320x240: above 1.1), as ffmpeg writes it for this clip, 8-bit
+   * 4:4:4 full range; sRGB: identity */
   static const uint8_t want[] = {1, 0, 0, 0, 1, 20, 0x87, 2, 2, 0, 0, 0};
   CHECK(vpcc > 0 && bx.b[vpcc].size == 20 && !memcmp(mem + bx.b[vpcc].off + 8, want, 12));
   char path[128];
