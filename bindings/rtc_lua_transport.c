@@ -121,7 +121,7 @@ static int pc_sctp_info(lua_State *L) {
   return 3;
 }
 
-/* core.setTransportHandler(fn(pc, what, detail)) */
+/* core.setTransportHandler(fn(pc, what, detail [, received_alert, sent_alert])) */
 static int m_set_transport_handler(lua_State *L) {
   if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
   lua_settop(L, 1);
@@ -154,7 +154,19 @@ bool rtc_lua_transport_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     lua_pushstring(L, ev->text);
   else
     lua_pushnil(L);
-  rtc_lua_pcall(L, 3);
+  int nargs = 3;
+  if (ev->type == RTC_PC_EVENT_DTLS_ERROR) { /* the alerts, nil when none */
+    if (ev->alert_received >= 0)
+      lua_pushinteger(L, ev->alert_received);
+    else
+      lua_pushnil(L);
+    if (ev->alert_sent >= 0)
+      lua_pushinteger(L, ev->alert_sent);
+    else
+      lua_pushnil(L);
+    nargs = 5;
+  }
+  rtc_lua_pcall(L, nargs);
   return true;
 }
 

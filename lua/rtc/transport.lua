@@ -156,7 +156,7 @@ local fired = {
   sctpstatechange = { "sctp", "statechange" },
 }
 
-local function on_transport(pc, what, text)
+local function on_transport(pc, what, text, alert_rx, alert_tx)
   local t = pc._transports -- no object made: nobody can listen
   local f = fired[what]
   if not t or not f then return end
@@ -168,6 +168,11 @@ local function on_transport(pc, what, text)
     -- fingerprint-failure, anything else a dtls-failure.
     local detail = text and text:find("fingerprint") and "fingerprint-failure" or "dtls-failure"
     ev = { error = { errorDetail = detail, message = text } }
+    -- W3C RTCError: with dtls-failure, the fatal alert codes (RFC 5246 7.2) received
+    -- and sent, nil when none
+    if detail == "dtls-failure" then
+      ev.error.receivedAlert, ev.error.sentAlert = alert_rx, alert_tx
+    end
   end
   fire(obj, f[2], ev)
 end

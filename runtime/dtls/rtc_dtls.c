@@ -80,7 +80,35 @@ static uint8_t dtls_read_buf[16384];
 
 /* ---- mbedTLS callbacks -------------------------------------------------------- */
 
+/* The fatal alert mbedTLS sends on its own (a bad certificate, a decode error): the
+ * plaintext alert records of epoch 0 in a datagram it sends. One sent under later keys
+ * cannot be read; those are ours (dtls_send_fatal). */
+static void dtls_note_sent_alert(rtc_dtls_t *d, const unsigned char *p, size_t len) {
+  while (d->alert_tx < 0 && len >= 13) {
+    size_t rl = (size_t)p[11] << 8 | p[12];
+    if (13 + rl > len) return;
+    if (p[0] == MBEDTLS_SSL_MSG_ALERT && p[3] == 0 && p[4] == 0 && rl == 2 &&
+        p[13] == MBEDTLS_SSL_ALERT_LEVEL_FATAL)
+      d->alert_tx = p[14];
+    p += 13 + rl;
+    len -= 13 + rl;
+  }
+}
+
+static void dtls_send_fatal(rtc_dtls_t *d, unsigned char desc) {
+  if (d->alert_tx < 0) d->alert_tx = desc;
+  mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, desc);
+}
+
+/* The alert mbedTLS just reported as MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: it leaves the
+ * record in in_msg. */
+static void dtls_note_received_alert(rtc_dtls_t *d) {
+  const mbedtls_ssl_context *ssl = &d->tls->ssl;
+  if (d->alert_rx < 0 && ssl->in_msg && ssl->in_msglen >= 2) d->alert_rx = ssl->in_msg[1];
+}
+
 static int dtls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
+  dtls_note_sent_alert(ctx, buf, len);
   rtc__dtls_push_datagram(ctx, buf, len);
   return (int)len; /* even when dropped: as a lost datagram, DTLS retransmits */
 }
@@ -161,8 +189,7 @@ static void dtls_handshake_done(rtc_dtls_t *d, size_t out_before) {
    * no certificate), and then VERIFY_OPTIONAL lets the handshake finish. */
   const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&d->tls->ssl);
   if (!peer || !d->fp_ok || !dtls_fp_matches(d, peer->raw.p, peer->raw.len)) {
-    mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                   MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+    dtls_send_fatal(d, MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
     rtc__dtls_fail(d, peer ? "fingerprint mismatch" : "no peer certificate", 0);
     return;
   }
@@ -230,8 +257,7 @@ static int dtls_handshake(rtc_dtls_t *d) {
   while (d->tls->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
     if ((ret = mbedtls_ssl_handshake_step(&d->tls->ssl)) != 0) break;
     if (d->tls->ssl.state > cert_state && !d->fp_ok) {
-      mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                     MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+      dtls_send_fatal(d, MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
       return DTLS_ERR_NO_PEER_CERT;
     }
   }
@@ -258,6 +284,7 @@ static void dtls_drive(rtc_dtls_t *d) {
     } else if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
       rtc__dtls_fail(d, "handshake timeout", 0);
     } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+      dtls_note_received_alert(d);
       rtc__dtls_fail(d, "fatal alert received", ret);
     } else {
       rtc__dtls_fail(d, "handshake failed", ret);
@@ -275,6 +302,7 @@ static void dtls_drive(rtc_dtls_t *d) {
                ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_CLIENT_RECONNECT) {
       break;
     } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+      dtls_note_received_alert(d);
       rtc__dtls_fail(d, "fatal alert received", ret);
     } else {
       rtc__dtls_fail(d, "read failed", ret);
@@ -305,6 +333,7 @@ rtc_dtls_t *rtc_dtls_create(const rtc_dtls_config_t *cfg) {
   rtc_dtls_reasm_init(&d->reasm);
   d->cert = rtc_dtls_cert_ref(cfg->cert);
   d->state = RTC_DTLS_NEW;
+  d->alert_rx = d->alert_tx = -1;
   d->rto_ms = cfg->initial_rto_ms ? cfg->initial_rto_ms : DTLS_DEFAULT_RTO_MS;
   d->max_rto_ms = cfg->max_rto_ms ? cfg->max_rto_ms : DTLS_DEFAULT_MAX_RTO_MS;
   if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
@@ -524,8 +553,7 @@ int rtc_dtls_handle_timeout(rtc_dtls_t *d, uint64_t now_us) {
     /* Our Finished may have gone out under the new keys (a client at flight 5): the
      * alert goes under them too, so a server that completed learns it at once
      * instead of staying connected to nobody. */
-    mbedtls_ssl_send_alert_message(&d->tls->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                   MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+    dtls_send_fatal(d, MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
     rtc__dtls_fail(d, "handshake timeout", 0);
     return 0;
   }

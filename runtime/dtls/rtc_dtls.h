@@ -58,6 +58,8 @@ typedef struct rtc_dtls_event {
   const uint8_t *data;
   size_t len;
   const char *reason; /* static or owned by the dtls object until next poll */
+  /* FAILED: the fatal alert received / sent (RFC 5246 7.2 codes), -1 when none */
+  int alert_received, alert_sent;
 } rtc_dtls_event_t;
 
 rtc_dtls_t *rtc_dtls_create(const rtc_dtls_config_t *cfg);

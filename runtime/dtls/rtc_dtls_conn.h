@@ -110,6 +110,9 @@ struct rtc_dtls {
   size_t ev_head, ev_n, ev_cap;
   uint8_t *ev_borrowed;
   char reason[128];
+  /* The fatal alerts (RFC 5246 7.2) that ended the connection, -1 when none: W3C
+   * RTCError receivedAlert / sentAlert of the transport's error event. */
+  int alert_rx, alert_tx;
 
   rtc_dtls_reasm_t reasm;
   uint32_t dropped_in, dropped_out, dropped_ev;

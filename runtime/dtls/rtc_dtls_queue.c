@@ -136,5 +136,7 @@ bool rtc_dtls_poll_event(rtc_dtls_t *d, rtc_dtls_event_t *out) {
   out->data = e->data;
   out->len = e->len;
   out->reason = e->type == RTC_DTLS_EVENT_FAILED ? d->reason : NULL;
+  out->alert_received = e->type == RTC_DTLS_EVENT_FAILED ? d->alert_rx : -1;
+  out->alert_sent = e->type == RTC_DTLS_EVENT_FAILED ? d->alert_tx : -1;
   return true;
 }

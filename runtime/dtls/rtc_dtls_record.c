@@ -164,6 +164,7 @@ static void dtls_lean_record(rtc_dtls_t *d, const uint8_t *p, size_t rl) {
   if (!m) return;
   if (p[0] == MBEDTLS_SSL_MSG_ALERT && len == 2) {
     if (m[0] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+      if (d->alert_rx < 0) d->alert_rx = m[1];
       rtc__dtls_fail(d, "fatal alert received", MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
     } else if (m[1] == MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY) {
       d->state = RTC_DTLS_CLOSED;

@@ -149,6 +149,9 @@ typedef struct rtc_pc_event {
   const char *mid;
   int mline_index;
   const char *text; /* error text */
+  /* RTC_PC_EVENT_DTLS_ERROR (W3C RTCError receivedAlert / sentAlert): the fatal DTLS
+   * alert received / sent (RFC 5246 7.2 codes), -1 when none */
+  int alert_received, alert_sent;
   /* RTC_PC_EVENT_ICE_CANDIDATE_ERROR (W3C RTCPeerConnectionIceErrorEvent): */
   const char *url;     /* the ICE server's URL */
   const char *address; /* the local address the request left from, NULL when none */

@@ -113,6 +113,8 @@ struct rtc_pc {
   rtc_pc_sctp_state_t sctp_state, shown_sctp_state;
   int sctp_max_channels;
   char *dtls_fail_reason; /* malloc'd, NULL until DTLS failed */
+  /* with it: the fatal alerts received / sent (+1: 0 when none, so calloc means none) */
+  int dtls_alert_rx1, dtls_alert_tx1;
   int remote_sctp_port;
   bool remote_ice_lite;
   size_t remote_mms;

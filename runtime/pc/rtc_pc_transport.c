@@ -188,8 +188,11 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
     case RTC_TRANSPORT_EVENT_DTLS_FAILED:
       /* The peer closed or the handshake failed: data channels are gone; ICE consent
        * decides the rest (W3C). */
-      if (ev.type == RTC_TRANSPORT_EVENT_DTLS_FAILED && !pc->dtls_fail_reason)
+      if (ev.type == RTC_TRANSPORT_EVENT_DTLS_FAILED && !pc->dtls_fail_reason) {
         pc->dtls_fail_reason = strdup(ev.reason ? ev.reason : "DTLS failed");
+        pc->dtls_alert_rx1 = ev.alert_received + 1;
+        pc->dtls_alert_tx1 = ev.alert_sent + 1;
+      }
       rtc__pc_dc_close_all(pc, true);
       if (pc->have_application) rtc__pc_set_sctp_state(pc, RTC_PC_SCTP_CLOSED);
       break;

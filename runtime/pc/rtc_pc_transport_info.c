@@ -65,8 +65,11 @@ void rtc__pc_update_dtls_state(rtc_pc_t *pc) {
     /* W3C: the error event, then statechange. */
     const char *why = pc->dtls_fail_reason ? pc->dtls_fail_reason : "DTLS could not start";
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_DTLS_ERROR);
-    if (n && (n->owned_text = strdup(why)) != NULL)
+    if (n && (n->owned_text = strdup(why)) != NULL) {
       n->ev.text = n->owned_text;
+      n->ev.alert_received = pc->dtls_alert_rx1 - 1;
+      n->ev.alert_sent = pc->dtls_alert_tx1 - 1;
+    }
     else if (n)
       rtc__pc_event_cancel(pc, n);
   }

@@ -407,6 +407,8 @@ bool rtc_transport_poll_event(rtc_transport_t *t, rtc_transport_event_t *out) {
     out->data = de.data;
     out->len = de.len;
     out->reason = de.reason;
+    out->alert_received = de.alert_received;
+    out->alert_sent = de.alert_sent;
     return true;
   }
   if (t->rx_pending) {

@@ -52,6 +52,7 @@ typedef struct rtc_transport_event {
   const uint8_t *data;
   size_t len;
   const char *reason;
+  int alert_received, alert_sent; /* DTLS_FAILED: fatal alert codes, -1 when none */
 } rtc_transport_event_t;
 
 /* NULL on allocation failure. */

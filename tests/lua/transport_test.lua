@@ -236,6 +236,7 @@ test("DTLS: a certificate that does not match the fingerprint: onerror, failed",
   local dt = tr.sender.transport
   dt.onerror = function(ev)
     log[#log + 1] = "error:" .. ev.error.errorDetail .. ":" .. dt.state
+    eq(ev.error.sentAlert, nil, "no alert fields with fingerprint-failure (W3C)")
     ok(ev.error.message and ev.error.message:find("fingerprint"), "message says why", ev.error.message)
   end
   dt.onstatechange = function() log[#log + 1] = "dtls:" .. dt.state end
@@ -246,8 +247,17 @@ test("DTLS: a certificate that does not match the fingerprint: onerror, failed",
   local sdp = b.localDescription.sdp:gsub("(a=fingerprint:sha%-256 )(%x%x)", function(p, x)
     return p .. (x == "00" and "01" or "00")
   end)
+  local bdt = b:getTransceivers()[1].sender.transport
+  local berr
+  bdt.onerror = function(ev) berr = ev.error end
   assert(a:setRemoteDescription({ type = "answer", sdp = sdp }))
   H.waitFor(function() return a.connectionState == "failed" end, "failed")
+  -- a refused with an access_denied alert (49); b, whose fingerprint check passed,
+  -- fails on that alert: a dtls-failure with receivedAlert (W3C RTCError)
+  H.waitFor(function() return berr end, "b's DTLS error")
+  eq(berr.errorDetail, "dtls-failure")
+  eq(berr.receivedAlert, 49, "b received access_denied (mbedTLS's alert for a refused certificate)")
+  eq(berr.sentAlert, nil, "b sent none")
   local got = table.concat(log, " ")
   ok(right_before(log, "error:fingerprint-failure:failed", "dtls:failed"), "error (state failed), then statechange", got)
   ok(index_of(log, "dtls:failed") < index_of(log, "conn:failed"), "then the pc", got)

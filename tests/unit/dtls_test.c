@@ -25,6 +25,7 @@ typedef struct side {
   uint8_t data[2048];
   size_t data_len;
   int sent; /* datagrams sent so far */
+  int alert_received, alert_sent; /* from the FAILED event */
 } side_t;
 
 /* Decides the fate of the n-th datagram from side `from` (0 client, 1 server):
@@ -40,6 +41,8 @@ static void drain(side_t *s) {
     case RTC_DTLS_EVENT_FAILED:
       s->failed++;
       snprintf(s->reason, sizeof s->reason, "%s", ev.reason ? ev.reason : "");
+      s->alert_received = ev.alert_received;
+      s->alert_sent = ev.alert_sent;
       break;
     case RTC_DTLS_EVENT_DATA:
       s->data_n++;
@@ -186,6 +189,13 @@ static void test_fp_mismatch_client_checks(void) {
   CHECK_EQ_INT(rtc_dtls_send(c.d, (const uint8_t *)"x", 1), RTC_ESTATE);
   CHECK_EQ_INT(c.data_n + s.data_n, 0);
   printf("  server after the client's alert: failed=%d (%s)\n", s.failed, s.reason);
+  /* W3C RTCError sentAlert / receivedAlert: mbedTLS refuses a certificate its verify
+   * callback failed with access_denied (49), seen in the plaintext alert it sends. */
+  CHECK_EQ_INT(c.alert_sent, 49);
+  CHECK_EQ_INT(c.alert_received, -1);
+  CHECK_EQ_INT(s.failed, 1);
+  CHECK_EQ_INT(s.alert_received, 49);
+  CHECK_EQ_INT(s.alert_sent, -1);
   side_free(&c);
   side_free(&s);
 }
@@ -206,6 +216,8 @@ static void test_fp_mismatch_server_checks(void) {
   CHECK_STR(s.reason, "fingerprint mismatch");
   CHECK_EQ_INT(s.connected, 0);
   CHECK_EQ_INT(c.connected, 0);
+  CHECK_EQ_INT(s.alert_sent, 49);
+  CHECK_EQ_INT(c.alert_received, 49);
   if (c.connected) rtc_dtls_send(c.d, (const uint8_t *)"secret", 6);
   pump(pair, NULL, NULL, RTC_MS(20000));
   CHECK_EQ_INT(c.data_n + s.data_n, 0);
@@ -393,6 +405,9 @@ static void test_give_up_alerts_server(void) {
   CHECK_EQ_INT(s.failed, 1);
   CHECK_STR(s.reason, "fatal alert received (-0x7780 SSL - A fatal alert message was received from our peer)");
   CHECK_EQ_INT(rtc_dtls_state(s.d), RTC_DTLS_FAILED);
+  /* the give-up alert went under the new keys (ours, not read back): handshake_failure */
+  CHECK_EQ_INT(c.alert_sent, 40);
+  CHECK_EQ_INT(s.alert_received, 40); /* read by the lean record path */
   side_free(&c);
   side_free(&s);
 }
