@@ -301,6 +301,77 @@ local function media_record(track, path, opts)
 end
 
 ---------------------------------------------------------------------------
+-- MediaStream: the peer's streams (W3C webrtc-pc "set the associated remote streams"),
+-- one per pc and stream id, made by the first track event that names it. A receiver's
+-- track is in the streams the peer's description names for it while the peer sends
+-- it; mediacapture-streams "addtrack" / "removetrack" ({track =}, handlers
+-- "onaddtrack", "onremovetrack", and listeners) tell the changes.
+
+local Stream = {}
+Stream.addEventListener = ET.addEventListener
+Stream.removeEventListener = ET.removeEventListener
+local stream_mt = { __index = Stream, __tostring = function(self) return "MediaStream " .. self.id end }
+
+local function tracks_of(self, kind)
+  local out = {}
+  for _, t in ipairs(self._tracks) do
+    if not kind or t.kind == kind then out[#out + 1] = t end
+  end
+  return out
+end
+function Stream:getTracks() return tracks_of(self) end
+function Stream:getAudioTracks() return tracks_of(self, "audio") end
+function Stream:getVideoTracks() return tracks_of(self, "video") end
+function Stream:getTrackById(id)
+  for _, t in ipairs(self._tracks) do
+    if t.id == id then return t end
+  end
+end
+
+-- The pc's stream of that id (pc._streams, in the pc's environment as pc._media is).
+local function remote_stream(pc, id)
+  local all = pc._streams
+  if not all then
+    all = {}
+    pc._streams = all
+  end
+  local s = all[id]
+  if not s then
+    s = setmetatable({ id = id, _tracks = {} }, stream_mt)
+    all[id] = s
+  end
+  return s
+end
+
+-- W3C "set the associated remote streams" for a receiver, then the removals and
+-- additions of its track (each fires on its stream).
+local function set_streams(receiver, streams)
+  local track, old = receiver._track, receiver._streams or {}
+  local keep = {}
+  for _, s in ipairs(streams) do keep[s] = true end
+  receiver._streams = streams
+  for _, s in ipairs(old) do
+    if not keep[s] then
+      for i, t in ipairs(s._tracks) do
+        if t == track then
+          table.remove(s._tracks, i)
+          fire(s, "removetrack", { track = track })
+          break
+        end
+      end
+    end
+  end
+  for _, s in ipairs(streams) do
+    local has = false
+    for _, t in ipairs(s._tracks) do has = has or t == track end
+    if not has then
+      s._tracks[#s._tracks + 1] = track
+      fire(s, "addtrack", { track = track })
+    end
+  end
+end
+
+---------------------------------------------------------------------------
 -- Transceivers, senders, receivers
 
 local Transceiver, Sender, Receiver = {}, {}, {}
@@ -469,6 +540,9 @@ local function on_media(pc, what, ctr, a, b, c)
     end
   elseif what == "ended" then
     track_end(track)
+    set_streams(t.receiver, {})
+  elseif what == "removed" then -- the peer's description no longer sends it
+    set_streams(t.receiver, {})
   elseif what == "mute" or what == "unmute" then
     track_set_muted(track, what == "mute")
   elseif what == "track" then -- a = the event table to fill (dispatched by the binding)
@@ -477,8 +551,11 @@ local function on_media(pc, what, ctr, a, b, c)
     track.codec = ctr:codecName() or track.codec
     local sid = ctr:remoteStreamId()
     local streams = {}
-    if sid then streams[1] = { id = sid, getTracks = function() return { track } end } end
-    a.track, a.streams, a.receiver, a.transceiver = track, streams, t.receiver, t
+    if sid then streams[1] = remote_stream(pc, sid) end
+    set_streams(t.receiver, streams)
+    local copy = {} -- the event's own list: the receiver's changes with the next description
+    for i, s in ipairs(streams) do copy[i] = s end
+    a.track, a.streams, a.receiver, a.transceiver = track, copy, t.receiver, t
   end
 end
 

@@ -240,6 +240,7 @@ static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
   case RTC_PC_EVENT_TRACK_FRAME:
   case RTC_PC_EVENT_TRACK_RTP:
   case RTC_PC_EVENT_TRACK_MUTE:
+  case RTC_PC_EVENT_TRACK_REMOVED:
   case RTC_PC_EVENT_SELECTED_PAIR:
   case RTC_PC_EVENT_DTLS_STATE:
   case RTC_PC_EVENT_DTLS_ERROR:

@@ -26,7 +26,11 @@
  * rtc_tr_set_frame_events(tr, true): a pc nobody reads media from pays for no copies.
  *
  * Events (rtc_pc_event_t, see rtc_pc.h): RTC_PC_EVENT_TRACK (tr: the receiver's track
- * appeared, W3C "track" fired from setRemoteDescription), RTC_PC_EVENT_TRACK_FRAME
+ * appeared, W3C "track" fired from setRemoteDescription: each time the transceiver
+ * starts receiving, or the peer names another stream for it), RTC_PC_EVENT_TRACK_REMOVED
+ * (tr: a description stopped the peer sending it, W3C "process the removal of a remote
+ * track": it leaves its streams; after its mute, before the track events of the same
+ * description), RTC_PC_EVENT_TRACK_FRAME
  * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_TRACK_RTP (tr, data/len: one
  * RTP packet, when asked for), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
  * asked for a keyframe with PLI or FIR: encode one), RTC_PC_EVENT_TRACK_ENDED (tr:

@@ -227,9 +227,9 @@ static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
 /* W3C webrtc-pc "process remote tracks" for the transceivers one description touches:
  * [[FiredDirection]] (tr->remote_sends) follows the description; a transceiver that
  * starts receiving gets a track event again (the same track: a browser's ontrack fires
- * at every inactive -> sendrecv), one that stops has its track muted. "Set the
- * description" then mutes them all before firing the track events, each in m-section
- * order. */
+ * at every inactive -> sendrecv), one that stops has its track muted and taken out of
+ * its streams. "Set the description" then mutes them all, then takes them out, then
+ * fires the track events, each in m-section order. */
 typedef struct {
   rtc_tr_t *add[RTC_PC_MAX_TRANSCEIVERS], *mute[RTC_PC_MAX_TRANSCEIVERS];
   size_t n_add, n_mute;
@@ -263,6 +263,12 @@ static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
   sort_by_mline(c->add, c->n_add);
   for (size_t i = 0; i < c->n_mute; i++)
     rtc__pc_tr_set_muted(pc, c->mute[i], true);
+  /* Then the removals from the tracks' streams (W3C removeList; its mute may have come
+   * already, from an RTCP BYE, so this is an event of its own). */
+  for (size_t i = 0; i < c->n_mute; i++) {
+    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_REMOVED);
+    if (n) n->ev.tr = rtc_tr_ref(c->mute[i]);
+  }
   for (size_t i = 0; i < c->n_add; i++)
     fire_track(pc, c->add[i]);
 }

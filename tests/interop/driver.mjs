@@ -754,6 +754,8 @@ test('media-peer-camera-to-luartc', async (t) => {
 // inactive, then resumes (sendrecv): luartc's tracks mute, then its ontrack fires again
 // for each (the same track, still muted in the handler), the next packets unmute them
 // and frames flow again; then sender.setStreams() names another stream: ontrack again.
+// Each time the tracks leave and rejoin Chromium's stream (MediaStream removetrack /
+// addtrack, before the ontrack).
 test('media-peer-inactive-resume', async (t) => {
   await setup(t, { secure: true });
   const kinds = ['video', 'audio'];
@@ -770,6 +772,8 @@ test('media-peer-inactive-resume', async (t) => {
   await t.P.request({ op: 'direction', value: 'inactive' }, (e) => e.ev === 'direction', { what: 'inactive' });
   await t.link.negotiate(t.P, t.L);
   await Promise.all(kinds.map((k) => t.L.wait((e) => e.ev === 'trackmute' && e.kind === k, { since: m1, what: `${k} mute` })));
+  // and out of Chromium's stream (MediaStream removetrack)
+  await Promise.all(kinds.map((k, i) => t.L.wait((e) => e.ev === 'streamremovetrack' && e.kind === k && e.stream === first[i].streams[0], { since: m1, what: `${k} removetrack` })));
   await sleep(500);
   const a = await mstats(t.L);
   await sleep(1500);
@@ -782,7 +786,9 @@ test('media-peer-inactive-resume', async (t) => {
   await t.link.negotiate(t.P, t.L);
   const second = await Promise.all(kinds.map((k) => waitTrack(t.L, k, m2)));
   const unmuted = await Promise.all(kinds.map((k) => t.L.wait((e) => e.ev === 'trackunmute' && e.kind === k, { since: m2, what: `${k} unmute after resume` })));
+  const added = await Promise.all(kinds.map((k, i) => t.L.wait((e) => e.ev === 'streamaddtrack' && e.kind === k && e.stream === first[i].streams[0], { since: m2, what: `${k} addtrack` })));
   for (let i = 0; i < kinds.length; i++) {
+    assert(t.L.events.indexOf(added[i]) < t.L.events.indexOf(second[i]), `${kinds[i]}: addtrack after ontrack`);
     assert(second[i].id === first[i].id, `${kinds[i]}: another track ${second[i].id} (was ${first[i].id})`);
     assert(second[i].muted === true, `${kinds[i]} not muted in the second ontrack`);
     assert(t.L.events.indexOf(second[i]) < t.L.events.indexOf(unmuted[i]), `${kinds[i]}: unmute before ontrack`);
@@ -800,6 +806,8 @@ test('media-peer-inactive-resume', async (t) => {
   for (let i = 0; i < kinds.length; i++) {
     assert(third[i].id === first[i].id, `${kinds[i]}: another track after setStreams`);
     assert(third[i].streams[0] === ss.id && ss.id !== first[i].streams[0], `${kinds[i]} streams ${JSON.stringify(third[i].streams)}, want ${ss.id}`);
+    const rm = t.L.events.findIndex((e, j) => j >= m3 && e.ev === 'streamremovetrack' && e.kind === kinds[i] && e.stream === first[i].streams[0]);
+    assert(rm >= 0 && rm < t.L.events.indexOf(third[i]), `${kinds[i]}: no removetrack from the old stream before ontrack`);
   }
   await sleep(300);
   assert(tracks().length === 6, `track events: ${tracks().length}`);

@@ -140,6 +140,10 @@ function ops.init(c)
     tr.onended = function() emit({ ev = "trackended", kind = tr.kind, id = tr.id }) end
     tr.onmute = function() emit({ ev = "trackmute", kind = tr.kind, muted = tr.muted }) end
     tr.onunmute = function() emit({ ev = "trackunmute", kind = tr.kind, muted = tr.muted }) end
+    for _, s in ipairs(e.streams) do
+      s.onaddtrack = function(x) emit({ ev = "streamaddtrack", stream = s.id, kind = x.track.kind }) end
+      s.onremovetrack = function(x) emit({ ev = "streamremovetrack", stream = s.id, kind = x.track.kind }) end
+    end
     local w = media.want[tr.kind]
     if w and not w.rec then
       w.rec = assert(rtc.media.record(tr, w.path))

@@ -8,12 +8,24 @@ local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
 
 local FIX = H.MEDIA_FIXTURES
 
--- Logs pc's track events and what its tracks do ("track", "mute", "unmute", "rtp").
+-- Logs pc's track events and what its tracks and streams do ("track", "mute",
+-- "unmute", "rtp", "addtrack ID", "removetrack ID"; a stream's first addtrack comes
+-- before the handler that watches it).
 local function watch(pc)
   local w = { log = {}, events = {}, rtp = 0 }
   pc.ontrack = function(ev)
     w.events[#w.events + 1] = ev
     w.log[#w.log + 1] = "track muted=" .. tostring(ev.track.muted)
+    for _, s in ipairs(ev.streams) do
+      s.onaddtrack = function(e)
+        ok(e.target == s and e.type == "addtrack" and e.track.kind, "addtrack's fields")
+        w.log[#w.log + 1] = "addtrack " .. s.id
+      end
+      s.onremovetrack = function(e)
+        ok(e.target == s and e.type == "removetrack" and e.track.kind, "removetrack's fields")
+        w.log[#w.log + 1] = "removetrack " .. s.id
+      end
+    end
     local t = ev.track
     if t._watched then return end
     t._watched = true
@@ -44,7 +56,8 @@ local function same_objects(e1, e2)
   ok(e2.track == e1.track, "the same track object")
   ok(e2.receiver == e1.receiver, "the same receiver")
   ok(e2.transceiver == e1.transceiver, "the same transceiver")
-  eq(e2.streams[1] and e2.streams[1].id, e1.streams[1] and e1.streams[1].id, "the same stream id")
+  ok(e2.streams[1] == e1.streams[1], "the same stream object (or none)")
+  if e2.streams[1] then eq(e2.streams[1]:getTracks()[1], e1.track, "the track is in it again") end
 end
 
 test("sendrecv -> inactive -> sendrecv (the peer's offers): ontrack 1 -> 1 -> 2, unmuted by the next RTP", function()
@@ -63,14 +76,22 @@ test("sendrecv -> inactive -> sendrecv (the peer's offers): ontrack 1 -> 1 -> 2,
   H.waitFor(function() return w.events[1].track.muted end, "mute", 3000)
   rtc.sleep(300)
   eq(#w.events, 1, "no track event for inactive")
-  eq(w.log[#w.log], "mute")
+  eq(w.log[#w.log - 1], "mute")
+  eq(w.log[#w.log], "removetrack s1", "then out of its stream")
+  local s1 = w.events[1].streams[1]
+  eq(#s1:getTracks(), 0)
   eq(w.events[1].track.readyState, "live")
   ta.direction = "sendrecv"
   local n = #w.log
   assert(H.negotiate(a, b))
   H.waitFor(function() return #w.events == 2 end, "second ontrack", 3000)
-  eq(w.log[n + 1], "track muted=true", "the track event comes first, the track still muted")
+  eq(w.log[n + 1], "addtrack s1", "back in its stream first")
+  table.remove(w.log, n + 1)
+  eq(w.log[n + 1], "track muted=true", "then the track event, the track still muted")
   same_objects(w.events[1], w.events[2])
+  ok(s1:getTrackById(w.events[1].track.id) == w.events[1].track)
+  eq(#s1:getAudioTracks(), 1)
+  eq(#s1:getVideoTracks(), 0)
   eq(w.events[2].streams[1].id, "s1")
   ok(b:getTransceivers()[1] == w.events[2].transceiver, "the pc's one transceiver")
   eq(#b:getTransceivers(), 1)
@@ -191,6 +212,12 @@ test("the peer's msid names another stream while sending: ontrack again with it 
   H.waitFor(function() return #w.events == 2 end, "ontrack for the new stream", 3000)
   eq(w.events[2].streams[1].id, "s2")
   ok(w.events[2].track == w.events[1].track, "the same track")
+  local last = #w.log
+  while not w.log[last]:find("^track") do last = last - 1 end
+  eq(w.log[last - 1], "removetrack s1", "out of s1 before the track event")
+  eq(#w.events[1].streams[1]:getTracks(), 0)
+  ok(w.events[2].streams[1]:getTracks()[1] == w.events[1].track, "in s2")
+  eq(#w.events[1].streams, 1, "the first event's list unchanged")
   eq(w.events[2].track.muted, false, "still receiving: not muted")
   local answer = assert(b:createAnswer())
   assert(b:setLocalDescription(answer))
@@ -199,6 +226,32 @@ test("the peer's msid names another stream while sending: ontrack again with it 
   eq(#w.events, 2, "our answer fires nothing more")
   eq(count(w.log, "mute"), 0)
   src:stop()
+end, 30000)
+
+test("a track that ends leaves its stream (removetrack after ended); a stream per id per pc", function()
+  local a, b = H.pair()
+  local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  local s2 = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTrack(s1, "cam"))
+  assert(a:addTrack(s2, "cam"))
+  local w = watch(b)
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #w.events == 2 end, "two track events", 3000)
+  local stream = w.events[1].streams[1]
+  ok(w.events[2].streams[1] == stream, "both tracks in one stream object")
+  eq(#stream:getTracks(), 2)
+  eq(stream:getVideoTracks()[1], w.events[2].track)
+  local audio = w.events[1].track
+  audio.onended = function() w.log[#w.log + 1] = "ended" end
+  a:getTransceivers()[1]:stop()
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return audio.readyState == "ended" end, "ended", 3000)
+  local i = 1
+  while w.log[i] ~= "ended" do i = i + 1 end
+  eq(w.log[i + 1], "removetrack cam", "right after ended")
+  eq(#stream:getTracks(), 1)
+  eq(stream:getAudioTracks()[1], nil)
+  s1:stop(); s2:stop()
 end, 30000)
 
 test("order: the mutes of a description before its track events, both after the callback", function()

@@ -227,6 +227,7 @@ static void side_drain(side_t *s) {
       break;
     case RTC_PC_EVENT_TRACK_MUTE: side_note(s, ev.state ? 'M' : 'U'); break;
     case RTC_PC_EVENT_TRACK_ENDED: side_note(s, 'E'); break;
+    case RTC_PC_EVENT_TRACK_REMOVED: side_note(s, 'R'); break;
     case RTC_PC_EVENT_TRACK:
       side_note(s, 'T');
       if (s->ev.tracks < 4) s->ev.track_tr[s->ev.tracks++] = ev.tr;
@@ -487,7 +488,7 @@ static void test_mute_events(void) {
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   b.order[b.n_order] = 0;
-  CHECK(strcmp(b.order, "TUMT") == 0);
+  CHECK(strcmp(b.order, "TUMRT") == 0);
   CHECK_EQ_INT(b.ev.tracks, 2);
   CHECK(b.ev.track_tr[1] == b.ev.track_tr[0]);
   for (int i = 4; i < 6; i++) {
@@ -498,12 +499,12 @@ static void test_mute_events(void) {
   CHECK_EQ_INT(rtc_tr_stop(at), 0);
   run(&a, &b, RTC_MS(50), 0);
   b.order[b.n_order] = 0;
-  CHECK(strcmp(b.order, "TUMTUM") == 0);
+  CHECK(strcmp(b.order, "TUMRTUM") == 0);
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   b.order[b.n_order] = 0;
   printf("  b's track: %s\n", b.order);
-  CHECK(strcmp(b.order, "TUMTUME") == 0);
+  CHECK(strcmp(b.order, "TUMRTUME") == 0);
   rtc_tr_unref(at);
   side_free(&a);
   side_free(&b);
@@ -577,14 +578,14 @@ static void test_fired_direction_order(void) {
   run(&a, &b, RTC_MS(20), 0);
   b.order[b.n_order] = 0;
   CHECK(strcmp(b.order, "TU") == 0); /* m=1 only: m=0 is inactive */
-  /* m=0 starts sending, m=1 stops, in one offer: the mute (m=1) first */
+  /* m=0 starts sending, m=1 stops, in one offer: the mute and removal (m=1) first */
   CHECK_EQ_INT(rtc_tr_set_direction(t0, RTC_TR_SENDONLY), 0);
   CHECK_EQ_INT(rtc_tr_set_direction(t1, RTC_TR_INACTIVE), 0);
   negotiate(&a, &b);
   run(&a, &b, RTC_MS(100), 0);
   b.order[b.n_order] = 0;
   printf("  b: %s\n", b.order);
-  CHECK(strcmp(b.order, "TUMT") == 0);
+  CHECK(strcmp(b.order, "TUMRT") == 0);
   CHECK_EQ_INT(b.ev.tracks, 2);
   CHECK(b.ev.tracks == 2 && b.ev.track_tr[0] != b.ev.track_tr[1]);
   /* an offer that stops m=0, rolled back: muted by it, announced again by the rollback */
@@ -599,7 +600,7 @@ static void test_fired_direction_order(void) {
   side_drain(&b);
   b.order[b.n_order] = 0;
   printf("  b: %s\n", b.order);
-  CHECK(strcmp(b.order, "TUMTUMT") == 0);
+  CHECK(strcmp(b.order, "TUMRTUMRT") == 0);
   CHECK(b.ev.tracks == 3 && b.ev.track_tr[2] == b.ev.track_tr[1]);
   free(offer);
   rtc_tr_unref(t0);
