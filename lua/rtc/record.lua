@@ -10,7 +10,7 @@
 --                                          -- rec.finished once it is all on disk
 --
 -- Container from opts.format or the path: .webm (any mix of VP8/VP9/AV1 and Opus), .mkv
--- (the same, and H.264), .mp4 (fragmented MP4: H.264, VP9 and Opus; no VP8), .m4a (Opus), .ivf (one VP8/VP9/AV1 track), .ogg/.opus (one Opus track), .h264
+-- (the same, and H.264), .mp4 (fragmented MP4: H.264, VP9, AV1 and Opus; no VP8), .m4a (Opus), .ivf (one VP8/VP9/AV1 track), .ogg/.opus (one Opus track), .h264
 -- (one H.264 track, Annex-B). One track (a remote track, or a file track from
 -- rtc.media.open) may go to any path: its codec then picks IVF, Ogg or Annex-B, and a
 -- remote track whose codec is not negotiated yet is recorded from its first frame's.

@@ -33,6 +33,8 @@ typedef struct rec_track {
   uint64_t cand_arrival_us;
   uint16_t width, height;
   rtc_record_codec_vp9_t vp9; /* VP9: the first keyframe's header (MP4's vpcC) */
+  rtc_record_codec_av1_t av1; /* AV1: its sequence header (MP4's av1C), seq in av1_seq */
+  uint8_t av1_seq[256];
   bool placed;
   int64_t base_ext, base_us; /* timeline: t_us = base_us + (ext - base_ext) / clock */
   bool has_sr;
@@ -121,10 +123,9 @@ int rtc_record_create(const rtc_record_config_t *cfg, const rtc_record_track_con
     if (n != 1 || tracks[0].codec != RTC_MEDIA_CODEC_H264) return RTC_EINVAL;
     break;
   case RTC_RECORD_FORMAT_MKV: break;
-  case RTC_RECORD_FORMAT_MP4: /* VP8 has no MP4 binding; AV1 (av01) is not written yet */
+  case RTC_RECORD_FORMAT_MP4: /* VP8 has no MP4 binding */
     for (size_t i = 0; i < n; i++)
-      if (tracks[i].codec == RTC_MEDIA_CODEC_VP8 || tracks[i].codec == RTC_MEDIA_CODEC_AV1)
-        return RTC_EINVAL;
+      if (tracks[i].codec == RTC_MEDIA_CODEC_VP8) return RTC_EINVAL;
     break;
   case RTC_RECORD_FORMAT_M4A:
     for (size_t i = 0; i < n; i++)
@@ -182,6 +183,17 @@ static int64_t sender_time_us(const rec_track_t *t, int64_t ext) {
 static void video_info(rec_track_t *t, const uint8_t *p, size_t len) {
   if (t->cfg.codec == RTC_MEDIA_CODEC_H264) {
     rtc_record_codec_h264_size(t->sps, t->sps_len, &t->width, &t->height);
+    return;
+  }
+  if (t->cfg.codec == RTC_MEDIA_CODEC_AV1) {
+    rtc_record_codec_av1_t a;
+    if (rtc_record_codec_av1_info(p, len, &a) && a.seq_len <= sizeof t->av1_seq) {
+      memcpy(t->av1_seq, a.seq, a.seq_len);
+      a.seq = t->av1_seq;
+      t->av1 = a;
+      t->width = a.width;
+      t->height = a.height;
+    }
     return;
   }
   if (t->cfg.codec == RTC_MEDIA_CODEC_VP9) {
@@ -258,6 +270,10 @@ static int open_writer(rtc_record_t *r) {
       mt[i].channels = t->cfg.channels;
       mt[i].pre_skip = OPUS_PRE_SKIP;
       if (t->cfg.codec == RTC_MEDIA_CODEC_VP9 && t->vp9.width) mt[i].vp9 = &t->vp9;
+      if (t->cfg.codec == RTC_MEDIA_CODEC_AV1) {
+        if (!t->av1.seq) return RTC_ESTATE; /* no sequence header understood yet */
+        mt[i].av1 = &t->av1;
+      }
       if (t->cfg.codec == RTC_MEDIA_CODEC_H264) {
         mt[i].codec_private = avcc[i];
         mt[i].codec_private_len =

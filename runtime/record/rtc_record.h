@@ -35,7 +35,7 @@ typedef enum rtc_record_format {
   RTC_RECORD_FORMAT_WEBM,
   RTC_RECORD_FORMAT_MKV, /* the WebM muxer, and H.264 allowed (DocType matroska with it) */
   RTC_RECORD_FORMAT_H264, /* one H.264 track: the Annex-B frames themselves, from an IDR */
-  RTC_RECORD_FORMAT_MP4,  /* fragmented MP4: H.264, VP9 and Opus (no VP8: no MP4 binding) */
+  RTC_RECORD_FORMAT_MP4,  /* fragmented MP4: H.264, VP9, AV1 and Opus (no VP8: no binding) */
   RTC_RECORD_FORMAT_M4A,  /* the MP4 muxer, Opus tracks only */
 } rtc_record_format_t;
 
@@ -49,7 +49,7 @@ const char *rtc_record_format_name(rtc_record_format_t f); /* "ivf" ... */
 
 typedef struct rtc_record_track_config {
   rtc_media_codec_t codec; /* VP8/VP9/AV1 (IVF, WebM, MKV), H264 (MKV, MP4), VP9 (MP4), OPUS
-                            (Ogg, WebM, MKV, MP4, M4A) */
+                            (Ogg, WebM, MKV, MP4, M4A); AV1 also MP4 */
   uint32_t clock_rate;     /* RTP clock; 0: 90000 video, 48000 Opus */
   uint8_t channels;        /* Opus: 0 = 2 */
 } rtc_record_track_config_t;
@@ -64,7 +64,7 @@ typedef struct rtc_record_config {
 typedef struct rtc_record rtc_record_t;
 
 /* IVF: exactly one VP8/VP9/AV1 track; Ogg: exactly one Opus track; H264: exactly one H.264
- * track; WebM/MKV: 1..4 tracks; MP4: 1..4 H.264, VP9 or Opus tracks; M4A: Opus tracks
+ * track; WebM/MKV: 1..4 tracks; MP4: 1..4 H.264, VP9, AV1 or Opus tracks; M4A: Opus tracks
  * (H.264 only in MKV and MP4: its file starts at an IDR frame whose SPS and PPS, in band as
  * WebRTC senders send them, make the track's codec private).
  * RTC_EINVAL for a combination the format cannot hold, RTC_ENOMEM. */

@@ -185,3 +185,166 @@ bool rtc_record_codec_vp9_info(const uint8_t *p, size_t len, rtc_record_codec_vp
   *out = v;
   return true;
 }
+
+/* One OBU at p[off..len): its type, the whole OBU's length (header, size field, payload)
+ * and where its payload starts. false when malformed or without obu_has_size_field. */
+static bool av1_obu(const uint8_t *p, size_t len, size_t off, unsigned *type, size_t *total,
+                    size_t *payload) {
+  if (off >= len) return false;
+  uint8_t h = p[off];
+  if (h & 0x80) return false;                 /* forbidden bit */
+  if (!(h & 0x02)) return false;              /* no obu_size: not the low-overhead format */
+  size_t at = off + 1 + ((h & 0x04) ? 1 : 0); /* extension byte */
+  uint64_t size = 0;
+  for (int i = 0;; i++) {
+    if (at >= len || i == 8) return false;
+    uint8_t b = p[at++];
+    size |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) break;
+  }
+  if (size > len - at) return false;
+  *type = (h >> 3) & 0x0f;
+  *payload = at;
+  *total = at + (size_t)size - off;
+  return true;
+}
+
+#define AV1_OBU_SEQUENCE_HEADER 1
+#define AV1_OBU_TEMPORAL_DELIMITER 2
+#define AV1_OBU_PADDING 15
+
+size_t rtc_record_codec_av1_size(const uint8_t *p, size_t len) {
+  size_t n = 0, off = 0, total, payload;
+  unsigned type;
+  while (off < len) {
+    if (!av1_obu(p, len, off, &type, &total, &payload)) return 0;
+    if (type != AV1_OBU_TEMPORAL_DELIMITER && type != AV1_OBU_PADDING) n += total;
+    off += total;
+  }
+  return n;
+}
+
+void rtc_record_codec_av1_put(rtc_media_out_t *o, const uint8_t *p, size_t len) {
+  size_t off = 0, total, payload;
+  unsigned type;
+  while (off < len && av1_obu(p, len, off, &type, &total, &payload)) {
+    if (type != AV1_OBU_TEMPORAL_DELIMITER && type != AV1_OBU_PADDING)
+      rtc__media_out_append(o, p + off, total);
+    off += total;
+  }
+}
+
+/* uvlc() (AV1 4.10.3): only skipped. */
+static void bits_uvlc(bits_t *b) {
+  int z = 0;
+  while (!bits_1(b)) {
+    if (b->over || ++z >= 32) {
+      b->over = true;
+      return;
+    }
+  }
+  bits_n(b, z);
+}
+
+/* sequence_header_obu() (AV1 5.5.1) up to color_config(): the fields av1C repeats. */
+static bool av1_seq(const uint8_t *p, size_t len, rtc_record_codec_av1_t *v) {
+  bits_t b = {.p = p, .len = len};
+  v->profile = (uint8_t)bits_n(&b, 3);
+  if (v->profile > 2) return false;
+  bits_1(&b); /* still_picture */
+  bool reduced = bits_1(&b);
+  bool decoder_model = false, delay_present = false;
+  uint32_t delay_len = 0;
+  if (reduced) {
+    v->level = (uint8_t)bits_n(&b, 5);
+  } else {
+    if (bits_1(&b)) { /* timing_info_present_flag */
+      bits_n(&b, 32);
+      bits_n(&b, 32);
+      if (bits_1(&b)) bits_uvlc(&b); /* equal_picture_interval */
+      decoder_model = bits_1(&b);
+      if (decoder_model) {
+        delay_len = bits_n(&b, 5) + 1;
+        bits_n(&b, 32);
+        bits_n(&b, 10); /* buffer_removal_time_length, frame_presentation_time_length */
+      }
+    }
+    delay_present = bits_1(&b);
+    uint32_t ops = bits_n(&b, 5) + 1;
+    for (uint32_t i = 0; i < ops && !b.over; i++) {
+      bits_n(&b, 12); /* operating_point_idc */
+      uint8_t level = (uint8_t)bits_n(&b, 5), tier = 0;
+      if (level > 7) tier = (uint8_t)bits_1(&b);
+      if (decoder_model && bits_1(&b)) {
+        bits_n(&b, (int)delay_len);
+        bits_n(&b, (int)delay_len);
+        bits_1(&b);
+      }
+      if (delay_present && bits_1(&b)) bits_n(&b, 4);
+      if (i == 0) v->level = level, v->tier = tier;
+    }
+  }
+  int wb = (int)bits_n(&b, 4) + 1, hb = (int)bits_n(&b, 4) + 1;
+  uint32_t w = bits_n(&b, wb) + 1, h = bits_n(&b, hb) + 1;
+  if (w > 0xffff || h > 0xffff) return false;
+  v->width = (uint16_t)w;
+  v->height = (uint16_t)h;
+  if (!reduced && bits_1(&b)) bits_n(&b, 7); /* frame_id_numbers_present: two lengths */
+  bits_n(&b, 3); /* use_128x128_superblock, enable_filter_intra, enable_intra_edge */
+  if (!reduced) {
+    bits_n(&b, 4); /* interintra, masked, warped motion, dual filter */
+    bool order_hint = bits_1(&b);
+    if (order_hint) bits_n(&b, 2); /* jnt_comp, ref_frame_mvs */
+    unsigned force_sct = 2;
+    if (!bits_1(&b)) force_sct = bits_1(&b);      /* seq_choose_screen_content_tools */
+    if (force_sct > 0 && !bits_1(&b)) bits_1(&b); /* seq_choose_integer_mv */
+    if (order_hint) bits_n(&b, 3);
+  }
+  bits_n(&b, 3); /* enable_superres, enable_cdef, enable_restoration */
+  /* color_config() (5.5.2) */
+  v->high_bitdepth = bits_1(&b);
+  v->twelve_bit = v->profile == 2 && v->high_bitdepth ? bits_1(&b) : false;
+  v->monochrome = v->profile == 1 ? false : bits_1(&b);
+  unsigned cp = 2, tc = 2, mc = 2;
+  if (bits_1(&b)) { /* color_description_present_flag */
+    cp = bits_n(&b, 8);
+    tc = bits_n(&b, 8);
+    mc = bits_n(&b, 8);
+  }
+  v->chroma_sample_position = 0;
+  if (v->monochrome) {
+    v->ss_x = v->ss_y = 1;
+  } else if (cp == 1 && tc == 13 && mc == 0) { /* sRGB */
+    v->ss_x = v->ss_y = 0;
+  } else {
+    bits_1(&b); /* color_range */
+    if (v->profile == 0) {
+      v->ss_x = v->ss_y = 1;
+    } else if (v->profile == 1) {
+      v->ss_x = v->ss_y = 0;
+    } else if (v->twelve_bit) {
+      v->ss_x = (uint8_t)bits_1(&b);
+      v->ss_y = v->ss_x ? (uint8_t)bits_1(&b) : 0;
+    } else {
+      v->ss_x = 1, v->ss_y = 0;
+    }
+    if (v->ss_x && v->ss_y) v->chroma_sample_position = (uint8_t)bits_n(&b, 2);
+  }
+  return !b.over;
+}
+
+bool rtc_record_codec_av1_info(const uint8_t *p, size_t len, rtc_record_codec_av1_t *out) {
+  if (!p || !out) return false;
+  size_t off = 0, total, payload;
+  unsigned type;
+  while (off < len && av1_obu(p, len, off, &type, &total, &payload)) {
+    if (type == AV1_OBU_SEQUENCE_HEADER) {
+      rtc_record_codec_av1_t v = {.seq = p + off, .seq_len = total};
+      if (!av1_seq(p + payload, off + total - payload, &v)) return false;
+      *out = v;
+      return true;
+    }
+    off += total;
+  }
+  return false;
+}

@@ -1,8 +1,9 @@
 /* What the muxers (WebM/Matroska, MP4) need from the codecs' bitstreams: the picture size
  * and the configuration records' fields, read from a remote peer's frames (untrusted:
- * every read is bounded, a malformed input is a false return), and H.264's Annex-B access
+ * every read is bounded, a malformed input is a false return), H.264's Annex-B access
  * units rewritten as 4-byte length-prefixed NAL units (ISO/IEC 14496-15, lengthSizeMinusOne
- * 3), as both containers store them. */
+ * 3), as both containers store them, and AV1 temporal units without their temporal
+ * delimiters. */
 #ifndef RTC_RECORD_CODEC_H
 #define RTC_RECORD_CODEC_H
 #include <stdbool.h>
@@ -31,5 +32,25 @@ typedef struct rtc_record_codec_vp9 {
 } rtc_record_codec_vp9_t;
 /* false unless p starts with a VP9 keyframe (a superframe's first frame counts). */
 bool rtc_record_codec_vp9_info(const uint8_t *p, size_t len, rtc_record_codec_vp9_t *out);
+
+/* AV1: a temporal unit in the low-overhead format (every OBU with its size, as the RTP
+ * depayloader and IVF files give it). Its bytes without temporal delimiter and padding
+ * OBUs (AV1-ISOBMFF 2.4: samples should not hold them): 0 when an OBU is malformed. */
+size_t rtc_record_codec_av1_size(const uint8_t *p, size_t len);
+/* Appends those bytes to o (room reserved first). */
+void rtc_record_codec_av1_put(rtc_media_out_t *o, const uint8_t *p, size_t len);
+
+/* The sequence header of a temporal unit (AV1 spec 5.5): what av1C holds (AV1-ISOBMFF
+ * 2.3.3), and the OBU itself (borrowed from the input). */
+typedef struct rtc_record_codec_av1 {
+  uint8_t profile, level, tier;
+  bool high_bitdepth, twelve_bit, monochrome;
+  uint8_t ss_x, ss_y, chroma_sample_position;
+  uint16_t width, height; /* max_frame_width/height */
+  const uint8_t *seq;     /* the sequence header OBU, with its obu_size */
+  size_t seq_len;
+} rtc_record_codec_av1_t;
+/* false unless the temporal unit holds a sequence header this reader understands. */
+bool rtc_record_codec_av1_info(const uint8_t *p, size_t len, rtc_record_codec_av1_t *out);
 
 #endif

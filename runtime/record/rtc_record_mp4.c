@@ -96,8 +96,9 @@ typedef struct ra { /* a tfra entry: a fragment where the track starts at a sync
 
 typedef struct mtrack {
   rtc_record_mp4_track_t cfg;
-  uint8_t *avcc;
-  size_t avcc_len;
+  uint8_t *conf; /* H.264: the avcC; AV1: the sequence header OBU (owned) */
+  size_t conf_len;
+  rtc_record_codec_av1_t av1;
   rtc_record_codec_vp9_t vp9;
   uint32_t timescale;
   bool video;
@@ -142,6 +143,8 @@ static int out_bx(rtc_record_mp4_t *m, bx_t *x) {
 static bool track_ok(const rtc_record_mp4_track_t *t) {
   if (t->codec == RTC_MEDIA_CODEC_H264)
     return t->codec_private && t->codec_private_len >= 7 && t->codec_private_len <= 0xffff;
+  if (t->codec == RTC_MEDIA_CODEC_AV1)
+    return t->av1 && t->av1->seq && t->av1->seq_len >= 2 && t->av1->seq_len <= 0xffff;
   return t->codec == RTC_MEDIA_CODEC_VP9 || t->codec == RTC_MEDIA_CODEC_OPUS;
 }
 
@@ -159,8 +162,8 @@ static uint8_t vp9_level(uint32_t w, uint32_t h) {
 }
 
 static void write_video_entry(bx_t *x, const mtrack_t *t) {
-  bool avc = t->cfg.codec == RTC_MEDIA_CODEC_H264;
-  size_t e = bx_open(x, avc ? "avc1" : "vp09");
+  bool avc = t->cfg.codec == RTC_MEDIA_CODEC_H264, av1 = t->cfg.codec == RTC_MEDIA_CODEC_AV1;
+  size_t e = bx_open(x, avc ? "avc1" : av1 ? "av01" : "vp09");
   bx_zero(x, 6);
   bx_u16(x, 1);   /* data_reference_index */
   bx_zero(x, 16); /* pre_defined, reserved */
@@ -176,7 +179,18 @@ static void write_video_entry(bx_t *x, const mtrack_t *t) {
   bx_u16(x, 0xffff);   /* pre_defined -1 */
   if (avc) {
     size_t c = bx_open(x, "avcC");
-    bx_put(x, t->avcc, t->avcc_len);
+    bx_put(x, t->conf, t->conf_len);
+    bx_close(x, c);
+  } else if (av1) { /* AV1CodecConfigurationRecord (AV1-ISOBMFF 2.3.3) */
+    const rtc_record_codec_av1_t *v = &t->av1;
+    size_t c = bx_open(x, "av1C");
+    bx_u8(x, 0x81); /* marker, version 1 */
+    bx_u8(x, (uint8_t)(v->profile << 5 | (v->level & 0x1f)));
+    bx_u8(x,
+          (uint8_t)(v->tier << 7 | v->high_bitdepth << 6 | v->twelve_bit << 5 | v->monochrome << 4 |
+                    v->ss_x << 3 | v->ss_y << 2 | (v->chroma_sample_position & 3)));
+    bx_u8(x, 0);                     /* no initial_presentation_delay */
+    bx_put(x, t->conf, t->conf_len); /* configOBUs: the sequence header */
     bx_close(x, c);
   } else {
     const rtc_record_codec_vp9_t *v = &t->vp9;
@@ -303,11 +317,13 @@ static int write_header(rtc_record_mp4_t *m) {
   bx_u32(&x, 0x200);
   /* iso6: tfdt and default-base-is-moof (iso5's features), what MSE players expect */
   bx_put(&x, "isomiso6mp41", 12);
-  for (size_t i = 0; i < m->n; i++)
-    if (m->t[i].cfg.codec == RTC_MEDIA_CODEC_H264) {
-      bx_put(&x, "avc1", 4);
-      break;
-    }
+  bool avc1 = false, av01 = false;
+  for (size_t i = 0; i < m->n; i++) {
+    avc1 |= m->t[i].cfg.codec == RTC_MEDIA_CODEC_H264;
+    av01 |= m->t[i].cfg.codec == RTC_MEDIA_CODEC_AV1;
+  }
+  if (avc1) bx_put(&x, "avc1", 4);
+  if (av01) bx_put(&x, "av01", 4); /* AV1-ISOBMFF 2.1 */
   bx_close(&x, ftyp);
   size_t moov = bx_open(&x, "moov");
   size_t mvhd = bx_full(&x, "mvhd", 0, 0);
@@ -358,19 +374,31 @@ int rtc_record_mp4_create(const rtc_record_mp4_track_t *tracks, size_t n, uint32
     t->cfg = tracks[i];
     t->cfg.codec_private = NULL; /* borrowed: copied below */
     t->cfg.vp9 = NULL;
+    t->cfg.av1 = NULL;
     t->video = tracks[i].codec != RTC_MEDIA_CODEC_OPUS;
     t->timescale = t->video ? 90000 : 48000;
     if (t->video) m->has_video = true;
     t->vp9 = (rtc_record_codec_vp9_t){.bit_depth = 8, .subsampling = 1};
     if (tracks[i].vp9) t->vp9 = *tracks[i].vp9;
-    if (tracks[i].codec != RTC_MEDIA_CODEC_H264) continue;
-    t->avcc = malloc(tracks[i].codec_private_len);
-    if (!t->avcc) {
+    const uint8_t *conf = NULL;
+    size_t conf_len = 0;
+    if (tracks[i].codec == RTC_MEDIA_CODEC_H264) {
+      conf = tracks[i].codec_private;
+      conf_len = tracks[i].codec_private_len;
+    } else if (tracks[i].codec == RTC_MEDIA_CODEC_AV1) {
+      t->av1 = *tracks[i].av1;
+      conf = t->av1.seq;
+      conf_len = t->av1.seq_len;
+      t->av1.seq = NULL; /* borrowed: the copy is conf */
+    }
+    if (!conf) continue;
+    t->conf = malloc(conf_len);
+    if (!t->conf) {
       rtc_record_mp4_destroy(m);
       return RTC_ENOMEM;
     }
-    memcpy(t->avcc, tracks[i].codec_private, tracks[i].codec_private_len);
-    t->avcc_len = tracks[i].codec_private_len;
+    memcpy(t->conf, conf, conf_len);
+    t->conf_len = conf_len;
   }
   int rc = write_header(m);
   if (rc) {
@@ -384,7 +412,7 @@ int rtc_record_mp4_create(const rtc_record_mp4_track_t *tracks, size_t n, uint32
 void rtc_record_mp4_destroy(rtc_record_mp4_t *m) {
   if (!m) return;
   for (size_t i = 0; i < RTC_RECORD_MP4_MAX_TRACKS; i++) {
-    free(m->t[i].avcc);
+    free(m->t[i].conf);
     free(m->t[i].s);
     free(m->t[i].ra);
     rtc__media_out_free(&m->t[i].data);
@@ -509,8 +537,10 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
     return RTC_EINVAL;
   mtrack_t *t = &m->t[track - 1];
   if (t->any && time_us < t->last_us) return RTC_EINVAL;
-  bool avc = t->cfg.codec == RTC_MEDIA_CODEC_H264;
-  size_t size = avc ? rtc_record_codec_avc_size(p, len) : len;
+  bool avc = t->cfg.codec == RTC_MEDIA_CODEC_H264, av1 = t->cfg.codec == RTC_MEDIA_CODEC_AV1;
+  size_t size = avc   ? rtc_record_codec_avc_size(p, len)
+                : av1 ? rtc_record_codec_av1_size(p, len)
+                      : len;
   if (!size) return RTC_EINVAL;
   if (!t->video) keyframe = true;
   uint64_t us = (uint64_t)time_us,
@@ -540,6 +570,8 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
   if (rtc__media_out_reserve(&t->data, size) != 0) return RTC_ENOMEM;
   if (avc)
     rtc_record_codec_avc_put(&t->data, p, len);
+  else if (av1)
+    rtc_record_codec_av1_put(&t->data, p, len);
   else
     rtc__media_out_append(&t->data, p, len);
   if (t->any) {

@@ -1,7 +1,8 @@
 /* Fragmented MP4 (ISO BMFF, ISO/IEC 14496-12) muxer, sans-IO: H.264 (avc1 + avcC), VP9
  * (vp09 + vpcC, the VP codec ISO BMFF binding) and Opus (Opus + dOps, "Encapsulation of
  * Opus in ISO Base Media File Format") in one file that browsers' <video>, QuickTime and
- * ffmpeg open. VP8 has no standard MP4 binding (use WebM); AV1 is not written here yet.
+ * ffmpeg open, and AV1 (av01 + av1C, AV1 Codec ISO Media File Format Binding: temporal
+ * units without their temporal delimiters). VP8 has no standard MP4 binding (use WebM).
  *
  * Layout: ftyp (isom, iso6, mp41), moov with empty sample tables and mvex (mehd, trex),
  * then one moof (mfhd, a traf per track: tfhd with default-base-is-moof, tfdt, trun with
@@ -38,7 +39,7 @@
 #define RTC_RECORD_MP4_MAX_TRACKS 4
 
 typedef struct rtc_record_mp4_track {
-  rtc_media_codec_t codec; /* H264, VP9 or OPUS */
+  rtc_media_codec_t codec; /* H264, VP9, AV1 or OPUS */
   uint16_t width, height;  /* video: the sample entry's and tkhd's size (0: unknown) */
   uint8_t channels;        /* Opus: 1 or 2 (0: 2) */
   uint16_t pre_skip;       /* Opus: samples at 48 kHz a decoder drops at the start */
@@ -48,19 +49,24 @@ typedef struct rtc_record_mp4_track {
   size_t codec_private_len;
   /* VP9: the keyframe's header fields for vpcC (NULL: profile 0, 8-bit 4:2:0). */
   const rtc_record_codec_vp9_t *vp9;
+  /* AV1: the sequence header's fields and OBU (rtc_record_codec_av1_info on a keyframe),
+   * required; borrowed during create only. */
+  const rtc_record_codec_av1_t *av1;
 } rtc_record_mp4_track_t;
 
 typedef struct rtc_record_mp4 rtc_record_mp4_t;
 
 /* Tracks get ids 1..n in the given order. fragment_ms 0: 1000. RTC_EINVAL (no track, too
- * many, a codec not held here (VP8, AV1), H.264 without its codec_private), RTC_ENOMEM.
+ * many, a codec not held here (VP8), H.264 without its codec_private, AV1 without its
+ * sequence header), RTC_ENOMEM.
  * ftyp and moov are queued at once. */
 int rtc_record_mp4_create(const rtc_record_mp4_track_t *tracks, size_t n, uint32_t fragment_ms,
                           rtc_record_mp4_t **out);
 void rtc_record_mp4_destroy(rtc_record_mp4_t *m);
 
 /* One frame of track (1-based) at time_us >= 0 (H.264: an Annex-B access unit, written
- * length-prefixed). RTC_EINVAL (bad track, empty frame, H.264 without a NAL unit, a time
+ * length-prefixed; AV1: a temporal unit, every OBU with its size). RTC_EINVAL (bad track,
+ * empty frame, H.264 without a NAL unit, a malformed AV1 OBU, a time
  * before the previous frame of the track), RTC_ESTATE after finish, RTC_ENOMEM. */
 int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, size_t len,
                          int64_t time_us, bool keyframe);

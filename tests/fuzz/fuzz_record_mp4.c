@@ -1,7 +1,8 @@
 // libFuzzer target for what the MP4 recorder reads from a remote peer's frames: the
-// H.264 SPS size parser and the VP9 keyframe header reader (rtc_record_codec), then the
-// fragmented MP4 muxer fed the input as frames of an H.264, a VP9 and an Opus track
-// (Annex-B splitting, Opus TOC durations, fragment cuts), its output walked box by box:
+// H.264 SPS size parser, the VP9 keyframe header reader, the AV1 OBU walker and sequence
+// header reader (rtc_record_codec), then the fragmented MP4 muxer fed the input as frames
+// of an H.264, a VP9, an Opus and an AV1 track (Annex-B splitting, Opus TOC durations,
+// AV1 temporal delimiters dropped, fragment cuts), its output walked box by box:
 // every box inside its parent, every trun's data inside the mdat after its moof, the
 // duration patches inside the file.
 //
@@ -70,23 +71,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (data[0] & 1) {
     rtc_record_codec_h264_size(data + 1, size - 1, &w, &h);
     rtc_record_codec_vp9_info(data + 1, size - 1, &v);
+    rtc_record_codec_av1_t a;
+    if (rtc_record_codec_av1_info(data + 1, size - 1, &a) &&
+        (a.seq < data + 1 || a.seq + a.seq_len > data + size))
+      abort();
+    if (rtc_record_codec_av1_size(data + 1, size - 1) > size - 1) abort();
     return 0;
   }
   static const uint8_t avcc[] = {1,    0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4,
                                  0x67, 0x42, 0xc0, 0x1e, 1,    0,    1, 0x68};
-  rtc_record_mp4_track_t tr[3] = {{.codec = RTC_MEDIA_CODEC_H264,
-                                   .width = 320,
-                                   .height = 240,
-                                   .codec_private = avcc,
-                                   .codec_private_len = sizeof avcc},
-                                  {.codec = RTC_MEDIA_CODEC_VP9},
-                                  {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 2, .pre_skip = 312}};
+  /* the fixture av1.ivf's sequence header OBU (libaom, 320x240) */
+  static const uint8_t seq[] = {0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04, 0x3c,
+                                0xff, 0xbc, 0xda, 0xf9, 0x00, 0x40};
+  rtc_record_codec_av1_t av1 = {
+      .width = 320, .height = 240, .ss_x = 1, .ss_y = 1, .seq = seq, .seq_len = sizeof seq};
+  rtc_record_mp4_track_t tr[4] = {
+      {.codec = RTC_MEDIA_CODEC_H264,
+       .width = 320,
+       .height = 240,
+       .codec_private = avcc,
+       .codec_private_len = sizeof avcc},
+      {.codec = RTC_MEDIA_CODEC_VP9},
+      {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 2, .pre_skip = 312},
+      {.codec = RTC_MEDIA_CODEC_AV1, .width = 320, .height = 240, .av1 = &av1}};
   rtc_record_mp4_t *m = NULL;
-  if (rtc_record_mp4_create(tr, 3, 200, &m) != 0) abort();
-  int64_t t_us[3] = {0, 0, 0};
+  if (rtc_record_mp4_create(tr, 4, 200, &m) != 0) abort();
+  int64_t t_us[4] = {0, 0, 0, 0};
   size_t off = 1;
   while (off + 4 <= size) {
-    unsigned track = data[off] % 4; /* 0: a bad track number, refused */
+    unsigned track = data[off] % 5; /* 0: a bad track number, refused */
     int64_t step = (int64_t)data[off + 1] * 1000;
     if (data[off + 1] == 255) step = -5000; /* backwards: refused */
     bool key = data[off + 2] & 1;

@@ -150,6 +150,15 @@ for i, au in enumerate(aus):
     recs += bytes([3, 20, 1, 3]) + b"\xfc\xff\xfe"  # an Opus packet: 20 ms SILK
 recs += bytes([2, 0, 1, 64]) + vp9_key[:64]
 put("fuzz_record_mp4", "h264-opus-vp9", recs)
+ivf = open("tests/fixtures/media/av1.ivf", "rb").read()
+av1_tus, at = [], 32
+while at + 12 <= len(ivf) and len(av1_tus) < 8:
+    n = struct.unpack("<I", ivf[at:at + 4])[0]
+    av1_tus.append(ivf[at + 12:at + 12 + n])
+    at += 12 + n
+put("fuzz_record_mp4", "av1-key", b"\x01" + av1_tus[0])
+put("fuzz_record_mp4", "av1", b"\x00" + b"".join(
+    bytes([4, 33, 1 if i == 0 else 0, min(len(tu), 255)]) + tu[:255] for i, tu in enumerate(av1_tus)))
 
 # --- fuzz_pc_session: the datagrams of a real session (B to A: DTLS records carrying
 # SCTP, SRTP VP8/Opus, SRTCP, STUN consent checks) and the plaintext B handed its DTLS

@@ -1033,20 +1033,21 @@ test('record-peer-camera-webm', async (t) => {
   t.note = notes.join(', ');
 }, { only: MEDIA_PEERS });
 
-// The same into fragmented MP4 (runtime/record/rtc_record_mp4): Chromium sends H.264 +
-// Opus for 10 s, luartc records both into one .mp4; ffmpeg decodes it without a word, its
+// The same into fragmented MP4 (runtime/record/rtc_record_mp4): Chromium sends H.264 (or
+// AV1) + Opus for 10 s, luartc records both into one .mp4; ffmpeg decodes it without a word, its
 // duration matches the time recorded, A/V start within 100 ms; then Chromium itself opens
 // the file: a <video> element plays it (size, duration, decoded video and audio, a seek
 // near the end) and Media Source Extensions take it whole (what MSE players need:
 // default-base-is-moof, tfdt) with every second of it buffered.
-test('record-peer-camera-h264-mp4', async (t) => {
+for (const [codec, ff] of [['H264', 'h264'], ['AV1', 'av1']]) {
+test(`record-peer-camera-${ff}-mp4`, async (t) => {
   await setup(t, { secure: true });
   const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');
-  if (!caps.video.some((c) => /H264 .*packetization-mode=1/.test(c))) {
-    t.note = `skipped: this Chromium sends no H.264 (${caps.video.join('; ')})`;
+  if (!caps.video.some((c) => (codec === 'H264' ? /H264 .*packetization-mode=1/ : /AV1/).test(c))) {
+    t.note = `skipped: this Chromium sends no ${codec} (${caps.video.join('; ')})`;
     return;
   }
-  t.P.cmd({ op: 'getmedia', video: true, audio: true, codec: 'H264' });
+  t.P.cmd({ op: 'getmedia', video: true, audio: true, codec });
   await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera and microphone' });
   await t.link.negotiate(t.P, t.L);
   await bothConnected(t);
@@ -1063,7 +1064,7 @@ test('record-peer-camera-h264-mp4', async (t) => {
   if (c.missing) { t.note = 'no ffmpeg'; return; }
   assert(c.errors === '', `ffmpeg decoding ${f.path} says: ${c.errors.slice(0, 300)}`);
   const codecs = probe(f.path, ['-show_entries', 'stream=codec_name']).split(/[\s,]+/);
-  assert(codecs.includes('h264') && codecs.includes('opus'), `mp4 codecs ${codecs}`);
+  assert(codecs.includes(ff) && codecs.includes('opus'), `mp4 codecs ${codecs}`);
   const d = Number(probe(f.path, ['-show_entries', 'format=duration']));
   assert(Math.abs(d - r.seconds) < 0.05 * r.seconds + 0.5, `mp4 plays ${d} s of ${r.seconds} s recorded`);
   const sv = Number(probe(f.path, ['-select_streams', 'v', '-show_entries', 'stream=start_time']));
@@ -1075,8 +1076,15 @@ test('record-peer-camera-h264-mp4', async (t) => {
   assert(vframes > 5 * d && aframes > 40 * d, `decoded ${vframes} video, ${aframes} audio frames over ${d} s`);
   // Chromium opens it: <video> and MSE
   const bytes = fs.readFileSync(f.path);
-  const at = bytes.indexOf('avcC');
-  const avc = 'avc1.' + [...bytes.subarray(at + 5, at + 8)].map((x) => x.toString(16).padStart(2, '0')).join('');
+  let avc; // the RFC 6381 codecs parameter, from the avcC / av1C (AV1-ISOBMFF 5)
+  if (codec === 'H264') {
+    const at = bytes.indexOf('avcC');
+    avc = 'avc1.' + [...bytes.subarray(at + 5, at + 8)].map((x) => x.toString(16).padStart(2, '0')).join('');
+  } else {
+    const a = bytes.subarray(bytes.indexOf('av1C') + 4);
+    const depth = a[2] & 0x40 ? (a[2] & 0x20 ? 12 : 10) : 8;
+    avc = `av01.${a[1] >> 5}.${String(a[1] & 0x1f).padStart(2, '0')}${a[2] & 0x80 ? 'H' : 'M'}.${String(depth).padStart(2, '0')}`;
+  }
   const page = t.P.page;
   await page.route('http://localhost/rec.mp4', (q) => q.fulfill({ contentType: 'video/mp4', body: bytes }));
   const play = await page.evaluate(async ({ avc }) => {
@@ -1125,11 +1133,11 @@ test('record-peer-camera-h264-mp4', async (t) => {
     }
     return out;
   }, { avc });
-  console.error(`record-peer-camera-h264-mp4: Chromium: ${JSON.stringify(play)}`);
+  console.error(`record-peer-camera-${ff}-mp4: Chromium (${avc}): ${JSON.stringify(play)}`);
   const notes = [`mp4 ${bytes.length} bytes, ${d.toFixed(2)} s of ${r.seconds.toFixed(2)} s, ${vframes} pictures ${size}, ` +
     `${aframes} Opus frames, A/V start ${((sv - sa) * 1000).toFixed(0)} ms apart`];
   if (!play.canPlay) {
-    notes.push(`this Chromium plays no H.264 in <video> (canPlayType "")`);
+    notes.push(`this Chromium plays no ${codec} in <video> (canPlayType "")`);
   } else {
     assert(play.meta && !play.error && !play.playError, `Chromium's <video>: ${JSON.stringify(play)}`);
     assert(Math.abs(play.duration - d) < 0.5, `Chromium's duration ${play.duration} vs ffprobe ${d}`);
@@ -1143,6 +1151,7 @@ test('record-peer-camera-h264-mp4', async (t) => {
   }
   t.note = notes.join('; ');
 }, { only: ['chromium'] });
+}
 
 test('media-luartc-files-to-peer', async (t) => {
   await setup(t, { secure: true });

@@ -177,6 +177,30 @@ test("H.264 + Opus into MP4: both streams, duration, A/V start together; VP8 ref
   os.remove(m4a)
 end, 40000)
 
+test("AV1 + Opus into MP4 (av01 + av1C from the in-band sequence header)", function()
+  local a, b, got, files = av_pair("av1.ivf")
+  local out = TMP .. "/luartc-rec-av1.mp4"
+  local rec = assert(rtc.media.record({ got.video, got.audio }, out))
+  rtc.sleep(3000)
+  rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
+  eq(rec:stats().errors, 0)
+  for _, f in ipairs(files) do f:stop() end
+  ok(rec.frames > 100, "frames written", rec.frames)
+  if have_ffmpeg then
+    eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+    eq(sh("ffprobe -v error -select_streams v -show_entries stream=codec_name,width,height -of csv=p=0 " .. out),
+      "av1,320,240\n")
+    local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. out))
+    ok(d and math.abs(d - rec.duration) < 0.05 * rec.duration + 0.1, "ffprobe duration", d, rec.duration)
+    local frames = tonumber(sh("ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames -of csv=p=0 " .. out))
+    local vd = tonumber(sh("ffprobe -v error -select_streams v -show_entries stream=duration -of csv=p=0 " .. out))
+    ok(frames and vd and math.abs(frames - vd * 30) <= 1.5, "video frames match its duration", frames, vd)
+    io.stderr:write(string.format("  av1 mp4: %d bytes, %.3f s, %d frames\n", rec.bytes, d or -1, frames or -1))
+  end
+  os.remove(out)
+end, 30000)
+
 test("a write error reaches onerror and the connection goes on", function()
   local a, b, got, files = av_pair()
   if not io.open("/dev/full", "w") then return end

@@ -58,7 +58,7 @@ static void walk(const uint8_t *d, size_t off, size_t end, int depth, boxes_t *b
     if (is_container(b->type)) walk(d, off + 8, off + size, depth + 1, bx);
     /* sample entries: stsd (full box + count), then the entry's fixed fields */
     if (!strcmp(b->type, "stsd")) walk(d, off + 16, off + size, depth + 1, bx);
-    if (!strcmp(b->type, "avc1") || !strcmp(b->type, "vp09"))
+    if (!strcmp(b->type, "avc1") || !strcmp(b->type, "vp09") || !strcmp(b->type, "av01"))
       walk(d, off + 8 + 78, off + size, depth + 1, bx);
     if (!strcmp(b->type, "Opus")) walk(d, off + 8 + 28, off + size, depth + 1, bx);
     off += size;
@@ -482,7 +482,7 @@ static void test_mp4_refusals(void) {
   rtc_record_mp4_track_t t = {.codec = RTC_MEDIA_CODEC_VP8};
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), RTC_EINVAL); /* no MP4 binding */
   CHECK(m == NULL);
-  t.codec = RTC_MEDIA_CODEC_AV1;
+  t.codec = RTC_MEDIA_CODEC_AV1; /* without its sequence header */
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), RTC_EINVAL);
   t.codec = RTC_MEDIA_CODEC_H264; /* no avcC */
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), RTC_EINVAL);
@@ -580,6 +580,93 @@ static void test_mp4_vp9(void) {
   rtc_media_ivf_close(r);
 }
 
+/* AV1 (tests/fixtures/media/av1.ivf: libaom, 320x240 4:2:0 8-bit, 60 frames, keyframes 1 s
+ * apart; each IVF frame a temporal unit starting with a temporal delimiter): av01 + av1C
+ * from the keyframe's sequence header, samples without the delimiters, decoded by ffmpeg. */
+static void test_mp4_av1(void) {
+  rtc_media_ivf_reader_t *r = NULL;
+  CHECK_EQ_INT(rtc_media_ivf_open_file(MEDIA_FIXTURES "av1.ivf", &r), 0);
+  if (!r) return;
+  rtc_media_track_t tk = rtc_media_ivf_track(r);
+  rtc_media_frame_t f;
+  rtc_media_ivf_frame(r, 0, &f);
+  rtc_record_codec_av1_t info;
+  CHECK(rtc_record_codec_av1_info(f.data, f.len, &info));
+  CHECK(info.width == 320 && info.height == 240 && info.profile == 0 && !info.high_bitdepth);
+  CHECK(info.ss_x == 1 && info.ss_y == 1 && !info.monochrome);
+  CHECK(info.seq == f.data + 2 && info.seq_len == 13); /* after the 2-byte delimiter */
+  /* the delimiter (12 00) is left out of the sample, the rest kept */
+  CHECK_EQ_INT((int)rtc_record_codec_av1_size(f.data, f.len), (int)f.len - 2);
+  CHECK_EQ_INT((int)rtc_record_codec_av1_size(f.data, f.len - 1), 0); /* an OBU cut short */
+  rtc_media_ivf_frame(r, 1, &f);
+  CHECK(!rtc_record_codec_av1_info(f.data, f.len, &info)); /* an inter frame: no sequence header */
+  rtc_media_ivf_frame(r, 0, &f);
+  rtc_record_codec_av1_info(f.data, f.len, &info);
+  uint8_t seq[64];
+  memcpy(seq, info.seq, info.seq_len);
+  rtc_record_mp4_track_t t = {
+      .codec = RTC_MEDIA_CODEC_AV1, .width = info.width, .height = info.height, .av1 = &info};
+  rtc_record_mp4_t *m = NULL;
+  CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), 0);
+  if (!m) return;
+  size_t in_bytes = 0;
+  for (size_t i = 0; i < tk.count; i++) {
+    rtc_media_ivf_frame(r, i, &f);
+    int64_t us = (int64_t)(f.pts * 1000000 * tk.tb_num / tk.tb_den);
+    CHECK_EQ_INT(rtc_record_mp4_write(m, 1, f.data, f.len, us, f.keyframe), 0);
+    in_bytes += f.len;
+  }
+  CHECK_EQ_INT(rtc_record_mp4_finish(m), 0);
+  uint8_t *mem = NULL;
+  size_t len = 0;
+  media_drain(rtc_record_mp4_out(m), NULL, &mem, &len);
+  rtc_record_mp4_destroy(m);
+  static boxes_t bx;
+  memset(&bx, 0, sizeof bx);
+  walk(mem, 0, len, 0, &bx);
+  CHECK(!bx.bad);
+  CHECK(bx.b[0].size == 32 && !memcmp(mem + 28, "av01", 4)); /* the av01 brand */
+  int c = find(&bx, "av1C", 0, 0);
+  CHECK(c > 0 && bx.b[c].size == 12 + info.seq_len);
+  if (c > 0) {
+    const uint8_t *a = mem + bx.b[c].off + 8;
+    CHECK(a[0] == 0x81 && a[1] == (info.profile << 5 | info.level) && a[3] == 0);
+    CHECK(a[2] == (0x0c | info.chroma_sample_position)); /* 8-bit, 4:2:0 */
+    CHECK(!memcmp(a + 4, seq, info.seq_len));
+  }
+  /* no sample starts with a temporal delimiter; the mdat payloads are what came in minus
+   * one 2-byte delimiter per frame */
+  size_t payload = 0;
+  long samples[2] = {0, 0};
+  uint64_t end[2] = {0, 0};
+  int sync[2] = {0, 0};
+  CHECK_EQ_INT(check_fragments(mem, &bx, samples, end, sync), 2);
+  for (int i = 0; i < bx.n; i++) {
+    if (strcmp(bx.b[i].type, "mdat")) continue;
+    payload += bx.b[i].size - 8;
+    CHECK(((mem[bx.b[i].off + 8] >> 3) & 0xf) != 2);
+  }
+  CHECK_EQ_INT((int)payload, (int)(in_bytes - 2 * tk.count));
+  CHECK_EQ_INT((int)samples[0], (int)tk.count);
+  char path[128];
+  media_tmp_path(path, sizeof path, "av1.mp4");
+  media_write_file(path, mem, len);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  CHECK_EQ_INT((int)probe_frames(path, 0), (int)tk.count);
+  char b[64];
+  CHECK_STR(sh(b, sizeof b,
+               "ffprobe -v error -show_entries stream=codec_name,width,height -of "
+               "csv=p=0 '%s'",
+               path),
+            "av1,320,240");
+  double d = probe_double(path, "format=duration");
+  CHECK(d > 2.0 - 0.034 && d < 2.0 + 0.034);
+  fprintf(stderr, "  av1: %zu bytes, %zu frames, duration %.3f s\n", len, tk.count, d);
+  unlink(path);
+  free(mem);
+  rtc_media_ivf_close(r);
+}
+
 int main(void) {
   RUN_TEST(test_codec_info);
   RUN_TEST(test_mp4_refusals);
@@ -587,5 +674,6 @@ int main(void) {
   RUN_TEST(test_mp4_h264_opus);
   RUN_TEST(test_mp4_killed);
   RUN_TEST(test_mp4_vp9);
+  RUN_TEST(test_mp4_av1);
   TEST_MAIN_END();
 }
