@@ -14,7 +14,9 @@
  * when the credentials arrive (RFC 8445 section 7.2.5.2 / 7.3.1.4 sense).
  * Regular nomination by the controlling agent (USE-CANDIDATE on a check of the
  * pair it picks after it succeeded); the controlled agent selects the nominated
- * pair. Role conflicts are repaired with the tie-breaker (487). Consent freshness
+ * pair, and until then checks the pairs that worked again every second (libwebrtc
+ * pings every connection until one is selected), so that a controlling peer whose
+ * own checks were all lost gets triggered checks on them again. Role conflicts are repaired with the tie-breaker (487). Consent freshness
  * (RFC 7675): checks on the selected pair every 2-3 s (randomised; libwebrtc's
  * pace), disconnected after 5 s without a response, failed after 30 s.
  *
@@ -30,13 +32,16 @@
  * Chromium peer expects.
  *
  * Failing: the agent goes `failed` when every pair has failed and the peer signalled
- * end-of-candidates, but not before RTC_ICE_FAILED_GRACE_MS after checking began: the
+ * end-of-candidates (a pair that worked counts as failed once RTC_ICE_DEAD_STREAK
+ * re-checks in a row went unanswered), but not before RTC_ICE_FAILED_GRACE_MS after
+ * checking began, nor within RTC_ICE_PEER_CHECK_GRACE_MS of the peer's last check: the
  * peer may not have our candidates yet (our answer is still travelling) and its
  * checks may come from an address it never signalled (a socket bound to the wildcard
  * address of a multi-homed host, a VPN, a NAT), so our own checks failing says little.
- * Without end-of-candidates it goes `failed` after failed_timeout_ms (30 s). An
- * authenticated check from the peer always creates or revives its pair and triggers
- * a check on it (RFC 8445 7.3.1.4), even after `failed`: the agent goes back to
+ * Without end-of-candidates it goes `failed` after failed_timeout_ms (30 s), with the
+ * same grace for the peer's checks. An authenticated check from the peer always
+ * creates or revives its pair and triggers a check on it (RFC 8445 7.3.1.4), even
+ * after `failed`: the agent goes back to
  * `checking`, then `connected` if that pair works (as libwebrtc does). A `failed`
  * that followed consent expiry (RFC 7675) is final.
  *

@@ -80,6 +80,12 @@ typedef enum rtc__ice_tcptype {
 #define RTC_ICE_PROBE_MAX_MS 3000
 #define RTC_ICE_PROBE_FAST_MS 1000
 #define RTC_ICE_PROBE_TRIES 2
+/* While checking: the agent does not go `failed` sooner than this after the peer's
+ * last authenticated check (its checks still reach us, so the path may work: our own
+ * checks get triggered again, RFC 8445 7.3.1.4). A live peer re-checks well within
+ * it (a controlled agent every RTC_ICE_PROBE_FAST_MS until it is nominated, each
+ * transaction retransmitted from 100 ms). */
+#define RTC_ICE_PEER_CHECK_GRACE_MS 5000
 /* Consecutive unanswered transactions after which a pair counts as dead. */
 #define RTC_ICE_DEAD_STREAK 2
 /* Hysteresis for switching back up (e.g. relay -> direct): the better pair must have
@@ -185,6 +191,7 @@ struct rtc_ice_agent {
   bool kick;              /* work is due at now_us (a pair or credentials appeared) */
   uint64_t next_check_us; /* pacing of ordinary checks (Ta) */
   uint64_t checking_since_us;
+  uint64_t peer_check_us; /* the last authenticated check from the peer (0: none) */
   uint64_t next_consent_us, last_response_us, last_received_us;
 
   rtc__ice_tx_t *tx; /* ring of tx_cap slots, grown on demand up to RTC_ICE_TX_SLOTS */

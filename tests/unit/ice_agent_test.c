@@ -22,6 +22,7 @@ typedef struct net {
   int drop_every; /* drop every Nth datagram (0: none) */
   bool blocked;   /* drop everything */
   bool mute[2];   /* drop what this agent sends */
+  uint64_t mute_responses_until[2]; /* drop this agent's success responses until then */
   /* The direct path (addr[0] <-> addr[1]) is cut: both ways, or from this agent only. */
   bool cut_direct, cut_from[2];
   rtc_addr_t slow;  /* datagrams from or to this address take slow_us more (one way) */
@@ -72,7 +73,9 @@ static void pump(net_t *n) {
       while (rtc_ice_agent_poll_transmit(n->a[i], &t)) {
         any = true;
         n->sent++;
-        if (n->blocked || n->mute[i] || (n->drop_every && n->sent % n->drop_every == 0)) {
+        bool response = t.len >= 2 && t.data[0] == 0x01 && t.data[1] == 0x01;
+        if (n->blocked || n->mute[i] || (n->drop_every && n->sent % n->drop_every == 0) ||
+            (response && n->now < n->mute_responses_until[i])) {
           n->dropped++;
           continue;
         }
@@ -656,6 +659,55 @@ static void test_failed_pair_revived(void) {
   net_free(&n);
 }
 
+/* Seed 351 of tests/sim: the controlled agent's check succeeds at once, but every
+ * answer to the controlling agent's checks is lost for 7 s, so its one transaction on
+ * the pair fails (7 tries, ~6.3 s). The controlled agent, waiting for a nomination,
+ * checks its working pair again every second; those checks trigger the controlling
+ * agent's check again (RFC 8445 7.3.1.4), it succeeds once answers pass, and both
+ * connect. Before, nothing came after the first check: the controlling agent went
+ * failed at the 10 s grace and the controlled one 20 s later. */
+static void test_controlled_rechecks_until_nominated(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  rtc_ice_agent_set_remote_gathering_done(n.a[0]);
+  rtc_ice_agent_set_remote_gathering_done(n.a[1]);
+  uint64_t t0 = n.now;
+  n.mute_responses_until[1] = t0 + RTC_MS(7000);
+  run_until_connected(&n, t0 + RTC_MS(40000));
+  printf("  controlling side's checks unanswered for 7 s: connected after %.2f s / %.2f s\n",
+         (n.connected_at[0] - t0) / 1e6, (n.connected_at[1] - t0) / 1e6);
+  CHECK(is_up(n.state[0]) && is_up(n.state[1]));
+  CHECK(n.connected_at[0] - t0 < RTC_MS(9000) && n.connected_at[1] - t0 < RTC_MS(9000));
+  CHECK(n.connected_at[0] - t0 > RTC_MS(7000));
+  CHECK_STR(n.history[0], "hc");
+  CHECK_STR(n.history[1], "hc");
+  check_same_pair(&n);
+  net_free(&n);
+}
+
+/* The same, but the path dies altogether after 1.5 s: both agents fail, close
+ * together and in bounded time. The controlled agent's pair worked, but its re-checks
+ * go unanswered (RTC_ICE_DEAD_STREAK transactions), so it no longer waits the whole
+ * 30 s failed timeout for a nomination that cannot come. */
+static void test_dead_path_both_fail(void) {
+  net_t n;
+  net_init(&n, true, false, ALL);
+  rtc_ice_agent_set_remote_gathering_done(n.a[0]);
+  rtc_ice_agent_set_remote_gathering_done(n.a[1]);
+  uint64_t t0 = n.now;
+  n.mute_responses_until[1] = RTC_NEVER;
+  run_until(&n, t0 + RTC_MS(1500));
+  n.blocked = true;
+  run_until(&n, t0 + RTC_MS(40000));
+  printf("  path dead after 1.5 s: failed after %.2f s (controlling) / %.2f s (controlled)\n",
+         (n.failed_at[0] - t0) / 1e6, (n.failed_at[1] - t0) / 1e6);
+  CHECK(both(&n, RTC_ICE_FAILED));
+  CHECK(n.failed_at[0] - t0 <= RTC_MS(RTC_ICE_FAILED_GRACE_MS + 1000));
+  CHECK(n.failed_at[1] - t0 <= RTC_MS(20000));
+  CHECK(n.failed_at[1] - n.failed_at[0] <= RTC_MS(10000));
+  net_free(&n);
+}
+
 /* Pair switching: each agent has its host address (addr, the direct path) and a relayed
  * candidate (extra, lower priority: a TURN allocation; the harness routes it like any
  * address). Returns the priority-ordered candidates in `relay`. */
@@ -988,6 +1040,8 @@ int main(void) {
   RUN_TEST(test_wildcard_offerer);
   RUN_TEST(test_wildcard_answerer);
   RUN_TEST(test_failed_pair_revived);
+  RUN_TEST(test_controlled_rechecks_until_nominated);
+  RUN_TEST(test_dead_path_both_fail);
   RUN_TEST(test_switch_a_controlling);
   RUN_TEST(test_switch_b_controlling);
   RUN_TEST(test_switch_one_way);
