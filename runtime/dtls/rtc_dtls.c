@@ -24,6 +24,12 @@
 /* RFC 6347 4.2.4.1: the retransmission timer doubles "up to no less than the RFC 6298
  * maximum of 60 seconds"; BoringSSL (browsers) caps it at 60 s too. */
 #define DTLS_DEFAULT_MAX_RTO_MS 60000
+/* The initial RTO the owner derives from its ICE round trip is held to this, as
+ * libwebrtc clamps its initial DTLS timeout to 50..3000 ms (dtls_transport.cc): an
+ * ICE RTT measured through lost checks can be seconds (a retransmitted check's answer
+ * is only an upper bound), and starting from it cost tests/sim seed 856 (connect_lossy)
+ * a first retransmission 6.3 s after a lost flight, then 12.6, 25 s... */
+#define DTLS_MAX_INITIAL_RTO_MS 3000
 #define DTLS_DEFAULT_MTU 1200
 /* Timeouts of one flight before the handshake gives up: BoringSSL's DTLS1_MAX_TIMEOUTS.
  * With the RTO doubling to its cap that is minutes (~3.5 min from 100 ms to 60 s), so
@@ -482,7 +488,7 @@ fail:
 
 void rtc_dtls_set_rto(rtc_dtls_t *d, uint32_t initial_rto_ms) {
   if (!d || !initial_rto_ms) return;
-  d->rto_ms = initial_rto_ms;
+  d->rto_ms = initial_rto_ms < DTLS_MAX_INITIAL_RTO_MS ? initial_rto_ms : DTLS_MAX_INITIAL_RTO_MS;
   if (d->max_rto_ms < d->rto_ms) d->max_rto_ms = d->rto_ms;
   if (d->state == RTC_DTLS_NEW || !d->tls) return;
   mbedtls_ssl_conf_handshake_timeout(&d->tls->conf, d->rto_ms, DTLS_MBEDTLS_NEVER_MS);

@@ -70,6 +70,7 @@ void rtc_dtls_destroy(rtc_dtls_t *d); /* NULL is fine */
  * alg: "sha-256" (also "sha-1", "sha-384", "sha-512"). */
 int rtc_dtls_start(rtc_dtls_t *d, uint64_t now_us, rtc_dtls_role_t role, const char *fp_alg,
                    const char *fingerprint);
+/* The initial RTO (from the ICE round trip); held to at most 3 s, as libwebrtc does. */
 void rtc_dtls_set_rto(rtc_dtls_t *d, uint32_t initial_rto_ms);
 
 int rtc_dtls_handle_datagram(rtc_dtls_t *d, uint64_t now_us, const uint8_t *p, size_t len);
