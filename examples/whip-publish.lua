@@ -1,9 +1,12 @@
--- whip-publish.lua: publishes to a WHIP endpoint (RFC 9725). Today a data channel
--- (media tracks join once the media API lands): it sends a line every interval and
--- prints whatever comes back, then ends the session with DELETE.
+-- whip-publish.lua: publishes to a WHIP endpoint (RFC 9725): media from files (looped,
+-- sent as they are: no encoder) and a data channel that sends a line every interval and
+-- prints whatever comes back; then ends the session with DELETE.
 --
 --   build/luartc examples/whip-publish.lua URL [--token T] [--count 5] [--interval 200]
---                                         [--cafile ca.pem] [--insecure]
+--                                         [--video clip.ivf|clip.h264] [--audio clip.ogg]
+--                                         [--seconds S] [--cafile ca.pem] [--insecure]
+-- --video takes VP8/VP9/AV1 IVF or H.264 Annex-B, --audio Ogg Opus; with either, the
+-- session lasts --seconds (default 10) after it connects.
 -- Host candidates: LUARTC_GATHER_ADDRESSES (default: every interface).
 local rtc = require "rtc"
 
@@ -24,12 +27,25 @@ while arg[i] do
   end
 end
 if not url then
-  io.stderr:write("usage: whip-publish.lua URL [--token T] [--count N] [--interval MS] [--cafile F] [--insecure]\n")
+  io.stderr:write("usage: whip-publish.lua URL [--token T] [--count N] [--interval MS] [--video F] [--audio F]\n" ..
+    "                       [--seconds S] [--cafile F] [--insecure]\n")
   os.exit(2)
 end
 local tls = opts.insecure and { verify = false } or (opts.cafile and { cafile = opts.cafile }) or nil
 
 local pc = assert(rtc.RTCPeerConnection({}))
+local media = {}
+for _, kind in ipairs({ "video", "audio" }) do
+  if opts[kind] then
+    local src, merr = rtc.media.open(opts[kind], { loop = true })
+    if not src then
+      io.stderr:write("whip-publish: ", opts[kind], ": ", tostring(merr), "\n")
+      os.exit(2)
+    end
+    assert(pc:addTrack(src, { id = "whip-publish" }))
+    media[#media + 1] = src
+  end
+end
 local dc = pc:createDataChannel("whip-publish")
 local t0 = rtc.core.nowUs()
 local function say(...)
@@ -56,10 +72,17 @@ if not ok then
   session:close()
   os.exit(1)
 end
+local connected_at = rtc.core.nowUs()
 for n = 1, tonumber(opts.count) do
   dc:send("tick " .. n)
   say("sent: tick ", n)
   rtc.sleep(tonumber(opts.interval))
+end
+if #media > 0 then
+  local left = tonumber(opts.seconds or 10) * 1000 - (rtc.core.nowUs() - connected_at) / 1000
+  if left > 0 then rtc.sleep(left) end
+  for _, src in ipairs(media) do src:stop() end
+  say("media sent for ", string.format("%.1f", (rtc.core.nowUs() - connected_at) / 1e6), " s")
 end
 local closed, cerr = session:close()
 say(closed and "deleted the session" or ("DELETE failed: " .. tostring(cerr)))

@@ -1,8 +1,11 @@
 -- whip-recorder.lua: a WHIP endpoint (RFC 9725, rtc.whip) that records each publisher's
 -- audio and video into its own WebM file (Matroska .mkv when the video is H.264, as OBS
--- sends it), in C (no Lua per frame). One line per recording start and end.
+-- sends it), or with --format mp4 into fragmented MP4 (H.264, VP9, AV1, Opus; a VP8
+-- publisher still gets WebM: MP4 has no VP8), in C (no Lua per frame). One line per
+-- recording start and end.
 --
 --   build/luartc examples/whip-recorder.lua [--port 8080] [--dir .] [--token T]
+--                                           [--format webm|mp4]
 --   then publish to http://HOST:8080/whip (OBS, GStreamer whipsink, a browser, or
 --   build/luartc examples/whip-publish.lua).
 -- Host candidates: LUARTC_GATHER_ADDRESSES (default: every interface). Ctrl-C stops it.
@@ -14,11 +17,16 @@ local i = 1
 while arg[i] do
   local k = arg[i]:match("^%-%-([%w-]+)$")
   if not (k and arg[i + 1]) then
-    io.stderr:write("usage: whip-recorder.lua [--port P] [--dir DIR] [--token T]\n")
+    io.stderr:write("usage: whip-recorder.lua [--port P] [--dir DIR] [--token T] [--format webm|mp4]\n")
     os.exit(2)
   end
   opts[k] = arg[i + 1]
   i = i + 2
+end
+
+if opts.format and opts.format ~= "webm" and opts.format ~= "mp4" then
+  io.stderr:write("whip-recorder.lua: --format webm or mp4\n")
+  os.exit(2)
 end
 
 local recorders = {} -- session id -> recorder
@@ -28,21 +36,32 @@ local function stop(session, why)
   if not rec then return end
   recorders[session.id] = nil
   rec:stop()
-  print(string.format("recording end   %s %s: %d bytes, %.1f s (%s)", session.id, rec.path, rec.bytes,
-    rec.duration, why))
+  -- The line once the file is complete (a write still in flight can hold its last patch)
+  rtc.spawn(function()
+    for _ = 1, 200 do
+      if rec.finished then break end
+      rtc.sleep(10)
+    end
+    print(string.format("recording end   %s %s: %d bytes, %.1f s (%s)", session.id, rec.path, rec.bytes,
+      rec.duration, why))
+  end)
 end
 
 local function start(pc, session)
   local tracks, ext = {}, "webm"
+  local vp8 = false
   for _, t in ipairs(pc:getTransceivers()) do
     local track = t.receiver and t.receiver.track
     if track then
       tracks[#tracks + 1] = track
       -- WebM holds VP8/VP9/AV1 and Opus; H.264 goes into Matroska
       local c = t.receiver:getParameters().codecs[1]
-      if c and c.mimeType:lower() == "video/h264" then ext = "mkv" end
+      local mime = c and c.mimeType:lower()
+      if mime == "video/h264" then ext = "mkv" end
+      vp8 = vp8 or mime == "video/vp8"
     end
   end
+  if opts.format == "mp4" and not vp8 then ext = "mp4" end
   if #tracks == 0 then return end
   local path = string.format("%s/whip-%s-%s.%s", opts.dir, os.date("!%Y%m%dT%H%M%S"), session.id, ext)
   local rec, err = rtc.media.record(tracks, path)

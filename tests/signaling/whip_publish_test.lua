@@ -47,4 +47,47 @@ test("whip-publish -> luartc WHIP endpoint over https (verified with --cafile)",
   srv.close()
 end, 40000)
 
+-- The two examples end to end: whip-publish.lua sends H.264 + Opus from the fixture files
+-- to whip-recorder.lua --format mp4, two processes; ffprobe judges the recording.
+test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p " .. dir)
+  local port = 21000 + math.random(0, 8000)
+  local rec = H.spawn(runner, { "examples/whip-recorder.lua", "--port", tostring(port), "--dir", dir,
+    "--format", "mp4" }, { env = env })
+  H.waitFor(function()
+    for _, l in ipairs(rec.raw) do if l:find("WHIP recorder on", 1, true) then return true end end
+    return rec.exited ~= nil
+  end, "recorder listening", 10000)
+  local pub = H.spawn(runner, { "examples/whip-publish.lua", "http://127.0.0.1:" .. port .. "/whip",
+    "--video", "tests/fixtures/media/h264.h264", "--audio", "tests/fixtures/media/opus.ogg",
+    "--seconds", "3", "--count", "1" }, { env = env })
+  H.waitFor(function() return pub.exited ~= nil end, "whip-publish", 30000)
+  eq(pub.exited, 0, "publisher: " .. table.concat(pub.raw, "\n") .. pub.stderr())
+  local path, bytes, secs
+  H.waitFor(function()
+    for _, l in ipairs(rec.raw) do
+      path, bytes, secs = l:match("^recording end%s+%S+ (%S+): (%d+) bytes, ([%d.]+) s")
+      if path then return true end
+    end
+  end, "recording end line", 10000)
+  rec.kill()
+  ok(path:match("%.mp4$"), "an .mp4 file", path)
+  ok(tonumber(bytes) > 10000, "bytes", bytes)
+  ok(tonumber(secs) > 2.0 and tonumber(secs) < 4.0, "about 3 s recorded", secs)
+  local function sh(cmd)
+    local f = io.popen(cmd)
+    local out = f:read("*a")
+    f:close()
+    return out
+  end
+  local codecs = sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. path)
+  ok(codecs:match("h264") and codecs:match("opus"), "h264 and opus", codecs)
+  eq(sh("ffmpeg -nostdin -v error -i " .. path .. " -f null - 2>&1"), "", "ffmpeg decodes it silently")
+  local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. path))
+  ok(d and math.abs(d - tonumber(secs)) < 0.3, "ffprobe duration", d, secs)
+  os.execute("rm -rf " .. dir)
+end, 40000)
+
 H.run()
