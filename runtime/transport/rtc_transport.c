@@ -521,7 +521,12 @@ static bool count_data(rtc_transport_t *t, const rtc_transmit_t *out) {
   return count_sent(t, out);
 }
 
+/* Where DTLS and SRTP go: the selected pair, or before one (across an ICE restart) the
+ * path DTLS used. Nowhere once ICE failed: after consent expired the agent MUST cease
+ * transmission on the pair (RFC 7675 5.1), and with no pair left there is no path;
+ * what is queued is dropped (DTLS retransmits, SCTP too, if a restart brings one). */
 static bool path(const rtc_transport_t *t, rtc_transmit_t *out) {
+  if (rtc_ice_agent_state(t->ice) == RTC_ICE_FAILED) return false;
   if (rtc_ice_agent_get_selected(t->ice, &out->local, &out->remote)) return true;
   if (!t->dtls_addr_known) return false;
   out->local = t->dtls_local;

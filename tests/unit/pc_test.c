@@ -293,6 +293,39 @@ static void connect_pair(side_t *a, side_t *b, const char *ipa, const char *ipb,
   CHECK_EQ_INT(rtc_pc_connection_state(a->pc), RTC_CONNECTION_CONNECTED);
 }
 
+/* Counts what a (from 0) sends while the path is cut: everything is lost. */
+static int cut_sent[2];
+static bool cut_all(int from, const uint8_t *p, size_t len) {
+  cut_sent[from]++;
+  return false;
+}
+
+/* RFC 7675 5.1: once consent expired (ICE failed) nothing more goes out on the pair.
+ * A message sent into the cut keeps SCTP retransmitting (RTO doubling to 60 s), and the
+ * DTLS/SCTP datagrams kept going to the dead pair for as long as the pc lived. */
+static void test_nothing_sent_after_consent_expired(void) {
+  side_t a, b;
+  rtc_dc_t *dc;
+  connect_pair(&a, &b, "10.0.0.1", "10.0.0.2", 1004, &dc);
+  run(&a, &b, RTC_MS(500));
+  CHECK_EQ_INT(a.opens, 1);
+  cut_sent[0] = cut_sent[1] = 0;
+  run_filter = cut_all;
+  CHECK_EQ_INT(rtc_dc_send(dc, false, (const uint8_t *)"into the cut", 12), 0);
+  run(&a, &b, RTC_MS(40000));
+  CHECK_EQ_INT(rtc_pc_connection_state(a.pc), RTC_CONNECTION_FAILED);
+  int at_failed = cut_sent[0];
+  run(&a, &b, RTC_MS(300000));
+  printf("  a sent %d datagrams into the cut before failed, %d after\n", at_failed,
+         cut_sent[0] - at_failed);
+  CHECK(at_failed > 0);
+  CHECK_EQ_INT(cut_sent[0] - at_failed, 0);
+  run_filter = NULL;
+  rtc_dc_unref(dc);
+  side_free(&a);
+  side_free(&b);
+}
+
 /* A prepared ICE-restart offer that is never applied (glare) must not leak into
  * answers: the answer carries the live agent's credentials. */
 static void test_unused_restart_offer_does_not_break_answers(void) {
@@ -609,6 +642,7 @@ int main(void) {
   RUN_TEST(test_connect_and_echo);
   RUN_TEST(test_fingerprint_mismatch);
   RUN_TEST(test_dtls_failure_ends_peer);
+  RUN_TEST(test_nothing_sent_after_consent_expired);
   RUN_TEST(test_unused_restart_offer_does_not_break_answers);
   RUN_TEST(test_ice_restart_rollback_keeps_connection);
   RUN_TEST(test_ice_restart_keeps_channel);
