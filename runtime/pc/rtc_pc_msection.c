@@ -232,20 +232,26 @@ static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
  * fires the track events, each in m-section order. */
 typedef struct {
   rtc_tr_t *add[RTC_PC_MAX_TRANSCEIVERS], *mute[RTC_PC_MAX_TRANSCEIVERS];
-  size_t n_add, n_mute;
+  rtc_tr_t *unstream[RTC_PC_MAX_TRANSCEIVERS]; /* still receiving, its stream no longer named */
+  size_t n_add, n_mute, n_unstream;
 } track_changes_t;
 
 /* may_add: false for our answer, which only removes (W3C: its track events came with
  * the peer's offer). */
-/* new_stream: the peer's description names a stream it did not before (W3C "set the
- * associated remote streams" grew addList), which announces the track again too. */
+/* streams (take_remote_ids): STREAM_NEW, the peer's description names a stream it did not
+ * before (W3C "set the associated remote streams" grew addList), which announces the track
+ * again too; STREAM_GONE, it names none now (a=msid:- or no a=msid: removeList only), so
+ * a track still received leaves its stream without a track event. */
+enum { STREAM_SAME, STREAM_NEW, STREAM_GONE };
 static void track_changes_note(track_changes_t *c, rtc_tr_t *tr, bool recvs, bool may_add,
-                               bool new_stream) {
+                               int streams) {
   bool was = tr->remote_sends;
   tr->remote_sends = recvs;
-  if (recvs && (!was || new_stream) && may_add && c->n_add < RTC_PC_MAX_TRANSCEIVERS)
+  if (recvs && (!was || streams == STREAM_NEW) && may_add && c->n_add < RTC_PC_MAX_TRANSCEIVERS)
     c->add[c->n_add++] = tr;
   if (!recvs && was && c->n_mute < RTC_PC_MAX_TRANSCEIVERS) c->mute[c->n_mute++] = tr;
+  if (recvs && was && streams == STREAM_GONE && c->n_unstream < RTC_PC_MAX_TRANSCEIVERS)
+    c->unstream[c->n_unstream++] = tr;
 }
 
 /* Noted in transceiver order (our answer, the rollback), fired in m-section order. */
@@ -264,28 +270,43 @@ static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
   for (size_t i = 0; i < c->n_mute; i++)
     rtc__pc_tr_set_muted(pc, c->mute[i], true);
   /* Then the removals from the tracks' streams (W3C removeList; its mute may have come
-   * already, from an RTCP BYE, so this is an event of its own). */
-  for (size_t i = 0; i < c->n_mute; i++) {
+   * already, from an RTCP BYE, so this is an event of its own), the muted ones' and
+   * those whose stream the description no longer names, in m-section order. */
+  rtc_tr_t *rm[2 * RTC_PC_MAX_TRANSCEIVERS];
+  size_t n_rm = 0;
+  for (size_t i = 0; i < c->n_mute; i++)
+    rm[n_rm++] = c->mute[i];
+  for (size_t i = 0; i < c->n_unstream; i++)
+    rm[n_rm++] = c->unstream[i];
+  sort_by_mline(rm, n_rm);
+  for (size_t i = 0; i < n_rm; i++) {
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_REMOVED);
-    if (n) n->ev.tr = rtc_tr_ref(c->mute[i]);
+    if (n) n->ev.tr = rtc_tr_ref(rm[i]);
   }
   for (size_t i = 0; i < c->n_add; i++)
     fire_track(pc, c->add[i]);
 }
 
 /* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID).
- * True when the msid names a stream other than the one the track had. */
-static bool take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
+ * STREAM_NEW when the msid names a stream other than the one the track had, STREAM_GONE
+ * when it had one and the m-section names none (W3C: msids is then empty; the WPT
+ * RTCTrackEvent-fire drops the a=msid lines and waits for removetrack). */
+static int take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
   rtc_sdp_rtp_t *v = NULL;
-  bool new_stream = false;
-  if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return false;
-  if (v->n_msids) {
-    const char *sid = v->msids[0].stream_id;
-    if (sid && !strcmp(sid, "-")) sid = NULL;
-    new_stream = sid && (!tr->remote_stream_id || strcmp(sid, tr->remote_stream_id));
+  int streams = STREAM_SAME;
+  if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return STREAM_SAME;
+  const char *sid = v->n_msids ? v->msids[0].stream_id : NULL;
+  if (sid && !strcmp(sid, "-")) sid = NULL;
+  if (sid && (!tr->remote_stream_id || strcmp(sid, tr->remote_stream_id)))
+    streams = STREAM_NEW;
+  else if (!sid && tr->remote_stream_id)
+    streams = STREAM_GONE;
+  if (streams != STREAM_SAME) {
     free(tr->remote_stream_id);
-    free(tr->remote_track_id);
     tr->remote_stream_id = sid ? strdup(sid) : NULL;
+  }
+  if (v->n_msids) { /* the track id stays the one the track was announced with otherwise */
+    free(tr->remote_track_id);
     tr->remote_track_id = v->msids[0].track_id ? strdup(v->msids[0].track_id) : NULL;
   }
   bool from_group = false;
@@ -298,7 +319,7 @@ static bool take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
   }
   if (!from_group && v->n_ssrcs) tr->remote_ssrc = v->ssrcs[0].ssrc;
   rtc_sdp_rtp_free(v);
-  return new_stream;
+  return streams;
 }
 
 int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
@@ -337,10 +358,10 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     }
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
-    bool new_stream = take_remote_ids(tr, rm);
+    int streams = take_remote_ids(tr, rm);
     /* W3C: the offer's direction reversed, whatever ours is (a sendonly transceiver of
      * ours gets its track event too, and its mute with our answer). */
-    track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true, new_stream);
+    track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true, streams);
   }
   track_changes_fire(pc, &changes);
   return 0;
@@ -355,7 +376,7 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
       /* The peer sends as the current descriptions say: [[FiredDirection]] goes back to
        * its stable value (Chromium fires ontrack when that receives again). */
       bool recvs = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
-      track_changes_note(&changes, tr, recvs && !tr->stopped, true, false);
+      track_changes_note(&changes, tr, recvs && !tr->stopped, true, STREAM_SAME);
       i++;
       continue;
     }
@@ -440,7 +461,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->ext_twcc = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_TWCC);
     if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
       tr->ext_mid = tr->ext_abs_send_time = tr->ext_twcc = 0; /* we write one-byte headers */
-    bool new_stream = take_remote_ids(tr, rm);
+    int streams = take_remote_ids(tr, rm);
     rtc_tr_direction_t cur =
         remote_is_answer ? dir_reverse(tr_dir(rm->direction)) : tr_dir(lm->direction);
     if (!rtc_sdp_codec_primary(&tr->neg)) cur = RTC_TR_INACTIVE;
@@ -448,7 +469,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->negotiated = true;
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
-    track_changes_note(&changes, tr, tr->receiving, remote_is_answer, new_stream);
+    track_changes_note(&changes, tr, tr->receiving, remote_is_answer, streams);
     if (tr->sending)
       setup_sender(pc, tr);
     else {

@@ -228,6 +228,48 @@ test("the peer's msid names another stream while sending: ontrack again with it 
   src:stop()
 end, 30000)
 
+test("the peer's description stops naming the stream while sending: removetrack, no ontrack (W3C removeList; WPT RTCTrackEvent-fire)", function()
+  local a, b = H.pair()
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(src, "s1"))
+  local w = watch(b)
+  assert(H.negotiate(a, b))
+  flows(w, "media at b")
+  local s1 = w.events[1].streams[1]
+  eq(s1.id, "s1")
+  -- each of the two ways an offer names no stream: a browser's sender.setStreams()
+  -- (a=msid:- <track>), and no a=msid line at all
+  for _, edit in ipairs({
+    function(sdp) return sdp:gsub("msid:s1 ", "msid:- ") end,
+    function(sdp) return sdp:gsub("a=msid:[^\r\n]*\r?\n", "") end,
+  }) do
+    local offer = assert(a:createOffer())
+    assert(a:setLocalDescription(offer))
+    local sdp, n = edit(offer.sdp)
+    ok(n >= 1, "the offer names s1", offer.sdp)
+    local before, n_events = #w.log, #w.events
+    assert(b:setRemoteDescription({ type = "offer", sdp = sdp }))
+    H.waitFor(function() return count(w.log, "removetrack s1") >= 1 end, "removetrack from s1", 3000)
+    eq(w.log[before + 1], "removetrack s1")
+    eq(#s1:getTracks(), 0, "out of s1")
+    rtc.sleep(50)
+    eq(#w.events, n_events, "no track event: the track is still received")
+    eq(w.events[1].track.muted, false, "still receiving: not muted")
+    local answer = assert(b:createAnswer())
+    assert(b:setLocalDescription(answer))
+    assert(a:setRemoteDescription(answer))
+    -- named again: back in the same stream object, announced again (addList)
+    local events = #w.events
+    assert(H.negotiate(a, b))
+    H.waitFor(function() return #w.events == events + 1 end, "ontrack naming s1 again", 3000)
+    ok(w.events[#w.events].streams[1] == s1, "the same stream object")
+    ok(s1:getTracks()[1] == w.events[1].track, "in s1 again")
+    w.log = {}
+  end
+  eq(count(w.log, "mute"), 0)
+  src:stop()
+end, 30000)
+
 test("a track that ends leaves its stream (removetrack after ended); a stream per id per pc", function()
   local a, b = H.pair()
   local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
