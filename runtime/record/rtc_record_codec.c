@@ -79,6 +79,10 @@ static void skip_scaling_list(bits_t *b, int size) {
   for (int j = 0; j < size && !b->over; j++) {
     if (next) {
       uint32_t u = bits_ue(b); /* delta_scale se(v): mapped back from ue */
+      if (u > 256) { /* 7.4.2.1.1.1: -128..127; more would overflow last + d below */
+        b->over = true;
+        return;
+      }
       int32_t d = (u & 1) ? (int32_t)((u + 1) / 2) : -(int32_t)(u / 2);
       next = (last + d + 256) % 256;
     }

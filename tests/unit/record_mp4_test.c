@@ -517,6 +517,11 @@ static void test_codec_info(void) {
   for (size_t cut = 0; cut < 8; cut++) /* truncated: refused, not read past */
     CHECK(!rtc_record_codec_h264_size(sps_1080p, cut, &w, &h));
   CHECK(!rtc_record_codec_h264_size(sps_1080p + 1, sizeof sps_1080p - 1, &w, &h)); /* not an SPS */
+  /* A scaling list's delta_scale past -128..127 (ue 2^32 - 3: +2^31 - 1) is refused; it
+   * overflowed an int (UBSan in make asan-test: "signed integer overflow"). */
+  static const uint8_t sps_huge_delta[] = {0x67, 0x64, 0x00, 0x1f, 0xad, 0x80, 0x00,
+                                           0x00, 0x00, 0xff, 0xff, 0xff, 0xfe, 0xff};
+  CHECK(!rtc_record_codec_h264_size(sps_huge_delta, sizeof sps_huge_delta, &w, &h));
 
   rtc_media_ivf_reader_t *r = NULL;
   CHECK_EQ_INT(rtc_media_ivf_open_file(MEDIA_FIXTURES "vp9.ivf", &r), 0);
