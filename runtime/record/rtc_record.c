@@ -216,6 +216,7 @@ static bool h264_params(rec_track_t *t, const uint8_t *p, size_t len) {
   size_t off = 0, nl;
   const uint8_t *nal;
   while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl)) {
+    if (!nl) continue; /* an empty one (a start code at the end): nal may be p + len */
     unsigned type = nal[0] & 0x1f;
     if (type == 7 && nl >= 4 && nl <= sizeof t->sps) {
       memcpy(t->sps, nal, nl);

@@ -6,11 +6,14 @@
 #include "media/rtc_media_h264.h"
 #include "media/rtc_media_internal.h"
 
+/* Empty NAL units (a start code right before another or at the end, as a peer's
+ * malformed payload gives) are left out: a NAL unit has at least its header byte, and a
+ * zero NALUnitLength is no NAL unit a decoder accepts (14496-15). */
 size_t rtc_record_codec_avc_size(const uint8_t *p, size_t len) {
   size_t n = 0, off = 0, nl;
   const uint8_t *nal;
   while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl))
-    n += 4 + nl;
+    if (nl) n += 4 + nl;
   return n;
 }
 
@@ -18,6 +21,7 @@ void rtc_record_codec_avc_put(rtc_media_out_t *o, const uint8_t *p, size_t len) 
   size_t off = 0, nl;
   const uint8_t *nal;
   while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl)) {
+    if (!nl) continue;
     uint8_t be[4] = {(uint8_t)(nl >> 24), (uint8_t)(nl >> 16), (uint8_t)(nl >> 8), (uint8_t)nl};
     rtc__media_out_append(o, be, 4);
     rtc__media_out_append(o, nal, nl);

@@ -498,6 +498,26 @@ static void test_mp4_refusals(void) {
   CHECK_EQ_INT(rtc_record_mp4_write(m, 1, annexb, sizeof annexb, 1000, true), 0);
   CHECK_EQ_INT(rtc_record_mp4_write(m, 1, annexb, sizeof annexb, 999, false), RTC_EINVAL);
   CHECK_EQ_INT(rtc_record_mp4_write(m, 1, annexb, sizeof annexb, 1000, false), 0); /* one tick on */
+  /* Empty NAL units (start codes with nothing between, or at the end: a peer's malformed
+   * payload) are no NAL units: a frame of only those is refused, and none is written as
+   * a zero NALUnitLength. */
+  uint8_t only_sc[] = {0, 0, 0, 1, 0, 0, 1}, tail_sc[] = {0, 0, 1, 0x41, 9, 0, 0, 1};
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, only_sc, sizeof only_sc, 2000, false), RTC_EINVAL);
+  CHECK_EQ_INT((int)rtc_record_codec_avc_size(tail_sc, sizeof tail_sc), 4 + 2);
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, tail_sc, sizeof tail_sc, 3000, false), 0);
+  CHECK_EQ_INT(rtc_record_mp4_finish(m), 0);
+  rtc_media_out_t *o = rtc_record_mp4_out(m);
+  const uint8_t *d = o->buf + o->off;
+  size_t n = o->len - o->off;
+  boxes_t *bx = calloc(1, sizeof *bx);
+  walk(d, 0, n, 0, bx);
+  int mdat = find(bx, "mdat", 0, 0);
+  CHECK(!bx->bad && mdat > 0);
+  if (mdat > 0) { /* the three frames: 4 + 4, 4 + 4, then 4 + 2; no zero length in it */
+    CHECK_EQ_INT((int)bx->b[mdat].size, 8 + 8 + 8 + 6);
+    CHECK(!memcmp(d + bx->b[mdat].off + 8 + 16, "\0\0\0\2\x41\x09", 6));
+  }
+  free(bx);
   rtc_record_mp4_destroy(m);
 }
 

@@ -575,8 +575,30 @@ static void test_mp4_killed(void) {
   clip_free(&a);
 }
 
+/* A peer's H.264 frame ending in a start code has an empty last NAL unit whose pointer is
+ * one past the frame: the recorder's SPS/PPS scan read that byte (ASan in make asan-test:
+ * heap-buffer-overflow in h264_params). The frame is allocated to its exact size. */
+static void test_h264_empty_nal(void) {
+  static const uint8_t f[] = {0, 0, 0, 1, 0x65, 0x88, 0, 0, 1};
+  rtc_record_format_t fmts[] = {RTC_RECORD_FORMAT_MKV, RTC_RECORD_FORMAT_MP4};
+  for (size_t k = 0; k < 2; k++) {
+    rtc_record_config_t cfg = {.format = fmts[k]};
+    rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_H264};
+    rtc_record_t *r = NULL;
+    CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+    if (!r) return;
+    uint8_t *p = malloc(sizeof f);
+    memcpy(p, f, sizeof f);
+    CHECK_EQ_INT(rtc_record_push(r, 0, p, sizeof f, 1000, true, 0), 0);
+    CHECK(rtc_record_wants_keyframe(r, 0)); /* no SPS/PPS in it: still waiting */
+    free(p);
+    rtc_record_destroy(r);
+  }
+}
+
 int main(void) {
   RUN_TEST(test_format_parse);
+  RUN_TEST(test_h264_empty_nal);
   RUN_TEST(test_ivf_vp8_wrap);
   RUN_TEST(test_ivf_starts_at_keyframe);
   RUN_TEST(test_ogg_gap_wrap);
