@@ -252,11 +252,12 @@ static void write_trak(bx_t *x, mtrack_t *t, uint32_t id) {
   bx_u32(x, t->video ? (uint32_t)t->cfg.height << 16 : 0);
   bx_close(x, tkhd);
   size_t mdia = bx_open(x, "mdia");
-  size_t mdhd = bx_full(x, "mdhd", 0, 0);
-  bx_zero(x, 8);
+  /* version 1: a 64-bit duration, as 2^32 ticks at 90 kHz are only 13.25 h */
+  size_t mdhd = bx_full(x, "mdhd", 1, 0);
+  bx_zero(x, 16); /* creation, modification time */
   bx_u32(x, t->timescale);
   t->mdhd_dur_off = x->n;
-  bx_u32(x, 0);      /* duration: patched at finish */
+  bx_u64(x, 0);      /* duration: patched at finish */
   bx_u16(x, 0x55c4); /* language "und" (ISO 639-2/T, 5 bits a letter) */
   bx_u16(x, 0);
   bx_close(x, mdhd);
@@ -514,6 +515,11 @@ static int flush_fragment(rtc_record_mp4_t *m) {
   return 0;
 }
 
+/* A trun sample duration: a gap of 2^32 ticks or more (13.25 h at 90 kHz, a track silent
+ * that long) is held at the most 32 bits say rather than wrapped (to any value, 0
+ * included); the next fragment's tfdt puts the next sample at its time anyway. */
+static uint32_t dur32(uint64_t d) { return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d; }
+
 /* Closes the fragment: every track's last sample gets its duration (the trigger's from
  * its next tick, the others an estimate), then it is queued. */
 static int close_fragment(rtc_record_mp4_t *m, size_t trigger, uint64_t trigger_tick) {
@@ -522,7 +528,7 @@ static int close_fragment(rtc_record_mp4_t *m, size_t trigger, uint64_t trigger_
     if (!t->ns) continue;
     sample_t *s = &t->s[t->ns - 1];
     if (i == trigger && trigger_tick > t->last_tick)
-      s->dur = (uint32_t)(trigger_tick - t->last_tick);
+      s->dur = dur32(trigger_tick - t->last_tick);
     else
       s->dur = s->est ? s->est : 1;
   }
@@ -558,7 +564,7 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
     int rc = close_fragment(m, track - 1, tick);
     if (rc) return rc;
   } else if (t->ns) {
-    t->s[t->ns - 1].dur = (uint32_t)(tick - t->last_tick);
+    t->s[t->ns - 1].dur = dur32(tick - t->last_tick);
   }
   if (t->ns == t->cap_s) {
     size_t nc = t->cap_s ? t->cap_s * 2 : 64;
@@ -642,14 +648,14 @@ int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
   if (!rc) rc = write_mfra(m);
   if (rc) return rc;
   /* The durations players show before reading every fragment (Chromium's <video> took
-   * the first fragment's 2 s for a 10 s file without them). 32-bit fields: all ones past
-   * 2^32 ticks (13 h at 90 kHz), "unknown" in 14496-12. */
+   * the first fragment's 2 s for a 10 s file without them). mdhd and mehd hold 64 bits;
+   * tkhd and mvhd count ms in 32 (49 days): all ones past that, "unknown" in 14496-12. */
   uint64_t movie = 0;
   for (size_t i = 0; i < m->n; i++) {
     mtrack_t *t = &m->t[i];
     uint64_t ms = (t->end_tick * MOVIE_TIMESCALE + t->timescale - 1) / t->timescale;
     if (ms > movie) movie = ms;
-    patch(m, t->mdhd_dur_off, t->end_tick, 4);
+    patch(m, t->mdhd_dur_off, t->end_tick, 8);
     patch(m, t->tkhd_dur_off, ms, 4);
   }
   patch(m, m->mvhd_dur_off, movie, 4);

@@ -323,10 +323,11 @@ static void test_mp4_h264_opus(void) {
   static const uint8_t want_dops[] = {0, 1, 0x01, 0x38, 0, 0, 0xbb, 0x80, 0, 0, 0};
   CHECK(dops > 0 && bx.b[dops].size == 19 && !memcmp(mem + bx.b[dops].off + 8, want_dops, 11));
   int mdhd = find(&bx, "mdhd", 0, 1);
-  CHECK(mdhd > 0 && be32(mem + bx.b[mdhd].off + 20) == 48000);
-  uint32_t adur = mdhd > 0 ? be32(mem + bx.b[mdhd].off + 24) : 0;
+  CHECK(mdhd > 0 && mem[bx.b[mdhd].off + 8] == 1); /* version 1: 64-bit times */
+  CHECK(mdhd > 0 && be32(mem + bx.b[mdhd].off + 28) == 48000);
+  uint64_t adur = mdhd > 0 ? be64(mem + bx.b[mdhd].off + 32) : 0;
   int vmdhd = find(&bx, "mdhd", 0, 0);
-  uint32_t vdur = be32(mem + bx.b[vmdhd].off + 24);
+  uint64_t vdur = be64(mem + bx.b[vmdhd].off + 32);
   int mvhd = find(&bx, "mvhd", 0, 0), mehd = find(&bx, "mehd", 0, 0);
   uint32_t movie = be32(mem + bx.b[mvhd].off + 24);
   CHECK(mehd > 0 && be64(mem + bx.b[mehd].off + 12) == movie);
@@ -474,6 +475,44 @@ static void test_mp4_fragment_rules(void) {
     CHECK_EQ_INT((int)rtc_record_mp4_fragments(m), cases[c].want);
     rtc_record_mp4_destroy(m);
   }
+}
+
+/* A recording longer than 2^32 ticks (13.25 h at 90 kHz): a VP9 track with frames at 0 and
+ * at 14 h. mdhd's duration is the exact end (a 32-bit field was all ones), and the first
+ * sample's duration, 14 h, is held at 2^32 - 1 ticks instead of wrapping to 45 min. */
+static void test_mp4_long(void) {
+  rtc_record_mp4_track_t t = {.codec = RTC_MEDIA_CODEC_VP9, .width = 64, .height = 64};
+  rtc_record_mp4_t *m = NULL;
+  CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), 0);
+  if (!m) return;
+  const uint8_t frame[] = {0x82, 0x49, 0x83, 0x42, 0x00};
+  const int64_t h14 = 14ll * 3600 * 1000000;
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, frame, sizeof frame, 0, true), 0);
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, frame, sizeof frame, h14, true), 0);
+  CHECK_EQ_INT(rtc_record_mp4_finish(m), 0);
+  uint8_t *mem = NULL;
+  size_t len = 0, np = 0;
+  media_drain(rtc_record_mp4_out(m), NULL, &mem, &len);
+  const rtc_record_webm_patch_t *pt = rtc_record_mp4_patches(m, &np);
+  for (size_t i = 0; i < np; i++)
+    if (pt[i].offset + pt[i].len <= len) memcpy(mem + pt[i].offset, pt[i].bytes, pt[i].len);
+  boxes_t *bx = calloc(1, sizeof *bx);
+  walk(mem, 0, len, 0, bx);
+  CHECK(!bx->bad);
+  int mdhd = find(bx, "mdhd", 0, 0), trun = find(bx, "trun", 0, 0);
+  CHECK(mdhd > 0 && trun > 0);
+  if (mdhd > 0 && trun > 0) {
+    const uint8_t *d = mem + bx->b[mdhd].off;
+    uint64_t dur = d[8] == 1 ? be64(d + 32) : be32(d + 24);
+    CHECK(dur == 14ull * 3600 * 90000 + 3000); /* the last frame: the default 1/30 s */
+    CHECK_EQ_INT((int)be32(mem + bx->b[trun].off + 12), 1); /* the first fragment: 1 */
+    CHECK(be32(mem + bx->b[trun].off + 20) == UINT32_MAX);
+  }
+  int mvhd = find(bx, "mvhd", 0, 0);
+  CHECK(mvhd > 0 && be32(mem + bx->b[mvhd].off + 24) == 14u * 3600 * 1000 + 34);
+  free(bx);
+  free(mem);
+  rtc_record_mp4_destroy(m);
 }
 
 static void test_mp4_refusals(void) {
@@ -695,6 +734,7 @@ static void test_mp4_av1(void) {
 int main(void) {
   RUN_TEST(test_codec_info);
   RUN_TEST(test_mp4_refusals);
+  RUN_TEST(test_mp4_long);
   RUN_TEST(test_mp4_fragment_rules);
   RUN_TEST(test_mp4_h264_opus);
   RUN_TEST(test_mp4_killed);
