@@ -29,6 +29,7 @@ struct rtc_tr {
   bool from_remote; /* made by setRemoteDescription (W3C: not reused for addTrack) */
   char *stream_id, *track_id;
   char *remote_stream_id, *remote_track_id;
+  char *stable_stream_id; /* remote_stream_id as the current descriptions say: a rollback's */
   /* Codecs (sdp/rtc_sdp_codec.h): the application's preferences (none: all we
    * support), what we last offered, and the negotiated set (its primary codec is the
    * one we send; payload types and extension ids as negotiated). */

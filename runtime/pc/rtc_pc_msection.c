@@ -376,7 +376,18 @@ void rtc__pc_media_rollback(rtc_pc_t *pc) {
       /* The peer sends as the current descriptions say: [[FiredDirection]] goes back to
        * its stable value (Chromium fires ontrack when that receives again). */
       bool recvs = tr->current_direction >= 0 && dir_recvs(tr->current_direction);
-      track_changes_note(&changes, tr, recvs && !tr->stopped, true, STREAM_SAME);
+      /* ... and its streams to the current description's (W3C "process remote tracks"
+       * with it: a stream the rolled-back offer named is left, the old one rejoined
+       * with a track event). */
+      const char *cur = tr->remote_stream_id, *st = tr->stable_stream_id;
+      int streams = st && (!cur || strcmp(st, cur)) ? STREAM_NEW
+                    : !st && cur                    ? STREAM_GONE
+                                                    : STREAM_SAME;
+      if (streams != STREAM_SAME) {
+        free(tr->remote_stream_id);
+        tr->remote_stream_id = st ? strdup(st) : NULL;
+      }
+      track_changes_note(&changes, tr, recvs && !tr->stopped, true, streams);
       i++;
       continue;
     }
@@ -462,6 +473,8 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
       tr->ext_mid = tr->ext_abs_send_time = tr->ext_twcc = 0; /* we write one-byte headers */
     int streams = take_remote_ids(tr, rm);
+    free(tr->stable_stream_id); /* this description is the current one now */
+    tr->stable_stream_id = tr->remote_stream_id ? strdup(tr->remote_stream_id) : NULL;
     rtc_tr_direction_t cur =
         remote_is_answer ? dir_reverse(tr_dir(rm->direction)) : tr_dir(lm->direction);
     if (!rtc_sdp_codec_primary(&tr->neg)) cur = RTC_TR_INACTIVE;

@@ -240,6 +240,7 @@ void rtc_tr_unref(rtc_tr_t *tr) {
   free(tr->stream_id);
   free(tr->track_id);
   free(tr->remote_stream_id);
+  free(tr->stable_stream_id);
   free(tr->remote_track_id);
   free(tr);
 }

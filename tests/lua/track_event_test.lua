@@ -228,6 +228,35 @@ test("the peer's msid names another stream while sending: ontrack again with it 
   src:stop()
 end, 30000)
 
+test("a rolled-back offer that named another stream: the track goes back to its stream, announced again (W3C rollback runs process remote tracks)", function()
+  local a, b = H.pair()
+  local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(src, "s1"))
+  local w = watch(b)
+  assert(H.negotiate(a, b))
+  flows(w, "media at b")
+  local s1 = w.events[1].streams[1]
+  local offer = assert(a:createOffer())
+  local sdp, n = offer.sdp:gsub("msid:s1 ", "msid:s2 ")
+  ok(n >= 1, "the offer names s1", offer.sdp)
+  assert(b:setRemoteDescription({ type = "offer", sdp = sdp }))
+  H.waitFor(function() return #w.events == 2 end, "ontrack naming s2", 3000)
+  local s2 = w.events[2].streams[1]
+  eq(s2.id, "s2")
+  w.log = {}
+  assert(b:setRemoteDescription({ type = "rollback" }))
+  H.waitFor(function() return #w.events == 3 end, "ontrack naming s1 again after the rollback", 3000)
+  eq(table.concat(w.log, ","), "removetrack s2,addtrack s1,track muted=false")
+  ok(w.events[3].streams[1] == s1, "the stream object of the first event")
+  eq(#s2:getTracks(), 0, "out of s2")
+  ok(s1:getTracks()[1] == w.events[1].track, "in s1 again")
+  -- the next negotiation, s1 as before: nothing more
+  assert(H.negotiate(a, b))
+  rtc.sleep(100)
+  eq(#w.events, 3)
+  src:stop()
+end, 30000)
+
 test("the peer's description stops naming the stream while sending: removetrack, no ontrack (W3C removeList; WPT RTCTrackEvent-fire)", function()
   local a, b = H.pair()
   local src = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
