@@ -453,6 +453,11 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
       t->cand_ext = ext;
       t->cand_arrival_us = now_us;
       if (t->video) video_info(t, p, len);
+    } else if (keyframe && t->video && t->ready &&
+               (t->cfg.codec == RTC_MEDIA_CODEC_AV1 ? !t->av1.seq : !t->width)) {
+      /* The first keyframe did not tell (AV1: no sequence header this reader took, which
+       * MP4's av1C needs: without this the writer never opened): a later one may. */
+      video_info(t, p, len);
     }
     if (!ready_now) { /* video before its first keyframe */
       r->st.skipped++;

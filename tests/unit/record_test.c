@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "media/rtc_media_ivf.h"
 #include "media_test_util.h"
 #include "record/rtc_record.h"
 #include "rtc_test.h"
@@ -596,9 +597,40 @@ static void test_h264_empty_nal(void) {
   }
 }
 
+/* AV1 into MP4 needs a sequence header for av1C. A first keyframe without one (a sender
+ * setting the aggregation header's N bit on a temporal unit that has none) kept the
+ * writer from ever opening: every frame was lost. A later keyframe's header now serves. */
+static void test_mp4_av1_late_sequence_header(void) {
+  rtc_media_ivf_reader_t *iv = NULL;
+  CHECK_EQ_INT(rtc_media_ivf_open_file(MEDIA_FIXTURES "av1.ivf", &iv), 0);
+  if (!iv) return;
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_MP4};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_AV1};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  rtc_media_frame_t f;
+  rtc_media_ivf_frame(iv, 1, &f); /* an inter frame: no sequence header, flagged key */
+  CHECK_EQ_INT(rtc_record_push(r, 0, f.data, f.len, 0, true, 0), 0);
+  for (int i = 0; i < 10; i++) { /* then the clip from its keyframe */
+    rtc_media_ivf_frame(iv, (size_t)i, &f);
+    CHECK_EQ_INT(rtc_record_push(r, 0, f.data, f.len, 3000u * (uint32_t)(i + 1), i == 0,
+                                 (uint64_t)(i + 1) * 33333),
+                 0);
+  }
+  CHECK_EQ_INT(rtc_record_finish(r), 0);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK_EQ_INT((int)st.frames, 11);
+  rtc_media_out_t *o = rtc_record_out(r);
+  CHECK(o->len - o->off > 8 && !memcmp(o->buf + o->off + 4, "ftyp", 4));
+  rtc_record_destroy(r);
+  rtc_media_ivf_close(iv);
+}
+
 int main(void) {
   RUN_TEST(test_format_parse);
   RUN_TEST(test_h264_empty_nal);
+  RUN_TEST(test_mp4_av1_late_sequence_header);
   RUN_TEST(test_ivf_vp8_wrap);
   RUN_TEST(test_ivf_starts_at_keyframe);
   RUN_TEST(test_ogg_gap_wrap);
