@@ -463,6 +463,7 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   case RTC_PC_EVENT_TRACK_RTP: what = "rtp"; break;
   case RTC_PC_EVENT_TRACK_MUTE: what = ev->state ? "mute" : "unmute"; break;
   case RTC_PC_EVENT_TRACK_REMOVED: what = "removed"; break;
+  case RTC_PC_EVENT_TRACK_STREAMS: what = "streams"; break;
   default: return false;
   }
   if (!ev->tr) return true;

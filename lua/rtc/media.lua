@@ -543,6 +543,9 @@ local function on_media(pc, what, ctr, a, b, c)
     set_streams(t.receiver, {})
   elseif what == "removed" then -- the peer's description no longer sends it
     set_streams(t.receiver, {})
+  elseif what == "streams" then -- W3C addList: before any track event of the description
+    local sid = ctr:remoteStreamId()
+    set_streams(t.receiver, sid and { remote_stream(pc, sid) } or {})
   elseif what == "mute" or what == "unmute" then
     track_set_muted(track, what == "mute")
   elseif what == "track" then -- a = the event table to fill (dispatched by the binding)
@@ -552,7 +555,7 @@ local function on_media(pc, what, ctr, a, b, c)
     local sid = ctr:remoteStreamId()
     local streams = {}
     if sid then streams[1] = remote_stream(pc, sid) end
-    set_streams(t.receiver, streams)
+    set_streams(t.receiver, streams) -- joined already ("streams"): nothing more
     local copy = {} -- the event's own list: the receiver's changes with the next description
     for i, s in ipairs(streams) do copy[i] = s end
     a.track, a.streams, a.receiver, a.transceiver = track, copy, t.receiver, t

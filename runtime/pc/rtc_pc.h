@@ -140,6 +140,7 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_SCTP_STATE,    /* state: rtc_pc_sctp_state_t */
   RTC_PC_EVENT_TRACK_MUTE,    /* tr, state: the receiver's track muted (1) or unmuted (0) */
   RTC_PC_EVENT_TRACK_REMOVED, /* tr: a description no longer has the peer send it */
+  RTC_PC_EVENT_TRACK_STREAMS, /* tr: join the streams its track event will name (W3C addList) */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */

@@ -241,6 +241,7 @@ static bool event_stale(const rtc_pc_t *pc, const rtc_pc_event_node_t *n) {
   case RTC_PC_EVENT_TRACK_RTP:
   case RTC_PC_EVENT_TRACK_MUTE:
   case RTC_PC_EVENT_TRACK_REMOVED:
+  case RTC_PC_EVENT_TRACK_STREAMS:
   case RTC_PC_EVENT_SELECTED_PAIR:
   case RTC_PC_EVENT_DTLS_STATE:
   case RTC_PC_EVENT_DTLS_ERROR:

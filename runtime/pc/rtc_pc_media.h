@@ -30,7 +30,9 @@
  * starts receiving, or the peer names another stream for it), RTC_PC_EVENT_TRACK_REMOVED
  * (tr: a description stopped the peer sending it, W3C "process the removal of a remote
  * track": it leaves its streams; after its mute, before the track events of the same
- * description), RTC_PC_EVENT_TRACK_FRAME
+ * description), RTC_PC_EVENT_TRACK_STREAMS (tr: its track joins the streams its track
+ * event names; all of a description's, after its removals, before its track events),
+ * RTC_PC_EVENT_TRACK_FRAME
  * (tr, data/len, timestamp, keyframe), RTC_PC_EVENT_TRACK_RTP (tr, data/len: one
  * RTP packet, when asked for), RTC_PC_EVENT_KEYFRAME_REQUEST (tr: the peer
  * asked for a keyframe with PLI or FIR: encode one), RTC_PC_EVENT_TRACK_ENDED (tr:

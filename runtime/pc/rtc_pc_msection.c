@@ -283,6 +283,13 @@ static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
     rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_REMOVED);
     if (n) n->ev.tr = rtc_tr_ref(rm[i]);
   }
+  /* Then every addition (W3C addList) before the first track event: a stream that
+   * holds audio and video lists both in the ontrack of either, as in browsers. */
+  for (size_t i = 0; i < c->n_add; i++) {
+    if (c->add[i]->stopped) continue;
+    rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK_STREAMS);
+    if (n) n->ev.tr = rtc_tr_ref(c->add[i]);
+  }
   for (size_t i = 0; i < c->n_add; i++)
     fire_track(pc, c->add[i]);
 }

@@ -299,6 +299,20 @@ test("the peer's description stops naming the stream while sending: removetrack,
   src:stop()
 end, 30000)
 
+test("a stream holding audio and video lists both in the first ontrack (W3C: addList before the track events)", function()
+  local a, b = H.pair()
+  local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  local s2 = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTrack(s1, "cam"))
+  assert(a:addTrack(s2, "cam"))
+  local seen = {}
+  b.ontrack = function(ev) seen[#seen + 1] = #ev.streams[1]:getTracks() end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return #seen == 2 end, "two track events", 3000)
+  eq(table.concat(seen, ","), "2,2", "both tracks in the stream at each ontrack, as in browsers")
+  s1:stop(); s2:stop()
+end, 30000)
+
 test("a track that ends leaves its stream (removetrack after ended); a stream per id per pc", function()
   local a, b = H.pair()
   local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
