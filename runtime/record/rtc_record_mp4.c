@@ -145,7 +145,9 @@ static bool track_ok(const rtc_record_mp4_track_t *t) {
     return t->codec_private && t->codec_private_len >= 7 && t->codec_private_len <= 0xffff;
   if (t->codec == RTC_MEDIA_CODEC_AV1)
     return t->av1 && t->av1->seq && t->av1->seq_len >= 2 && t->av1->seq_len <= 0xffff;
-  return t->codec == RTC_MEDIA_CODEC_VP9 || t->codec == RTC_MEDIA_CODEC_OPUS;
+  /* Opus: dOps with ChannelMappingFamily 0, which holds mono or stereo only */
+  if (t->codec == RTC_MEDIA_CODEC_OPUS) return t->channels <= 2;
+  return t->codec == RTC_MEDIA_CODEC_VP9;
 }
 
 /* vpcC level (VP9 levels table, by picture size only: the rate is not known up front). */

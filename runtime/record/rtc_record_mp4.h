@@ -58,7 +58,7 @@ typedef struct rtc_record_mp4 rtc_record_mp4_t;
 
 /* Tracks get ids 1..n in the given order. fragment_ms 0: 1000. RTC_EINVAL (no track, too
  * many, a codec not held here (VP8), H.264 without its codec_private, AV1 without its
- * sequence header), RTC_ENOMEM.
+ * sequence header, Opus with more than 2 channels), RTC_ENOMEM.
  * ftyp and moov are queued at once. */
 int rtc_record_mp4_create(const rtc_record_mp4_track_t *tracks, size_t n, uint32_t fragment_ms,
                           rtc_record_mp4_t **out);

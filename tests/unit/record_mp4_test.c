@@ -523,6 +523,12 @@ static void test_mp4_refusals(void) {
   CHECK(m == NULL);
   t.codec = RTC_MEDIA_CODEC_AV1; /* without its sequence header */
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), RTC_EINVAL);
+  rtc_record_mp4_track_t op = {.codec = RTC_MEDIA_CODEC_OPUS, .channels = 6};
+  CHECK_EQ_INT(rtc_record_mp4_create(&op, 1, 0, &m), RTC_EINVAL); /* family 0: 1 or 2 */
+  op.channels = 2;
+  CHECK_EQ_INT(rtc_record_mp4_create(&op, 1, 0, &m), 0);
+  rtc_record_mp4_destroy(m);
+  m = NULL;
   t.codec = RTC_MEDIA_CODEC_H264; /* no avcC */
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), RTC_EINVAL);
   CHECK_EQ_INT(rtc_record_mp4_create(&t, 0, 0, &m), RTC_EINVAL);
