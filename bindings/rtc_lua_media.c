@@ -24,6 +24,9 @@
 #include "rtc_lua_media.h"
 
 #define SRC_RETRY_US 20000 /* how often an unstarted source offers its first frame */
+/* At most this much of a file goes out at once when a source starts (its clock starts
+ * back at its sink's ready instant). */
+#define SRC_CATCH_UP_MAX_US 1000000
 
 int rtc_lua_live_sources, rtc_lua_live_recorders;
 
@@ -67,11 +70,11 @@ void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud) {
 }
 
 /* How many sinks took the frame. */
-int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
-                        uint32_t ts, bool key, uint64_t ntp) {
+int rtc_lua_sinks_write(rtc_lua_sinks_t *s, rtc_lua_frame_t *f) {
   int taken = 0;
+  f->ready_us = 0;
   for (size_t i = 0; i < s->n; i++)
-    if (s->v[i].fn(s->v[i].ud, codec, p, len, ts, key, ntp) == 0) taken++;
+    if (s->v[i].fn(s->v[i].ud, f) == 0) taken++;
   return taken;
 }
 
@@ -96,7 +99,8 @@ typedef struct rtc_lua_src {
   rtc_media_track_t track;
   rtc_media_pacer_t pacer;
   bool loop, started, closed;
-  uint32_t ts_base; /* RTP timestamp of output pts 0 (random, RFC 3550 5.1) */
+  uint64_t offered_us; /* when an unstarted source first offered frame 0 to a sink */
+  uint32_t ts_base;    /* RTP timestamp of output pts 0 (random, RFC 3550 5.1) */
   uint64_t frames_sent, late_us_max;
   rtc_lua_sinks_t sinks;
 } rtc_lua_src_t;
@@ -236,17 +240,31 @@ static int src_info(lua_State *L) {
   return 1;
 }
 
-/* Offers frame 0 to the sinks; the clock starts when one takes it. */
+/* Offers frame 0 to the sinks; the clock starts when one takes it, at the instant it
+ * could first have taken it (a sender: its transport's handshake; not before the source
+ * was first offered), so that sources started by one event start together: a
+ * connection's audio and video files began 0.2-0.4 s apart when the loop was slow to
+ * serve one source's timer (ASan), which a recording showed as audio that late. The
+ * frames due since go out at once, as after any late timer. */
 static void src_try_start(rtc_lua_src_t *s, uint64_t now_us) {
-  rtc_media_frame_t f;
-  if (s->sinks.n == 0 || src_frame(s, 0, &f) < 0) return;
-  if (rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, 0),
-                          f.keyframe, 0) == 0)
-    return;
-  rtc_media_pacer_init(&s->pacer, &s->track, now_us, s->loop);
+  rtc_media_frame_t mf;
+  if (s->sinks.n == 0 || src_frame(s, 0, &mf) < 0) return;
+  if (!s->offered_us) s->offered_us = now_us;
+  rtc_lua_frame_t f = {.codec = codecs[s->codec].name,
+                       .p = mf.data,
+                       .len = mf.len,
+                       .ts = src_rtp_ts(s, 0),
+                       .key = mf.keyframe,
+                       .at_us = now_us};
+  if (rtc_lua_sinks_write(&s->sinks, &f) == 0) return;
+  uint64_t start = f.ready_us > s->offered_us ? f.ready_us : s->offered_us;
+  if (start > now_us) start = now_us;
+  if (now_us - start > SRC_CATCH_UP_MAX_US) start = now_us - SRC_CATCH_UP_MAX_US;
+  rtc_media_pacer_init(&s->pacer, &s->track, start, s->loop);
   rtc_media_due_t d;
   rtc_media_pacer_poll(&s->pacer, now_us, &d); /* frame 0: sent just now */
   s->started = true;
+  s->offered_us = 0;
   s->frames_sent++;
 }
 
@@ -267,8 +285,13 @@ static int src_pump(lua_State *L) {
   while (rtc_media_pacer_poll(&s->pacer, now, &d)) {
     if (src_frame(s, d.index, &f) < 0) continue;
     if (now - d.due_us > s->late_us_max) s->late_us_max = now - d.due_us;
-    rtc_lua_sinks_write(&s->sinks, codecs[s->codec].name, f.data, f.len, src_rtp_ts(s, d.pts),
-                        f.keyframe, 0);
+    rtc_lua_frame_t lf = {.codec = codecs[s->codec].name,
+                          .p = f.data,
+                          .len = f.len,
+                          .ts = src_rtp_ts(s, d.pts),
+                          .key = f.keyframe,
+                          .at_us = d.due_us};
+    rtc_lua_sinks_write(&s->sinks, &lf);
     s->frames_sent++;
   }
   if (rtc_media_pacer_done(&s->pacer)) {
@@ -327,6 +350,7 @@ static int src_detach(lua_State *L) {
   rtc_lua_sink_fn fn;
   void *ud = sink_of(L, 2, &fn);
   rtc_lua_sinks_remove(&s->sinks, ud);
+  if (s->sinks.n == 0) s->offered_us = 0;
   rtc_lua_getenv(L, 1);
   lua_pushvalue(L, 2);
   lua_pushnil(L);

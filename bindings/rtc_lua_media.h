@@ -11,12 +11,28 @@
 #define RTC_LUA_SRC_MT "rtc.MediaSource"
 #define RTC_LUA_MAX_SINKS 16
 
-/* Takes one encoded frame of codec (a name of the media table: "VP8", "opus") with
- * its RTP timestamp and, for a received frame, the sender's NTP time of it from its RTCP
- * SRs (0: unknown; recorders align tracks with it): 0 when taken, negative RTC_E* when
- * not (not connected yet, another codec negotiated, closed). */
-typedef int (*rtc_lua_sink_fn)(void *ud, const char *codec, const uint8_t *p, size_t len,
-                               uint32_t ts, bool key, uint64_t ntp);
+/* One encoded frame on its way to sinks. */
+typedef struct rtc_lua_frame {
+  const char *codec; /* a name of the media table: "VP8", "opus" */
+  const uint8_t *p;
+  size_t len;
+  uint32_t ts; /* RTP timestamp */
+  bool key;
+  /* A received frame: the sender's NTP time of it from its RTCP SRs (0: unknown;
+   * recorders align tracks with it). */
+  uint64_t ntp;
+  /* The instant of our monotonic clock (rtc_io_now_us) the frame stands for: a file
+   * source's deadline for it, not the moment a late timer got to it, so that a sender's
+   * SRs and a recorder's timeline keep two tracks in sync however late the loop runs. */
+  uint64_t at_us;
+  /* Out: the latest instant (same clock) from which a sink that took the frame could
+   * take frames (a sender: its transport's handshake); 0 from sinks always able. */
+  uint64_t ready_us;
+} rtc_lua_frame_t;
+
+/* Takes one frame: 0 when taken, negative RTC_E* when not (not connected yet, another
+ * codec negotiated, closed). */
+typedef int (*rtc_lua_sink_fn)(void *ud, rtc_lua_frame_t *f);
 
 typedef struct rtc_lua_sinks {
   struct {
@@ -28,8 +44,7 @@ typedef struct rtc_lua_sinks {
 
 int rtc_lua_sinks_add(rtc_lua_sinks_t *s, rtc_lua_sink_fn fn, void *ud); /* RTC_ELIMIT */
 void rtc_lua_sinks_remove(rtc_lua_sinks_t *s, void *ud);
-int rtc_lua_sinks_write(rtc_lua_sinks_t *s, const char *codec, const uint8_t *p, size_t len,
-                        uint32_t ts, bool key, uint64_t ntp);
+int rtc_lua_sinks_write(rtc_lua_sinks_t *s, rtc_lua_frame_t *f);
 
 /* Index of a codec name in the media table ("VP8", "opus", case-insensitive), or -1. */
 int rtc_lua_media_codec_index(const char *name);

@@ -44,7 +44,7 @@ typedef struct rec_state {
   bool done;    /* the file is complete (rest written, patches applied) */
   uint8_t *wbuf;
   size_t wcap, wlen;
-  uint64_t off;      /* file offset of the next write (of the write in flight when busy) */
+  uint64_t off; /* file offset of the next write (of the write in flight when busy) */
   uint64_t written;
   rtc_media_codec_t codecs[RTC_RECORD_MAX_TRACKS];
   size_t ntracks;
@@ -181,11 +181,11 @@ static int state_create(rec_state_t *s, rtc_media_codec_t first) {
   return rtc_record_create(&cfg, tc, s->ntracks, &s->rec);
 }
 
-static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                     bool key, uint64_t ntp) {
+static int port_sink(void *ud, rtc_lua_frame_t *f) {
   lport_t *pt = ud;
   rec_state_t *s = pt->s;
   if (!s || s->finished) return RTC_ESTATE;
+  const char *codec = f->codec;
   if (!s->rec) {
     int e = state_create(s, codec_of(codec));
     if (e < 0) {
@@ -201,8 +201,9 @@ static int port_sink(void *ud, const char *codec, const uint8_t *p, size_t len, 
     snprintf(s->err, sizeof s->err, "the disk is slower than the stream: frames dropped");
     return RTC_EAGAIN;
   }
-  if (ntp) rtc_record_sr(s->rec, pt->idx, ntp, ts); /* the sender's clock: lip sync */
-  int e = rtc_record_push(s->rec, pt->idx, p, len, ts, key, rtc_io_now_us());
+  if (f->ntp) rtc_record_sr(s->rec, pt->idx, f->ntp, f->ts); /* the sender's clock: lip sync */
+  int e = rtc_record_push(s->rec, pt->idx, f->p, f->len, f->ts, f->key,
+                          f->at_us ? f->at_us : rtc_io_now_us());
   if (e < 0) {
     s->errors++;
     snprintf(s->err, sizeof s->err, "record: %s", rtc_strerror(e));

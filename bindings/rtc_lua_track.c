@@ -15,9 +15,10 @@
 #include <strings.h>
 
 #include "base/rtc_err.h"
+#include "io/rtc_io.h"
 #include "pc/rtc_pc_media.h"
-#include "sdp/rtc_sdp_codec.h"
 #include "rtc_lua_media.h"
+#include "sdp/rtc_sdp_codec.h"
 
 #define RTC_LUA_TR_MT "rtc.RTCRtpTransceiver"
 #define TR_MAX 64
@@ -112,14 +113,17 @@ static int tr_result(lua_State *L, rtc_lua_tr_t *t, int r) {
 }
 
 /* A sender as a source's sink: sends only frames of the negotiated codec. */
-static int tr_sink(void *ud, const char *codec, const uint8_t *p, size_t len, uint32_t ts,
-                   bool key, uint64_t ntp) {
+static int tr_sink(void *ud, rtc_lua_frame_t *f) {
   rtc_lua_tr_t *t = ud;
   if (!t->tr) return RTC_ESTATE;
   rtc_tr_codec_t c;
   if (!rtc_tr_codec(t->tr, &c)) return RTC_ESTATE;
-  if (codec && strcasecmp(codec, c.name) != 0) return RTC_ENOTSUP;
-  int r = rtc_tr_send_frame(t->tr, ts, p, len, key);
+  if (f->codec && strcasecmp(f->codec, c.name) != 0) return RTC_ENOTSUP;
+  int r = rtc_tr_send_frame_at(t->tr, rtc_io_now_us(), f->at_us, f->ts, f->p, f->len, f->key);
+  if (r == 0) {
+    uint64_t ready = rtc_tr_send_ready_us(t->tr);
+    if (ready > f->ready_us) f->ready_us = ready;
+  }
   tr_kick(t);
   return r;
 }
@@ -230,7 +234,8 @@ static const char *cap_from_lua(lua_State *L, int idx, rtc_sdp_codec_cap_t *c) {
   memcpy(c->mime_type, mime, len + 1);
   lua_getfield(L, idx, "clockRate");
   lua_Number rate = lua_tonumber(L, -1);
-  if (!lua_isnumber(L, -1) || rate < 1 || rate > 4294967295.0) return "clockRate: a number expected";
+  if (!lua_isnumber(L, -1) || rate < 1 || rate > 4294967295.0)
+    return "clockRate: a number expected";
   c->clock_rate = (uint32_t)rate;
   lua_getfield(L, idx, "channels");
   if (!lua_isnil(L, -1)) {
@@ -278,7 +283,8 @@ static int m_codec_capabilities(lua_State *L) {
     return lua_pushnil(L), 1;
   rtc_sdp_codec_cap_t caps[32];
   const char *uris[32];
-  size_t n = rtc_sdp_codec_capabilities(k, caps, 32), nx = rtc_sdp_codec_header_extensions(k, uris, 32);
+  size_t n = rtc_sdp_codec_capabilities(k, caps, 32),
+         nx = rtc_sdp_codec_header_extensions(k, uris, 32);
   if (n > 32) n = 32;
   if (nx > 32) nx = 32;
   lua_createtable(L, 0, 2);
@@ -326,7 +332,8 @@ static int tr_send(lua_State *L) {
     lua_pushliteral(L, "ENOTSUP");
     return 3;
   }
-  int r = rtc_tr_send_frame(t->tr, ts, (const uint8_t *)p, len, lua_toboolean(L, 4));
+  uint64_t now = rtc_io_now_us();
+  int r = rtc_tr_send_frame_at(t->tr, now, now, ts, (const uint8_t *)p, len, lua_toboolean(L, 4));
   return tr_result(L, t, r);
 }
 
@@ -473,8 +480,14 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     if (t->recv.n > 0) {
       rtc_tr_codec_t c;
       const char *name = rtc_tr_codec(ev->tr, &c) ? c.name : NULL;
-      rtc_lua_sinks_write(&t->recv, name, ev->data, ev->len, ev->timestamp, ev->keyframe,
-                          ev->ntp);
+      rtc_lua_frame_t f = {.codec = name,
+                           .p = ev->data,
+                           .len = ev->len,
+                           .ts = ev->timestamp,
+                           .key = ev->keyframe,
+                           .ntp = ev->ntp,
+                           .at_us = rtc_io_now_us()};
+      rtc_lua_sinks_write(&t->recv, &f);
     }
     if (!t->lua_frames) return true;
   }

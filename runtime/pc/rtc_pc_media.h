@@ -130,6 +130,19 @@ const char *rtc_tr_remote_stream_id(const rtc_tr_t *tr);
  * the frame; poll transmit more often). rtc_tr_error says which. */
 int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, size_t len,
                       bool keyframe);
+/* The same with the time given: now_us, the present (the pc's clock moves on to it: a
+ * frame sent between two of the pc's events would otherwise carry the time of the last
+ * one), and capture_us, the instant rtp_timestamp stands for (0: now_us). SRs map
+ * the RTP clock to NTP from the capture instant, as libwebrtc does from a frame's
+ * capture time: taken from the send instead, a frame sent late would shift its track
+ * against the others by as much in the receiver's lip sync. */
+int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uint32_t rtp_timestamp,
+                         const uint8_t *p, size_t len, bool keyframe);
+/* The instant (the pc's clock) from which the transceiver could send frames: the later
+ * of its transport's DTLS handshake and the negotiation that made it send; 0 while it
+ * cannot. File sources start their clocks there, so that a connection's audio and video
+ * files start together however late the loop serves each one's timer. */
+uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr);
 /* Asks the peer's sender for a keyframe (RTCP PLI; video only). RTC_ESTATE before the
  * peer's SSRC is known. */
 int rtc_tr_request_keyframe(rtc_tr_t *tr);

@@ -45,6 +45,7 @@ struct rtc_tr {
   rtc_rtp_payloader_t pl;
   uint8_t send_pt;
   bool sending;
+  uint64_t sending_since_us; /* when sending last became true (a negotiation) */
   /* A sender made again for the same SSRCs (sending resumes, another codec) goes on
    * with their sequence numbers: a random restart below the last one is a replay to
    * the peer's SRTP (RFC 3711 3.3.2), and the stream stayed silent half the time. */

@@ -487,6 +487,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     if (!rtc_sdp_codec_primary(&tr->neg)) cur = RTC_TR_INACTIVE;
     tr->current_direction = (int)cur;
     tr->negotiated = true;
+    if (dir_sends(cur) && !tr->sending) tr->sending_since_us = pc->now_us;
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
     track_changes_note(&changes, tr, tr->receiving, remote_is_answer, streams);

@@ -351,7 +351,13 @@ uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
 
 int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, size_t len,
                       bool keyframe) {
+  return rtc_tr_send_frame_at(tr, tr->pc ? tr->pc->now_us : 0, 0, rtp_timestamp, p, len, keyframe);
+}
+
+int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uint32_t rtp_timestamp,
+                         const uint8_t *p, size_t len, bool keyframe) {
   rtc_pc_t *pc = tr->pc;
+  if (pc && now_us > pc->now_us) pc->now_us = now_us;
   if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send)
     return tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
   if (!rtc_transport_srtp_ready(pc->transport))
@@ -389,9 +395,19 @@ int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, si
     if (r < 0) return tr_fail(tr, r, "sendFrame: the send ring is full");
     first = false;
   }
-  (void)first;
+  if (!first)
+    rtc_rtp_send_set_capture(tr->send, rtp_timestamp, capture_us ? capture_us : pc->now_us);
   tr->frames_sent++;
   return 0;
+}
+
+uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr) {
+  const rtc_pc_t *pc = tr->pc;
+  if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send ||
+      !rtc_transport_srtp_ready(pc->transport) || !pc->dtls_connected_us)
+    return 0;
+  return pc->dtls_connected_us > tr->sending_since_us ? pc->dtls_connected_us
+                                                      : tr->sending_since_us;
 }
 
 int rtc_tr_request_keyframe(rtc_tr_t *tr) {

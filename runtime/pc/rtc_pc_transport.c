@@ -176,6 +176,7 @@ static void pump_transport(rtc_pc_t *pc, bool *again) {
       if (!pc->closed) rtc__pc_event_push(pc, RTC_PC_EVENT_SELECTED_PAIR);
       break;
     case RTC_TRANSPORT_EVENT_DTLS_CONNECTED:
+      if (!pc->dtls_connected_us) pc->dtls_connected_us = pc->now_us ? pc->now_us : 1;
       if (pc->sctp && !pc->sctp_started) {
         pc->sctp_started = true;
         rtc_sctp_start(pc->sctp);

@@ -88,6 +88,11 @@ int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
   return n;
 }
 
+void rtc_rtp_send_set_capture(rtc_rtp_send_t *s, uint32_t ts, uint64_t capture_us) {
+  s->last_ts = ts;
+  s->last_ts_us = capture_us;
+}
+
 int rtc_rtp_send_rtx(rtc_rtp_send_t *s, uint64_t now_us, uint16_t seq, uint8_t *out, size_t cap) {
   send_slot_t *sl = &s->slot[seq & s->mask];
   if (!sl->used || sl->seq != seq) {

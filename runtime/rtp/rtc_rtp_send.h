@@ -37,6 +37,9 @@ void rtc_rtp_send_destroy(rtc_rtp_send_t *s);
  * ssrc, pt and seq are overwritten with ours: h is updated so the caller sees the seq);
  * payload is copied after the header. The packet is kept in the history for RTX.
  * Returns the packet length, RTC_ETOOBIG when it exceeds cap or max_packet. */
+/* The instant of the caller's clock that RTP timestamp ts stands for (a frame's capture
+ * time): SRs extrapolate from it instead of from the last packet's send time. */
+void rtc_rtp_send_set_capture(rtc_rtp_send_t *s, uint32_t ts, uint64_t capture_us);
 int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
                         const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap);
 

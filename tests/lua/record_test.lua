@@ -177,6 +177,51 @@ test("H.264 + Opus into MP4: both streams, duration, A/V start together; VP8 ref
   os.remove(m4a)
 end, 40000)
 
+-- A connection's file sources start their clocks together, at the instant the transport
+-- could take frames, however late the loop serves each source's timer: here the loop
+-- stalls 300 ms right after the video source started (as an ASan build under load did),
+-- and the recording still starts audio with video. Before, audio started that much later
+-- on the sender's clock and so in the file (whip_publish_test's MP4 failed its duration).
+test("file sources of one connection start together when the loop stalls between them", function()
+  local uv = require "luv"
+  local a, b = H.pair()
+  local v = assert(rtc.media.open(FIX .. "h264.h264", { loop = true }))
+  local au = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
+  assert(a:addTrack(v, { id = "s" }))
+  rtc.sleep(10) -- the sources' timers (a retry every 20 ms until one starts) out of phase
+  assert(a:addTrack(au, { id = "s" }))
+  local out = TMP .. "/luartc-rec-stall.mkv"
+  local got, rec = {}, nil
+  b.ontrack = function(ev) got[ev.track.kind] = ev.track end
+  local stalled, audio_started_before = false, nil
+  local poll = uv.new_timer()
+  poll:start(1, 1, function()
+    if v:sourceStats().started and not stalled then
+      stalled = true
+      audio_started_before = au:sourceStats().started
+      local t = uv.hrtime()
+      while uv.hrtime() - t < 300e6 do end
+      poll:stop()
+      poll:close()
+    end
+  end)
+  assert(H.negotiate(a, b))
+  -- recording before the media flows: its first video keyframe is the file's frame 0
+  rec = assert(rtc.media.record({ got.video, got.audio }, out))
+  H.waitFor(function() return stalled end, "video started, loop stalled")
+  rtc.sleep(2500)
+  rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
+  for _, f in ipairs({ v, au }) do f:stop() end
+  io.stderr:write("  audio source had started before the stall: ", tostring(audio_started_before), "\n")
+  if have_ffmpeg then
+    local sv = tonumber(sh("ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
+    local sa = tonumber(sh("ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 " .. out .. " | head -1"))
+    ok(sv and sa and math.abs(sv - sa) < 0.1, "A/V start within 100 ms", sv, sa)
+  end
+  os.remove(out)
+end, 30000)
+
 test("AV1 + Opus into MP4 (av01 + av1C from the in-band sequence header)", function()
   local a, b, got, files = av_pair("av1.ivf")
   local out = TMP .. "/luartc-rec-av1.mp4"

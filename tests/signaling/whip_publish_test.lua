@@ -86,7 +86,13 @@ test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function
   ok(codecs:match("h264") and codecs:match("opus"), "h264 and opus", codecs)
   eq(sh("ffmpeg -nostdin -v error -i " .. path .. " -f null - 2>&1"), "", "ffmpeg decodes it silently")
   local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. path))
-  ok(d and math.abs(d - tonumber(secs)) < 0.3, "ffprobe duration", d, secs)
+  if not (d and math.abs(d - tonumber(secs)) < 0.3) then
+    local keep = "/tmp/whip_publish_" .. os.time() .. ".mp4"
+    os.execute("cp " .. path .. " " .. keep)
+    ok(false, "ffprobe duration", d, "recorder", secs, "streams",
+      sh("ffprobe -v error -show_entries stream=codec_name,start_time,duration -of csv=p=0 " .. path),
+      "kept as", keep)
+  end
   os.execute("rm -rf " .. dir)
 end, 40000)
 

@@ -412,6 +412,19 @@ static void test_sr_rtt_and_ntp(void) {
   CHECK_EQ_INT(sr.rtp_ts, 48000 + 4800);
   CHECK_EQ_INT(sr.packet_count, 1);
   CHECK_EQ_INT(sr.octet_count, 3);
+  {
+    /* A frame sent 40 ms after its capture instant (a late timer): the SR extrapolates
+     * from the capture, as libwebrtc does, not from the late send. */
+    rtc_rtcp_sr_t late;
+    rtc_rtp_header_t h2 = {.ts = 48000 + 960};
+    CHECK(rtc_rtp_send_packet(s, t + RTC_MS(60), &h2, pay, 3, pkt, sizeof pkt) > 0);
+    CHECK(rtc_rtp_send_sr(s, t + RTC_MS(100), ntp, &late));
+    CHECK_EQ_INT(late.rtp_ts, 48000 + 960 + 1920); /* from the send: 40 ms short */
+    rtc_rtp_send_set_capture(s, 48000 + 960, t + RTC_MS(20));
+    CHECK(rtc_rtp_send_sr(s, t + RTC_MS(100), ntp, &late));
+    CHECK_EQ_INT(late.rtp_ts, 48000 + 4800); /* the same clock as the first frame's */
+    rtc_rtp_send_set_capture(s, 48000, t); /* back to the first frame for what follows */
+  }
   uint8_t buf[200];
   int sn = rtc_rtcp_write_sr(buf, sizeof buf, &sr);
   rtc_rtcp_msg_t m;
