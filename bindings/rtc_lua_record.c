@@ -382,11 +382,11 @@ static int r_stop(lua_State *L) {
   return 1;
 }
 
-/* rec:stats() -> {bytes (written), duration (s), frames, dropped, errors, error, started,
- * wantsKeyframe} */
+/* rec:stats() -> {bytes (written), duration (s), frames, dropped, skipped, discontinuities,
+ * errors, error, started, finished, wantsKeyframe} */
 static int r_stats(lua_State *L) {
   lrec_t *u = rec_check(L);
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 11);
   if (!u->s) return 1;
   rtc_record_stats_t st;
   rtc_record_get_stats(u->s->rec, &st);
@@ -400,6 +400,8 @@ static int r_stats(lua_State *L) {
   lua_setfield(L, -2, "dropped");
   lua_pushnumber(L, (double)st.skipped);
   lua_setfield(L, -2, "skipped");
+  lua_pushnumber(L, (double)st.discontinuities);
+  lua_setfield(L, -2, "discontinuities");
   lua_pushnumber(L, (double)u->s->errors);
   lua_setfield(L, -2, "errors");
   lua_pushboolean(L, st.started);

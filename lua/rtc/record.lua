@@ -14,7 +14,8 @@
 -- (one H.264 track, Annex-B). One track (a remote track, or a file track from
 -- rtc.media.open) may go to any path: its codec then picks IVF, Ogg or Annex-B, and a
 -- remote track whose codec is not negotiated yet is recorded from its first frame's.
---   rec:stats() -> {frames, bytes, skipped, dropped, errors, duration, started, finished}
+--   rec:stats() -> {frames, bytes, skipped, dropped, discontinuities, errors, duration, started,
+--                   finished}
 --   rec:close()                            -- rec:stop()
 local uv = require "luv"
 

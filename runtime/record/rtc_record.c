@@ -13,6 +13,11 @@
 
 #define OPUS_PRE_SKIP 312
 #define PEND_MAX (4u << 20) /* bytes kept while waiting for SRs */
+/* A track's RTP time that goes back more than this, or ahead of its arrival time by
+ * more, is a new timeline (a restarted sender, a new SSRC with a new random base), not
+ * reordering nor a pause: a pause moves both clocks, a network stall delays arrival. */
+#define JUMP_BACK_US 1000000
+#define JUMP_AHEAD_US 10000000
 
 /* A frame kept before the start (followed by its bytes in rtc_record.pend). */
 typedef struct pend_hdr {
@@ -37,11 +42,13 @@ typedef struct rec_track {
   uint8_t av1_seq[256];
   bool placed;
   int64_t base_ext, base_us; /* timeline: t_us = base_us + (ext - base_ext) / clock */
+  int64_t base_ticks;        /* IVF: pts = base_ticks + ext - base_ext (clock units) */
   bool has_sr;
   uint64_t sr_ntp;
   uint32_t sr_ts;
   int64_t last_us;
   int64_t last_ext; /* of the latest written frame */
+  uint64_t last_arrival_us;
   bool wrote;
   int64_t last_pts; /* container time of the latest written frame (IVF pts, WebM ms) */
   /* H.264: the latest SPS and PPS seen (NAL units without start code), for the
@@ -343,7 +350,7 @@ static void try_start(rtc_record_t *r, uint64_t now_us, bool force) {
 }
 
 static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, int64_t ext,
-                       bool keyframe);
+                       bool keyframe, uint64_t arrival_us);
 
 static int pend_add(rtc_record_t *r, size_t track, const uint8_t *p, size_t len, int64_t ext,
                     bool key, uint64_t now_us) {
@@ -357,8 +364,8 @@ static int pend_add(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
     r->pend = nb;
     r->pend_cap = nc;
   }
-  pend_hdr_t h = {.ext = ext, .arrival_us = now_us, .len = (uint32_t)len, .track = (uint8_t)track,
-                  .key = key};
+  pend_hdr_t h = {
+      .ext = ext, .arrival_us = now_us, .len = (uint32_t)len, .track = (uint8_t)track, .key = key};
   memcpy(r->pend + r->pend_len, &h, sizeof h);
   memcpy(r->pend + r->pend_len + sizeof h, p, len);
   r->pend_len = need;
@@ -377,7 +384,7 @@ static int pend_flush(rtc_record_t *r) {
     rec_track_t *t = &r->t[h.track];
     if (!t->placed) place(r, h.track, h.ext, h.arrival_us);
     if (t->base_us + (h.ext - t->base_ext) * 1000000 / (int64_t)t->cfg.clock_rate < 0) continue;
-    rc = write_frame(r, h.track, p, h.len, h.ext, h.key);
+    rc = write_frame(r, h.track, p, h.len, h.ext, h.key, h.arrival_us);
   }
   free(r->pend);
   r->pend = NULL;
@@ -386,8 +393,21 @@ static int pend_flush(rtc_record_t *r) {
 }
 
 static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, int64_t ext,
-                       bool keyframe) {
+                       bool keyframe, uint64_t arrival_us) {
   rec_track_t *t = &r->t[i];
+  if (t->wrote && arrival_us >= t->last_arrival_us) {
+    int64_t rtp_dt = (ext - t->last_ext) * 1000000 / (int64_t)t->cfg.clock_rate;
+    int64_t arr_dt = (int64_t)(arrival_us - t->last_arrival_us);
+    if (rtp_dt < -JUMP_BACK_US || rtp_dt > arr_dt + JUMP_AHEAD_US) {
+      /* the new timeline goes on from the last frame by the time that passed between
+       * their arrivals (at least a microsecond: times only grow) */
+      int64_t step = arr_dt > 0 ? arr_dt : 1;
+      t->base_ext = ext;
+      t->base_us = t->last_us + step;
+      t->base_ticks = t->last_pts + 1 + step * (int64_t)t->cfg.clock_rate / 1000000;
+      r->st.discontinuities++;
+    }
+  }
   int64_t t_us = t->base_us + (ext - t->base_ext) * 1000000 / (int64_t)t->cfg.clock_rate;
   if (t_us < 0 || (t->last_us > 0 && t_us < t->last_us)) { /* before the start, or reordered */
     r->st.dropped++;
@@ -400,7 +420,7 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   /* Two frames with one timestamp (a sender repeating a frame, or times closer than the
    * container's unit): the later one goes one unit later, as players need increasing
    * times. */
-  int64_t pts = r->ivf ? ext - t->base_ext : r->mp4 ? t_us : t_us / 1000;
+  int64_t pts = r->ivf ? t->base_ticks + ext - t->base_ext : r->mp4 ? t_us : t_us / 1000;
   if (t->wrote && pts <= t->last_pts) pts = t->last_pts + 1;
   if (r->ivf) {
     rc = rtc_media_ivf_writer_write(r->ivf, p, len, (uint64_t)pts);
@@ -426,6 +446,7 @@ static int write_frame(rtc_record_t *r, size_t i, const uint8_t *p, size_t len, 
   r->st.frames++;
   t->last_us = t_us;
   t->last_ext = ext;
+  t->last_arrival_us = arrival_us;
   t->last_pts = pts;
   t->wrote = true;
   if ((uint64_t)t_us + dur_us > r->st.duration_us) r->st.duration_us = (uint64_t)t_us + dur_us;
@@ -478,7 +499,7 @@ int rtc_record_push(rtc_record_t *r, size_t track, const uint8_t *p, size_t len,
     if (t->video) video_info(t, p, len);
     place(r, track, ext, now_us);
   }
-  return write_frame(r, track, p, len, ext, keyframe);
+  return write_frame(r, track, p, len, ext, keyframe, now_us);
 }
 
 void rtc_record_sr(rtc_record_t *r, size_t track, uint64_t ntp, uint32_t rtp_ts) {
@@ -516,7 +537,7 @@ int rtc_record_finish(rtc_record_t *r) {
      * units (libvpx's tools read a 32-bit frame count there and ignore it): the span
      * of the frames plus one mean frame interval, as ffmpeg writes it. */
     uint64_t nf = rtc_media_ivf_writer_frames(r->ivf), span = 0;
-    if (nf > 1) span = (uint64_t)(r->t[0].last_ext - r->t[0].base_ext) * nf / (nf - 1);
+    if (nf > 1) span = (uint64_t)r->t[0].last_pts * nf / (nf - 1); /* the first pts is 0 */
     r->ivf_patches[1].offset = 24;
     r->ivf_patches[1].len = 8;
     for (int i = 0; i < 8; i++)

@@ -94,6 +94,9 @@ typedef struct rtc_record_stats {
   uint64_t duration_us; /* end of the latest frame on the timeline */
   uint64_t frames, dropped;
   uint64_t skipped; /* video frames before the track's first keyframe */
+  /* RTP timestamps that jumped against the frames' arrival (a restarted sender, a new
+   * SSRC): the track went on from where it was, at the arrival's pace */
+  uint64_t discontinuities;
   bool started;
 } rtc_record_stats_t;
 void rtc_record_get_stats(const rtc_record_t *r, rtc_record_stats_t *out);

@@ -222,6 +222,47 @@ test("file sources of one connection start together when the loop stalls between
   os.remove(out)
 end, 30000)
 
+-- A sender whose RTP timestamps jump back (a restarted encoder, a new random base) in
+-- mid-call: the recording goes on at the frames' pace, one discontinuity counted, the
+-- file as long as the call (before: every frame after the jump was dropped).
+test("a sender's timestamps jumping back: the recording goes on, one discontinuity", function()
+  local uv = require "luv"
+  local a, b = H.pair()
+  local src = rtc.MediaStreamTrack({ kind = "audio" })
+  assert(a:addTrack(src))
+  local got
+  b.ontrack = function(ev) got = ev.track end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return got and b.connectionState == "connected" end, "connected")
+  local out = TMP .. "/luartc-rec-jump.ogg"
+  local rec = assert(rtc.media.record(got, out))
+  local silence = "\248\255\254" -- an Opus 20 ms silence frame (TOC 0xf8)
+  local ts, n = 1000000, 0
+  local t = uv.new_timer()
+  t:start(0, 20, function()
+    n = n + 1
+    if n == 50 then ts = ts - 48000 * 60 end -- a minute back, one second in
+    src:write(silence, { timestamp = ts })
+    ts = ts + 960
+  end)
+  H.waitFor(function() return n >= 100 end, "2 s of frames", 10000)
+  t:stop()
+  t:close()
+  rtc.sleep(200)
+  rec:stop()
+  H.waitFor(function() return rec.finished end, "the file complete")
+  local st = rec:stats()
+  eq(st.discontinuities, 1)
+  ok(st.frames >= 95, "frames after the jump kept", st.frames, st.dropped)
+  ok(st.duration > 1.8 and st.duration < 2.6, "as long as the call", st.duration)
+  if have_ffmpeg then
+    eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+    local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. out))
+    ok(d and math.abs(d - st.duration) < 0.1, "ffprobe duration", d, st.duration)
+  end
+  os.remove(out)
+end, 30000)
+
 test("AV1 + Opus into MP4 (av01 + av1C from the in-band sequence header)", function()
   local a, b, got, files = av_pair("av1.ivf")
   local out = TMP .. "/luartc-rec-av1.mp4"

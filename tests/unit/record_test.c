@@ -179,7 +179,8 @@ static void test_h264_annexb(void) {
 }
 
 /* VP8 capture whose timestamps wrap at about 1 s: IVF plays 2 s, all 60 frames. */
-static void test_ivf_vp8_wrap(void) {
+/* jump: added to the timestamps from frame 30 on (a restarted sender), 0 for none */
+static void ivf_vp8_run(uint32_t jump) {
   clipf_t c;
   CHECK_EQ_INT(depay("vp8-gst.rtp", RTC_RTP_CODEC_VP8, 0, &c), 60);
   uint32_t shift = 0xFFFFFFFFu - 90000 - c.ts[0]; /* wraps 1 s in */
@@ -188,13 +189,14 @@ static void test_ivf_vp8_wrap(void) {
   rtc_record_t *r = NULL;
   CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
   for (int i = 0; i < c.n; i++)
-    CHECK_EQ_INT(rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i] + shift, c.key[i],
-                                 1000000 + (uint64_t)i * 33333),
+    CHECK_EQ_INT(rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i] + shift + (i >= 30 ? jump : 0),
+                                 c.key[i], 1000000 + (uint64_t)i * 33333),
                  0);
   CHECK_EQ_INT(rtc_record_finish(r), 0);
   rtc_record_stats_t st;
   rtc_record_get_stats(r, &st);
   CHECK_EQ_INT(st.frames, 60);
+  CHECK_EQ_INT(st.discontinuities, jump ? 1 : 0);
   CHECK(NEAR((double)st.duration_us, 1966666.0, 0.05));
   char path[128];
   media_tmp_path(path, sizeof path, "rec.ivf");
@@ -210,6 +212,11 @@ static void test_ivf_vp8_wrap(void) {
   unlink(path);
   clip_free(&c);
 }
+
+static void test_ivf_vp8_wrap(void) { ivf_vp8_run(0); }
+
+/* Timestamps 100 s back from the middle on: all 60 pictures, 2 s, in order. */
+static void test_ivf_vp8_timestamp_jump(void) { ivf_vp8_run((uint32_t) - (100 * 90000)); }
 
 /* Recording starts mid-stream: nothing until the keyframe (frame 30), a PLI wanted until
  * then, and the file starts with it. */
@@ -271,6 +278,43 @@ static void test_ogg_gap_wrap(void) {
   if (!NEAR(d, n * 0.02, 0.05)) fprintf(stderr, "  duration %f want %f\n", d, n * 0.02);
   char b[128];
   CHECK_STR(probe_codecs(b, sizeof b, path), "opus");
+  unlink(path);
+  clip_free(&c);
+}
+
+/* A sender whose RTP timestamps jump (a restarted sender, a new SSRC with a new random
+ * base) while frames keep arriving every 20 ms: back by 200 s at one third, forward
+ * by an hour at two thirds. The recording goes on at the arrival's pace: every frame
+ * written, 2 s long (before: every frame after the backward jump was dropped as
+ * "before the last one"; a forward jump made an hour-long file). */
+static void test_ogg_timestamp_jumps(void) {
+  clipf_t c;
+  int n = depay("opus-gst.rtp", RTC_RTP_CODEC_OPUS, 0, &c);
+  CHECK(n >= 95);
+  rtc_record_config_t cfg = {.format = RTC_RECORD_FORMAT_OGG};
+  rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_OPUS};
+  rtc_record_t *r = NULL;
+  CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+  for (int i = 0; i < n; i++) {
+    uint32_t shift = i < n / 3 ? 0 : i < 2 * n / 3 ? (uint32_t) - (200 * 48000) : 3600u * 48000;
+    CHECK_EQ_INT(
+        rtc_record_push(r, 0, c.data[i], c.len[i], c.ts[i] + shift, true, (uint64_t)i * 20000), 0);
+  }
+  rtc_record_finish(r);
+  rtc_record_stats_t st;
+  rtc_record_get_stats(r, &st);
+  CHECK_EQ_INT(st.frames, n);
+  CHECK_EQ_INT(st.dropped, 0);
+  CHECK_EQ_INT(st.discontinuities, 2);
+  CHECK(NEAR(st.duration_us / 1e6, n * 0.02, 0.05));
+  char path[128];
+  media_tmp_path(path, sizeof path, "jumps.ogg");
+  save(r, path);
+  rtc_record_destroy(r);
+  CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+  double d = probe_duration(path);
+  CHECK(NEAR(d, n * 0.02, 0.05));
+  if (!NEAR(d, n * 0.02, 0.05)) fprintf(stderr, "  duration %f want %f\n", d, n * 0.02);
   unlink(path);
   clip_free(&c);
 }
@@ -384,9 +428,9 @@ static void test_mkv_h264(void) {
     char b[128];
     probe_codecs(b, sizeof b, path); /* h264 has an extra csv field: "h264,\nopus" */
     CHECK(!strncmp(b, "h264", 4) && strstr(b, "opus"));
-    CHECK_STR(sh(b, sizeof b,
-                 "ffprobe -v error -show_entries format=format_name -of csv=p=0 '%s'", path),
-              "\"matroska,webm\"");
+    CHECK_STR(
+        sh(b, sizeof b, "ffprobe -v error -show_entries format=format_name -of csv=p=0 '%s'", path),
+        "\"matroska,webm\"");
     double d = probe_duration(path);
     CHECK(NEAR(d, 2.0, 0.05));
     if (!NEAR(d, 2.0, 0.05)) fprintf(stderr, "  %s: duration %f\n", caps[k], d);
@@ -445,7 +489,8 @@ static void test_webm_late_sr_alignment(void) {
     } else { /* the control: without SRs the arrival decides */
       CHECK(sa - sv > 0.35 && sa - sv < 0.45);
     }
-    fprintf(stderr, "  %s: video starts %.3f s, audio %.3f s\n", mode ? "late SRs" : "no SRs", sv, sa);
+    fprintf(stderr, "  %s: video starts %.3f s, audio %.3f s\n", mode ? "late SRs" : "no SRs", sv,
+            sa);
     unlink(path);
   }
   clip_free(&v);
@@ -511,8 +556,11 @@ static void test_mp4_av(void) {
     char b[128], want[32];
     snprintf(want, sizeof want, "%s opus", cases[k].name);
     CHECK_STR(probe_codecs(b, sizeof b, path), want);
-    CHECK_STR(sh(b, sizeof b, "ffprobe -v error -select_streams v -show_entries "
-                 "stream=width,height -of csv=p=0 '%s'", path), "320,240");
+    CHECK_STR(sh(b, sizeof b,
+                 "ffprobe -v error -select_streams v -show_entries "
+                 "stream=width,height -of csv=p=0 '%s'",
+                 path),
+              "320,240");
     double d = probe_duration(path);
     CHECK(NEAR(d, 2.0, 0.05));
     double sv = stream_start(path, 0), sa = stream_start(path, 1);
@@ -632,8 +680,10 @@ int main(void) {
   RUN_TEST(test_h264_empty_nal);
   RUN_TEST(test_mp4_av1_late_sequence_header);
   RUN_TEST(test_ivf_vp8_wrap);
+  RUN_TEST(test_ivf_vp8_timestamp_jump);
   RUN_TEST(test_ivf_starts_at_keyframe);
   RUN_TEST(test_ogg_gap_wrap);
+  RUN_TEST(test_ogg_timestamp_jumps);
   RUN_TEST(test_webm_av);
   RUN_TEST(test_webm_arrival_alignment);
   RUN_TEST(test_webm_late_sr_alignment);
