@@ -132,6 +132,10 @@ local dc_states = { connecting = 1, open = 1, closing = 1, closed = 1 }
 local transport_states = { new = 1, checking = 1, connecting = 1, connected = 1, completed = 1,
   disconnected = 1, failed = 1, closed = 1 }
 
+local track_states = { live = 1, ended = 1 }
+
+-- a MediaStreamTrack has a kind and a readyState; a data channel a readyState only
+local function is_track(obj) return obj.readyState ~= nil and obj.kind ~= nil end
 local function is_channel(obj) return obj.readyState ~= nil end
 local is_transport -- rtc.transport.is_transport, set below
 
@@ -141,6 +145,8 @@ function rtc.wait(obj, name, timeout_ms)
   if is_transport(obj) then
     -- RTCIceTransport, RTCDtlsTransport, RTCSctpTransport: a value of their state
     if transport_states[name] then attr, events = "state", { "statechange" } end
+  elseif is_track(obj) then
+    if track_states[name] then attr, events = "readyState", { "ended" } end
   elseif is_channel(obj) then
     if name == "close" then name = "closed" end -- a one-time event: its state
     if dc_states[name] then attr, events = "readyState", { "open", "closing", "close" } end
@@ -155,6 +161,24 @@ function rtc.wait(obj, name, timeout_ms)
   end
   if attr and obj[attr] == name then return { type = name, target = obj } end
   if not attr then events = { name } end
+  -- the end of the object ends the wait
+  local function ended()
+    if is_transport(obj) then
+      local st = obj.state
+      if st == "closed" or st == "failed" then return st end
+    elseif is_track(obj) then
+      if obj.readyState == "ended" then return "ended" end
+    elseif is_channel(obj) then
+      if obj.readyState == "closed" then return "closed" end
+    else
+      local cs = obj.connectionState
+      if cs == "closed" or cs == "failed" then return cs end
+    end
+  end
+  -- an object already at its end sends no more events, so the wait would never end
+  -- ("failed" is left out: an ICE restart can leave it)
+  local why = ended()
+  if why == "closed" or why == "ended" then return nil, why end
   return rtc.await(function(done)
     local timer
     local listeners = {}
@@ -172,18 +196,6 @@ function rtc.wait(obj, name, timeout_ms)
       listeners[ev_type] = fn
       obj:addEventListener(ev_type, fn)
     end
-    -- the end of the object ends the wait
-    local function ended()
-      if is_transport(obj) then
-        local st = obj.state
-        if st == "closed" or st == "failed" then return st end
-      elseif is_channel(obj) then
-        if obj.readyState == "closed" then return "closed" end
-      else
-        local cs = obj.connectionState
-        if cs == "closed" or cs == "failed" then return cs end
-      end
-    end
     for i = 1, #events do
       listen(events[i], function(ev)
         if not attr or obj[attr] == name then return finish(ev) end
@@ -191,8 +203,8 @@ function rtc.wait(obj, name, timeout_ms)
         if why then finish(nil, why) end
       end)
     end
-    local watch = is_transport(obj) and "statechange" or is_channel(obj) and "close"
-      or "connectionstatechange"
+    local watch = is_transport(obj) and "statechange" or is_track(obj) and "ended"
+      or is_channel(obj) and "close" or "connectionstatechange"
     if not listeners[watch] then
       listen(watch, function()
         local why = ended()

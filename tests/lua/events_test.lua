@@ -122,6 +122,31 @@ test("rtc.wait for a state value: at once when already there, else when reached"
   eq(rtc.wait(dc2, "close", 1000).target, dc2, "close already happened: at once")
 end)
 
+test("rtc.wait on a track: \"ended\" when it ends or at once once ended; an ended object answers at once", function()
+  local a = H.pc()
+  local t = assert(a:addTransceiver("audio"))
+  local track = t.receiver.track
+  eq(rtc.wait(track, "live", 1000).target, track, "live at once")
+  local r
+  rtc.spawn(function() r = rtc.wait(track, "ended", 5000) end)
+  assert(t:stop())
+  H.waitFor(function() return r end, "ended")
+  eq(r.type, "ended")
+  local t0 = uv.hrtime()
+  eq(rtc.wait(track, "ended", 5000).target, track, "ended already: at once")
+  local none, why = rtc.wait(track, "mute", 5000)
+  eq(none, nil)
+  eq(why, "ended", "an event of an ended track")
+  local w = rtc.MediaStreamTrack { kind = "video", codec = "vp8" }
+  w:stop() -- W3C: no ended event; the state shows it
+  eq(rtc.wait(w, "ended", 5000).target, w, "stopped: at once")
+  a:close()
+  none, why = rtc.wait(a, "icecandidate", 5000)
+  eq(none, nil)
+  eq(why, "closed", "an event of a closed pc")
+  ok((uv.hrtime() - t0) / 1e6 < 1000, "no timeout spent", (uv.hrtime() - t0) / 1e6)
+end)
+
 test("rtc.wait times out with nil, \"timeout\" and leaves no listener behind", function()
   local a = H.pc()
   local r, err = rtc.wait(a, "negotiationneeded", 20)
