@@ -456,12 +456,20 @@ local sender_getters = {
 }
 local sender_mt = getter_mt(Sender, sender_getters)
 
--- sender:replaceTrack(track|nil): the same kind; no renegotiation.
+-- sender:replaceTrack(track|nil): the same kind; no renegotiation. W3C rejects (here:
+-- nil, message, NAME) on a closed pc and a stopped (or stopping) transceiver.
 function Sender:replaceTrack(track)
   if track ~= nil and (getmetatable(track) ~= track_mt or track._remote) then
     error("replaceTrack: a local MediaStreamTrack or nil expected", 2)
   end
   local tr = self._t._tr
+  local pc = self._t._pc
+  if pc and pc.signalingState == "closed" then
+    return nil, "InvalidStateError: replaceTrack on a closed RTCPeerConnection", "EINVALIDSTATE"
+  end
+  if tr:stopped() then
+    return nil, "InvalidStateError: replaceTrack on a stopped transceiver", "EINVALIDSTATE"
+  end
   if track and track.kind ~= tr:kind() then return nil, "TypeError: kind mismatch", "ETYPE" end
   if self._track then track_detach(self._track, tr) end
   self._track = track

@@ -291,6 +291,26 @@ test("replaceTrack switches what a sender sends without negotiation", function()
   ok(err, "a track of another kind is refused")
 end)
 
+test("replaceTrack rejects with InvalidStateError on a stopped transceiver and a closed pc", function()
+  local a = H.pc()
+  local t1 = rtc.MediaStreamTrack { kind = "video" }
+  local t2 = rtc.MediaStreamTrack { kind = "video" }
+  local tr = assert(a:addTransceiver(t1))
+  local other = assert(a:addTransceiver("video"))
+  assert(tr:stop())
+  local r, err, name = tr.sender:replaceTrack(t2)
+  eq(r, nil, "stopped transceiver")
+  eq(name, "EINVALIDSTATE")
+  ok(tostring(err):match("^InvalidStateError: .*stopped"), "message", err)
+  eq(t2:write("\0\0\0"), 0, "the new track feeds nothing")
+  a:close()
+  r, err, name = other.sender:replaceTrack(t2)
+  eq(r, nil, "closed pc")
+  eq(name, "EINVALIDSTATE")
+  ok(tostring(err):match("^InvalidStateError: .*closed RTCPeerConnection"), "message", err)
+  eq(other.sender.track, nil, "the sender keeps its track")
+end)
+
 test("pcs with media, their transceivers and file sources are released after close", function()
   local core = rtc.core
   local function full_gc() collectgarbage() collectgarbage() end
