@@ -11,6 +11,7 @@
  * only when the track has onframe; keyframe requests and ended tracks go to the
  * handler; the track event is dispatched like the pc's other events, with the table
  * filled by the handler. */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -232,15 +233,19 @@ static const char *cap_from_lua(lua_State *L, int idx, rtc_sdp_codec_cap_t *c) {
   const char *mime = lua_tolstring(L, -1, &len);
   if (!mime || len >= sizeof(c->mime_type)) return "mimeType: a codec's MIME type expected";
   memcpy(c->mime_type, mime, len + 1);
+  /* Written so that NaN fails too (every comparison with it is false): casting NaN or
+   * an out-of-range value to an integer is undefined; a fraction would be cut to a
+   * capability's rate and match it although the script asked for something else. */
   lua_getfield(L, idx, "clockRate");
   lua_Number rate = lua_tonumber(L, -1);
-  if (!lua_isnumber(L, -1) || rate < 1 || rate > 4294967295.0)
-    return "clockRate: a number expected";
+  if (!lua_isnumber(L, -1) || !(rate >= 1 && rate <= 4294967295.0) || rate != floor(rate))
+    return "clockRate: an integer 1-4294967295 expected";
   c->clock_rate = (uint32_t)rate;
   lua_getfield(L, idx, "channels");
   if (!lua_isnil(L, -1)) {
     lua_Number ch = lua_tonumber(L, -1);
-    if (!lua_isnumber(L, -1) || ch < 1 || ch > 255) return "channels: 1-255 expected";
+    if (!lua_isnumber(L, -1) || !(ch >= 1 && ch <= 255) || ch != floor(ch))
+      return "channels: an integer 1-255 expected";
     c->channels = (uint8_t)ch;
   }
   lua_getfield(L, idx, "sdpFmtpLine");

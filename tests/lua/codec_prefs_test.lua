@@ -100,6 +100,18 @@ test("validation as webrtc-pc: exact capability match, no RTX-only list, empty r
   raises(function() t:setCodecPreferences({ "H265" }) end, "InvalidModificationError", "unknown name")
   raises(function() t:setCodecPreferences("VP8") end, "TypeError", "not a list")
   raises(function() t:setCodecPreferences({ { clockRate = 1 } }) end, "TypeError", "no mimeType")
+  -- NaN passes no range check (undefined when cast); a fraction would be cut to 90000
+  for _, rate in ipairs({ 0 / 0, 90000.5, -1, 2 ^ 32 }) do
+    raises(function() t:setCodecPreferences({ { mimeType = "video/VP8", clockRate = rate } }) end,
+      "TypeError: codec 1: clockRate: an integer 1-4294967295 expected", "clockRate " .. rate)
+  end
+  local opus = cap("audio", "audio/opus")
+  for _, ch in ipairs({ 0 / 0, 1.5, 256 }) do
+    raises(function()
+      t:setCodecPreferences({ { mimeType = opus.mimeType, clockRate = opus.clockRate, channels = ch,
+        sdpFmtpLine = opus.sdpFmtpLine } })
+    end, "TypeError: codec 1: channels: an integer 1-255 expected", "channels " .. ch)
+  end
   local au = assert(pc:addTransceiver("audio"))
   raises(function() au:setCodecPreferences({ { mimeType = "audio/opus", clockRate = 48000 } }) end,
     "InvalidModificationError", "opus without channels and fmtp")
