@@ -294,15 +294,51 @@ static void track_changes_fire(rtc_pc_t *pc, track_changes_t *c) {
     fire_track(pc, c->add[i]);
 }
 
+/* A description that signals no msid at all: no a=msid-semantic, no a=msid, no a=ssrc
+ * msid (GStreamer's webrtcbin, older SIP gateways). Its tracks go into one stream with
+ * the id "default", as libwebrtc does and WPT msid-parse expects ("Description with no
+ * msid produces a track with a stream"); a description that has the semantic line but
+ * no msid names no stream (WPT RTCTrackEvent-fire waits for removetrack then). */
+static bool desc_without_msid(const rtc_sdp_t *d) {
+  if (!d) return false;
+  if (rtc_sdp_find_attr(d->attrs, d->n_attrs, "msid-semantic")) return false;
+  for (size_t i = 0; i < d->n_media; i++) {
+    const rtc_sdp_media_t *m = &d->media[i];
+    if (rtc_sdp_find_attr(m->attrs, m->n_attrs, "msid")) return false;
+    for (size_t k = 0; k < m->n_attrs; k++)
+      if (!strcmp(m->attrs[k].name, "ssrc") && m->attrs[k].value &&
+          strstr(m->attrs[k].value, " msid:"))
+        return false;
+  }
+  return true;
+}
+
+/* The stream id of "a=ssrc:N msid:STREAM [TRACK]" (RFC 5576 with the msid attribute:
+ * Plan B signaling, which libwebrtc still reads when there is no a=msid), into buf. */
+static const char *ssrc_msid_stream(const rtc_sdp_rtp_t *v, char *buf, size_t cap) {
+  for (size_t i = 0; i < v->n_ssrcs; i++) {
+    if (!v->ssrcs[i].attr || strcmp(v->ssrcs[i].attr, "msid") || !v->ssrcs[i].value) continue;
+    size_t n = strcspn(v->ssrcs[i].value, " ");
+    if (n == 0 || n >= cap) return NULL;
+    memcpy(buf, v->ssrcs[i].value, n);
+    buf[n] = '\0';
+    return buf;
+  }
+  return NULL;
+}
+
 /* The peer's msid and SSRCs from its m-section (RFC 8830, RFC 5576, RFC 4588 FID).
  * STREAM_NEW when the msid names a stream other than the one the track had, STREAM_GONE
  * when it had one and the m-section names none (W3C: msids is then empty; the WPT
  * RTCTrackEvent-fire drops the a=msid lines and waits for removetrack). */
-static int take_remote_ids(rtc_tr_t *tr, const rtc_sdp_media_t *rm) {
+static int take_remote_ids(rtc_tr_t *tr, const rtc_sdp_t *desc, const rtc_sdp_media_t *rm) {
   rtc_sdp_rtp_t *v = NULL;
   int streams = STREAM_SAME;
   if (rtc_sdp_rtp_parse(rm, &v, NULL, 0) < 0) return STREAM_SAME;
+  char ssrc_sid[256];
   const char *sid = v->n_msids ? v->msids[0].stream_id : NULL;
+  if (!v->n_msids) sid = ssrc_msid_stream(v, ssrc_sid, sizeof ssrc_sid);
+  if (!sid && desc_without_msid(desc)) sid = "default";
   if (sid && !strcmp(sid, "-")) sid = NULL;
   if (sid && (!tr->remote_stream_id || strcmp(sid, tr->remote_stream_id)))
     streams = STREAM_NEW;
@@ -365,7 +401,7 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     }
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
-    int streams = take_remote_ids(tr, rm);
+    int streams = take_remote_ids(tr, remote, rm);
     /* W3C: the offer's direction reversed, whatever ours is (a sendonly transceiver of
      * ours gets its track event too, and its mute with our answer). */
     track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true, streams);
@@ -479,7 +515,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->ext_twcc = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_TWCC);
     if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
       tr->ext_mid = tr->ext_abs_send_time = tr->ext_twcc = 0; /* we write one-byte headers */
-    int streams = take_remote_ids(tr, rm);
+    int streams = take_remote_ids(tr, remote, rm);
     free(tr->stable_stream_id); /* this description is the current one now */
     tr->stable_stream_id = tr->remote_stream_id ? strdup(tr->remote_stream_id) : NULL;
     rtc_tr_direction_t cur =

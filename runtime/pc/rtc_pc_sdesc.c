@@ -170,6 +170,11 @@ int rtc__pc_add_bundle(rtc_sdp_t *s, const char *mid) {
 /* Serializes a built description (consumed) unless building failed. */
 int rtc__pc_finish_description(rtc_pc_t *pc, const char *what, rtc_sdp_t *s, int err,
                                char **sdp_out) {
+  /* RFC 8830's session-level semantic line, as Firefox ("WMS *") and Chromium write it:
+   * libwebrtc reads a description without it and without a=msid as signaling no msid
+   * and puts its tracks into a stream "default"; old versions ignored a=msid without it. */
+  if (!err && !rtc_sdp_find_attr(s->attrs, s->n_attrs, "msid-semantic"))
+    err = rtc_sdp_add_attr(&s->attrs, &s->n_attrs, "msid-semantic", "WMS *");
   if (!err) {
     *sdp_out = rtc_sdp_serialize(s);
     if (!*sdp_out) err = RTC_ENOMEM;

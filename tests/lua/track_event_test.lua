@@ -339,6 +339,48 @@ test("a track that ends leaves its stream (removetrack after ended); a stream pe
   s1:stop(); s2:stop()
 end, 30000)
 
+-- A description that signals no msid at all (GStreamer's webrtcbin: no a=msid-semantic,
+-- no a=msid, no a=ssrc msid): its tracks share one stream "default", as in libwebrtc and
+-- WPT msid-parse ("Description with no msid produces a track with a stream"). With the
+-- semantic line but no msid, no stream (WPT RTCTrackEvent-fire); a=ssrc msid alone (Plan
+-- B signaling) names the stream.
+test("no msid signaled: the tracks share the stream 'default' (GStreamer's offer, libwebrtc's rule)", function()
+  local f = assert(io.open("tests/fixtures/sdp/gstreamer-1.22-offer-audio-video-datachannel.sdp", "rb"))
+  local gst = f:read("*a")
+  f:close()
+  ok(not gst:find("msid", 1, true), "the fixture names no msid")
+  local function streams_of(sdp)
+    local pc = H.pc()
+    local evs = {}
+    pc.ontrack = function(ev) evs[#evs + 1] = ev end
+    assert(pc:setRemoteDescription({ type = "offer", sdp = sdp }))
+    H.waitFor(function() return #evs >= 1 end, "ontrack", 3000)
+    rtc.sleep(20)
+    pc:close()
+    return evs
+  end
+  local evs = streams_of(gst)
+  eq(#evs, 2, "audio and video")
+  for _, ev in ipairs(evs) do
+    eq(#ev.streams, 1, "one stream")
+    eq(ev.streams[1].id, "default")
+  end
+  ok(evs[1].streams[1] == evs[2].streams[1], "the same stream object")
+  eq(#evs[1].streams[1]:getTracks(), 2, "holding both tracks")
+  -- the semantic line without msid: no stream
+  evs = streams_of(gst:gsub("t=0 0\r?\n", "%0a=msid-semantic:WMS *\r\n", 1))
+  eq(#evs[1].streams, 0, "no stream with a=msid-semantic")
+  -- a=ssrc msid alone names the stream
+  local n = 0
+  local sdp = gst:gsub("(a=mid:[^\r\n]*\r?\n)", function(mid)
+    n = n + 1
+    return mid .. ("a=ssrc:%d cname:c\r\na=ssrc:%d msid:plan-b-stream t%d\r\n"):format(n, n, n)
+  end)
+  ok(n >= 2, "the fixture has mids")
+  evs = streams_of(sdp)
+  eq(evs[1].streams[1] and evs[1].streams[1].id, "plan-b-stream")
+end, 20000)
+
 test("order: the mutes of a description before its track events, both after the callback", function()
   local a, b = H.pair()
   local s1 = assert(rtc.media.open(FIX .. "opus.ogg", { loop = true }))
