@@ -152,6 +152,7 @@ void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on);
  * SRTP, before reordering; RTX included) on/off (default off): for recorders and
  * forwarders that want the packets themselves. */
 void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
+/* What the last failing rtc_tr_* call of this transceiver failed on (each sets it). */
 const char *rtc_tr_error(const rtc_tr_t *tr);
 
 /* W3C setCodecPreferences(codecs) (webrtc-pc 5.4): any time; takes effect at the next

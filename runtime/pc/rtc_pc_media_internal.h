@@ -95,6 +95,9 @@ void rtc__pc_media_free(rtc_pc_t *pc);
 rtc_sdp_codec_space_t *rtc__pc_media_space(rtc_pc_t *pc);
 rtc_tr_t *rtc__pc_tr_by_mid(const rtc_pc_t *pc, const char *mid);
 void rtc__pc_tr_stop_now(rtc_tr_t *tr, bool fire);
+/* Every failing rtc_tr_* call sets rtc_tr_error: the text of an earlier failure must
+ * not stand for a later one. Returns err. */
+int rtc__tr_fail(rtc_tr_t *tr, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The receiver's track muted or not: an event when that changes, never before the
  * track event (W3C webrtc-pc 9.3). */
 void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted);

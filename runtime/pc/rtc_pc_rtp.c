@@ -22,11 +22,6 @@ static uint64_t ntp_from_us(uint64_t us) {
   return ((us / 1000000) << 32) | (((us % 1000000) << 32) / 1000000);
 }
 
-static int tr_fail(rtc_tr_t *tr, int err, const char *msg) {
-  snprintf(tr->error, sizeof(tr->error), "%s", msg);
-  return err;
-}
-
 /* The negotiated codec a payload type means; for an RTX payload type, the codec it
  * repairs (with *is_rtx set). */
 static const rtc_sdp_codec_t *codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *is_rtx) {
@@ -359,16 +354,16 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
   rtc_pc_t *pc = tr->pc;
   if (pc && now_us > pc->now_us) pc->now_us = now_us;
   if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send)
-    return tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
+    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
   if (!rtc_transport_srtp_ready(pc->transport))
-    return tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
+    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
   int r = rtc_rtp_payloader_set_frame(&tr->pl, p, len, keyframe);
-  if (r < 0) return tr_fail(tr, r, "sendFrame: the payloader refused the frame");
+  if (r < 0) return rtc__tr_fail(tr, r, "sendFrame: the payloader refused the frame");
   uint8_t payload[RTC_PC_RTP_MTU], pkt[RTC_PC_RTP_MTU + 64];
   bool first = true, marker = false;
   for (;;) {
     int n = rtc_rtp_payloader_next(&tr->pl, payload, sizeof(payload), &marker);
-    if (n < 0) return tr_fail(tr, n, "sendFrame: payloading failed");
+    if (n < 0) return rtc__tr_fail(tr, n, "sendFrame: payloading failed");
     if (n == 0) break;
     rtc_rtp_header_t h;
     memset(&h, 0, sizeof(h));
@@ -390,9 +385,9 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
       rtc_rtp_add_ext(&h, tr->ext_twcc, twcc, 2);
     }
     int plen = rtc_rtp_send_packet(tr->send, pc->now_us, &h, payload, (size_t)n, pkt, sizeof(pkt));
-    if (plen < 0) return tr_fail(tr, plen, "sendFrame: packet too large");
+    if (plen < 0) return rtc__tr_fail(tr, plen, "sendFrame: packet too large");
     r = rtc_transport_send_rtp(pc->transport, pc->now_us, pkt, (size_t)plen);
-    if (r < 0) return tr_fail(tr, r, "sendFrame: the send ring is full");
+    if (r < 0) return rtc__tr_fail(tr, r, "sendFrame: the send ring is full");
     first = false;
   }
   if (!first)
@@ -413,7 +408,7 @@ uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr) {
 int rtc_tr_request_keyframe(rtc_tr_t *tr) {
   rtc_pc_t *pc = tr->pc;
   if (!pc || !tr->receiving || !tr->remote_ssrc || !rtc_transport_srtp_ready(pc->transport))
-    return tr_fail(tr, RTC_ESTATE, "requestKeyframe: no remote sender known yet");
+    return rtc__tr_fail(tr, RTC_ESTATE, "requestKeyframe: no remote sender known yet");
   uint8_t buf[64];
   send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc));
   tr->plis_sent++;

@@ -1,5 +1,6 @@
 /* RTCRtpTransceiver objects: creation (addTransceiver, or setRemoteDescription), the
  * W3C attributes and stop(). Packets: rtc_pc_rtp.c; SDP: rtc_pc_msection.c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,14 @@ const char *rtc_tr_stream_id(const rtc_tr_t *tr) { return tr->stream_id; }
 const char *rtc_tr_remote_track_id(const rtc_tr_t *tr) { return tr->remote_track_id; }
 const char *rtc_tr_remote_stream_id(const rtc_tr_t *tr) { return tr->remote_stream_id; }
 const char *rtc_tr_error(const rtc_tr_t *tr) { return tr->error; }
+
+int rtc__tr_fail(rtc_tr_t *tr, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(tr->error, sizeof(tr->error), fmt, ap);
+  va_end(ap);
+  return err;
+}
 void rtc_tr_set_userdata(rtc_tr_t *tr, void *ud) { tr->userdata = ud; }
 void *rtc_tr_get_userdata(const rtc_tr_t *tr) { return tr->userdata; }
 void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on) { tr->frame_events = on; }
@@ -264,7 +273,7 @@ void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on) { tr->rtp_events = on; }
 int rtc_tr_set_codec_preferences(rtc_tr_t *tr, const rtc_sdp_codec_cap_t *codecs, size_t n) {
   rtc_sdp_kind_t kind = tr->kind == RTC_MEDIA_AUDIO ? RTC_SDP_AUDIO : RTC_SDP_VIDEO;
   tr->error[0] = '\0';
-  if (n && !codecs) return RTC_EINVAL;
+  if (n && !codecs) return rtc__tr_fail(tr, RTC_EINVAL, "setCodecPreferences: %zu codecs, no list", n);
   int r = rtc_sdp_codec_check_prefs(kind, codecs, n, tr->error, sizeof(tr->error));
   if (r < 0) return r;
   /* Every entry matches a capability, so the list without duplicates is no longer
@@ -276,7 +285,9 @@ int rtc_tr_set_codec_preferences(rtc_tr_t *tr, const rtc_sdp_codec_cap_t *codecs
     for (size_t k = 0; k < m && !dup; k++)
       dup = rtc_sdp_codec_cap_match(&uniq[k], &codecs[i]);
     if (dup) continue;
-    if (m == RTC_PC_MAX_CODECS) return RTC_ELIMIT;
+    if (m == RTC_PC_MAX_CODECS)
+      return rtc__tr_fail(tr, RTC_ELIMIT, "setCodecPreferences: more than %d distinct codecs",
+                          RTC_PC_MAX_CODECS);
     uniq[m++] = codecs[i];
   }
   memcpy(tr->prefs, uniq, m * sizeof(uniq[0]));
@@ -285,8 +296,11 @@ int rtc_tr_set_codec_preferences(rtc_tr_t *tr, const rtc_sdp_codec_cap_t *codecs
 }
 
 int rtc_tr_set_direction(rtc_tr_t *tr, rtc_tr_direction_t dir) {
-  if (tr->stopped || !tr->pc) return RTC_ESTATE;
-  if (dir >= RTC_TR_STOPPED) return RTC_EINVAL;
+  if (tr->stopped || !tr->pc)
+    return rtc__tr_fail(tr, RTC_ESTATE, "setDirection: the transceiver is %s",
+                        tr->stopped ? "stopped" : "without a connection");
+  if (dir >= RTC_TR_STOPPED)
+    return rtc__tr_fail(tr, RTC_EINVAL, "setDirection: %d is no direction (stop() stops)", (int)dir);
   if (tr->direction == dir) return 0;
   tr->direction = dir;
   rtc__pc_update_negotiation_needed(tr->pc);

@@ -637,6 +637,27 @@ static void test_rollback_remote_offer(void) {
   free(offer);
 }
 
+/* A failing transceiver call says what failed: not nothing (the binding fell back to
+ * "operation not allowed in the current state"), nor an earlier failure's text. */
+static void test_tr_errors_say_what(void) {
+  rtc_pc_t *pc = rtc_pc_create(NULL, now_us);
+  rtc_tr_init_t ai;
+  rtc_tr_init_defaults(&ai, RTC_MEDIA_AUDIO);
+  rtc_tr_t *t = rtc_pc_add_transceiver(pc, &ai);
+  CHECK_EQ_INT(rtc_tr_send_frame(t, 0, (const uint8_t *)"abc", 3, true), RTC_ESTATE);
+  CHECK(strstr(rtc_tr_error(t), "sendFrame") != NULL);
+  CHECK_EQ_INT(rtc_tr_set_direction(t, RTC_TR_STOPPED), RTC_EINVAL);
+  CHECK(strstr(rtc_tr_error(t), "setDirection: ") == rtc_tr_error(t));
+  CHECK_EQ_INT(rtc_tr_set_codec_preferences(t, NULL, 2), RTC_EINVAL);
+  CHECK(strstr(rtc_tr_error(t), "setCodecPreferences: ") == rtc_tr_error(t));
+  CHECK_EQ_INT(rtc_tr_stop(t), 0);
+  CHECK_EQ_INT(rtc_tr_send_frame(t, 0, (const uint8_t *)"abc", 3, true), RTC_ESTATE);
+  CHECK_EQ_INT(rtc_tr_set_direction(t, RTC_TR_SENDONLY), RTC_ESTATE);
+  CHECK_STR(rtc_tr_error(t), "setDirection: the transceiver is stopped");
+  rtc_tr_unref(t);
+  rtc_pc_destroy(pc);
+}
+
 int main(void) {
   RUN_TEST(test_av_offers_answered);
   RUN_TEST(test_av_answers_applied);
@@ -647,5 +668,6 @@ int main(void) {
   RUN_TEST(test_media_nack_rtx_repairs_loss);
   RUN_TEST(test_stop_and_recycle);
   RUN_TEST(test_rollback_remote_offer);
+  RUN_TEST(test_tr_errors_say_what);
   TEST_MAIN_END();
 }
