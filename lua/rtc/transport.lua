@@ -112,15 +112,21 @@ end
 -- RTCSctpTransport
 
 local Sctp = {}
+-- _ended: the association a renegotiation closed; the pc's SCTP is another one now
+local function sctp_info(self)
+  if self._ended then return nil end
+  return self._pc:_sctpInfo()
+end
+
 local sctp_mt = class({
   transport = function(self) return self._dtls end,
-  state = function(self) return self._pc:_sctpInfo() or "closed" end,
+  state = function(self) return sctp_info(self) or "closed" end,
   maxMessageSize = function(self)
-    local st, mms = self._pc:_sctpInfo()
+    local st, mms = sctp_info(self)
     return st and mms
   end,
   maxChannels = function(self)
-    local st, _, n = self._pc:_sctpInfo()
+    local st, _, n = sctp_info(self)
     return st and n
   end,
 }, Sctp)
@@ -139,7 +145,9 @@ end
 
 function M.dtlsTransport(pc) return objects(pc).dtls end
 
--- pc.sctp: nil until a description with an application m-line is negotiated.
+-- pc.sctp: nil until a description with an application m-line is negotiated, and
+-- again once an answer rejects it (W3C [[SctpTransport]] null; the object the script
+-- kept reads "closed"); a later data m-line makes a new one.
 local function sctp_of(pc)
   if not pc:_sctpInfo() then return nil end
   local t = objects(pc)
@@ -160,8 +168,10 @@ local function on_transport(pc, what, text, alert_rx, alert_tx)
   local t = pc._transports -- no object made: nobody can listen
   local f = fired[what]
   if not t or not f then return end
-  local obj = f[1] == "sctp" and sctp_of(pc) or t[f[1]]
+  -- the SCTP transport's last statechange (closed) comes when pc.sctp is nil already
+  local obj = f[1] == "sctp" and (t.sctp or sctp_of(pc)) or t[f[1]]
   if not obj then return end
+  if obj == t.sctp and not pc:_sctpInfo() then obj._ended, t.sctp = true, nil end
   local ev
   if f[2] == "error" then
     -- W3C RTCErrorEvent: a certificate that does not match the SDP fingerprint is a

@@ -197,6 +197,10 @@ void rtc__pc_event_dc(rtc_pc_t *pc, rtc_pc_event_type_t type, rtc_dc_t *dc);
 int rtc__pc_transport_apply(rtc_pc_t *pc); /* after a description is applied */
 void rtc__pc_pump(rtc_pc_t *pc);
 void rtc__pc_transport_close(rtc_pc_t *pc);
+/* An answer rejected the data m-line (RFC 8841 10.4: port 0 closes the association):
+ * ABORT to the peer, the channels close, the SCTP transport goes closed and is no
+ * more (W3C [[SctpTransport]] null); a later data m-line makes a new association. */
+void rtc__pc_sctp_end(rtc_pc_t *pc);
 /* After an ICE restart became live: the new agent gets our sockets again. */
 void rtc__pc_regather(rtc_pc_t *pc);
 /* Adds one remote candidate (SDP or trickled, without "candidate:"). */

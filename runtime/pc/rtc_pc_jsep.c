@@ -199,6 +199,8 @@ static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp
   if (lt >= 0 && rt >= 0 && app >= 0 && app < (int)local->n_media &&
       rtc__pc_mline_accepted(&local->media[app]))
     pc->have_application = true;
+  else if (pc->have_application)
+    rtc__pc_sctp_end(pc); /* W3C: an answer that closes the association */
   rtc__pc_media_negotiated(pc, local, remote, remote_is_answer);
   pc->negotiation_needed_fired = false;
   /* W3C: restartIce() is done once a negotiation completes with other local

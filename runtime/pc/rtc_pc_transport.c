@@ -110,6 +110,11 @@ static void sctp_maybe_create(rtc_pc_t *pc) {
   rtc_dtls_role_t role;
   if (pc->sctp || !pc->have_application || !rtc_transport_dtls_role(pc->transport, &role)) return;
   if (rtc_sctp_global_init() < 0) return;
+  /* A new association after one a renegotiation ended: its own states */
+  if (pc->sctp_state == RTC_PC_SCTP_CLOSED) {
+    pc->sctp_state = pc->shown_sctp_state = RTC_PC_SCTP_CONNECTING;
+    pc->sctp_max_channels = 0;
+  }
   rtc_sctp_config_t sc = {
       .local_port = RTC_PC_SCTP_PORT,
       .remote_port = (uint16_t)pc->remote_sctp_port,
@@ -139,9 +144,7 @@ int rtc__pc_transport_apply(rtc_pc_t *pc) {
   return 0;
 }
 
-void rtc__pc_transport_close(rtc_pc_t *pc) {
-  /* Chromium's order: SCTP ABORT (peers such as aiortc ignore close_notify alone),
-   * then DTLS close_notify. */
+static void sctp_abort(rtc_pc_t *pc) {
   if (pc->sctp) {
     rtc_sctp_abort(pc->sctp);
     const uint8_t *p;
@@ -149,9 +152,23 @@ void rtc__pc_transport_close(rtc_pc_t *pc) {
     while (rtc_sctp_poll_transmit(pc->sctp, &p, &len))
       rtc_transport_send_dtls(pc->transport, pc->now_us, p, len);
   }
-  rtc_transport_close(pc->transport, pc->now_us);
   rtc_sctp_destroy(pc->sctp);
   pc->sctp = NULL;
+  pc->sctp_started = false;
+}
+
+void rtc__pc_transport_close(rtc_pc_t *pc) {
+  /* Chromium's order: SCTP ABORT (peers such as aiortc ignore close_notify alone),
+   * then DTLS close_notify. */
+  sctp_abort(pc);
+  rtc_transport_close(pc->transport, pc->now_us);
+}
+
+void rtc__pc_sctp_end(rtc_pc_t *pc) {
+  rtc__pc_dc_close_all(pc, true);
+  rtc__pc_set_sctp_state(pc, RTC_PC_SCTP_CLOSED);
+  sctp_abort(pc);
+  pc->have_application = false;
 }
 
 /* ---- the pump ---- */

@@ -228,6 +228,60 @@ test("sctp: maxMessageSize 65536 when the peer announces none; nil without data"
   ok(c:getTransceivers()[1].sender.transport, "media has the DTLS transport")
 end)
 
+-- W3C "set the session description": an answer that closes the SCTP association (RFC
+-- 8841 10.4: the data m-line's port 0) sets [[SctpTransport]] to null; the transport
+-- the script kept goes closed, its channels close. A later data m-line: a new one.
+test("sctp: an answer rejecting the data m-line: pc.sctp nil, the old transport closed, channels closed", function()
+  local a, b = H.pair()
+  a:addTransceiver("audio") -- the transport lives on after the data m-line goes
+  local da = a:createDataChannel("x")
+  local db
+  b.ondatachannel = function(ev) db = ev.channel end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return da.readyState == "open" and db and db.readyState == "open" end, "open")
+  local sa, sb = a.sctp, b.sctp
+  local log = {}
+  sa.onstatechange = function() log[#log + 1] = "a:" .. sa.state end
+  sb.onstatechange = function() log[#log + 1] = "b:" .. sb.state end
+  da.onclose = function() log[#log + 1] = "a:dc close" end
+  db.onclose = function() log[#log + 1] = "b:dc close" end
+  -- the peer's offer takes the data m-line out (port 0, out of the BUNDLE group)
+  local offer = assert(a:createOffer())
+  assert(a:setLocalDescription(offer))
+  local mid = offer.sdp:match("m=application[^\r]*\r\n.-a=mid:(%S+)")
+  local sdp = offer.sdp:gsub("m=application %d+", "m=application 0")
+    :gsub("(a=group:BUNDLE[^\r]*) " .. mid .. "\r\n", "%1\r\n")
+  assert(b:setRemoteDescription({ type = "offer", sdp = sdp }))
+  local answer = assert(b:createAnswer())
+  ok(answer.sdp:find("m=application 0 ", 1, true), "b's answer rejects it")
+  assert(b:setLocalDescription(answer))
+  eq(b.sctp, nil, "b: [[SctpTransport]] null")
+  assert(a:setRemoteDescription(answer))
+  eq(a.sctp, nil, "a: [[SctpTransport]] null")
+  eq(sa.state, "closed")
+  eq(sb.state, "closed")
+  H.waitFor(function() return da.readyState == "closed" and db.readyState == "closed" end, "channels closed")
+  rtc.sleep(50)
+  local got = table.concat(log, " ")
+  ok(index_of(log, "a:closed") and index_of(log, "b:closed"), "statechange to closed on both", got)
+  ok(index_of(log, "a:dc close") and index_of(log, "b:dc close"), "close on both channels", got)
+  eq(a.connectionState, "connected", "the media transport lives on")
+  -- a new channel: a new data m-line, a new association, a new RTCSctpTransport
+  local d2 = a:createDataChannel("again")
+  local db2
+  b.ondatachannel = function(ev) db2 = ev.channel end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return d2.readyState == "open" and db2 and db2.readyState == "open" end, "new channel open")
+  ok(a.sctp and a.sctp ~= sa, "a new RTCSctpTransport")
+  eq(a.sctp.state, "connected")
+  eq(sa.state, "closed", "the old one stays closed")
+  d2:send("hi")
+  local m
+  db2.onmessage = function(ev) m = ev.data end
+  H.waitFor(function() return m end, "message")
+  eq(m, "hi")
+end)
+
 test("DTLS: a certificate that does not match the fingerprint: onerror, failed", function()
   local a, b = H.pair()
   local tr = a:addTransceiver("audio")
