@@ -135,7 +135,7 @@ int rtc__pc_add_remote_candidate(rtc_pc_t *pc, const char *value, bool strict) {
 }
 
 /* Takes the remote transport parameters (ICE credentials, candidates, fingerprint) of
- * the BUNDLE tag of a remote description, and the SCTP ones of its data m-line. */
+ * the BUNDLE tag of a remote description (the SCTP ones: apply_remote_sctp). */
 static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   int tm = rtc__pc_transport_mline(s);
   pc->remote_ice_lite = s->ice_lite;
@@ -158,6 +158,12 @@ static void apply_remote_transport(rtc_pc_t *pc, const rtc_sdp_t *s) {
   }
   if (m->end_of_candidates) rtc_transport_set_remote_gathering_done(pc->transport, pc->now_us);
   rtc_transport_set_remote_fingerprint(pc->transport, m->fingerprint_alg, m->fingerprint);
+}
+
+/* The peer's SCTP parameters from its answer or pranswer, or from its offer once we
+ * answered it: W3C "update the data max message size" is a step of applying an answer,
+ * so an offer that is rolled back leaves the current description's in force. */
+static void apply_remote_sctp(rtc_pc_t *pc, const rtc_sdp_t *s) {
   int app = rtc__pc_app_mline(s);
   if (app < 0) return;
   const rtc_sdp_media_t *am = &s->media[app];
@@ -181,6 +187,7 @@ static void set_local_transport(rtc_pc_t *pc, const rtc_sdp_t *local, int idx) {
 static void negotiation_done(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sdp_t *remote,
                              bool remote_is_answer) {
   rtc_transport_restart_commit(pc->transport);
+  apply_remote_sctp(pc, remote);
   int lt = rtc__pc_transport_mline(local), rt = rtc__pc_transport_mline(remote);
   if (lt >= 0 && rt >= 0) {
     if (!rtc_transport_dtls_role(pc->transport, NULL)) {
@@ -379,6 +386,7 @@ int rtc_pc_set_remote_description(rtc_pc_t *pc, rtc_sdp_type_t type, const char 
   } else if (type == RTC_SDP_PRANSWER) {
     rtc__pc_desc_move(&pc->pending_remote, &d);
     apply_remote_transport(pc, pc->pending_remote.sdp);
+    apply_remote_sctp(pc, pc->pending_remote.sdp);
     set_signaling(pc, RTC_SIGNALING_HAVE_REMOTE_PRANSWER);
   } else {
     rtc__pc_desc_move(&pc->current_remote, &d);

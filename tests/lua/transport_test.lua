@@ -228,6 +228,32 @@ test("sctp: maxMessageSize 65536 when the peer announces none; nil without data"
   ok(c:getTransceivers()[1].sender.transport, "media has the DTLS transport")
 end)
 
+-- W3C "set the session description" updates the data max message size from an answer
+-- or pranswer; a remote offer rolled back leaves the current description's in force.
+test("sctp: a rolled back remote offer's a=max-message-size is not used; an answer's is", function()
+  local a, b, _, db = H.connected()
+  eq(b.sctp.maxMessageSize, 262144, "a's 262144")
+  local function reoffer()
+    local offer = assert(a:createOffer())
+    assert(a:setLocalDescription(offer))
+    local sdp = offer.sdp:gsub("a=max%-message%-size:%d+", "a=max-message-size:1000")
+    assert(b:setRemoteDescription({ type = "offer", sdp = sdp }))
+  end
+  reoffer()
+  eq(b.sctp.maxMessageSize, 262144, "an offer alone changes nothing")
+  assert(b:setRemoteDescription({ type = "rollback" }))
+  assert(a:setLocalDescription({ type = "rollback" }))
+  eq(b.sctp.maxMessageSize, 262144, "rolled back: the current description's")
+  ok(db:send(string.rep("x", 2000)), "dc:send takes 2000 bytes")
+  reoffer()
+  local answer = assert(b:createAnswer())
+  assert(b:setLocalDescription(answer))
+  assert(a:setRemoteDescription(answer))
+  eq(b.sctp.maxMessageSize, 1000, "answered: the new offer's")
+  local r, _, name = db:send(string.rep("x", 2000))
+  ok(r == nil and name == "ETOOBIG", "dc:send refuses 2000 bytes", name)
+end)
+
 -- W3C "set the session description": an answer that closes the SCTP association (RFC
 -- 8841 10.4: the data m-line's port 0) sets [[SctpTransport]] to null; the transport
 -- the script kept goes closed, its channels close. A later data m-line: a new one.
