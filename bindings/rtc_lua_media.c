@@ -329,7 +329,8 @@ static void *sink_of(lua_State *L, int idx, rtc_lua_sink_fn *fn) {
   void *ud = rtc_lua_record_port_sink(L, idx, fn);
   if (ud) return ud;
   ud = rtc_lua_tr_sink(L, idx, fn);
-  if (!ud) luaL_argerror(L, idx, "a recorder or a transceiver expected");
+  if (!ud) ud = rtc_lua_enc_sink(L, idx, fn);
+  if (!ud) luaL_argerror(L, idx, "a recorder, a transceiver or an encoding port expected");
   return ud;
 }
 

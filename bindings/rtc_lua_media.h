@@ -57,6 +57,14 @@ void rtc_lua_record_open(lua_State *L);
 void rtc_lua_record_funcs(lua_State *L);
 /* The transceiver at idx as a sink (its sender), or NULL if idx is not one. */
 void *rtc_lua_tr_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+/* rtc_lua_encoding.c: a simulcast layer's port at idx as a sink, or NULL; its class
+ * and the transceiver's layer methods (after rtc_lua_tr_open). */
+void *rtc_lua_enc_sink(lua_State *L, int idx, rtc_lua_sink_fn *fn);
+void rtc_lua_enc_open(lua_State *L);
+/* rtc_lua_track.c: the live transceiver at idx (raises otherwise); the io kick after
+ * something was queued on tr's pc. */
+struct rtc_tr *rtc_lua_tr_get(lua_State *L, int idx);
+void rtc_lua_tr_kick(struct rtc_tr *tr);
 
 extern int rtc_lua_live_sources, rtc_lua_live_recorders, rtc_lua_live_trs;
 

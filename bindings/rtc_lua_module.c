@@ -413,6 +413,7 @@ int luaopen_rtc_core(lua_State *L) {
   rtc_lua_cert_open(L);
   rtc_lua_media_open(L);
   rtc_lua_tr_open(L);
+  rtc_lua_enc_open(L);
   rtc_lua_record_open(L);
   rtc_lua_transport_open(L);
   lua_newtable(L);

@@ -48,6 +48,13 @@ static void tr_kick(rtc_lua_tr_t *t) {
   if (t->pc && t->pc->peer) rtc_io_peer_kick(t->pc->peer);
 }
 
+rtc_tr_t *rtc_lua_tr_get(lua_State *L, int idx) { return tr_check(L, idx)->tr; }
+
+void rtc_lua_tr_kick(rtc_tr_t *tr) {
+  rtc_lua_tr_t *t = rtc_tr_get_userdata(tr);
+  if (t) tr_kick(t);
+}
+
 static void update_frame_events(rtc_lua_tr_t *t) {
   rtc_tr_set_frame_events(t->tr, t->lua_frames || t->recv.n > 0);
 }
@@ -399,8 +406,8 @@ static rtc_lua_pc_t *pc_check(lua_State *L, int idx) {
   return p;
 }
 
-/* _addTransceiver(kind, direction, stream_id|nil, track_id|nil, {codec names}|nil)
- * -> transceiver | nil, err, NAME */
+/* _addTransceiver(kind, direction, stream_id|nil, track_id|nil, {codec names}|nil,
+ * {rids}|nil) -> transceiver | nil, err, NAME */
 static void tr_unref(void *tr) { rtc_tr_unref(tr); }
 
 static int pc_add_transceiver(lua_State *L) {
@@ -425,7 +432,20 @@ static int pc_add_transceiver(lua_State *L) {
     init.codecs = names;
     init.n_codecs = n;
   }
-  lua_settop(L, 6);
+  const char *rids[RTC_TR_MAX_LAYERS];
+  if (!lua_isnoneornil(L, 7)) { /* simulcast: the rids (lua/rtc/media.lua validated them) */
+    luaL_checktype(L, 7, LUA_TTABLE);
+    size_t n = lua_objlen(L, 7);
+    luaL_argcheck(L, n <= RTC_TR_MAX_LAYERS, 7, "too many rids");
+    for (size_t i = 0; i < n; i++) {
+      lua_rawgeti(L, 7, (int)i + 1);
+      rids[i] = luaL_checkstring(L, -1);
+      lua_pop(L, 1); /* the table keeps it */
+    }
+    init.rids = rids;
+    init.n_rids = n;
+  }
+  lua_settop(L, 7);
   rtc_lua_box_t *b = rtc_lua_box_new(L); /* holds our reference while the object is made */
   rtc_pc_t *pc = rtc_io_peer_pc(p->peer);
   rtc_tr_t *tr = rtc_pc_add_transceiver(pc, &init);
@@ -524,6 +544,9 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
       lua_setfield(L, -2, "ssrc");
     }
     rtc_lua_pcall(L, 5);
+  } else if (ev->type == RTC_PC_EVENT_KEYFRAME_REQUEST) {
+    lua_pushinteger(L, ev->state); /* the simulcast layer (1-based) asked, 0: the sender */
+    rtc_lua_pcall(L, 4);
   } else {
     rtc_lua_pcall(L, 3);
   }
@@ -560,6 +583,57 @@ static void stats_new(lua_State *L, int report, const char *id, const char *type
   set_num(L, "timestamp", ts);
   lua_pushvalue(L, -1);
   lua_setfield(L, report, id);
+}
+
+/* W3C webrtc-stats: one outbound-rtp (with its rid) and remote-inbound-rtp per
+ * simulcast layer that has sent, sharing the transceiver's media-source. */
+static void layer_stats(lua_State *L, int report, rtc_tr_t *tr, size_t i, const char *cid,
+                        double ts) {
+  rtc_tr_layer_stats_t s;
+  const char *kind = "video", *msid_fmt = "MS%zu";
+  char msid[48], id[64], rid[64];
+  bool source_made = false;
+  snprintf(msid, sizeof(msid), msid_fmt, i);
+  for (size_t k = 0; rtc_tr_get_layer_stats(tr, k, &s); k++) {
+    if (!s.packets_sent && !s.sending) continue;
+    if (!source_made) {
+      stats_new(L, report, msid, "media-source", ts);
+      set_str(L, "kind", kind);
+      set_str(L, "trackIdentifier", rtc_tr_track_id(tr));
+      lua_pop(L, 1);
+      source_made = true;
+    }
+    snprintf(id, sizeof(id), "OT%zu_%u", i, s.ssrc);
+    snprintf(rid, sizeof(rid), "RI%zu_%u", i, s.ssrc);
+    stats_new(L, report, id, "outbound-rtp", ts);
+    set_num(L, "ssrc", s.ssrc);
+    set_str(L, "rid", s.rid);
+    set_str(L, "kind", kind);
+    set_str(L, "mid", rtc_tr_mid(tr));
+    set_str(L, "transportId", "T");
+    if (cid[0]) set_str(L, "codecId", cid);
+    set_str(L, "mediaSourceId", msid);
+    set_str(L, "remoteId", rid);
+    lua_pushboolean(L, s.active);
+    lua_setfield(L, -2, "active");
+    set_num(L, "packetsSent", (double)s.packets_sent);
+    set_num(L, "bytesSent", (double)s.bytes_sent);
+    set_num(L, "retransmittedPacketsSent", (double)s.retransmitted_packets_sent);
+    set_num(L, "nackCount", (double)s.nack_count_received);
+    set_num(L, "framesSent", (double)s.frames_sent);
+    set_num(L, "pliCount", (double)s.pli_count_received);
+    set_num(L, "firCount", (double)s.fir_count_received);
+    lua_pop(L, 1);
+    stats_new(L, report, rid, "remote-inbound-rtp", ts);
+    set_num(L, "ssrc", s.ssrc);
+    set_str(L, "kind", kind);
+    set_str(L, "transportId", "T");
+    if (cid[0]) set_str(L, "codecId", cid);
+    set_str(L, "localId", id);
+    set_num(L, "packetsLost", (double)s.remote_packets_lost);
+    if (s.round_trip_time_s > 0) set_num(L, "roundTripTime", s.round_trip_time_s);
+    lua_pop(L, 1);
+  }
 }
 
 void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
@@ -624,6 +698,7 @@ void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
       if (s.round_trip_time_s > 0) set_num(L, "roundTripTime", s.round_trip_time_s);
       lua_pop(L, 1);
     }
+    layer_stats(L, report, tr, i, cid, ts);
     if (s.remote_ssrc) {
       snprintf(id, sizeof(id), "IT%zu_%u", i, s.remote_ssrc);
       stats_new(L, report, id, "inbound-rtp", ts);

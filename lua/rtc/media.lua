@@ -403,6 +403,7 @@ function Transceiver:stop()
   end
   local s = self.sender
   if s._track then track_detach(s._track, self._tr) end
+  for i, port in pairs(s._ports or {}) do track_detach(s._encodings[i].track, port) end
   local ok, err, name = self._tr:stop()
   if ok then track_end(self.receiver.track) end
   return ok, err, name
@@ -479,9 +480,67 @@ end
 
 function Sender:getStats() return self._t._pc and self._t._pc:getStats() end
 
+-- The encoding fields getParameters reflects (W3C RTCRtpEncodingParameters; the
+-- luartc extension "track" is not among them: it is fixed at addTransceiver).
+local ENC_FIELDS = { "rid", "active", "maxBitrate", "maxFramerate", "scaleResolutionDownBy", "priority", "networkPriority" }
+
+local function copy_encoding(e)
+  local out = {}
+  for _, k in ipairs(ENC_FIELDS) do out[k] = e[k] end
+  return out
+end
+
+local transaction = 0
+
 function Sender:getParameters()
   local c = self._t._tr:codec()
-  return { codecs = c and { c } or {}, encodings = { {} }, headerExtensions = {}, rtcp = {} }
+  local encs = {}
+  for i, e in ipairs(self._encodings or { { active = true } }) do encs[i] = copy_encoding(e) end
+  transaction = transaction + 1
+  self._transaction = tostring(transaction)
+  return { codecs = c and { c } or {}, encodings = encs, headerExtensions = {}, rtcp = {},
+    transactionId = self._transaction }
+end
+
+-- W3C setParameters(parameters) (webrtc-pc 5.2): parameters from this sender's last
+-- getParameters, the number of encodings and their rids unchanged; luartc applies
+-- "active" (an inactive simulcast layer sends nothing) and keeps the other fields.
+-- -> true | nil, "NameError: message", NAME (W3C rejects its promise).
+function Sender:setParameters(params)
+  if type(params) ~= "table" or type(params.encodings) ~= "table" then
+    error("TypeError: setParameters: {encodings = {...}, transactionId = ...} expected", 2)
+  end
+  local tr = self._t._tr
+  if tr:stopped() then
+    return nil, "InvalidStateError: setParameters on a stopped transceiver", "EINVALIDSTATE"
+  end
+  local function bad(msg) return nil, "InvalidModificationError: " .. msg, "EINVALIDMODIFICATION" end
+  if self._transaction == nil or params.transactionId ~= self._transaction then
+    return bad("transactionId is not the one of the last getParameters")
+  end
+  local cur = self._encodings or { { active = true } }
+  if #params.encodings ~= #cur then return bad("the number of encodings cannot change") end
+  for i, e in ipairs(params.encodings) do
+    if type(e) ~= "table" then error("TypeError: setParameters: encoding " .. i .. " is not a table", 2) end
+    if e.rid ~= cur[i].rid then return bad("encoding " .. i .. ": rid cannot change") end
+    if e.scaleResolutionDownBy ~= nil and not (type(e.scaleResolutionDownBy) == "number" and e.scaleResolutionDownBy >= 1) then
+      return nil, "RangeError: scaleResolutionDownBy must be at least 1", "ERANGE"
+    end
+    if e.maxFramerate ~= nil and not (type(e.maxFramerate) == "number" and e.maxFramerate >= 0) then
+      return nil, "RangeError: maxFramerate must not be negative", "ERANGE"
+    end
+  end
+  self._transaction = nil -- W3C: a transaction is used once
+  local layers = tr:layers()
+  for i, e in ipairs(params.encodings) do
+    local active = e.active ~= false
+    if i <= layers then assert(tr:setLayerActive(i, active)) end
+    local keep = cur[i].track
+    cur[i] = copy_encoding(e)
+    cur[i].active, cur[i].track = active, keep
+  end
+  self._encodings = cur
+  return true
 end
 
 local receiver_getters = {
@@ -540,11 +599,13 @@ local function on_media(pc, what, ctr, a, b, c)
       b.data, b.track = a, track
       call(h, b)
     end
-  elseif what == "keyframerequest" then
+  elseif what == "keyframerequest" then -- a = the simulcast layer asked (1-based), or 0
     local st = t.sender._track
+    local port = a and a > 0 and t.sender._ports and t.sender._ports[a]
+    if port then st = t.sender._encodings[a].track end
     if st then
       if st._src then st._src:requestKeyframe() end
-      fire(st, "keyframerequest", { sender = t.sender })
+      fire(st, "keyframerequest", { sender = t.sender, rid = a and a > 0 and t.sender._encodings and t.sender._encodings[a].rid or nil })
     end
   elseif what == "ended" then
     track_end(track)
@@ -577,6 +638,59 @@ local function check_pc_open(pc, what)
   if pc.signalingState == "closed" then error("InvalidStateError: " .. what .. " on a closed RTCPeerConnection", 3) end
 end
 
+-- W3C addTransceiver "sendEncodings validation steps" (webrtc-pc 5.1), in Chrome's
+-- terms: rids per RFC 8851 (and at most 16 characters: they travel in one-byte header
+-- extensions, RFC 8852), unique, on every encoding when there are several; a lone
+-- encoding loses its rid; more encodings than libwebrtc's 3 for video (1 for audio)
+-- are trimmed from the tail; video gets scaleResolutionDownBy 2^(n-i) by default.
+-- luartc: an encoding may name its own local track (sendEncodings[i].track).
+local MAX_ENCODINGS = { video = 3, audio = 1 }
+
+local function check_encodings(kind, list)
+  if list == nil then return nil end
+  if type(list) ~= "table" then error("TypeError: addTransceiver: sendEncodings must be a list", 4) end
+  local out, seen = {}, {}
+  for i, e in ipairs(list) do
+    if type(e) ~= "table" then error("TypeError: addTransceiver: sendEncodings[" .. i .. "] is not a table", 4) end
+    local c = copy_encoding(e)
+    c.track = e.track
+    if c.rid ~= nil then
+      if type(c.rid) ~= "string" or not c.rid:match("^[%w%-_]+$") or #c.rid > 16 then
+        error("TypeError: addTransceiver: rid " .. tostring(c.rid) .. " is not 1-16 letters, digits, '-' or '_' (RFC 8851)", 4)
+      end
+      if seen[c.rid] then error("TypeError: addTransceiver: rid " .. c.rid .. " appears twice", 4) end
+      seen[c.rid] = true
+    end
+    if c.scaleResolutionDownBy ~= nil and not (type(c.scaleResolutionDownBy) == "number" and c.scaleResolutionDownBy >= 1) then
+      error("RangeError: addTransceiver: scaleResolutionDownBy must be at least 1", 4)
+    end
+    if c.maxFramerate ~= nil and not (type(c.maxFramerate) == "number" and c.maxFramerate >= 0) then
+      error("RangeError: addTransceiver: maxFramerate must not be negative", 4)
+    end
+    if c.track ~= nil and (getmetatable(c.track) ~= track_mt or c.track._remote or c.track.kind ~= kind) then
+      error("TypeError: addTransceiver: sendEncodings[" .. i .. "].track must be a local " .. kind .. " track", 4)
+    end
+    if c.active == nil then c.active = true end
+    out[i] = c
+  end
+  if #out > 1 then
+    for i, c in ipairs(out) do
+      if c.rid == nil then error("TypeError: addTransceiver: sendEncodings[" .. i .. "] has no rid (needed with several encodings)", 4) end
+    end
+  end
+  while #out > MAX_ENCODINGS[kind] do out[#out] = nil end
+  if #out == 1 then out[1].rid = nil end
+  for i, c in ipairs(out) do
+    if kind == "audio" then
+      c.scaleResolutionDownBy, c.maxFramerate = nil, nil
+    elseif c.scaleResolutionDownBy == nil then
+      c.scaleResolutionDownBy = 2 ^ (#out - i)
+    end
+  end
+  if #out == 0 then return nil end
+  return out
+end
+
 local function add_transceiver(pc, raw, kind_or_track, init)
   check_pc_open(pc, "addTransceiver")
   init = init or {}
@@ -604,12 +718,31 @@ local function add_transceiver(pc, raw, kind_or_track, init)
       if n ~= track.codec and (n == "VP8" or n == "opus") then codecs[#codecs + 1] = n end
     end
   end
-  local ctr, err, name = raw._addTransceiver(pc, kind, dir, sid, track and track.id or nil, codecs)
+  local encs = check_encodings(kind, init.sendEncodings)
+  local rids
+  if encs and #encs > 1 then
+    rids = {}
+    for i, e in ipairs(encs) do rids[i] = e.rid end
+    -- the codec the layers' own tracks play, when the transceiver's track names none
+    if not codecs and not track and encs[1].track and encs[1].track.codec then codecs = { encs[1].track.codec } end
+  end
+  local ctr, err, name = raw._addTransceiver(pc, kind, dir, sid, track and track.id or nil, codecs, rids)
   if not ctr then return nil, err, name end
   local t = wrap(pc, ctr)
+  t.sender._encodings = encs
   if track then
     t.sender._track = track
     track_attach(track, ctr)
+  end
+  if rids then
+    t.sender._ports = {}
+    for i, e in ipairs(encs) do
+      if e.track then
+        local port = ctr:encodingPort(i)
+        t.sender._ports[i] = port
+        track_attach(e.track, port)
+      end
+    end
   end
   return t
 end

@@ -79,6 +79,11 @@ typedef struct rtc_tr_init {
    * the default for the kind. Unknown names: RTC_ENOTSUP. */
   const char *const *codecs;
   size_t n_codecs;
+  /* Simulcast (W3C sendEncodings with rids, RFC 8853): one RTP stream per rid, in
+   * order (2..RTC_TR_MAX_LAYERS; video only; each rtc_tr_rid_valid, all different).
+   * n_rids 0: one stream without rid, as before. */
+  const char *const *rids;
+  size_t n_rids;
 } rtc_tr_init_t;
 void rtc_tr_init_defaults(rtc_tr_init_t *init, rtc_media_kind_t kind);
 
@@ -152,6 +157,46 @@ void rtc_tr_set_frame_events(rtc_tr_t *tr, bool on);
  * SRTP, before reordering; RTX included) on/off (default off): for recorders and
  * forwarders that want the packets themselves. */
 void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
+/* ---- simulcast sending (RFC 8853, RFC 8851 rid, RFC 8852 rtp-stream-id) ----
+ *
+ * A transceiver made with rids offers "a=rid:<rid> send" for each and
+ * "a=simulcast:send <rid>;<rid>;...", no a=ssrc lines (as Chrome's unified-plan
+ * offers). The answer decides the layers that are sent: those its a=simulcast:recv
+ * lists unpaused ("~rid" is paused) with an "a=rid:<rid> recv" line; an answer
+ * without a=simulcast (or without the rtp-stream-id extension) gets the first layer
+ * only, without rid (RFC 8853 5.3, JSEP 5.8). An answer we write (the peer offered)
+ * negotiates no simulcast: the first layer only, its SSRC signalled.
+ * Each layer has its own SSRC (and RTX SSRC), sequence numbers, SR and SDES, and
+ * carries its rid in every packet (repaired-rtp-stream-id on RTX). NACK, PLI and FIR
+ * for a layer's SSRC act on that layer: RTC_PC_EVENT_KEYFRAME_REQUEST has ev.state =
+ * layer index + 1 (0: a transceiver without layers). */
+#define RTC_TR_MAX_LAYERS 3 /* libwebrtc's kMaxSimulcastStreams */
+#define RTC_TR_RID_MAX 16   /* RFC 8852: the longest one-byte header element */
+/* RFC 8851 10: rid-id = 1*(alpha-numeric / "-" / "_"), here at most RTC_TR_RID_MAX. */
+bool rtc_tr_rid_valid(const char *rid);
+size_t rtc_tr_layers(const rtc_tr_t *tr); /* 0: no simulcast */
+/* W3C RTCRtpEncodingParameters.active (setParameters): an inactive layer sends nothing
+ * (its SSRC stays). RTC_EINVAL for an index beyond the layers. */
+int rtc_tr_set_layer_active(rtc_tr_t *tr, size_t i, bool active);
+/* A layer fed by a source of its own (luartc: an encoding with its own track): frames
+ * given to rtc_tr_send_frame* skip it; rtc_tr_send_layer_frame_at feeds it. */
+int rtc_tr_set_layer_separate(rtc_tr_t *tr, size_t i, bool separate);
+/* rtc_tr_send_frame_at for layer i alone. RTC_ESTATE when it does not send
+ * (inactive, refused by the answer, not negotiated). */
+int rtc_tr_send_layer_frame_at(rtc_tr_t *tr, size_t i, uint64_t now_us, uint64_t capture_us,
+                               uint32_t rtp_timestamp, const uint8_t *p, size_t len, bool keyframe);
+typedef struct rtc_tr_layer_stats {
+  const char *rid; /* borrowed from the transceiver */
+  uint32_t ssrc;
+  bool active, sending; /* sending: the answer took it and it has a sender */
+  uint64_t packets_sent, bytes_sent, frames_sent, retransmitted_packets_sent;
+  uint64_t nack_count_received, pli_count_received, fir_count_received;
+  uint64_t remote_packets_lost;
+  double round_trip_time_s;
+} rtc_tr_layer_stats_t;
+/* False for an index beyond the layers. */
+bool rtc_tr_get_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_layer_stats_t *out);
+
 /* What the last failing rtc_tr_* call of this transceiver failed on (each sets it). */
 const char *rtc_tr_error(const rtc_tr_t *tr);
 

@@ -17,6 +17,22 @@
 #define RTC_PC_RTCP_INTERVAL_US 1000000 /* RFC 3550 6.2 minimum is 5 s; WebRTC uses ~1 s */
 #define RTC_PC_RTP_MTU 1200             /* RTP packet size we send (fits any path WebRTC uses) */
 
+/* One simulcast layer's sender (rtc_pc_simulcast.c): what rtc_tr has for its one
+ * stream, per rid. */
+typedef struct rtc_tr_layer {
+  char rid[RTC_TR_RID_MAX + 1];
+  bool active;   /* W3C encoding.active */
+  bool accepted; /* the answer took it (unpaused) */
+  bool separate; /* fed by its own source */
+  uint32_t ssrc, rtx_ssrc;
+  rtc_rtp_send_t *send;
+  rtc_rtp_payloader_t pl;
+  uint8_t send_pt;
+  bool seq_known, sent_since_bye;
+  uint16_t next_seq, next_rtx_seq;
+  uint64_t frames_sent, nacks_received, plis_received, firs_received;
+} rtc_tr_layer_t;
+
 struct rtc_tr {
   int refs;
   rtc_pc_t *pc; /* NULL once the pc is gone */
@@ -64,6 +80,13 @@ struct rtc_tr {
   rtc_rtp_recv_t *recv;
   uint8_t recv_pt;
 
+  /* Simulcast: n_layers 0 without rids. Layer 0's SSRCs are ssrc/rtx_ssrc above
+   * (an answer of ours signals them); with layers, send stays NULL. */
+  rtc_tr_layer_t layers[RTC_TR_MAX_LAYERS];
+  size_t n_layers;
+  bool simulcast;            /* the answer negotiated it: layers carry their rid */
+  uint8_t ext_rid, ext_rrid; /* negotiated ids, 0: none */
+
   uint64_t frames_sent, nacks_received, plis_received, firs_received, plis_sent;
   uint8_t fir_seq;
   char error[160];
@@ -104,6 +127,32 @@ void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted);
 /* Destroys the sender, keeping where its sequence numbers were; with bye, an RTCP
  * BYE for its SSRC first (RFC 3550 6.6) if the SSRC sent anything since the last. */
 void rtc__pc_tr_drop_sender(rtc_pc_t *pc, rtc_tr_t *tr, bool bye);
+
+/* RFC 3550 6.6: an RTCP BYE for one of our SSRCs; true when queued. */
+bool rtc__pc_send_bye(rtc_pc_t *pc, uint32_t ssrc);
+
+/* rtc_pc_rtp.c: one frame payloaded and sent with the sender given (a transceiver's
+ * or a layer's); rid: the rtp-stream-id to write, or NULL. */
+int rtc__pc_rtp_send_frame(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_payloader_t *pl,
+                           rtc_rtp_send_t *send, const char *rid, uint64_t capture_us,
+                           uint32_t rtp_timestamp, const uint8_t *p, size_t len, bool keyframe);
+
+/* rtc_pc_simulcast.c: the layers of a transceiver with rids. */
+int rtc__pc_sim_init(rtc_tr_t *tr, const char *const *rids, size_t n);
+/* Our offer's a=rid and a=simulcast lines. */
+int rtc__pc_sim_write_offer(const rtc_tr_t *tr, rtc_sdp_media_t *m);
+/* A completed negotiation that sends: the layers the answer (view; NULL when the
+ * answer is ours) takes get senders, the others lose theirs. */
+void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer);
+void rtc__pc_sim_drop(rtc_pc_t *pc, rtc_tr_t *tr, bool bye);
+bool rtc__pc_sim_sending(const rtc_tr_t *tr);
+/* The layer whose media SSRC is ssrc (its transceiver in *trp, index in *idx). */
+rtc_tr_layer_t *rtc__pc_sim_by_ssrc(rtc_pc_t *pc, uint32_t ssrc, rtc_tr_t **trp, size_t *idx);
+/* Frames for the transceiver: every layer not fed separately. */
+int rtc__pc_sim_send_frame(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t capture_us, uint32_t ts,
+                           const uint8_t *p, size_t len, bool keyframe);
+/* An SR and SDES CNAME per sending layer. */
+void rtc__pc_sim_reports(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us, uint64_t ntp);
 
 /* rtc_pc_msection.c: transceivers <-> m-sections (offer, answer, apply). */
 int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,

@@ -81,11 +81,16 @@ static rtc_sdp_kind_t sdp_kind(rtc_media_kind_t k) {
 /* The RTP attributes of one of our m-sections: codecs and extensions (sdp/ writes
  * them), direction, and when we send: msid and SSRCs (RFC 8830, RFC 5576, RFC 4588). */
 static int write_rtp_attrs(rtc_pc_t *pc, rtc_tr_t *tr, rtc_sdp_media_t *m, rtc_tr_direction_t dir,
-                           const rtc_sdp_codec_set_t *set) {
+                           const rtc_sdp_codec_set_t *set, bool offer) {
   int r = rtc_sdp_codec_write(m, set);
   m->rtcp_mux = true;
   m->direction = sdp_dir(dir);
-  if (!r && dir_sends(dir)) {
+  if (!r && dir_sends(dir) && offer && tr->n_layers) {
+    /* Simulcast: the layers by rid, no SSRCs (Chrome's unified-plan offers have none:
+     * an SFU learns them from the rid extension). */
+    r = rtc_sdp_rtp_add_msid(m, tr->stream_id, tr->track_id);
+    if (!r) r = rtc__pc_sim_write_offer(tr, m);
+  } else if (!r && dir_sends(dir)) {
     r = rtc_sdp_rtp_add_msid(m, tr->stream_id, tr->track_id);
     const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(set);
     bool rtx = c && rtc_sdp_codec_rtx_for(set, c->pt);
@@ -110,7 +115,7 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
   if (!r)
     r = rtc_sdp_codec_offer(space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
                             tr->n_prefs, &tr->offered);
-  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered);
+  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, true);
   tr->mline = (int)s->n_media - 1;
   return r;
 }
@@ -184,7 +189,7 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   rtc_tr_direction_t offered = tr_dir(om->direction);
   rtc_tr_direction_t dir = dir_make(dir_sends(tr->direction) && dir_recvs(offered),
                                     dir_recvs(tr->direction) && dir_sends(offered));
-  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set);
+  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, false);
   return r;
 }
 
@@ -509,8 +514,10 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
       rtc_sdp_codec_apply_answer(rtc__pc_media_space(pc), &tr->offered, v, &tr->neg, NULL, 0);
     else /* our answer: what we answered to the offer, recomputed from it */
       answer_set(tr, &remote->media[idx], v, &tr->neg);
-    rtc_sdp_rtp_free(v);
     tr->ext_mid = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_MID);
+    tr->ext_rid = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_RID);
+    tr->ext_rrid = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_RRID);
+    if (tr->ext_rid > 14 || tr->ext_rrid > 14) tr->ext_rid = tr->ext_rrid = 0;
     tr->ext_abs_send_time = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_ABS_SEND_TIME);
     tr->ext_twcc = rtc_sdp_codec_ext_id(&tr->neg, RTC_SDP_EXT_TWCC);
     if (tr->ext_mid > 14 || tr->ext_abs_send_time > 14 || tr->ext_twcc > 14)
@@ -527,7 +534,9 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->sending = dir_sends(cur);
     tr->receiving = dir_recvs(cur);
     track_changes_note(&changes, tr, tr->receiving, remote_is_answer, streams);
-    if (tr->sending)
+    if (tr->sending && tr->n_layers)
+      rtc__pc_sim_negotiated(pc, tr, remote_is_answer ? v : NULL);
+    else if (tr->sending)
       setup_sender(pc, tr);
     else {
       rtc__pc_tr_drop_sender(pc, tr, true); /* BYE: as libwebrtc does when a sender stops */
@@ -536,6 +545,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
       rtc_rtp_recv_destroy(tr->recv);
       tr->recv = NULL;
     }
+    rtc_sdp_rtp_free(v);
   }
   track_changes_fire(pc, &changes);
   /* Our stopped transceivers whose m-sections are now rejected are done. */

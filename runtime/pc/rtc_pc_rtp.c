@@ -180,20 +180,47 @@ static void keyframe_request(rtc_pc_t *pc, rtc_tr_t *tr) {
 static void report_blocks(rtc_pc_t *pc, const rtc_rtcp_rb_t *rb, size_t n) {
   for (size_t i = 0; i < n; i++) {
     rtc_tr_t *tr = by_our_ssrc(pc, rb[i].ssrc);
+    rtc_tr_layer_t *l = tr ? NULL : rtc__pc_sim_by_ssrc(pc, rb[i].ssrc, NULL, NULL);
     if (tr) rtc_rtp_send_handle_report_block(tr->send, pc->now_us, &rb[i]);
+    if (l) rtc_rtp_send_handle_report_block(l->send, pc->now_us, &rb[i]);
   }
+}
+
+/* PLI or FIR for a layer's SSRC: that layer's source is asked for a keyframe. */
+static bool layer_keyframe_request(rtc_pc_t *pc, uint32_t ssrc, bool fir) {
+  rtc_tr_t *tr;
+  size_t idx;
+  rtc_tr_layer_t *l = rtc__pc_sim_by_ssrc(pc, ssrc, &tr, &idx);
+  if (!l) return false;
+  if (fir)
+    l->firs_received++;
+  else
+    l->plis_received++;
+  rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_KEYFRAME_REQUEST);
+  if (n) {
+    n->ev.tr = rtc_tr_ref(tr);
+    n->ev.state = (int)idx + 1;
+  }
+  return true;
 }
 
 static void answer_nack(rtc_pc_t *pc, const rtc_rtcp_nack_t *nk) {
   rtc_tr_t *tr = by_our_ssrc(pc, nk->media_ssrc);
-  if (!tr) return;
-  tr->nacks_received++;
+  rtc_rtp_send_t *send = tr ? tr->send : NULL;
+  if (tr) {
+    tr->nacks_received++;
+  } else {
+    rtc_tr_layer_t *l = rtc__pc_sim_by_ssrc(pc, nk->media_ssrc, NULL, NULL);
+    if (!l) return;
+    l->nacks_received++;
+    send = l->send;
+  }
   uint16_t seqs[MAX_NACK];
   size_t n = rtc_rtcp_nack_expand(nk, seqs, MAX_NACK);
   if (n > MAX_NACK) n = MAX_NACK;
   uint8_t buf[RTC_PC_RTP_MTU + 64];
   for (size_t i = 0; i < n; i++) {
-    int len = rtc_rtp_send_rtx(tr->send, pc->now_us, seqs[i], buf, sizeof(buf));
+    int len = rtc_rtp_send_rtx(send, pc->now_us, seqs[i], buf, sizeof(buf));
     if (len > 0) rtc_transport_send_rtp(pc->transport, pc->now_us, buf, (size_t)len);
   }
 }
@@ -245,6 +272,8 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
       if (tr) {
         tr->plis_received++;
         keyframe_request(pc, tr);
+      } else {
+        layer_keyframe_request(pc, msg.u.pli.media_ssrc, false);
       }
       break;
     }
@@ -256,6 +285,8 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
         if (tr) {
           tr->firs_received++;
           keyframe_request(pc, tr);
+        } else {
+          layer_keyframe_request(pc, ssrc, true);
         }
       }
       break;
@@ -325,6 +356,7 @@ void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
       if (rtt) rtc_rtp_recv_set_rtt(tr->recv, rtt);
     }
     send_report(pc, tr, now_us);
+    if (tr->n_layers) rtc__pc_sim_reports(pc, tr, now_us, ntp_from_us(now_us));
   }
 }
 
@@ -335,7 +367,7 @@ uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
   for (size_t i = 0; i < md->n_trs; i++) {
     const rtc_tr_t *tr = md->trs[i];
     if (tr->recv) t = rtc_time_min(t, rtc_rtp_recv_poll_timeout(tr->recv));
-    any |= tr->send || tr->recv;
+    any |= tr->send || tr->recv || rtc__pc_sim_sending(tr);
   }
   if (any && rtc_transport_srtp_ready(pc->transport)) t = rtc_time_min(t, md->next_rtcp_us);
   if (md->twcc && rtc_rtp_twcc_has_pending(md->twcc)) t = rtc_time_min(t, md->next_twcc_us);
@@ -349,20 +381,15 @@ int rtc_tr_send_frame(rtc_tr_t *tr, uint32_t rtp_timestamp, const uint8_t *p, si
   return rtc_tr_send_frame_at(tr, tr->pc ? tr->pc->now_us : 0, 0, rtp_timestamp, p, len, keyframe);
 }
 
-int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uint32_t rtp_timestamp,
-                         const uint8_t *p, size_t len, bool keyframe) {
-  rtc_pc_t *pc = tr->pc;
-  if (pc && now_us > pc->now_us) pc->now_us = now_us;
-  if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send)
-    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
-  if (!rtc_transport_srtp_ready(pc->transport))
-    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
-  int r = rtc_rtp_payloader_set_frame(&tr->pl, p, len, keyframe);
+int rtc__pc_rtp_send_frame(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_payloader_t *pl,
+                           rtc_rtp_send_t *send, const char *rid, uint64_t capture_us,
+                           uint32_t rtp_timestamp, const uint8_t *p, size_t len, bool keyframe) {
+  int r = rtc_rtp_payloader_set_frame(pl, p, len, keyframe);
   if (r < 0) return rtc__tr_fail(tr, r, "sendFrame: the payloader refused the frame");
   uint8_t payload[RTC_PC_RTP_MTU], pkt[RTC_PC_RTP_MTU + 64];
   bool first = true, marker = false;
   for (;;) {
-    int n = rtc_rtp_payloader_next(&tr->pl, payload, sizeof(payload), &marker);
+    int n = rtc_rtp_payloader_next(pl, payload, sizeof(payload), &marker);
     if (n < 0) return rtc__tr_fail(tr, n, "sendFrame: payloading failed");
     if (n == 0) break;
     rtc_rtp_header_t h;
@@ -373,6 +400,10 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
     uint8_t ast[3], twcc[2];
     if (tr->ext_mid && tr->mid)
       rtc_rtp_add_ext(&h, tr->ext_mid, (const uint8_t *)tr->mid, (uint8_t)strlen(tr->mid));
+    /* RFC 8852 3.1 on every packet, as libwebrtc does: an SFU that joins the stream
+     * late (or lost the first packets) still learns which layer the SSRC is. */
+    if (rid && tr->ext_rid)
+      rtc_rtp_add_ext(&h, tr->ext_rid, (const uint8_t *)rid, (uint8_t)strlen(rid));
     if (tr->ext_abs_send_time) {
       /* 6.18 fixed-point seconds, 24 bits. */
       uint32_t v = (uint32_t)(((pc->now_us << 18) / 1000000) & 0xFFFFFF);
@@ -384,21 +415,38 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
       twcc[0] = (uint8_t)(s >> 8), twcc[1] = (uint8_t)s;
       rtc_rtp_add_ext(&h, tr->ext_twcc, twcc, 2);
     }
-    int plen = rtc_rtp_send_packet(tr->send, pc->now_us, &h, payload, (size_t)n, pkt, sizeof(pkt));
+    int plen = rtc_rtp_send_packet(send, pc->now_us, &h, payload, (size_t)n, pkt, sizeof(pkt));
     if (plen < 0) return rtc__tr_fail(tr, plen, "sendFrame: packet too large");
     r = rtc_transport_send_rtp(pc->transport, pc->now_us, pkt, (size_t)plen);
     if (r < 0) return rtc__tr_fail(tr, r, "sendFrame: the send ring is full");
     first = false;
   }
-  if (!first)
-    rtc_rtp_send_set_capture(tr->send, rtp_timestamp, capture_us ? capture_us : pc->now_us);
+  if (!first) rtc_rtp_send_set_capture(send, rtp_timestamp, capture_us ? capture_us : pc->now_us);
+  return 0;
+}
+
+int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uint32_t rtp_timestamp,
+                         const uint8_t *p, size_t len, bool keyframe) {
+  rtc_pc_t *pc = tr->pc;
+  if (pc && now_us > pc->now_us) pc->now_us = now_us;
+  bool sends = tr->n_layers ? rtc__pc_sim_sending(tr) : tr->send != NULL;
+  if (!pc || pc->closed || tr->stopped || !tr->sending || !sends)
+    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transceiver is not negotiated to send");
+  if (!rtc_transport_srtp_ready(pc->transport))
+    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
+  if (tr->n_layers)
+    return rtc__pc_sim_send_frame(pc, tr, capture_us, rtp_timestamp, p, len, keyframe);
+  int r = rtc__pc_rtp_send_frame(pc, tr, &tr->pl, tr->send, NULL, capture_us, rtp_timestamp, p, len,
+                                 keyframe);
+  if (r < 0) return r;
   tr->frames_sent++;
   return 0;
 }
 
 uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr) {
   const rtc_pc_t *pc = tr->pc;
-  if (!pc || pc->closed || tr->stopped || !tr->sending || !tr->send ||
+  bool sends = tr->n_layers ? rtc__pc_sim_sending(tr) : tr->send != NULL;
+  if (!pc || pc->closed || tr->stopped || !tr->sending || !sends ||
       !rtc_transport_srtp_ready(pc->transport) || !pc->dtls_connected_us)
     return 0;
   return pc->dtls_connected_us > tr->sending_since_us ? pc->dtls_connected_us

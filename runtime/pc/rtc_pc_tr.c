@@ -108,11 +108,28 @@ rtc_tr_t *rtc_pc_add_transceiver(rtc_pc_t *pc, const rtc_tr_init_t *init) {
                  init->kind == RTC_MEDIA_AUDIO ? "audio" : "video");
     return NULL;
   }
+  if (init->n_rids && (init->kind != RTC_MEDIA_VIDEO || init->n_rids < 2 ||
+                       init->n_rids > RTC_TR_MAX_LAYERS || !init->rids)) {
+    rtc__pc_fail(pc, RTC_EINVAL, "addTransceiver: simulcast takes 2 to %d rids, video only",
+                 RTC_TR_MAX_LAYERS);
+    return NULL;
+  }
+  for (size_t i = 0; i < init->n_rids; i++) {
+    bool dup = false;
+    for (size_t k = 0; k < i && rtc_tr_rid_valid(init->rids[i]); k++)
+      dup |= strcmp(init->rids[k], init->rids[i]) == 0;
+    if (!rtc_tr_rid_valid(init->rids[i]) || dup) {
+      rtc__pc_fail(pc, RTC_EINVAL, "addTransceiver: rid %d is %s", (int)i + 1,
+                   dup ? "a duplicate" : "not 1-16 letters, digits, '-' or '_' (RFC 8851)");
+      return NULL;
+    }
+  }
   rtc_tr_t *tr = rtc__pc_tr_new(pc, init->kind, init->direction);
   if (!tr) {
     rtc__pc_fail(pc, RTC_ELIMIT, "addTransceiver: too many transceivers or out of memory");
     return NULL;
   }
+  rtc__pc_sim_init(tr, init->rids, init->n_rids);
   memcpy(tr->prefs, prefs, n * sizeof(prefs[0]));
   tr->n_prefs = n;
   if (init->stream_id && *init->stream_id) tr->stream_id = strdup(init->stream_id);
@@ -147,27 +164,27 @@ void rtc__pc_tr_set_muted(rtc_pc_t *pc, rtc_tr_t *tr, bool muted) {
   n->ev.state = muted;
 }
 
-/* RFC 3550 6.6: an RTCP BYE for our sender's SSRC; true when queued. */
-static bool send_bye(rtc_pc_t *pc, rtc_tr_t *tr) {
+bool rtc__pc_send_bye(rtc_pc_t *pc, uint32_t ssrc) {
   if (!pc || !rtc_transport_srtp_ready(pc->transport)) return false;
   /* RFC 3550 6.1: a compound packet starts with a report (an empty RR will do), holds
    * an SDES CNAME (a MUST, as libwebrtc sends it) and BYE comes last. The media SSRC
    * only: receivers key tracks by it. */
   uint8_t buf[96];
-  rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 0};
+  rtc_rtcp_rr_t rr = {.ssrc = ssrc, .rb_count = 0};
   int n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
   if (n <= 0) return false;
   if (pc->media) {
-    int c = rtc_rtcp_write_sdes_cname(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, pc->media->cname);
+    int c = rtc_rtcp_write_sdes_cname(buf + n, sizeof(buf) - (size_t)n, ssrc, pc->media->cname);
     if (c <= 0) return false;
     n += c;
   }
-  int m = rtc_rtcp_write_bye(buf + n, sizeof(buf) - (size_t)n, tr->ssrc, NULL);
+  int m = rtc_rtcp_write_bye(buf + n, sizeof(buf) - (size_t)n, ssrc, NULL);
   if (m <= 0) return false;
   return rtc_transport_send_rtcp(pc->transport, pc->now_us, buf, (size_t)(n + m)) == 0;
 }
 
 void rtc__pc_tr_drop_sender(rtc_pc_t *pc, rtc_tr_t *tr, bool bye) {
+  rtc__pc_sim_drop(pc, tr, bye);
   if (!tr->send) return;
   rtc_rtp_send_stats_t st;
   rtc_rtp_send_get_stats(tr->send, &st);
@@ -175,7 +192,7 @@ void rtc__pc_tr_drop_sender(rtc_pc_t *pc, rtc_tr_t *tr, bool bye) {
    * one for the SSRC (another codec) since our last BYE. (An RR we sent with the SSRC
    * would allow one, but nothing waits for it: the peer's track for us is muted.) */
   bool sent = tr->sent_since_bye || st.packets > 0;
-  if (bye && sent && send_bye(pc, tr)) sent = false;
+  if (bye && sent && rtc__pc_send_bye(pc, tr->ssrc)) sent = false;
   tr->sent_since_bye = sent;
   tr->next_seq = st.next_seq;
   tr->next_rtx_seq = st.next_rtx_seq;

@@ -119,6 +119,16 @@ int rtc_rtp_send_rtx(rtc_rtp_send_t *s, uint64_t now_us, uint16_t seq, uint8_t *
     h.pt = s->cfg.rtx_pt;
     h.seq = s->rtx_seq;
     h.padding_len = 0;
+    /* RFC 8852 3.2: the RTX stream names the stream it repairs, not itself. */
+    for (uint8_t i = 0; s->cfg.rid_ext && i < h.ext_count;) {
+      if (h.ext[i].id != s->cfg.rid_ext) {
+        i++;
+      } else if (s->cfg.rrid_ext) {
+        h.ext[i++].id = s->cfg.rrid_ext;
+      } else {
+        h.ext[i] = h.ext[--h.ext_count];
+      }
+    }
     int hl = rtc_rtp_write_header(out, cap, &h);
     if (hl < 0) return hl;
     if ((size_t)hl + 2 + h.payload_len > cap) return RTC_ETOOBIG;

@@ -25,6 +25,10 @@ typedef struct rtc_rtp_send_config {
   size_t history_slots; /* sent packets kept; rounded up to a power of two; 0 = 512;
                            audio without NACK may use 1 */
   size_t max_packet;    /* largest RTP packet; 0 = 1500 */
+  /* A simulcast layer's RTX (RFC 8852 3.2): the element with id rid_ext (its
+   * rtp-stream-id) is resent as repaired-rtp-stream-id with id rrid_ext, or dropped
+   * when rrid_ext is 0. rid_ext 0: extensions resent as sent. */
+  uint8_t rid_ext, rrid_ext;
 } rtc_rtp_send_config_t;
 
 typedef struct rtc_rtp_send rtc_rtp_send_t;
@@ -44,8 +48,8 @@ int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
                         const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap);
 
 /* Answers a NACK for seq: writes the retransmission into out and returns its length.
- * With RTX: header as sent (CSRCs, extensions, marker, ts) but rtx_ssrc, rtx_pt and the
- * next RTX sequence number, payload = original seq (2 bytes) + original payload.
+ * With RTX: header as sent (CSRCs, extensions, marker, ts; the rid as repaired rid, see
+ * rid_ext) but rtx_ssrc, rtx_pt and the next RTX sequence number, payload = original seq (2 bytes) + original payload.
  * Without RTX: the original packet unchanged (RFC 4585 in-stream repair).
  * RTC_ENOTFOUND when seq left the history, RTC_EAGAIN when it was resent less than one
  * RTT ago (duplicate NACKs), RTC_ETOOBIG when cap is too small. */

@@ -48,6 +48,9 @@ const rtc__sdp_ext_entry_t rtc__sdp_exts[] = {
      3, BOTH},
     {RTC_SDP_EXT_MID, "urn:ietf:params:rtp-hdrext:sdes:mid", 4, BOTH},
     {RTC_SDP_EXT_RID, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", 10, 1u << RTC_SDP_VIDEO},
+    /* RFC 8852 3.2: what an RTX packet of a simulcast layer carries instead of the rid. */
+    {RTC_SDP_EXT_RRID, "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id", 11,
+     1u << RTC_SDP_VIDEO},
 };
 const size_t rtc__sdp_n_exts = sizeof(rtc__sdp_exts) / sizeof(rtc__sdp_exts[0]);
 

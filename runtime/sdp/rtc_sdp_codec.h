@@ -61,6 +61,7 @@ typedef enum rtc_sdp_ext_id {
   RTC_SDP_EXT_TWCC, /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
   RTC_SDP_EXT_AUDIO_LEVEL, /* urn:ietf:params:rtp-hdrext:ssrc-audio-level (RFC 6464) */
   RTC_SDP_EXT_RID,         /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id (RFC 8852) */
+  RTC_SDP_EXT_RRID, /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id (RFC 8852) */
 } rtc_sdp_ext_id_t;
 
 /* One negotiated (or offered) codec of an m-section. */

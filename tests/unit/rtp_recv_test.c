@@ -532,6 +532,38 @@ static void test_rtx_format(void) {
   rtc_rtp_send_destroy(s);
 }
 
+/* A simulcast layer's retransmission carries repaired-rtp-stream-id (RFC 8852 3.2):
+ * the rid element is resent under the rrid id, the mid untouched; without an rrid id
+ * the rid is left out rather than naming the RTX stream as the layer. */
+static void test_rtx_repaired_rid(void) {
+  for (int with_rrid = 0; with_rrid < 2; with_rrid++) {
+    rtc_rtp_send_config_t sc = {.ssrc = 0x10, .pt = 96, .clock_rate = 90000, .first_seq = 7,
+                                .has_rtx = true, .rtx_ssrc = 0x20, .rtx_pt = 97,
+                                .history_slots = 4, .rid_ext = 10,
+                                .rrid_ext = with_rrid ? 11 : 0};
+    rtc_rtp_send_t *s = rtc_rtp_send_create(&sc);
+    uint8_t pkt[200], rtx[200];
+    rtc_rtp_header_t h = {.ts = 1000};
+    rtc_rtp_add_ext(&h, 4, (const uint8_t *)"0", 1);
+    rtc_rtp_add_ext(&h, 10, (const uint8_t *)"hi", 2);
+    uint8_t pay[4] = {1, 2, 3, 4};
+    CHECK(rtc_rtp_send_packet(s, 100, &h, pay, 4, pkt, sizeof pkt) > 0);
+    int n = rtc_rtp_send_rtx(s, 200, 7, rtx, sizeof rtx);
+    CHECK(n > 0);
+    rtc_rtp_header_t r;
+    CHECK_EQ_INT(rtc_rtp_parse(rtx, (size_t)n, &r), 0);
+    CHECK(rtc_rtp_get_ext(&r, 4) && rtc_rtp_get_ext(&r, 4)->data[0] == '0');
+    CHECK(rtc_rtp_get_ext(&r, 10) == NULL);
+    const rtc_rtp_ext_t *e = rtc_rtp_get_ext(&r, 11);
+    if (with_rrid) {
+      CHECK(e && e->len == 2 && memcmp(e->data, "hi", 2) == 0);
+    } else {
+      CHECK(e == NULL);
+    }
+    rtc_rtp_send_destroy(s);
+  }
+}
+
 int main(void) {
   RUN_TEST(test_shuffled_vp8);
   RUN_TEST(test_shuffled_vp8_ffmpeg);
@@ -545,5 +577,6 @@ int main(void) {
   RUN_TEST(test_report_block);
   RUN_TEST(test_sr_rtt_and_ntp);
   RUN_TEST(test_rtx_format);
+  RUN_TEST(test_rtx_repaired_rid);
   TEST_MAIN_END();
 }

@@ -112,8 +112,9 @@ static void test_capabilities(void) {
   CHECK_EQ_INT(rtc_sdp_codec_capabilities(RTC_SDP_VIDEO, caps, 2), 6); /* count beyond max */
   CHECK_EQ_INT(rtc_sdp_codec_header_extensions(RTC_SDP_AUDIO, uris, 8), 4);
   CHECK_STR(uris[0], "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
-  CHECK_EQ_INT(rtc_sdp_codec_header_extensions(RTC_SDP_VIDEO, uris, 8), 4);
+  CHECK_EQ_INT(rtc_sdp_codec_header_extensions(RTC_SDP_VIDEO, uris, 8), 5);
   CHECK_STR(uris[3], "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+  CHECK_STR(uris[4], "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id");
 }
 
 static void test_offer_defaults_and_write(void) {
@@ -282,9 +283,10 @@ static void test_answer_chromium_offer(void) {
                                      RTC_SDP_FB_GOOG_REMB | RTC_SDP_FB_TRANSPORT_CC);
   CHECK_EQ_INT(ans.codecs[1].fb, 0);
   /* toffset, orientation, playout-delay, ... left out; ours with Chrome's ids. */
-  CHECK_EQ_INT(ans.n_exts, 4);
+  CHECK_EQ_INT(ans.n_exts, 5);
   CHECK_EQ_INT(rtc_sdp_codec_ext_id(&ans, RTC_SDP_EXT_ABS_SEND_TIME), 2);
   CHECK_EQ_INT(rtc_sdp_codec_ext_id(&ans, RTC_SDP_EXT_RID), 10);
+  CHECK_EQ_INT(rtc_sdp_codec_ext_id(&ans, RTC_SDP_EXT_RRID), 11);
 
   /* Preferences reorder (W3C setCodecPreferences on the answerer). */
   rtc_sdp_codec_cap_t p[3] = {

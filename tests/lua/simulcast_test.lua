@@ -1,0 +1,332 @@
+-- Simulcast sending (W3C sendEncodings with rids, RFC 8853 / 8851 / 8852): the
+-- sendEncodings checks, the offer's a=rid / a=simulcast, what the answer lets through,
+-- and the layers between two luartc peers. The receiver has no simulcast: it gets each
+-- layer as a track of its own through WPT's rid-as-mid munging (simulcast_munge.lua).
+local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
+local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
+local munge = dofile((arg[0]:match("^(.*)/") or ".") .. "/simulcast_munge.lua")
+
+local FIX, TMP, sh, have_ffmpeg = H.MEDIA_FIXTURES, H.TMP, H.sh, H.have_ffmpeg
+
+local ENCS = {
+  { rid = "q", scaleResolutionDownBy = 4, maxBitrate = 150000 },
+  { rid = "h", scaleResolutionDownBy = 2, maxBitrate = 500000 },
+  { rid = "f" },
+}
+
+local function outbound(pc)
+  local by_rid, n = {}, 0
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "outbound-rtp" then
+      n = n + 1
+      by_rid[s.rid or "-"] = s
+    end
+  end
+  return by_rid, n
+end
+
+-- The one-byte header extension elements of an RTP packet (RFC 8285 4.2): id -> value.
+local function rtp_exts(p)
+  local out = {}
+  local b0 = p:byte(1)
+  if not b0 or b0 % 32 < 16 then return out end -- no X bit
+  local off = 13 + 4 * (b0 % 16)
+  if p:byte(off) ~= 0xBE or p:byte(off + 1) ~= 0xDE then return out end
+  local words = p:byte(off + 2) * 256 + p:byte(off + 3)
+  local i, stop = off + 4, off + 4 + 4 * words
+  while i < stop do
+    local b = p:byte(i)
+    if b == 0 then
+      i = i + 1
+    else
+      local id, len = math.floor(b / 16), b % 16 + 1
+      out[id] = p:sub(i + 1, i + len)
+      i = i + 1 + len
+    end
+  end
+  return out
+end
+
+local function raises(fn, pattern, what)
+  local okc, err = pcall(fn)
+  ok(not okc, what .. ": expected an error")
+  ok(tostring(err):match(pattern), what .. ": expected " .. pattern .. ", got " .. tostring(err))
+end
+
+test("sendEncodings: W3C validation, defaults, trimming", function()
+  local pc = H.pc()
+  raises(function() pc:addTransceiver("video", { sendEncodings = { { rid = "a" }, { rid = "a" } } }) end,
+    "^TypeError", "duplicate rid")
+  raises(function() pc:addTransceiver("video", { sendEncodings = { { rid = "a" }, {} } }) end,
+    "^TypeError", "a rid missing")
+  raises(function() pc:addTransceiver("video", { sendEncodings = { { rid = "a b" }, { rid = "c" } } }) end,
+    "^TypeError", "rid syntax")
+  raises(function() pc:addTransceiver("video", { sendEncodings = { { rid = string.rep("x", 17) }, { rid = "c" } } }) end,
+    "^TypeError", "rid too long")
+  raises(function() pc:addTransceiver("video", { sendEncodings = { { rid = "a", scaleResolutionDownBy = 0.5 }, { rid = "b" } } }) end,
+    "^RangeError", "scaleResolutionDownBy below 1")
+  eq(#pc:getTransceivers(), 0, "nothing made by a failed call")
+  -- four encodings: trimmed to libwebrtc's three; scaleResolutionDownBy 4, 2, 1
+  local t = assert(pc:addTransceiver("video", { sendEncodings = {
+    { rid = "a" }, { rid = "b" }, { rid = "c" }, { rid = "d" } } }))
+  local p = t.sender:getParameters()
+  eq(#p.encodings, 3, "trimmed to 3")
+  eq(p.encodings[1].rid, "a")
+  eq(p.encodings[3].rid, "c")
+  eq(p.encodings[1].scaleResolutionDownBy, 4)
+  eq(p.encodings[2].scaleResolutionDownBy, 2)
+  eq(p.encodings[3].scaleResolutionDownBy, 1)
+  eq(p.encodings[2].active, true)
+  -- a lone encoding loses its rid (W3C) and makes no simulcast
+  local t1 = assert(pc:addTransceiver("video", { sendEncodings = { { rid = "x", maxBitrate = 1000 } } }))
+  local p1 = t1.sender:getParameters()
+  eq(#p1.encodings, 1)
+  eq(p1.encodings[1].rid, nil)
+  eq(p1.encodings[1].maxBitrate, 1000)
+  -- audio: one encoding
+  local ta = assert(pc:addTransceiver("audio", { sendEncodings = { { rid = "a" }, { rid = "b" } } }))
+  eq(#ta.sender:getParameters().encodings, 1)
+  local offer = assert(pc:createOffer())
+  local _, n_sim = offer.sdp:gsub("a=simulcast:", "")
+  eq(n_sim, 1, "only the three-layer transceiver offers simulcast")
+end)
+
+test("setParameters: transactionId, unchanged encodings, active", function()
+  local pc = H.pc()
+  local t = assert(pc:addTransceiver("video", { direction = "sendonly", sendEncodings = ENCS }))
+  local p = t.sender:getParameters()
+  eq(p.encodings[1].maxBitrate, 150000)
+  p.encodings[2].active = false
+  assert(t.sender:setParameters(p))
+  eq(t.sender:getParameters().encodings[2].active, false)
+  local r, err, name = t.sender:setParameters(p)
+  eq(r, nil, "a transaction is used once")
+  eq(name, "EINVALIDMODIFICATION", err)
+  p = t.sender:getParameters()
+  p.encodings[3] = nil
+  r, err, name = t.sender:setParameters(p)
+  eq(name, "EINVALIDMODIFICATION", "fewer encodings: " .. tostring(err))
+  p = t.sender:getParameters()
+  p.encodings[1].rid = "z"
+  r, err, name = t.sender:setParameters(p)
+  eq(name, "EINVALIDMODIFICATION", "another rid: " .. tostring(err))
+end)
+
+test("the offer: a=rid send per layer, a=simulcast:send, rid extensions, no a=ssrc", function()
+  local pc = H.pc()
+  assert(pc:addTransceiver("video", { direction = "sendonly", sendEncodings = ENCS }))
+  local sdp = assert(pc:createOffer()).sdp
+  ok(sdp:match("a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\n"), "a=rid lines", sdp)
+  ok(sdp:match("a=simulcast:send q;h;f\r\n"), "a=simulcast line")
+  ok(sdp:match("a=extmap:%d+ urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id\r\n"), "rid extension")
+  ok(sdp:match("a=extmap:%d+ urn:ietf:params:rtp%-hdrext:sdes:repaired%-rtp%-stream%-id\r\n"), "rrid extension")
+  ok(not sdp:match("a=ssrc"), "no a=ssrc lines", sdp)
+  ok(sdp:match("a=msid:"), "a=msid stays")
+end)
+
+-- a offers three layers of a file track to b; b gets them as three tracks (munged).
+-- keep: the rids the folded answer receives. Returns a, b, the transceiver, b's tracks
+-- by rid, and their recorders.
+-- Two pcs whose candidates cross with the mids each side knows (b's m-sections are
+-- the rids, a's the one video mid).
+local function munged_pair()
+  local a, b = H.pc(), H.pc()
+  local function forward(to, mid_of)
+    return function(ev)
+      local c = ev.candidate
+      if not c or to.signalingState == "closed" then return end
+      local cand = { candidate = c.candidate, sdpMid = mid_of(), sdpMLineIndex = 0 }
+      rtc.spawn(function()
+        while to.remoteDescription == nil and to.signalingState ~= "closed" do rtc.sleep(1) end
+        if to.signalingState ~= "closed" then to:addIceCandidate(cand) end
+      end)
+    end
+  end
+  local a_mid
+  a.onicecandidate = forward(b, function() return "q" end)
+  b.onicecandidate = forward(a, function() return a_mid end)
+  return a, b, function(mid) a_mid = mid end
+end
+
+local function three_layers(keep, encs, track)
+  local a, b, set_mid = munged_pair()
+  track = track or assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  local t = assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = encs or ENCS }))
+  local tracks, recs = {}, {}
+  b.ontrack = function(ev) tracks[ev.transceiver.mid] = ev.track end
+  local offer = assert(a:createOffer())
+  assert(a:setLocalDescription(offer))
+  local split, rids, info = munge.split_offer(offer.sdp)
+  set_mid(info.mid)
+  eq(#rids, 3)
+  assert(b:setRemoteDescription({ type = "offer", sdp = split }))
+  local answer = assert(b:createAnswer())
+  assert(b:setLocalDescription(answer))
+  assert(a:setRemoteDescription({ type = "answer", sdp = munge.fold_answer(answer.sdp, info, keep) }))
+  H.waitFor(function() return tracks.q and tracks.h and tracks.f end, "three tracks on b")
+  return a, b, t, tracks, track
+end
+
+test("three layers reach a receiver as three tracks; each records and decodes", function()
+  local a, b, t, tracks, track = three_layers()
+  local recs, frames, rid_elems = {}, {}, {}
+  local rid_id = tonumber(a.localDescription.sdp:match("a=extmap:(%d+) urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id"))
+  for rid, tr in pairs(tracks) do
+    recs[rid] = assert(rtc.media.record(tr, TMP .. "/luartc-simulcast-" .. rid .. ".ivf"))
+    rid_elems[rid] = {}
+    tr.onrtp = function(ev)
+      local v = rtp_exts(ev.data)[rid_id] or "none"
+      rid_elems[rid][v] = (rid_elems[rid][v] or 0) + 1
+    end
+  end
+  rtc.sleep(2000)
+  local out, n = outbound(a)
+  eq(n, 3, "one outbound-rtp per layer")
+  local ssrcs = {}
+  for _, rid in ipairs { "q", "h", "f" } do
+    local s = out[rid]
+    ok(s, "outbound-rtp for " .. rid)
+    ok(s.packetsSent > 50 and s.bytesSent > 20000 and s.framesSent > 40,
+      rid .. ": packets/bytes/frames", s.packetsSent, s.bytesSent, s.framesSent)
+    ok(not ssrcs[s.ssrc], "distinct SSRCs")
+    ssrcs[s.ssrc] = rid
+    print(string.format("  layer %s ssrc %u: packetsSent %d bytesSent %d framesSent %d", rid, s.ssrc,
+      s.packetsSent, s.bytesSent, s.framesSent))
+  end
+  -- b's inbound streams are a's layer SSRCs, one per track
+  local seen = 0
+  for _, s in pairs(b:getStats()) do
+    if s.type == "inbound-rtp" then
+      ok(ssrcs[s.ssrc], "b receives one of a's layer SSRCs", s.ssrc)
+      eq(ssrcs[s.ssrc], s.mid, "layer " .. tostring(ssrcs[s.ssrc]) .. " on its own m-section")
+      ok(s.framesReceived > 40, "frames on " .. s.mid, s.framesReceived)
+      seen = seen + 1
+    end
+  end
+  eq(seen, 3, "three inbound-rtp on b")
+  for rid, seen_vals in pairs(rid_elems) do
+    ok(next(seen_vals), "packets of layer " .. rid .. " seen")
+    for v, count in pairs(seen_vals) do
+      eq(v, rid, "every packet of layer " .. rid .. " carries its rid (" .. count .. " packets)")
+    end
+  end
+  for rid, rec in pairs(recs) do
+    local st = rec:stats()
+    rec:close()
+    ok(st.frames > 40, rid .. ": frames recorded", st.frames)
+    eq(st.errors, 0, rid .. ": recorder errors")
+    frames[rid] = st.frames
+    if have_ffmpeg then
+      local path = TMP .. "/luartc-simulcast-" .. rid .. ".ivf"
+      local out = sh("ffmpeg -v error -i " .. path .. " -f null - ")
+      eq(out, "", rid .. ": ffmpeg decodes the layer without errors")
+    end
+  end
+  print(string.format("  recorded frames q %d h %d f %d", frames.q, frames.h, frames.f))
+  track:stop()
+end, 30000)
+
+test("a PLI for one layer's SSRC asks that layer; setParameters active=false stops it", function()
+  local a, b, t, tracks, track = three_layers()
+  local asked = {}
+  track.onkeyframerequest = function(ev) asked[#asked + 1] = ev.rid end
+  H.waitFor(function() return tracks.h.muted == false end, "h unmuted")
+  rtc.sleep(300)
+  local before = outbound(a)
+  assert(tracks.h:requestKeyframe())
+  H.waitFor(function() return #asked > 0 end, "keyframe request on a")
+  eq(asked[1], "h", "the layer asked")
+  local out = outbound(a)
+  eq(out.h.pliCount, 1, "PLI counted on h")
+  eq(out.q.pliCount, before.q.pliCount, "not on q")
+  eq(out.f.pliCount, before.f.pliCount, "not on f")
+  -- h inactive: its packets stop, the others go on
+  local p = t.sender:getParameters()
+  p.encodings[2].active = false
+  assert(t.sender:setParameters(p))
+  rtc.sleep(100)
+  local s1 = outbound(a)
+  rtc.sleep(700)
+  local s2 = outbound(a)
+  eq(s2.h.packetsSent, s1.h.packetsSent, "h sends nothing while inactive")
+  ok(s2.q.packetsSent > s1.q.packetsSent and s2.f.packetsSent > s1.f.packetsSent, "q and f go on")
+  eq(s2.h.active, false)
+  p = t.sender:getParameters()
+  p.encodings[2].active = true
+  assert(t.sender:setParameters(p))
+  rtc.sleep(500)
+  ok(outbound(a).h.packetsSent > s2.h.packetsSent, "h again")
+  track:stop()
+end, 30000)
+
+test("the answer decides: an omitted layer and a paused one are not sent", function()
+  local a, b, t, tracks, track = three_layers({ "q", "~f" })
+  rtc.sleep(1000)
+  local out, n = outbound(a)
+  eq(n, 1, "one layer sends")
+  ok(out.q and out.q.packetsSent > 20, "q sends")
+  for _, s in pairs(b:getStats()) do
+    if s.type == "inbound-rtp" then eq(s.mid, "q", "b receives q only") end
+  end
+  track:stop()
+end, 30000)
+
+test("an answer without a=simulcast: the first layer alone, without rid", function()
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local got
+  b.ontrack = function(ev) got = ev.track end
+  local rtp = {}
+  assert(H.negotiate(a, b)) -- luartc answers simulcast with none
+  H.waitFor(function() return got end, "track")
+  got.onrtp = function(ev) rtp[#rtp + 1] = ev.data end
+  rtc.sleep(1000)
+  local out, n = outbound(a)
+  eq(n, 1, "one stream")
+  ok(out.q and out.q.packetsSent > 20, "the first encoding sends")
+  local fr = 0
+  for _, s in pairs(b:getStats()) do
+    if s.type == "inbound-rtp" then fr = s.framesReceived end
+  end
+  ok(fr > 20, "b receives frames", fr)
+  ok(#rtp > 0, "packets seen")
+  local rid_id = tonumber(a.localDescription.sdp:match("a=extmap:(%d+) urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id"))
+  local mid_id = tonumber(a.localDescription.sdp:match("a=extmap:(%d+) urn:ietf:params:rtp%-hdrext:sdes:mid"))
+  ok(rid_id and mid_id, "extension ids")
+  for _, p in ipairs(rtp) do
+    local e = rtp_exts(p)
+    ok(e[mid_id], "the mid element is there")
+    eq(e[rid_id], nil, "no rtp-stream-id without negotiated simulcast")
+  end
+  track:stop()
+end, 30000)
+
+test("an encoding with its own track feeds that layer alone", function()
+  -- q plays frames the script writes; h and f the file
+  local own = rtc.MediaStreamTrack { kind = "video", codec = "VP8" }
+  local encs = { { rid = "q", track = own }, { rid = "h" }, { rid = "f" } }
+  local a, b, t, tracks, track = three_layers(nil, encs)
+  local got = { q = {}, h = 0 }
+  tracks.q.onframe = function(ev) got.q[#got.q + 1] = ev.data end
+  tracks.h.onframe = function() got.h = got.h + 1 end
+  -- a VP8 keyframe header (RFC 6386 9.1: P bit 0, start code, 16x16) and a marker
+  local function frame(i)
+    return string.char(0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x10, 0x00, 0x10, 0x00) .. "own-frame-" .. i
+  end
+  for i = 1, 20 do
+    own:write(frame(i), { keyframe = true })
+    rtc.sleep(33)
+  end
+  H.waitFor(function() return #got.q >= 15 end, "q gets the written frames")
+  for _, f in ipairs(got.q) do
+    ok(f:match("own%-frame%-%d+$"), "q carries only the own track's frames")
+  end
+  ok(got.h > 10, "h gets the file", got.h)
+  local out = outbound(a)
+  ok(out.q.framesSent >= 15 and out.q.framesSent <= 20, "q framesSent", out.q.framesSent)
+  ok(out.h.framesSent > out.q.framesSent, "h framesSent from the file")
+  track:stop()
+end, 30000)
+
+H.run()
