@@ -1205,6 +1205,103 @@ for (const side of ['L', 'P']) {
   }, { only: MEDIA_PEERS });
 }
 
+// Simulcast to a receiver without simulcast: the trick of WPT's
+// webrtc/simulcast/simulcast.js (our own code). MID and RID header extensions have the
+// same wire format, so the receiver gets an offer with one m-section per rid (mid = the
+// rid), the rid extension's id mapped to MID: it routes each layer to a track of its own.
+// Its answer is folded back into one m-section receiving the layers for the sender.
+const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+const EXT_RRID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+function sdpSplit(sdp) {
+  const lines = sdp.split(/\r?\n/).filter((l) => l);
+  const session = [], sections = [];
+  for (const l of lines) {
+    if (l.startsWith('m=')) sections.push([l]);
+    else if (sections.length) sections[sections.length - 1].push(l);
+    else session.push(l);
+  }
+  return { session, sections };
+}
+const sdpJoin = (session, sections) => [...session, ...sections.flat()].join('\r\n') + '\r\n';
+function extIds(sec) {
+  const ids = {};
+  for (const l of sec) {
+    const m = /^a=extmap:(\d+)\S* (\S+)/.exec(l);
+    if (m) ids[m[2]] = Number(m[1]);
+  }
+  return ids;
+}
+function simulcastOfferToMids(sdp) {
+  const { session, sections } = sdpSplit(sdp);
+  assert(sections.length === 1, `one m-section expected, the offer has ${sections.length}`);
+  const sec = sections[0];
+  const ids = extIds(sec);
+  const mid = sec.find((l) => l.startsWith('a=mid:')).slice(6);
+  const rids = sec.map((l) => /^a=rid:(\S+) send/.exec(l)).filter(Boolean).map((m) => m[1]);
+  assert(ids[EXT_MID] && ids[EXT_RID] && rids.length, `the offer has no simulcast: ${sec.join(' | ')}`);
+  const out = rids.map((rid) => sec.flatMap((l) => {
+    const id = Number((/^a=extmap:(\d+)/.exec(l) || [])[1]);
+    if (/^a=(rid|simulcast):/.test(l) || id === ids[EXT_RRID]) return [];
+    if (l.startsWith('a=mid:')) return [`a=mid:${rid}`];
+    if (id === ids[EXT_MID]) return [`a=extmap:${id} ${EXT_RID}`];
+    if (id === ids[EXT_RID]) return [`a=extmap:${id} ${EXT_MID}`];
+    if (l.startsWith('a=msid:')) return [`${l}-${rid}`];
+    return [l];
+  }));
+  const sess = session.map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${rids.join(' ')}` : l));
+  return { sdp: sdpJoin(sess, out), info: { mid, ids, rids } };
+}
+function midsAnswerToSimulcast(sdp, info) {
+  const { session, sections } = sdpSplit(sdp);
+  const sec = sections[0].map((l) => {
+    const m = /^a=extmap:(\d+)\S* (\S+)/.exec(l);
+    if (l.startsWith('a=mid:')) return `a=mid:${info.mid}`;
+    if (m && m[2] === EXT_MID) return `a=extmap:${m[1]} ${EXT_RID}`;
+    if (m && m[2] === EXT_RID) return `a=extmap:${m[1]} ${EXT_MID}`;
+    return l;
+  });
+  if (info.ids[EXT_RRID]) sec.push(`a=extmap:${info.ids[EXT_RRID]} ${EXT_RRID}`);
+  for (const r of info.rids) sec.push(`a=rid:${r} recv`);
+  sec.push(`a=simulcast:recv ${info.rids.join(';')}`);
+  const sess = session.map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${info.mid}` : l));
+  return sdpJoin(sess, [sec]);
+}
+
+// luartc publishes a VP8 file in three simulcast layers (q, h, f) as a bot does to an
+// SFU; Chromium, given the munged offer, receives each layer as a track and decodes it.
+test('media-luartc-simulcast-to-peer', async (t) => {
+  await setup(t, { secure: true, trickle: false });
+  t.L.cmd({ op: 'addfile', file: path.join(FIXTURES, 'vp8.ivf'), simulcast: ['q', 'h', 'f'] });
+  await t.L.wait((e) => e.ev === 'mediaadded', { what: 'file track' });
+  t.L.cmd({ op: 'offer' });
+  const offer = await t.L.wait((e) => e.ev === 'sdp' && e.type === 'offer', { what: 'offer' });
+  assert(/a=simulcast:send q;h;f\r\n/.test(offer.sdp) && !/a=ssrc:/.test(offer.sdp), `luartc's offer: ${offer.sdp}`);
+  const split = simulcastOfferToMids(offer.sdp);
+  t.P.cmd({ op: 'remote', type: 'offer', sdp: split.sdp });
+  const answer = await t.P.wait((e) => e.ev === 'sdp' && e.type === 'answer', { what: 'answer' });
+  t.L.cmd({ op: 'remote', type: 'answer', sdp: midsAnswerToSimulcast(answer.sdp, split.info) });
+  await bothConnected(t);
+  await t.P.waitCount((e) => e.ev === 'track' && e.kind === 'video', 3, { what: 'three video tracks' });
+  await sleep(1000);
+  const a = await mstats(t.P);
+  await sleep(3000);
+  const b = await mstats(t.P);
+  const l = await mstats(t.L);
+  const layers = l.layers || [];
+  assert(layers.length === 3, `luartc outbound-rtp layers ${JSON.stringify(layers)}`);
+  const notes = [];
+  for (const rid of ['q', 'h', 'f']) {
+    const x = a.inboundAll.find((s) => s.mid === rid) || {}, y = b.inboundAll.find((s) => s.mid === rid);
+    assert(y && y.framesDecoded > (x.framesDecoded || 0) && y.framesDecoded > 30,
+      `Chromium layer ${rid} framesDecoded ${x.framesDecoded} -> ${y && y.framesDecoded}: ${JSON.stringify(b.inboundAll)}`);
+    const lay = layers.find((s) => s.rid === rid);
+    assert(lay && lay.ssrc === y.ssrc, `layer ${rid}: luartc ssrc ${lay && lay.ssrc}, Chromium receives ${y.ssrc}`);
+    notes.push(`${rid}: ${y.framesDecoded} frames decoded, ${lay.packetsSent} packets sent`);
+  }
+  t.note = notes.join('; ');
+}, { only: ['chromium'] });
+
 test('media-h264-both-ways', async (t) => {
   await setup(t, { secure: true });
   const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');

@@ -181,8 +181,11 @@
       r.forEach((s) => {
         if (s.type === 'codec') out.codecs[s.id] = s.mimeType;
       });
+      out.inboundAll = [];
       r.forEach((s) => {
         if (s.type === 'inbound-rtp') {
+          out.inboundAll.push({ kind: s.kind, mid: s.mid, ssrc: s.ssrc, packetsReceived: s.packetsReceived,
+            framesDecoded: s.framesDecoded, frameWidth: s.frameWidth });
           out.inbound[s.kind] = { packetsReceived: s.packetsReceived, framesDecoded: s.framesDecoded,
             framesReceived: s.framesReceived, totalSamplesReceived: s.totalSamplesReceived,
             concealedSamples: s.concealedSamples, keyFramesDecoded: s.keyFramesDecoded,

@@ -250,10 +250,20 @@ function ops.close()
   emit({ ev = "closed" })
 end
 
--- addfile {file, loop, stream}: a file track (tests/fixtures/media/...) sent with addTrack
+-- addfile {file, loop, stream, simulcast}: a file track (tests/fixtures/media/...) sent
+-- with addTrack; with simulcast (a list of rids), with addTransceiver sendonly and one
+-- encoding per rid (every layer sends the file)
 function ops.addfile(c)
   local track = check(rtc.media.open(c.file, { loop = c.loop ~= false }))
-  local sender = check(pc:addTrack(track, { id = c.stream or "luartc" }))
+  local sender
+  if c.simulcast then
+    local encs = {}
+    for i, rid in ipairs(c.simulcast) do encs[i] = { rid = rid } end
+    sender = check(pc:addTransceiver(track, { direction = "sendonly", streams = { { id = c.stream or "luartc" } },
+      sendEncodings = encs })).sender
+  else
+    sender = check(pc:addTrack(track, { id = c.stream or "luartc" }))
+  end
   media.tracks[#media.tracks + 1] = { track = track, sender = sender }
   emit({ ev = "mediaadded", kind = track.kind, codec = track.codec, id = track.id })
 end
@@ -325,6 +335,11 @@ function ops.mstats()
         framesDropped = s.framesDropped, pliCount = s.pliCount }
     elseif s.type == "outbound-rtp" then
       out.outbound[s.kind] = { packetsSent = s.packetsSent, framesSent = s.framesSent, bytesSent = s.bytesSent }
+      if s.rid then -- a simulcast layer
+        out.layers = out.layers or {}
+        out.layers[#out.layers + 1] = { rid = s.rid, ssrc = s.ssrc, packetsSent = s.packetsSent,
+          framesSent = s.framesSent, bytesSent = s.bytesSent }
+      end
     end
   end
   emit(out)
