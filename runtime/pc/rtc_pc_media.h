@@ -165,7 +165,9 @@ void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
  * lists unpaused ("~rid" is paused) with an "a=rid:<rid> recv" line; an answer
  * without a=simulcast (or without the rtp-stream-id extension) gets the first layer
  * only, without rid (RFC 8853 5.3, JSEP 5.8). An answer we write (the peer offered)
- * negotiates no simulcast: the first layer only, its SSRC signalled.
+ * sends the rids the offer's a=simulcast:recv asks for among ours (JSEP 5.3.1), with
+ * "a=rid:<rid> send" and "a=simulcast:send"; none: the first layer only, its SSRC
+ * signalled.
  * Each layer has its own SSRC (and RTX SSRC), sequence numbers, SR and SDES, and
  * carries its rid in every packet (repaired-rtp-stream-id on RTX). NACK, PLI and FIR
  * for a layer's SSRC act on that layer: RTC_PC_EVENT_KEYFRAME_REQUEST has ev.state =

@@ -139,11 +139,16 @@ int rtc__pc_rtp_send_frame(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_payloader_t *pl,
 
 /* rtc_pc_simulcast.c: the layers of a transceiver with rids. */
 int rtc__pc_sim_init(rtc_tr_t *tr, const char *const *rids, size_t n);
-/* Our offer's a=rid and a=simulcast lines. */
-int rtc__pc_sim_write_offer(const rtc_tr_t *tr, rtc_sdp_media_t *m);
-/* A completed negotiation that sends: the layers the answer (view; NULL when the
- * answer is ours) takes get senders, the others lose theirs. */
-void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer);
+/* The a=rid send and a=simulcast:send lines for the layers marked in layers[] (nothing
+ * when none is). */
+int rtc__pc_sim_write(const rtc_tr_t *tr, rtc_sdp_media_t *m, const bool *layers);
+/* Our answer to the peer's offer (view): the layers it asks to receive (a=simulcast:recv
+ * and a=rid recv) marked in layers[]; returns how many. */
+size_t rtc__pc_sim_answer_layers(const rtc_tr_t *tr, const rtc_sdp_rtp_t *offer, bool *layers);
+/* A completed negotiation that sends: the layers the answer (view; ours: our answer,
+ * its a=simulcast:send, else the peer's, its a=simulcast:recv) takes get senders,
+ * the others lose theirs. */
+void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer, bool ours);
 void rtc__pc_sim_drop(rtc_pc_t *pc, rtc_tr_t *tr, bool bye);
 bool rtc__pc_sim_sending(const rtc_tr_t *tr);
 /* The layer whose media SSRC is ssrc (its transceiver in *trp, index in *idx). */

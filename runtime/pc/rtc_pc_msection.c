@@ -80,16 +80,17 @@ static rtc_sdp_kind_t sdp_kind(rtc_media_kind_t k) {
 
 /* The RTP attributes of one of our m-sections: codecs and extensions (sdp/ writes
  * them), direction, and when we send: msid and SSRCs (RFC 8830, RFC 5576, RFC 4588). */
+/* layers: the simulcast layers this description sends (NULL: none, one stream). */
 static int write_rtp_attrs(rtc_pc_t *pc, rtc_tr_t *tr, rtc_sdp_media_t *m, rtc_tr_direction_t dir,
-                           const rtc_sdp_codec_set_t *set, bool offer) {
+                           const rtc_sdp_codec_set_t *set, const bool *layers) {
   int r = rtc_sdp_codec_write(m, set);
   m->rtcp_mux = true;
   m->direction = sdp_dir(dir);
-  if (!r && dir_sends(dir) && offer && tr->n_layers) {
-    /* Simulcast: the layers by rid, no SSRCs (Chrome's unified-plan offers have none:
-     * an SFU learns them from the rid extension). */
+  if (!r && dir_sends(dir) && layers) {
+    /* Simulcast: the layers by rid, no SSRCs (Chrome's unified-plan offers and answers
+     * have none: an SFU learns them from the rid extension). */
     r = rtc_sdp_rtp_add_msid(m, tr->stream_id, tr->track_id);
-    if (!r) r = rtc__pc_sim_write_offer(tr, m);
+    if (!r) r = rtc__pc_sim_write(tr, m, layers);
   } else if (!r && dir_sends(dir)) {
     r = rtc_sdp_rtp_add_msid(m, tr->stream_id, tr->track_id);
     const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(set);
@@ -115,7 +116,9 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
   if (!r)
     r = rtc_sdp_codec_offer(space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
                             tr->n_prefs, &tr->offered);
-  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, true);
+  bool all[RTC_TR_MAX_LAYERS]; /* an offer offers every layer */
+  memset(all, 1, sizeof(all));
+  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL);
   tr->mline = (int)s->n_media - 1;
   return r;
 }
@@ -174,6 +177,9 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   }
   int cr = rtc_sdp_codec_answer(space, sdp_kind(tr->kind), v,
                                 tr->n_prefs ? tr->prefs : NULL, tr->n_prefs, &set, NULL, 0);
+  bool layers[RTC_TR_MAX_LAYERS];
+  bool sim = cr >= 0 && tr->n_layers && rtc_sdp_codec_ext_id(&set, RTC_SDP_EXT_RID) &&
+             rtc__pc_sim_answer_layers(tr, v, layers) > 0;
   rtc_sdp_rtp_free(v);
   if (cr < 0) return rtc__pc_add_rejected(s, om); /* no codec in common */
   rtc_sdp_media_t *m = rtc_sdp_add_media(s, om->type, 9, om->proto, "0");
@@ -189,7 +195,7 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   rtc_tr_direction_t offered = tr_dir(om->direction);
   rtc_tr_direction_t dir = dir_make(dir_sends(tr->direction) && dir_recvs(offered),
                                     dir_recvs(tr->direction) && dir_sends(offered));
-  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, false);
+  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, sim ? layers : NULL);
   return r;
 }
 
@@ -535,7 +541,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     tr->receiving = dir_recvs(cur);
     track_changes_note(&changes, tr, tr->receiving, remote_is_answer, streams);
     if (tr->sending && tr->n_layers)
-      rtc__pc_sim_negotiated(pc, tr, remote_is_answer ? v : NULL);
+      rtc__pc_sim_negotiated(pc, tr, v, !remote_is_answer);
     else if (tr->sending)
       setup_sender(pc, tr);
     else {

@@ -74,17 +74,20 @@ int rtc_tr_set_layer_separate(rtc_tr_t *tr, size_t i, bool separate) {
   return 0;
 }
 
-int rtc__pc_sim_write_offer(const rtc_tr_t *tr, rtc_sdp_media_t *m) {
+int rtc__pc_sim_write(const rtc_tr_t *tr, rtc_sdp_media_t *m, const bool *layers) {
   /* RFC 8853 5.1: "a=simulcast:send q;h;f", each stream a rid of its own (no
    * alternatives), after the a=rid lines that define them (RFC 8851 4). */
   char list[RTC_TR_MAX_LAYERS * (RTC_TR_RID_MAX + 1) + 8] = "send ";
+  bool any = false;
   for (size_t i = 0; i < tr->n_layers; i++) {
+    if (!layers[i]) continue;
     int r = rtc_sdp_rtp_add_rid(m, tr->layers[i].rid, true, NULL);
     if (r) return r;
-    if (i) strcat(list, ";");
+    if (any) strcat(list, ";");
     strcat(list, tr->layers[i].rid);
+    any = true;
   }
-  return rtc_sdp_rtp_add_simulcast(m, list);
+  return any ? rtc_sdp_rtp_add_simulcast(m, list) : 0;
 }
 
 /* Whether rid is a stream of the a=simulcast list ("q;h;~f", alternatives "a,b"),
@@ -106,10 +109,29 @@ static bool list_has(const char *list, const char *rid, bool *paused) {
   return false;
 }
 
-static bool answer_has_recv_rid(const rtc_sdp_rtp_t *a, const char *rid) {
+static bool has_rid(const rtc_sdp_rtp_t *a, const char *rid, bool send) {
   for (size_t i = 0; i < a->n_rids; i++)
-    if (!a->rids[i].send && strcmp(a->rids[i].id, rid) == 0) return true;
+    if (a->rids[i].send == send && strcmp(a->rids[i].id, rid) == 0) return true;
   return false;
+}
+
+/* Layer i goes to the peer by this description: its rid in the list (the peer's
+ * receive side), unpaused, with an a=rid line of the same direction. */
+static bool layer_listed(const rtc_tr_layer_t *l, const char *list, const rtc_sdp_rtp_t *v,
+                         bool send) {
+  bool paused = false;
+  return list && list_has(list, l->rid, &paused) && !paused && has_rid(v, l->rid, send);
+}
+
+size_t rtc__pc_sim_answer_layers(const rtc_tr_t *tr, const rtc_sdp_rtp_t *offer, bool *layers) {
+  /* JSEP 5.3.1 / RFC 8853 5.3: the answerer sends the rids the offer asks to receive
+   * among its own encodings, in its own order; none in common: no simulcast. */
+  size_t n = 0;
+  for (size_t i = 0; i < tr->n_layers; i++) {
+    layers[i] = layer_listed(&tr->layers[i], offer->simulcast_recv, offer, false);
+    n += layers[i];
+  }
+  return n;
 }
 
 static void layer_drop(rtc_pc_t *pc, rtc_tr_layer_t *l, bool bye) {
@@ -162,19 +184,19 @@ static void layer_setup(rtc_pc_t *pc, rtc_tr_t *tr, rtc_tr_layer_t *l) {
             tr->mid ? tr->mid : "?", c->name);
 }
 
-void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer) {
+void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer, bool ours) {
   /* JSEP 5.8 / RFC 8853 5.3: without a=simulcast in the answer (or without the rid
-   * extension to tell the layers apart), the first encoding alone, without rid. */
-  bool sim = answer && answer->simulcast_recv && tr->ext_rid;
+   * extension to tell the layers apart), the first encoding alone, without rid. The
+   * peer's answer says what it receives; ours what we send. */
+  const char *list = answer ? (ours ? answer->simulcast_send : answer->simulcast_recv) : NULL;
+  bool sim = list && tr->ext_rid;
   bool was = tr->simulcast;
   tr->simulcast = sim;
   if (was != sim) rtc__pc_sim_drop(pc, tr, true); /* the rid extension comes or goes */
   for (size_t i = 0; i < tr->n_layers; i++) {
     rtc_tr_layer_t *l = &tr->layers[i];
-    bool paused = false;
     if (sim)
-      l->accepted = list_has(answer->simulcast_recv, l->rid, &paused) && !paused &&
-                    answer_has_recv_rid(answer, l->rid);
+      l->accepted = layer_listed(l, list, answer, ours);
     else
       l->accepted = i == 0;
     if (l->accepted)

@@ -302,6 +302,34 @@ test("an answer without a=simulcast: the first layer alone, without rid", functi
   track:stop()
 end, 30000)
 
+test("answering an offer that asks for simulcast: the layers it asks for, in our answer", function()
+  -- b (an SFU's role) offers to receive h and f (and a rid "x" a has not); a answers
+  -- sending h and f: a=rid send, a=simulcast:send, no a=ssrc
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  local t = assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  assert(b:addTransceiver("video", { direction = "recvonly" }))
+  local offer = assert(b:createOffer())
+  assert(b:setLocalDescription(offer))
+  local sdp = offer.sdp:gsub("(a=rtcp%-rsize\r\n)", "%1a=rid:h recv\r\na=rid:f recv\r\na=rid:x recv\r\na=simulcast:recv x;h;f\r\n", 1)
+  ok(sdp:match("a=simulcast:recv"), "munged", sdp)
+  assert(a:setRemoteDescription({ type = "offer", sdp = sdp }))
+  local answer = assert(a:createAnswer())
+  ok(answer.sdp:match("a=rid:h send\r\na=rid:f send\r\na=simulcast:send h;f\r\n"), "the answer sends h and f", answer.sdp)
+  ok(not answer.sdp:match("a=rid:q") and not answer.sdp:match("a=rid:x"), "not q, not x")
+  ok(not answer.sdp:match("a=ssrc"), "no a=ssrc")
+  assert(a:setLocalDescription(answer))
+  assert(b:setRemoteDescription(answer))
+  eq(t.mid, "0", "a's transceiver took b's m-section")
+  H.waitFor(function() return b.connectionState == "connected" end, "connected")
+  rtc.sleep(700)
+  local out, n = outbound(a)
+  eq(n, 2, "two layers send")
+  ok(out.h and out.h.packetsSent > 10 and out.f and out.f.packetsSent > 10, "h and f send")
+  eq(out.q, nil, "q does not")
+  track:stop()
+end, 30000)
+
 test("an encoding with its own track feeds that layer alone", function()
   -- q plays frames the script writes; h and f the file
   local own = rtc.MediaStreamTrack { kind = "video", codec = "VP8" }
