@@ -226,6 +226,76 @@ test("three layers reach a receiver as three tracks; each records and decodes", 
   track:stop()
 end, 30000)
 
+test("NACKs for a layer's SSRC are answered by its RTX, which carries repaired-rtp-stream-id", function()
+  -- a -> relay -> b (munged as above); the relay drops every 12th RTP datagram a sends
+  -- and reads the clear RTP headers of SRTP (RFC 3711: header extensions unencrypted)
+  local uv = H.uv
+  local ra, rb = uv.new_udp(), uv.new_udp()
+  assert(ra:bind("127.0.0.1", 0))
+  assert(rb:bind("127.0.0.1", 0))
+  local a_addr, b_addr
+  local n_rtp, seen = 0, { rtx = {}, media = {} }
+  local rid_id, rrid_id, rtx_pt
+  ra:recv_start(function(_, data, from)
+    if not data then return end
+    a_addr = a_addr or from
+    local b1, b2 = data:byte(1), data:byte(2)
+    if b1 and b1 >= 128 and b1 < 192 and not (b2 >= 192 and b2 <= 223) then -- RTP, not RTCP
+      n_rtp = n_rtp + 1
+      local e = rtp_exts(data)
+      local kind = b2 % 128 == rtx_pt and "rtx" or "media"
+      local key = (e[rid_id] and ("rid=" .. e[rid_id]) or "") .. (e[rrid_id] and ("rrid=" .. e[rrid_id]) or "")
+      seen[kind][key] = (seen[kind][key] or 0) + 1
+      if n_rtp % 12 == 0 and kind == "media" then return end
+    end
+    if b_addr then rb:try_send(data, b_addr.ip, b_addr.port) end
+  end)
+  rb:recv_start(function(_, data, from)
+    if not data then return end
+    b_addr = b_addr or from
+    if a_addr then ra:try_send(data, a_addr.ip, a_addr.port) end
+  end)
+  local function via(sdp, port) return (sdp:gsub("(a=candidate:%S+ %d+ udp %d+ )%S+ %d+", "%1127.0.0.1 " .. port)) end
+  local function gathered(pc)
+    H.waitFor(function() return pc.iceGatheringState == "complete" end, "gathering")
+    return pc.localDescription.sdp
+  end
+  local a, b = H.pc(), H.pc()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local tracks = {}
+  b.ontrack = function(ev) tracks[ev.transceiver.mid] = ev.track end
+  assert(a:setLocalDescription(assert(a:createOffer())))
+  local offer = gathered(a)
+  rid_id = tonumber(offer:match("a=extmap:(%d+) urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id\r\n"))
+  rrid_id = tonumber(offer:match("a=extmap:(%d+) urn:ietf:params:rtp%-hdrext:sdes:repaired%-rtp%-stream%-id\r\n"))
+  rtx_pt = tonumber(offer:match("a=rtpmap:(%d+) rtx/90000"))
+  ok(rid_id and rrid_id and rtx_pt, "ids in the offer")
+  local split, _, info = munge.split_offer(offer)
+  assert(b:setRemoteDescription({ type = "offer", sdp = via(split, rb:getsockname().port) }))
+  assert(b:setLocalDescription(assert(b:createAnswer())))
+  local answer = munge.fold_answer(via(gathered(b), ra:getsockname().port), info)
+  assert(a:setRemoteDescription({ type = "answer", sdp = answer }))
+  H.waitFor(function() return tracks.q and tracks.h and tracks.f end, "three tracks on b")
+  rtc.sleep(2000)
+  local out = outbound(a)
+  for _, rid in ipairs { "q", "h", "f" } do
+    ok(out[rid].nackCount > 0, rid .. ": NACKs for its SSRC", out[rid].nackCount)
+    ok(out[rid].retransmittedPacketsSent > 0, rid .. ": retransmitted on its RTX", out[rid].retransmittedPacketsSent)
+    ok((seen.media["rid=" .. rid] or 0) > 30, rid .. ": media packets carry rid " .. rid)
+    ok((seen.rtx["rrid=" .. rid] or 0) > 0, rid .. ": RTX packets carry repaired-rtp-stream-id " .. rid)
+    print(string.format("  layer %s: nackCount %d retransmittedPacketsSent %d, RTX with rrid=%s on the wire %d",
+      rid, out[rid].nackCount, out[rid].retransmittedPacketsSent, rid, seen.rtx["rrid=" .. rid]))
+  end
+  for key in pairs(seen.rtx) do ok(key:match("^rrid=[qhf]$"), "an RTX packet with " .. key) end
+  for key in pairs(seen.media) do ok(key:match("^rid=[qhf]$"), "a media packet with " .. key) end
+  track:stop()
+  a:close()
+  b:close()
+  ra:close()
+  rb:close()
+end, 30000)
+
 test("a PLI for one layer's SSRC asks that layer; setParameters active=false stops it", function()
   local a, b, t, tracks, track = three_layers()
   local asked = {}
