@@ -47,6 +47,29 @@ test("whip-publish -> luartc WHIP endpoint over https (verified with --cafile)",
   srv.close()
 end, 40000)
 
+-- --simulcast: the offer has three rids and no a=ssrc; luartc's endpoint answers without
+-- simulcast (it receives one stream), so the first layer alone is sent and received.
+test("whip-publish --simulcast q,h,f -> luartc WHIP endpoint: the offer, the first layer", function()
+  local offer, frames = nil, 0
+  local srv = assert(rtc.whip.listen({
+    port = 0, token = "tok", config = { gatherAddresses = H.LOCAL },
+    onsession = function(pc, session)
+      offer = session.request.body
+      pc.ondatachannel = function(ev) ev.channel.onmessage = function(m) ev.channel:send("echo " .. m.data) end end
+      pc.ontrack = function(ev) ev.track.onframe = function() frames = frames + 1 end end
+    end,
+  }))
+  local out = publish("http://127.0.0.1:" .. srv.port .. "/whip",
+    { "--simulcast", "q,h,f", "--video", "tests/fixtures/media/vp8.ivf", "--seconds", "2" })
+  ok(offer and offer:find("a=simulcast:send q;h;f\r\n", 1, true), "simulcast offer", offer)
+  ok(not offer:find("a=ssrc", 1, true), "no a=ssrc in the offer")
+  local q = tonumber(out:match("layer q: (%d+) packets"))
+  ok(q and q > 20, "layer q sent", out)
+  ok(not out:find("layer h", 1, true) and not out:find("layer f", 1, true), "h and f not sent", out)
+  ok(frames > 20, "the endpoint received the first layer's frames", frames)
+  srv.close()
+end, 40000)
+
 -- The two examples end to end: whip-publish.lua sends H.264 + Opus from the fixture files
 -- to whip-recorder.lua --format mp4, two processes; ffprobe judges the recording.
 test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function()
