@@ -812,6 +812,9 @@ function M.install(rtc, core, pcm, raw)
     if sender._track == nil then return true end
     track_detach(sender._track, t._tr)
     sender._track = nil
+    -- the layers with tracks of their own stop too (W3C: the sender sends nothing)
+    for i, port in pairs(sender._ports or {}) do track_detach(sender._encodings[i].track, port) end
+    sender._ports = nil
     local d = t.direction
     if d == "sendrecv" then t._tr:setDirection("recvonly") elseif d == "sendonly" then t._tr:setDirection("inactive") end
     return true

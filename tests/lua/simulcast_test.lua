@@ -148,7 +148,7 @@ local function munged_pair()
   return a, b, function(mid) a_mid = mid end
 end
 
-local function three_layers(keep, encs, track)
+local function three_layers(keep, encs, track, edit_answer)
   local a, b, set_mid = munged_pair()
   track = track or assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
   local t = assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = encs or ENCS }))
@@ -162,7 +162,9 @@ local function three_layers(keep, encs, track)
   assert(b:setRemoteDescription({ type = "offer", sdp = split }))
   local answer = assert(b:createAnswer())
   assert(b:setLocalDescription(answer))
-  assert(a:setRemoteDescription({ type = "answer", sdp = munge.fold_answer(answer.sdp, info, keep) }))
+  local folded = munge.fold_answer(answer.sdp, info, keep)
+  if edit_answer then folded = edit_answer(folded) end
+  assert(a:setRemoteDescription({ type = "answer", sdp = folded }))
   H.waitFor(function() return tracks.q and tracks.h and tracks.f end, "three tracks on b")
   return a, b, t, tracks, track
 end
@@ -341,6 +343,15 @@ test("the answer decides: an omitted layer and a paused one are not sent", funct
   track:stop()
 end, 30000)
 
+test("a layer the answer lists without its a=rid recv line is not sent", function()
+  local a, b, t, tracks, track = three_layers(nil, nil, nil, function(sdp) return (sdp:gsub("a=rid:h recv\r\n", "")) end)
+  rtc.sleep(800)
+  local out, n = outbound(a)
+  eq(n, 2, "two layers send")
+  ok(out.q and out.f and not out.h, "q and f, not h")
+  track:stop()
+end, 30000)
+
 test("an answer without a=simulcast: the first layer alone, without rid", function()
   local a, b = H.pair()
   local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
@@ -424,6 +435,9 @@ test("an encoding with its own track feeds that layer alone", function()
   local out = outbound(a)
   ok(out.q.framesSent >= 15 and out.q.framesSent <= 20, "q framesSent", out.q.framesSent)
   ok(out.h.framesSent > out.q.framesSent, "h framesSent from the file")
+  -- removeTrack: the layer with its own track stops as well
+  assert(a:removeTrack(t.sender))
+  eq(own:write(frame(99), { keyframe = true }), 0, "the own track feeds nobody after removeTrack")
   track:stop()
 end, 30000)
 
