@@ -162,7 +162,8 @@ void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
  * A transceiver made with rids offers "a=rid:<rid> send" for each and
  * "a=simulcast:send <rid>;<rid>;...", no a=ssrc lines (as Chrome's unified-plan
  * offers). The answer decides the layers that are sent: those its a=simulcast:recv
- * lists unpaused ("~rid" is paused) with an "a=rid:<rid> recv" line; an answer
+ * lists unpaused ("~rid" is paused) with an "a=rid:<rid> recv" line, one per stream
+ * (of alternatives "a,b": the first one we have); an answer
  * without a=simulcast (or without the rtp-stream-id extension) gets the first layer
  * only, without rid (RFC 8853 5.3, JSEP 5.8). An answer we write (the peer offered)
  * sends the rids the offer's a=simulcast:recv asks for among ours (JSEP 5.3.1), with

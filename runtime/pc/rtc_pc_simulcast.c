@@ -90,48 +90,51 @@ int rtc__pc_sim_write(const rtc_tr_t *tr, rtc_sdp_media_t *m, const bool *layers
   return any ? rtc_sdp_rtp_add_simulcast(m, list) : 0;
 }
 
-/* Whether rid is a stream of the a=simulcast list ("q;h;~f", alternatives "a,b"),
- * with *paused for "~rid" (RFC 8853 5.1). */
-static bool list_has(const char *list, const char *rid, bool *paused) {
-  size_t n = strlen(rid);
-  for (const char *p = list; p && *p;) {
-    size_t len = strcspn(p, ";,");
-    bool tilde = *p == '~';
-    const char *name = tilde ? p + 1 : p;
-    size_t nlen = tilde ? len - 1 : len;
-    if (nlen == n && memcmp(name, rid, n) == 0) {
-      *paused = tilde;
+static bool has_rid(const rtc_sdp_rtp_t *a, const char *rid, size_t n, bool send) {
+  for (size_t i = 0; i < a->n_rids; i++)
+    if (a->rids[i].send == send && strlen(a->rids[i].id) == n && memcmp(a->rids[i].id, rid, n) == 0)
       return true;
+  return false;
+}
+
+/* The layers a description's a=simulcast list (the peer's receive side) takes, marked
+ * in layers[]; returns how many. RFC 8853 5.1: the list is simulcast streams split by
+ * ';', each one rid or alternatives "a,b" of which one is sent, "~rid" paused. Per
+ * stream: the first unpaused alternative that is one of our layers, not taken by an
+ * earlier stream, with an a=rid line of the same direction (RFC 8853 5.3). */
+static size_t list_pick(const rtc_tr_t *tr, const char *list, const rtc_sdp_rtp_t *v, bool send,
+                        bool *layers) {
+  size_t n = 0;
+  for (size_t i = 0; i < tr->n_layers; i++) layers[i] = false;
+  for (const char *p = list; p && *p;) {
+    size_t slen = strcspn(p, ";");
+    bool picked = false;
+    for (const char *a = p; a < p + slen && !picked;) {
+      size_t len = strcspn(a, ",;");
+      bool paused = *a == '~';
+      const char *name = paused ? a + 1 : a;
+      size_t nlen = paused ? len - 1 : len;
+      for (size_t i = 0; i < tr->n_layers && !paused && !picked; i++) {
+        const char *rid = tr->layers[i].rid;
+        if (layers[i] || strlen(rid) != nlen || memcmp(rid, name, nlen) != 0) continue;
+        if (!has_rid(v, rid, nlen, send)) continue;
+        layers[i] = picked = true;
+        n++;
+      }
+      a += len;
+      if (a < p + slen) a++;
     }
-    p += len;
+    p += slen;
     if (*p) p++;
   }
-  return false;
-}
-
-static bool has_rid(const rtc_sdp_rtp_t *a, const char *rid, bool send) {
-  for (size_t i = 0; i < a->n_rids; i++)
-    if (a->rids[i].send == send && strcmp(a->rids[i].id, rid) == 0) return true;
-  return false;
-}
-
-/* Layer i goes to the peer by this description: its rid in the list (the peer's
- * receive side), unpaused, with an a=rid line of the same direction. */
-static bool layer_listed(const rtc_tr_layer_t *l, const char *list, const rtc_sdp_rtp_t *v,
-                         bool send) {
-  bool paused = false;
-  return list && list_has(list, l->rid, &paused) && !paused && has_rid(v, l->rid, send);
+  return n;
 }
 
 size_t rtc__pc_sim_answer_layers(const rtc_tr_t *tr, const rtc_sdp_rtp_t *offer, bool *layers) {
   /* JSEP 5.3.1 / RFC 8853 5.3: the answerer sends the rids the offer asks to receive
-   * among its own encodings, in its own order; none in common: no simulcast. */
-  size_t n = 0;
-  for (size_t i = 0; i < tr->n_layers; i++) {
-    layers[i] = layer_listed(&tr->layers[i], offer->simulcast_recv, offer, false);
-    n += layers[i];
-  }
-  return n;
+   * among its own encodings, in its own order, one per offered stream; none in common:
+   * no simulcast. */
+  return list_pick(tr, offer->simulcast_recv, offer, false, layers);
 }
 
 static void layer_drop(rtc_pc_t *pc, rtc_tr_layer_t *l, bool bye) {
@@ -193,12 +196,11 @@ void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *ans
   bool was = tr->simulcast;
   tr->simulcast = sim;
   if (was != sim) rtc__pc_sim_drop(pc, tr, true); /* the rid extension comes or goes */
+  bool taken[RTC_TR_MAX_LAYERS];
+  if (sim) list_pick(tr, list, answer, ours, taken);
   for (size_t i = 0; i < tr->n_layers; i++) {
     rtc_tr_layer_t *l = &tr->layers[i];
-    if (sim)
-      l->accepted = layer_listed(l, list, answer, ours);
-    else
-      l->accepted = i == 0;
+    l->accepted = sim ? taken[i] : i == 0;
     if (l->accepted)
       layer_setup(pc, tr, l);
     else

@@ -352,6 +352,19 @@ test("a layer the answer lists without its a=rid recv line is not sent", functio
   track:stop()
 end, 30000)
 
+test("an answer with alternatives \"q,h;f\": one layer per simulcast stream", function()
+  -- RFC 8853 5.1: "q,h" is one stream of which one rid is sent; sending both would
+  -- give the peer three streams where it asked for two
+  local a, b, t, tracks, track = three_layers(nil, nil, nil, function(sdp)
+    return (sdp:gsub("a=simulcast:recv q;h;f", "a=simulcast:recv q,h;f"))
+  end)
+  rtc.sleep(800)
+  local out, n = outbound(a)
+  eq(n, 2, "two layers send")
+  ok(out.q and out.f and not out.h, "q (the first alternative) and f, not h")
+  track:stop()
+end, 30000)
+
 test("an answer without a=simulcast: the first layer alone, without rid", function()
   local a, b = H.pair()
   local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
@@ -408,6 +421,30 @@ test("answering an offer that asks for simulcast: the layers it asks for, in our
   eq(n, 2, "two layers send")
   ok(out.h and out.h.packetsSent > 10 and out.f and out.f.packetsSent > 10, "h and f send")
   eq(out.q, nil, "q does not")
+  track:stop()
+end, 30000)
+
+test("answering an offer with alternatives: one rid per offered stream", function()
+  -- b offers to receive "h,q;f": two streams, the first h or q (h preferred, RFC 8853
+  -- 5.1); a answers two streams, h and f, not q as a third
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  assert(b:addTransceiver("video", { direction = "recvonly" }))
+  local offer = assert(b:createOffer())
+  assert(b:setLocalDescription(offer))
+  local sdp = offer.sdp:gsub("(a=rtcp%-rsize\r\n)", "%1a=rid:h recv\r\na=rid:q recv\r\na=rid:f recv\r\na=simulcast:recv h,q;f\r\n", 1)
+  assert(a:setRemoteDescription({ type = "offer", sdp = sdp }))
+  local answer = assert(a:createAnswer())
+  ok(answer.sdp:match("a=rid:h send\r\na=rid:f send\r\na=simulcast:send h;f\r\n"), "the answer sends h and f", answer.sdp)
+  ok(not answer.sdp:match("a=rid:q"), "not q")
+  assert(a:setLocalDescription(answer))
+  assert(b:setRemoteDescription(answer))
+  H.waitFor(function() return b.connectionState == "connected" end, "connected")
+  rtc.sleep(700)
+  local out, n = outbound(a)
+  eq(n, 2, "two layers send")
+  ok(out.h and out.f and not out.q, "h and f, not q")
   track:stop()
 end, 30000)
 
