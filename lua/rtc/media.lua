@@ -534,7 +534,8 @@ function Sender:setParameters(params)
   local layers = tr:layers()
   for i, e in ipairs(params.encodings) do
     local active = e.active ~= false
-    if i <= layers then assert(tr:setLayerActive(i, active)) end
+    -- without rids the one encoding is the transceiver's own (index 1)
+    if i <= math.max(layers, 1) then assert(tr:setLayerActive(i, active)) end
     local keep = cur[i].track
     cur[i] = copy_encoding(e)
     cur[i].active, cur[i].track = active, keep

@@ -179,7 +179,8 @@ void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
 bool rtc_tr_rid_valid(const char *rid);
 size_t rtc_tr_layers(const rtc_tr_t *tr); /* 0: no simulcast */
 /* W3C RTCRtpEncodingParameters.active (setParameters): an inactive layer sends nothing
- * (its SSRC stays). RTC_EINVAL for an index beyond the layers. */
+ * (its SSRC stays). A transceiver without layers has one encoding, index 0: inactive,
+ * its frames are refused (RTC_ESTATE). RTC_EINVAL for an index beyond the encodings. */
 int rtc_tr_set_layer_active(rtc_tr_t *tr, size_t i, bool active);
 /* A layer fed by a source of its own (luartc: an encoding with its own track): frames
  * given to rtc_tr_send_frame* skip it; rtc_tr_send_layer_frame_at feeds it. */

@@ -87,6 +87,7 @@ struct rtc_tr {
   bool simulcast;            /* the answer negotiated it: layers carry their rid */
   uint8_t ext_rid, ext_rrid; /* negotiated ids, 0: none */
 
+  bool inactive; /* without layers: W3C encodings[0].active false (setParameters) */
   uint64_t frames_sent, nacks_received, plis_received, firs_received, plis_sent;
   uint8_t fir_seq;
   char error[160];

@@ -436,6 +436,8 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
     return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the transport is not connected yet");
   if (tr->n_layers)
     return rtc__pc_sim_send_frame(pc, tr, capture_us, rtp_timestamp, p, len, keyframe);
+  if (tr->inactive) /* W3C: an inactive encoding sends nothing */
+    return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the encoding is inactive (setParameters)");
   int r = rtc__pc_rtp_send_frame(pc, tr, &tr->pl, tr->send, NULL, capture_us, rtp_timestamp, p, len,
                                  keyframe);
   if (r < 0) return r;

@@ -62,6 +62,10 @@ int rtc__pc_sim_init(rtc_tr_t *tr, const char *const *rids, size_t n) {
 size_t rtc_tr_layers(const rtc_tr_t *tr) { return tr->n_layers; }
 
 int rtc_tr_set_layer_active(rtc_tr_t *tr, size_t i, bool active) {
+  if (!tr->n_layers && i == 0) { /* the one encoding of a transceiver without rids */
+    tr->inactive = !active;
+    return 0;
+  }
   if (i >= tr->n_layers)
     return rtc__tr_fail(tr, RTC_EINVAL, "setParameters: no encoding %zu", i + 1);
   tr->layers[i].active = active;

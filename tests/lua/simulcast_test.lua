@@ -448,6 +448,32 @@ test("answering an offer with alternatives: one rid per offered stream", functio
   track:stop()
 end, 30000)
 
+test("setParameters active=false on a sender without rids stops it too", function()
+  -- W3C: encodings[1].active false: the one RTP stream sends nothing, then again
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  local t = assert(a:addTransceiver(track, { direction = "sendonly" }))
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return b.connectionState == "connected" end, "connected")
+  rtc.sleep(400)
+  local function sent() local out = outbound(a); return out["-"] and out["-"].packetsSent or 0 end
+  local p = t.sender:getParameters()
+  eq(#p.encodings, 1)
+  p.encodings[1].active = false
+  assert(t.sender:setParameters(p))
+  eq(t.sender:getParameters().encodings[1].active, false)
+  rtc.sleep(100)
+  local n0 = sent()
+  rtc.sleep(600)
+  eq(sent(), n0, "nothing sent while inactive")
+  p = t.sender:getParameters()
+  p.encodings[1].active = true
+  assert(t.sender:setParameters(p))
+  rtc.sleep(600)
+  ok(sent() > n0 + 10, "sends again", n0, sent())
+  track:stop()
+end, 30000)
+
 test("an encoding with its own track feeds that layer alone", function()
   -- q plays frames the script writes; h and f the file
   local own = rtc.MediaStreamTrack { kind = "video", codec = "VP8" }
