@@ -54,6 +54,19 @@ static int check_remote(rtc_pc_t *pc, const rtc_sdp_t *s, rtc_sdp_type_t type) {
       return rtc__pc_fail(pc, RTC_EINVAL,
                           "setRemoteDescription: m-line %zu has mid '%s', the offer had '%s'", i,
                           m->mid, local->media[i].mid);
+    /* An answer's RTP m-section is applied through its view (codecs, extensions,
+     * a=rid, a=simulcast): one the view cannot hold (more a=rid or a=ssrc lines than
+     * its bounds, an extension id mapped twice) would be taken and then never applied
+     * (the transceiver left unnegotiated, sending nothing): refused here instead. */
+    bool rtp = (strcmp(m->type, "audio") == 0 || strcmp(m->type, "video") == 0) && m->proto &&
+               strstr(m->proto, "RTP/");
+    if (rtp && (type == RTC_SDP_ANSWER || type == RTC_SDP_PRANSWER)) {
+      char why[160] = "";
+      rtc_sdp_rtp_t *v = NULL;
+      int r = rtc_sdp_rtp_parse(m, &v, why, sizeof(why));
+      rtc_sdp_rtp_free(v);
+      if (r < 0) return rtc__pc_fail(pc, r, "setRemoteDescription: m-line %zu: %s", i, why);
+    }
   }
   /* RFC 8829 5.2.2 / 5.3.2: a subsequent offer keeps every m-line, in order, with its mid. */
   const rtc_sdp_t *cur = pc->current_local.sdp;
