@@ -731,6 +731,11 @@ local function add_transceiver(pc, raw, kind_or_track, init)
   if not ctr then return nil, err, name end
   local t = wrap(pc, ctr)
   t.sender._encodings = encs
+  -- W3C: an encoding made with active = false sends nothing until setParameters says
+  -- otherwise (the C layers, and the one encoding of a sender without rids, start active)
+  for i, e in ipairs(encs or {}) do
+    if e.active == false then assert(ctr:setLayerActive(i, false)) end
+  end
   if track then
     t.sender._track = track
     track_attach(track, ctr)

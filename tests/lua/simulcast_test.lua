@@ -394,6 +394,35 @@ test("an answer with more a=rid lines than luartc holds is refused, not taken an
   track:stop()
 end, 30000)
 
+test("sendEncodings active=false at addTransceiver: that layer starts inactive", function()
+  -- W3C addTransceiver keeps sendEncodings[i].active; h made inactive sends nothing
+  -- until setParameters makes it active
+  local encs = { { rid = "q" }, { rid = "h", active = false }, { rid = "f" } }
+  local a, b, t, tracks, track = three_layers(nil, encs)
+  eq(t.sender:getParameters().encodings[2].active, false)
+  rtc.sleep(700)
+  local out = outbound(a)
+  ok(out.q and out.q.packetsSent > 10 and out.f and out.f.packetsSent > 10, "q and f send")
+  eq(out.h and out.h.packetsSent or 0, 0, "h sends nothing")
+  local p = t.sender:getParameters()
+  p.encodings[2].active = true
+  assert(t.sender:setParameters(p))
+  rtc.sleep(700)
+  out = outbound(a)
+  ok(out.h and out.h.packetsSent > 10, "h sends once active")
+  track:stop()
+  -- the lone encoding of a sender without rids too
+  local c, d = H.pair()
+  local track2 = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(c:addTransceiver(track2, { direction = "sendonly", sendEncodings = { { active = false } } }))
+  assert(H.negotiate(c, d))
+  H.waitFor(function() return d.connectionState == "connected" end, "connected")
+  rtc.sleep(500)
+  out = outbound(c)
+  eq(out["-"] and out["-"].packetsSent or 0, 0, "a lone inactive encoding sends nothing")
+  track2:stop()
+end, 30000)
+
 test("an answer without a=simulcast: the first layer alone, without rid", function()
   local a, b = H.pair()
   local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
