@@ -439,7 +439,10 @@ static int pc_add_transceiver(lua_State *L) {
     luaL_argcheck(L, n <= RTC_TR_MAX_LAYERS, 7, "too many rids");
     for (size_t i = 0; i < n; i++) {
       lua_rawgeti(L, 7, (int)i + 1);
-      rids[i] = luaL_checkstring(L, -1);
+      /* a string, not a number: luaL_checkstring would convert the stack copy, which
+       * the pop lets go, and the table would not keep the string */
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, 7, "rids must be strings");
+      rids[i] = lua_tostring(L, -1);
       lua_pop(L, 1); /* the table keeps it */
     }
     init.rids = rids;

@@ -562,4 +562,15 @@ test("an encoding with its own track feeds that layer alone", function()
   track:stop()
 end, 30000)
 
+-- The core's raw method takes the rids as strings only: a number would be converted on
+-- the stack and let go before use (a dangling pointer; media.lua never passes one).
+test("the raw _addTransceiver refuses rids that are not strings", function()
+  local pc = assert(rtc.RTCPeerConnection({}))
+  local raw = debug.getregistry()["rtc.RTCPeerConnection"].methods._addTransceiver
+  local okc, err = pcall(raw, pc, "video", "sendonly", nil, nil, nil, { 1, 2, 3 })
+  eq(okc, false)
+  ok(tostring(err):find("rids must be strings", 1, true), "says why", err)
+  pc:close()
+end)
+
 H.run()
