@@ -1,5 +1,5 @@
 /* Fragmented MP4 muxer: see rtc_record_mp4.h. Box layouts from ISO/IEC 14496-12 (ftyp,
- * moov, mvex/trex, moof/traf/tfhd/tfdt/trun, mfra/tfra/mfro), 14496-15 5.3 (avc1, avcC),
+ * moov, mvex/trex, moof/traf/tfhd/tfdt/trun, mfra/tfra/mfro), 14496-15 5.3 (avc3, avcC),
  * the VP Codec ISO Media File Format Binding (vp09, vpcC version 1) and the Encapsulation of
  * Opus in ISO Base Media File Format (Opus, dOps). */
 #include "record/rtc_record_mp4.h"
@@ -165,7 +165,14 @@ static uint8_t vp9_level(uint32_t w, uint32_t h) {
 
 static void write_video_entry(bx_t *x, const mtrack_t *t) {
   bool avc = t->cfg.codec == RTC_MEDIA_CODEC_H264, av1 = t->cfg.codec == RTC_MEDIA_CODEC_AV1;
-  size_t e = bx_open(x, avc ? "avc1" : av1 ? "av01" : "vp09");
+  /* H.264: avc3, not avc1. A WebRTC sender changes resolution mid-call (libwebrtc under
+   * bandwidth pressure: a new SPS and PPS, same ids, before a later IDR), and the moov is
+   * written before any of that is known: an avc1 entry must hold every parameter set the
+   * stream uses, one avcC cannot hold two SPS with one id, and a second sample entry
+   * cannot be added behind the moov. avc3 (14496-15) lets the samples carry parameter
+   * sets that replace the entry's; ours keeps the first SPS/PPS, so that readers know the
+   * first size up front. */
+  size_t e = bx_open(x, avc ? "avc3" : av1 ? "av01" : "vp09");
   bx_zero(x, 6);
   bx_u16(x, 1);   /* data_reference_index */
   bx_zero(x, 16); /* pre_defined, reserved */

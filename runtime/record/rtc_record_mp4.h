@@ -1,6 +1,7 @@
-/* Fragmented MP4 (ISO BMFF, ISO/IEC 14496-12) muxer, sans-IO: H.264 (avc1 + avcC), VP9
+/* Fragmented MP4 (ISO BMFF, ISO/IEC 14496-12) muxer, sans-IO: H.264 (avc3 + avcC: the
+ * samples keep their SPS/PPS, which may change the size mid-stream), VP9
  * (vp09 + vpcC, the VP codec ISO BMFF binding) and Opus (Opus + dOps, "Encapsulation of
- * Opus in ISO Base Media File Format") in one file that browsers' <video>, QuickTime and
+ * Opus in ISO Base Media File Format") in one file that browsers' <video> and MSE and
  * ffmpeg open, and AV1 (av01 + av1C, AV1 Codec ISO Media File Format Binding: temporal
  * units without their temporal delimiters). VP8 has no standard MP4 binding (use WebM).
  *

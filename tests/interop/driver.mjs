@@ -1079,7 +1079,8 @@ test(`record-peer-camera-${ff}-mp4`, async (t) => {
   let avc; // the RFC 6381 codecs parameter, from the avcC / av1C (AV1-ISOBMFF 5)
   if (codec === 'H264') {
     const at = bytes.indexOf('avcC');
-    avc = 'avc1.' + [...bytes.subarray(at + 5, at + 8)].map((x) => x.toString(16).padStart(2, '0')).join('');
+    const entry = bytes.includes('avc3') ? 'avc3' : 'avc1'; // our recorder writes avc3
+    avc = entry + '.' + [...bytes.subarray(at + 5, at + 8)].map((x) => x.toString(16).padStart(2, '0')).join('');
   } else {
     const a = bytes.subarray(bytes.indexOf('av1C') + 4);
     const depth = a[2] & 0x40 ? (a[2] & 0x20 ? 12 : 10) : 8;

@@ -177,6 +177,46 @@ test("H.264 + Opus into MP4: both streams, duration, A/V start together; VP8 ref
   os.remove(m4a)
 end, 40000)
 
+-- A sender changing resolution mid-call (libwebrtc does under bandwidth pressure: a new
+-- SPS/PPS before a later IDR). h264-resize.h264 is 1 s at 320x240 then 1 s at 640x480,
+-- looped: 3.5 s hold two changes or three. MP4 (avc3: the samples keep their parameter
+-- sets) and Matroska (in-band too): ffmpeg decodes every picture, each at its own size.
+test("H.264 changing resolution mid-call into MP4 and Matroska: every picture at its size", function()
+  local a, b, got, files = av_pair("h264-resize.h264")
+  local outs = { TMP .. "/luartc-rec-resize.mp4", TMP .. "/luartc-rec-resize.mkv" }
+  local recs = {}
+  for i, out in ipairs(outs) do recs[i] = assert(rtc.media.record({ got.video, got.audio }, out)) end
+  rtc.sleep(3500)
+  for _, rec in ipairs(recs) do rec:stop() end
+  H.waitFor(function() return recs[1].finished and recs[2].finished end, "the files complete")
+  for _, f in ipairs(files) do f:stop() end
+  for i, out in ipairs(outs) do
+    eq(recs[i]:stats().errors, 0)
+    if have_ffmpeg then
+      eq(sh("ffmpeg -nostdin -v error -i " .. out .. " -f null -"), "", "ffmpeg says nothing")
+      local counts = sh("ffprobe -v error -select_streams v -count_frames -count_packets " ..
+        "-show_entries stream=nb_read_frames,nb_read_packets -of csv=p=0 " .. out)
+      local frames, packets = counts:match("(%d+),(%d+)")
+      ok(frames and frames == packets and tonumber(frames) > 80, "every picture decoded", counts)
+      local runs = sh("ffprobe -v error -select_streams v -show_entries frame=width,height -of csv=p=0 " ..
+        out .. " | uniq -c | awk '{print $1 \"x\" $2}' | tr , x | paste -sd ' '")
+      local list = {}
+      for count, size in runs:gmatch("(%d+)x(%d+x%d+)") do
+        list[#list + 1] = { tonumber(count), size }
+        ok(size == "320x240" or size == "640x480", "a size of the clip", size)
+      end
+      ok(#list >= 3, "two size changes at least", runs)
+      -- between the first IDR recorded and stop(), whole seconds at one size
+      for k = 2, #list - 1 do ok(list[k][1] >= 25, "a whole second at " .. list[k][2], runs) end
+      io.stderr:write("  ", out:match("%.(%w+)$"), ": ", runs)
+      if out:match("mp4$") then
+        eq(sh("ffprobe -v error -select_streams v -show_entries stream=codec_tag_string -of csv=p=0 " .. out), "avc3\n")
+      end
+    end
+    os.remove(out)
+  end
+end, 40000)
+
 -- A connection's file sources start their clocks together, at the instant the transport
 -- could take frames, however late the loop serves each source's timer: here the loop
 -- stalls 300 ms right after the video source started (as an ASan build under load did),

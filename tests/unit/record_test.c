@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/rtc_err.h"
+#include "media/rtc_media_h264.h"
 #include "media/rtc_media_ivf.h"
 #include "media_test_util.h"
 #include "record/rtc_record.h"
@@ -675,6 +676,51 @@ static void test_mp4_av1_late_sequence_header(void) {
   rtc_media_ivf_close(iv);
 }
 
+/* A sender changing resolution mid-call (libwebrtc under bandwidth pressure): a new SPS
+ * and PPS (same ids) with a later IDR. h264-resize.h264: 30 pictures at 320x240, then 30
+ * at 640x480 (tests/fixtures/media/README.md). Into MP4 and Matroska, ffmpeg must decode
+ * all 60 silently, each at its own size. */
+static void test_h264_resolution_change(void) {
+  rtc_media_h264_reader_t *hr = NULL;
+  CHECK_EQ_INT(rtc_media_h264_open_file(MEDIA_FIXTURES "h264-resize.h264", 30, 1, &hr), 0);
+  if (!hr) return;
+  CHECK_EQ_INT((int)rtc_media_h264_info(hr)->frames, 60);
+  rtc_record_format_t fmts[] = {RTC_RECORD_FORMAT_MP4, RTC_RECORD_FORMAT_MKV};
+  for (size_t k = 0; k < 2; k++) {
+    rtc_record_config_t cfg = {.format = fmts[k]};
+    rtc_record_track_config_t tc = {.codec = RTC_MEDIA_CODEC_H264};
+    rtc_record_t *r = NULL;
+    CHECK_EQ_INT(rtc_record_create(&cfg, &tc, 1, &r), 0);
+    if (!r) break;
+    for (size_t i = 0; i < 60; i++) {
+      rtc_media_frame_t f;
+      CHECK_EQ_INT(rtc_media_h264_frame(hr, i, &f), 0);
+      CHECK_EQ_INT(rtc_record_push(r, 0, f.data, f.len, 3000u * (uint32_t)i, f.keyframe,
+                                   (uint64_t)i * 33333),
+                   0);
+    }
+    CHECK_EQ_INT(rtc_record_finish(r), 0);
+    char path[128], b[2048];
+    media_tmp_path(path, sizeof path, k ? "resize.mkv" : "resize.mp4");
+    save(r, path);
+    rtc_record_destroy(r);
+    CHECK_EQ_INT(media_ffmpeg_clean(path), 0);
+    /* the sizes of the decoded pictures, run-length coded: "30x320x240 30x640x480" */
+    sh(b, sizeof b,
+       "ffprobe -v error -show_entries frame=width,height -of csv=p=0 '%s' | uniq -c | "
+       "awk '{print $1 \"x\" $2}' | tr , x | paste -sd ' '",
+       path);
+    CHECK_STR(b, "30x320x240 30x640x480");
+    fprintf(stderr, "  %s: %s\n", k ? "mkv" : "mp4", b);
+    if (!k) /* avc1 would need every parameter set in its sample entry (see rtc_record_mp4.c) */
+      CHECK_STR(sh(b, sizeof b,
+                   "ffprobe -v error -show_entries stream=codec_tag_string -of csv=p=0 '%s'", path),
+                "avc3");
+    unlink(path);
+  }
+  rtc_media_h264_close(hr);
+}
+
 int main(void) {
   RUN_TEST(test_format_parse);
   RUN_TEST(test_h264_empty_nal);
@@ -692,5 +738,6 @@ int main(void) {
   RUN_TEST(test_h264_annexb);
   RUN_TEST(test_mp4_av);
   RUN_TEST(test_mp4_killed);
+  RUN_TEST(test_h264_resolution_change);
   TEST_MAIN_END();
 }
