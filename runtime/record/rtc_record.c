@@ -253,6 +253,18 @@ static const char *fourcc(rtc_media_codec_t c) {
   return c == RTC_MEDIA_CODEC_VP8 ? "VP80" : c == RTC_MEDIA_CODEC_VP9 ? "VP90" : "AV01";
 }
 
+/* The samples (48 kHz) of track i's first kept Opus packet: the MP4 roll group's unit
+ * (0: none kept, or not understood). */
+static uint32_t pend_opus_frame(const rtc_record_t *r, size_t i) {
+  for (size_t off = 0; off < r->pend_len;) {
+    pend_hdr_t h;
+    memcpy(&h, r->pend + off, sizeof h);
+    if (h.track == i) return rtc_media_opus_packet_duration(r->pend + off + sizeof h, h.len);
+    off += sizeof h + h.len;
+  }
+  return 0;
+}
+
 static int open_writer(rtc_record_t *r) {
   switch (r->cfg.format) {
   case RTC_RECORD_FORMAT_IVF:
@@ -277,6 +289,7 @@ static int open_writer(rtc_record_t *r) {
       mt[i].height = t->height;
       mt[i].channels = t->cfg.channels;
       mt[i].pre_skip = OPUS_PRE_SKIP;
+      if (t->cfg.codec == RTC_MEDIA_CODEC_OPUS) mt[i].opus_frame = pend_opus_frame(r, i);
       if (t->cfg.codec == RTC_MEDIA_CODEC_VP9 && t->vp9.width) mt[i].vp9 = &t->vp9;
       if (t->cfg.codec == RTC_MEDIA_CODEC_AV1) {
         if (!t->av1.seq) return RTC_ESTATE; /* no sequence header understood yet */

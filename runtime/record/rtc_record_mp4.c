@@ -1,7 +1,8 @@
 /* Fragmented MP4 muxer: see rtc_record_mp4.h. Box layouts from ISO/IEC 14496-12 (ftyp,
  * moov, mvex/trex, moof/traf/tfhd/tfdt/trun, mfra/tfra/mfro), 14496-15 5.3 (avc3, avcC),
  * the VP Codec ISO Media File Format Binding (vp09, vpcC version 1) and the Encapsulation of
- * Opus in ISO Base Media File Format (Opus, dOps). */
+ * Opus in ISO Base Media File Format (Opus, dOps; 4.4 edts/elst; 4.3.6.2 the 'roll' sample
+ * group). */
 #include "record/rtc_record_mp4.h"
 
 #include <stdlib.h>
@@ -108,6 +109,11 @@ typedef struct mtrack {
   uint32_t last_dur;                 /* latest known interval: the video estimate */
   uint64_t end_tick;                 /* end of the latest queued sample */
   size_t tkhd_dur_off, mdhd_dur_off; /* where the durations are (patched at finish) */
+  /* Opus: the pre-skip. The elst's media_time hides it, so every sample's decode time is
+   * that much later: a packet still plays at its time, its first pre_skip samples cut. */
+  uint64_t tick_off;
+  int16_t roll;     /* Opus: the roll group's roll_distance (packets, negative) */
+  uint64_t written; /* samples queued in fragments before the current one */
   /* the current fragment */
   sample_t *s;
   size_t ns, cap_s;
@@ -260,6 +266,19 @@ static void write_trak(bx_t *x, mtrack_t *t, uint32_t id) {
   bx_u32(x, t->video ? (uint32_t)t->cfg.width << 16 : 0);
   bx_u32(x, t->video ? (uint32_t)t->cfg.height << 16 : 0);
   bx_close(x, tkhd);
+  if (t->tick_off) {
+    /* Opus 4.4: an edit that starts the presentation after the pre-skip. segment_duration
+     * 0: the whole media, what the Opus mapping names for fragments made on the fly (our
+     * files may be killed before any duration is known). Version 1: 64-bit fields. */
+    size_t edts = bx_open(x, "edts");
+    size_t elst = bx_full(x, "elst", 1, 0);
+    bx_u32(x, 1);
+    bx_u64(x, 0);           /* segment_duration */
+    bx_u64(x, t->tick_off); /* media_time */
+    bx_u32(x, 0x00010000);  /* media_rate 1.0 */
+    bx_close(x, elst);
+    bx_close(x, edts);
+  }
   size_t mdia = bx_open(x, "mdia");
   /* version 1: a 64-bit duration, as 2^32 ticks at 90 kHz are only 13.25 h */
   size_t mdhd = bx_full(x, "mdhd", 1, 0);
@@ -314,6 +333,20 @@ static void write_trak(bx_t *x, mtrack_t *t, uint32_t id) {
   b = bx_full(x, "stco", 0, 0);
   bx_u32(x, 0);
   bx_close(x, b);
+  if (!t->video) {
+    /* Opus 4.3.6.2: the pre-roll (80 ms) as an AudioRollRecoveryEntry, in a sample group
+     * the stbl shall hold (the samples map to it in each traf's sbgp) */
+    b = bx_full(x, "sgpd", 1, 0);
+    bx_put(x, "roll", 4);
+    bx_u32(x, 2); /* default_length */
+    bx_u32(x, 1); /* entry_count */
+    bx_u16(x, (uint16_t)t->roll);
+    bx_close(x, b);
+    b = bx_full(x, "sbgp", 0, 0);
+    bx_put(x, "roll", 4);
+    bx_u32(x, 0); /* every sample is in a fragment */
+    bx_close(x, b);
+  }
   bx_close(x, stbl);
   bx_close(x, minf);
   bx_close(x, mdia);
@@ -388,6 +421,11 @@ int rtc_record_mp4_create(const rtc_record_mp4_track_t *tracks, size_t n, uint32
     t->video = tracks[i].codec != RTC_MEDIA_CODEC_OPUS;
     t->timescale = t->video ? 90000 : 48000;
     if (t->video) m->has_video = true;
+    if (tracks[i].codec == RTC_MEDIA_CODEC_OPUS) {
+      t->tick_off = tracks[i].pre_skip;
+      uint32_t frame = tracks[i].opus_frame ? tracks[i].opus_frame : 960;
+      t->roll = (int16_t)(-(int32_t)((3840 + frame - 1) / frame)); /* 80 ms at 48 kHz */
+    }
     t->vp9 = (rtc_record_codec_vp9_t){.bit_depth = 8, .subsampling = 1};
     if (tracks[i].vp9) t->vp9 = *tracks[i].vp9;
     const uint8_t *conf = NULL;
@@ -483,6 +521,24 @@ static int flush_fragment(rtc_record_mp4_t *m) {
       if (t->video) bx_u32(&x, t->s[k].flags);
     }
     bx_close(&x, trun);
+    if (!t->video) {
+      /* the roll group (sgpd entry 1) for every sample, but the track's first ones: no
+       * packet before them to roll back to (as ffmpeg's muxer does) */
+      uint64_t lead = t->written < (uint64_t)-t->roll ? (uint64_t)-t->roll - t->written : 0;
+      if (lead > t->ns) lead = t->ns;
+      size_t sbgp = bx_full(&x, "sbgp", 0, 0);
+      bx_put(&x, "roll", 4);
+      bx_u32(&x, (lead ? 1u : 0u) + (lead < t->ns ? 1u : 0u));
+      if (lead) {
+        bx_u32(&x, (uint32_t)lead);
+        bx_u32(&x, 0);
+      }
+      if (lead < t->ns) {
+        bx_u32(&x, (uint32_t)(t->ns - lead));
+        bx_u32(&x, 1);
+      }
+      bx_close(&x, sbgp);
+    }
     bx_close(&x, traf);
     if (t->video ? t->s[0].flags == FLAGS_SYNC : true)
       t->ra[t->nra++] = (ra_t){.time = t->first_tick, .moof_off = moof_off, .traf = traf_no};
@@ -517,6 +573,7 @@ static int flush_fragment(rtc_record_mp4_t *m) {
     rtc_media_out_consume(&t->data, len);
     t->data.len = t->data.off = 0;
     m->total += len;
+    t->written += t->ns;
     t->ns = 0;
   }
   m->frag_bytes = 0;
@@ -558,8 +615,8 @@ int rtc_record_mp4_write(rtc_record_mp4_t *m, unsigned track, const uint8_t *p, 
                       : len;
   if (!size) return RTC_EINVAL;
   if (!t->video) keyframe = true;
-  uint64_t us = (uint64_t)time_us,
-           tick = us / 1000000 * t->timescale + (us % 1000000 * t->timescale + 500000) / 1000000;
+  uint64_t us = (uint64_t)time_us, tick = t->tick_off + us / 1000000 * t->timescale +
+                                          (us % 1000000 * t->timescale + 500000) / 1000000;
   if (t->any && tick <= t->last_tick) tick = t->last_tick + 1;
   /* A new fragment: at a video keyframe after about frag_ms (any frame with audio only),
    * at any frame after 2x, or when this track's part is full. "About": a sender's
@@ -662,7 +719,9 @@ int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
   uint64_t movie = 0;
   for (size_t i = 0; i < m->n; i++) {
     mtrack_t *t = &m->t[i];
-    uint64_t ms = (t->end_tick * MOVIE_TIMESCALE + t->timescale - 1) / t->timescale;
+    /* the presentation: after the edit (none at all for a track without samples) */
+    uint64_t shown = t->end_tick > t->tick_off ? t->end_tick - t->tick_off : 0;
+    uint64_t ms = (shown * MOVIE_TIMESCALE + t->timescale - 1) / t->timescale;
     if (ms > movie) movie = ms;
     patch(m, t->mdhd_dur_off, t->end_tick, 8);
     patch(m, t->tkhd_dur_off, ms, 4);

@@ -7,8 +7,12 @@
  *
  * Layout: ftyp (isom, iso6, mp41), moov with empty sample tables and mvex (mehd, trex),
  * then one moof (mfhd, a traf per track: tfhd with default-base-is-moof, tfdt, trun with
- * each sample's duration, size and, video, flags) + mdat per fragment, and at finish an
- * mfra (a tfra per track: where each fragment starts) for seeking.
+ * each sample's duration, size and, video, flags; Opus: an sbgp putting the samples in the
+ * 'roll' group) + mdat per fragment, and at finish an mfra (a tfra per track: where each
+ * fragment starts) for seeking. An Opus track has an edit list (edts/elst) whose
+ * media_time is the pre-skip, and a 'roll' sample group of 80 ms, as the Opus mapping
+ * requires; its decode times run pre_skip ticks late, so that after the edit each packet
+ * plays at its own time (what an Ogg granule offset by the pre-skip says).
  *
  * Written for recordings that may be killed at any moment: a fragment is queued whole once
  * it is complete (its moof needs every sample's size), so a file cut anywhere plays up to
@@ -44,6 +48,7 @@ typedef struct rtc_record_mp4_track {
   uint16_t width, height;  /* video: the sample entry's and tkhd's size (0: unknown) */
   uint8_t channels;        /* Opus: 1 or 2 (0: 2) */
   uint16_t pre_skip;       /* Opus: samples at 48 kHz a decoder drops at the start */
+  uint32_t opus_frame;     /* Opus: samples at 48 kHz a packet holds, for the roll group (0: 960) */
   /* H.264: the AVCDecoderConfigurationRecord (rtc_record_webm_avcc), required; borrowed
    * during create only. */
   const uint8_t *codec_private;

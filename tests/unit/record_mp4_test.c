@@ -35,7 +35,7 @@ static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p
 
 static bool is_container(const char *t) {
   static const char *c[] = {"moov", "trak", "mdia", "minf", "stbl", "mvex",
-                            "moof", "traf", "dinf", "mfra", NULL};
+                            "edts", "moof", "traf", "dinf", "mfra", NULL};
   for (int i = 0; c[i]; i++)
     if (!memcmp(t, c[i], 4)) return true;
   return false;
@@ -323,6 +323,32 @@ static void test_mp4_h264_opus(void) {
   int dops = find(&bx, "dOps", 0, 0);
   static const uint8_t want_dops[] = {0, 1, 0x01, 0x38, 0, 0, 0xbb, 0x80, 0, 0, 0};
   CHECK(dops > 0 && bx.b[dops].size == 19 && !memcmp(mem + bx.b[dops].off + 8, want_dops, 11));
+  /* Opus (ISOBMFF mapping 4.4): an edit list whose media_time is the pre-skip (version 1,
+   * one edit, segment_duration 0: the whole media, rate 1); none on the video track */
+  int atrak = find(&bx, "trak", 0, 1), elst = find(&bx, "elst", 0, 0);
+  CHECK(elst > atrak && atrak > 0 && find(&bx, "elst", 0, 1) < 0);
+  static const uint8_t want_elst[] = {1, 0, 0, 0, 0, 0, 0, 1, 0,    0,    0, 0, 0, 0,
+                                      0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x38, 0, 1, 0, 0};
+  CHECK(elst > 0 && bx.b[elst].size == 8 + sizeof want_elst &&
+        !memcmp(mem + bx.b[elst].off + 8, want_elst, sizeof want_elst));
+  /* 4.3.6.2: the 'roll' group (80 ms: 4 packets of 20 ms back) in the stbl, and each
+   * audio traf's sbgp mapping every sample (the first 4 of the track: none to roll to) */
+  int sgpd = find(&bx, "sgpd", 0, 0);
+  static const uint8_t want_sgpd[] = {1, 0, 0, 0, 'r', 'o', 'l', 'l',  0,
+                                      0, 0, 2, 0, 0,   0,   1,   0xff, 0xfc};
+  CHECK(sgpd > atrak && bx.b[sgpd].size == 8 + sizeof want_sgpd &&
+        !memcmp(mem + bx.b[sgpd].off + 8, want_sgpd, sizeof want_sgpd));
+  long grouped = 0, lead = 0;
+  for (int k = find(&bx, "sbgp", 0, 0); k > 0; k = find(&bx, "sbgp", k + 1, 0)) {
+    const uint8_t *g = mem + bx.b[k].off;
+    CHECK(!memcmp(g + 12, "roll", 4));
+    for (uint32_t e = 0; e < be32(g + 16); e++) {
+      grouped += be32(g + 20 + 8 * e);
+      if (be32(g + 24 + 8 * e) == 0) lead += be32(g + 20 + 8 * e);
+    }
+  }
+  CHECK_EQ_INT((int)grouped, a.n);
+  CHECK_EQ_INT((int)lead, 4);
   int mdhd = find(&bx, "mdhd", 0, 1);
   CHECK(mdhd > 0 && mem[bx.b[mdhd].off + 8] == 1); /* version 1: 64-bit times */
   CHECK(mdhd > 0 && be32(mem + bx.b[mdhd].off + 28) == 48000);
@@ -343,13 +369,14 @@ static void test_mp4_h264_opus(void) {
   /* ~1 s fragments at keyframes: as many fragments as keyframes (1 s apart here) */
   CHECK_EQ_INT(frags, keys);
   CHECK_EQ_INT(sync[0], frags); /* every video fragment starts at a keyframe */
-  /* video ends at 60 frames * 3000 ticks; Opus at its packets' end (20 ms each) */
+  /* video ends at 60 frames * 3000 ticks; Opus at its packets' end (20 ms each), its
+   * decode times 312 ticks (the pre-skip) late: the edit list takes them back */
   CHECK_EQ_INT((int)end[0], 60 * 3000);
-  CHECK_EQ_INT((int)end[1], (int)(a.us[a.n - 1] * 48 / 1000 + 960));
+  CHECK_EQ_INT((int)end[1], (int)(312 + a.us[a.n - 1] * 48 / 1000 + 960));
   /* the patched durations: each track's end, the movie's the longest (in ms) */
   CHECK_EQ_INT((int)vdur, (int)end[0]);
   CHECK_EQ_INT((int)adur, (int)end[1]);
-  CHECK_EQ_INT((int)movie, (int)((end[1] * 1000 + 47999) / 48000));
+  CHECK_EQ_INT((int)movie, (int)(((end[1] - 312) * 1000 + 47999) / 48000));
   /* mfra: a tfra per track, one entry per fragment, pointing at its moof */
   int mfra = find(&bx, "mfra", 0, 0);
   CHECK(mfra > 0 && bx.b[mfra].off + bx.b[mfra].size == len);
@@ -514,6 +541,36 @@ static void test_mp4_long(void) {
   free(bx);
   free(mem);
   rtc_record_mp4_destroy(m);
+}
+
+/* The roll group's distance is 80 ms in packets of the size the recorder saw first (10 ms
+ * packets: 8 back; 60 ms: 2; unknown: 20 ms, 4), and a track without pre-skip has no
+ * edit. */
+static void test_mp4_opus_roll(void) {
+  static const struct {
+    uint32_t frame;
+    uint16_t pre_skip;
+    uint8_t roll;
+  } cases[] = {{480, 312, 0xf8}, {2880, 312, 0xfe}, {0, 0, 0xfc}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    rtc_record_mp4_track_t op = {
+        .codec = RTC_MEDIA_CODEC_OPUS, .pre_skip = cases[k].pre_skip, .opus_frame = cases[k].frame};
+    rtc_record_mp4_t *m = NULL;
+    CHECK_EQ_INT(rtc_record_mp4_create(&op, 1, 0, &m), 0);
+    if (!m) return;
+    uint8_t *mem = NULL;
+    size_t len = 0;
+    media_drain(rtc_record_mp4_out(m), NULL, &mem, &len);
+    boxes_t *bx = calloc(1, sizeof *bx);
+    walk(mem, 0, len, 0, bx);
+    int sgpd = find(bx, "sgpd", 0, 0);
+    CHECK(sgpd > 0 && bx->b[sgpd].size == 26 && mem[bx->b[sgpd].off + 24] == 0xff &&
+          mem[bx->b[sgpd].off + 25] == cases[k].roll);
+    CHECK((find(bx, "elst", 0, 0) > 0) == (cases[k].pre_skip > 0));
+    free(bx);
+    free(mem);
+    rtc_record_mp4_destroy(m);
+  }
 }
 
 static void test_mp4_refusals(void) {
@@ -741,6 +798,7 @@ static void test_mp4_av1(void) {
 int main(void) {
   RUN_TEST(test_codec_info);
   RUN_TEST(test_mp4_refusals);
+  RUN_TEST(test_mp4_opus_roll);
   RUN_TEST(test_mp4_long);
   RUN_TEST(test_mp4_fragment_rules);
   RUN_TEST(test_mp4_h264_opus);

@@ -590,6 +590,22 @@ static void test_mp4_av(void) {
   CHECK_STR(probe_codecs(b, sizeof b, path), "opus");
   CHECK(media_ffprobe_frames(path) == a.n);
   CHECK(NEAR(probe_duration(path), a.n * 0.02, 0.05));
+  /* The pre-skip (dOps, and the elst that hides it) cut once: 312 samples fewer than the
+   * packets hold, the first decoded frame 648 samples at 6.5 ms, as its packet is at 0
+   * (the 20 ms packets keep their times: the file's audio stays in sync with video). */
+  char want[64];
+  snprintf(want, sizeof want, "%d", a.n * 960 - 312);
+  CHECK_STR(
+      sh(b, sizeof b,
+         "ffmpeg -nostdin -v error -i '%s' -map 0:a -ac 1 -c:a pcm_s16le -f s16le - | wc -c | "
+         "awk '{print $1 / 2}'",
+         path),
+      want);
+  CHECK_STR(
+      sh(b, sizeof b,
+         "ffprobe -v error -show_entries frame=pts_time,nb_samples -of csv=p=0 '%s' | head -1",
+         path),
+      "0.006500,648");
   unlink(path);
   clip_free(&a);
 }
