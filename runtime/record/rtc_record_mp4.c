@@ -252,12 +252,14 @@ static void write_opus_entry(bx_t *x, const mtrack_t *t) {
 
 static void write_trak(bx_t *x, mtrack_t *t, uint32_t id) {
   size_t trak = bx_open(x, "trak");
-  size_t tkhd = bx_full(x, "tkhd", 0, 3); /* enabled, in movie */
-  bx_zero(x, 8);                          /* creation, modification time */
+  /* version 1 (64-bit times), as mvhd: the duration in ms is only known at finish, and
+   * 32 bits of it are 49.7 days */
+  size_t tkhd = bx_full(x, "tkhd", 1, 3); /* enabled, in movie */
+  bx_zero(x, 16);                         /* creation, modification time */
   bx_u32(x, id);
   bx_zero(x, 4); /* reserved */
   t->tkhd_dur_off = x->n;
-  bx_zero(x, 4 + 8); /* duration (patched at finish: 0 until then), reserved */
+  bx_zero(x, 8 + 8); /* duration (patched at finish: 0 until then), reserved */
   bx_u16(x, 0);      /* layer */
   bx_u16(x, 0);      /* alternate_group */
   bx_u16(x, t->video ? 0 : 0x0100);
@@ -369,11 +371,13 @@ static int write_header(rtc_record_mp4_t *m) {
   if (av01) bx_put(&x, "av01", 4); /* AV1-ISOBMFF 2.1 */
   bx_close(&x, ftyp);
   size_t moov = bx_open(&x, "moov");
-  size_t mvhd = bx_full(&x, "mvhd", 0, 0);
-  bx_zero(&x, 8);
+  /* version 1: the duration (ms, patched at finish) in 64 bits, as a recording may run
+   * longer than the 49.7 days 32 bits hold; whether it will is not known now */
+  size_t mvhd = bx_full(&x, "mvhd", 1, 0);
+  bx_zero(&x, 16); /* creation, modification time */
   bx_u32(&x, MOVIE_TIMESCALE);
   m->mvhd_dur_off = x.n;
-  bx_u32(&x, 0);          /* duration: 0 until finish patches it; the fragments hold it */
+  bx_u64(&x, 0);          /* duration: 0 until finish patches it; the fragments hold it */
   bx_u32(&x, 0x00010000); /* rate 1.0 */
   bx_u16(&x, 0x0100);     /* volume 1.0 */
   bx_zero(&x, 10);
@@ -714,8 +718,7 @@ int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
   if (!rc) rc = write_mfra(m);
   if (rc) return rc;
   /* The durations players show before reading every fragment (Chromium's <video> took
-   * the first fragment's 2 s for a 10 s file without them). mdhd and mehd hold 64 bits;
-   * tkhd and mvhd count ms in 32 (49 days): all ones past that, "unknown" in 14496-12. */
+   * the first fragment's 2 s for a 10 s file without them). All four hold 64 bits. */
   uint64_t movie = 0;
   for (size_t i = 0; i < m->n; i++) {
     mtrack_t *t = &m->t[i];
@@ -724,9 +727,9 @@ int rtc_record_mp4_finish(rtc_record_mp4_t *m) {
     uint64_t ms = (shown * MOVIE_TIMESCALE + t->timescale - 1) / t->timescale;
     if (ms > movie) movie = ms;
     patch(m, t->mdhd_dur_off, t->end_tick, 8);
-    patch(m, t->tkhd_dur_off, ms, 4);
+    patch(m, t->tkhd_dur_off, ms, 8);
   }
-  patch(m, m->mvhd_dur_off, movie, 4);
+  patch(m, m->mvhd_dur_off, movie, 8);
   patch(m, m->mehd_dur_off, movie, 8);
   m->finished = true;
   return 0;

@@ -318,8 +318,9 @@ static void test_mp4_h264_opus(void) {
   int avc3 = find(&bx, "avc3", 0, 0);
   CHECK(avc3 > 0 && be32(mem + bx.b[avc3].off + 32) == (320u << 16 | 240u));
   int tkhd = find(&bx, "tkhd", 0, 0);
-  CHECK(tkhd > 0 && be32(mem + bx.b[tkhd].off + 84) == 320u << 16 &&
-        be32(mem + bx.b[tkhd].off + 88) == 240u << 16);
+  CHECK(tkhd > 0 && mem[bx.b[tkhd].off + 8] == 1); /* version 1: 64-bit times */
+  CHECK(tkhd > 0 && be32(mem + bx.b[tkhd].off + 96) == 320u << 16 &&
+        be32(mem + bx.b[tkhd].off + 100) == 240u << 16);
   int dops = find(&bx, "dOps", 0, 0);
   static const uint8_t want_dops[] = {0, 1, 0x01, 0x38, 0, 0, 0xbb, 0x80, 0, 0, 0};
   CHECK(dops > 0 && bx.b[dops].size == 19 && !memcmp(mem + bx.b[dops].off + 8, want_dops, 11));
@@ -356,7 +357,8 @@ static void test_mp4_h264_opus(void) {
   int vmdhd = find(&bx, "mdhd", 0, 0);
   uint64_t vdur = be64(mem + bx.b[vmdhd].off + 32);
   int mvhd = find(&bx, "mvhd", 0, 0), mehd = find(&bx, "mehd", 0, 0);
-  uint32_t movie = be32(mem + bx.b[mvhd].off + 24);
+  CHECK(mem[bx.b[mvhd].off + 8] == 1);
+  uint64_t movie = be64(mem + bx.b[mvhd].off + 32);
   CHECK(mehd > 0 && be64(mem + bx.b[mehd].off + 12) == movie);
 
   long samples[2] = {0, 0};
@@ -537,7 +539,7 @@ static void test_mp4_long(void) {
     CHECK(be32(mem + bx->b[trun].off + 20) == UINT32_MAX);
   }
   int mvhd = find(bx, "mvhd", 0, 0);
-  CHECK(mvhd > 0 && be32(mem + bx->b[mvhd].off + 24) == 14u * 3600 * 1000 + 34);
+  CHECK(mvhd > 0 && be64(mem + bx->b[mvhd].off + 32) == 14u * 3600 * 1000 + 34);
   free(bx);
   free(mem);
   rtc_record_mp4_destroy(m);
@@ -571,6 +573,52 @@ static void test_mp4_opus_roll(void) {
     free(mem);
     rtc_record_mp4_destroy(m);
   }
+}
+
+/* A recording longer than 2^32 ms (49.7 days): frames at 0 and at 50 days. tkhd and mvhd
+ * (version 1) hold the exact duration in ms, as mehd does; in version 0 boxes both were
+ * all ones ("unknown"). */
+static void test_mp4_50_days(void) {
+  rtc_record_mp4_track_t t = {.codec = RTC_MEDIA_CODEC_VP9, .width = 64, .height = 64};
+  rtc_record_mp4_t *m = NULL;
+  CHECK_EQ_INT(rtc_record_mp4_create(&t, 1, 0, &m), 0);
+  if (!m) return;
+  const uint8_t frame[] = {0x82, 0x49, 0x83, 0x42, 0x00};
+  const int64_t d50 = 50ll * 86400 * 1000000;
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, frame, sizeof frame, 0, true), 0);
+  CHECK_EQ_INT(rtc_record_mp4_write(m, 1, frame, sizeof frame, d50, true), 0);
+  CHECK_EQ_INT(rtc_record_mp4_finish(m), 0);
+  uint8_t *mem = NULL;
+  size_t len = 0, np = 0;
+  media_drain(rtc_record_mp4_out(m), NULL, &mem, &len);
+  const rtc_record_webm_patch_t *pt = rtc_record_mp4_patches(m, &np);
+  for (size_t i = 0; i < np; i++)
+    if (pt[i].offset + pt[i].len <= len) memcpy(mem + pt[i].offset, pt[i].bytes, pt[i].len);
+  boxes_t *bx = calloc(1, sizeof *bx);
+  walk(mem, 0, len, 0, bx);
+  CHECK(!bx->bad);
+  const uint64_t want = 50ull * 86400 * 1000 + 34; /* and the last frame's 1/30 s */
+  int tkhd = find(bx, "tkhd", 0, 0), mvhd = find(bx, "mvhd", 0, 0), mehd = find(bx, "mehd", 0, 0);
+  CHECK(tkhd > 0 && mvhd > 0 && mehd > 0);
+  if (tkhd > 0 && mvhd > 0 && mehd > 0) {
+    const uint8_t *tk = mem + bx->b[tkhd].off, *mv = mem + bx->b[mvhd].off;
+    CHECK(tk[8] == 1 && be64(tk + 36) == want);
+    CHECK(mv[8] == 1 && be64(mv + 32) == want);
+    CHECK(be64(mem + bx->b[mehd].off + 12) == want);
+  }
+  char path[128];
+  media_tmp_path(path, sizeof path, "50days.mp4");
+  media_write_file(path, mem, len);
+  char b[64]; /* (ffmpeg cannot decode the stand-in frames: its complaint goes away) */
+  double d =
+      atof(sh(b, sizeof b,
+              "ffprobe -v error -show_entries format=duration -of csv=p=0 '%s' 2>/dev/null", path));
+  CHECK(d > 50.0 * 86400 && d < 50.0 * 86400 + 1);
+  fprintf(stderr, "  50 days: ffprobe duration %.3f s\n", d);
+  unlink(path);
+  free(bx);
+  free(mem);
+  rtc_record_mp4_destroy(m);
 }
 
 static void test_mp4_refusals(void) {
@@ -799,6 +847,7 @@ int main(void) {
   RUN_TEST(test_codec_info);
   RUN_TEST(test_mp4_refusals);
   RUN_TEST(test_mp4_opus_roll);
+  RUN_TEST(test_mp4_50_days);
   RUN_TEST(test_mp4_long);
   RUN_TEST(test_mp4_fragment_rules);
   RUN_TEST(test_mp4_h264_opus);
