@@ -95,6 +95,7 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
  *   portMin = n, portMax = n, maxMessageSize = n, maxSdpSize = n, maxChannels = n,
  *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n, turnCaFile = "path",
  *   iceTcp = bool (default true), udpMux = bool|port (default false),
+ *   mdnsHostCandidates = bool (default false),
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -140,6 +141,11 @@ int rtc_lua_pc_new(lua_State *L) {
   lua_getfield(L, 1, "iceTcp");
   luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1, "iceTcp must be a boolean");
   cfg.ice_tcp_off = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "mdnsHostCandidates");
+  luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1,
+                "mdnsHostCandidates must be a boolean");
+  cfg.mdns_host_candidates = lua_toboolean(L, -1);
   lua_pop(L, 1);
   lua_getfield(L, 1, "udpMux"); /* true, or the port of the shared socket */
   if (lua_isnumber(L, -1)) {

@@ -448,6 +448,7 @@ function rtc.RTCPeerConnection(config)
     turnCaFile = config.turnCaFile,
     iceTcp = config.iceTcp,
     udpMux = config.udpMux,
+    mdnsHostCandidates = config.mdnsHostCandidates,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

@@ -1,9 +1,10 @@
-/* mDNS codec (RFC 6762 over the RFC 1035 message format), only what ICE needs to
- * resolve a browser's obfuscated host candidate ("<uuid>.local", Chromium's
- * default, draft-ietf-mmusic-mdns-ice-candidates): build a one-question query,
- * find an A or AAAA record for one name in a response. Pure functions, no state,
- * no sockets: io/ sends the query to RTC_MDNS_GROUP_V4:RTC_MDNS_PORT and hands
- * back what arrives. */
+/* mDNS codec (RFC 6762 over the RFC 1035 message format), only what ICE needs
+ * (draft-ietf-mmusic-mdns-ice-candidates): to resolve a browser's obfuscated host
+ * candidate ("<uuid>.local", Chromium's default), build a one-question query and
+ * find an A or AAAA record for one name in a response; to announce our own host
+ * candidates under such names, find the questions about one of them in a query and
+ * write the answer. Pure functions, no state, no sockets: io/ sends to and receives
+ * from RTC_MDNS_GROUP_V4:RTC_MDNS_PORT. */
 #ifndef RTC_MDNS_H
 #define RTC_MDNS_H
 #include <stdbool.h>
@@ -52,6 +53,33 @@ int rtc_mdns_build_query(const char *name, uint16_t qtype, uint8_t *out, size_t 
  *   RTC_EINVAL   p, name or out NULL, or name not a valid domain name.
  * *out is written only when 1 is returned. */
 int rtc_mdns_parse_response(const uint8_t *p, size_t len, const char *name, rtc_addr_t *out);
+
+/* Looks in a query (p, len), borrowed for the call, for questions about name (class
+ * IN, ASCII case-insensitive, trailing dot optional). Returns
+ *   a mask of what they ask: 1 for A, 2 for AAAA (ANY asks both); *qu (may be NULL)
+ *                says whether one of them set the unicast-response bit (RFC 6762 5.4);
+ *   0            no such question, or not a query (QR set, opcode not 0: 18.3);
+ *   RTC_EPARSE   malformed before the questions end (truncated, bad pointers or labels,
+ *                as for responses);
+ *   RTC_EINVAL   p or name NULL, or name not a valid domain name.
+ * Records after the questions (known answers, RFC 6762 7.1) are not read. */
+int rtc_mdns_query_asks(const uint8_t *p, size_t len, const char *name, bool *qu);
+
+/* Writes the answer to a query for name: one A (AF_INET addr) or AAAA (AF_INET6)
+ * record, class IN with the cache-flush bit (RFC 6762 10.2: the name is ours alone),
+ * TTL ttl seconds, flags QR + AA. A multicast answer (legacy false) has id 0, no
+ * question (18.1, 6) and an NSEC record saying the name has no other type (6.1).
+ * The answer to a legacy unicast query (a source port other than 5353, 6.7) echoes
+ * its id and repeats the question. Returns the length, or RTC_EINVAL (name not a
+ * .local name, addr neither family, out NULL), RTC_ETOOBIG. */
+int rtc_mdns_build_answer(const char *name, const rtc_addr_t *addr, uint32_t ttl, bool legacy,
+                          uint16_t id, uint8_t *out, size_t outlen);
+
+/* Writes a random name for one of our host addresses into out (at least
+ * RTC_MDNS_UUID_NAME_LEN + 1 bytes): a version 4 UUID (RFC 4122 4.4) and ".local",
+ * as the draft (3.1.1) and Chromium make them. */
+#define RTC_MDNS_UUID_NAME_LEN 42
+void rtc_mdns_random_name(char *out);
 
 /* Whether a candidate's address is an mDNS name: something followed by ".local"
  * (ASCII case-insensitive, one trailing dot allowed). False for NULL. Does not

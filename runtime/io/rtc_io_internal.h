@@ -10,9 +10,15 @@
 /* Arms the process-wide usrsctp timer on this loop if associations exist. */
 void rtc__io_sctp_timer_arm(uv_loop_t *loop);
 void rtc__io_peers_after_sctp_tick(uint64_t now_us);
-/* mDNS (rtc_io_mdns.c): ask for a name; answers go to rtc__io_peers_mdns_answer. */
+/* mDNS (rtc_io_mdns.c): ask for a name; answers go to rtc__io_peers_mdns_answer.
+ * The responder for our own names: rtc__io_mdns_open (1 listening, -1 not possible),
+ * then queries go to rtc__io_peers_mdns_query, which answers with rtc__io_mdns_send
+ * (to the group, or to the querier when legacy). */
 void rtc__io_mdns_query(uv_loop_t *loop, const char *name);
 void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len);
+int rtc__io_mdns_open(uv_loop_t *loop);
+void rtc__io_peers_mdns_query(const uint8_t *p, size_t len, const struct sockaddr *from);
+void rtc__io_mdns_send(const uint8_t *p, size_t len, const struct sockaddr *to);
 
 /* TURN over TCP/TLS (rtc_io_turn.c): the peer's connections to TURN servers. */
 typedef struct rtc__io_turn rtc__io_turn_t;

@@ -1,7 +1,9 @@
 /* One multicast socket per process asks the link for the peers' ".local" names
- * (RFC 6762) and hands the answers to every peer waiting for that name. It is
- * made on first use, unreferenced (never keeps the loop alive), and joins
- * 224.0.0.251 on port 5353, shared with any responder on the host (SO_REUSEADDR). */
+ * (RFC 6762) and hands the answers to every peer waiting for that name; it also
+ * hears the link's queries, which the peers announcing their own host candidates
+ * under such names answer. It is made on first use, unreferenced (never keeps the
+ * loop alive), and joins 224.0.0.251 on port 5353, shared with any responder on the
+ * host (SO_REUSEADDR). */
 #include <string.h>
 
 #include "base/rtc_log.h"
@@ -20,11 +22,15 @@ static void mdns_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void mdns_on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
                          unsigned flags) {
-  if (n <= 0) return;
-  rtc__io_peers_mdns_answer((const uint8_t *)buf->base, (size_t)n);
+  if (n < 4 || !from) return;
+  const uint8_t *p = (const uint8_t *)buf->base;
+  if (p[2] & 0x80) /* QR: a response */
+    rtc__io_peers_mdns_answer(p, (size_t)n);
+  else
+    rtc__io_peers_mdns_query(p, (size_t)n, from);
 }
 
-static int mdns_open(uv_loop_t *loop) {
+int rtc__io_mdns_open(uv_loop_t *loop) {
   if (mdns_state) return mdns_state;
   mdns_state = -1;
   struct sockaddr_in any;
@@ -46,8 +52,19 @@ static int mdns_open(uv_loop_t *loop) {
   return 1;
 }
 
+void rtc__io_mdns_send(const uint8_t *p, size_t len, const struct sockaddr *to) {
+  if (mdns_state != 1) return;
+  struct sockaddr_in group;
+  if (!to) {
+    uv_ip4_addr(RTC_MDNS_GROUP_V4, RTC_MDNS_PORT, &group);
+    to = (const struct sockaddr *)&group;
+  }
+  uv_buf_t b = uv_buf_init((char *)p, (unsigned)len);
+  uv_udp_try_send(&mdns_udp, &b, 1, to);
+}
+
 void rtc__io_mdns_query(uv_loop_t *loop, const char *name) {
-  if (mdns_open(loop) != 1) return;
+  if (rtc__io_mdns_open(loop) != 1) return;
   struct sockaddr_in group;
   uv_ip4_addr(RTC_MDNS_GROUP_V4, RTC_MDNS_PORT, &group);
   static const uint16_t types[] = {1, 28}; /* A, AAAA */

@@ -12,6 +12,7 @@
 #include "base/rtc_heap.h"
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
+#include "ice/rtc_mdns.h"
 #include "io/rtc_io.h"
 #include "io/rtc_io_internal.h"
 
@@ -43,6 +44,7 @@ struct rtc_io_peer {
   bool in_dispatch;
   bool told_closed;           /* the owner was called after the pc closed */
   bool unlink_pending;        /* closed during a walk over io_peers: unlink after it */
+  bool mdns_checked;          /* mdns_host_candidates: the responder was asked for */
   rtc_io_peer_t *next, *prev; /* all peers: usrsctp's shared timer touches any of them */
   rtc__io_turn_t *turn;       /* connections to TURN/TCP and TURN/TLS servers */
   rtc__io_tcp_t *tcp;         /* ICE-TCP sockets (rtc_io_tcp.c), NULL until gathered */
@@ -497,6 +499,13 @@ static void io_gather_interfaces(rtc_io_peer_t *peer);
 /* Host candidates: the configured addresses, or every usable interface address. */
 static void io_gather(rtc_io_peer_t *peer) {
   const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
+  if (cfg->mdns_host_candidates && !peer->mdns_checked) {
+    peer->mdns_checked = true;
+    /* Names only with a responder: a name nobody answers is a candidate lost. */
+    if (rtc__io_mdns_open(peer->loop) != 1 || rtc_pc_use_mdns_names(peer->pc) != 0)
+      RTC_LOG(RTC_LOG_WARN, "io", "pc %u: no mDNS responder: host candidates keep their addresses",
+              rtc_pc_id(peer->pc));
+  }
   /* With iceTransportPolicy "relay" the sockets are bound all the same: they carry
    * the TURN traffic (the pc offers no host candidate for them). */
   if (cfg->n_gather_addresses) {
@@ -698,6 +707,26 @@ void rtc__io_peers_mdns_answer(const uint8_t *p, size_t len) {
     if (hit) io_after(peer);
   }
   io_walk_end();
+}
+
+/* An mDNS query: a peer that owns the name asked answers it, to the group, or to the
+ * querier alone when it asked from a port other than 5353 (a legacy resolver,
+ * RFC 6762 6.7). A name is one peer's, so the first answer ends the walk. */
+void rtc__io_peers_mdns_query(const uint8_t *p, size_t len, const struct sockaddr *from) {
+  bool legacy = from->sa_family == AF_INET
+                    ? ntohs(((const struct sockaddr_in *)from)->sin_port) != RTC_MDNS_PORT
+                    : ntohs(((const struct sockaddr_in6 *)from)->sin6_port) != RTC_MDNS_PORT;
+  uint8_t out[512];
+  for (rtc_io_peer_t *peer = io_peers; peer; peer = peer->next) {
+    if (peer->destroying || peer->handles_closed) continue;
+    int n = rtc_pc_mdns_answer(peer->pc, p, len, legacy, out, sizeof(out));
+    if (n < 0) return; /* malformed: no peer would make more of it */
+    if (n == 0) continue;
+    RTC_LOG(RTC_LOG_INFO, "io", "pc %u: mDNS query for our host name answered%s",
+            rtc_pc_id(peer->pc), legacy ? " (legacy unicast)" : "");
+    rtc__io_mdns_send(out, (size_t)n, legacy ? from : NULL);
+    return;
+  }
 }
 
 /* After usrsctp's tick: only the peers whose association it woke (the others did

@@ -95,8 +95,13 @@ typedef struct rtc_pc_config {
    * port the first such pc got (from port_min..port_max or the kernel). */
   bool udp_mux;
   uint16_t udp_mux_port;
-  size_t max_message_size;     /* our a=max-message-size; 0: 262144. Larger messages from
-                                  the peer are dropped unread and their channel closed */
+  /* Our host candidates under random "<uuid>.local" names, answered by an mDNS
+   * responder (as Chromium and Firefox do by default): the peer learns no local
+   * address from signaling. The io layer turns it on once its responder listens
+   * (rtc_pc_use_mdns_names); without one the candidates keep their addresses. */
+  bool mdns_host_candidates;
+  size_t max_message_size; /* our a=max-message-size; 0: 262144. Larger messages from
+                              the peer are dropped unread and their channel closed */
   /* Limits on what a peer (or the application) can make us hold; 0: the default
    * (rtc_pc_limits_defaults, docs/api.md "Limits"). */
   size_t max_sdp_size;          /* bytes of a remote description: 262144 */
@@ -350,6 +355,12 @@ void rtc_pc_resolved(rtc_pc_t *pc, const char *name, const rtc_addr_t *addr);
 /* An mDNS response the io layer received: the pc matches it against the names it
  * waits for and takes the answer (true when one resolved). */
 bool rtc_pc_handle_mdns_response(rtc_pc_t *pc, const uint8_t *p, size_t len);
+/* The responder side (mdns_host_candidates): rtc_pc_use_mdns_names before the first
+ * host candidate (0 or RTC_ENOMEM); rtc_pc_mdns_answer writes the answer to a query
+ * about one of our names (its length, 0 when none, < 0 for a malformed query). */
+int rtc_pc_use_mdns_names(rtc_pc_t *pc);
+int rtc_pc_mdns_answer(const rtc_pc_t *pc, const uint8_t *query, size_t len, bool legacy,
+                       uint8_t *out, size_t cap);
 /* Events are queued (O(1)): the io layer calls the owner only then. */
 bool rtc_pc_has_events(const rtc_pc_t *pc);
 /* Whether the pc has work after usrsctp's shared timer ticked or its own deadline

@@ -1,5 +1,6 @@
-/* The peer's mDNS host candidates ("<uuid>.local", Chromium's default): the names
- * wait here until the io layer's query is answered, then become candidates. */
+/* mDNS host candidates ("<uuid>.local", Chromium's default). The peer's: the names
+ * wait here until the io layer's query is answered, then become candidates. Ours
+ * (mdns_host_candidates): the transport names them and answers for them. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,4 +71,12 @@ bool rtc_pc_handle_mdns_response(rtc_pc_t *pc, const uint8_t *p, size_t len) {
     return true;
   }
   return false;
+}
+
+int rtc_pc_use_mdns_names(rtc_pc_t *pc) { return rtc_transport_set_mdns(pc->transport, true); }
+
+int rtc_pc_mdns_answer(const rtc_pc_t *pc, const uint8_t *query, size_t len, bool legacy,
+                       uint8_t *out, size_t cap) {
+  if (pc->closed) return 0;
+  return rtc_transport_mdns_answer(pc->transport, query, len, legacy, out, cap);
 }

@@ -48,6 +48,7 @@ void rtc_transport_destroy(rtc_transport_t *t) {
   free(t->tx_ring);
   free(t->rx);
   free_cands(t->local_cands, &t->n_local_cands);
+  rtc__transport_mdns_free(t);
   free(t->remote_ufrag);
   free(t->fp_alg);
   free(t->fp);
@@ -75,6 +76,7 @@ int rtc_transport_add_local_address(rtc_transport_t *t, uint64_t now_us, const r
   for (size_t i = 0; i < t->n_local_addrs; i++)
     known |= rtc_addr_equal(&t->local_addrs[i], addr);
   if (!known && t->n_local_addrs < RTC_ICE_MAX_LOCAL) t->local_addrs[t->n_local_addrs++] = *addr;
+  rtc__transport_mdns_hide(t, &c);
   if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
   if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
     char *v = strdup(text);
@@ -90,6 +92,7 @@ int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc
   rtc_ice_candidate_t c;
   int r = rtc_ice_agent_add_local_srflx(t->ice, base, mapped, &c);
   if (r < 0) return r;
+  rtc__transport_mdns_hide(t, &c);
   if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
   if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
     char *v = strdup(text);
@@ -105,6 +108,7 @@ int rtc_transport_add_local_relay(rtc_transport_t *t, uint64_t now_us, const rtc
   rtc_ice_candidate_t c;
   int r = rtc_ice_agent_add_local_relay(t->ice, relayed, mapped, &c);
   if (r < 0) return r;
+  rtc__transport_mdns_hide(t, &c);
   if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
   if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
     char *v = strdup(text);

@@ -67,6 +67,16 @@ void rtc_transport_set_controlling(rtc_transport_t *t, bool controlling);
  * ("842163049 1 udp ...", no "candidate:" prefix) is written to text. */
 int rtc_transport_add_local_address(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *addr,
                                     char *text, size_t cap);
+/* Host candidates signaled under mDNS names from now on (draft-ietf-mmusic-mdns-ice-
+ * candidates): one random "<uuid>.local" per local IP, and no related address in
+ * server-reflexive or relayed candidates. The owner must answer the link's queries
+ * with rtc_transport_mdns_answer. RTC_ENOMEM. */
+int rtc_transport_set_mdns(rtc_transport_t *t, bool on);
+/* The answer to an mDNS query (p, len) that asks for one of our names, written to out:
+ * its length, 0 when the query is about none of them, or an error (RTC_EPARSE for a
+ * malformed query). legacy: the query came from a port other than 5353 (RFC 6762 6.7). */
+int rtc_transport_mdns_answer(const rtc_transport_t *t, const uint8_t *query, size_t len,
+                              bool legacy, uint8_t *out, size_t cap);
 /* A server-reflexive candidate of the live agent (base: a socket added above). */
 int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *base,
                                   const rtc_addr_t *mapped, char *text, size_t cap);

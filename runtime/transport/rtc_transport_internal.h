@@ -10,6 +10,8 @@
 #define RTC_TRANSPORT_SRTP_RING 256 /* protected packets waiting for poll_transmit (a keyframe) */
 #define RTC_TRANSPORT_SRTP_OVERHEAD RTC_SRTP_MAX_TRAILER
 
+typedef struct rtc_transport_mdns rtc_transport_mdns_t;
+
 typedef struct rtc_transport_slot {
   size_t len;
   uint8_t data[RTC_TRANSPORT_MTU + RTC_TRANSPORT_SRTP_OVERHEAD];
@@ -33,6 +35,7 @@ struct rtc_transport {
   rtc_addr_t local_addrs[RTC_ICE_MAX_LOCAL]; /* sockets the owner bound */
   size_t n_local_addrs;
   bool regather;
+  rtc_transport_mdns_t *mdns; /* our host candidates' mDNS names; NULL when off */
   /* ICE events in the agent's order: a state (rtc_ice_state_t), or
    * RTC_TRANSPORT_ICE_SELECTED (the selected pair changed). */
   uint8_t ice_states[RTC_TRANSPORT_MAX_ICE_EVENTS];
@@ -65,5 +68,10 @@ void rtc__transport_srtp_agreed(rtc_transport_t *t);
  * key schedule), which a data-channel-only connection never needs. */
 void rtc__transport_srtp_need(rtc_transport_t *t);
 void rtc__transport_srtp_free(rtc_transport_t *t);
+
+/* rtc_transport_mdns.c: the candidate as signaled (its name instead of a host address;
+ * no related address); nothing when the option is off. */
+void rtc__transport_mdns_hide(rtc_transport_t *t, rtc_ice_candidate_t *c);
+void rtc__transport_mdns_free(rtc_transport_t *t);
 
 #endif

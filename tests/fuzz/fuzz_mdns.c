@@ -1,8 +1,8 @@
-// libFuzzer target for the mDNS codec: the response parser on arbitrary bytes
-// (looking for a Chromium-style name, a short name and the root-adjacent "local"
-// name), then the input as a name for build_query, whose output must round-trip
-// through the parser once turned into a response. Nothing may crash or read out
-// of bounds; results stay in the documented set.
+// libFuzzer target for the mDNS codec: the response parser and the responder's
+// query reader on arbitrary bytes (looking for a Chromium-style name, a short name
+// and the root-adjacent "local" name), then the input as a name for build_query and
+// build_answer, whose output must round-trip through the parsers. Nothing may crash
+// or read out of bounds; results stay in the documented set.
 //
 // Build (from the repository root):
 //   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime -o fuzz_mdns \
@@ -14,6 +14,13 @@
 #include "base/rtc_addr.h"
 #include "base/rtc_err.h"
 #include "ice/rtc_mdns.h"
+
+static void check_query(const uint8_t *d, size_t n, const char *name) {
+  bool qu = false;
+  int r = rtc_mdns_query_asks(d, n, name, &qu);
+  if (r != RTC_EPARSE && (r < 0 || r > 3)) abort();
+  if (qu && r <= 0) abort();
+}
 
 static void check_parse(const uint8_t *d, size_t n, const char *name) {
   rtc_addr_t a;
@@ -34,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   check_parse(m, n, "1f4c3b2a-8d9e-4f01-a2b3-c4d5e6f70819.local");
   check_parse(m, n, "a.local");
   check_parse(m, n, "A.LOCAL.");
+  check_query(m, n, "1f4c3b2a-8d9e-4f01-a2b3-c4d5e6f70819.local");
+  check_query(m, n, "a.local");
   free(m);
 
   /* The input as a name. */
@@ -54,5 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   memcpy(q + qn, "\xc0\x0c\x00\x01\x80\x01\x00\x00\x00\x78\x00\x04\x0a\x01\x02\x03", 16);
   if (rtc_mdns_parse_response(q, (size_t)qn + 16, name, &a) != 1) abort();
   if (rtc_addr_family(&a) != AF_INET || a.u.in4.sin_addr.s_addr != htonl(0x0a010203)) abort();
+  /* The query asks for the name; our answer to it (both forms) is read back. */
+  if (rtc_mdns_query_asks(q, (size_t)qn, name, NULL) != 0) abort(); /* a response now */
+  q[2] = 0;
+  q[7] = 0;
+  if (rtc_mdns_query_asks(q, (size_t)qn, name, NULL) != 1) abort();
+  uint8_t ans[600];
+  for (int legacy = 0; legacy < 2; legacy++) {
+    int an = rtc_mdns_build_answer(name, &a, 120, legacy, 7, ans, sizeof ans);
+    if (an <= 0) abort();
+    rtc_addr_t b;
+    if (rtc_mdns_parse_response(ans, (size_t)an, name, &b) != 1 || !rtc_addr_equal(&a, &b)) abort();
+  }
   return 0;
 }

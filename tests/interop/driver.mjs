@@ -213,6 +213,46 @@ test('mdns-host-candidates', async (t) => {
   }
 }, { only: ['chromium'] });
 
+// luartc's own host candidates under mDNS names (mdnsHostCandidates): luartc signals
+// <uuid>.local instead of its addresses and answers Chromium's queries (its
+// responder, runtime/io/rtc_io_mdns.c). Chromium reports the remote candidate it
+// connected to as "host" only when it resolved the name; a candidate it learnt from
+// luartc's checks alone is "prflx".
+test('mdns-luartc-names', async (t) => {
+  for (const side of ['L', 'P']) {
+    const tt = { log: t.log };
+    t.sub = tt;
+    await setup(tt, { lConfig: { mdnsHostCandidates: true } });
+    const [O, A] = side === 'L' ? [tt.L, tt.P] : [tt.P, tt.L];
+    O.cmd({ op: 'dc', label: 'chat' });
+    const { offer, answer } = await tt.link.negotiate(O, A);
+    await bothConnected(tt);
+    await Promise.all([dcOpen(O, 'chat'), dcOpen(A, 'chat')]);
+    const ld = side === 'L' ? offer : answer;
+    const lc = tt.L.filter((e) => e.ev === 'cand' && e.candidate).map((e) => e.candidate.candidate)
+      .concat(candidatesIn(ld.sdp));
+    t.log(`luartc candidates: ${JSON.stringify(lc)}`);
+    const hosts = lc.filter((c) => / typ host/.test(c));
+    assert(hosts.length > 0 && hosts.every((c) => /\s[0-9a-f-]{36}\.local\s/.test(c)),
+      `luartc host candidates not under mDNS names: ${JSON.stringify(hosts)}`);
+    // (the o= line's 127.0.0.1 is a placeholder, as in Chromium's descriptions)
+    const said = ld.sdp.split(/\r?\n/).filter((l) => !l.startsWith('o=')).join('\n') + lc.join(' ');
+    assert(!/10\.99\.0\.|127\.0\.0\.1/.test(said), `luartc signaled an address: ${said}`);
+    await say(tt.L, tt.P, 'chat', 'names ' + side);
+    await say(tt.P, tt.L, 'chat', 'names back ' + side);
+    const ps = await tt.P.request({ op: 'stats' }, (e) => e.ev === 'stats');
+    const pair = ps.stats.find((x) => x.type === 'candidate-pair' && x.nominated && x.state === 'succeeded');
+    const remote = pair && ps.stats.find((x) => x.id === pair.remoteCandidateId);
+    t.log(`Chromium's remote candidate: ${JSON.stringify(remote)}`);
+    assert(remote && remote.candidateType === 'host',
+      `Chromium's selected remote candidate is ${remote && remote.candidateType}, not a resolved host name: ${JSON.stringify(remote)}`);
+    if (tt.L.stderrTail)
+      assert(/mDNS query for our host name answered/.test(tt.L.stderrTail(20000)),
+        'luartc logged no answer to an mDNS query');
+    await tt.L.stop(); await tt.P.stop();
+  }
+}, { only: ['chromium'], skip: MDNS !== 'on' ? "Chromium resolves .local names only with its mDNS feature on (the chromium-mdns run); without it, luartc's checks make it a peer-reflexive candidate" : null });
+
 // udpMux: luartc's pc on a UDP socket shared with other pcs of the process
 // (runtime/io/rtc_io_mux.c): the peer's checks reach it by the ufrag in their
 // USERNAME, the rest by address. A second luartc pc on the same socket, never
@@ -1599,7 +1639,7 @@ async function main() {
   for (const x of selected) {
     const name = `${PEER}${PEER === 'chromium' ? (onlyMdns ? '-mdns' : '') : ''}/${x.name}`;
     // with mDNS on: the mDNS test and the basic offer/answer ones
-    if (onlyMdns && x.name !== 'mdns-host-candidates' && !x.name.startsWith('offer-')) continue;
+    if (onlyMdns && x.name !== 'mdns-host-candidates' && x.name !== 'mdns-luartc-names' && !x.name.startsWith('offer-')) continue;
     if (x.only && !x.only.includes(PEER)) continue;
     if (!!x.ipv6 !== IPV6) continue;
     if (x.skip) { console.log(`skip ${name}: ${x.skip}`); skipped++; continue; }

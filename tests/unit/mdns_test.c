@@ -492,7 +492,131 @@ static void test_round_trip(void) {
   check_addr(&a, AF_INET, "127.0.0.1");
 }
 
+/* The responder side: which questions a query asks about our name. */
+static void test_query_asks(void) {
+  bool qu = true;
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), MLEN(query_a), NAME, &qu), 1);
+  CHECK(!qu);
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), MLEN(query_a), UUID ".LOCAL.", NULL), 1);
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), MLEN(query_a), "other.local", NULL), 0);
+  /* A response is no query (avahi's and Chromium's answers reach the responder too). */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(resp_a), MLEN(resp_a), NAME, NULL), 0);
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(resp_ptr), MLEN(resp_ptr), NAME, NULL), 0);
+  char m[sizeof query_a];
+  memcpy(m, query_a, sizeof m);
+  m[MLEN(query_a) - 3] = 28; /* AAAA */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, NULL), 2);
+  m[MLEN(query_a) - 3] = (char)255; /* ANY */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, NULL), 3);
+  m[MLEN(query_a) - 3] = 16; /* TXT: not ours to answer */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, NULL), 0);
+  m[MLEN(query_a) - 3] = 1;
+  m[MLEN(query_a) - 2] = (char)0x80; /* QU: unicast response asked */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, &qu), 1);
+  CHECK(qu);
+  m[MLEN(query_a) - 1] = 3; /* class CH */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, NULL), 0);
+  memcpy(m, query_a, sizeof m);
+  m[2] = 0x28; /* opcode 5 (UPDATE): ignored (RFC 6762 18.3) */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(m), MLEN(query_a), NAME, NULL), 0);
+  /* Two questions, ours second, its name a pointer into the first one's labels. */
+  static const char two[] = "\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00"
+                            "\x03"
+                            "abc"
+                            "\x24" UUID "\x05local\x00\x00\x01\x00\x01" /* abc.<uuid>.local */
+                            "\xc0\x10\x00\x1c\x00\x01"; /* offset 16: <uuid>.local AAAA */
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(two), MLEN(two), NAME, NULL), 2);
+  /* Truncated anywhere inside the question: malformed, never a match. */
+  for (size_t n = 12; n < MLEN(query_a); n++)
+    CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), n, NAME, NULL), RTC_EPARSE);
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), 11, NAME, NULL), RTC_EPARSE);
+  CHECK_EQ_INT(rtc_mdns_query_asks(NULL, 0, NAME, NULL), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), MLEN(query_a), "a..local", NULL), RTC_EINVAL);
+}
+
+/* Captured from Chromium 156 (chromium-mdns interop run, mdns-luartc-names): its
+ * query for luartc's name, and its answer for its own name: the A record, then an
+ * NSEC record (the name uncompressed, next name a pointer to itself, type bitmap A). */
+#define OURS "6859c256-be41-4161-a70c-4e591103cc28"
+static const char chromium_query[] = "\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                                     "\x24" OURS "\x05local\x00\x00\x01\x00\x01";
+#define THEIRS "5661698a-b091-48b0-a664-7cbc73cc3af4"
+static const char chromium_answer[] =
+    "\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x01"
+    "\x24" THEIRS "\x05local\x00"
+    "\x00\x01\x80\x01\x00\x00\x00\x78\x00\x04\x0a\x63\x00\x01"
+    "\x24" THEIRS "\x05local\x00"
+    "\x00\x2f\x80\x01\x00\x00\x00\x78\x00\x05\xc0\x46\x00\x01\x40";
+
+static void test_chromium_capture(void) {
+  bool qu = true;
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(chromium_query), MLEN(chromium_query), OURS ".local", &qu), 1);
+  CHECK(!qu);
+  rtc_addr_t a;
+  CHECK_EQ_INT(
+      rtc_mdns_parse_response(P(chromium_answer), MLEN(chromium_answer), THEIRS ".local", &a), 1);
+  check_addr(&a, AF_INET, "10.99.0.1");
+  CHECK_EQ_INT(
+      rtc_mdns_query_asks(P(chromium_answer), MLEN(chromium_answer), THEIRS ".local", NULL), 0);
+}
+
+/* Our answer is Chromium's: the same header and A record (resp_a, chromium_answer),
+ * then an NSEC record for the same name with the same bitmap. */
+static void test_build_answer(void) {
+  uint8_t m[512];
+  rtc_addr_t a, got;
+  rtc_addr_set(&a, "192.168.1.23", 0);
+  int n = rtc_mdns_build_answer(NAME, &a, 120, false, 0x1234, m, sizeof m);
+  size_t rec = MLEN(resp_a);
+  CHECK_EQ_INT(n, (int)rec + 2 + 10 + 5);
+  CHECK(memcmp(m, resp_a, 10) == 0 && m[10] == 0 && m[11] == 1); /* ARCOUNT 1 */
+  CHECK(memcmp(m + 12, resp_a + 12, rec - 12) == 0);
+  CHECK(memcmp(m + rec, "\xc0\x0c\x00\x2f\x80\x01\x00\x00\x00\x78\x00\x05\xc0\x0c\x00\x01\x40",
+               17) == 0);
+  CHECK_EQ_INT(rtc_mdns_parse_response(m, (size_t)n, NAME, &got), 1);
+  check_addr(&got, AF_INET, "192.168.1.23");
+  CHECK_EQ_INT(rtc_mdns_build_answer(NAME, &a, 120, false, 0, m, (size_t)n - 1), RTC_ETOOBIG);
+  /* Legacy unicast (RFC 6762 6.7): the id echoed, the question repeated, TTL <= 10,
+   * no cache-flush bit; a plain resolver (our own parser) reads it. */
+  n = rtc_mdns_build_answer(NAME, &a, 120, true, 0x1234, m, sizeof m);
+  CHECK(n > 0);
+  CHECK(m[0] == 0x12 && m[1] == 0x34 && m[5] == 1 && m[7] == 1);
+  CHECK(memcmp(m + 12, query_a + 12, MLEN(query_a) - 12) == 0);
+  CHECK(m[n - 12] == 0 && m[n - 11] == 1); /* class IN, no cache-flush */
+  CHECK(m[n - 8] == 0 && m[n - 7] == 10);  /* TTL 10 */
+  CHECK_EQ_INT(rtc_mdns_parse_response(m, (size_t)n, NAME, &got), 1);
+  check_addr(&got, AF_INET, "192.168.1.23");
+  rtc_addr_set(&a, "fd00::17", 0);
+  n = rtc_mdns_build_answer(NAME, &a, 120, false, 0, m, sizeof m);
+  CHECK(n > 0 && m[n - 26 - 20] == 0 && m[n - 25 - 20] == 28);   /* AAAA, then NSEC */
+  CHECK(n > 0 && memcmp(m + n - 4, "\x00\x00\x00\x08", 4) == 0); /* bit 28 */
+  CHECK_EQ_INT(rtc_mdns_parse_response(m, (size_t)n, NAME, &got), 1);
+  check_addr(&got, AF_INET6, "fd00::17");
+  CHECK_EQ_INT(rtc_mdns_build_answer("host.example", &a, 120, false, 0, m, sizeof m), RTC_EINVAL);
+  CHECK_EQ_INT(rtc_mdns_build_answer(NULL, &a, 120, false, 0, m, sizeof m), RTC_EINVAL);
+  memset(&a, 0, sizeof a);
+  CHECK_EQ_INT(rtc_mdns_build_answer(NAME, &a, 120, false, 0, m, sizeof m), RTC_EINVAL);
+}
+
+static void test_random_name(void) {
+  char a[RTC_MDNS_UUID_NAME_LEN + 1], b[RTC_MDNS_UUID_NAME_LEN + 1];
+  rtc_mdns_random_name(a);
+  rtc_mdns_random_name(b);
+  CHECK_EQ_INT(strlen(a), RTC_MDNS_UUID_NAME_LEN);
+  CHECK(strcmp(a, b) != 0);
+  CHECK(a[8] == '-' && a[13] == '-' && a[18] == '-' && a[23] == '-');
+  CHECK(a[14] == '4');                                                 /* version 4 */
+  CHECK(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b'); /* variant 10 */
+  CHECK(strcmp(a + 36, ".local") == 0);
+  uint8_t q[128];
+  CHECK(rtc_mdns_build_query(a, RTC_MDNS_TYPE_A, q, sizeof q) > 0);
+}
+
 int main(void) {
+  RUN_TEST(test_query_asks);
+  RUN_TEST(test_chromium_capture);
+  RUN_TEST(test_build_answer);
+  RUN_TEST(test_random_name);
   RUN_TEST(test_query_bytes);
   RUN_TEST(test_query_errors);
   RUN_TEST(test_response_a);
