@@ -107,9 +107,11 @@ typedef struct side {
 
 static void drain(side_t *s) {
   rtc_pc_event_t ev;
-  while (rtc_pc_poll_event(s->pc, &ev))
+  while (rtc_pc_poll_event(s->pc, &ev)) {
     if (ev.type == RTC_PC_EVENT_ICE_CANDIDATE && ev.candidate && s->n_cands < 16)
       s->cands[s->n_cands++] = strdup(ev.candidate);
+    if (ev.type == RTC_PC_EVENT_DATACHANNEL) rtc_dc_unref(ev.dc); /* the event's reference */
+  }
 }
 
 static void gather(side_t *s) {
