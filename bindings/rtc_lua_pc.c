@@ -96,6 +96,7 @@ static size_t pc_parse_ice_servers(lua_State *L, int t, rtc_pc_ice_server_t *out
  *   maxRemoteCandidates = n, maxBufferedAmount = n, maxReceiveBuffer = n, turnCaFile = "path",
  *   iceTcp = bool (default true), udpMux = bool|port (default false),
  *   mdnsHostCandidates = bool (default false),
+ *   receiveSimulcast = bool (default true),
  *   iceServers = { {urls = "url" | {"url", ...}, username = s, credential = s}, ... } } */
 int rtc_lua_pc_new(lua_State *L) {
   static const char *const policies[] = {"all", "relay", NULL};
@@ -146,6 +147,11 @@ int rtc_lua_pc_new(lua_State *L) {
   luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1,
                 "mdnsHostCandidates must be a boolean");
   cfg.mdns_host_candidates = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "receiveSimulcast");
+  luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1,
+                "receiveSimulcast must be a boolean");
+  cfg.simulcast_receive_off = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
   lua_pop(L, 1);
   lua_getfield(L, 1, "udpMux"); /* true, or the port of the shared socket */
   if (lua_isnumber(L, -1)) {

@@ -30,6 +30,9 @@ typedef struct rtc_lua_tr {
   rtc_lua_sinks_t recv; /* recorders fed from the receiver */
   bool lua_frames;      /* the track has onframe */
   bool lua_rtp;         /* the track has onrtp */
+  /* The same per simulcast layer received (index layer - 1): each layer's track. */
+  rtc_lua_sinks_t lrecv[RTC_TR_MAX_LAYERS];
+  bool lua_lframes[RTC_TR_MAX_LAYERS], lua_lrtp[RTC_TR_MAX_LAYERS];
 } rtc_lua_tr_t;
 
 static const char key_media_handler;
@@ -57,6 +60,16 @@ void rtc_lua_tr_kick(rtc_tr_t *tr) {
 
 static void update_frame_events(rtc_lua_tr_t *t) {
   rtc_tr_set_frame_events(t->tr, t->lua_frames || t->recv.n > 0);
+  for (size_t i = 0; i < RTC_TR_MAX_LAYERS; i++)
+    rtc_tr_set_layer_frame_events(t->tr, i, t->lua_lframes[i] || t->lrecv[i].n > 0);
+}
+
+/* The optional layer argument at idx of the methods a layer's track calls: 1-based,
+ * 0 or nil: the transceiver's own stream. */
+static int opt_layer(lua_State *L, int idx) {
+  lua_Integer l = luaL_optinteger(L, idx, 0);
+  luaL_argcheck(L, l >= 0 && l <= RTC_TR_MAX_LAYERS, idx, "no such simulcast layer");
+  return (int)l;
 }
 
 /* Pushes the object of tr (a new one, owned by the pc object at pci, if it has none). */
@@ -91,6 +104,10 @@ static int tr_gc(lua_State *L) {
   if (rtc_tr_get_userdata(t->tr) == t) rtc_tr_set_userdata(t->tr, NULL);
   rtc_tr_set_frame_events(t->tr, false);
   rtc_tr_set_rtp_events(t->tr, false);
+  for (size_t i = 0; i < RTC_TR_MAX_LAYERS; i++) {
+    rtc_tr_set_layer_frame_events(t->tr, i, false);
+    rtc_tr_set_layer_rtp_events(t->tr, i, false);
+  }
   rtc_tr_unref(t->tr);
   rtc_lua_in_gc--;
   t->tr = NULL;
@@ -349,47 +366,75 @@ static int tr_send(lua_State *L) {
   return tr_result(L, t, r);
 }
 
+/* requestKeyframe([layer]): a PLI for the stream, or for one simulcast layer's. */
 static int tr_request_keyframe(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
-  return tr_result(L, t, rtc_tr_request_keyframe(t->tr));
+  int layer = opt_layer(L, 2);
+  return tr_result(L, t, layer ? rtc_tr_request_layer_keyframe(t->tr, (size_t)layer - 1)
+                               : rtc_tr_request_keyframe(t->tr));
 }
 
-/* frameEvents(on): the Lua handler gets this receiver's frames. */
+/* frameEvents(on [, layer]): the Lua handler gets this receiver's (layer's) frames. */
 static int tr_frame_events(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
-  t->lua_frames = lua_toboolean(L, 2);
+  int layer = opt_layer(L, 3);
+  if (layer)
+    t->lua_lframes[layer - 1] = lua_toboolean(L, 2);
+  else
+    t->lua_frames = lua_toboolean(L, 2);
   update_frame_events(t);
   return 0;
 }
 
-/* rtpEvents(on): the Lua handler gets this receiver's RTP packets. */
+/* rtpEvents(on [, layer]): the Lua handler gets this receiver's (layer's) RTP packets. */
 static int tr_rtp_events(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
+  int layer = opt_layer(L, 3);
+  if (layer) {
+    t->lua_lrtp[layer - 1] = lua_toboolean(L, 2);
+    rtc_tr_set_layer_rtp_events(t->tr, (size_t)layer - 1, t->lua_lrtp[layer - 1]);
+    return 0;
+  }
   t->lua_rtp = lua_toboolean(L, 2);
   rtc_tr_set_rtp_events(t->tr, t->lua_rtp);
   return 0;
 }
 
-/* record(recorder) / unrecord(recorder): the receiver's frames into it, in C. */
+/* rid(layer) -> the rid of a simulcast layer received, or nil. */
+static int tr_rx_rid(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  return push_opt_string(L, rtc_tr_rx_layer_rid(t->tr, (size_t)luaL_checkinteger(L, 2) - 1));
+}
+
+/* record(recorder [, layer]) / unrecord(recorder [, layer]): the receiver's (layer's)
+ * frames into it, in C. */
 static int tr_record(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
+  int layer = opt_layer(L, 3);
   rtc_lua_sink_fn fn;
   void *rec = rtc_lua_rec_sink(L, 2, &fn);
-  if (rtc_lua_sinks_add(&t->recv, fn, rec) < 0) return luaL_error(L, "too many recorders");
+  if (rtc_lua_sinks_add(layer ? &t->lrecv[layer - 1] : &t->recv, fn, rec) < 0)
+    return luaL_error(L, "too many recorders");
   rtc_lua_getenv(L, 1);
   lua_pushvalue(L, 2);
   lua_pushboolean(L, 1);
   lua_rawset(L, -3);
   update_frame_events(t);
-  if (rtc_tr_kind(t->tr) == RTC_MEDIA_VIDEO) rtc_tr_request_keyframe(t->tr); /* start sooner */
+  if (rtc_tr_kind(t->tr) == RTC_MEDIA_VIDEO) { /* start sooner */
+    if (layer)
+      rtc_tr_request_layer_keyframe(t->tr, (size_t)layer - 1);
+    else
+      rtc_tr_request_keyframe(t->tr);
+  }
   tr_kick(t);
   return 0;
 }
 
 static int tr_unrecord(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
+  int layer = opt_layer(L, 3);
   rtc_lua_sink_fn fn;
-  rtc_lua_sinks_remove(&t->recv, rtc_lua_rec_sink(L, 2, &fn));
+  rtc_lua_sinks_remove(layer ? &t->lrecv[layer - 1] : &t->recv, rtc_lua_rec_sink(L, 2, &fn));
   rtc_lua_getenv(L, 1);
   lua_pushvalue(L, 2);
   lua_pushnil(L);
@@ -503,9 +548,11 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   }
   if (!ev->tr) return true;
   rtc_lua_tr_t *t = rtc_tr_get_userdata(ev->tr);
+  int layer = ev->layer > 0 && ev->layer <= RTC_TR_MAX_LAYERS ? ev->layer : 0;
   if (ev->type == RTC_PC_EVENT_TRACK_FRAME) {
     if (!t) return true; /* nobody holds the transceiver: nobody listens */
-    if (t->recv.n > 0) {
+    rtc_lua_sinks_t *sinks = layer ? &t->lrecv[layer - 1] : &t->recv;
+    if (sinks->n > 0) {
       rtc_tr_codec_t c;
       const char *name = rtc_tr_codec(ev->tr, &c) ? c.name : NULL;
       rtc_lua_frame_t f = {.codec = name,
@@ -515,11 +562,13 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
                            .key = ev->keyframe,
                            .ntp = ev->ntp,
                            .at_us = rtc_io_now_us()};
-      rtc_lua_sinks_write(&t->recv, &f);
+      rtc_lua_sinks_write(sinks, &f);
     }
-    if (!t->lua_frames) return true;
+    if (!(layer ? t->lua_lframes[layer - 1] : t->lua_frames)) return true;
   }
-  if (ev->type == RTC_PC_EVENT_TRACK_RTP && (!t || !t->lua_rtp)) return true;
+  if (ev->type == RTC_PC_EVENT_TRACK_RTP &&
+      (!t || !(layer ? t->lua_lrtp[layer - 1] : t->lua_rtp)))
+    return true;
   if (!push_handler(L)) return true;
   lua_pushvalue(L, pci);
   lua_pushstring(L, what);
@@ -528,7 +577,8 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
     lua_pushlstring(L, (const char *)ev->data, ev->len);
     lua_pushnumber(L, ev->timestamp);
     lua_pushboolean(L, ev->keyframe);
-    rtc_lua_pcall(L, 6);
+    lua_pushinteger(L, layer);
+    rtc_lua_pcall(L, 7);
   } else if (ev->type == RTC_PC_EVENT_TRACK_RTP) {
     /* the packet and its fixed header (RFC 3550 5.1), read here once */
     lua_pushlstring(L, (const char *)ev->data, ev->len);
@@ -546,9 +596,13 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
       lua_pushnumber(L, (double)((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | p[10] << 8 | p[11]));
       lua_setfield(L, -2, "ssrc");
     }
-    rtc_lua_pcall(L, 5);
+    lua_pushinteger(L, layer);
+    rtc_lua_pcall(L, 6);
   } else if (ev->type == RTC_PC_EVENT_KEYFRAME_REQUEST) {
     lua_pushinteger(L, ev->state); /* the simulcast layer (1-based) asked, 0: the sender */
+    rtc_lua_pcall(L, 4);
+  } else if (ev->type == RTC_PC_EVENT_TRACK_MUTE) {
+    lua_pushinteger(L, layer);
     rtc_lua_pcall(L, 4);
   } else {
     rtc_lua_pcall(L, 3);
@@ -563,7 +617,8 @@ void rtc_lua_tr_fill_track_event(lua_State *L, int pci, const rtc_pc_event_t *ev
   lua_pushliteral(L, "track");
   rtc_lua_tr_push(L, ev->tr, pci);
   lua_pushvalue(L, evt);
-  rtc_lua_pcall(L, 4);
+  lua_pushinteger(L, ev->layer);
+  rtc_lua_pcall(L, 5);
 }
 
 /* ---- stats: inbound-rtp, outbound-rtp, remote-inbound-rtp, codec, media-source ---- */
@@ -639,6 +694,35 @@ static void layer_stats(lua_State *L, int report, rtc_tr_t *tr, size_t i, const 
   }
 }
 
+/* One inbound-rtp per simulcast layer received, with its rid (as libwebrtc-based SFUs
+ * report them). */
+static void rx_layer_stats(lua_State *L, int report, rtc_tr_t *tr, size_t i, const char *cid,
+                           double ts) {
+  rtc_tr_rx_layer_stats_t s;
+  char id[64];
+  for (size_t k = 0; rtc_tr_get_rx_layer_stats(tr, k, &s); k++) {
+    if (!s.ssrc) continue;
+    snprintf(id, sizeof(id), "IT%zu_%u", i, s.ssrc);
+    stats_new(L, report, id, "inbound-rtp", ts);
+    set_num(L, "ssrc", s.ssrc);
+    set_str(L, "rid", s.rid);
+    set_str(L, "kind", "video");
+    set_str(L, "mid", rtc_tr_mid(tr));
+    set_str(L, "transportId", "T");
+    if (cid[0]) set_str(L, "codecId", cid);
+    set_str(L, "trackIdentifier", rtc_tr_remote_track_id(tr));
+    set_num(L, "packetsReceived", (double)s.packets_received);
+    set_num(L, "bytesReceived", (double)s.bytes_received);
+    set_num(L, "packetsLost", (double)s.packets_lost);
+    set_num(L, "jitter", s.jitter_s);
+    set_num(L, "nackCount", (double)s.nack_count_sent);
+    set_num(L, "framesReceived", (double)s.frames_received);
+    set_num(L, "framesDropped", (double)s.frames_dropped);
+    set_num(L, "pliCount", (double)s.pli_count_sent);
+    lua_pop(L, 1);
+  }
+}
+
 void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
   rtc_tr_t *list[TR_MAX];
   size_t n = rtc_pc_transceivers(pc, list, TR_MAX);
@@ -702,6 +786,7 @@ void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
       lua_pop(L, 1);
     }
     layer_stats(L, report, tr, i, cid, ts);
+    rx_layer_stats(L, report, tr, i, cid, ts);
     if (s.remote_ssrc) {
       snprintf(id, sizeof(id), "IT%zu_%u", i, s.remote_ssrc);
       stats_new(L, report, id, "inbound-rtp", ts);
@@ -756,6 +841,7 @@ static const luaL_Reg tr_methods[] = {
     {"frameEvents", tr_frame_events},
     {"rtpEvents", tr_rtp_events},
     {"record", tr_record},
+    {"rxRid", tr_rx_rid},
     {"unrecord", tr_unrecord},
     {NULL, NULL},
 };

@@ -449,6 +449,7 @@ function rtc.RTCPeerConnection(config)
     iceTcp = config.iceTcp,
     udpMux = config.udpMux,
     mdnsHostCandidates = config.mdnsHostCandidates,
+    receiveSimulcast = config.receiveSimulcast,
   }
   if config.certificates ~= nil then
     if type(config.certificates) ~= "table" then error("RTCPeerConnection: certificates must be a list", 2) end

@@ -546,6 +546,16 @@ end
 
 local receiver_getters = {
   track = function(self) return self._track end,
+  -- luartc (Pion's Tracks()): the track of each simulcast layer received, in rid order;
+  -- { track } without simulcast
+  tracks = function(self)
+    local out, l = {}, self._layers
+    if not l or not next(l) then return { self._track } end
+    for i = 1, 3 do
+      if l[i] then out[#out + 1] = l[i] end
+    end
+    return out
+  end,
   transport = transport_of,
 }
 local receiver_mt = getter_mt(Receiver, receiver_getters)
@@ -588,16 +598,68 @@ end
 ---------------------------------------------------------------------------
 -- Events from the core: (pc, what, transceiver (core), ...)
 
-local function on_media(pc, what, ctr, a, b, c)
+-- A simulcast layer's track talks to its transceiver (C) through this handle: the
+-- methods a remote track and the recorder call, for that layer alone.
+local LayerHandle = {}
+LayerHandle.__index = LayerHandle
+function LayerHandle:frameEvents(on) return self.c:frameEvents(on, self.i) end
+function LayerHandle:rtpEvents(on) return self.c:rtpEvents(on, self.i) end
+function LayerHandle:requestKeyframe() return self.c:requestKeyframe(self.i) end
+function LayerHandle:record(port) return self.c:record(port, self.i) end
+function LayerHandle:unrecord(port) return self.c:unrecord(port, self.i) end
+function LayerHandle:codecName() return self.c:codecName() end
+function LayerHandle:kind() return self.c:kind() end
+
+-- The track of simulcast layer i (1-based) of a receiver: layer 1 is receiver.track
+-- itself, the others tracks of their own (Pion's model: one remote track per rid).
+local function layer_track(t, ctr, i)
+  local r = t.receiver
+  r._layers = r._layers or {}
+  local track = r._layers[i]
+  if track then return track end
+  if i == 1 then
+    track = r._track
+  else
+    track = new_track(ctr:kind(), ctr:remoteTrackId() or nil, nil)
+    track._remote, track.muted = true, true
+  end
+  local h = setmetatable({ c = ctr, i = i }, LayerHandle)
+  -- handlers set before the layer was known move to the layer's stream
+  for k, m in pairs(SPECIAL) do
+    if track._h[k] then
+      if rawget(track, "_tr") then track._tr[m](track._tr, false) end
+      h[m](h, true)
+    end
+  end
+  rawset(track, "_tr", h)
+  rawset(track, "rid", ctr:rxRid(i))
+  r._layers[i] = track
+  return track
+end
+
+-- The tracks an event about the receiver reaches: layer's, or all (layer 0).
+local function receiver_tracks(t, layer)
+  local r = t.receiver
+  if layer and layer > 0 then return { layer_track(t, t._tr, layer) } end
+  local out = { r._track }
+  for i, tk in pairs(r._layers or {}) do
+    if i > 1 then out[#out + 1] = tk end
+  end
+  return out
+end
+
+local function on_media(pc, what, ctr, a, b, c, d)
   local t = by_core[ctr] or wrap(pc, ctr)
   local track = t.receiver._track
-  if what == "frame" then -- a = bytes, b = RTP timestamp, c = keyframe
+  if what == "frame" then -- a = bytes, b = RTP timestamp, c = keyframe, d = layer
+    if d and d > 0 then track = layer_track(t, ctr, d) end
     local h = track._h.onframe
-    if h then call(h, { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track }) end
-  elseif what == "rtp" then -- a = the packet, b = its header fields
+    if h then call(h, { data = a, timestamp = b, keyframe = c, codec = ctr:codecName(), track = track, rid = track.rid }) end
+  elseif what == "rtp" then -- a = the packet, b = its header fields, c = layer
+    if c and c > 0 then track = layer_track(t, ctr, c) end
     local h = track._h.onrtp
     if h then
-      b.data, b.track = a, track
+      b.data, b.track, b.rid = a, track, track.rid
       call(h, b)
     end
   elseif what == "keyframerequest" then -- a = the simulcast layer asked (1-based), or 0
@@ -609,16 +671,17 @@ local function on_media(pc, what, ctr, a, b, c)
       fire(st, "keyframerequest", { sender = t.sender, rid = a and a > 0 and t.sender._encodings and t.sender._encodings[a].rid or nil })
     end
   elseif what == "ended" then
-    track_end(track)
+    for _, tk in ipairs(receiver_tracks(t, 0)) do track_end(tk) end
     set_streams(t.receiver, {})
   elseif what == "removed" then -- the peer's description no longer sends it
     set_streams(t.receiver, {})
   elseif what == "streams" then -- W3C addList: before any track event of the description
     local sid = ctr:remoteStreamId()
     set_streams(t.receiver, sid and { remote_stream(pc, sid) } or {})
-  elseif what == "mute" or what == "unmute" then
-    track_set_muted(track, what == "mute")
-  elseif what == "track" then -- a = the event table to fill (dispatched by the binding)
+  elseif what == "mute" or what == "unmute" then -- a = layer (0: every track)
+    for _, tk in ipairs(receiver_tracks(t, a)) do track_set_muted(tk, what == "mute") end
+  elseif what == "track" then -- a = the event table to fill (dispatched by the binding), b = layer
+    if b and b > 0 then track = layer_track(t, ctr, b) end
     local id = ctr:remoteTrackId()
     if id and id ~= track.id then rawset(track, "id", id) end
     track.codec = ctr:codecName() or track.codec
@@ -629,6 +692,7 @@ local function on_media(pc, what, ctr, a, b, c)
     local copy = {} -- the event's own list: the receiver's changes with the next description
     for i, s in ipairs(streams) do copy[i] = s end
     a.track, a.streams, a.receiver, a.transceiver = track, copy, t.receiver, t
+    a.rid = track.rid
   end
 end
 

@@ -100,6 +100,10 @@ typedef struct rtc_pc_config {
    * address from signaling. The io layer turns it on once its responder listens
    * (rtc_pc_use_mdns_names); without one the candidates keep their addresses. */
   bool mdns_host_candidates;
+  /* No simulcast receiving (Lua receiveSimulcast = false): an offer with a=simulcast:send
+   * gets an answer without a=simulcast, and the peer sends its first layer alone
+   * (RFC 8853 5.3). Default (false): the answer receives every offered rid. */
+  bool simulcast_receive_off;
   size_t max_message_size; /* our a=max-message-size; 0: 262144. Larger messages from
                               the peer are dropped unread and their channel closed */
   /* Limits on what a peer (or the application) can make us hold; 0: the default
@@ -171,6 +175,9 @@ typedef struct rtc_pc_event {
   struct rtc_tr *tr;  /* media events: the transceiver (borrowed; rtc_tr_ref to keep) */
   uint32_t timestamp; /* TRACK_FRAME: RTP timestamp */
   bool keyframe;      /* TRACK_FRAME */
+  /* TRACK, TRACK_FRAME, TRACK_RTP, TRACK_MUTE of a transceiver receiving simulcast: the
+   * layer (1-based, rtc_tr_rx_layer_rid); 0: the transceiver's one stream */
+  int layer;
   uint64_t ntp; /* TRACK_FRAME: the sender's NTP time (32.32) of timestamp from its last SR,
                    0 before the first SR: recorders align tracks with it */
 } rtc_pc_event_t;

@@ -201,6 +201,37 @@ typedef struct rtc_tr_layer_stats {
 /* False for an index beyond the layers. */
 bool rtc_tr_get_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_layer_stats_t *out);
 
+/* ---- simulcast receiving (RFC 8853, RFC 8852, JSEP 5.8) ----
+ *
+ * A peer's offer whose video m-section has "a=simulcast:send q;h;f" with "a=rid:<rid>
+ * send" lines and the rtp-stream-id extension (Chrome publishing with sendEncodings)
+ * gets an answer with "a=rid:<rid> recv" for each offered stream (in the offer's order;
+ * of alternatives "a,b" the first; "~rid" kept paused; at most RTC_TR_MAX_LAYERS)
+ * and "a=simulcast:recv q;h;f", unless rtc_pc_config_t.simulcast_receive_off. Each
+ * unpaused rid is a layer of the transceiver's receiver: RTC_PC_EVENT_TRACK fires once
+ * per layer (ev.layer = 1-based index) instead of once, and the layer's frames, RTP
+ * packets and mute events carry ev.layer. The layers' SSRCs are not signalled: the
+ * first packet with a rid (RTX: repaired-rtp-stream-id) binds its SSRC to that layer;
+ * packets of another rid or of an unknown SSRC without one are dropped and counted
+ * (rtc_tr_rx_dropped). Each layer has its own reordering, NACK/RTX, PLI, report block
+ * and stats. Our own offers never ask for simulcast: a renegotiation we offer ends it. */
+size_t rtc_tr_rx_layers(const rtc_tr_t *tr);                  /* 0: no simulcast received */
+const char *rtc_tr_rx_layer_rid(const rtc_tr_t *tr, size_t i); /* NULL beyond */
+void rtc_tr_set_layer_frame_events(rtc_tr_t *tr, size_t i, bool on);
+void rtc_tr_set_layer_rtp_events(rtc_tr_t *tr, size_t i, bool on);
+/* A PLI for layer i's SSRC alone. RTC_ESTATE before its first packet. */
+int rtc_tr_request_layer_keyframe(rtc_tr_t *tr, size_t i);
+uint64_t rtc_tr_rx_dropped(const rtc_tr_t *tr);
+typedef struct rtc_tr_rx_layer_stats {
+  const char *rid; /* borrowed */
+  uint32_t ssrc;   /* the peer's, 0 until its first packet */
+  uint64_t packets_received, bytes_received, frames_received, frames_dropped;
+  int64_t packets_lost;
+  uint64_t nack_count_sent, pli_count_sent;
+  double jitter_s;
+} rtc_tr_rx_layer_stats_t;
+bool rtc_tr_get_rx_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_rx_layer_stats_t *out);
+
 /* What the last failing rtc_tr_* call of this transceiver failed on (each sets it). */
 const char *rtc_tr_error(const rtc_tr_t *tr);
 

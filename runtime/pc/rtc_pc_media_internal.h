@@ -33,6 +33,19 @@ typedef struct rtc_tr_layer {
   uint64_t frames_sent, nacks_received, plis_received, firs_received;
 } rtc_tr_layer_t;
 
+/* One simulcast layer the peer sends us (rtc_pc_simrecv.c): a rid the offer's
+ * a=simulcast:send lists and our answer takes, with the receive state rtc_tr has for
+ * its one stream. SSRCs are learnt from the rid extensions (none are signalled). */
+typedef struct rtc_tr_rx_layer {
+  char rid[RTC_TR_RID_MAX + 1];
+  bool paused;                           /* "~rid": answered, not received */
+  uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
+  rtc_rtp_recv_t *recv;
+  uint8_t recv_pt;
+  bool frame_events, rtp_events, unmuted;
+  uint64_t plis_sent;
+} rtc_tr_rx_layer_t;
+
 struct rtc_tr {
   int refs;
   rtc_pc_t *pc; /* NULL once the pc is gone */
@@ -86,6 +99,14 @@ struct rtc_tr {
   size_t n_layers;
   bool simulcast;            /* the answer negotiated it: layers carry their rid */
   uint8_t ext_rid, ext_rrid; /* negotiated ids, 0: none */
+
+  /* Simulcast receiving: the peer's offered layers (n_rx 0: none), rx_sim once our
+   * answer took them; tr->recv stays NULL then. rx_dropped: packets of an unknown rid
+   * or SSRC without rid, dropped. */
+  rtc_tr_rx_layer_t rx[RTC_TR_MAX_LAYERS];
+  size_t n_rx;
+  bool rx_sim;
+  uint64_t rx_dropped;
 
   bool inactive; /* without layers: W3C encodings[0].active false (setParameters) */
   uint64_t frames_sent, nacks_received, plis_received, firs_received, plis_sent;
@@ -159,6 +180,44 @@ int rtc__pc_sim_send_frame(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t capture_us, uint
                            const uint8_t *p, size_t len, bool keyframe);
 /* An SR and SDES CNAME per sending layer. */
 void rtc__pc_sim_reports(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us, uint64_t ntp);
+
+/* rtc_pc_rtp.c helpers shared with the receive layers. */
+rtc_rtp_recv_t *rtc__pc_rtp_make_recv(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c,
+                                      uint32_t ssrc, uint32_t rtx_ssrc);
+const rtc_sdp_codec_t *rtc__pc_rtp_codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *is_rtx);
+void rtc__pc_rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, int layer, const uint8_t *p, size_t len);
+void rtc__pc_rtp_drain(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_recv_t *recv, bool events, int layer);
+void rtc__pc_rtp_nacks_plis(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_recv_t *recv, uint32_t ssrc,
+                            uint64_t *plis_sent);
+void rtc__pc_rtcp_send(rtc_pc_t *pc, const uint8_t *p, int len);
+
+/* rtc_pc_simrecv.c: the layers the peer sends us in simulcast. */
+/* setRemoteDescription(offer): the rids of the m-section's a=simulcast:send (one per
+ * stream: the first alternative with an a=rid send line; "~" paused), up to
+ * RTC_TR_MAX_LAYERS, when the pc receives simulcast, the kind is video and the rid
+ * extension is offered; none otherwise. */
+void rtc__pc_simrx_from_offer(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *offer);
+/* a=rid:<rid> recv and a=simulcast:recv for them in our answer. */
+int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m);
+/* A negotiation applied: receiving in simulcast when our answer (view) has
+ * a=simulcast:recv and the rid extension was negotiated; the layers' receivers go
+ * otherwise. */
+void rtc__pc_simrx_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer, bool ours);
+void rtc__pc_simrx_drop(rtc_tr_t *tr);
+/* How many unpaused layers (track events: one per layer). */
+size_t rtc__pc_simrx_tracks(const rtc_tr_t *tr);
+/* A packet for a transceiver receiving simulcast. */
+void rtc__pc_simrx_input(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_rtp_header_t *h, const uint8_t *p,
+                         size_t len);
+bool rtc__pc_simrx_has_ssrc(const rtc_tr_t *tr, uint32_t ssrc);
+void rtc__pc_simrx_timeout(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us);
+uint64_t rtc__pc_simrx_poll_timeout(const rtc_tr_t *tr);
+void rtc__pc_simrx_sr(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_rtcp_sr_t *sr);
+void rtc__pc_simrx_bye(rtc_pc_t *pc, rtc_tr_t *tr, uint32_t ssrc);
+/* Report blocks about the layers (at most max) into rb; returns how many. */
+size_t rtc__pc_simrx_report_blocks(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us, rtc_rtcp_rb_t *rb,
+                                   size_t max);
+void rtc__pc_simrx_set_rtt(rtc_tr_t *tr, uint64_t rtt_us);
 
 /* rtc_pc_msection.c: transceivers <-> m-sections (offer, answer, apply). */
 int rtc__pc_offer_media(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, const rtc_sdp_t *prev,

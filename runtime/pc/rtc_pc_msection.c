@@ -82,8 +82,12 @@ static rtc_sdp_kind_t sdp_kind(rtc_media_kind_t k) {
  * them), direction, and when we send: msid and SSRCs (RFC 8830, RFC 5576, RFC 4588). */
 /* layers: the simulcast layers this description sends (NULL: none, one stream). */
 static int write_rtp_attrs(rtc_pc_t *pc, rtc_tr_t *tr, rtc_sdp_media_t *m, rtc_tr_direction_t dir,
-                           const rtc_sdp_codec_set_t *set, const bool *layers) {
+                           const rtc_sdp_codec_set_t *set, const bool *layers, bool rx_layers) {
   int r = rtc_sdp_codec_write(m, set);
+  /* An answer receiving the offer's simulcast layers (rtc_pc_simrecv.c): a=rid recv
+   * lines come before any a=rid send ones, a=simulcast then has one direction. */
+  bool rx = rx_layers && dir_recvs(dir) && tr->n_rx && rtc_sdp_codec_ext_id(set, RTC_SDP_EXT_RID);
+  if (!r && rx && !(dir_sends(dir) && layers)) r = rtc__pc_simrx_write(tr, m);
   m->rtcp_mux = true;
   m->direction = sdp_dir(dir);
   if (!r && dir_sends(dir) && layers) {
@@ -118,7 +122,8 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
                             tr->n_prefs, &tr->offered);
   bool all[RTC_TR_MAX_LAYERS]; /* an offer offers every layer */
   memset(all, 1, sizeof(all));
-  if (!r) r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL);
+  if (!r)
+    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL, false);
   tr->mline = (int)s->n_media - 1;
   return r;
 }
@@ -195,7 +200,7 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   rtc_tr_direction_t offered = tr_dir(om->direction);
   rtc_tr_direction_t dir = dir_make(dir_sends(tr->direction) && dir_recvs(offered),
                                     dir_recvs(tr->direction) && dir_sends(offered));
-  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, sim ? layers : NULL);
+  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, sim ? layers : NULL, true);
   return r;
 }
 
@@ -220,9 +225,7 @@ static void answer_set(rtc_tr_t *tr, const rtc_sdp_media_t *offered, const rtc_s
   }
 }
 
-static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
-  if (tr->stopped) return;
-  tr->track_fired = true;
+static void fire_one_track(rtc_pc_t *pc, rtc_tr_t *tr, int layer) {
   rtc_pc_event_node_t *n = rtc__pc_event_push(pc, RTC_PC_EVENT_TRACK);
   if (!n) return;
   n->ev.tr = rtc_tr_ref(tr);
@@ -233,6 +236,20 @@ static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
   }
   n->ev.mid = n->owned_mid;
   n->ev.mline_index = tr->mline;
+  n->ev.layer = layer;
+}
+
+/* One track event, or one per simulcast layer the peer offers to send (its own track:
+ * Pion's and libwebrtc-based SFUs' model). */
+static void fire_track(rtc_pc_t *pc, rtc_tr_t *tr) {
+  if (tr->stopped) return;
+  tr->track_fired = true;
+  if (!rtc__pc_simrx_tracks(tr)) {
+    fire_one_track(pc, tr, 0);
+    return;
+  }
+  for (size_t i = 0; i < tr->n_rx; i++)
+    if (!tr->rx[i].paused) fire_one_track(pc, tr, (int)i + 1);
 }
 
 /* W3C webrtc-pc "process remote tracks" for the transceivers one description touches:
@@ -413,6 +430,11 @@ int rtc__pc_media_remote_offer(rtc_pc_t *pc, const rtc_sdp_t *remote) {
     if (!tr->mid) tr->mid = strdup(rm->mid);
     tr->mline = (int)i;
     int streams = take_remote_ids(tr, remote, rm);
+    rtc_sdp_rtp_t *ov = NULL;
+    if (rtc_sdp_rtp_parse(rm, &ov, NULL, 0) >= 0) {
+      rtc__pc_simrx_from_offer(pc, tr, ov);
+      rtc_sdp_rtp_free(ov);
+    }
     /* W3C: the offer's direction reversed, whatever ours is (a sendonly transceiver of
      * ours gets its track event too, and its mute with our answer). */
     track_changes_note(&changes, tr, dir_sends(tr_dir(rm->direction)), true, streams);
@@ -547,6 +569,7 @@ void rtc__pc_media_negotiated(rtc_pc_t *pc, const rtc_sdp_t *local, const rtc_sd
     else {
       rtc__pc_tr_drop_sender(pc, tr, true); /* BYE: as libwebrtc does when a sender stops */
     }
+    rtc__pc_simrx_negotiated(pc, tr, v, !remote_is_answer);
     if (!tr->receiving) {
       rtc_rtp_recv_destroy(tr->recv);
       tr->recv = NULL;

@@ -24,7 +24,7 @@ static uint64_t ntp_from_us(uint64_t us) {
 
 /* The negotiated codec a payload type means; for an RTX payload type, the codec it
  * repairs (with *is_rtx set). */
-static const rtc_sdp_codec_t *codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *is_rtx) {
+const rtc_sdp_codec_t *rtc__pc_rtp_codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *is_rtx) {
   for (size_t i = 0; i < tr->neg.n_codecs; i++) {
     const rtc_sdp_codec_t *c = &tr->neg.codecs[i];
     if (c->pt != pt) continue;
@@ -37,48 +37,61 @@ static const rtc_sdp_codec_t *codec_by_pt(const rtc_tr_t *tr, uint8_t pt, bool *
   }
   return NULL;
 }
+#define codec_by_pt rtc__pc_rtp_codec_by_pt
 
-static void send_rtcp(rtc_pc_t *pc, const uint8_t *p, int len) {
+void rtc__pc_rtcp_send(rtc_pc_t *pc, const uint8_t *p, int len) {
   if (len > 0) rtc_transport_send_rtcp(pc->transport, pc->now_us, p, (size_t)len);
 }
+#define send_rtcp rtc__pc_rtcp_send
 
-static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
-  if (!tr->recv) return;
+/* NACKs and a PLI the receiver of the peer's SSRC asks for (plis_sent counts them). */
+void rtc__pc_rtp_nacks_plis(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_recv_t *recv, uint32_t ssrc,
+                            uint64_t *plis_sent) {
+  if (!recv) return;
   uint8_t buf[RTCP_BUF];
   uint16_t seqs[MAX_NACK];
-  size_t n = rtc_rtp_recv_poll_nack(tr->recv, pc->now_us, seqs, MAX_NACK);
-  if (n)
-    send_rtcp(pc, buf, rtc_rtcp_write_nack(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc, seqs, n));
-  if (rtc_rtp_recv_poll_keyframe_request(tr->recv, pc->now_us) && tr->kind == RTC_MEDIA_VIDEO) {
-    send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, tr->remote_ssrc));
-    tr->plis_sent++;
+  size_t n = rtc_rtp_recv_poll_nack(recv, pc->now_us, seqs, MAX_NACK);
+  if (n) send_rtcp(pc, buf, rtc_rtcp_write_nack(buf, sizeof(buf), tr->ssrc, ssrc, seqs, n));
+  if (rtc_rtp_recv_poll_keyframe_request(recv, pc->now_us) && tr->kind == RTC_MEDIA_VIDEO) {
+    send_rtcp(pc, buf, rtc_rtcp_write_pli(buf, sizeof(buf), tr->ssrc, ssrc));
+    (*plis_sent)++;
   }
 }
 
+static void send_nacks_and_plis(rtc_pc_t *pc, rtc_tr_t *tr) {
+  rtc__pc_rtp_nacks_plis(pc, tr, tr->recv, tr->remote_ssrc, &tr->plis_sent);
+}
+
 /* A copy of one packet as an event (same byte budget as frames and messages). */
-static void rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, const uint8_t *p, size_t len) {
+void rtc__pc_rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, int layer, const uint8_t *p, size_t len) {
   if (pc->ev_bytes >= pc->cfg.max_receive_buffer) return;
   rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_TRACK_RTP, p, len);
   if (!n) return;
   n->ev.tr = rtc_tr_ref(tr);
+  n->ev.layer = layer;
   pc->ev_bytes += len;
 }
 
-static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
+void rtc__pc_rtp_drain(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_recv_t *recv, bool events, int layer) {
   rtc_rtp_frame_t f;
-  while (tr->recv && rtc_rtp_recv_poll_frame(tr->recv, &f)) {
-    if (!tr->frame_events) continue;
+  while (recv && rtc_rtp_recv_poll_frame(recv, &f)) {
+    if (!events) continue;
     /* The same budget as data channel messages: an application that does not read
      * loses frames (counted by the receiver as delivered; media is not flow-controlled). */
     if (pc->ev_bytes >= pc->cfg.max_receive_buffer) continue;
     rtc_pc_event_node_t *n = rtc__pc_event_push_copy(pc, RTC_PC_EVENT_TRACK_FRAME, f.data, f.len);
     if (!n) continue;
     n->ev.tr = rtc_tr_ref(tr);
+    n->ev.layer = layer;
     n->ev.timestamp = f.ts;
     n->ev.keyframe = f.keyframe;
-    if (!rtc_rtp_recv_rtp_to_ntp(tr->recv, f.ts, &n->ev.ntp)) n->ev.ntp = 0;
+    if (!rtc_rtp_recv_rtp_to_ntp(recv, f.ts, &n->ev.ntp)) n->ev.ntp = 0;
     pc->ev_bytes += f.len;
   }
+}
+
+static void drain_frames(rtc_pc_t *pc, rtc_tr_t *tr) {
+  rtc__pc_rtp_drain(pc, tr, tr->recv, tr->frame_events, 0);
 }
 
 static rtc_tr_t *demux(rtc_pc_t *pc, const rtc_rtp_header_t *h) {
@@ -92,10 +105,13 @@ static rtc_tr_t *demux(rtc_pc_t *pc, const rtc_rtp_header_t *h) {
     snprintf(mid, sizeof(mid), "%.*s", (int)e->len, (const char *)e->data);
     return rtc__pc_tr_by_mid(pc, mid);
   }
-  for (size_t i = 0; i < md->n_trs; i++) /* 2: a known SSRC */
-    if (md->trs[i]->receiving &&
-        (md->trs[i]->remote_ssrc == h->ssrc || md->trs[i]->remote_rtx_ssrc == h->ssrc))
-      return md->trs[i];
+  for (size_t i = 0; i < md->n_trs; i++) { /* 2: a known SSRC */
+    rtc_tr_t *tr = md->trs[i];
+    if (!tr->receiving) continue;
+    if (tr->rx_sim ? rtc__pc_simrx_has_ssrc(tr, h->ssrc)
+                   : tr->remote_ssrc == h->ssrc || tr->remote_rtx_ssrc == h->ssrc)
+      return tr;
+  }
   rtc_tr_t *found = NULL; /* 3: the one receiver with that payload type */
   for (size_t i = 0; i < md->n_trs; i++) {
     bool rtx;
@@ -106,16 +122,15 @@ static rtc_tr_t *demux(rtc_pc_t *pc, const rtc_rtp_header_t *h) {
   return found;
 }
 
-static void make_receiver(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c) {
-  rtc_rtp_recv_destroy(tr->recv);
-  tr->recv = NULL;
+rtc_rtp_recv_t *rtc__pc_rtp_make_recv(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c,
+                                      uint32_t ssrc, uint32_t rtx_ssrc) {
   const rtc_sdp_codec_t *rtx = rtc_sdp_codec_rtx_for(&tr->neg, c->pt);
   rtc_rtp_recv_config_t rc = {
-      .ssrc = tr->remote_ssrc,
+      .ssrc = ssrc,
       .codec = rtc__pc_rtp_codec(c->id),
       .clock_rate = c->clock_rate,
-      .has_rtx = tr->remote_rtx_ssrc != 0 && rtx,
-      .rtx_ssrc = tr->remote_rtx_ssrc,
+      .has_rtx = rtx_ssrc != 0 && rtx,
+      .rtx_ssrc = rtx_ssrc,
       .rtx_pt = rtx ? rtx->pt : 0,
       .nack = (c->fb & RTC_SDP_FB_NACK) != 0,
   };
@@ -125,16 +140,37 @@ static void make_receiver(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c) 
     rc.reorder_slots = 64;
     rc.max_frame = 16384;
   }
-  if (rc.codec) tr->recv = rtc_rtp_recv_create(&rc);
-  tr->recv_pt = c->pt;
-  if (!tr->recv)
+  rtc_rtp_recv_t *r = rc.codec ? rtc_rtp_recv_create(&rc) : NULL;
+  if (!r)
     RTC_LOG(RTC_LOG_WARN, "pc", "pc %u: no receiver for mid %s (%s)", pc->id, tr->mid, c->name);
+  return r;
+}
+
+static void make_receiver(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c) {
+  rtc_rtp_recv_destroy(tr->recv);
+  tr->recv = rtc__pc_rtp_make_recv(pc, tr, c, tr->remote_ssrc, tr->remote_rtx_ssrc);
+  tr->recv_pt = c->pt;
+}
+
+/* Transport-wide CC, receive side: the packet's sequence number and arrival. */
+static void twcc_note(rtc_pc_t *pc, const rtc_tr_t *tr, const rtc_rtp_header_t *h) {
+  const rtc_rtp_ext_t *tw = tr->ext_twcc ? rtc_rtp_get_ext(h, tr->ext_twcc) : NULL;
+  if (!tw || tw->len != 2) return;
+  rtc_pc_media_t *md = pc->media;
+  if (!md->twcc && (md->twcc = rtc_rtp_twcc_create(0))) md->next_twcc_us = pc->now_us + 100000;
+  if (md->twcc)
+    rtc_rtp_twcc_record(md->twcc, pc->now_us, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
 }
 
 void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
   rtc_rtp_header_t h;
   if (rtc_rtp_parse(p, len, &h) < 0) return;
   rtc_tr_t *tr = demux(pc, &h);
+  if (tr && tr->receiving && tr->rx_sim) {
+    twcc_note(pc, tr, &h);
+    rtc__pc_simrx_input(pc, tr, &h, p, len);
+    return;
+  }
   bool is_rtx = false;
   const rtc_sdp_codec_t *c = tr && tr->receiving ? codec_by_pt(tr, h.pt, &is_rtx) : NULL;
   if (!c) return;
@@ -153,14 +189,8 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
   /* W3C webrtc-pc 9.3: media arriving for a muted (not ended) track unmutes it, before
    * the packet's own events. */
   if (!tr->unmuted) rtc__pc_tr_set_muted(pc, tr, false);
-  if (tr->rtp_events) rtp_event(pc, tr, p, len);
-  const rtc_rtp_ext_t *tw = tr->ext_twcc ? rtc_rtp_get_ext(&h, tr->ext_twcc) : NULL;
-  if (tw && tw->len == 2) {
-    rtc_pc_media_t *md = pc->media;
-    if (!md->twcc && (md->twcc = rtc_rtp_twcc_create(0))) md->next_twcc_us = pc->now_us + 100000;
-    if (md->twcc)
-      rtc_rtp_twcc_record(md->twcc, pc->now_us, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
-  }
+  if (tr->rtp_events) rtc__pc_rtp_event(pc, tr, 0, p, len);
+  twcc_note(pc, tr, &h);
   rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
   drain_frames(pc, tr);
   send_nacks_and_plis(pc, tr);
@@ -251,6 +281,7 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
         rtc_tr_t *tr = pc->media->trs[i];
         if (tr->recv && tr->remote_ssrc == msg.u.sr.ssrc)
           rtc_rtp_recv_handle_sr(tr->recv, pc->now_us, &msg.u.sr);
+        if (tr->rx_sim) rtc__pc_simrx_sr(pc, tr, &msg.u.sr);
       }
       report_blocks(pc, msg.u.sr.rb, msg.u.sr.rb_count);
       break;
@@ -261,7 +292,9 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
                 (unsigned)msg.u.bye.ssrc[k], cname);
         for (size_t i = 0; i < pc->media->n_trs; i++) {
           rtc_tr_t *tr = pc->media->trs[i];
-          if (tr->receiving && tr->remote_ssrc && tr->remote_ssrc == msg.u.bye.ssrc[k])
+          if (tr->receiving && tr->rx_sim)
+            rtc__pc_simrx_bye(pc, tr, msg.u.bye.ssrc[k]);
+          else if (tr->receiving && tr->remote_ssrc && tr->remote_ssrc == msg.u.bye.ssrc[k])
             rtc__pc_tr_set_muted(pc, tr, true);
         }
       }
@@ -299,16 +332,19 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
  * block about what it receives, and an SDES CNAME, as one compound packet. */
 static void send_report(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us) {
   uint8_t buf[RTCP_BUF];
-  rtc_rtcp_rb_t rb;
-  bool have_rb = tr->recv && rtc_rtp_recv_report_block(tr->recv, now_us, &rb);
+  /* A report block per stream received: the one, or each simulcast layer's. */
+  rtc_rtcp_rb_t rb[RTC_TR_MAX_LAYERS];
+  size_t n_rb = tr->rx_sim ? rtc__pc_simrx_report_blocks(pc, tr, now_us, rb, RTC_TR_MAX_LAYERS)
+                : tr->recv && rtc_rtp_recv_report_block(tr->recv, now_us, &rb[0]) ? 1
+                                                                                 : 0;
   rtc_rtcp_sr_t sr;
   int n;
   if (tr->send && rtc_rtp_send_sr(tr->send, now_us, ntp_from_us(now_us), &sr)) {
-    if (have_rb) sr.rb[sr.rb_count++] = rb;
+    for (size_t i = 0; i < n_rb && sr.rb_count < RTC_RTCP_MAX_RB; i++) sr.rb[sr.rb_count++] = rb[i];
     n = rtc_rtcp_write_sr(buf, sizeof(buf), &sr);
-  } else if (have_rb) {
-    rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = 1};
-    rr.rb[0] = rb;
+  } else if (n_rb) {
+    rtc_rtcp_rr_t rr = {.ssrc = tr->ssrc, .rb_count = (uint8_t)n_rb};
+    for (size_t i = 0; i < n_rb; i++) rr.rb[i] = rb[i];
     n = rtc_rtcp_write_rr(buf, sizeof(buf), &rr);
   } else {
     return;
@@ -327,14 +363,15 @@ void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
       drain_frames(pc, tr);
     }
     send_nacks_and_plis(pc, tr);
+    if (tr->rx_sim) rtc__pc_simrx_timeout(pc, tr, now_us);
   }
   if (md->twcc && now_us >= md->next_twcc_us) {
     md->next_twcc_us = now_us + 100000; /* libwebrtc sends feedback about every 100 ms */
     uint8_t buf[RTCP_BUF];
     uint32_t media_ssrc = 0, sender_ssrc = 0;
     for (size_t i = 0; i < md->n_trs && !media_ssrc; i++)
-      if (md->trs[i]->receiving && md->trs[i]->remote_ssrc) {
-        media_ssrc = md->trs[i]->remote_ssrc;
+      if (md->trs[i]->receiving && (md->trs[i]->remote_ssrc || md->trs[i]->rx_sim)) {
+        media_ssrc = md->trs[i]->rx_sim ? md->trs[i]->rx[0].remote_ssrc : md->trs[i]->remote_ssrc;
         sender_ssrc = md->trs[i]->ssrc;
       }
     for (int k = 0; k < 4 && rtc_rtp_twcc_has_pending(md->twcc); k++) {
@@ -355,6 +392,10 @@ void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
       if (!rtt) rtt = (uint64_t)rtc_ice_agent_rtt_ms(rtc_transport_ice(pc->transport)) * 1000;
       if (rtt) rtc_rtp_recv_set_rtt(tr->recv, rtt);
     }
+    if (tr->rx_sim) {
+      uint64_t rtt = (uint64_t)rtc_ice_agent_rtt_ms(rtc_transport_ice(pc->transport)) * 1000;
+      if (rtt) rtc__pc_simrx_set_rtt(tr, rtt);
+    }
     send_report(pc, tr, now_us);
     if (tr->n_layers) rtc__pc_sim_reports(pc, tr, now_us, ntp_from_us(now_us));
   }
@@ -367,7 +408,8 @@ uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
   for (size_t i = 0; i < md->n_trs; i++) {
     const rtc_tr_t *tr = md->trs[i];
     if (tr->recv) t = rtc_time_min(t, rtc_rtp_recv_poll_timeout(tr->recv));
-    any |= tr->send || tr->recv || rtc__pc_sim_sending(tr);
+    if (tr->rx_sim) t = rtc_time_min(t, rtc__pc_simrx_poll_timeout(tr));
+    any |= tr->send || tr->recv || rtc__pc_sim_sending(tr) || tr->rx_sim;
   }
   if (any && rtc_transport_srtp_ready(pc->transport)) t = rtc_time_min(t, md->next_rtcp_us);
   if (md->twcc && rtc_rtp_twcc_has_pending(md->twcc)) t = rtc_time_min(t, md->next_twcc_us);
@@ -457,6 +499,12 @@ uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr) {
 
 int rtc_tr_request_keyframe(rtc_tr_t *tr) {
   rtc_pc_t *pc = tr->pc;
+  if (pc && tr->receiving && tr->rx_sim) { /* every simulcast layer received so far */
+    int r = RTC_ESTATE;
+    for (size_t i = 0; i < tr->n_rx; i++)
+      if (tr->rx[i].remote_ssrc && rtc_tr_request_layer_keyframe(tr, i) == 0) r = 0;
+    return r ? rtc__tr_fail(tr, r, "requestKeyframe: no simulcast layer received yet") : 0;
+  }
   if (!pc || !tr->receiving || !tr->remote_ssrc || !rtc_transport_srtp_ready(pc->transport))
     return rtc__tr_fail(tr, RTC_ESTATE, "requestKeyframe: no remote sender known yet");
   uint8_t buf[64];

@@ -206,6 +206,7 @@ static void tr_release_rtp(rtc_tr_t *tr, bool bye) {
   rtc__pc_tr_drop_sender(tr->pc, tr, bye);
   rtc_rtp_recv_destroy(tr->recv);
   tr->recv = NULL;
+  rtc__pc_simrx_drop(tr);
   tr->sending = tr->receiving = false;
 }
 

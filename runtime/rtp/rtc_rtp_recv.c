@@ -109,6 +109,12 @@ void rtc_rtp_recv_destroy(rtc_rtp_recv_t *r) {
 
 void rtc_rtp_recv_set_rtt(rtc_rtp_recv_t *r, uint64_t rtt_us) { r->rtt_us = rtt_us; }
 
+void rtc_rtp_recv_set_rtx(rtc_rtp_recv_t *r, uint32_t rtx_ssrc, uint8_t rtx_pt) {
+  r->cfg.has_rtx = true;
+  r->cfg.rtx_ssrc = rtx_ssrc;
+  r->cfg.rtx_pt = rtx_pt;
+}
+
 /* RFC 3550 A.8: interarrival jitter from arrival time and RTP timestamp. */
 static void recv_jitter(rtc_rtp_recv_t *r, uint64_t now_us, uint32_t ts) {
   int64_t arrival = (int64_t)((unsigned __int128)now_us * r->cfg.clock_rate / 1000000u);

@@ -40,6 +40,10 @@ typedef struct rtc_rtp_recv rtc_rtp_recv_t;
 /* Copies cfg. NULL on out of memory or an invalid codec. */
 rtc_rtp_recv_t *rtc_rtp_recv_create(const rtc_rtp_recv_config_t *cfg);
 void rtc_rtp_recv_destroy(rtc_rtp_recv_t *r);
+/* The RTX SSRC learnt later (unsignalled: a simulcast layer's first RTX packet), kept
+ * with what the receiver holds: a receiver made anew would lose the very frame whose
+ * repair announced the SSRC. rtx_pt as in the config. */
+void rtc_rtp_recv_set_rtx(rtc_rtp_recv_t *r, uint32_t rtx_ssrc, uint8_t rtx_pt);
 
 /* Hands in one parsed RTP packet (SRTP already removed) of cfg.ssrc, or of cfg.rtx_ssrc
  * (then its first two payload bytes are the original sequence number: RFC 4588

@@ -195,6 +195,9 @@ typedef struct side {
   uint64_t last_ntp[2]; /* the sender's NTP time of the latest frame (from its SRs) */
   int rtp_events;
   char order[32]; /* T track, U unmute, M mute, E ended: the receiver's story */
+  /* simulcast receiving: track events, frames and bytes per layer (index ev.layer) */
+  int layer_tracks, layer_frames[4], layer_unmutes;
+  size_t layer_bytes[4];
   size_t n_order;
 } side_t;
 
@@ -225,11 +228,19 @@ static void side_drain(side_t *s) {
     case RTC_PC_EVENT_ICE_CANDIDATE:
       if (ev.candidate && s->n_cands < 16) s->cands[s->n_cands++] = strdup(ev.candidate);
       break;
-    case RTC_PC_EVENT_TRACK_MUTE: side_note(s, ev.state ? 'M' : 'U'); break;
+    case RTC_PC_EVENT_TRACK_MUTE:
+      if (ev.layer) s->layer_unmutes += !ev.state;
+      side_note(s, ev.state ? 'M' : 'U');
+      break;
     case RTC_PC_EVENT_TRACK_ENDED: side_note(s, 'E'); break;
     case RTC_PC_EVENT_TRACK_REMOVED: side_note(s, 'R'); break;
     case RTC_PC_EVENT_TRACK:
       side_note(s, 'T');
+      if (ev.layer) {
+        s->layer_tracks++;
+        rtc_tr_set_layer_frame_events(ev.tr, (size_t)ev.layer - 1, true);
+        if (s->layer_tracks > 1) break; /* one transceiver */
+      }
       if (s->ev.tracks < 4) s->ev.track_tr[s->ev.tracks++] = ev.tr;
       rtc_tr_set_frame_events(ev.tr, true);
       rtc_tr_set_rtp_events(ev.tr, true);
@@ -240,6 +251,11 @@ static void side_drain(side_t *s) {
       break;
     case RTC_PC_EVENT_KEYFRAME_REQUEST: s->ev.keyframe_requests++; break;
     case RTC_PC_EVENT_TRACK_FRAME: {
+      if (ev.layer > 0 && ev.layer < 4) {
+        s->layer_frames[ev.layer]++;
+        s->layer_bytes[ev.layer] += ev.len;
+        break;
+      }
       int k = rtc_tr_kind(ev.tr) == RTC_MEDIA_VIDEO;
       size_t cap = k ? 4 << 20 : 1 << 20;
       if (s->got_len[k] + ev.len <= cap) memcpy(s->got[k] + s->got_len[k], ev.data, ev.len);
@@ -295,22 +311,49 @@ static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
   }
 }
 
-static void negotiate(side_t *a, side_t *b) {
+/* text with the first `from` replaced by `to` (malloc'd). */
+static char *replace(const char *text, const char *from, const char *to) {
+  const char *p = strstr(text, from);
+  CHECK(p != NULL);
+  if (!p) return strdup(text);
+  size_t lf = strlen(from), lt = strlen(to), n = strlen(text);
+  char *out = malloc(n - lf + lt + 1);
+  memcpy(out, text, (size_t)(p - text));
+  memcpy(out + (p - text), to, lt);
+  memcpy(out + (p - text) + lt, p + lf, n - (size_t)(p - text) - lf + 1);
+  return out;
+}
+
+typedef char *(*munge_fn)(const char *sdp);
+
+/* The offer as b sees it, the answer as a sees it, changed by the munge functions
+ * (NULL: as written); b's answer as written in *answer_out when asked for. */
+static void negotiate_munged(side_t *a, side_t *b, munge_fn offer_munge, munge_fn answer_munge,
+                             char **answer_out) {
   char *offer = NULL, *answer = NULL;
   CHECK_EQ_INT(rtc_pc_create_offer(a->pc, false, &offer), 0);
   CHECK_EQ_INT(rtc_pc_set_local_description(a->pc, RTC_SDP_OFFER, offer), 0);
-  CHECK_EQ_INT(rtc_pc_set_remote_description(b->pc, RTC_SDP_OFFER, offer), 0);
+  char *o2 = offer_munge ? offer_munge(offer) : strdup(offer);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(b->pc, RTC_SDP_OFFER, o2), 0);
   CHECK_EQ_INT(rtc_pc_create_answer(b->pc, &answer), 0);
   CHECK_EQ_INT(rtc_pc_set_local_description(b->pc, RTC_SDP_ANSWER, answer), 0);
-  CHECK_EQ_INT(rtc_pc_set_remote_description(a->pc, RTC_SDP_ANSWER, answer), 0);
+  char *a2 = answer_munge ? answer_munge(answer) : strdup(answer);
+  CHECK_EQ_INT(rtc_pc_set_remote_description(a->pc, RTC_SDP_ANSWER, a2), 0);
+  free(o2);
+  free(a2);
   free(offer);
-  free(answer);
+  if (answer_out)
+    *answer_out = answer;
+  else
+    free(answer);
   run(a, b, 1000, 0); /* gather */
   for (int i = 0; i < a->n_cands; i++)
     CHECK_EQ_INT(rtc_pc_add_ice_candidate(b->pc, a->cands[i], NULL, 0), 0);
   for (int i = 0; i < b->n_cands; i++)
     CHECK_EQ_INT(rtc_pc_add_ice_candidate(a->pc, b->cands[i], NULL, 0), 0);
 }
+
+static void negotiate(side_t *a, side_t *b) { negotiate_munged(a, b, NULL, NULL, NULL); }
 
 static void exchange_frames(int drop_every, const char *label) {
   side_t a, b;
@@ -637,6 +680,160 @@ static void test_rollback_remote_offer(void) {
   free(offer);
 }
 
+/* Simulcast receiving: a publishes q, h, f as Chrome does (a=simulcast:send, a=rid send,
+ * no SSRCs); b's answer receives the three (a=rid recv, a=simulcast:recv, the rid
+ * extensions), fires a track event per layer and gets every layer's frames on its own
+ * layer, byte-identical, its SSRC learnt from the rid (RTX: repaired rid), with RTX
+ * repairs per layer over a lossy path. Before: b answered without simulcast, a sent q
+ * alone, one track. */
+static char *offer_without_h(const char *sdp) {
+  char *x = replace(sdp, "a=rid:h send\r\n", "");
+  char *y = replace(x, "a=simulcast:send q;h;f", "a=simulcast:send q;f");
+  free(x);
+  return y;
+}
+static char *answer_with_h(const char *sdp) {
+  char *x = replace(sdp, "a=rid:q recv\r\n", "a=rid:q recv\r\na=rid:h recv\r\n");
+  char *y = replace(x, "a=simulcast:recv q;f", "a=simulcast:recv q;h;f");
+  free(x);
+  return y;
+}
+
+static void simulcast_receive(int drop_every, int mode, const char *label) {
+  /* mode 0: q;h;f; 1: b's offer lacks h but a is told to send it (an unknown rid);
+   * 2: b opts out (simulcast_receive_off) */
+  side_t a, b;
+  side_init(&a, "10.1.0.1", (uint16_t)(4100 + drop_every + 10 * mode));
+  side_init(&b, "10.1.0.2", (uint16_t)(5100 + drop_every + 10 * mode));
+  if (mode == 2) {
+    rtc_pc_destroy(b.pc);
+    rtc_pc_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.simulcast_receive_off = true;
+    b.pc = rtc_pc_create(&cfg, now_us);
+  }
+  rtc_tr_init_t vi;
+  rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+  vi.direction = RTC_TR_SENDONLY;
+  const char *rids[] = {"q", "h", "f"};
+  vi.rids = rids;
+  vi.n_rids = 3;
+  rtc_tr_t *vt = rtc_pc_add_transceiver(a.pc, &vi);
+  CHECK(vt != NULL);
+  char *answer = NULL;
+  negotiate_munged(&a, &b, mode == 1 ? offer_without_h : NULL, mode == 1 ? answer_with_h : NULL,
+                   &answer);
+  char *m = msection(answer, "m=video");
+  CHECK(m != NULL);
+  if (mode == 0) {
+    CHECK(strstr(m, "a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n") != NULL);
+    CHECK(strstr(m, "a=simulcast:recv q;h;f\r\n") != NULL);
+  } else if (mode == 1) {
+    CHECK(strstr(m, "a=simulcast:recv q;f\r\n") != NULL);
+    CHECK_EQ_INT((int)count(m, "a=rid:"), 2);
+  } else {
+    CHECK_EQ_INT((int)count(m, "a=rid:"), 0);
+    CHECK_EQ_INT((int)count(m, "a=simulcast"), 0);
+  }
+  if (mode != 2) {
+    CHECK(strstr(m, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") != NULL);
+    CHECK(strstr(m, "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id") != NULL);
+    CHECK(strstr(m, "urn:ietf:params:rtp-hdrext:sdes:mid") != NULL);
+  }
+  free(m);
+  free(answer);
+  run(&a, &b, RTC_MS(500), 0);
+  CHECK_EQ_INT(rtc_pc_connection_state(b.pc), RTC_CONNECTION_CONNECTED);
+  int want_tracks = mode == 0 ? 3 : mode == 1 ? 2 : 0;
+  CHECK_EQ_INT(b.layer_tracks, want_tracks);
+  CHECK_EQ_INT(b.ev.tracks, 1);
+  rtc_tr_t *rv = b.ev.tracks ? b.ev.track_tr[0] : NULL;
+  if (mode == 2 && rv) rtc_tr_set_frame_events(rv, true);
+  rtc_media_ivf_reader_t *ivf = NULL;
+  CHECK_EQ_INT(rtc_media_ivf_open_file(RTC_TEST_FIXTURES "/../media/vp8.ivf", &ivf), 0);
+  if (!ivf || !rv) {
+    rtc_media_ivf_close(ivf);
+    side_free(&a);
+    side_free(&b);
+    return;
+  }
+  const rtc_media_ivf_info_t *info = rtc_media_ivf_info(ivf);
+  int n_frames = (int)info->frames;
+  size_t sent = 0;
+  for (int i = 0; i < n_frames; i++) {
+    rtc_media_frame_t f;
+    CHECK_EQ_INT(rtc_media_ivf_frame(ivf, (size_t)i, &f), 0);
+    uint32_t ts = (uint32_t)(f.pts * 90000u * info->tb_num / info->tb_den);
+    CHECK_EQ_INT(rtc_tr_send_frame(vt, 1000 + ts, f.data, f.len, f.keyframe), 0);
+    sent += f.len;
+    /* Nothing lost before b knows a layer's SSRC (its first packet: a packet lost ahead
+     * of it is no gap to NACK, as with any unsignalled SSRC) nor at the end. */
+    run(&a, &b, RTC_MS(33), i >= 2 && i < n_frames - 2 ? drop_every : 0);
+  }
+  run(&a, &b, RTC_MS(1500), 0);
+  printf("  %s: frames per layer %d %d %d of %d (one stream: %d), dropped %llu\n", label,
+         b.layer_frames[1], b.layer_frames[2], b.layer_frames[3], n_frames, b.got_frames[1],
+         (unsigned long long)rtc_tr_rx_dropped(rv));
+  if (mode == 0) {
+    CHECK_EQ_INT((int)rtc_tr_rx_layers(rv), 3);
+    for (int k = 1; k <= 3; k++) {
+      CHECK_EQ_INT(b.layer_frames[k], n_frames);
+      CHECK_EQ_INT((int)b.layer_bytes[k], (int)sent);
+    }
+    CHECK_EQ_INT(b.layer_unmutes, 3);
+    CHECK_EQ_INT((int)rtc_tr_rx_dropped(rv), 0);
+    uint32_t ssrcs[3];
+    for (size_t k = 0; k < 3; k++) {
+      rtc_tr_rx_layer_stats_t ls;
+      rtc_tr_layer_stats_t ss;
+      CHECK(rtc_tr_get_rx_layer_stats(rv, k, &ls));
+      CHECK(rtc_tr_get_layer_stats(vt, k, &ss));
+      CHECK_STR(ls.rid, rids[k]);
+      CHECK_EQ_INT((int)ls.ssrc, (int)ss.ssrc); /* learnt from the rid */
+      printf("  layer %s: ssrc %08x, %llu packets, %lld lost, %llu NACKs, %llu frames dropped\n",
+             ls.rid, (unsigned)ls.ssrc, (unsigned long long)ls.packets_received,
+             (long long)ls.packets_lost, (unsigned long long)ls.nack_count_sent,
+             (unsigned long long)ls.frames_dropped);
+      CHECK_EQ_INT((int)ls.frames_received, n_frames);
+      ssrcs[k] = ls.ssrc;
+      if (drop_every) {
+        CHECK(ls.nack_count_sent > 0);
+        CHECK(ss.retransmitted_packets_sent > 0); /* each layer's RTX repaired its own */
+        CHECK(ss.nack_count_received > 0);
+      }
+      CHECK(ss.round_trip_time_s > 0); /* b's report blocks name every layer */
+    }
+    CHECK(ssrcs[0] != ssrcs[1] && ssrcs[1] != ssrcs[2]);
+    /* A keyframe request for one layer reaches that layer's sender alone. */
+    int before = a.ev.keyframe_requests;
+    CHECK_EQ_INT(rtc_tr_request_layer_keyframe(rv, 1), 0);
+    run(&a, &b, RTC_MS(50), 0);
+    CHECK_EQ_INT(a.ev.keyframe_requests, before + 1);
+    rtc_tr_layer_stats_t ss;
+    CHECK(rtc_tr_get_layer_stats(vt, 1, &ss));
+    CHECK(ss.pli_count_received >= 1);
+  } else if (mode == 1) {
+    CHECK_EQ_INT(b.layer_frames[1], n_frames);
+    CHECK_EQ_INT(b.layer_frames[2], n_frames); /* f is layer 2 at b */
+    CHECK_EQ_INT(b.layer_frames[3], 0);
+    CHECK(rtc_tr_rx_dropped(rv) > (uint64_t)n_frames); /* h's packets */
+    CHECK_STR(rtc_tr_rx_layer_rid(rv, 1), "f");
+  } else {
+    CHECK_EQ_INT(b.got_frames[1], n_frames);
+    CHECK_EQ_INT((int)b.got_len[1], (int)sent);
+    CHECK_EQ_INT((int)rtc_tr_rx_layers(rv), 0);
+  }
+  rtc_media_ivf_close(ivf);
+  rtc_tr_unref(vt);
+  side_free(&a);
+  side_free(&b);
+}
+
+static void test_simulcast_receive(void) { simulcast_receive(0, 0, "q;h;f"); }
+static void test_simulcast_receive_rtx(void) { simulcast_receive(10, 0, "q;h;f, 10% lost"); }
+static void test_simulcast_receive_unknown_rid(void) { simulcast_receive(0, 1, "h unknown"); }
+static void test_simulcast_receive_off(void) { simulcast_receive(0, 2, "opted out"); }
+
 /* A failing transceiver call says what failed: not nothing (the binding fell back to
  * "operation not allowed in the current state"), nor an earlier failure's text. */
 static void test_tr_errors_say_what(void) {
@@ -669,5 +866,9 @@ int main(void) {
   RUN_TEST(test_stop_and_recycle);
   RUN_TEST(test_rollback_remote_offer);
   RUN_TEST(test_tr_errors_say_what);
+  RUN_TEST(test_simulcast_receive);
+  RUN_TEST(test_simulcast_receive_rtx);
+  RUN_TEST(test_simulcast_receive_unknown_rid);
+  RUN_TEST(test_simulcast_receive_off);
   TEST_MAIN_END();
 }

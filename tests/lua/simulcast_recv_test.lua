@@ -1,0 +1,182 @@
+-- Simulcast receiving (RFC 8853 / 8851 / 8852, JSEP 5.8): a luartc peer that publishes
+-- three layers as Chrome does (a=simulcast:send, a=rid send, no a=ssrc) to a luartc
+-- peer that answers receiving them: one track event per layer with track.rid, each
+-- layer's frames on its own track (records and decodes), one inbound-rtp per rid, a
+-- keyframe request for one layer, NACK -> RTX per layer over a lossy path, the opt-out.
+local H = dofile((arg[0]:match("^(.*)/") or ".") .. "/harness.lua")
+local test, eq, ok, rtc = H.test, H.eq, H.ok, H.rtc
+
+local FIX, TMP, sh, have_ffmpeg = H.MEDIA_FIXTURES, H.TMP, H.sh, H.have_ffmpeg
+
+local ENCS = {
+  { rid = "q", scaleResolutionDownBy = 4 },
+  { rid = "h", scaleResolutionDownBy = 2 },
+  { rid = "f" },
+}
+
+local function stats_by_rid(pc, type)
+  local out, n = {}, 0
+  for _, s in pairs(pc:getStats()) do
+    if s.type == type then
+      n = n + 1
+      out[s.rid or "-"] = s
+    end
+  end
+  return out, n
+end
+
+test("three layers: a track per rid, each records and decodes, an inbound-rtp per rid", function()
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local evs = {}
+  b.ontrack = function(ev) evs[#evs + 1] = ev end
+  assert(H.negotiate(a, b))
+  local ans = b.localDescription.sdp
+  ok(ans:match("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n"), "a=rid recv per offered rid, in order")
+  ok(ans:match("a=simulcast:recv q;h;f\r\n"), "a=simulcast:recv q;h;f")
+  ok(ans:match("urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id"), "rid extension answered")
+  ok(ans:match("urn:ietf:params:rtp%-hdrext:sdes:repaired%-rtp%-stream%-id"), "repaired rid extension answered")
+  ok(ans:match("urn:ietf:params:rtp%-hdrext:sdes:mid"), "mid extension answered")
+  eq(#evs, 3, "one track event per layer")
+  local tracks = {}
+  for i, ev in ipairs(evs) do
+    eq(ev.track.rid, ENCS[i].rid, "track event " .. i .. " rid")
+    eq(ev.rid, ENCS[i].rid, "ev.rid")
+    eq(ev.transceiver, evs[1].transceiver, "one transceiver")
+    eq(ev.receiver, evs[1].receiver, "one receiver")
+    eq(ev.track.kind, "video")
+    tracks[ev.track.rid] = ev.track
+  end
+  ok(tracks.q ~= tracks.h and tracks.h ~= tracks.f, "a track of its own per layer")
+  eq(evs[1].receiver.track, tracks.q, "receiver.track is the first layer's")
+  eq(#evs[1].receiver.tracks, 3, "receiver.tracks")
+  local recs, frames = {}, {}
+  for rid, tr in pairs(tracks) do
+    frames[rid] = 0
+    tr.onframe = function(f)
+      eq(f.track, tr)
+      frames[rid] = frames[rid] + 1
+    end
+    recs[rid] = assert(rtc.media.record(tr, TMP .. "/luartc-simrecv-" .. rid .. ".ivf"))
+  end
+  H.waitFor(function() return not tracks.q.muted and not tracks.h.muted and not tracks.f.muted end, "layers unmute")
+  rtc.sleep(2000)
+  local out = stats_by_rid(a, "outbound-rtp")
+  local inb, n = stats_by_rid(b, "inbound-rtp")
+  eq(n, 3, "three inbound-rtp on b")
+  for _, e in ipairs(ENCS) do
+    local rid = e.rid
+    local s = inb[rid]
+    ok(s, "inbound-rtp with rid " .. rid)
+    eq(s.ssrc, out[rid].ssrc, rid .. ": b learnt the layer's SSRC from its rid")
+    ok(s.framesReceived > 40, rid .. ": framesReceived", s.framesReceived)
+    ok(frames[rid] > 40, rid .. ": onframe on its own track", frames[rid])
+    local st = recs[rid]:stats()
+    recs[rid]:close()
+    ok(st.frames > 40, rid .. ": frames recorded", st.frames)
+    eq(st.errors, 0, rid .. ": recorder errors")
+    if have_ffmpeg then
+      eq(sh("ffmpeg -v error -i " .. TMP .. "/luartc-simrecv-" .. rid .. ".ivf -f null - "), "",
+        rid .. ": ffmpeg decodes the layer")
+    end
+    print(string.format("  layer %s ssrc %u: framesReceived %d, onframe %d, recorded %d", rid, s.ssrc,
+      s.framesReceived, frames[rid], st.frames))
+  end
+  -- a keyframe request on one layer's track reaches that layer's sender alone
+  local before = stats_by_rid(a, "outbound-rtp")
+  assert(tracks.h:requestKeyframe())
+  H.waitFor(function() return stats_by_rid(a, "outbound-rtp").h.pliCount > before.h.pliCount end, "PLI for h")
+  local after = stats_by_rid(a, "outbound-rtp")
+  eq(after.q.pliCount, before.q.pliCount, "q not asked")
+  eq(after.f.pliCount, before.f.pliCount, "f not asked")
+  track:stop()
+end, 30000)
+
+test("NACK -> RTX per layer through a lossy relay: every layer repaired", function()
+  -- a -> relay -> b; the relay drops every 12th RTP datagram a sends
+  local uv = H.uv
+  local ra, rb = uv.new_udp(), uv.new_udp()
+  assert(ra:bind("127.0.0.1", 0))
+  assert(rb:bind("127.0.0.1", 0))
+  local a_addr, b_addr, n_rtp, dropped = nil, nil, 0, 0
+  ra:recv_start(function(_, data, from)
+    if not data then return end
+    a_addr = a_addr or from
+    local b1, b2 = data:byte(1), data:byte(2)
+    if b1 and b1 >= 128 and b1 < 192 and not (b2 >= 192 and b2 <= 223) then
+      n_rtp = n_rtp + 1
+      if n_rtp > 60 and n_rtp % 12 == 0 then
+        dropped = dropped + 1
+        return
+      end
+    end
+    if b_addr then rb:try_send(data, b_addr.ip, b_addr.port) end
+  end)
+  rb:recv_start(function(_, data, from)
+    if not data then return end
+    b_addr = b_addr or from
+    if a_addr then ra:try_send(data, a_addr.ip, a_addr.port) end
+  end)
+  local function via(sdp, port) return (sdp:gsub("(a=candidate:%S+ %d+ udp %d+ )%S+ %d+", "%1127.0.0.1 " .. port)) end
+  local function gathered(pc)
+    H.waitFor(function() return pc.iceGatheringState == "complete" end, "gathering")
+    return pc.localDescription.sdp
+  end
+  local a, b = H.pc(), H.pc()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local tracks, frames = {}, {}
+  b.ontrack = function(ev)
+    tracks[ev.track.rid] = ev.track
+    frames[ev.track.rid] = 0
+    ev.track.onframe = function() frames[ev.track.rid] = frames[ev.track.rid] + 1 end
+  end
+  assert(a:setLocalDescription(assert(a:createOffer())))
+  assert(b:setRemoteDescription({ type = "offer", sdp = via(gathered(a), rb:getsockname().port) }))
+  assert(b:setLocalDescription(assert(b:createAnswer())))
+  assert(a:setRemoteDescription({ type = "answer", sdp = via(gathered(b), ra:getsockname().port) }))
+  H.waitFor(function() return tracks.q and tracks.h and tracks.f end, "three tracks on b")
+  rtc.sleep(3000)
+  local out = stats_by_rid(a, "outbound-rtp")
+  local inb = stats_by_rid(b, "inbound-rtp")
+  for _, e in ipairs(ENCS) do
+    local rid = e.rid
+    ok(inb[rid] and inb[rid].nackCount > 0, rid .. ": b NACKs the layer's SSRC", inb[rid] and inb[rid].nackCount)
+    ok(out[rid].retransmittedPacketsSent > 0, rid .. ": a repairs on its RTX", out[rid].retransmittedPacketsSent)
+    ok(frames[rid] > 60, rid .. ": frames on its track", frames[rid])
+    ok(inb[rid].framesDropped <= 1, rid .. ": frames dropped", inb[rid].framesDropped)
+    print(string.format("  layer %s: nackCount %d, retransmitted %d, frames %d, dropped %d",
+      rid, inb[rid].nackCount, out[rid].retransmittedPacketsSent, frames[rid], inb[rid].framesDropped))
+  end
+  print("  RTP datagrams dropped by the relay: " .. dropped)
+  track:stop()
+  a:close()
+  b:close()
+  ra:close()
+  rb:close()
+end, 30000)
+
+test("receiveSimulcast = false: an answer without simulcast, one track without rid", function()
+  local a, b = H.pair(nil, { receiveSimulcast = false })
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local evs = {}
+  b.ontrack = function(ev) evs[#evs + 1] = ev end
+  assert(H.negotiate(a, b))
+  ok(not b.localDescription.sdp:match("a=simulcast"), "no a=simulcast")
+  ok(not b.localDescription.sdp:match("a=rid"), "no a=rid")
+  eq(#evs, 1, "one track event")
+  eq(evs[1].track.rid, nil, "no rid")
+  local n = 0
+  evs[1].track.onframe = function() n = n + 1 end
+  rtc.sleep(1000)
+  ok(n > 20, "frames of the first layer", n)
+  local _, outs = stats_by_rid(a, "outbound-rtp")
+  eq(outs, 1, "a sends one layer")
+  local ok2 = pcall(rtc.RTCPeerConnection, { receiveSimulcast = "no" })
+  ok(not ok2, "receiveSimulcast must be a boolean")
+  track:stop()
+end, 30000)
+
+H.run()
