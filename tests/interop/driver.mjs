@@ -1343,6 +1343,74 @@ test('media-luartc-simulcast-to-peer', async (t) => {
   t.note = notes.join('; ');
 }, { only: ['chromium'] });
 
+// The other way: Chromium publishes its fake camera in three layers (sendEncodings q,
+// h, f; scaleResolutionDownBy 4, 2, 1) as to an SFU, luartc answers receiving them
+// (a=rid recv, a=simulcast:recv) and gets each layer on a track of its own: frames per
+// rid, the size each layer's VP8 keyframes say, an inbound-rtp per rid with the SSRC
+// learnt from the rid extension. Every layer Chromium encodes must arrive, at the size
+// Chromium encodes it. At 960x540 Chromium (libwebrtc's simulcast limits) sends all
+// three; at 640x480 it sends q and h only (f: no frames encoded, seen with Chromium 120+).
+for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3], ['media-peer-simulcast-640-to-luartc', 640, 480, 2]]) {
+  test(name, async (t) => {
+    await setup(t, { secure: true });
+    t.L.cmd({ op: 'count' });
+    t.P.cmd({ op: 'getmedia', video: true, simulcast: ['q', 'h', 'f'], width: w, height: h });
+    await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera in three layers' });
+    const { offer, answer } = await t.link.negotiate(t.P, t.L);
+    assert(/a=simulcast:send q;h;f\r\n/.test(offer.sdp), `Chromium's offer: ${offer.sdp}`);
+    assert(/a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n/.test(answer.sdp) && /a=simulcast:recv q;h;f\r\n/.test(answer.sdp),
+      `luartc's answer: ${answer.sdp}`);
+    await bothConnected(t);
+    await t.L.waitCount((e) => e.ev === 'track' && e.kind === 'video', 3, { what: 'three video tracks' });
+    const rids = t.L.events.filter((e) => e.ev === 'track').map((e) => e.rid);
+    assert(rids.join() === 'q,h,f', `track rids ${rids}`);
+    // Chromium turns its upper layers on as its bandwidth estimate (from luartc's
+    // transport-cc feedback) grows: up to 15 s for the layers it will send
+    let p0, waited = 0;
+    for (; waited < 15000; waited += 500) {
+      p0 = await mstats(t.P);
+      if ((p0.outLayers || []).filter((s) => s.framesEncoded > 0).length >= min) break;
+      await sleep(500);
+    }
+    await sleep(500);
+    const a = await mstats(t.L);
+    await sleep(4000);
+    const b = await mstats(t.L);
+    const p = await mstats(t.P);
+    const enc = {};
+    for (const s of p.outLayers || []) enc[s.rid] = s;
+    const notes = [], sizes = [];
+    let got = 0;
+    for (const rid of ['q', 'h', 'f']) {
+      const x = (a.rids || {})[rid] || { frames: 0 }, y = (b.rids || {})[rid] || { frames: 0 };
+      const st = (b.inLayers || []).find((s) => s.rid === rid);
+      const e = enc[rid] || {};
+      if (!e.framesEncoded) {
+        assert(y.frames === 0, `layer ${rid}: Chromium encoded none, luartc got ${y.frames}`);
+        notes.push(`${rid}: not sent by Chromium`);
+        continue;
+      }
+      // Chromium may pause a layer again (bandwidth, CPU: qualityLimitationReason):
+      // what it encoded must have arrived, less what is still on its way
+      assert(y.frames > 0 && y.frames >= e.framesEncoded - 10,
+        `layer ${rid}: luartc got ${y.frames} frames, Chromium encoded ${e.framesEncoded} (${e.qualityLimitationReason})`);
+      assert(st && st.framesReceived >= y.frames - 2, `layer ${rid} inbound-rtp ${JSON.stringify(st)}`);
+      if (y.width) sizes.push(y.width);
+      got++;
+      notes.push(`${rid}: ${y.frames} frames (${y.frames - x.frames} in 4 s) of ${e.framesEncoded} encoded, ` +
+        `keyframes ${y.width}x${y.height}, Chromium ${e.frameWidth}x${e.frameHeight} ${e.qualityLimitationReason}`);
+    }
+    // the layers' sizes differ (scaleResolutionDownBy), growing from q to f
+    for (let i = 1; i < sizes.length; i++) assert(sizes[i] > sizes[i - 1], `layer widths ${sizes}: ${notes.join('; ')}`);
+    // Chromium reports why it holds a layer back (bandwidth: its estimate from luartc's
+    // transport-cc feedback, which a loaded 2-core machine delays; cpu): then 2 layers
+    const limited = Object.values(enc).some((e) => e.qualityLimitationReason && e.qualityLimitationReason !== 'none');
+    assert(got >= (limited ? Math.min(min, 2) : min), `layers received: ${notes.join('; ')}`);
+    t.note = notes.join('; ') + ` (${got} layers; waited ${waited} ms for them${limited && got < min ? ', Chromium limited' : ''}; ` +
+      `Chromium's estimate ${Math.round((p.bwe || 0) / 1000)} kbps)`;
+  }, { only: ['chromium'] });
+}
+
 test('media-h264-both-ways', async (t) => {
   await setup(t, { secure: true });
   const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');

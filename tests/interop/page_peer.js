@@ -130,10 +130,19 @@
     echo(c) { channels.get(c.label).__echo = true; },
     // getmedia {video, audio, codec}: the fake camera/microphone, added with addTrack;
     // codec ("H264"...) goes first in the video transceiver's codec preferences
+    // simulcast: a list of rids: the video goes out in those layers (sendEncodings,
+    // scaleResolutionDownBy 2^(n-1-i): the last rid full size), at width x height
     async getmedia(c) {
-      const s = await navigator.mediaDevices.getUserMedia({ video: !!c.video && { width: 320, height: 240, frameRate: 30 }, audio: !!c.audio });
+      const s = await navigator.mediaDevices.getUserMedia({ video: !!c.video && { width: c.width || 320, height: c.height || 240, frameRate: 30 }, audio: !!c.audio });
       const kinds = [];
       for (const t of s.getTracks()) {
+        if (c.simulcast && t.kind === 'video') {
+          const n = c.simulcast.length;
+          pc.addTransceiver(t, { direction: 'sendonly', streams: [s],
+            sendEncodings: c.simulcast.map((rid, i) => ({ rid, scaleResolutionDownBy: 2 ** (n - 1 - i) })) });
+          kinds.push(t.kind);
+          continue;
+        }
         const sender = pc.addTrack(t, s);
         kinds.push(t.kind);
         if (c.codec && t.kind === 'video') {
@@ -180,6 +189,7 @@
       const out = { ev: 'mstats', inbound: {}, outbound: {}, codecs: {} };
       r.forEach((s) => {
         if (s.type === 'codec') out.codecs[s.id] = s.mimeType;
+        if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) out.bwe = s.availableOutgoingBitrate;
       });
       out.inboundAll = [];
       r.forEach((s) => {
@@ -191,6 +201,8 @@
             concealedSamples: s.concealedSamples, keyFramesDecoded: s.keyFramesDecoded,
             pliCount: s.pliCount, codec: out.codecs[s.codecId] };
         } else if (s.type === 'outbound-rtp') {
+          if (s.rid) (out.outLayers = out.outLayers || []).push({ rid: s.rid, ssrc: s.ssrc, framesEncoded: s.framesEncoded,
+            frameWidth: s.frameWidth, frameHeight: s.frameHeight, active: s.active, qualityLimitationReason: s.qualityLimitationReason });
           out.outbound[s.kind] = { packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
             retransmittedPacketsSent: s.retransmittedPacketsSent, nackCount: s.nackCount,
             codec: out.codecs[s.codecId] };

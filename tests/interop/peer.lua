@@ -135,7 +135,7 @@ function ops.init(c)
     local tr = e.track
     local n = #media.got + 1
     media.got[n] = tr
-    emit({ ev = "track", kind = tr.kind, id = tr.id, mid = null(e.transceiver.mid), muted = tr.muted,
+    emit({ ev = "track", kind = tr.kind, id = tr.id, mid = null(e.transceiver.mid), muted = tr.muted, rid = null(tr.rid),
       streams = #e.streams > 0 and { e.streams[1].id } or cjson.empty_array or {} })
     tr.onended = function() emit({ ev = "trackended", kind = tr.kind, id = tr.id }) end
     tr.onmute = function() emit({ ev = "trackmute", kind = tr.kind, muted = tr.muted }) end
@@ -149,6 +149,20 @@ function ops.init(c)
       w.rec = assert(rtc.media.record(tr, w.path))
       w.track = tr
       w.t0 = uv.now()
+    elseif media.count and tr.rid then
+      -- a simulcast layer: its frames and the size its VP8 keyframes say (RFC 6386 9.1)
+      local l = { frames = 0, keyframes = 0 }
+      media.rids = media.rids or {}
+      media.rids[tr.rid] = l
+      tr.onframe = function(f)
+        l.frames = l.frames + 1
+        local d = f.data
+        if f.keyframe and #d >= 10 and d:byte(4) == 0x9d and d:byte(5) == 0x01 and d:byte(6) == 0x2a then
+          l.keyframes = l.keyframes + 1
+          l.width = (d:byte(7) + d:byte(8) * 256) % 16384
+          l.height = (d:byte(9) + d:byte(10) * 256) % 16384
+        end
+      end
     elseif media.count then
       tr.onframe = function() media.frames[tr.kind] = media.frames[tr.kind] + 1 end
     end
@@ -325,9 +339,15 @@ end
 
 -- mstats: this side's RTP figures per kind (its getStats) and the onframe counters
 function ops.mstats()
-  local out = { ev = "mstats", inbound = {}, outbound = {}, frames = media.frames }
+  local out = { ev = "mstats", inbound = {}, outbound = {}, frames = media.frames, rids = media.rids }
   local r = pc:getStats()
   for _, s in pairs(r) do
+    if s.type == "inbound-rtp" and s.rid then -- a simulcast layer received
+      out.inLayers = out.inLayers or {}
+      out.inLayers[#out.inLayers + 1] = { rid = s.rid, ssrc = s.ssrc, packetsReceived = s.packetsReceived,
+        framesReceived = s.framesReceived, nackCount = s.nackCount, pliCount = s.pliCount,
+        framesDropped = s.framesDropped }
+    end
     if s.type == "inbound-rtp" then
       out.inbound[s.kind] = { codec = null(r[s.codecId or ""] and r[s.codecId].mimeType),
         packetsReceived = s.packetsReceived, framesReceived = s.framesReceived,
