@@ -214,7 +214,9 @@ bool rtc_tr_get_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_layer_stats_t *
  * first packet with a rid (RTX: repaired-rtp-stream-id) binds its SSRC to that layer;
  * packets of another rid or of an unknown SSRC without one are dropped and counted
  * (rtc_tr_rx_dropped). Each layer has its own reordering, NACK/RTX, PLI, report block
- * and stats. Our own offers never ask for simulcast: a renegotiation we offer ends it. */
+ * and stats. Our first offer never asks for simulcast; a re-offer while receiving it asks
+ * for the same layers (a=rid recv, a=simulcast:recv), and the peer's answer keeps those
+ * its a=simulcast:send lists. */
 size_t rtc_tr_rx_layers(const rtc_tr_t *tr);                  /* 0: no simulcast received */
 const char *rtc_tr_rx_layer_rid(const rtc_tr_t *tr, size_t i); /* NULL beyond */
 void rtc_tr_set_layer_frame_events(rtc_tr_t *tr, size_t i, bool on);

@@ -122,8 +122,11 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
                             tr->n_prefs, &tr->offered);
   bool all[RTC_TR_MAX_LAYERS]; /* an offer offers every layer */
   memset(all, 1, sizeof(all));
+  /* A re-offer keeps receiving the simulcast layers the peer sends (a=rid recv,
+   * a=simulcast:recv): without them the peer's answer would fall back to one stream. */
   if (!r)
-    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL, false);
+    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL,
+                        tr->rx_sim);
   tr->mline = (int)s->n_media - 1;
   return r;
 }

@@ -103,9 +103,15 @@ int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m) {
 }
 
 void rtc__pc_simrx_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer, bool ours) {
-  /* Our answer says what we receive (JSEP 5.8); an answer of the peer's to an offer of
-   * ours (which never asks for simulcast) ends it. */
-  bool sim = ours && tr->receiving && tr->n_rx && tr->ext_rid && answer && answer->simulcast_recv;
+  /* Our answer says what we receive (JSEP 5.8). The peer's answer to a re-offer of ours
+   * (which asks again for the layers received, rtc_pc_msection.c) keeps what its
+   * a=simulcast:send still lists; without it, simulcast ends. */
+  bool was = tr->rx_sim;
+  if (!ours && was && answer) rtc__pc_simrx_from_offer(pc, tr, answer);
+  const char *list = !answer ? NULL : ours ? answer->simulcast_recv
+                                    : was  ? answer->simulcast_send
+                                           : NULL;
+  bool sim = tr->receiving && tr->n_rx && tr->ext_rid && list;
   if (!sim) {
     if (tr->rx_sim) rtc__pc_simrx_drop(tr);
     return;

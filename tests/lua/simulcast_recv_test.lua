@@ -157,6 +157,35 @@ test("NACK -> RTX per layer through a lossy relay: every layer repaired", functi
   rb:close()
 end, 30000)
 
+test("a renegotiation the receiver offers keeps the layers: a=simulcast:recv in its offer", function()
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  local tracks, n_events, frames = {}, 0, {}
+  b.ontrack = function(ev)
+    n_events = n_events + 1
+    local rid = ev.track.rid
+    tracks[rid], frames[rid] = ev.track, 0
+    ev.track.onframe = function() frames[rid] = frames[rid] + 1 end
+  end
+  assert(H.negotiate(a, b))
+  H.waitFor(function() return frames.q > 5 and frames.h > 5 and frames.f > 5 end, "frames on every layer")
+  -- b (the receiving bot) adds a data channel and offers
+  b:createDataChannel("ctl")
+  assert(H.negotiate(b, a))
+  local offer, answer = b.localDescription.sdp, a.localDescription.sdp
+  ok(offer:match("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n"), "b's re-offer: a=rid recv")
+  ok(offer:match("a=simulcast:recv q;h;f\r\n"), "b's re-offer: a=simulcast:recv")
+  ok(answer:match("a=simulcast:send q;h;f\r\n"), "a's answer sends the three")
+  local before = { q = frames.q, h = frames.h, f = frames.f }
+  rtc.sleep(1000)
+  for _, e in ipairs(ENCS) do
+    ok(frames[e.rid] - before[e.rid] > 15, e.rid .. ": frames after the re-offer", frames[e.rid] - before[e.rid])
+  end
+  eq(n_events, 3, "no new track events")
+  track:stop()
+end, 30000)
+
 test("receiveSimulcast = false: an answer without simulcast, one track without rid", function()
   local a, b = H.pair(nil, { receiveSimulcast = false })
   local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
