@@ -9,6 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 say() { echo "interop: $*" >&2; }
 need_apt=
 [ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
+[ -x /usr/bin/firefox-esr ] || need_apt="$need_apt firefox-esr"
 /usr/bin/python3 -c 'import aiortc' 2>/dev/null || need_apt="$need_apt python3-aiortc"
 /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0")' 2>/dev/null \
   && [ -n "$(ls /usr/lib/*/gstreamer-1.0/libgstnice.so 2>/dev/null)" ] \

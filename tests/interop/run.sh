@@ -10,7 +10,7 @@
 #      INTEROP_LOCAL=aiortc|chromium replaces luartc (harness self-check),
 #      INTEROP_LOGDIR (default /tmp/interop/logs) keeps per-test logs,
 #      INTEROP_DRIVERS lists the drivers to run (default: all of chromium chromium-mdns
-#      aiortc gstreamer whip-record).
+#      chromium-ipv6 firefox firefox-mdns aiortc gstreamer whip-record).
 set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -108,6 +108,14 @@ if [ -x /usr/bin/chromium ] && [ -d "$HERE/node_modules/playwright-core" ]; then
   $X ip -6 route del default dev v0; $X ip addr del fd00:99::1/64 dev v0; $X ip addr del fd00:99::2/64 dev v1
 else
   echo "skip chromium/*: chromium or playwright-core missing"; skipped=$((skipped + 1))
+fi
+# Firefox (Debian firefox-esr, headless, firefox.mjs): it gathers on the interface
+# of the default route only (v0), as Chromium does, so luartc gathers on 10.99.0.1.
+if [ -x /usr/bin/firefox-esr ]; then
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver firefox 480 --peer firefox --mdns off
+  export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info run_driver firefox-mdns 90 --peer firefox --mdns on
+else
+  echo "skip firefox/*: firefox-esr missing"; skipped=$((skipped + 1))
 fi
 if /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
   export INTEROP_ADDRESSES=127.0.0.1; LUARTC_LOG=info run_driver aiortc 420 --peer aiortc
