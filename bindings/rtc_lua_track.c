@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rtp/rtc_rtp_dtmf.h"
 #include "base/rtc_err.h"
 #include "io/rtc_io.h"
 #include "pc/rtc_pc_media.h"
@@ -374,6 +375,25 @@ static int tr_request_keyframe(lua_State *L) {
                                : rtc_tr_request_keyframe(t->tr));
 }
 
+/* canInsertDtmf() -> bool (W3C RTCDTMFSender.canInsertDTMF) */
+static int tr_can_insert_dtmf(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  lua_pushboolean(L, rtc_tr_can_insert_dtmf(t->tr));
+  return 1;
+}
+
+/* insertDtmfEvent(tone, ms): plays one RFC 4733 event now -> true | nil, err, NAME */
+static int tr_insert_dtmf_event(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  size_t n;
+  const char *tone = luaL_checklstring(L, 2, &n);
+  lua_Integer ms = luaL_checkinteger(L, 3);
+  int code = n == 1 ? rtc_rtp_dtmf_code(tone[0]) : -1;
+  luaL_argcheck(L, code >= 0, 2, "one DTMF tone: 0-9, *, #, A-D");
+  luaL_argcheck(L, ms > 0 && ms <= 60000, 3, "a duration of 1..60000 ms");
+  return tr_result(L, t, rtc_tr_insert_dtmf_event(t->tr, code, (uint32_t)ms));
+}
+
 /* frameEvents(on [, layer]): the Lua handler gets this receiver's (layer's) frames. */
 static int tr_frame_events(lua_State *L) {
   rtc_lua_tr_t *t = tr_check(L, 1);
@@ -544,6 +564,7 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   case RTC_PC_EVENT_TRACK_MUTE: what = ev->state ? "mute" : "unmute"; break;
   case RTC_PC_EVENT_TRACK_REMOVED: what = "removed"; break;
   case RTC_PC_EVENT_TRACK_STREAMS: what = "streams"; break;
+  case RTC_PC_EVENT_TRACK_DTMF: what = "dtmf"; break;
   default: return false;
   }
   if (!ev->tr) return true;
@@ -604,6 +625,11 @@ bool rtc_lua_tr_event(lua_State *L, int pci, const rtc_pc_event_t *ev) {
   } else if (ev->type == RTC_PC_EVENT_TRACK_MUTE) {
     lua_pushinteger(L, layer);
     rtc_lua_pcall(L, 4);
+  } else if (ev->type == RTC_PC_EVENT_TRACK_DTMF) {
+    char tone = rtc_rtp_dtmf_tone(ev->state);
+    lua_pushlstring(L, &tone, 1);
+    lua_pushinteger(L, ev->timestamp); /* its duration in ms */
+    rtc_lua_pcall(L, 5);
   } else {
     rtc_lua_pcall(L, 3);
   }
@@ -838,6 +864,8 @@ static const luaL_Reg tr_methods[] = {
     {"remoteStreamId", tr_remote_stream_id},
     {"send", tr_send},
     {"requestKeyframe", tr_request_keyframe},
+    {"canInsertDtmf", tr_can_insert_dtmf},
+    {"insertDtmfEvent", tr_insert_dtmf_event},
     {"frameEvents", tr_frame_events},
     {"rtpEvents", tr_rtp_events},
     {"record", tr_record},

@@ -73,7 +73,7 @@ end
 
 local Track = {}
 -- The handlers a track calls (docs/api.md): "onframe" and "onrtp" (remote),
--- "onmute", "onunmute" (remote), "onended", "onkeyframerequest" (local); the
+-- "onmute", "onunmute", "ondtmf" (remote), "onended", "onkeyframerequest" (local); the
 -- events (not onframe/onrtp) also reach listeners added by track:addEventListener.
 -- Handlers whose setting changes what the core does (frame events on or off).
 local SPECIAL = { onframe = "frameEvents", onrtp = "rtpEvents" }
@@ -454,6 +454,7 @@ end
 local sender_getters = {
   track = function(self) return self._track end,
   transport = transport_of,
+  dtmf = function(self) return require("rtc.dtmf").of(self) end,
 }
 local sender_mt = getter_mt(Sender, sender_getters)
 
@@ -670,6 +671,8 @@ local function on_media(pc, what, ctr, a, b, c, d)
       if st._src then st._src:requestKeyframe() end
       fire(st, "keyframerequest", { sender = t.sender, rid = a and a > 0 and t.sender._encodings and t.sender._encodings[a].rid or nil })
     end
+  elseif what == "dtmf" then -- a = the tone, b = its duration (ms): luartc's ondtmf
+    fire(track, "dtmf", { tone = a, duration = b, receiver = t.receiver })
   elseif what == "ended" then
     for _, tk in ipairs(receiver_tracks(t, 0)) do track_end(tk) end
     set_streams(t.receiver, {})

@@ -150,6 +150,7 @@ typedef enum rtc_pc_event_type {
   RTC_PC_EVENT_TRACK_MUTE,    /* tr, state: the receiver's track muted (1) or unmuted (0) */
   RTC_PC_EVENT_TRACK_REMOVED, /* tr: a description no longer has the peer send it */
   RTC_PC_EVENT_TRACK_STREAMS, /* tr: join the streams its track event will name (W3C addList) */
+  RTC_PC_EVENT_TRACK_DTMF, /* tr, state: an RFC 4733 event received (0..15), timestamp: its ms */
 } rtc_pc_event_type_t;
 
 /* Everything borrowed until the next rtc_pc_poll_event call. */

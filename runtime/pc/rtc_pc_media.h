@@ -148,6 +148,13 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
  * cannot. File sources start their clocks there, so that a connection's audio and video
  * files start together however late the loop serves each one's timer. */
 uint64_t rtc_tr_send_ready_us(const rtc_tr_t *tr);
+/* DTMF (RFC 4733), W3C RTCDTMFSender.canInsertDTMF: an audio sender sending, with a
+ * telephone-event negotiated at its codec's clock rate. insert_dtmf_event plays one
+ * event (code 0..15: '0'-'9', '*', '#', 'A'-'D') for duration_ms from now: RTC_EINVAL,
+ * RTC_ESTATE (cannot, not connected, or one is playing). The received
+ * events come as RTC_PC_EVENT_TRACK_DTMF. */
+bool rtc_tr_can_insert_dtmf(const rtc_tr_t *tr);
+int rtc_tr_insert_dtmf_event(rtc_tr_t *tr, int code, uint32_t duration_ms);
 /* Asks the peer's sender for a keyframe (RTCP PLI; video only). RTC_ESTATE before the
  * peer's SSRC is known. */
 int rtc_tr_request_keyframe(rtc_tr_t *tr);

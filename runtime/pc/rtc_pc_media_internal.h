@@ -3,6 +3,7 @@
 #define RTC_PC_MEDIA_INTERNAL_H
 #include "pc/rtc_pc_internal.h"
 #include "pc/rtc_pc_media.h"
+#include "rtp/rtc_rtp_dtmf.h"
 #include "rtp/rtc_rtcp.h"
 #include "rtp/rtc_rtp.h"
 #include "rtp/rtc_rtp_codec.h"
@@ -84,6 +85,15 @@ struct rtc_tr {
 
   /* Receiver. */
   bool receiving, track_fired, frame_events, rtp_events;
+  /* RFC 4733 (rtc_pc_dtmf.c): the event being sent, in timestamp units; what came in. */
+  struct {
+    bool active;
+    uint8_t code, pt;
+    uint32_t clock, ts, total, done, seg_start;
+    uint64_t next_us;
+  } dtmf;
+  rtc_rtp_dtmf_rx_t dtmf_rx;
+  uint64_t dtmf_events_sent, dtmf_events_received, dtmf_malformed;
   bool unmuted; /* the receiver's track as last announced (it starts muted) */
   /* W3C [[FiredDirection]] receives: the last description applied (the peer's offer or
    * answer, or our answer) has the peer send on this m-section. A track event fires
@@ -238,6 +248,13 @@ bool rtc__pc_media_needs_negotiation(const rtc_pc_t *pc);
 void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len);
 void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len);
 void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us);
+/* rtc_pc_dtmf.c: the event timer; a received packet of the telephone-event codec c
+ * (true: it was one, handled). */
+void rtc__pc_dtmf_timeout(rtc_pc_t *pc, uint64_t now_us);
+uint64_t rtc__pc_dtmf_poll_timeout(const rtc_pc_t *pc);
+bool rtc__pc_dtmf_sending(const rtc_tr_t *tr);
+bool rtc__pc_dtmf_input(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_codec_t *c,
+                        const rtc_rtp_header_t *h);
 uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc);
 
 #endif

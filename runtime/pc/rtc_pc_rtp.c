@@ -174,6 +174,8 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
   bool is_rtx = false;
   const rtc_sdp_codec_t *c = tr && tr->receiving ? codec_by_pt(tr, h.pt, &is_rtx) : NULL;
   if (!c) return;
+  /* Before the receiver is (re)made for its payload type: an event is no audio codec. */
+  if (!is_rtx && rtc__pc_dtmf_input(pc, tr, c, &h)) return;
   if (is_rtx) {
     if (tr->remote_rtx_ssrc != h.ssrc) {
       /* First RTX packet of an unsignalled stream: the receiver learns its SSRC. */
@@ -355,6 +357,7 @@ static void send_report(rtc_pc_t *pc, rtc_tr_t *tr, uint64_t now_us) {
 }
 
 void rtc__pc_media_timeout(rtc_pc_t *pc, uint64_t now_us) {
+  rtc__pc_dtmf_timeout(pc, now_us);
   rtc_pc_media_t *md = pc->media;
   for (size_t i = 0; i < md->n_trs; i++) {
     rtc_tr_t *tr = md->trs[i];
@@ -413,7 +416,7 @@ uint64_t rtc__pc_media_poll_timeout(const rtc_pc_t *pc) {
   }
   if (any && rtc_transport_srtp_ready(pc->transport)) t = rtc_time_min(t, md->next_rtcp_us);
   if (md->twcc && rtc_rtp_twcc_has_pending(md->twcc)) t = rtc_time_min(t, md->next_twcc_us);
-  return t;
+  return rtc_time_min(t, rtc__pc_dtmf_poll_timeout(pc));
 }
 
 /* ---- sending ---- */
@@ -480,6 +483,7 @@ int rtc_tr_send_frame_at(rtc_tr_t *tr, uint64_t now_us, uint64_t capture_us, uin
     return rtc__pc_sim_send_frame(pc, tr, capture_us, rtp_timestamp, p, len, keyframe);
   if (tr->inactive) /* W3C: an inactive encoding sends nothing */
     return rtc__tr_fail(tr, RTC_ESTATE, "sendFrame: the encoding is inactive (setParameters)");
+  if (rtc__pc_dtmf_sending(tr)) return 0; /* an event plays instead of this audio */
   int r = rtc__pc_rtp_send_frame(pc, tr, &tr->pl, tr->send, NULL, capture_us, rtp_timestamp, p, len,
                                  keyframe);
   if (r < 0) return r;

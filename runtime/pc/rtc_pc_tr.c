@@ -65,7 +65,8 @@ rtc_rtp_codec_t rtc__pc_rtp_codec(rtc_sdp_codec_id_t id) {
 }
 
 /* Codec names ("VP8", "opus") -> W3C codec preferences from the capabilities (every
- * entry of that name, then RTX for video). */
+ * entry of that name, then RTX for video, telephone-event for audio: the companions a
+ * browser offers with any codec, without which no NACK repair or DTMF is possible). */
 static int prefs_from_names(const rtc_tr_init_t *init, rtc_sdp_codec_cap_t *out, size_t *n) {
   *n = 0;
   if (!init->codecs || !init->n_codecs) return 0;
@@ -83,8 +84,10 @@ static int prefs_from_names(const rtc_tr_init_t *init, rtc_sdp_codec_cap_t *out,
     }
     if (!found) return RTC_ENOTSUP;
   }
-  for (size_t i = 0; i < nc && kind == RTC_SDP_VIDEO; i++)
-    if (strcasecmp(caps[i].mime_type, "video/rtx") == 0) out[(*n)++] = caps[i];
+  for (size_t i = 0; i < nc && *n < RTC_PC_MAX_CODECS - 1; i++)
+    if (strcasecmp(caps[i].mime_type, "video/rtx") == 0 ||
+        strcasecmp(caps[i].mime_type, "audio/telephone-event") == 0)
+      out[(*n)++] = caps[i];
   return 0;
 }
 

@@ -15,6 +15,7 @@
 typedef struct recv_slot {
   int64_t ext;
   bool present;
+  bool other; /* present, of another payload format (RFC 4733 events): no frame */
   bool marker;
   uint32_t ts;
   uint16_t len;
@@ -127,7 +128,18 @@ static void recv_jitter(rtc_rtp_recv_t *r, uint64_t now_us, uint32_t ts) {
   r->last_transit = transit;
 }
 
+static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h, bool other);
+
 int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h) {
+  return recv_take(r, now_us, h, false);
+}
+
+int rtc_rtp_recv_handle_other(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h) {
+  if (h->ssrc != r->cfg.ssrc) return RTC_EINVAL;
+  return recv_take(r, now_us, h, true);
+}
+
+static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h, bool other) {
   uint16_t seq = h->seq;
   const uint8_t *payload = h->payload;
   size_t plen = h->payload_len;
@@ -147,6 +159,7 @@ int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp
   } else if (h->ssrc != r->cfg.ssrc) {
     return RTC_EINVAL;
   }
+  if (other) plen = 0; /* nothing of it is kept */
   if (plen > r->cfg.max_packet) {
     r->st.malformed++;
     return RTC_EPARSE;
@@ -210,14 +223,16 @@ int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp
   memset(s, 0, sizeof *s);
   s->ext = ext;
   s->present = true;
+  s->other = other;
   s->marker = h->marker;
   s->ts = h->ts;
   s->len = (uint16_t)plen;
   if (plen) memcpy(r->data + ((size_t)ext & r->mask) * r->cfg.max_packet, payload, plen);
   r->received++;
   r->st.packets++;
-  r->st.bytes += plen;
-  if (!rtx) recv_jitter(r, now_us, h->ts);
+  r->st.bytes += other ? h->payload_len : plen;
+  /* An event's packets keep its start timestamp while time goes on: no jitter sample. */
+  if (!rtx && !other) recv_jitter(r, now_us, h->ts);
   return 0;
 }
 
@@ -225,6 +240,12 @@ bool rtc_rtp_recv_poll_frame(rtc_rtp_recv_t *r, rtc_rtp_frame_t *out) {
   if (r->startup) return false;
   while (r->started && r->next <= r->highest) {
     recv_slot_t *s = &r->slot[(size_t)r->next & r->mask];
+    if (s->ext == r->next && s->present && s->other) {
+      s->present = false;
+      if (rtc_rtp_depayloader_skip_to(r->depay, r->next++) & RTC_RTP_DEPAY_DROPPED)
+        r->want_keyframe = true;
+      continue;
+    }
     if (s->ext == r->next && s->present) {
       rtc_rtp_header_t h = {.marker = s->marker,
                             .ts = s->ts,

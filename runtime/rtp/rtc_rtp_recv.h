@@ -53,6 +53,12 @@ void rtc_rtp_recv_set_rtx(rtc_rtp_recv_t *r, uint32_t rtx_ssrc, uint8_t rtx_pt);
  * malformed). An RTX packet without payload (a padding-only bandwidth probe) is ignored. */
 int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h);
 
+/* A packet of the same SSRC in another payload format that is no media of ours (an
+ * RFC 4733 telephone-event: it shares the audio's SSRC and sequence numbers). It takes
+ * its place in the sequence, so it is neither a gap to wait for nor a loss, and is
+ * counted as received; no frame comes of it. RTC_EINVAL for another SSRC. */
+int rtc_rtp_recv_handle_other(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h);
+
 /* Next complete frame in order, if any: true and *out filled (data owned by r, valid until
  * the next call on r). Frames with a missing packet are dropped and counted, never
  * returned; a drop arms poll_keyframe_request. Drain it after every handle_* call: the

@@ -65,10 +65,10 @@ void rtc_rtp_send_destroy(rtc_rtp_send_t *s) {
   free(s);
 }
 
-int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
-                        const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap) {
+static int send_write(rtc_rtp_send_t *s, rtc_rtp_header_t *h, uint8_t pt, const uint8_t *payload,
+                      size_t payload_len, uint8_t *out, size_t cap) {
   h->ssrc = s->cfg.ssrc;
-  h->pt = s->cfg.pt;
+  h->pt = pt;
   h->seq = s->seq;
   int n = rtc_rtp_write(out, cap < s->cfg.max_packet ? cap : s->cfg.max_packet, h, payload,
                         payload_len);
@@ -82,10 +82,29 @@ int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
   s->seq++;
   s->st.packets++;
   s->st.bytes += payload_len;
+  return n;
+}
+
+int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
+                        const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap) {
+  int n = send_write(s, h, s->cfg.pt, payload, payload_len, out, cap);
+  if (n < 0) return n;
   s->sent_any = true;
   s->last_ts = h->ts;
   s->last_ts_us = now_us;
   return n;
+}
+
+int rtc_rtp_send_event_packet(rtc_rtp_send_t *s, rtc_rtp_header_t *h, uint8_t pt,
+                              const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap) {
+  int n = send_write(s, h, pt, payload, payload_len, out, cap);
+  if (n > 0) s->sent_any = true;
+  return n;
+}
+
+uint32_t rtc_rtp_send_ts_at(const rtc_rtp_send_t *s, uint64_t now_us) {
+  uint64_t el = now_us > s->last_ts_us ? now_us - s->last_ts_us : 0;
+  return s->last_ts + (uint32_t)((unsigned __int128)el * s->cfg.clock_rate / 1000000u);
 }
 
 void rtc_rtp_send_set_capture(rtc_rtp_send_t *s, uint32_t ts, uint64_t capture_us) {
@@ -150,8 +169,7 @@ bool rtc_rtp_send_sr(rtc_rtp_send_t *s, uint64_t now_us, uint64_t ntp_now, rtc_r
   out->ntp = ntp_now;
   /* RFC 3550 6.4.1: the RTP timestamp of the same instant as the NTP one, extrapolated
    * from the last packet's timestamp with the media clock. */
-  uint64_t el = now_us > s->last_ts_us ? now_us - s->last_ts_us : 0;
-  out->rtp_ts = s->last_ts + (uint32_t)((unsigned __int128)el * s->cfg.clock_rate / 1000000u);
+  out->rtp_ts = rtc_rtp_send_ts_at(s, now_us);
   out->packet_count = (uint32_t)s->st.packets;
   out->octet_count = (uint32_t)s->st.bytes;
   s->sr[s->sr_next % SEND_SR_KEEP].mid = rtc_rtcp_ntp_mid32(ntp_now);

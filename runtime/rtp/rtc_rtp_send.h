@@ -47,6 +47,15 @@ void rtc_rtp_send_set_capture(rtc_rtp_send_t *s, uint32_t ts, uint64_t capture_u
 int rtc_rtp_send_packet(rtc_rtp_send_t *s, uint64_t now_us, rtc_rtp_header_t *h,
                         const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap);
 
+/* A packet of another payload format on the same SSRC and sequence (an RFC 4733
+ * event on the audio stream): pt is written as given, the packet is kept for RTX and
+ * counted; h->ts is the event's and does not move the SR's clock anchor. */
+int rtc_rtp_send_event_packet(rtc_rtp_send_t *s, rtc_rtp_header_t *h, uint8_t pt,
+                              const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap);
+/* The RTP timestamp of instant now_us, extrapolated from the last media packet (or
+ * capture time) with the clock rate: where an event that starts now begins. */
+uint32_t rtc_rtp_send_ts_at(const rtc_rtp_send_t *s, uint64_t now_us);
+
 /* Answers a NACK for seq: writes the retransmission into out and returns its length.
  * With RTX: header as sent (CSRCs, extensions, marker, ts; the rid as repaired rid, see
  * rid_ext) but rtx_ssrc, rtx_pt and the next RTX sequence number, payload = original seq (2 bytes) + original payload.

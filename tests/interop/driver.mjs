@@ -856,6 +856,51 @@ test('media-peer-camera-to-luartc', async (t) => {
   t.note += `, unmute on first packet, mute on ${how}`;
 }, { only: MEDIA_PEERS });
 
+// DTMF (RFC 4733) from luartc's RTCDTMFSender to GStreamer's rtpdtmfdepay (webrtcbin
+// offers to receive Opus + telephone-event/48000; luartc answers sending a file): each
+// tone heard once, in order.
+test('dtmf-luartc-sends', async (t) => {
+  await setup(t);
+  await t.P.request({ op: 'dtmfrecv' }, (e) => e.ev === 'dtmfready', { what: 'receive-only audio transceiver' });
+  t.L.cmd({ op: 'sendon', kind: 'audio', file: path.join(FIXTURES, 'opus.ogg') });
+  await t.link.negotiate(t.P, t.L);
+  await bothConnected(t);
+  await sleep(500);
+  const done = await t.L.request({ op: 'dtmf', tones: '1#9D', duration: 150, gap: 100 }, (e) => e.ev === 'dtmfdone', { what: 'tones played', timeout: 10000 });
+  assert(done.tones.join('') === '1#9D', `luartc's tonechange: ${JSON.stringify(done.tones)}`);
+  await sleep(500);
+  const pads = t.P.filter((e) => e.ev === 'pad').map((e) => e.caps);
+  t.log(`webrtcbin pads: ${JSON.stringify(pads)}`);
+  const heard = t.P.filter((e) => e.ev === 'dtmf' && !e.start).map((e) => '0123456789*#ABCD'[e.number]);
+  assert(heard.join('') === '1#9D', `GStreamer's rtpdtmfdepay heard ${JSON.stringify(heard)}, want 1#9D (pads: ${pads.length})`);
+  t.note = `rtpdtmfdepay heard ${heard.join('')}`;
+}, { only: ['gstreamer'] });
+
+// DTMF (RFC 4733) from Chromium's RTCDTMFSender to luartc (track.ondtmf): each tone
+// once, in order, with its duration; the events take their places in the audio
+// stream (luartc counts no audio packet lost).
+test('dtmf-peer-sends', async (t) => {
+  await setup(t, { secure: true });
+  t.P.cmd({ op: 'getmedia', audio: true });
+  await t.P.wait((e) => e.ev === 'mediaadded', { what: 'microphone' });
+  await t.link.negotiate(t.P, t.L);
+  await bothConnected(t);
+  await waitTrack(t.L, 'audio');
+  await sleep(500);
+  const done = await t.P.request({ op: 'dtmf', tones: '159#*D', duration: 120, gap: 80 }, (e) => e.ev === 'dtmfdone', { what: 'tones played', timeout: 10000 });
+  assert(done.tones.join('') === '159#*D', `Chromium's tonechange: ${JSON.stringify(done.tones)}`);
+  await sleep(500);
+  const got = t.L.filter((e) => e.ev === 'dtmf');
+  t.log(`luartc heard: ${JSON.stringify(got)}`);
+  assert(got.map((e) => e.tone).join('') === '159#*D', `luartc heard ${JSON.stringify(got.map((e) => e.tone))}, want 159#*D once each`);
+  for (const e of got) assert(e.duration >= 100 && e.duration <= 200, `tone ${e.tone} lasted ${e.duration} ms (sent 120)`);
+  const m = await mstats(t.L);
+  assert(m.inbound.audio && m.inbound.audio.packetsReceived > 50, `luartc audio: ${JSON.stringify(m.inbound.audio)}`);
+  assert(m.inbound.audio.packetsLost === 0, `luartc counted ${m.inbound.audio.packetsLost} audio packets lost around the events`);
+  t.note = `tones ${got.map((e) => e.tone + ':' + e.duration + 'ms').join(' ')}`;
+}, { only: ['chromium'] });
+
+
 // W3C webrtc-pc [[FiredDirection]]: the browser stops sending by renegotiating to
 // inactive, then resumes (sendrecv): luartc's tracks mute, then its ontrack fires again
 // for each (the same track, still muted in the handler), the next packets unmute them

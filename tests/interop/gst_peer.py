@@ -300,6 +300,39 @@ class Peer:
     def op_stats(self, c):
         emit({"ev": "stats", "stats": []})
 
+    # dtmfrecv: a receive-only audio transceiver taking Opus and telephone-event/48000
+    # (payload types 111, 110) for our next offer. (Answering, webrtcbin 1.22 keeps only
+    # the offer's first codec of an m-line, so no telephone-event could be negotiated.)
+    # rtpbin splits the events off by payload type; they go to rtpdtmfdepay, GStreamer's
+    # RFC 4733 depayloader, whose "dtmf-event" messages become {"ev": "dtmf", "number":
+    # N, "volume": V, "start": bool} lines; {"ev": "pad", "caps": ...} per stream.
+    def op_dtmfrecv(self, c):
+        caps = Gst.Caps.from_string(
+            "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111;"
+            "application/x-rtp,media=audio,encoding-name=TELEPHONE-EVENT,clock-rate=48000,payload=110")
+        self.wb.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY, caps)
+        self.wb.connect("pad-added", self.on_media_pad)
+        bus = self.pipe.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::element", self.on_element)
+        emit({"ev": "dtmfready"})
+
+    def on_media_pad(self, _wb, pad):
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        name = (caps.get_structure(0).get_string("encoding-name") or "").upper()
+        GLib.idle_add(emit, {"ev": "pad", "caps": caps.to_string()})
+        chain = "rtpdtmfdepay ! fakesink sync=false" if name == "TELEPHONE-EVENT" else "fakesink sync=false"
+        b = Gst.parse_bin_from_description(chain, True)
+        self.pipe.add(b)
+        b.sync_state_with_parent()
+        pad.link(b.get_static_pad("sink"))
+
+    def on_element(self, _bus, msg):
+        s = msg.get_structure()
+        if s is not None and s.get_name() == "dtmf-event":
+            emit({"ev": "dtmf", "number": s.get_value("number"), "volume": s.get_value("volume"),
+                  "start": bool(s.get_value("start"))})
+
     def op_exit(self, c):
         if self.pipe:
             self.pipe.set_state(Gst.State.NULL)

@@ -155,6 +155,18 @@
       }
       emit({ ev: 'mediaadded', kinds });
     },
+    // dtmf {tones, duration, gap}: the audio sender's RTCDTMFSender plays them; emits
+    // 'dtmfdone' with the tonechange tones once the buffer is empty (tone '')
+    dtmf(c) {
+      const s = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+      if (!s || !s.dtmf || !s.dtmf.canInsertDTMF) throw new Error('cannot insert DTMF');
+      const tones = [];
+      s.dtmf.ontonechange = (e) => {
+        tones.push(e.tone);
+        if (e.tone === '') emit({ ev: 'dtmfdone', tones });
+      };
+      s.dtmf.insertDTMF(c.tones, c.duration, c.gap);
+    },
     // transceiver {kind, direction}: e.g. a receive-only video m-section to offer
     transceiver(c) {
       pc.addTransceiver(c.kind, { direction: c.direction || 'recvonly' });

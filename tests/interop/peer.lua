@@ -140,6 +140,7 @@ function ops.init(c)
     tr.onended = function() emit({ ev = "trackended", kind = tr.kind, id = tr.id }) end
     tr.onmute = function() emit({ ev = "trackmute", kind = tr.kind, muted = tr.muted }) end
     tr.onunmute = function() emit({ ev = "trackunmute", kind = tr.kind, muted = tr.muted }) end
+    tr.ondtmf = function(x) emit({ ev = "dtmf", tone = x.tone, duration = x.duration }) end
     for _, s in ipairs(e.streams) do
       s.onaddtrack = function(x) emit({ ev = "streamaddtrack", stream = s.id, kind = x.track.kind }) end
       s.onremovetrack = function(x) emit({ ev = "streamremovetrack", stream = s.id, kind = x.track.kind }) end
@@ -195,11 +196,23 @@ function ops.prefer(c)
   end
 end
 
+-- sendon {kind, file}: after the next remote offer, its transceiver of that kind
+-- sends the file (direction sendrecv, replaceTrack) in our answer.
+local sendon = {}
+function ops.sendon(c) sendon[c.kind] = c.file end
+
 function ops.remote(c)
   check(pc:setRemoteDescription({ type = c.type, sdp = c.sdp }))
   if c.type == "offer" then
     for _, t in ipairs(pc:getTransceivers()) do
       if prefer[t.kind] then t:setCodecPreferences(prefer[t.kind]) end
+      if sendon[t.kind] and not t.sender.track then
+        local track = check(rtc.media.open(sendon[t.kind], { loop = true }))
+        t.direction = "sendrecv"
+        check(t.sender:replaceTrack(track))
+        media.tracks[#media.tracks + 1] = { track = track, sender = t.sender }
+        sendon[t.kind] = nil
+      end
     end
     local a = check(pc:createAnswer())
     check(pc:setLocalDescription(a))
@@ -280,6 +293,23 @@ function ops.addfile(c)
   end
   media.tracks[#media.tracks + 1] = { track = track, sender = sender }
   emit({ ev = "mediaadded", kind = track.kind, codec = track.codec, id = track.id })
+end
+
+-- dtmf {tones, duration, gap}: the audio sender's RTCDTMFSender plays them; emits
+-- "dtmfdone" with the tonechange tones once the buffer is done (tone "")
+function ops.dtmf(c)
+  local sender
+  for _, m in ipairs(media.tracks) do
+    if m.track.kind == "audio" then sender = m.sender end
+  end
+  local d = sender and sender.dtmf
+  if not d or not d.canInsertDTMF then error("cannot insert DTMF") end
+  local tones = {}
+  d.ontonechange = function(e)
+    tones[#tones + 1] = e.tone
+    if e.tone == "" then emit({ ev = "dtmfdone", tones = tones }) end
+  end
+  d:insertDTMF(c.tones, c.duration, c.gap)
 end
 
 -- record {kind, path}: the next remote track of that kind goes into path (IVF, Ogg,

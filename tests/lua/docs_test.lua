@@ -37,7 +37,7 @@ local function binding_names()
     end
     for h in src:gmatch('"(on%l+)"') do handlers[h] = true end
   end
-  for _, f in ipairs({ "ws.lua", "http.lua", "whip.lua" }) do -- the signaling objects' handlers
+  for _, f in ipairs({ "ws.lua", "http.lua", "whip.lua", "dtmf.lua" }) do -- Lua objects' handlers
     local fh = io.open(root .. "/lua/rtc/" .. f, "rb")
     if fh then
       for h in fh:read("*a"):gmatch("%.(on%l+)") do handlers[h] = true end
