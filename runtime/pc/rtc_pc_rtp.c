@@ -166,8 +166,13 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
   rtc_rtp_header_t h;
   if (rtc_rtp_parse(p, len, &h) < 0) return;
   rtc_tr_t *tr = demux(pc, &h);
+  /* Every packet that reached a receiver goes into the transport-wide feedback first,
+   * whatever becomes of it below: the sender's bandwidth estimate counts a packet left
+   * out as lost. Left out before: bandwidth probes (RTX padding) arriving before the
+   * first media packet (no receiver yet), packets of a payload type the receiver could
+   * not take, and RFC 4733 events. */
+  if (tr && tr->receiving) twcc_note(pc, tr, &h);
   if (tr && tr->receiving && tr->rx_sim) {
-    twcc_note(pc, tr, &h);
     rtc__pc_simrx_input(pc, tr, &h, p, len);
     return;
   }
@@ -192,7 +197,6 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
    * the packet's own events. */
   if (!tr->unmuted) rtc__pc_tr_set_muted(pc, tr, false);
   if (tr->rtp_events) rtc__pc_rtp_event(pc, tr, 0, p, len);
-  twcc_note(pc, tr, &h);
   rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
   drain_frames(pc, tr);
   send_nacks_and_plis(pc, tr);

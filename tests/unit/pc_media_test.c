@@ -15,6 +15,8 @@
 #include "pc/rtc_pc_media.h"
 #include "pc/rtc_pc_media_internal.h" /* the TWCC feedback count */
 #include "rtc_test.h"
+#include "rtp/rtc_rtp_twcc.h"
+#include "transport/rtc_transport.h"
 #include "sctp/rtc_sctp.h"
 
 static uint64_t now_us = 1000000;
@@ -855,7 +857,52 @@ static void test_tr_errors_say_what(void) {
   rtc_pc_destroy(pc);
 }
 
+/* Transport-wide congestion control (draft-holmer-rmcat-transport-wide-cc): every
+ * packet that reaches a receiver is in the feedback, also a bandwidth probe (RTX
+ * padding) that comes before the first media packet, when no depacketizer exists yet.
+ * Chromium probes that way right after connecting; left out, the probe counted as lost
+ * and its estimate stayed near its start value. */
+static void test_twcc_counts_probes_before_media(void) {
+  side_t a, b;
+  side_init(&a, "10.1.1.1", 4300);
+  side_init(&b, "10.1.1.2", 5300);
+  rtc_tr_init_t vi;
+  rtc_tr_init_defaults(&vi, RTC_MEDIA_VIDEO);
+  vi.direction = RTC_TR_SENDONLY;
+  rtc_tr_t *vt = rtc_pc_add_transceiver(a.pc, &vi);
+  negotiate(&a, &b);
+  run(&a, &b, RTC_MS(300), 0);
+  CHECK(rtc_transport_srtp_ready(a.pc->transport));
+  CHECK(vt->ext_twcc != 0 && vt->rtx_ssrc != 0);
+  const rtc_sdp_codec_t *c = rtc_sdp_codec_primary(&vt->neg);
+  const rtc_sdp_codec_t *rtx = c ? rtc_sdp_codec_rtx_for(&vt->neg, c->pt) : NULL;
+  CHECK(rtx != NULL);
+  CHECK(b.pc->media->twcc == NULL); /* nothing received yet */
+  /* A padding-only probe on the RTX SSRC, as libwebrtc's prober sends it. */
+  uint8_t pkt[256], seq[2] = {0, 7};
+  rtc_rtp_header_t h;
+  memset(&h, 0, sizeof(h));
+  h.pt = rtx ? rtx->pt : 97;
+  h.ssrc = vt->rtx_ssrc;
+  h.seq = 1;
+  h.ts = 1234;
+  h.padding_len = 200;
+  if (vt->mid) rtc_rtp_add_ext(&h, vt->ext_mid, (const uint8_t *)vt->mid, (uint8_t)strlen(vt->mid));
+  rtc_rtp_add_ext(&h, vt->ext_twcc, seq, 2);
+  int n = rtc_rtp_write(pkt, sizeof(pkt), &h, NULL, 0);
+  CHECK(n > 200);
+  if (n > 0) CHECK_EQ_INT(rtc_transport_send_rtp(a.pc->transport, now_us, pkt, (size_t)n), 0);
+  run(&a, &b, RTC_MS(5), 0);
+  CHECK(b.pc->media->twcc != NULL && rtc_rtp_twcc_has_pending(b.pc->media->twcc));
+  run(&a, &b, RTC_MS(200), 0);
+  CHECK(b.pc->media->twcc_feedback_sent >= 1);
+  rtc_tr_unref(vt);
+  side_free(&a);
+  side_free(&b);
+}
+
 int main(void) {
+  RUN_TEST(test_twcc_counts_probes_before_media);
   RUN_TEST(test_av_offers_answered);
   RUN_TEST(test_av_answers_applied);
   RUN_TEST(test_media_only_frames_identical);
