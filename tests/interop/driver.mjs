@@ -910,7 +910,7 @@ test('dtmf-peer-sends', async (t) => {
   await waitTrack(t.L, 'audio');
   await sleep(500);
   const done = await t.P.request({ op: 'dtmf', tones: '159#*D', duration: 120, gap: 80 }, (e) => e.ev === 'dtmfdone', { what: 'tones played', timeout: 10000 });
-  assert(done.tones.join('') === '159#*D', `Chromium's tonechange: ${JSON.stringify(done.tones)}`);
+  assert(done.tones.join('') === '159#*D', `${PEERNAME}'s tonechange: ${JSON.stringify(done.tones)}`);
   await sleep(500);
   const got = t.L.filter((e) => e.ev === 'dtmf');
   t.log(`luartc heard: ${JSON.stringify(got)}`);
@@ -920,7 +920,7 @@ test('dtmf-peer-sends', async (t) => {
   assert(m.inbound.audio && m.inbound.audio.packetsReceived > 50, `luartc audio: ${JSON.stringify(m.inbound.audio)}`);
   assert(m.inbound.audio.packetsLost === 0, `luartc counted ${m.inbound.audio.packetsLost} audio packets lost around the events`);
   t.note = `tones ${got.map((e) => e.tone + ':' + e.duration + 'ms').join(' ')}`;
-}, { only: ['chromium'] });
+}, { only: ['chromium', 'firefox'] });
 
 
 // W3C webrtc-pc [[FiredDirection]]: the browser stops sending by renegotiating to
@@ -1222,8 +1222,7 @@ test(`record-peer-camera-${ff}-mp4`, async (t) => {
   await setup(t, { secure: true });
   const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');
   if (!caps.video.some((c) => (codec === 'H264' ? /H264 .*packetization-mode=1/ : /AV1/).test(c))) {
-    t.note = `skipped: this Chromium sends no ${codec} (${caps.video.join('; ')})`;
-    return;
+    throw new SkipTest(`this ${PEERNAME} sends no ${codec} (${caps.video.join('; ')})${codec === 'H264' ? H264_WHY : ''}`);
   }
   t.P.cmd({ op: 'getmedia', video: true, audio: true, codec });
   await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera and microphone' });
@@ -1264,72 +1263,31 @@ test(`record-peer-camera-${ff}-mp4`, async (t) => {
     const depth = a[2] & 0x40 ? (a[2] & 0x20 ? 12 : 10) : 8;
     avc = `av01.${a[1] >> 5}.${String(a[1] & 0x1f).padStart(2, '0')}${a[2] & 0x80 ? 'H' : 'M'}.${String(depth).padStart(2, '0')}`;
   }
-  const page = t.P.page;
-  await page.route('http://localhost/rec.mp4', (q) => q.fulfill({ contentType: 'video/mp4', body: bytes }));
-  const play = await page.evaluate(async ({ avc }) => {
-    const out = { canPlay: document.createElement('video').canPlayType(`video/mp4; codecs="${avc}, opus"`) };
-    const v = document.createElement('video');
-    v.muted = true;
-    document.body.appendChild(v);
-    const once = (ev, ms) => new Promise((res) => {
-      const to = setTimeout(() => res(false), ms);
-      v.addEventListener(ev, () => { clearTimeout(to); res(true); }, { once: true });
-    });
-    const meta = once('loadedmetadata', 10000);
-    v.src = '/rec.mp4';
-    out.meta = await meta;
-    out.duration = v.duration;
-    out.width = v.videoWidth;
-    out.height = v.videoHeight;
-    await v.play().catch((e) => { out.playError = String(e); });
-    await new Promise((res) => setTimeout(res, 2500));
-    out.played = v.currentTime;
-    out.frames = v.getVideoPlaybackQuality().totalVideoFrames;
-    out.audioBytes = v.webkitAudioDecodedByteCount;
-    const seeked = once('seeked', 10000);
-    v.currentTime = Math.max(0, v.duration - 0.5);
-    out.seeked = await seeked;
-    out.error = v.error ? `${v.error.code} ${v.error.message}` : null;
-    v.remove();
-    // MSE: the whole file appended to one SourceBuffer
-    const type = `video/mp4; codecs="${avc}, opus"`;
-    out.mseType = MediaSource.isTypeSupported(type);
-    if (out.mseType) {
-      const ms = new MediaSource();
-      const v2 = document.createElement('video');
-      v2.src = URL.createObjectURL(ms);
-      await new Promise((res) => ms.addEventListener('sourceopen', res, { once: true }));
-      const sb = ms.addSourceBuffer(type);
-      const buf = await (await fetch('/rec.mp4')).arrayBuffer();
-      out.mse = await new Promise((res) => {
-        sb.addEventListener('updateend', () => res('ok'), { once: true });
-        sb.addEventListener('error', () => res('error'), { once: true });
-        sb.appendBuffer(buf);
-      });
-      out.mseBuffered = [];
-      for (let i = 0; i < sb.buffered.length; i++) out.mseBuffered.push([sb.buffered.start(i), sb.buffered.end(i)]);
-      out.mseError = v2.error ? `${v2.error.code} ${v2.error.message}` : null;
-    }
-    return out;
-  }, { avc });
-  console.error(`record-peer-camera-${ff}-mp4: Chromium (${avc}): ${JSON.stringify(play)}`);
+  // the browser opens it (page_peer.js playfile): Chromium's page gets it from a route,
+  // Firefox's from the hub's server
+  if (PEER === 'firefox') firefox.serve('/rec.mp4', 'video/mp4', bytes);
+  else await t.P.page.route('http://localhost/rec.mp4', (q) => q.fulfill({ contentType: 'video/mp4', body: bytes }));
+  const play = await t.P.request({ op: 'playfile', url: '/rec.mp4', avc }, (e) => e.ev === 'played', { timeout: 40000, what: 'playfile' });
+  console.error(`record-peer-camera-${ff}-mp4: ${PEERNAME} (${avc}): ${JSON.stringify(play)}`);
   const notes = [`mp4 ${bytes.length} bytes, ${d.toFixed(2)} s of ${r.seconds.toFixed(2)} s, ${vframes} pictures ${size}, ` +
     `${aframes} Opus frames, A/V start ${((sv - sa) * 1000).toFixed(0)} ms apart`];
+  // Firefox plays AV1 and Opus in MP4 (dav1d): it must
+  assert(play.canPlay || PEER !== 'firefox', `Firefox cannot play ${avc}, opus: ${JSON.stringify(play)}`);
   if (!play.canPlay) {
-    notes.push(`this Chromium plays no ${codec} in <video> (canPlayType "")`);
+    notes.push(`this ${PEERNAME} plays no ${codec} in <video> (canPlayType "")`);
   } else {
-    assert(play.meta && !play.error && !play.playError, `Chromium's <video>: ${JSON.stringify(play)}`);
-    assert(Math.abs(play.duration - d) < 0.5, `Chromium's duration ${play.duration} vs ffprobe ${d}`);
-    assert(`${play.width},${play.height}` === size, `Chromium's size ${play.width}x${play.height} vs ${size}`);
-    assert(play.frames > 10 && play.audioBytes > 0 && play.seeked, `Chromium decoded ${JSON.stringify(play)}`);
-    notes.push(`Chromium <video>: ${play.duration.toFixed(2)} s ${play.width}x${play.height}, ${play.frames} frames and ${play.audioBytes} audio bytes decoded in 2.5 s, seek to the end ok`);
-    assert(play.mseType && play.mse === 'ok' && !play.mseError, `Chromium MSE: ${JSON.stringify(play)}`);
+    assert(play.meta && !play.error && !play.playError, `${PEERNAME}'s <video>: ${JSON.stringify(play)}`);
+    assert(Math.abs(play.duration - d) < 0.5, `${PEERNAME}'s duration ${play.duration} vs ffprobe ${d}`);
+    assert(`${play.width},${play.height}` === size, `${PEERNAME}'s size ${play.width}x${play.height} vs ${size}`);
+    assert(play.frames > 10 && (play.audioBytes > 0 || play.mozHasAudio === true) && play.seeked, `${PEERNAME} decoded ${JSON.stringify(play)}`);
+    notes.push(`${PEERNAME} <video>: ${play.duration.toFixed(2)} s ${play.width}x${play.height}, ${play.frames} frames${play.audioBytes !== undefined ? ` and ${play.audioBytes} audio bytes` : ', audio'} decoded in 2.5 s, seek to the end ok`);
+    assert(play.mseType && play.mse === 'ok' && !play.mseError, `${PEERNAME} MSE: ${JSON.stringify(play)}`);
     const b = play.mseBuffered;
     assert(b.length >= 1 && b[b.length - 1][1] > d - 0.5, `MSE buffered ${JSON.stringify(b)} of ${d} s`);
     notes.push(`MSE took it whole: buffered ${JSON.stringify(b.map((x) => x.map((y) => +y.toFixed(2))))}`);
   }
   t.note = notes.join('; ');
-}, { only: ['chromium'] });
+}, { only: ['chromium', 'firefox'] });
 }
 
 test('media-luartc-files-to-peer', async (t) => {
@@ -1356,6 +1314,48 @@ test('media-luartc-files-to-peer', async (t) => {
   t.note = `peer decoded ${b.inbound.video.framesDecoded} video frames` +
     (b.inbound.audio.totalSamplesReceived ? `, ${b.inbound.audio.totalSamplesReceived} audio samples` : `, ${b.inbound.audio.framesDecoded} audio frames`);
 }, { only: MEDIA_PEERS });
+
+// VP9 and AV1, the codecs luartc payloads besides VP8 and H.264, both ways: luartc sends
+// its fixture file (320x240, 30 frames/s, 60 frames looped) and the browser decodes it;
+// the browser's fake camera, that codec first in its codec preferences, reaches luartc's
+// recorder (IVF) and ffmpeg decodes the file without a word.
+for (const codec of ['VP9', 'AV1']) {
+  const lc = codec.toLowerCase();
+  test(`media-luartc-${lc}-file-to-peer`, async (t) => {
+    await setup(t, { secure: true });
+    const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');
+    if (!caps.recv.includes(`video/${codec}`)) throw new SkipTest(`this ${PEERNAME} decodes no ${codec}: ${caps.recv.join(', ')}`);
+    t.L.cmd({ op: 'addfile', file: path.join(FIXTURES, `${lc}.ivf`) });
+    await t.L.wait((e) => e.ev === 'mediaadded', { what: `${codec} file` });
+    const { answer } = await t.link.negotiate(t.L, t.P);
+    await bothConnected(t);
+    await waitTrack(t.P, 'video');
+    await sleep(1000);
+    const [a, b] = await peerDecodes(t, ['video'], 3000);
+    const v = b.inbound.video;
+    const dv = v.framesDecoded - a.inbound.video.framesDecoded;
+    assert(v.codec === `video/${codec}`, `${PEERNAME} decodes ${v.codec}; its answer: ${sdpVideoCodecs(answer.sdp).join(',')}`);
+    assert(dv >= 45, `${PEERNAME} decoded ${dv} ${codec} frames in 3 s (the file has 30 a second)`);
+    assert(b.inboundAll.some((x) => x.kind === 'video' && x.frameWidth === 320), `${PEERNAME}'s frame width: ${JSON.stringify(b.inboundAll)}`);
+    t.note = `${PEERNAME} decoded ${dv} ${codec} frames in 3 s (${v.framesDecoded} in all, ${v.keyFramesDecoded} keyframes)`;
+  }, { only: ['chromium', 'firefox'] });
+  test(`media-peer-${lc}-camera-to-luartc`, async (t) => {
+    await setup(t, { secure: true });
+    const caps = await t.P.request({ op: 'caps' }, (e) => e.ev === 'caps');
+    if (!caps.video.some((c) => c.startsWith(`video/${codec} `))) throw new SkipTest(`this ${PEERNAME} sends no ${codec}: ${caps.video.join('; ')}`);
+    t.L.cmd({ op: 'record', kind: 'video', path: mediaPath(t, 'video.ivf') });
+    t.P.cmd({ op: 'getmedia', video: true, codec });
+    await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera' });
+    await t.link.negotiate(t.P, t.L);
+    await bothConnected(t);
+    await waitTrack(t.L, 'video');
+    await sleep(4000);
+    const l = await mstats(t.L), p = await mstats(t.P);
+    assert((l.inbound.video || {}).codec === `video/${codec}`, `luartc receives ${JSON.stringify(l.inbound.video)}`);
+    assert((p.outbound.video || {}).codec === `video/${codec}`, `${PEERNAME} sends ${JSON.stringify(p.outbound.video)}`);
+    t.note = await checkRecordings(t, ['video']);
+  }, { only: ['chromium', 'firefox'] });
+}
 
 for (const side of ['L', 'P']) {
   test(`media-video-added-midcall-by-${side === 'L' ? 'luartc' : 'peer'}`, async (t) => {
@@ -1504,7 +1504,7 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
     t.P.cmd({ op: 'getmedia', video: true, simulcast: ['q', 'h', 'f'], width: w, height: h });
     await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera in three layers' });
     const { offer, answer } = await t.link.negotiate(t.P, t.L);
-    assert(/a=simulcast:send q;h;f\r\n/.test(offer.sdp), `Chromium's offer: ${offer.sdp}`);
+    assert(/a=simulcast:send q;h;f\r\n/.test(offer.sdp), `${PEERNAME}'s offer: ${offer.sdp}`);
     assert(/a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n/.test(answer.sdp) && /a=simulcast:recv q;h;f\r\n/.test(answer.sdp),
       `luartc's answer: ${answer.sdp}`);
     await bothConnected(t);
@@ -1513,8 +1513,10 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
     assert(rids.join() === 'q,h,f', `track rids ${rids}`);
     // Chromium turns its upper layers on as its bandwidth estimate (from luartc's
     // transport-cc feedback) grows: up to 15 s for the layers it will send
+    // (Firefox: its top layer came 15 s after connecting, seen twice)
     let p0, waited = 0;
-    for (; waited < 15000; waited += 500) {
+    const maxWait = PEER === 'firefox' ? 30000 : 15000;
+    for (; waited < maxWait; waited += 500) {
       p0 = await mstats(t.P);
       if ((p0.outLayers || []).filter((s) => s.framesEncoded > 0).length >= min) break;
       await sleep(500);
@@ -1533,19 +1535,19 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
       const st = (b.inLayers || []).find((s) => s.rid === rid);
       const e = enc[rid] || {};
       if (!e.framesEncoded) {
-        assert(y.frames === 0, `layer ${rid}: Chromium encoded none, luartc got ${y.frames}`);
-        notes.push(`${rid}: not sent by Chromium`);
+        assert(y.frames === 0, `layer ${rid}: ${PEERNAME} encoded none, luartc got ${y.frames}`);
+        notes.push(`${rid}: not sent by ${PEERNAME}`);
         continue;
       }
       // Chromium may pause a layer again (bandwidth, CPU: qualityLimitationReason):
       // what it encoded must have arrived, less what is still on its way
       assert(y.frames > 0 && y.frames >= e.framesEncoded - 10,
-        `layer ${rid}: luartc got ${y.frames} frames, Chromium encoded ${e.framesEncoded} (${e.qualityLimitationReason})`);
+        `layer ${rid}: luartc got ${y.frames} frames, ${PEERNAME} encoded ${e.framesEncoded} (${e.qualityLimitationReason})`);
       assert(st && st.framesReceived >= y.frames - 2, `layer ${rid} inbound-rtp ${JSON.stringify(st)}`);
       if (y.width) sizes.push(y.width);
       got++;
       notes.push(`${rid}: ${y.frames} frames (${y.frames - x.frames} in 4 s) of ${e.framesEncoded} encoded, ` +
-        `keyframes ${y.width}x${y.height}, Chromium ${e.frameWidth}x${e.frameHeight} ${e.qualityLimitationReason}`);
+        `keyframes ${y.width}x${y.height}, ${PEERNAME} ${e.frameWidth}x${e.frameHeight} ${e.qualityLimitationReason}`);
     }
     // the layers' sizes differ (scaleResolutionDownBy), growing from q to f
     for (let i = 1; i < sizes.length; i++) assert(sizes[i] > sizes[i - 1], `layer widths ${sizes}: ${notes.join('; ')}`);
@@ -1553,9 +1555,9 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
     // transport-cc feedback, which a loaded 2-core machine delays; cpu): then 2 layers
     const limited = Object.values(enc).some((e) => e.qualityLimitationReason && e.qualityLimitationReason !== 'none');
     assert(got >= (limited ? Math.min(min, 2) : min), `layers received: ${notes.join('; ')}`);
-    t.note = notes.join('; ') + ` (${got} layers; waited ${waited} ms for them${limited && got < min ? ', Chromium limited' : ''}; ` +
-      `Chromium's estimate ${Math.round((p.bwe || 0) / 1000)} kbps)`;
-  }, { only: ['chromium'] });
+    t.note = notes.join('; ') + ` (${got} layers; waited ${waited} ms for them${limited && got < min ? `, ${PEERNAME} limited` : ''}; ` +
+      `${PEERNAME}'s estimate ${Math.round((p.bwe || 0) / 1000)} kbps)`;
+  }, { only: ['chromium', 'firefox'] });
 }
 
 // Firefox has H.264 only through the OpenH264 plugin (GMP) it downloads from Cisco at

@@ -183,6 +183,7 @@ export class FirefoxBrowser {
   }
   async _start(prefs, executable, tag) {
     this.peers = new Map();
+    this.files = new Map(); // path -> {type, body}: serve()
     this.pending = [];
     this.pollers = [];
     this.nextId = 1;
@@ -222,6 +223,8 @@ export class FirefoxBrowser {
     if (url.pathname === '/') return send('text/html', HUB);
     if (url.pathname === '/peer') return send('text/html', PEER_PAGE(Number(url.searchParams.get('id'))));
     if (url.pathname === '/page_peer.js') return send('text/javascript', fs.readFileSync(path.join(HERE, 'page_peer.js')));
+    const file = this.files.get(url.pathname);
+    if (file) return send(file.type, file.body);
     if (url.pathname === '/poll') {
       this.hubSeen = true;
       req.resume();
@@ -260,6 +263,8 @@ export class FirefoxBrowser {
     const w = this.pollers.shift();
     if (w) { clearTimeout(w.timer); this._flush(w.res); }
   }
+  // a file the pages may fetch (same origin as theirs)
+  serve(urlPath, type, body) { this.files.set(urlPath, { type, body }); }
   async newPeer(name, log) {
     if (this.dead) throw new Error(this.dead);
     const id = this.nextId++;

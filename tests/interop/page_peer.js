@@ -149,7 +149,7 @@
           const tr = pc.getTransceivers().find((x) => x.sender === sender);
           const caps = RTCRtpSender.getCapabilities('video').codecs;
           const first = caps.filter((x) => x.mimeType.toLowerCase() === 'video/' + c.codec.toLowerCase());
-          if (!first.length) throw new Error('no ' + c.codec + ' in this Chromium');
+          if (!first.length) throw new Error('no ' + c.codec + ' in this browser');
           tr.setCodecPreferences(first.concat(caps.filter((x) => !first.includes(x))));
         }
       }
@@ -166,6 +166,58 @@
         if (e.tone === '') emit({ ev: 'dtmfdone', tones });
       };
       s.dtmf.insertDTMF(c.tones, c.duration, c.gap);
+    },
+    // playfile {url, avc}: a <video> opens the file at url (same origin), plays it 2.5 s
+    // and seeks near its end; then Media Source Extensions take it whole. avc: the RFC
+    // 6381 codecs value of its video. Emits played {canPlay, meta, duration, width,
+    // height, frames, audioBytes | mozHasAudio, seeked, error, mseType, mse, mseBuffered}.
+    async playfile(c) {
+      const avc = c.avc;
+      const out = { canPlay: document.createElement('video').canPlayType(`video/mp4; codecs="${avc}, opus"`) };
+      const v = document.createElement('video');
+      v.muted = true;
+      document.body.appendChild(v);
+      const once = (ev, ms) => new Promise((res) => {
+        const to = setTimeout(() => res(false), ms);
+        v.addEventListener(ev, () => { clearTimeout(to); res(true); }, { once: true });
+      });
+      const meta = once('loadedmetadata', 10000);
+      v.src = c.url;
+      out.meta = await meta;
+      out.duration = v.duration;
+      out.width = v.videoWidth;
+      out.height = v.videoHeight;
+      await v.play().catch((e) => { out.playError = String(e); });
+      await new Promise((res) => setTimeout(res, 2500));
+      out.played = v.currentTime;
+      out.frames = v.getVideoPlaybackQuality().totalVideoFrames;
+      out.audioBytes = v.webkitAudioDecodedByteCount; // Chromium
+      out.mozHasAudio = v.mozHasAudio; // Firefox (it has no decoded-byte count)
+      const seeked = once('seeked', 10000);
+      v.currentTime = Math.max(0, v.duration - 0.5);
+      out.seeked = await seeked;
+      out.error = v.error ? `${v.error.code} ${v.error.message}` : null;
+      v.remove();
+      // MSE: the whole file appended to one SourceBuffer
+      const type = `video/mp4; codecs="${avc}, opus"`;
+      out.mseType = MediaSource.isTypeSupported(type);
+      if (out.mseType) {
+        const ms = new MediaSource();
+        const v2 = document.createElement('video');
+        v2.src = URL.createObjectURL(ms);
+        await new Promise((res) => ms.addEventListener('sourceopen', res, { once: true }));
+        const sb = ms.addSourceBuffer(type);
+        const buf = await (await fetch(c.url)).arrayBuffer();
+        out.mse = await new Promise((res) => {
+          sb.addEventListener('updateend', () => res('ok'), { once: true });
+          sb.addEventListener('error', () => res('error'), { once: true });
+          sb.appendBuffer(buf);
+        });
+        out.mseBuffered = [];
+        for (let i = 0; i < sb.buffered.length; i++) out.mseBuffered.push([sb.buffered.start(i), sb.buffered.end(i)]);
+        out.mseError = v2.error ? `${v2.error.code} ${v2.error.message}` : null;
+      }
+      emit(Object.assign({ ev: 'played' }, out));
     },
     // transceiver {kind, direction}: e.g. a receive-only video m-section to offer
     transceiver(c) {
