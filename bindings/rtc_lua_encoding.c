@@ -122,6 +122,14 @@ static int tr_layers(lua_State *L) {
   return 1;
 }
 
+/* tr:layerRemoved(i) -> bool: a remote answer removed encoding i (1-based) */
+static int tr_layer_removed(lua_State *L) {
+  rtc_tr_t *tr = rtc_lua_tr_get(L, 1);
+  lua_Integer i = luaL_checkinteger(L, 2);
+  lua_pushboolean(L, i >= 1 && rtc_tr_layer_removed(tr, (size_t)i - 1));
+  return 1;
+}
+
 /* tr:setLayerActive(i, bool) -> true | nil, err, NAME */
 static int tr_set_layer_active(lua_State *L) {
   rtc_tr_t *tr = rtc_lua_tr_get(L, 1);
@@ -146,6 +154,7 @@ void rtc_lua_enc_open(lua_State *L) {
   static const luaL_Reg tr_extra[] = {
       {"encodingPort", tr_encoding_port},
       {"layers", tr_layers},
+      {"layerRemoved", tr_layer_removed},
       {"setLayerActive", tr_set_layer_active},
       {NULL, NULL},
   };

@@ -493,10 +493,23 @@ end
 
 local transaction = 0
 
+-- The encodings still there, in order, with their layer numbers in the core: a remote
+-- answer may have removed some (W3C [[SendEncodings]]; tr:layerRemoved).
+local function live_encodings(self)
+  local tr, list, at = self._t._tr, {}, {}
+  for i, e in ipairs(self._encodings or { { active = true } }) do
+    if not tr:layerRemoved(i) then
+      list[#list + 1] = e
+      at[#at + 1] = i
+    end
+  end
+  return list, at
+end
+
 function Sender:getParameters()
   local c = self._t._tr:codec()
   local encs = {}
-  for i, e in ipairs(self._encodings or { { active = true } }) do encs[i] = copy_encoding(e) end
+  for i, e in ipairs((live_encodings(self))) do encs[i] = copy_encoding(e) end
   transaction = transaction + 1
   self._transaction = tostring(transaction)
   return { codecs = c and { c } or {}, encodings = encs, headerExtensions = {}, rtcp = {},
@@ -520,10 +533,11 @@ function Sender:setParameters(params)
     return bad("transactionId is not the one of the last getParameters")
   end
   local cur = self._encodings or { { active = true } }
-  if #params.encodings ~= #cur then return bad("the number of encodings cannot change") end
+  local live, at = live_encodings(self)
+  if #params.encodings ~= #live then return bad("the number of encodings cannot change") end
   for i, e in ipairs(params.encodings) do
     if type(e) ~= "table" then error("TypeError: setParameters: encoding " .. i .. " is not a table", 2) end
-    if e.rid ~= cur[i].rid then return bad("encoding " .. i .. ": rid cannot change") end
+    if e.rid ~= live[i].rid then return bad("encoding " .. i .. ": rid cannot change") end
     if e.scaleResolutionDownBy ~= nil and not (type(e.scaleResolutionDownBy) == "number" and e.scaleResolutionDownBy >= 1) then
       return nil, "RangeError: scaleResolutionDownBy must be at least 1", "ERANGE"
     end
@@ -533,7 +547,8 @@ function Sender:setParameters(params)
   end
   self._transaction = nil -- W3C: a transaction is used once
   local layers = tr:layers()
-  for i, e in ipairs(params.encodings) do
+  for j, e in ipairs(params.encodings) do
+    local i = at[j] -- the core's layer
     local active = e.active ~= false
     -- without rids the one encoding is the transceiver's own (index 1)
     if i <= math.max(layers, 1) then assert(tr:setLayerActive(i, active)) end

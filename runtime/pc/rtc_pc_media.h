@@ -185,6 +185,10 @@ void rtc_tr_set_rtp_events(rtc_tr_t *tr, bool on);
 /* RFC 8851 10: rid-id = 1*(alpha-numeric / "-" / "_"), here at most RTC_TR_RID_MAX. */
 bool rtc_tr_rid_valid(const char *rid);
 size_t rtc_tr_layers(const rtc_tr_t *tr); /* 0: no simulcast */
+/* Whether layer i is gone from the sender's encodings (W3C webrtc-pc 4.4.1.5: a remote
+ * answer without simulcast keeps the first alone, one with simulcast drops the rids it
+ * does not list, paused or not). Permanent: the next offers leave it out. */
+bool rtc_tr_layer_removed(const rtc_tr_t *tr, size_t i);
 /* W3C RTCRtpEncodingParameters.active (setParameters): an inactive layer sends nothing
  * (its SSRC stays). A transceiver without layers has one encoding, index 0: inactive,
  * its frames are refused (RTC_ESTATE). RTC_EINVAL for an index beyond the encodings. */

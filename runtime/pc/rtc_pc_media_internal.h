@@ -24,6 +24,7 @@ typedef struct rtc_tr_layer {
   char rid[RTC_TR_RID_MAX + 1];
   bool active;   /* W3C encoding.active */
   bool accepted; /* the answer took it (unpaused) */
+  bool removed;  /* a remote answer left it out (W3C: gone from [[SendEncodings]]) */
   bool separate; /* fed by its own source */
   uint32_t ssrc, rtx_ssrc;
   rtc_rtp_send_t *send;

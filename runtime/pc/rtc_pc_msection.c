@@ -120,13 +120,17 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
   if (!r)
     r = rtc_sdp_codec_offer(space, sdp_kind(tr->kind), tr->n_prefs ? tr->prefs : NULL,
                             tr->n_prefs, &tr->offered);
-  bool all[RTC_TR_MAX_LAYERS]; /* an offer offers every layer */
-  memset(all, 1, sizeof(all));
+  bool all[RTC_TR_MAX_LAYERS]; /* an offer offers every layer an answer did not remove */
+  size_t live = 0;
+  for (size_t i = 0; i < RTC_TR_MAX_LAYERS; i++) {
+    all[i] = !rtc_tr_layer_removed(tr, i);
+    live += all[i] && i < tr->n_layers;
+  }
   /* A re-offer keeps receiving the simulcast layers the peer sends (a=rid recv,
    * a=simulcast:recv): without them the peer's answer would fall back to one stream. */
   if (!r)
-    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, tr->n_layers ? all : NULL,
-                        tr->rx_sim);
+    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, live > 1 ? all : NULL,
+                        tr->rx_sim); /* one encoding left: no simulcast (W3C: no rid) */
   tr->mline = (int)s->n_media - 1;
   return r;
 }

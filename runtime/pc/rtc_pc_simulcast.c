@@ -61,6 +61,25 @@ int rtc__pc_sim_init(rtc_tr_t *tr, const char *const *rids, size_t n) {
 
 size_t rtc_tr_layers(const rtc_tr_t *tr) { return tr->n_layers; }
 
+bool rtc_tr_layer_removed(const rtc_tr_t *tr, size_t i) {
+  return i < tr->n_layers && tr->layers[i].removed;
+}
+
+/* Whether a=simulcast list names rid at all: as a stream or an alternative, paused
+ * ("~rid") or not. */
+static bool list_names(const char *list, const char *rid) {
+  size_t n = strlen(rid);
+  for (const char *p = list; p && *p;) {
+    size_t len = strcspn(p, ",;");
+    const char *name = *p == '~' ? p + 1 : p;
+    size_t nlen = *p == '~' ? (len ? len - 1 : 0) : len;
+    if (nlen == n && memcmp(name, rid, n) == 0) return true;
+    p += len;
+    if (*p) p++;
+  }
+  return false;
+}
+
 int rtc_tr_set_layer_active(rtc_tr_t *tr, size_t i, bool active) {
   if (!tr->n_layers && i == 0) { /* the one encoding of a transceiver without rids */
     tr->inactive = !active;
@@ -202,6 +221,11 @@ void rtc__pc_sim_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *ans
   if (was != sim) rtc__pc_sim_drop(pc, tr, true); /* the rid extension comes or goes */
   bool taken[RTC_TR_MAX_LAYERS];
   if (sim) list_pick(tr, list, answer, ours, taken);
+  /* W3C webrtc-pc 4.4.1.5, a remote answer: without simulcast, every encoding but the
+   * first is removed; with it, those whose rid it does not name (a paused one stays). */
+  if (answer && !ours)
+    for (size_t i = 1; i < tr->n_layers; i++)
+      if (!sim || !list_names(list, tr->layers[i].rid)) tr->layers[i].removed = true;
   for (size_t i = 0; i < tr->n_layers; i++) {
     rtc_tr_layer_t *l = &tr->layers[i];
     l->accepted = sim ? taken[i] : i == 0;

@@ -566,6 +566,51 @@ end, 30000)
 
 -- The core's raw method takes the rids as strings only: a number would be converted on
 -- the stack and let go before use (a dangling pointer; media.lua never passes one).
+-- W3C webrtc-pc 4.4.1.5: a remote answer removes the encodings it leaves out (a paused
+-- one stays); without simulcast only the first stays. getParameters no longer lists
+-- them, setParameters addresses the ones left, and the next offer leaves them out.
+test("an answer that drops layers removes their encodings", function()
+  local a, b = H.pair()
+  local t = assert(a:addTransceiver("video", { direction = "sendonly", sendEncodings = ENCS }))
+  local rids = {}
+  for i, e in ipairs(t.sender:getParameters().encodings) do rids[i] = e.rid end
+  eq(table.concat(rids, ","), "q,h,f")
+  assert(H.negotiate(a, b, function(ans)
+    local sdp = ans.sdp:gsub("a=rid:h recv\r\n", ""):gsub("a=simulcast:recv q;h;f", "a=simulcast:recv q;~f")
+    return { type = "answer", sdp = sdp }
+  end))
+  local p = t.sender:getParameters()
+  rids = {}
+  for i, e in ipairs(p.encodings) do rids[i] = e.rid end
+  eq(table.concat(rids, ","), "q,f", "h removed, the paused f kept")
+  -- setParameters with the two left: the second is f, the core's third layer
+  p.encodings[2].active = false
+  assert(t.sender:setParameters(p))
+  eq(t.sender:getParameters().encodings[2].active, false)
+  eq(t.sender:getParameters().encodings[2].rid, "f")
+  p = t.sender:getParameters()
+  p.encodings[3] = { rid = "h" }
+  local r, _, name = t.sender:setParameters(p)
+  eq(name, "EINVALIDMODIFICATION", "the removed one cannot come back")
+  local offer = assert(a:createOffer())
+  ok(offer.sdp:find("a=simulcast:send q;f\r\n", 1, true), "re-offer: q;f")
+  ok(not offer.sdp:find("a=rid:h ", 1, true), "no rid h offered again")
+  -- an answer without simulcast: the first alone
+  assert(a:setLocalDescription(offer))
+  assert(b:setRemoteDescription(offer))
+  local ans = assert(b:createAnswer())
+  assert(b:setLocalDescription(ans))
+  local plain = ans.sdp:gsub("a=rid:[^\r\n]*\r\n", ""):gsub("a=simulcast:[^\r\n]*\r\n", "")
+  assert(a:setRemoteDescription({ type = "answer", sdp = plain }))
+  p = t.sender:getParameters()
+  eq(#p.encodings, 1, "no simulcast in the answer: the first encoding alone")
+  eq(p.encodings[1].rid, "q")
+  offer = assert(a:createOffer())
+  ok(not offer.sdp:find("a=simulcast:", 1, true), "no simulcast offered again")
+  a:close()
+  b:close()
+end)
+
 test("the raw _addTransceiver refuses rids that are not strings", function()
   local pc = assert(rtc.RTCPeerConnection({}))
   local raw = debug.getregistry()["rtc.RTCPeerConnection"].methods._addTransceiver
