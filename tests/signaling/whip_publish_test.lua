@@ -47,27 +47,49 @@ test("whip-publish -> luartc WHIP endpoint over https (verified with --cafile)",
   srv.close()
 end, 40000)
 
--- --simulcast: the offer has three rids and no a=ssrc; luartc's endpoint answers without
--- simulcast (it receives one stream), so the first layer alone is sent and received.
-test("whip-publish --simulcast q,h,f -> luartc WHIP endpoint: the offer, the first layer", function()
-  local offer, frames = nil, 0
+-- --simulcast: the offer has three rids and no a=ssrc. luartc's endpoint receives
+-- simulcast: it answers a=simulcast:recv, all three layers are sent, and each arrives on
+-- a track of its own (ev.track.rid). With receiveSimulcast = false it answers without
+-- simulcast: the first layer alone is sent and received.
+local function whip_simulcast(receive)
+  local offer, frames, answer = nil, {}, nil
   local srv = assert(rtc.whip.listen({
-    port = 0, token = "tok", config = { gatherAddresses = H.LOCAL },
+    port = 0, token = "tok", config = { gatherAddresses = H.LOCAL, receiveSimulcast = receive },
     onsession = function(pc, session)
       offer = session.request.body
       pc.ondatachannel = function(ev) ev.channel.onmessage = function(m) ev.channel:send("echo " .. m.data) end end
-      pc.ontrack = function(ev) ev.track.onframe = function() frames = frames + 1 end end
+      pc.ontrack = function(ev)
+        local rid = ev.track.rid or "-"
+        frames[rid] = 0
+        ev.track.onframe = function() frames[rid] = frames[rid] + 1 end
+      end
+      pc.onsignalingstatechange = function() answer = pc.localDescription and pc.localDescription.sdp end
     end,
   }))
   local out = publish("http://127.0.0.1:" .. srv.port .. "/whip",
     { "--simulcast", "q,h,f", "--video", "tests/fixtures/media/vp8.ivf", "--seconds", "2" })
   ok(offer and offer:find("a=simulcast:send q;h;f\r\n", 1, true), "simulcast offer", offer)
   ok(not offer:find("a=ssrc", 1, true), "no a=ssrc in the offer")
-  local q = tonumber(out:match("layer q: (%d+) packets"))
-  ok(q and q > 20, "layer q sent", out)
-  ok(not out:find("layer h", 1, true) and not out:find("layer f", 1, true), "h and f not sent", out)
-  ok(frames > 20, "the endpoint received the first layer's frames", frames)
+  local sent = {}
+  for _, rid in ipairs({ "q", "h", "f" }) do sent[rid] = tonumber(out:match("layer " .. rid .. ": (%d+) packets")) end
+  ok(sent.q and sent.q > 20, "layer q sent", out)
   srv.close()
+  return sent, frames, out, answer
+end
+
+test("whip-publish --simulcast q,h,f -> luartc WHIP endpoint: three layers, three tracks", function()
+  local sent, frames, out, answer = whip_simulcast(nil)
+  ok(answer and answer:find("a=simulcast:recv q;h;f", 1, true), "the endpoint answers a=simulcast:recv", answer)
+  for _, rid in ipairs({ "q", "h", "f" }) do
+    ok(sent[rid] and sent[rid] > 20, "layer " .. rid .. " sent", out)
+    ok((frames[rid] or 0) > 20, "layer " .. rid .. " received on its own track", frames[rid])
+  end
+end, 40000)
+
+test("whip-publish --simulcast q,h,f -> luartc WHIP endpoint with receiveSimulcast = false: the first layer", function()
+  local sent, frames, out = whip_simulcast(false)
+  ok(not sent.h and not sent.f, "h and f not sent", out)
+  ok((frames["-"] or 0) > 20, "the endpoint received the first layer's frames", frames["-"])
 end, 40000)
 
 -- The two examples end to end: whip-publish.lua sends H.264 + Opus from the fixture files
