@@ -66,6 +66,20 @@ void rtc_transport_set_controlling(rtc_transport_t *t, bool controlling) {
 
 static void transport_pump(rtc_transport_t *t, uint64_t now_us);
 
+/* A new local candidate as the application will signal it (under its mDNS name when
+ * hidden), kept for the local description; then checks start on it. */
+static int transport_signal_local(rtc_transport_t *t, uint64_t now_us, rtc_ice_candidate_t *c,
+                                  char *text, size_t cap) {
+  rtc__transport_mdns_hide(t, c);
+  if (rtc_ice_candidate_format(c, false, text, cap) < 0) return RTC_EINVAL;
+  if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
+    char *v = strdup(text);
+    if (v) t->local_cands[t->n_local_cands++] = v;
+  }
+  transport_pump(t, now_us);
+  return 0;
+}
+
 int rtc_transport_add_local_address(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *addr,
                                     char *text, size_t cap) {
   if (t->closed) return RTC_ESTATE;
@@ -76,14 +90,7 @@ int rtc_transport_add_local_address(rtc_transport_t *t, uint64_t now_us, const r
   for (size_t i = 0; i < t->n_local_addrs; i++)
     known |= rtc_addr_equal(&t->local_addrs[i], addr);
   if (!known && t->n_local_addrs < RTC_ICE_MAX_LOCAL) t->local_addrs[t->n_local_addrs++] = *addr;
-  rtc__transport_mdns_hide(t, &c);
-  if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
-  if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
-    char *v = strdup(text);
-    if (v) t->local_cands[t->n_local_cands++] = v;
-  }
-  transport_pump(t, now_us);
-  return 0;
+  return transport_signal_local(t, now_us, &c, text, cap);
 }
 
 int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *base,
@@ -92,14 +99,7 @@ int rtc_transport_add_local_srflx(rtc_transport_t *t, uint64_t now_us, const rtc
   rtc_ice_candidate_t c;
   int r = rtc_ice_agent_add_local_srflx(t->ice, base, mapped, &c);
   if (r < 0) return r;
-  rtc__transport_mdns_hide(t, &c);
-  if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
-  if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
-    char *v = strdup(text);
-    if (v) t->local_cands[t->n_local_cands++] = v;
-  }
-  transport_pump(t, now_us);
-  return 0;
+  return transport_signal_local(t, now_us, &c, text, cap);
 }
 
 int rtc_transport_add_local_relay(rtc_transport_t *t, uint64_t now_us, const rtc_addr_t *relayed,
@@ -108,14 +108,7 @@ int rtc_transport_add_local_relay(rtc_transport_t *t, uint64_t now_us, const rtc
   rtc_ice_candidate_t c;
   int r = rtc_ice_agent_add_local_relay(t->ice, relayed, mapped, &c);
   if (r < 0) return r;
-  rtc__transport_mdns_hide(t, &c);
-  if (rtc_ice_candidate_format(&c, false, text, cap) < 0) return RTC_EINVAL;
-  if (t->n_local_cands < RTC_ICE_MAX_LOCAL) {
-    char *v = strdup(text);
-    if (v) t->local_cands[t->n_local_cands++] = v;
-  }
-  transport_pump(t, now_us);
-  return 0;
+  return transport_signal_local(t, now_us, &c, text, cap);
 }
 
 void rtc_transport_set_local_gathering_done(rtc_transport_t *t, uint64_t now_us) {

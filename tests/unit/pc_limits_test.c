@@ -11,6 +11,7 @@
 #include "pc/rtc_pc.h"
 #include "pc/rtc_pc_internal.h"
 #include "rtc_test.h"
+#include "rtc_test_pair.h"
 #include "sctp/rtc_sctp.h"
 
 typedef struct side {
@@ -65,40 +66,15 @@ static void drain_events(side_t *s) {
   }
 }
 
-static void gather(side_t *s) {
-  if (rtc_pc_poll_gather(s->pc)) {
-    rtc_pc_add_local_address(s->pc, &s->addr);
-    rtc_pc_set_gathering_done(s->pc);
-  }
-}
+static void drain_side(void *ctx, int i) { drain_events(((side_t **)ctx)[i]); }
 
 static void run(side_t *a, side_t *b, uint64_t duration_us) {
-  uint64_t end = now_us + duration_us;
   side_t *sides[2] = {a, b};
-  while (now_us < end) {
-    bool moved = false;
-    for (int i = 0; i < 2; i++) {
-      gather(sides[i]);
-      rtc_transmit_t tx;
-      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
-        side_t *to = sides[1 - i];
-        uint8_t copy[65536];
-        memcpy(copy, tx.data, tx.len);
-        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
-        moved = true;
-      }
-      drain_events(sides[i]);
-    }
-    if (moved) continue;
-    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
-    next = rtc_time_min(next, rtc_sctp_global_poll_timeout(now_us));
-    if (next == RTC_NEVER || next > end) next = end;
-    if (next > now_us) now_us = next;
-    rtc_sctp_global_handle_timeout(now_us);
-    rtc_pc_handle_timeout(a->pc, now_us);
-    rtc_pc_handle_timeout(b->pc, now_us);
-  }
+  rtc_test_pair_t p = {{a->pc, b->pc}, {&a->addr, &b->addr}, &now_us, drain_side, NULL, sides};
+  rtc_test_pair_run(&p, duration_us);
 }
+
+static void gather(side_t *s) { rtc_test_pair_gather(s->pc, &s->addr); }
 
 static void connect_pair(side_t *a, side_t *b) {
   char *offer = NULL, *answer = NULL;

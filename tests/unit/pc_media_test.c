@@ -15,6 +15,7 @@
 #include "pc/rtc_pc_media.h"
 #include "pc/rtc_pc_media_internal.h" /* the TWCC feedback count */
 #include "rtc_test.h"
+#include "rtc_test_pair.h"
 #include "rtp/rtc_rtp_twcc.h"
 #include "transport/rtc_transport.h"
 #include "sctp/rtc_sctp.h"
@@ -272,45 +273,30 @@ static void side_drain(side_t *s) {
   }
 }
 
-/* Moves datagrams between the two until quiet, advancing the virtual clock; RTP from a
- * to b is lost with probability 1/drop_every (0: none), from a fixed pseudo-random
- * sequence (a fixed stride would resonate with the NACK retry period). */
-static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
-  uint64_t end = now_us + duration_us;
-  side_t *sides[2] = {a, b};
+typedef struct run_ctx {
+  side_t *sides[2];
+  int drop_every;
+} run_ctx_t;
+
+static void drain_side(void *ctx, int i) { side_drain(((run_ctx_t *)ctx)->sides[i]); }
+
+/* RTP from a to b is lost with probability 1/drop_every (0: none), from a fixed
+ * pseudo-random sequence (a fixed stride would resonate with the NACK retry period). */
+static bool lose_media(void *ctx, int from, const uint8_t *p, size_t len) {
   static uint32_t lcg = 12345;
-  while (now_us < end) {
-    bool moved = false;
-    for (int i = 0; i < 2; i++) {
-      if (rtc_pc_poll_gather(sides[i]->pc)) {
-        rtc_pc_add_local_address(sides[i]->pc, &sides[i]->addr);
-        rtc_pc_set_gathering_done(sides[i]->pc);
-      }
-      rtc_transmit_t tx;
-      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
-        side_t *to = sides[1 - i];
-        if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
-        /* Lose only media (RTP: first byte 128..191, not RTCP), after the handshake. */
-        bool rtp = tx.len > 1 && tx.data[0] >= 128 && tx.data[0] <= 191 &&
-                   !(tx.data[1] >= 192 && tx.data[1] <= 223);
-        if (i == 0 && drop_every && rtp) {
-          lcg = lcg * 1103515245u + 12345u;
-          if ((lcg >> 16) % (uint32_t)drop_every == 0) continue;
-        }
-        uint8_t copy[2048];
-        memcpy(copy, tx.data, tx.len);
-        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
-        moved = true;
-      }
-      side_drain(sides[i]);
-    }
-    if (moved) continue;
-    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
-    if (next == RTC_NEVER || next > end) next = end;
-    if (next > now_us) now_us = next;
-    rtc_pc_handle_timeout(a->pc, now_us);
-    rtc_pc_handle_timeout(b->pc, now_us);
-  }
+  int drop_every = ((run_ctx_t *)ctx)->drop_every;
+  /* Lose only media (RTP: first byte 128..191, not RTCP), after the handshake. */
+  bool rtp = len > 1 && p[0] >= 128 && p[0] <= 191 && !(p[1] >= 192 && p[1] <= 223);
+  if (from != 0 || !drop_every || !rtp) return true;
+  lcg = lcg * 1103515245u + 12345u;
+  return (lcg >> 16) % (uint32_t)drop_every != 0;
+}
+
+/* Moves datagrams between the two until quiet, advancing the virtual clock. */
+static void run(side_t *a, side_t *b, uint64_t duration_us, int drop_every) {
+  run_ctx_t c = {{a, b}, drop_every};
+  rtc_test_pair_t p = {{a->pc, b->pc}, {&a->addr, &b->addr}, &now_us, drain_side, lose_media, &c};
+  rtc_test_pair_run(&p, duration_us);
 }
 
 /* text with the first `from` replaced by `to` (malloc'd). */

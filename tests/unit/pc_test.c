@@ -7,6 +7,7 @@
 #include "base/rtc_time.h"
 #include "pc/rtc_pc.h"
 #include "rtc_test.h"
+#include "rtc_test_pair.h"
 #include "sctp/rtc_sctp.h"
 
 typedef struct side {
@@ -66,46 +67,25 @@ static void drain_events(side_t *s) {
   }
 }
 
-static void gather(side_t *s) {
-  if (rtc_pc_poll_gather(s->pc)) {
-    rtc_pc_add_local_address(s->pc, &s->addr);
-    rtc_pc_set_gathering_done(s->pc);
-  }
-}
-
 /* When set, decides the fate of each datagram (false: lost); from: 0 for a, 1 for b. */
 static bool (*run_filter)(int from, const uint8_t *p, size_t len);
 
+static void drain_side(void *ctx, int i) { drain_events(((side_t **)ctx)[i]); }
+
+static bool run_filter_cb(void *ctx, int from, const uint8_t *p, size_t len) {
+  (void)ctx;
+  return run_filter(from, p, len);
+}
+
 /* Moves datagrams between the two until quiet, advancing the virtual clock. */
 static void run(side_t *a, side_t *b, uint64_t duration_us) {
-  uint64_t end = now_us + duration_us;
   side_t *sides[2] = {a, b};
-  while (now_us < end) {
-    bool moved = false;
-    for (int i = 0; i < 2; i++) {
-      gather(sides[i]);
-      rtc_transmit_t tx;
-      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
-        side_t *to = sides[1 - i];
-        if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
-        if (run_filter && !run_filter(i, tx.data, tx.len)) continue;
-        uint8_t copy[65536];
-        memcpy(copy, tx.data, tx.len);
-        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
-        moved = true;
-      }
-      drain_events(sides[i]);
-    }
-    if (moved) continue;
-    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
-    next = rtc_time_min(next, rtc_sctp_global_poll_timeout(now_us));
-    if (next == RTC_NEVER || next > end) next = end;
-    if (next > now_us) now_us = next;
-    rtc_sctp_global_handle_timeout(now_us);
-    rtc_pc_handle_timeout(a->pc, now_us);
-    rtc_pc_handle_timeout(b->pc, now_us);
-  }
+  rtc_test_pair_t p = {{a->pc, b->pc}, {&a->addr, &b->addr}, &now_us, drain_side,
+                       run_filter ? run_filter_cb : NULL, sides};
+  rtc_test_pair_run(&p, duration_us);
 }
+
+static void gather(side_t *s) { rtc_test_pair_gather(s->pc, &s->addr); }
 
 static void negotiate(side_t *a, side_t *b, bool tamper_fingerprint) {
   char *offer = NULL, *answer = NULL;

@@ -9,6 +9,7 @@
 #include "ice/rtc_mdns.h"
 #include "pc/rtc_pc.h"
 #include "rtc_test.h"
+#include "rtc_test_pair.h"
 #include "sctp/rtc_sctp.h"
 #include "transport/rtc_transport.h"
 
@@ -114,43 +115,28 @@ static void drain(side_t *s) {
   }
 }
 
-static void gather(side_t *s) {
-  if (!rtc_pc_poll_gather(s->pc)) return;
-  rtc_pc_add_local_address(s->pc, &s->addr);
-  rtc_pc_set_gathering_done(s->pc);
+typedef struct run_ctx {
+  side_t *sides[2];
+  int b_sent;
+} run_ctx_t;
+
+static void drain_side(void *ctx, int i) { drain(((run_ctx_t *)ctx)->sides[i]); }
+
+static bool count_from_b(void *ctx, int from, const uint8_t *p, size_t len) {
+  (void)p, (void)len;
+  if (from == 1) ((run_ctx_t *)ctx)->b_sent++;
+  return true;
 }
 
+/* Returns how many datagrams b sent to a's address. */
 static int run(side_t *a, side_t *b, uint64_t duration_us) {
-  uint64_t end = now_us + duration_us;
-  side_t *sides[2] = {a, b};
-  int b_checks_seen = 0;
-  while (now_us < end) {
-    bool moved = false;
-    for (int i = 0; i < 2; i++) {
-      gather(sides[i]);
-      rtc_transmit_t tx;
-      while (rtc_pc_poll_transmit(sides[i]->pc, &tx)) {
-        side_t *to = sides[1 - i];
-        if (!rtc_addr_equal(&tx.remote, &to->addr)) continue;
-        if (i == 1) b_checks_seen++;
-        uint8_t copy[65536];
-        memcpy(copy, tx.data, tx.len);
-        rtc_pc_handle_datagram(to->pc, now_us, &to->addr, &sides[i]->addr, copy, tx.len);
-        moved = true;
-      }
-      drain(sides[i]);
-    }
-    if (moved) continue;
-    uint64_t next = rtc_time_min(rtc_pc_poll_timeout(a->pc), rtc_pc_poll_timeout(b->pc));
-    next = rtc_time_min(next, rtc_sctp_global_poll_timeout(now_us));
-    if (next == RTC_NEVER || next > end) next = end;
-    if (next > now_us) now_us = next;
-    rtc_sctp_global_handle_timeout(now_us);
-    rtc_pc_handle_timeout(a->pc, now_us);
-    rtc_pc_handle_timeout(b->pc, now_us);
-  }
-  return b_checks_seen;
+  run_ctx_t c = {{a, b}, 0};
+  rtc_test_pair_t p = {{a->pc, b->pc}, {&a->addr, &b->addr}, &now_us, drain_side, count_from_b, &c};
+  rtc_test_pair_run(&p, duration_us);
+  return c.b_sent;
 }
+
+static void gather(side_t *s) { rtc_test_pair_gather(s->pc, &s->addr); }
 
 static void test_pc_pair_resolves_name(void) {
   rtc_pc_config_t cfg;
