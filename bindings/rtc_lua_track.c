@@ -426,6 +426,12 @@ static int tr_rx_rid(lua_State *L) {
   return push_opt_string(L, rtc_tr_rx_layer_rid(t->tr, (size_t)luaL_checkinteger(L, 2) - 1));
 }
 
+static int tr_rx_paused(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  lua_pushboolean(L, rtc_tr_rx_layer_paused(t->tr, (size_t)luaL_checkinteger(L, 2) - 1));
+  return 1;
+}
+
 /* record(recorder [, layer]) / unrecord(recorder [, layer]): the receiver's (layer's)
  * frames into it, in C. */
 static int tr_record(lua_State *L) {
@@ -745,6 +751,8 @@ static void rx_layer_stats(lua_State *L, int report, rtc_tr_t *tr, size_t i, con
     set_num(L, "framesReceived", (double)s.frames_received);
     set_num(L, "framesDropped", (double)s.frames_dropped);
     set_num(L, "pliCount", (double)s.pli_count_sent);
+    if (s.frame_width) set_num(L, "frameWidth", s.frame_width);
+    if (s.frame_height) set_num(L, "frameHeight", s.frame_height);
     lua_pop(L, 1);
   }
 }
@@ -831,6 +839,8 @@ void rtc_lua_tr_stats(lua_State *L, int report, rtc_pc_t *pc, double ts) {
         set_num(L, "framesReceived", (double)s.frames_received);
         set_num(L, "framesDropped", (double)s.frames_dropped);
         set_num(L, "pliCount", (double)s.pli_count_sent);
+        if (s.frame_width) set_num(L, "frameWidth", s.frame_width);
+        if (s.frame_height) set_num(L, "frameHeight", s.frame_height);
       }
       lua_pop(L, 1);
     }
@@ -870,6 +880,7 @@ static const luaL_Reg tr_methods[] = {
     {"rtpEvents", tr_rtp_events},
     {"record", tr_record},
     {"rxRid", tr_rx_rid},
+    {"rxPaused", tr_rx_paused},
     {"unrecord", tr_unrecord},
     {NULL, NULL},
 };

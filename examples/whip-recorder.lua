@@ -2,7 +2,9 @@
 -- audio and video into its own WebM file (Matroska .mkv when the video is H.264, as OBS
 -- sends it), or with --format mp4 into fragmented MP4 (H.264, VP9, AV1, Opus; a VP8
 -- publisher still gets WebM: MP4 has no VP8), in C (no Lua per frame). One line per
--- recording start and end.
+-- recording start and end. A simulcast publisher (a browser with sendEncodings) sends its
+-- video in layers: the recorder waits up to 3 s for each layer's first keyframe and
+-- records the largest (inbound-rtp frameWidth x frameHeight).
 --
 --   build/luartc examples/whip-recorder.lua [--port 8080] [--dir .] [--token T]
 --                                           [--format webm|mp4]
@@ -47,11 +49,40 @@ local function stop(session, why)
   end)
 end
 
+-- The pixels of each simulcast layer's last keyframe, by rid (0: none yet).
+local function layer_sizes(pc)
+  local px = {}
+  for _, s in pairs(pc:getStats()) do
+    if s.type == "inbound-rtp" and s.rid then px[s.rid] = (s.frameWidth or 0) * (s.frameHeight or 0) end
+  end
+  return px
+end
+
+-- The receiver's track to record: with simulcast, the largest layer once every layer
+-- has sent a keyframe or 3 s have passed (a layer that starts later is not switched to).
+local function pick_track(pc, receiver)
+  local layers = receiver.tracks or {}
+  if #layers < 2 then return receiver.track end
+  local best, best_px
+  for _ = 1, 30 do
+    local px, all = layer_sizes(pc), true
+    best, best_px = nil, 0
+    for _, track in ipairs(layers) do
+      local p = px[track.rid] or 0
+      all = all and p > 0
+      if p > best_px then best, best_px = track, p end
+    end
+    if all or pc.connectionState ~= "connected" then break end
+    rtc.sleep(100)
+  end
+  return best or receiver.track
+end
+
 local function start(pc, session)
   local tracks, ext = {}, "webm"
   local vp8 = false
   for _, t in ipairs(pc:getTransceivers()) do
-    local track = t.receiver and t.receiver.track
+    local track = t.receiver and pick_track(pc, t.receiver)
     if track then
       tracks[#tracks + 1] = track
       -- WebM holds VP8/VP9/AV1 and Opus; H.264 goes into Matroska
@@ -62,7 +93,8 @@ local function start(pc, session)
     end
   end
   if opts.format == "mp4" and not vp8 then ext = "mp4" end
-  if #tracks == 0 then return end
+  -- the publisher may have gone while a layer was chosen
+  if #tracks == 0 or pc.connectionState ~= "connected" then return end
   local path = string.format("%s/whip-%s-%s.%s", opts.dir, os.date("!%Y%m%dT%H%M%S"), session.id, ext)
   local rec, err = rtc.media.record(tracks, path)
   if not rec then
@@ -73,7 +105,10 @@ local function start(pc, session)
     print(string.format("recording error %s: %s (the session goes on)", session.id, e.error))
   end
   recorders[session.id] = rec
-  print(string.format("recording start %s %s (%d tracks)", session.id, path, #tracks))
+  local rids = {}
+  for _, track in ipairs(tracks) do if track.rid then rids[#rids + 1] = track.kind .. " layer " .. track.rid end end
+  print(string.format("recording start %s %s (%d tracks%s)", session.id, path, #tracks,
+    #rids > 0 and ": " .. table.concat(rids, ", ") or ""))
 end
 
 local server = assert(rtc.whip.listen({
@@ -82,8 +117,12 @@ local server = assert(rtc.whip.listen({
   onsession = function(pc, session)
     pc:addEventListener("connectionstatechange", function()
       local s = pc.connectionState
-      if s == "connected" and not recorders[session.id] then
-        start(pc, session)
+      if s == "connected" and not recorders[session.id] and not session.starting then
+        -- in a coroutine of its own: choosing a simulcast layer waits for keyframes
+        session.starting = true
+        rtc.spawn(function()
+          if pc.connectionState == "connected" then start(pc, session) end
+        end)
       elseif s == "failed" or s == "closed" or s == "disconnected" then
         stop(session, s)
       end

@@ -560,16 +560,24 @@ function Sender:setParameters(params)
   return true
 end
 
+local layer_track -- below
+
 local receiver_getters = {
-  track = function(self) return self._track end,
-  -- luartc (Pion's Tracks()): the track of each simulcast layer received, in rid order;
-  -- { track } without simulcast
+  -- with simulcast, layer 1's track, bound to that layer before its first packet (a
+  -- recorder started at "connected" records it)
+  track = function(self)
+    local t = self._t
+    if t and t._tr:rxRid(1) then return layer_track(t, t._tr, 1) end
+    return self._track
+  end,
+  -- luartc (Pion's Tracks()): the track of each simulcast layer the answer receives, in
+  -- rid order, each bound to its layer from the start; { track } without simulcast
   tracks = function(self)
-    local out, l = {}, self._layers
-    if not l or not next(l) then return { self._track } end
+    local t, out = self._t, {}
     for i = 1, 3 do
-      if l[i] then out[#out + 1] = l[i] end
+      if t and t._tr:rxRid(i) and not t._tr:rxPaused(i) then out[#out + 1] = layer_track(t, t._tr, i) end
     end
+    if #out == 0 then out[1] = self._track end
     return out
   end,
   transport = transport_of,
@@ -628,7 +636,7 @@ function LayerHandle:kind() return self.c:kind() end
 
 -- The track of simulcast layer i (1-based) of a receiver: layer 1 is receiver.track
 -- itself, the others tracks of their own (Pion's model: one remote track per rid).
-local function layer_track(t, ctr, i)
+function layer_track(t, ctr, i)
   local r = t.receiver
   r._layers = r._layers or {}
   local track = r._layers[i]

@@ -230,6 +230,8 @@ bool rtc_tr_get_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_layer_stats_t *
  * its a=simulcast:send lists. */
 size_t rtc_tr_rx_layers(const rtc_tr_t *tr);                  /* 0: no simulcast received */
 const char *rtc_tr_rx_layer_rid(const rtc_tr_t *tr, size_t i); /* NULL beyond */
+/* true for a layer answered paused ("~rid"): it gets no track and no media. */
+bool rtc_tr_rx_layer_paused(const rtc_tr_t *tr, size_t i);
 void rtc_tr_set_layer_frame_events(rtc_tr_t *tr, size_t i, bool on);
 void rtc_tr_set_layer_rtp_events(rtc_tr_t *tr, size_t i, bool on);
 /* A PLI for layer i's SSRC alone. RTC_ESTATE before its first packet. */
@@ -242,6 +244,7 @@ typedef struct rtc_tr_rx_layer_stats {
   int64_t packets_lost;
   uint64_t nack_count_sent, pli_count_sent;
   double jitter_s;
+  uint16_t frame_width, frame_height; /* the last keyframe's; 0 until one */
 } rtc_tr_rx_layer_stats_t;
 bool rtc_tr_get_rx_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_rx_layer_stats_t *out);
 
@@ -279,6 +282,7 @@ typedef struct rtc_tr_stats {
   int64_t packets_lost;
   uint64_t nack_count_sent, pli_count_sent;
   double jitter_s;
+  uint16_t frame_width, frame_height; /* the last received keyframe's; 0 until one */
 } rtc_tr_stats_t;
 void rtc_tr_get_stats(const rtc_tr_t *tr, rtc_tr_stats_t *out);
 

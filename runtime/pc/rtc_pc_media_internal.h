@@ -46,6 +46,7 @@ typedef struct rtc_tr_rx_layer {
   uint8_t recv_pt;
   bool frame_events, rtp_events, unmuted;
   uint64_t plis_sent;
+  uint16_t width, height; /* the last keyframe's picture, 0 until one */
 } rtc_tr_rx_layer_t;
 
 struct rtc_tr {
@@ -103,6 +104,7 @@ struct rtc_tr {
   uint32_t remote_ssrc, remote_rtx_ssrc; /* 0: unknown */
   rtc_rtp_recv_t *recv;
   uint8_t recv_pt;
+  uint16_t rx_width, rx_height; /* the last keyframe's picture, 0 until one */
 
   /* Simulcast: n_layers 0 without rids. Layer 0's SSRCs are ssrc/rtx_ssrc above
    * (an answer of ours signals them); with layers, send stays NULL. */

@@ -12,6 +12,7 @@
 #include "base/rtc_log.h"
 #include "base/rtc_time.h"
 #include "pc/rtc_pc_media_internal.h"
+#include "record/rtc_record_codec.h" /* the picture size of a keyframe */
 
 #define RTCP_BUF 1200
 #define MAX_NACK 64
@@ -72,9 +73,30 @@ void rtc__pc_rtp_event(rtc_pc_t *pc, rtc_tr_t *tr, int layer, const uint8_t *p, 
   pc->ev_bytes += len;
 }
 
+/* W3C frameWidth/frameHeight of inbound-rtp: we do not decode, so the size is the last
+ * keyframe's (a sender changes resolution only at a keyframe). */
+static void note_picture(rtc_tr_t *tr, int layer, const rtc_rtp_frame_t *f) {
+  bool l = layer > 0 && (size_t)layer <= tr->n_rx, rtx;
+  const rtc_sdp_codec_t *c =
+      rtc__pc_rtp_codec_by_pt(tr, l ? tr->rx[layer - 1].recv_pt : tr->recv_pt, &rtx);
+  rtc_media_codec_t mc = RTC_MEDIA_CODEC_UNKNOWN;
+  switch (c ? rtc__pc_rtp_codec(c->id) : 0) {
+  case RTC_RTP_CODEC_VP8: mc = RTC_MEDIA_CODEC_VP8; break;
+  case RTC_RTP_CODEC_VP9: mc = RTC_MEDIA_CODEC_VP9; break;
+  case RTC_RTP_CODEC_AV1: mc = RTC_MEDIA_CODEC_AV1; break;
+  case RTC_RTP_CODEC_H264: mc = RTC_MEDIA_CODEC_H264; break;
+  default: return;
+  }
+  uint16_t w, h;
+  if (!rtc_record_codec_picture_size(mc, f->data, f->len, &w, &h)) return;
+  *(l ? &tr->rx[layer - 1].width : &tr->rx_width) = w;
+  *(l ? &tr->rx[layer - 1].height : &tr->rx_height) = h;
+}
+
 void rtc__pc_rtp_drain(rtc_pc_t *pc, rtc_tr_t *tr, rtc_rtp_recv_t *recv, bool events, int layer) {
   rtc_rtp_frame_t f;
   while (recv && rtc_rtp_recv_poll_frame(recv, &f)) {
+    if (f.keyframe && tr->kind == RTC_MEDIA_VIDEO) note_picture(tr, layer, &f);
     if (!events) continue;
     /* The same budget as data channel messages: an application that does not read
      * loses frames (counted by the receiver as delivered; media is not flow-controlled). */

@@ -269,6 +269,8 @@ const char *rtc_tr_rx_layer_rid(const rtc_tr_t *tr, size_t i) {
   return i < tr->n_rx ? tr->rx[i].rid : NULL;
 }
 
+bool rtc_tr_rx_layer_paused(const rtc_tr_t *tr, size_t i) { return i < tr->n_rx && tr->rx[i].paused; }
+
 void rtc_tr_set_layer_frame_events(rtc_tr_t *tr, size_t i, bool on) {
   if (i < tr->n_rx) tr->rx[i].frame_events = on;
 }
@@ -298,6 +300,8 @@ bool rtc_tr_get_rx_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_rx_layer_sta
   out->rid = l->rid;
   out->ssrc = l->remote_ssrc;
   out->pli_count_sent = l->plis_sent;
+  out->frame_width = l->width;
+  out->frame_height = l->height;
   if (l->recv) {
     rtc_rtp_recv_stats_t r;
     rtc_rtp_recv_get_stats(l->recv, &r);

@@ -367,6 +367,8 @@ void rtc_tr_get_stats(const rtc_tr_t *tr, rtc_tr_stats_t *out) {
   out->fir_count_received = tr->firs_received;
   out->remote_ssrc = tr->remote_ssrc;
   out->pli_count_sent = tr->plis_sent;
+  out->frame_width = tr->rx_width;
+  out->frame_height = tr->rx_height;
   if (tr->recv) {
     rtc_rtp_recv_stats_t r;
     rtc_rtp_recv_get_stats(tr->recv, &r);

@@ -210,11 +210,8 @@ static void video_info(rec_track_t *t, const uint8_t *p, size_t len) {
     }
     return;
   }
-  /* RFC 6386 §9.1: a keyframe's 3-byte tag, start code 9d 01 2a, 14-bit width/height */
-  if (t->cfg.codec != RTC_MEDIA_CODEC_VP8 || len < 10 || (p[0] & 1)) return;
-  if (p[3] != 0x9d || p[4] != 0x01 || p[5] != 0x2a) return;
-  t->width = (uint16_t)((p[6] | p[7] << 8) & 0x3fff);
-  t->height = (uint16_t)((p[8] | p[9] << 8) & 0x3fff);
+  if (t->cfg.codec == RTC_MEDIA_CODEC_VP8)
+    rtc_record_codec_picture_size(t->cfg.codec, p, len, &t->width, &t->height);
 }
 
 /* H.264: keeps the frame's SPS and PPS; true when the track has both (a decoder can

@@ -356,3 +356,38 @@ bool rtc_record_codec_av1_info(const uint8_t *p, size_t len, rtc_record_codec_av
   }
   return false;
 }
+
+bool rtc_record_codec_picture_size(rtc_media_codec_t codec, const uint8_t *p, size_t len,
+                                   uint16_t *width, uint16_t *height) {
+  if (!p) return false;
+  switch (codec) {
+  case RTC_MEDIA_CODEC_VP8:
+    /* RFC 6386 9.1: a keyframe's 3-byte tag, start code 9d 01 2a, 14-bit width/height */
+    if (len < 10 || (p[0] & 1) || p[3] != 0x9d || p[4] != 0x01 || p[5] != 0x2a) return false;
+    *width = (uint16_t)((p[6] | p[7] << 8) & 0x3fff);
+    *height = (uint16_t)((p[8] | p[9] << 8) & 0x3fff);
+    return true;
+  case RTC_MEDIA_CODEC_VP9: {
+    rtc_record_codec_vp9_t v;
+    if (!rtc_record_codec_vp9_info(p, len, &v)) return false;
+    *width = v.width;
+    *height = v.height;
+    return true;
+  }
+  case RTC_MEDIA_CODEC_AV1: {
+    rtc_record_codec_av1_t a;
+    if (!rtc_record_codec_av1_info(p, len, &a)) return false;
+    *width = a.width;
+    *height = a.height;
+    return true;
+  }
+  case RTC_MEDIA_CODEC_H264: {
+    size_t off = 0, nl;
+    const uint8_t *nal;
+    while (rtc_media_h264_next_nal(p, len, &off, &nal, &nl))
+      if (nl && (nal[0] & 0x1f) == 7) return rtc_record_codec_h264_size(nal, nl, width, height);
+    return false;
+  }
+  default: return false;
+  }
+}

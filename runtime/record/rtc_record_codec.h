@@ -53,4 +53,10 @@ typedef struct rtc_record_codec_av1 {
 /* false unless the temporal unit holds a sequence header this reader understands. */
 bool rtc_record_codec_av1_info(const uint8_t *p, size_t len, rtc_record_codec_av1_t *out);
 
+/* The picture size a keyframe gives (an access unit as the depayloaders deliver it:
+ * VP8's frame header, VP9's uncompressed header, AV1's sequence header, H.264's SPS in
+ * Annex-B); false when the frame does not carry it. */
+bool rtc_record_codec_picture_size(rtc_media_codec_t codec, const uint8_t *p, size_t len,
+                                   uint16_t *width, uint16_t *height);
+
 #endif

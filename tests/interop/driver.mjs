@@ -1528,7 +1528,7 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
     const p = await mstats(t.P);
     const enc = {};
     for (const s of p.outLayers || []) enc[s.rid] = s;
-    const notes = [], sizes = [];
+    const notes = [], sizes = [], statSizes = [];
     let got = 0;
     for (const rid of ['q', 'h', 'f']) {
       const x = (a.rids || {})[rid] || { frames: 0 }, y = (b.rids || {})[rid] || { frames: 0 };
@@ -1544,13 +1544,19 @@ for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3]
       assert(y.frames > 0 && y.frames >= e.framesEncoded - 10,
         `layer ${rid}: luartc got ${y.frames} frames, ${PEERNAME} encoded ${e.framesEncoded} (${e.qualityLimitationReason})`);
       assert(st && st.framesReceived >= y.frames - 2, `layer ${rid} inbound-rtp ${JSON.stringify(st)}`);
+      // luartc's inbound-rtp frameWidth/frameHeight: the size its last keyframe said
+      assert(st.frameWidth > 0 && st.frameHeight > 0, `layer ${rid} frameWidth/frameHeight: ${JSON.stringify(st)}`);
       if (y.width) sizes.push(y.width);
+      statSizes.push(st.frameWidth);
       got++;
       notes.push(`${rid}: ${y.frames} frames (${y.frames - x.frames} in 4 s) of ${e.framesEncoded} encoded, ` +
-        `keyframes ${y.width}x${y.height}, ${PEERNAME} ${e.frameWidth}x${e.frameHeight} ${e.qualityLimitationReason}`);
+        `keyframes ${y.width}x${y.height}, inbound-rtp ${st.frameWidth}x${st.frameHeight}, ` +
+        `${PEERNAME} ${e.frameWidth}x${e.frameHeight} ${e.qualityLimitationReason}`);
     }
     // the layers' sizes differ (scaleResolutionDownBy), growing from q to f
     for (let i = 1; i < sizes.length; i++) assert(sizes[i] > sizes[i - 1], `layer widths ${sizes}: ${notes.join('; ')}`);
+    for (let i = 1; i < statSizes.length; i++)
+      assert(statSizes[i] > statSizes[i - 1], `inbound-rtp frameWidth ${statSizes}: ${notes.join('; ')}`);
     // Chromium reports why it holds a layer back (bandwidth: its estimate from luartc's
     // transport-cc feedback, which a loaded 2-core machine delays; cpu): then 2 layers
     const limited = Object.values(enc).some((e) => e.qualityLimitationReason && e.qualityLimitationReason !== 'none');

@@ -376,7 +376,7 @@ function ops.mstats()
       out.inLayers = out.inLayers or {}
       out.inLayers[#out.inLayers + 1] = { rid = s.rid, ssrc = s.ssrc, packetsReceived = s.packetsReceived,
         framesReceived = s.framesReceived, nackCount = s.nackCount, pliCount = s.pliCount,
-        framesDropped = s.framesDropped }
+        framesDropped = s.framesDropped, frameWidth = s.frameWidth, frameHeight = s.frameHeight }
     end
     if s.type == "inbound-rtp" then
       out.inbound[s.kind] = { codec = null(r[s.codecId or ""] and r[s.codecId].mimeType),

@@ -90,6 +90,24 @@ test("a VP8 file track reaches the peer; its recording decodes cleanly", functio
   os.remove(out)
 end, 30000)
 
+test("inbound-rtp frameWidth/frameHeight: each codec's keyframe size, and a resize mid-call", function()
+  for _, c in ipairs { { "vp8.ivf", "ivf" }, { "vp9.ivf", "ivf" }, { "av1.ivf", "ivf" }, { "h264.h264", "mkv" } } do
+    local out = TMP .. "/luartc-pc-size." .. c[2]
+    local _, _, sb = send_file(c[1], out, 1)
+    local i = by_type(sb, "inbound-rtp")[1]
+    eq(i and i.frameWidth, 320, c[1] .. ": frameWidth")
+    eq(i and i.frameHeight, 240, c[1] .. ": frameHeight")
+    os.remove(out)
+  end
+  -- 1 s at 320x240, then a new SPS and an IDR at 640x480 (tests/fixtures/media/README.md)
+  local out = TMP .. "/luartc-pc-size-resize.mkv"
+  local _, _, sb = send_file("h264-resize.h264", out, 1.6)
+  local i = by_type(sb, "inbound-rtp")[1]
+  eq(i and i.frameWidth, 640, "after the resize: frameWidth")
+  eq(i and i.frameHeight, 480, "after the resize: frameHeight")
+  os.remove(out)
+end, 30000)
+
 test("an Opus file track reaches the peer; its Ogg recording decodes cleanly", function()
   local out = TMP .. "/luartc-pc-opus.ogg"
   local st, sa, sb, ev = send_file("opus.ogg", out, 2)

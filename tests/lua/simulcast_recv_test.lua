@@ -71,6 +71,7 @@ test("three layers: a track per rid, each records and decodes, an inbound-rtp pe
     ok(s, "inbound-rtp with rid " .. rid)
     eq(s.ssrc, out[rid].ssrc, rid .. ": b learnt the layer's SSRC from its rid")
     ok(s.framesReceived > 40, rid .. ": framesReceived", s.framesReceived)
+    eq(s.frameWidth, 320, rid .. ": frameWidth (a file track is not scaled)")
     ok(frames[rid] > 40, rid .. ": onframe on its own track", frames[rid])
     local st = recs[rid]:stats()
     recs[rid]:close()
@@ -92,6 +93,33 @@ test("three layers: a track per rid, each records and decodes, an inbound-rtp pe
   eq(after.f.pliCount, before.f.pliCount, "f not asked")
   track:stop()
 end, 30000)
+
+-- A recording agent without ontrack (examples/whip-recorder.lua) takes receiver.track or
+-- receiver.tracks as soon as the answer is applied, before any layer's first packet:
+-- each must already be its layer's, or the recorder gets nothing.
+test("receiver.track and receiver.tracks before the first packet: each records its layer", function()
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  assert(H.negotiate(a, b))
+  local r = b:getTransceivers()[1].receiver
+  local tracks = r.tracks
+  eq(#tracks, 3, "receiver.tracks")
+  eq(r.track, tracks[1], "receiver.track is the first layer's")
+  local recs = {}
+  for i, tk in ipairs(tracks) do
+    eq(tk.rid, ENCS[i].rid, "layer " .. i .. " rid")
+    recs[i] = assert(rtc.media.record(tk, TMP .. "/luartc-simrecv-early-" .. tk.rid .. ".ivf"))
+  end
+  rtc.sleep(1500)
+  for i, rec in ipairs(recs) do
+    local st = rec:stats()
+    rec:close()
+    ok(st.frames > 20, ENCS[i].rid .. ": frames recorded", st.frames)
+    os.remove(TMP .. "/luartc-simrecv-early-" .. ENCS[i].rid .. ".ivf")
+  end
+  track:stop()
+end, 20000)
 
 test("NACK -> RTX per layer through a lossy relay: every layer repaired", function()
   -- a -> relay -> b; the relay drops every 12th RTP datagram a sends

@@ -92,22 +92,29 @@ test("whip-publish --simulcast q,h,f -> luartc WHIP endpoint with receiveSimulca
   ok((frames["-"] or 0) > 20, "the endpoint received the first layer's frames", frames["-"])
 end, 40000)
 
--- The two examples end to end: whip-publish.lua sends H.264 + Opus from the fixture files
--- to whip-recorder.lua --format mp4, two processes; ffprobe judges the recording.
-test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function()
+local function sh(cmd)
+  local f = io.popen(cmd)
+  local out = f:read("*a")
+  f:close()
+  return out
+end
+
+-- The two examples end to end, two processes: whip-publish.lua (pub_args) publishes to
+-- whip-recorder.lua (rec_args) in a directory of its own. Returns the recording's path,
+-- bytes and seconds as its end line gives them, the recorder's lines, and the directory.
+local function publish_to_recorder(pub_args, rec_args)
   local dir = os.tmpname()
   os.remove(dir)
   os.execute("mkdir -p " .. dir)
   local port = 21000 + math.random(0, 8000)
   local rec = H.spawn(runner, { "examples/whip-recorder.lua", "--port", tostring(port), "--dir", dir,
-    "--format", "mp4" }, { env = env })
+    unpack(rec_args) }, { env = env })
   H.waitFor(function()
     for _, l in ipairs(rec.raw) do if l:find("WHIP recorder on", 1, true) then return true end end
     return rec.exited ~= nil
   end, "recorder listening", 10000)
   local pub = H.spawn(runner, { "examples/whip-publish.lua", "http://127.0.0.1:" .. port .. "/whip",
-    "--video", "tests/fixtures/media/h264.h264", "--audio", "tests/fixtures/media/opus.ogg",
-    "--seconds", "3", "--count", "1" }, { env = env })
+    "--count", "1", unpack(pub_args) }, { env = env })
   H.waitFor(function() return pub.exited ~= nil end, "whip-publish", 30000)
   eq(pub.exited, 0, "publisher: " .. table.concat(pub.raw, "\n") .. pub.stderr())
   local path, bytes, secs
@@ -118,20 +125,22 @@ test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function
     end
   end, "recording end line", 10000)
   rec.kill()
+  return path, tonumber(bytes), tonumber(secs), table.concat(rec.raw, "\n"), dir
+end
+
+-- whip-publish.lua sends H.264 + Opus from the fixture files to whip-recorder.lua
+-- --format mp4; ffprobe judges the recording.
+test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function()
+  local path, bytes, secs, _, dir = publish_to_recorder({ "--video", "tests/fixtures/media/h264.h264",
+    "--audio", "tests/fixtures/media/opus.ogg", "--seconds", "3" }, { "--format", "mp4" })
   ok(path:match("%.mp4$"), "an .mp4 file", path)
-  ok(tonumber(bytes) > 10000, "bytes", bytes)
-  ok(tonumber(secs) > 2.0 and tonumber(secs) < 4.0, "about 3 s recorded", secs)
-  local function sh(cmd)
-    local f = io.popen(cmd)
-    local out = f:read("*a")
-    f:close()
-    return out
-  end
+  ok(bytes > 10000, "bytes", bytes)
+  ok(secs > 2.0 and secs < 4.0, "about 3 s recorded", secs)
   local codecs = sh("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " .. path)
   ok(codecs:match("h264") and codecs:match("opus"), "h264 and opus", codecs)
   eq(sh("ffmpeg -nostdin -v error -i " .. path .. " -f null - 2>&1"), "", "ffmpeg decodes it silently")
   local d = tonumber(sh("ffprobe -v error -show_entries format=duration -of csv=p=0 " .. path))
-  if not (d and math.abs(d - tonumber(secs)) < 0.3) then
+  if not (d and math.abs(d - secs) < 0.3) then
     local keep = "/tmp/whip_publish_" .. os.time() .. ".mp4"
     os.execute("cp " .. path .. " " .. keep)
     ok(false, "ffprobe duration", d, "recorder", secs, "streams",
@@ -139,6 +148,28 @@ test("whip-publish (H.264 + Opus files) -> whip-recorder --format mp4", function
       "kept as", keep)
   end
   os.execute("rm -rf " .. dir)
+end, 40000)
+
+-- A simulcast publisher: three VP8 layers of three sizes (one file per rid: 160x120,
+-- 320x240, 640x480). The recorder records the largest layer, f, whichever order the
+-- layers come in: here the largest is listed first, so "the first layer" would be wrong.
+test("whip-publish --simulcast (three sizes) -> whip-recorder records the largest layer", function()
+  local tmp = os.tmpname()
+  local files = {}
+  for _, size in ipairs({ "640x480", "160x120" }) do
+    files[size] = tmp .. "-" .. size .. ".ivf"
+    sh("ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=" .. size .. ":rate=30 -t 3 -c:v libvpx -g 30 " ..
+      "-deadline realtime -b:v 300k " .. files[size] .. " 2>&1")
+    ok(io.open(files[size]), "ffmpeg made " .. files[size])
+  end
+  local path, _, secs, log, dir = publish_to_recorder({ "--simulcast", "f,h,q", "--video",
+    files["640x480"] .. ",tests/fixtures/media/vp8.ivf," .. files["160x120"], "--seconds", "3" }, {})
+  ok(log:find("video layer f", 1, true), "the recorder says it records layer f", log)
+  ok(secs > 2.0, "about 3 s recorded", secs)
+  eq(sh("ffprobe -v error -select_streams v -show_entries stream=width,height -of csv=p=0 " .. path), "640,480\n",
+    "the recording's size")
+  eq(sh("ffmpeg -nostdin -v error -i " .. path .. " -f null - 2>&1"), "", "ffmpeg decodes it silently")
+  os.execute("rm -rf " .. dir .. " " .. tmp .. "*")
 end, 40000)
 
 H.run()
