@@ -130,6 +130,6 @@ else
   echo "skip gstreamer/*: python3-gst-1.0 or gstreamer1.0-plugins-bad missing"; skipped=$((skipped + 1))
 fi
 # issue 9: Chromium, aiortc and GStreamer publish at once to examples/whip-recorder.lua
-export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info DRIVER=whip_record.mjs run_driver whip-record 150
+export INTEROP_ADDRESSES=10.99.0.1; LUARTC_LOG=info DRIVER=whip_record.mjs run_driver whip-record 200
 result
 [ "$failed" = 0 ]

@@ -5,7 +5,8 @@
 // (recorded into Matroska) and VP9 + Opus (WebM) at once, its video codec chosen with
 // setCodecPreferences. Every file must pass ffprobe with its codecs, last the publisher's
 // connected-to-DELETE time within 5 %, decode with `ffmpeg -v error` silent, and start
-// audio and video within 100 ms (stream start_time).
+// audio and video within 100 ms (stream start_time). Last, Chromium publishes its camera
+// in three simulcast layers: the recording must be the largest layer that started.
 // Prints "ok/FAIL/skip whip-record/PEER" lines and "RESULT passed=N failed=M skipped=K".
 //
 //   node whip_record.mjs --build build [--only REGEX]      (run.sh runs it in its netns)
@@ -47,7 +48,9 @@ function run(cmd, argv, env) { // -> promise of {code, out, err}
 
 // Chromium: the page (served by playwright on the recorder's origin: 127.0.0.1 is a
 // secure context, and the POST needs no CORS preflight) POSTs its offer to the recorder.
-async function chromiumPublish(url, codec = 'VP8') {
+// simulcast: the camera at 960x540 in three layers q, h, f (sendEncodings), as a browser
+// publishes to an SFU; the recorder must record the largest layer.
+async function chromiumPublish(url, codec = 'VP8', simulcast = false, seconds = SECONDS) {
   const { chromium } = await import('playwright-core');
   const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'whip-chromium-')), {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 60000,
@@ -59,11 +62,14 @@ async function chromiumPublish(url, codec = 'VP8') {
     const pageUrl = new URL('/pub', url).href;
     await page.route(pageUrl, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>pub</title>' }));
     await page.goto(pageUrl);
-    const r = await page.evaluate(async ({ url, seconds, codec }) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    const r = await page.evaluate(async ({ url, seconds, codec, simulcast }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        video: simulcast ? { width: 960, height: 540 } : true, audio: true });
       const pc = new RTCPeerConnection();
       for (const t of stream.getTracks()) {
-        const tr = pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+        const sendEncodings = simulcast && t.kind === 'video'
+          ? [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f' }] : undefined;
+        const tr = pc.addTransceiver(t, { direction: 'sendonly', streams: [stream], sendEncodings });
         if (t.kind !== 'video') continue;
         const want = RTCRtpSender.getCapabilities('video').codecs.filter((c) => c.mimeType.toLowerCase() === `video/${codec.toLowerCase()}` &&
           (codec !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine || '')));
@@ -89,10 +95,14 @@ async function chromiumPublish(url, codec = 'VP8') {
       const t0 = performance.now();
       await new Promise((ok) => setTimeout(ok, seconds * 1000));
       const took = (performance.now() - t0) / 1000;
+      const layers = []; // what each simulcast layer encoded
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type === 'outbound-rtp' && s.rid) layers.push({ rid: s.rid, frames: s.framesEncoded, width: s.frameWidth, height: s.frameHeight });
+      }
       const del = await fetch(new URL(location, url), { method: 'DELETE' });
       pc.close();
-      return { location, seconds: took, deleteStatus: del.status };
-    }, { url, seconds: SECONDS, codec });
+      return { location, seconds: took, deleteStatus: del.status, layers };
+    }, { url, seconds, codec, simulcast });
     return r;
   } finally {
     await ctx.close().catch(() => {});
@@ -132,11 +142,26 @@ function check(name, pub, recLog, want = 'opus,vp8') {
   const codecs = probe(file, ['-show_entries', 'stream=codec_name']).split(/[\s,]+/).filter(Boolean).sort().join(',');
   if (codecs !== want) throw new Error(`${file}: codecs ${codecs}, not ${want}`);
   const d = parseFloat(probe(file, ['-show_entries', 'format=duration']));
-  if (!(Math.abs(d - pub.seconds) <= 0.05 * pub.seconds)) throw new Error(`${file} lasts ${d} s for ${pub.seconds.toFixed(2)} s published`);
+  let size = '', wait = 0;
+  if (pub.layers && pub.layers.length) {
+    // The recorder waits up to 3 s for every layer's first keyframe, then records the
+    // largest: that layer's size, and the recording shorter by at most that wait.
+    const sent = pub.layers.filter((l) => l.frames > 0);
+    const [w, h] = probe(file, ['-select_streams', 'v', '-show_entries', 'stream=width,height']).split(',').map(Number);
+    const widest = Math.max(...sent.map((l) => l.width || 0));
+    const layers = sent.map((l) => `${l.rid} ${l.width}x${l.height}`).join(', ');
+    if (!/video layer [qhf]/.test(recLog)) throw new Error(`the recorder names no layer: ${recLog.slice(-300)}`);
+    if (!(w > Math.min(...sent.map((l) => l.width || 0)))) throw new Error(`${file} is ${w}x${h}, the smallest of ${layers}`);
+    size = `, ${w}x${h} recorded of layers ${layers}${w === widest ? ' (the largest)' : ` (${widest} wide started after the recorder chose)`}`;
+    wait = Math.min(3, Math.max(0, pub.seconds - d));
+    size += `, started ${wait.toFixed(2)} s after connecting`;
+  }
+  const want_s = pub.seconds - wait;
+  if (!(Math.abs(d - want_s) <= 0.05 * want_s)) throw new Error(`${file} lasts ${d} s for ${pub.seconds.toFixed(2)} s published`);
   const sv = parseFloat(probe(file, ['-select_streams', 'v', '-show_entries', 'stream=start_time']));
   const sa = parseFloat(probe(file, ['-select_streams', 'a', '-show_entries', 'stream=start_time']));
   if (!(Math.abs(sv - sa) < AV_MAX_MS / 1000)) throw new Error(`${file}: video starts at ${sv} s, audio at ${sa} s`);
-  return `${path.basename(file)}: ${codecs}, ${d.toFixed(2)} s of ${pub.seconds.toFixed(2)} s published, A/V start ${((sa - sv) * 1000).toFixed(0)} ms apart, ${m[2]} bytes${note}`;
+  return `${path.basename(file)}: ${codecs}, ${d.toFixed(2)} s of ${pub.seconds.toFixed(2)} s published, A/V start ${((sa - sv) * 1000).toFixed(0)} ms apart, ${m[2]} bytes${size}${note}`;
 }
 
 async function main() {
@@ -152,7 +177,8 @@ async function main() {
   // once would starve 2 cores): H.264 into Matroska, VP9 into WebM.
   const more = [['chromium-h264', 'H264', 'h264,opus'], ['chromium-vp9', 'VP9', 'opus,vp9']]
     .filter(([n]) => peers.includes('chromium') && (!ONLY || ONLY.test(`whip-record/${n}`)));
-  if (chosen.length || more.length) {
+  const sim = ['chromium-simulcast'].filter((n) => peers.includes('chromium') && (!ONLY || ONLY.test(`whip-record/${n}`)));
+  if (chosen.length || more.length || sim.length) {
     const port = 20000 + (process.pid % 20000);
     const rec = spawn(path.join(BUILD, 'luartc'), [path.join(ROOT, 'examples/whip-recorder.lua'), '--port', String(port), '--dir', dir], {
       cwd: ROOT, env: { ...process.env, LUARTC_GATHER_ADDRESSES: GATHER }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -167,11 +193,17 @@ async function main() {
     const results = await Promise.all(jobs);
     const moreResults = await Promise.all(more.map(([, c]) => chromiumPublish(url, c)
       .catch((e) => ({ error: String(e.message || e).split('\n')[0] }))));
+    // simulcast alone after them: three encoders at once besides others would starve 2 cores
+    const simResults = [];
+    for (const n of sim) {
+      simResults.push(await chromiumPublish(url, 'VP8', true, 10).catch((e) => ({ error: String(e.message || e).split('\n')[0] })));
+    }
     await sleep(500); // the end lines (written as DELETE is answered)
     rec.kill('SIGTERM');
     fs.writeFileSync(path.join(LOGDIR, 'whip-record-recorder.log'), recLog);
     const all = chosen.map((p, i) => [p, results[i], 'opus,vp8'])
-      .concat(more.map(([n, , want], i) => [n, moreResults[i], want]));
+      .concat(more.map(([n, , want], i) => [n, moreResults[i], want]))
+      .concat(sim.map((n, i) => [n, simResults[i], 'opus,vp8']));
     for (const [p, res, want] of all) {
       if (res && res.skip) {
         console.log(`skip whip-record/${p}: ${res.skip}`);
