@@ -199,6 +199,7 @@ int rtc_mdns_query_asks(const uint8_t *p, size_t len, const char *name, bool *qu
   if (wantlen < 0) return wantlen;
   if (qu) *qu = false;
   if (len < MDNS_HEADER_LEN) return RTC_EPARSE;
+  bool unicast = false; /* written to *qu only when every question parsed */
   uint16_t flags = rtc_rd16(p + 2);
   /* RFC 6762 18.3: other opcodes are ignored; 18.11: so is a query with a nonzero
    * rcode. A query with TC set has known answers to follow (7.2): we keep none, so
@@ -220,9 +221,10 @@ int rtc_mdns_query_asks(const uint8_t *p, size_t len, const char *name, bool *qu
             : type == RTC_MDNS_TYPE_AAAA ? 2
             : type == MDNS_TYPE_ANY      ? 3
                                          : 0;
-    if (m && qu && (cls & ~MDNS_CLASS_MASK)) *qu = true;
+    if (m && (cls & ~MDNS_CLASS_MASK)) unicast = true;
     mask |= m;
   }
+  if (qu) *qu = unicast;
   return mask;
 }
 

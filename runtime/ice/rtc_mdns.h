@@ -57,7 +57,8 @@ int rtc_mdns_parse_response(const uint8_t *p, size_t len, const char *name, rtc_
 /* Looks in a query (p, len), borrowed for the call, for questions about name (class
  * IN, ASCII case-insensitive, trailing dot optional). Returns
  *   a mask of what they ask: 1 for A, 2 for AAAA (ANY asks both); *qu (may be NULL)
- *                says whether one of them set the unicast-response bit (RFC 6762 5.4);
+ *                says whether one of them set the unicast-response bit (RFC 6762 5.4),
+ *                and is false on any other return;
  *   0            no such question, or not a query (QR set, opcode not 0: 18.3);
  *   RTC_EPARSE   malformed before the questions end (truncated, bad pointers or labels,
  *                as for responses);

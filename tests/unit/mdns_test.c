@@ -526,6 +526,15 @@ static void test_query_asks(void) {
                             "\x24" UUID "\x05local\x00\x00\x01\x00\x01" /* abc.<uuid>.local */
                             "\xc0\x10\x00\x1c\x00\x01"; /* offset 16: <uuid>.local AAAA */
   CHECK_EQ_INT(rtc_mdns_query_asks(P(two), MLEN(two), NAME, NULL), 2);
+  /* Found by fuzz_mdns (tests/fuzz/regressions/fuzz_mdns): our question with the QU bit,
+   * then a truncated one. The query is malformed, so *qu is false, not half-written. */
+  static const char qu_then_bad[] = "\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00"
+                                    "\x24" UUID "\x05local\x00\x00\x01\x80\x01"
+                                    "\x03"
+                                    "ab";
+  qu = true;
+  CHECK_EQ_INT(rtc_mdns_query_asks(P(qu_then_bad), MLEN(qu_then_bad), NAME, &qu), RTC_EPARSE);
+  CHECK(!qu);
   /* Truncated anywhere inside the question: malformed, never a match. */
   for (size_t n = 12; n < MLEN(query_a); n++)
     CHECK_EQ_INT(rtc_mdns_query_asks(P(query_a), n, NAME, NULL), RTC_EPARSE);
