@@ -300,6 +300,22 @@ static int tr_set_codecs(lua_State *L) {
   return tr_result(L, t, rtc_tr_set_codec_preferences(t->tr, caps, n));
 }
 
+/* setReceiveRids({rid...}) -> true | nil, err, NAME: the simulcast layers our offers ask
+ * the peer to send (luartc extension, rtc_tr_set_receive_rids). */
+static int tr_set_receive_rids(lua_State *L) {
+  rtc_lua_tr_t *t = tr_check(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  const char *rids[RTC_TR_MAX_LAYERS + 1];
+  size_t n = lua_objlen(L, 2);
+  if (n > RTC_TR_MAX_LAYERS) n = RTC_TR_MAX_LAYERS + 1; /* refused below, with its message */
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 2, (lua_Integer)i + 1);
+    rids[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL; /* held by the table */
+    lua_pop(L, 1);
+  }
+  return tr_result(L, t, rtc_tr_set_receive_rids(t->tr, rids, n));
+}
+
 /* core.codecCapabilities(kind) -> {codecs = {...}, headerExtensions = {{uri=}}} | nil:
  * W3C RTCRtpSender/RTCRtpReceiver.getCapabilities (luartc sends and receives the same). */
 static int m_codec_capabilities(lua_State *L) {
@@ -882,6 +898,7 @@ static const luaL_Reg tr_methods[] = {
     {"record", tr_record},
     {"rxRid", tr_rx_rid},
     {"rxPaused", tr_rx_paused},
+    {"setReceiveRids", tr_set_receive_rids},
     {"unrecord", tr_unrecord},
     {NULL, NULL},
 };

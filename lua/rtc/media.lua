@@ -817,8 +817,27 @@ local function add_transceiver(pc, raw, kind_or_track, init)
     -- the codec the layers' own tracks play, when the transceiver's track names none
     if not codecs and not track and encs[1].track and encs[1].track.codec then codecs = { encs[1].track.codec } end
   end
+  -- luartc extension: the simulcast layers our offers ask the peer to send (an SFU's
+  -- role; the rules of sendEncodings' rids)
+  local rx_rids = init.receiveRids
+  if rx_rids ~= nil then
+    local bad = type(rx_rids) ~= "table" and "must be a list of rids"
+      or kind ~= "video" and "video only"
+      or (#rx_rids < 2 or #rx_rids > 3) and "2 or 3 rids"
+    local seen = {}
+    for i, r in ipairs(type(rx_rids) == "table" and rx_rids or {}) do
+      if type(r) ~= "string" or not r:match("^[%w%-_]+$") or #r > 16 then
+        bad = bad or ("rid " .. tostring(r) .. " is not 1-16 letters, digits, '-' or '_' (RFC 8851)")
+      elseif seen[r] then
+        bad = bad or ("rid " .. r .. " appears twice")
+      end
+      seen[r] = true
+    end
+    if bad then error("TypeError: addTransceiver: receiveRids: " .. bad, 3) end
+  end
   local ctr, err, name = raw._addTransceiver(pc, kind, dir, sid, track and track.id or nil, codecs, rids)
   if not ctr then return nil, err, name end
+  if rx_rids then assert(ctr:setReceiveRids(rx_rids)) end
   local t = wrap(pc, ctr)
   t.sender._encodings = encs
   -- W3C: an encoding made with active = false sends nothing until setParameters says

@@ -225,10 +225,16 @@ bool rtc_tr_get_layer_stats(const rtc_tr_t *tr, size_t i, rtc_tr_layer_stats_t *
  * first packet with a rid (RTX: repaired-rtp-stream-id) binds its SSRC to that layer;
  * packets of another rid or of an unknown SSRC without one are dropped and counted
  * (rtc_tr_rx_dropped). Each layer has its own reordering, NACK/RTX, PLI, report block
- * and stats. Our first offer never asks for simulcast; a re-offer while receiving it asks
- * for the same layers (a=rid recv, a=simulcast:recv), and the peer's answer keeps those
- * its a=simulcast:send lists. */
+ * and stats. Our offer asks for simulcast when the application set rids to receive
+ * (rtc_tr_set_receive_rids, an SFU's role); a re-offer while receiving it asks for the
+ * same layers (a=rid recv, a=simulcast:recv), and the peer's answer keeps those its
+ * a=simulcast:send lists (RFC 8853 5.3: an answerer may drop or pause any). */
 size_t rtc_tr_rx_layers(const rtc_tr_t *tr);                  /* 0: no simulcast received */
+/* luartc extension (no W3C API asks to receive simulcast): the rids our next offers ask
+ * the peer to send, in order (2..RTC_TR_MAX_LAYERS, each rtc_tr_rid_valid, all
+ * different; n 0 clears), while this video transceiver receives no simulcast yet.
+ * RTC_EINVAL (message in rtc_tr_error) otherwise; no negotiationneeded by itself. */
+int rtc_tr_set_receive_rids(rtc_tr_t *tr, const char *const *rids, size_t n);
 const char *rtc_tr_rx_layer_rid(const rtc_tr_t *tr, size_t i); /* NULL beyond */
 /* true for a layer answered paused ("~rid"): it gets no track and no media. */
 bool rtc_tr_rx_layer_paused(const rtc_tr_t *tr, size_t i);

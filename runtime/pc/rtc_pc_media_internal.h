@@ -120,6 +120,10 @@ struct rtc_tr {
   size_t n_rx;
   bool rx_sim;
   uint64_t rx_dropped;
+  /* The rids the application asks to receive (rtc_tr_set_receive_rids): our offers ask
+   * for them while no simulcast is received yet. */
+  char rx_want[RTC_TR_MAX_LAYERS][RTC_TR_RID_MAX + 1];
+  size_t n_rx_want;
 
   bool inactive; /* without layers: W3C encodings[0].active false (setParameters) */
   uint64_t frames_sent, nacks_received, plis_received, firs_received, plis_sent;
@@ -211,7 +215,7 @@ void rtc__pc_rtcp_send(rtc_pc_t *pc, const uint8_t *p, int len);
  * extension is offered; none otherwise. */
 void rtc__pc_simrx_from_offer(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *offer);
 /* a=rid:<rid> recv and a=simulcast:recv for them in our answer. */
-int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m);
+int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m, bool offer);
 /* A negotiation applied: receiving in simulcast when our answer (view) has
  * a=simulcast:recv and the rid extension was negotiated; the layers' receivers go
  * otherwise. */

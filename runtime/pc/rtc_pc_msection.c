@@ -80,14 +80,19 @@ static rtc_sdp_kind_t sdp_kind(rtc_media_kind_t k) {
 
 /* The RTP attributes of one of our m-sections: codecs and extensions (sdp/ writes
  * them), direction, and when we send: msid and SSRCs (RFC 8830, RFC 5576, RFC 4588). */
-/* layers: the simulcast layers this description sends (NULL: none, one stream). */
+/* layers: the simulcast layers this description sends (NULL: none, one stream).
+ * offer: an offer of ours, which may ask for the simulcast the application wants to
+ * receive; an answer receives the layers taken from the peer's offer. */
 static int write_rtp_attrs(rtc_pc_t *pc, rtc_tr_t *tr, rtc_sdp_media_t *m, rtc_tr_direction_t dir,
-                           const rtc_sdp_codec_set_t *set, const bool *layers, bool rx_layers) {
+                           const rtc_sdp_codec_set_t *set, const bool *layers, bool offer) {
   int r = rtc_sdp_codec_write(m, set);
-  /* An answer receiving the offer's simulcast layers (rtc_pc_simrecv.c): a=rid recv
-   * lines come before any a=rid send ones, a=simulcast then has one direction. */
-  bool rx = rx_layers && dir_recvs(dir) && tr->n_rx && rtc_sdp_codec_ext_id(set, RTC_SDP_EXT_RID);
-  if (!r && rx && !(dir_sends(dir) && layers)) r = rtc__pc_simrx_write(tr, m);
+  /* Receiving simulcast layers (rtc_pc_simrecv.c): a=rid recv lines come before any
+   * a=rid send ones, a=simulcast then has one direction. An offer asks again for the
+   * layers received (without them the peer's answer would fall back to one stream), or
+   * for the rids wanted while none are. */
+  bool want = offer ? tr->rx_sim || tr->n_rx_want : tr->n_rx > 0;
+  bool rx = want && dir_recvs(dir) && rtc_sdp_codec_ext_id(set, RTC_SDP_EXT_RID);
+  if (!r && rx && !(dir_sends(dir) && layers)) r = rtc__pc_simrx_write(tr, m, offer);
   m->rtcp_mux = true;
   m->direction = sdp_dir(dir);
   if (!r && dir_sends(dir) && layers) {
@@ -126,11 +131,8 @@ static int offer_tr(rtc_pc_t *pc, rtc_sdp_t *s, rtc_ice_agent_t *ice, rtc_tr_t *
     all[i] = !rtc_tr_layer_removed(tr, i);
     live += all[i] && i < tr->n_layers;
   }
-  /* A re-offer keeps receiving the simulcast layers the peer sends (a=rid recv,
-   * a=simulcast:recv): without them the peer's answer would fall back to one stream. */
-  if (!r)
-    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, live > 1 ? all : NULL,
-                        tr->rx_sim); /* one encoding left: no simulcast (W3C: no rid) */
+  if (!r) /* one encoding left: no simulcast (W3C: no rid) */
+    r = write_rtp_attrs(pc, tr, m, tr->direction, &tr->offered, live > 1 ? all : NULL, true);
   tr->mline = (int)s->n_media - 1;
   return r;
 }
@@ -207,7 +209,7 @@ int rtc__pc_answer_media(rtc_pc_t *pc, rtc_sdp_t *s, const rtc_sdp_t *offer, siz
   rtc_tr_direction_t offered = tr_dir(om->direction);
   rtc_tr_direction_t dir = dir_make(dir_sends(tr->direction) && dir_recvs(offered),
                                     dir_recvs(tr->direction) && dir_sends(offered));
-  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, sim ? layers : NULL, true);
+  if (!r) r = write_rtp_attrs(pc, tr, m, dir, &set, sim ? layers : NULL, false);
   return r;
 }
 

@@ -90,24 +90,67 @@ void rtc__pc_simrx_from_offer(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *o
   tr->n_rx = n;
 }
 
-int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m) {
+int rtc_tr_set_receive_rids(rtc_tr_t *tr, const char *const *rids, size_t n) {
+  if (tr->kind != RTC_MEDIA_VIDEO) return rtc__tr_fail(tr, RTC_EINVAL, "receiveRids: video only");
+  if (n == 1 || n > RTC_TR_MAX_LAYERS)
+    return rtc__tr_fail(tr, RTC_EINVAL, "receiveRids: 2 to %d rids", RTC_TR_MAX_LAYERS);
+  for (size_t i = 0; i < n; i++) {
+    if (!rids[i] || !rtc_tr_rid_valid(rids[i]))
+      return rtc__tr_fail(tr, RTC_EINVAL, "receiveRids: rid %zu is not 1-%d letters, digits, '-' or '_'",
+                          i + 1, RTC_TR_RID_MAX);
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(rids[k], rids[i]))
+        return rtc__tr_fail(tr, RTC_EINVAL, "receiveRids: rid %s appears twice", rids[i]);
+  }
+  for (size_t i = 0; i < n; i++) snprintf(tr->rx_want[i], sizeof(tr->rx_want[i]), "%s", rids[i]);
+  tr->n_rx_want = n;
+  return 0;
+}
+
+/* a=rid:<rid> recv per layer, then a=simulcast:recv with them in order. */
+static int write_recv(rtc_sdp_media_t *m, const rtc_tr_rx_layer_t *rx, size_t n,
+                      const char (*want)[RTC_TR_RID_MAX + 1]) {
   char list[RTC_TR_MAX_LAYERS * (RTC_TR_RID_MAX + 2) + 8] = "recv ";
-  for (size_t i = 0; i < tr->n_rx; i++) {
-    int r = rtc_sdp_rtp_add_rid(m, tr->rx[i].rid, false, NULL);
+  for (size_t i = 0; i < n; i++) {
+    const char *rid = rx ? rx[i].rid : want[i];
+    int r = rtc_sdp_rtp_add_rid(m, rid, false, NULL);
     if (r) return r;
     if (i) strcat(list, ";");
-    if (tr->rx[i].paused) strcat(list, "~");
-    strcat(list, tr->rx[i].rid);
+    if (rx && rx[i].paused) strcat(list, "~");
+    strcat(list, rid);
   }
-  return tr->n_rx ? rtc_sdp_rtp_add_simulcast(m, list) : 0;
+  return n ? rtc_sdp_rtp_add_simulcast(m, list) : 0;
+}
+
+int rtc__pc_simrx_write(const rtc_tr_t *tr, rtc_sdp_media_t *m, bool offer) {
+  /* An offer of ours before any simulcast is received asks for what the application
+   * wants; otherwise (our answer, a re-offer) the layers taken. */
+  if (offer && !tr->rx_sim) return write_recv(m, NULL, tr->n_rx_want, tr->rx_want);
+  return write_recv(m, tr->rx, tr->n_rx, NULL);
+}
+
+/* Keeps the layers whose rid our offer asked for. */
+static void keep_wanted(rtc_tr_t *tr) {
+  size_t n = 0;
+  for (size_t i = 0; i < tr->n_rx; i++) {
+    bool asked = false;
+    for (size_t k = 0; k < tr->n_rx_want; k++) asked |= !strcmp(tr->rx[i].rid, tr->rx_want[k]);
+    if (asked) tr->rx[n++] = tr->rx[i];
+    else layer_free(&tr->rx[i]);
+  }
+  tr->n_rx = n;
 }
 
 void rtc__pc_simrx_negotiated(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_sdp_rtp_t *answer, bool ours) {
   /* Our answer says what we receive (JSEP 5.8). The peer's answer to a re-offer of ours
    * (which asks again for the layers received, rtc_pc_msection.c) keeps what its
    * a=simulcast:send still lists; without it, simulcast ends. */
-  bool was = tr->rx_sim;
-  if (!ours && was && answer) rtc__pc_simrx_from_offer(pc, tr, answer);
+  bool was = tr->rx_sim || tr->n_rx_want; /* what our offer asked for */
+  if (!ours && was && answer) {
+    bool first = !tr->rx_sim;
+    rtc__pc_simrx_from_offer(pc, tr, answer);
+    if (first) keep_wanted(tr); /* RFC 8853 5.3: an answer may not add rids */
+  }
   const char *list = !answer ? NULL : ours ? answer->simulcast_recv
                                     : was  ? answer->simulcast_send
                                            : NULL;

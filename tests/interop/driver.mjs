@@ -1497,16 +1497,32 @@ test('media-luartc-simulcast-to-peer', async (t) => {
 // learnt from the rid extension. Every layer Chromium encodes must arrive, at the size
 // Chromium encodes it. At 960x540 Chromium (libwebrtc's simulcast limits) sends all
 // three; at 640x480 it sends q and h only (f: no frames encoded, seen with Chromium 120+).
-for (const [name, w, h, min] of [['media-peer-simulcast-to-luartc', 960, 540, 3], ['media-peer-simulcast-640-to-luartc', 640, 480, 2]]) {
+// media-luartc-offers-simulcast-recv: luartc in an SFU's role offers first, asking for
+// the layers (receiveRids: a=rid recv, a=simulcast:recv); Chromium answers sending its
+// camera on that m-section, its encodings made from luartc's offer.
+for (const [name, w, h, min, luartcOffers] of [['media-peer-simulcast-to-luartc', 960, 540, 3, false],
+  ['media-peer-simulcast-640-to-luartc', 640, 480, 2, false], ['media-luartc-offers-simulcast-recv', 960, 540, 3, true]]) {
   test(name, async (t) => {
     await setup(t, { secure: true });
     t.L.cmd({ op: 'count' });
-    t.P.cmd({ op: 'getmedia', video: true, simulcast: ['q', 'h', 'f'], width: w, height: h });
-    await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera in three layers' });
-    const { offer, answer } = await t.link.negotiate(t.P, t.L);
-    assert(/a=simulcast:send q;h;f\r\n/.test(offer.sdp), `${PEERNAME}'s offer: ${offer.sdp}`);
-    assert(/a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n/.test(answer.sdp) && /a=simulcast:recv q;h;f\r\n/.test(answer.sdp),
-      `luartc's answer: ${answer.sdp}`);
+    let sendSdp, recvSdp;
+    if (luartcOffers) {
+      t.L.cmd({ op: 'recvsimulcast', rids: ['q', 'h', 'f'] });
+      await t.L.wait((e) => e.ev === 'transceiver', { what: 'receive-only transceiver' });
+      t.P.cmd({ op: 'cameraforoffer', width: w, height: h });
+      const { offer, answer } = await t.link.negotiate(t.L, t.P);
+      [sendSdp, recvSdp] = [answer.sdp, offer.sdp];
+      const m = t.P.events.find((e) => e.ev === 'mediaadded');
+      assert(m && m.encodings.join() === 'q,h,f', `${PEERNAME}'s encodings from luartc's offer: ${JSON.stringify(m)}`);
+    } else {
+      t.P.cmd({ op: 'getmedia', video: true, simulcast: ['q', 'h', 'f'], width: w, height: h });
+      await t.P.wait((e) => e.ev === 'mediaadded', { what: 'camera in three layers' });
+      const { offer, answer } = await t.link.negotiate(t.P, t.L);
+      [sendSdp, recvSdp] = [offer.sdp, answer.sdp];
+    }
+    assert(/a=simulcast:send q;h;f\r\n/.test(sendSdp), `${PEERNAME}'s ${luartcOffers ? 'answer' : 'offer'}: ${sendSdp}`);
+    assert(/a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n/.test(recvSdp) && /a=simulcast:recv q;h;f\r\n/.test(recvSdp),
+      `luartc's ${luartcOffers ? 'offer' : 'answer'}: ${recvSdp}`);
     await bothConnected(t);
     await t.L.waitCount((e) => e.ev === 'track' && e.kind === 'video', 3, { what: 'three video tracks' });
     const rids = t.L.events.filter((e) => e.ev === 'track').map((e) => e.rid);

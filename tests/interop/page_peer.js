@@ -6,6 +6,7 @@
   if (window.__peerCmd) return;
   let pc = null;
   let trickle = true;
+  let cameraForOffer = null; // cameraforoffer: what the next remote offer's video sends
   const channels = new Map(); // label -> RTCDataChannel
   let queue = [];
   let flushing = false;
@@ -113,6 +114,17 @@
     },
     async remote(c) {
       await pc.setRemoteDescription({ type: c.type, sdp: c.sdp });
+      if (c.type === 'offer' && cameraForOffer) {
+        // the camera goes out on the video m-section the offer made (an SFU's offer to
+        // receive simulcast: the answer's encodings come from its a=simulcast:recv)
+        const cam = cameraForOffer;
+        cameraForOffer = null;
+        const s = await navigator.mediaDevices.getUserMedia({ video: { width: cam.width, height: cam.height, frameRate: 30 } });
+        const t = pc.getTransceivers().find((x) => x.receiver.track.kind === 'video' && !x.sender.track);
+        await t.sender.replaceTrack(s.getVideoTracks()[0]);
+        t.direction = 'sendonly';
+        emit({ ev: 'mediaadded', kinds: ['video'], encodings: t.sender.getParameters().encodings.map((e) => e.rid || '') });
+      }
       if (c.type === 'offer') {
         await pc.setLocalDescription(await pc.createAnswer());
         await localSdp();
@@ -219,6 +231,9 @@
       }
       emit(Object.assign({ ev: 'played' }, out));
     },
+    // cameraforoffer {width, height}: the next remote offer's video m-section sends the
+    // fake camera (see remote)
+    cameraforoffer(c) { cameraForOffer = c; },
     // transceiver {kind, direction}: e.g. a receive-only video m-section to offer
     transceiver(c) {
       pc.addTransceiver(c.kind, { direction: c.direction || 'recvonly' });

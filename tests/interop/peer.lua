@@ -295,6 +295,13 @@ function ops.addfile(c)
   emit({ ev = "mediaadded", kind = track.kind, codec = track.codec, id = track.id })
 end
 
+-- recvsimulcast {rids}: a receive-only video transceiver whose offers ask the peer to
+-- send those simulcast layers (luartc's receiveRids: an SFU's role)
+function ops.recvsimulcast(c)
+  check(pc:addTransceiver("video", { direction = "recvonly", receiveRids = c.rids }))
+  emit({ ev = "transceiver", kind = "video" })
+end
+
 -- dtmf {tones, duration, gap}: the audio sender's RTCDTMFSender plays them; emits
 -- "dtmfdone" with the tonechange tones once the buffer is done (tone "")
 function ops.dtmf(c)

@@ -214,6 +214,50 @@ test("a renegotiation the receiver offers keeps the layers: a=simulcast:recv in 
   track:stop()
 end, 30000)
 
+-- An SFU's role: b offers to receive simulcast (luartc's receiveRids: no W3C API asks
+-- for it) before a has sent anything; a, whose transceiver has the encodings, answers
+-- sending the rids asked for that it has (h and f; not x, which it has not).
+test("receiveRids: our offer asks for simulcast; the answer's layers arrive as tracks", function()
+  local a, b = H.pair()
+  local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
+  assert(a:addTransceiver(track, { direction = "sendonly", sendEncodings = ENCS }))
+  assert(b:addTransceiver("video", { direction = "recvonly", receiveRids = { "x", "h", "f" } }))
+  local evs, frames = {}, {}
+  b.ontrack = function(ev)
+    evs[#evs + 1] = ev
+    local rid = ev.track.rid or "-"
+    frames[rid] = 0
+    ev.track.onframe = function() frames[rid] = frames[rid] + 1 end
+  end
+  assert(H.negotiate(b, a))
+  local offer, answer = a.remoteDescription.sdp, b.remoteDescription.sdp
+  ok(offer:match("a=rid:x recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv x;h;f\r\n"), "b's offer asks for x, h, f", offer)
+  ok(offer:match("urn:ietf:params:rtp%-hdrext:sdes:rtp%-stream%-id"), "b offers the rid extension")
+  ok(answer:match("a=rid:h send\r\na=rid:f send\r\na=simulcast:send h;f\r\n"), "a answers sending h and f", answer)
+  H.waitFor(function() return #evs >= 2 end, "track events")
+  rtc.sleep(50)
+  eq(#evs, 2, "one track event per layer the answer sends")
+  eq(evs[1] and evs[1].track.rid, "h")
+  eq(evs[2] and evs[2].track.rid, "f")
+  H.waitFor(function() return (frames.h or 0) > 20 and (frames.f or 0) > 20 end, "frames on h and f")
+  local inb, n = stats_by_rid(b, "inbound-rtp")
+  eq(n, 2, "two inbound-rtp")
+  ok(inb.h and inb.f, "inbound-rtp per rid")
+  eq(#b:getTransceivers()[1].receiver.tracks, 2, "receiver.tracks")
+  -- a re-offer from b asks for the layers it receives, not for x again
+  b:createDataChannel("ctl")
+  assert(H.negotiate(b, a))
+  ok(b.localDescription.sdp:match("a=simulcast:recv h;f\r\n"), "b's re-offer: h;f", b.localDescription.sdp)
+  eq(#evs, 2, "no new track events")
+  -- the checks: video only, 2 or 3 rids, RFC 8851 rids, no duplicates
+  for _, bad in ipairs({ { "a" }, { "a", "b", "c", "d" }, { "a", "a" }, { "a", "b c" }, { "a", 1 } }) do
+    ok(not pcall(b.addTransceiver, b, "video", { receiveRids = bad }), "refused: " .. table.concat(bad, ","))
+  end
+  ok(not pcall(b.addTransceiver, b, "audio", { receiveRids = { "a", "b" } }), "refused: audio")
+  eq(#b:getTransceivers(), 1, "a refused init makes no transceiver")
+  track:stop()
+end, 30000)
+
 test("receiveSimulcast = false: an answer without simulcast, one track without rid", function()
   local a, b = H.pair(nil, { receiveSimulcast = false })
   local track = assert(rtc.media.open(FIX .. "vp8.ivf", { loop = true }))
