@@ -32,6 +32,7 @@
 #include "base/rtc_log.h"
 #include "ice/rtc_stun.h"
 #include "io/rtc_io_internal.h"
+#include "io/rtc_io_udp_recv.h"
 
 #define MUX_ADDRS_PER_MEMBER 32
 #define MUX_RCVBUF (64 * 1024 * 1024) /* see mux_bind */ /* remote addresses remembered per pc (oldest go first) */
@@ -64,6 +65,9 @@ typedef struct {
 
 struct rtc__io_mux {
   uv_udp_t udp;
+  rtc_io_udp_recv_t rx; /* reads udp's socket with arrival times, when rx_on */
+  bool rx_on;
+  int handles; /* udp, and rx when on: the memory goes when both have closed */
   rtc_addr_t key;   /* the IP asked for, with the port asked for (0: any) */
   rtc_addr_t local; /* what the socket is bound to */
   unsigned members;
@@ -374,8 +378,27 @@ static void mux_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
   if (!(flags & UV_UDP_MMSG_CHUNK)) mux_end_batch(mux); /* a single read (no recvmmsg) */
 }
 
+/* rtc_io_udp_recv's reader: the same, with the kernel's arrival times. */
+static void mux_on_datagram(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *from,
+                            uint64_t arrival_us) {
+  rtc__io_mux_t *mux = ctx;
+  rtc_addr_t src;
+  rtc_addr_from_sockaddr(&src, from);
+  rtc__io_mux_member_t *m = mux_route(mux, &src, p, len);
+  if (!m || rtc__io_peer_dead(m->peer)) {
+    mux_dropped++;
+    return;
+  }
+  rtc_pc_handle_datagram_at(rtc_io_peer_pc(m->peer), rtc_io_now_us(), arrival_us, &mux->local, &src,
+                            p, len);
+  mux_touch(mux, m);
+}
+
+static void mux_on_batch(void *ctx) { mux_end_batch(ctx); }
+
 static void mux_closed(uv_handle_t *h) {
   rtc__io_mux_t *mux = h->data;
+  if (--mux->handles > 0) return;
   free(mux->abuckets);
   free(mux->ubuckets);
   free(mux->slots);
@@ -409,7 +432,14 @@ static int mux_bind(rtc__io_mux_t *mux, const rtc_pc_config_t *cfg) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) != 0)
       uv_recv_buffer_size((uv_handle_t *)&mux->udp, &rcv);
     uv_send_buffer_size((uv_handle_t *)&mux->udp, &snd);
-    r = uv_udp_recv_start(&mux->udp, rtc__io_recv_alloc, mux_on_recv);
+    mux->rx.poll.data = mux;
+    if (rtc_io_udp_recv_start(&mux->rx, mux->udp.loop, &mux->udp, mux_on_datagram, mux_on_batch,
+                              mux) == 0) {
+      mux->rx_on = true;
+      mux->handles++;
+    } else {
+      r = uv_udp_recv_start(&mux->udp, rtc__io_recv_alloc, mux_on_recv);
+    }
   }
   return r;
 }
@@ -437,6 +467,7 @@ rtc__io_mux_member_t *rtc__io_mux_join(rtc_io_peer_t *peer, const rtc_addr_t *ip
     if (uv_udp_init_ex(loop, &mux->udp, (unsigned)ip->u.sa.sa_family | UV_UDP_RECVMMSG) != 0)
       uv_udp_init(loop, &mux->udp);
     mux->udp.data = mux;
+    mux->handles = 1;
     int r = mux_bind(mux, rtc_pc_config(rtc_io_peer_pc(peer)));
     if (r != 0) {
       uv_close((uv_handle_t *)&mux->udp, mux_closed);
@@ -479,7 +510,10 @@ void rtc__io_mux_leave(rtc__io_mux_member_t *m) {
   while (*pp != mux) pp = &(*pp)->next;
   *pp = mux->next;
   mux_open--;
-  uv_udp_recv_stop(&mux->udp);
+  if (mux->rx_on)
+    rtc_io_udp_recv_close(&mux->rx, mux_closed);
+  else
+    uv_udp_recv_stop(&mux->udp);
   uv_close((uv_handle_t *)&mux->udp, mux_closed);
 }
 

@@ -15,12 +15,16 @@
 #include "ice/rtc_mdns.h"
 #include "io/rtc_io.h"
 #include "io/rtc_io_internal.h"
+#include "io/rtc_io_udp_recv.h"
 
 #define IO_MAX_SOCKETS 16
 #define IO_SOCKET_BUFFER RTC__IO_SOCKET_BUFFER
 
 typedef struct io_socket {
   uv_udp_t udp; /* unused (never initialised) when mux is set */
+  rtc_io_udp_recv_t rx; /* reads udp's socket with arrival times, when rx_on */
+  bool rx_on;
+  int handles; /* udp, and rx when on: the memory goes when both have closed */
   rtc_addr_t local;
   rtc_io_peer_t *peer;
   rtc__io_mux_member_t *mux; /* a shared socket (udpMux), or NULL: udp is the pc's own */
@@ -77,7 +81,10 @@ static void io_release(rtc_io_peer_t *peer) {
 
 static void io_handle_closed(uv_handle_t *h) {
   rtc_io_peer_t *peer = h->data;
-  if (h->type == UV_UDP) free(((io_socket_t *)((char *)h - offsetof(io_socket_t, udp))));
+  io_socket_t *s = h->type == UV_UDP    ? (io_socket_t *)((char *)h - offsetof(io_socket_t, udp))
+                   : h->type == UV_POLL ? (io_socket_t *)((char *)h - offsetof(io_socket_t, rx.poll))
+                                        : NULL;
+  if (s && --s->handles == 0) free(s);
   io_release(peer);
 }
 
@@ -104,7 +111,10 @@ static void io_close_handles(rtc_io_peer_t *peer) {
       free(s);
       continue;
     }
-    uv_udp_recv_stop(&s->udp);
+    if (s->rx_on)
+      rtc_io_udp_recv_close(&s->rx, io_handle_closed);
+    else
+      uv_udp_recv_stop(&s->udp);
     uv_close((uv_handle_t *)&s->udp, io_handle_closed);
   }
   peer->n_socks = 0;
@@ -426,6 +436,20 @@ static void io_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const st
   if (!(flags & UV_UDP_MMSG_CHUNK)) io_after(peer); /* a single read (no recvmmsg) */
 }
 
+/* rtc_io_udp_recv's reader: the same, with the kernel's arrival times. */
+static void io_on_datagram(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *from,
+                           uint64_t arrival_us) {
+  io_socket_t *s = ctx;
+  rtc_addr_t src;
+  rtc_addr_from_sockaddr(&src, from);
+  rtc_pc_handle_datagram_at(s->peer->pc, rtc_io_now_us(), arrival_us, &s->local, &src, p, len);
+}
+
+static void io_on_batch(void *ctx) {
+  io_socket_t *s = ctx;
+  if (!s->peer->handles_closed) io_after(s->peer);
+}
+
 /* A member of the shared socket on addr's IP (udpMux). */
 static int io_join_mux(rtc_io_peer_t *peer, const rtc_addr_t *addr, io_socket_t *s) {
   const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
@@ -456,6 +480,7 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
   if (uv_udp_init_ex(peer->loop, &s->udp, (unsigned)addr->u.sa.sa_family | UV_UDP_RECVMMSG) != 0)
     uv_udp_init(peer->loop, &s->udp);
   s->udp.data = peer;
+  s->handles = 1;
   peer->open_handles++;
   const rtc_pc_config_t *cfg = rtc_pc_config(peer->pc);
   rtc_addr_t a = *addr;
@@ -478,7 +503,14 @@ static int io_bind_one(rtc_io_peer_t *peer, const rtc_addr_t *addr) {
     int rcv = IO_SOCKET_BUFFER, snd = IO_SOCKET_BUFFER;
     uv_recv_buffer_size((uv_handle_t *)&s->udp, &rcv);
     uv_send_buffer_size((uv_handle_t *)&s->udp, &snd);
-    r = uv_udp_recv_start(&s->udp, rtc__io_recv_alloc, io_on_recv);
+    s->rx.poll.data = peer;
+    if (rtc_io_udp_recv_start(&s->rx, peer->loop, &s->udp, io_on_datagram, io_on_batch, s) == 0) {
+      s->rx_on = true;
+      s->handles++;
+      peer->open_handles++;
+    } else {
+      r = uv_udp_recv_start(&s->udp, rtc__io_recv_alloc, io_on_recv);
+    }
   }
   if (r != 0) {
     char ip[RTC_ADDR_STRLEN] = "?";

@@ -341,6 +341,12 @@ bool rtc_pc_poll_rescan(rtc_pc_t *pc);
 /* A datagram received on the socket bound to `local`. */
 int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *local,
                            const rtc_addr_t *from, const uint8_t *p, size_t len);
+/* The same, with the time it arrived (<= now_us; the kernel's receive timestamp, on the
+ * clock of now_us): what transport-wide congestion control feedback reports, where the
+ * time it was read would tell the sender the loop's delays. */
+int rtc_pc_handle_datagram_at(rtc_pc_t *pc, uint64_t now_us, uint64_t arrival_us,
+                              const rtc_addr_t *local, const rtc_addr_t *from, const uint8_t *p,
+                              size_t len);
 int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us);
 uint64_t rtc_pc_poll_timeout(const rtc_pc_t *pc);
 bool rtc_pc_poll_transmit(rtc_pc_t *pc, rtc_transmit_t *out);

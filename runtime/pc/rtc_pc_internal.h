@@ -71,6 +71,7 @@ struct rtc_pc {
   rtc_dtls_cert_t *cert;
   char errbuf[512];
   uint64_t now_us;
+  uint64_t arrival_us; /* the datagram being handled arrived then (0: at now_us) */
   uint64_t dtls_connected_us; /* 0 until DTLS came up (media can flow from then) */
   bool closed;
 

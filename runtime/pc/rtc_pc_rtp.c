@@ -180,8 +180,10 @@ static void twcc_note(rtc_pc_t *pc, const rtc_tr_t *tr, const rtc_rtp_header_t *
   if (!tw || tw->len != 2) return;
   rtc_pc_media_t *md = pc->media;
   if (!md->twcc && (md->twcc = rtc_rtp_twcc_create(0))) md->next_twcc_us = pc->now_us + 100000;
-  if (md->twcc)
-    rtc_rtp_twcc_record(md->twcc, pc->now_us, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
+  /* The kernel's arrival time where the io layer has it (rtc_io_udp_recv.h: the time
+   * it was read makes the sender's estimate see our loop's delays as the network's). */
+  uint64_t at = pc->arrival_us ? pc->arrival_us : pc->now_us;
+  if (md->twcc) rtc_rtp_twcc_record(md->twcc, at, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
 }
 
 void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {

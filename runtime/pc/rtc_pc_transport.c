@@ -269,6 +269,15 @@ int rtc_pc_handle_datagram(rtc_pc_t *pc, uint64_t now_us, const rtc_addr_t *loca
   return 0;
 }
 
+int rtc_pc_handle_datagram_at(rtc_pc_t *pc, uint64_t now_us, uint64_t arrival_us,
+                              const rtc_addr_t *local, const rtc_addr_t *from, const uint8_t *p,
+                              size_t len) {
+  pc->arrival_us = arrival_us <= now_us ? arrival_us : now_us;
+  int r = rtc_pc_handle_datagram(pc, now_us, local, from, p, len);
+  pc->arrival_us = 0;
+  return r;
+}
+
 int rtc_pc_handle_timeout(rtc_pc_t *pc, uint64_t now_us) {
   pc->now_us = now_us;
   if (pc->closed) return 0;

@@ -858,8 +858,11 @@ test('media-peer-camera-to-luartc', async (t) => {
 
 // Chromium's send-side bandwidth estimate rests on luartc's transport-cc feedback: a
 // packet left out of it counts as lost, a wrong arrival time as delay, and the estimate
-// stays near its start (300 kbps). One camera at 960x540 (its encoder wants ~1.7 Mbps):
-// 2.1-3.4 Mbps within 1 s in runs on this machine; the test asks for 1 Mbps in 10 s.
+// stays near its start (300 kbps). Arrival times taken when the loop read the datagram
+// (a recvmmsg batch, a busy loop) made Chromium reject its probes: 200-500 kbps for
+// seconds in most runs on a loaded machine. With the kernel's receive timestamps
+// (rtc_io_udp_recv.c) one camera at 960x540 (its encoder wants ~1.7 Mbps) gets
+// 1.2 Mbps at the first look (0.5 s); the test asks for 1 Mbps within 5 s.
 test('media-peer-bandwidth-estimate', async (t) => {
   await setup(t, { secure: true });
   t.L.cmd({ op: 'count' });
@@ -869,14 +872,14 @@ test('media-peer-bandwidth-estimate', async (t) => {
   await bothConnected(t);
   const seen = [];
   let bwe = 0;
-  for (let waited = 0; waited < 10000 && bwe < 1000e3; waited += 500) {
+  for (let waited = 0; waited < 5000 && bwe < 1000e3; waited += 500) {
     await sleep(500);
     bwe = (await mstats(t.P)).bwe || 0;
     seen.push(Math.round(bwe / 1000));
   }
   assert(bwe >= 1000e3, `Chromium's estimate towards luartc stayed at ${JSON.stringify(seen)} kbps (every 0.5 s): luartc's transport-cc feedback`);
   t.note = `Chromium's estimate ${seen.join(', ')} kbps (every 0.5 s)`;
-}, { only: ['chromium'], skip: "known issue: in the CI run of 2026-12-07 (2 cores loaded) Chromium's estimate towards luartc stayed at 194-244 kbps for 10 s, while on a quieter machine it reached 3.4 Mbps within 1 s; luartc's transport-cc feedback under load is the suspect (stop 24's note). Run it alone with INTEROP_ONLY=bandwidth-estimate" });
+}, { only: ['chromium'] });
 
 // DTMF (RFC 4733) from luartc's RTCDTMFSender to GStreamer's rtpdtmfdepay (webrtcbin
 // offers to receive Opus + telephone-event/48000; luartc answers sending a file): each
