@@ -270,4 +270,11 @@ int rtc__pc_finish_description(rtc_pc_t *pc, const char *what, rtc_sdp_t *s, int
 /* rtc_pc_jsep.c */
 void rtc__pc_update_negotiation_needed(rtc_pc_t *pc);
 
+/* When the datagram being handled arrived: the kernel's time where the io layer has it
+ * (rtc_pc_handle_datagram_at; the time it was read would make the sender's bandwidth
+ * estimate and our jitter see the loop's delays as the network's), else now. */
+static inline uint64_t rtc__pc_arrival_us(const rtc_pc_t *pc) {
+  return pc->arrival_us ? pc->arrival_us : pc->now_us;
+}
+
 #endif

@@ -180,10 +180,8 @@ static void twcc_note(rtc_pc_t *pc, const rtc_tr_t *tr, const rtc_rtp_header_t *
   if (!tw || tw->len != 2) return;
   rtc_pc_media_t *md = pc->media;
   if (!md->twcc && (md->twcc = rtc_rtp_twcc_create(0))) md->next_twcc_us = pc->now_us + 100000;
-  /* The kernel's arrival time where the io layer has it (rtc_io_udp_recv.h: the time
-   * it was read makes the sender's estimate see our loop's delays as the network's). */
-  uint64_t at = pc->arrival_us ? pc->arrival_us : pc->now_us;
-  if (md->twcc) rtc_rtp_twcc_record(md->twcc, at, (uint16_t)(tw->data[0] << 8 | tw->data[1]));
+  if (md->twcc)
+    rtc_rtp_twcc_record(md->twcc, rtc__pc_arrival_us(pc), (uint16_t)(tw->data[0] << 8 | tw->data[1]));
 }
 
 void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
@@ -221,7 +219,7 @@ void rtc__pc_rtp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
    * the packet's own events. */
   if (!tr->unmuted) rtc__pc_tr_set_muted(pc, tr, false);
   if (tr->rtp_events) rtc__pc_rtp_event(pc, tr, 0, p, len);
-  rtc_rtp_recv_handle_packet(tr->recv, pc->now_us, &h);
+  rtc_rtp_recv_handle_packet_at(tr->recv, pc->now_us, rtc__pc_arrival_us(pc), &h);
   drain_frames(pc, tr);
   send_nacks_and_plis(pc, tr);
 }
@@ -310,7 +308,7 @@ void rtc__pc_rtcp_input(rtc_pc_t *pc, const uint8_t *p, size_t len) {
       for (size_t i = 0; i < pc->media->n_trs; i++) {
         rtc_tr_t *tr = pc->media->trs[i];
         if (tr->recv && tr->remote_ssrc == msg.u.sr.ssrc)
-          rtc_rtp_recv_handle_sr(tr->recv, pc->now_us, &msg.u.sr);
+          rtc_rtp_recv_handle_sr(tr->recv, rtc__pc_arrival_us(pc), &msg.u.sr);
         if (tr->rx_sim) rtc__pc_simrx_sr(pc, tr, &msg.u.sr);
       }
       report_blocks(pc, msg.u.sr.rb, msg.u.sr.rb_count);

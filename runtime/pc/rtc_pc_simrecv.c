@@ -246,7 +246,7 @@ void rtc__pc_simrx_input(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_rtp_header_t *h, 
     }
   }
   if (l->rtp_events) rtc__pc_rtp_event(pc, tr, layer, p, len);
-  rtc_rtp_recv_handle_packet(l->recv, pc->now_us, h);
+  rtc_rtp_recv_handle_packet_at(l->recv, pc->now_us, rtc__pc_arrival_us(pc), h);
   rtc__pc_rtp_drain(pc, tr, l->recv, l->frame_events, layer);
   rtc__pc_rtp_nacks_plis(pc, tr, l->recv, l->remote_ssrc, &l->plis_sent);
 }
@@ -273,7 +273,7 @@ uint64_t rtc__pc_simrx_poll_timeout(const rtc_tr_t *tr) {
 void rtc__pc_simrx_sr(rtc_pc_t *pc, rtc_tr_t *tr, const rtc_rtcp_sr_t *sr) {
   for (size_t i = 0; i < tr->n_rx; i++)
     if (tr->rx[i].recv && tr->rx[i].remote_ssrc == sr->ssrc)
-      rtc_rtp_recv_handle_sr(tr->rx[i].recv, pc->now_us, sr);
+      rtc_rtp_recv_handle_sr(tr->rx[i].recv, rtc__pc_arrival_us(pc), sr);
 }
 
 void rtc__pc_simrx_bye(rtc_pc_t *pc, rtc_tr_t *tr, uint32_t ssrc) {

@@ -128,18 +128,25 @@ static void recv_jitter(rtc_rtp_recv_t *r, uint64_t now_us, uint32_t ts) {
   r->last_transit = transit;
 }
 
-static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h, bool other);
+static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, uint64_t arrival_us,
+                     const rtc_rtp_header_t *h, bool other);
 
 int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h) {
-  return recv_take(r, now_us, h, false);
+  return recv_take(r, now_us, now_us, h, false);
+}
+
+int rtc_rtp_recv_handle_packet_at(rtc_rtp_recv_t *r, uint64_t now_us, uint64_t arrival_us,
+                                  const rtc_rtp_header_t *h) {
+  return recv_take(r, now_us, arrival_us <= now_us ? arrival_us : now_us, h, false);
 }
 
 int rtc_rtp_recv_handle_other(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h) {
   if (h->ssrc != r->cfg.ssrc) return RTC_EINVAL;
-  return recv_take(r, now_us, h, true);
+  return recv_take(r, now_us, now_us, h, true);
 }
 
-static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h, bool other) {
+static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, uint64_t arrival_us,
+                     const rtc_rtp_header_t *h, bool other) {
   uint16_t seq = h->seq;
   const uint8_t *payload = h->payload;
   size_t plen = h->payload_len;
@@ -232,7 +239,7 @@ static int recv_take(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t 
   r->st.packets++;
   r->st.bytes += other ? h->payload_len : plen;
   /* An event's packets keep its start timestamp while time goes on: no jitter sample. */
-  if (!rtx && !other) recv_jitter(r, now_us, h->ts);
+  if (!rtx && !other) recv_jitter(r, arrival_us, h->ts);
   return 0;
 }
 

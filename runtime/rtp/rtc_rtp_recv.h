@@ -52,6 +52,11 @@ void rtc_rtp_recv_set_rtx(rtc_rtp_recv_t *r, uint32_t rtx_ssrc, uint8_t rtx_pt);
  * RTC_EPARSE for a 1-byte RTX payload or a payload above max_packet (counted as
  * malformed). An RTX packet without payload (a padding-only bandwidth probe) is ignored. */
 int rtc_rtp_recv_handle_packet(rtc_rtp_recv_t *r, uint64_t now_us, const rtc_rtp_header_t *h);
+/* The same, with the time the packet arrived (<= now_us: the socket's receive timestamp)
+ * for the RFC 3550 interarrival jitter, which the time it was read would inflate by the
+ * loop's delays. */
+int rtc_rtp_recv_handle_packet_at(rtc_rtp_recv_t *r, uint64_t now_us, uint64_t arrival_us,
+                                  const rtc_rtp_header_t *h);
 
 /* A packet of the same SSRC in another payload format that is no media of ours (an
  * RFC 4733 telephone-event: it shares the audio's SSRC and sequence numbers). It takes

@@ -389,6 +389,28 @@ static void test_report_block(void) {
   rtc_rtp_recv_destroy(r);
 }
 
+/* Packets 20 ms apart read in bursts of five (a busy loop, a recvmmsg batch): jitter
+ * from the read times is large; from their arrival times (handle_packet_at) it is 0. */
+static void test_jitter_from_arrival(void) {
+  rtc_rtp_recv_config_t rc = {.ssrc = 7, .codec = RTC_RTP_CODEC_OPUS};
+  rtc_rtp_recv_t *at = rtc_rtp_recv_create(&rc), *read = rtc_rtp_recv_create(&rc);
+  uint8_t pay[10] = {1};
+  uint64_t t0 = 10000000;
+  for (int i = 0; i < 100; i++) {
+    uint64_t arrived = t0 + (uint64_t)i * RTC_MS(20), read_at = t0 + (uint64_t)(i / 5 + 1) * RTC_MS(100);
+    rtc_rtp_header_t h = {.ssrc = 7, .seq = (uint16_t)i, .ts = 960u * (uint32_t)i, .payload = pay, .payload_len = 10};
+    CHECK_EQ_INT(rtc_rtp_recv_handle_packet_at(at, read_at, arrived, &h), 0);
+    CHECK_EQ_INT(rtc_rtp_recv_handle_packet(read, read_at, &h), 0);
+  }
+  rtc_rtp_recv_stats_t sa, sr;
+  rtc_rtp_recv_get_stats(at, &sa);
+  rtc_rtp_recv_get_stats(read, &sr);
+  CHECK(sa.jitter_s < 0.0001);
+  CHECK(sr.jitter_s > 0.02);
+  rtc_rtp_recv_destroy(at);
+  rtc_rtp_recv_destroy(read);
+}
+
 /* SR from the sender, RR from the receiver 50 ms later, 15 ms each way: RTT 30 ms. */
 static void test_sr_rtt_and_ntp(void) {
   rtc_rtp_send_config_t sc = {.ssrc = 0x55, .pt = 111, .clock_rate = 48000, .first_seq = 1};
@@ -575,6 +597,7 @@ int main(void) {
   RUN_TEST(test_nack_deadline_matches_pace);
   RUN_TEST(test_keyframe_request);
   RUN_TEST(test_report_block);
+  RUN_TEST(test_jitter_from_arrival);
   RUN_TEST(test_sr_rtt_and_ntp);
   RUN_TEST(test_rtx_format);
   RUN_TEST(test_rtx_repaired_rid);
